@@ -1,0 +1,184 @@
+//! Finding the files to check: walking directories (honouring ignore files) and classifying names.
+
+use std::path::{Component, Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+/// What a file is checked as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A Dockerfile or Containerfile.
+    Dockerfile,
+    /// A YAML or JSON file that may hold manifests.
+    Yaml,
+}
+
+/// A file to check, or a path that could not be walked.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// How reports show it: relative to the scan root, `/`-separated.
+    pub display: String,
+    /// How to parse it; `None` for a directory that could not be read.
+    pub kind: Option<FileKind>,
+    /// Why the path could not be walked, if it could not.
+    pub error: Option<String>,
+}
+
+/// Why discovery failed before anything was checked.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    /// A path on the command line does not exist.
+    #[error("path `{0}` does not exist")]
+    Missing(String),
+}
+
+/// Directories never worth walking.
+const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".hg", ".svn"];
+
+/// Classifies a file name.
+pub fn classify(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".dockerignore") {
+        return None;
+    }
+    if lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+    {
+        return Some(FileKind::Dockerfile);
+    }
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    matches!(extension.as_str(), "yaml" | "yml" | "json").then_some(FileKind::Yaml)
+}
+
+/// Lists the files under `paths` to check, sorted by display path, each once.
+///
+/// Directories are walked with `.gitignore`, `.ignore` and `.mslintignore` honoured; symbolic
+/// links are not followed into directories (a loop cannot trap the walk), and a linked file is
+/// read through its link. Files named explicitly are taken as given.
+pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, DiscoverError> {
+    let mut found = Vec::new();
+    for path in paths {
+        if std::fs::symlink_metadata(path).is_err() {
+            return Err(DiscoverError::Missing(path.display().to_string()));
+        }
+        if path.is_dir() {
+            walk(path, root, &mut found);
+        } else {
+            // pre-commit passes every staged file: names we do not check are skipped quietly.
+            let kind = classify(path);
+            if kind.is_some() {
+                found.push(Candidate { path: path.clone(), display: display(path, root), kind, error: None });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.display.cmp(&b.display));
+    found.dedup_by(|a, b| a.display == b.display);
+    Ok(found)
+}
+
+fn walk(dir: &Path, root: &Path, found: &mut Vec<Candidate>) {
+    let walker = WalkBuilder::new(dir)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .add_custom_ignore_filename(".mslintignore")
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && entry.file_name().to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n)))
+        })
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let Some(file_type) = entry.file_type() else { continue };
+                if file_type.is_dir() {
+                    continue;
+                }
+                let Some(kind) = classify(entry.path()) else { continue };
+                // A link to a directory is not walked; a link to a file (or a broken one) is read,
+                // so a loop or a dangling link becomes a located read error.
+                if file_type.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+                    continue;
+                }
+                found.push(Candidate {
+                    path: entry.path().to_path_buf(),
+                    display: display(entry.path(), root),
+                    kind: Some(kind),
+                    error: None,
+                });
+            }
+            Err(error) => {
+                let path = error_path(&error).unwrap_or_else(|| dir.to_path_buf());
+                found.push(Candidate {
+                    display: display(&path, root),
+                    path,
+                    kind: None,
+                    error: Some(error_text(&error)),
+                });
+            }
+        }
+    }
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+fn error_text(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_text(err),
+        other => other.to_string(),
+    }
+}
+
+/// The path as reports show it: relative to `root` when inside it, `/`-separated, no `./`.
+pub fn display(path: &Path, root: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let mut parts: Vec<String> = Vec::new();
+    for component in relative.components() {
+        match component {
+            Component::CurDir => {}
+            Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+            Component::ParentDir => parts.push("..".to_owned()),
+            Component::RootDir => parts.push(String::new()),
+            Component::Prefix(prefix) => parts.push(prefix.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    let joined = parts.join("/");
+    if joined.is_empty() { ".".to_owned() } else { joined }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names_are_recognised() {
+        for name in ["Dockerfile", "Dockerfile.prod", "api.Dockerfile", "Containerfile", "positive.dockerfile"] {
+            assert_eq!(classify(Path::new(name)), Some(FileKind::Dockerfile), "{name}");
+        }
+        assert_eq!(classify(Path::new("Dockerfile.dockerignore")), None);
+        assert_eq!(classify(Path::new("deploy.YML")), Some(FileKind::Yaml));
+        assert_eq!(classify(Path::new("README.md")), None);
+    }
+
+    #[test]
+    fn display_paths_are_relative_and_slash_separated() {
+        let root = Path::new("/repo");
+        assert_eq!(display(Path::new("/repo/k8s/app.yaml"), root), "k8s/app.yaml");
+        assert_eq!(display(Path::new("./k8s/app.yaml"), Path::new("/elsewhere")), "k8s/app.yaml");
+        assert_eq!(display(Path::new("../shared/x.yaml"), Path::new("/repo")), "../shared/x.yaml");
+    }
+}

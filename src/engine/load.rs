@@ -1,0 +1,174 @@
+//! Reading and parsing one file into what the rules check, with every problem as an MS000 finding.
+
+use std::io::Read;
+
+use crate::discover::{Candidate, FileKind};
+use crate::model::object::Recognised;
+use crate::model::{Object, objects_of};
+use crate::parse::dockerfile::{self, Dockerfile};
+use crate::parse::yaml;
+use crate::rules::{RawFinding, registry};
+use crate::source::{FileId, SourceFile, Span};
+
+/// Largest file read; bigger ones are reported, not parsed.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A file read from disk, or the reason it could not be.
+pub struct Loaded {
+    /// The file (text empty when unreadable).
+    pub source: SourceFile,
+    /// How to parse it, or `None` when it could not be read as text.
+    pub kind: Option<FileKind>,
+    /// Why it could not be read, and where in it.
+    pub problem: Option<(Span, String)>,
+}
+
+/// Reads a candidate; binary, non-UTF-8, oversized and unreadable files carry a problem instead.
+pub fn read(candidate: &Candidate) -> Loaded {
+    let unreadable = |message: String| Loaded {
+        source: SourceFile::new(candidate.display.as_str(), String::new()),
+        kind: None,
+        problem: Some((Span::default(), message)),
+    };
+    if let Some(error) = &candidate.error {
+        return unreadable(format!("cannot read: {error}"));
+    }
+    let bytes = match read_capped(&candidate.path) {
+        Ok(bytes) => bytes,
+        Err(message) => return unreadable(message),
+    };
+    let probe = &bytes[..bytes.len().min(8192)];
+    if probe.contains(&0) {
+        return unreadable("binary file: it holds NUL bytes, so it is no YAML or Dockerfile".to_owned());
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Loaded { source: SourceFile::new(candidate.display.as_str(), text), kind: candidate.kind, problem: None },
+        Err(error) => {
+            let at = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            Loaded {
+                source: SourceFile::new(candidate.display.as_str(), text),
+                kind: None,
+                problem: Some((Span::new(at, at + 1), "file is not valid UTF-8 (invalid byte here); save it as UTF-8".to_owned())),
+            }
+        }
+    }
+}
+
+fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {}", io_text(&e)))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {}", io_text(&e)))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("file is larger than {} MiB and was not checked", MAX_FILE_BYTES / (1024 * 1024)));
+    }
+    Ok(bytes)
+}
+
+fn io_text(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    text.split(" (os error").next().unwrap_or(&text).to_lowercase()
+}
+
+/// What a file holds for the rules.
+pub enum Content<'s> {
+    /// Platform objects from a YAML/JSON file.
+    Objects(Vec<Object<'s>>),
+    /// A Dockerfile.
+    Dockerfile(Dockerfile),
+    /// Nothing to check (not a platform config, empty, or unreadable).
+    Nothing,
+}
+
+/// A parsed file.
+pub struct Parsed<'s> {
+    /// Which file.
+    pub file: FileId,
+    /// What it holds.
+    pub content: Content<'s>,
+    /// MS000 findings from reading and parsing.
+    pub problems: Vec<RawFinding>,
+    /// True when the file held something mslint checks.
+    pub checked: bool,
+}
+
+/// Parses a loaded file.
+pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
+    let mut problems = Vec::new();
+    let mut report = |span: Span, message: String| problems.push(parse_error(file, span, message));
+    if let Some((span, message)) = &loaded.problem {
+        report(*span, message.clone());
+        return Parsed { file, content: Content::Nothing, problems, checked: true };
+    }
+    let text = loaded.source.text.as_str();
+    match loaded.kind {
+        Some(FileKind::Dockerfile) => {
+            let parsed = dockerfile::parse(text);
+            for error in &parsed.errors {
+                report(error.span, error.message.clone());
+            }
+            if parsed.stages.is_empty() && parsed.errors.is_empty() && !text.trim().is_empty() {
+                report(Span::default(), "Dockerfile has no FROM instruction".to_owned());
+            }
+            Parsed { file, content: Content::Dockerfile(parsed), problems, checked: true }
+        }
+        Some(FileKind::Yaml) => parse_yaml(file, text, problems),
+        None => Parsed { file, content: Content::Nothing, problems, checked: false },
+    }
+}
+
+fn parse_yaml(file: FileId, text: &str, mut problems: Vec<RawFinding>) -> Parsed<'_> {
+    let stream = yaml::parse_stream(text);
+    let recognised = objects_of(file, stream.documents);
+    let mut objects = Vec::new();
+    let mut others = Vec::new();
+    for item in recognised {
+        match item {
+            Recognised::Objects(found) => objects.extend(found),
+            Recognised::Other(node) => others.push(node),
+        }
+    }
+    let platform = !objects.is_empty() || (!stream.errors.is_empty() && looks_like_platform_config(text));
+    if !platform {
+        return Parsed { file, content: Content::Nothing, problems, checked: false };
+    }
+    for error in stream.errors {
+        problems.push(parse_error(file, error.span, format!("invalid YAML: {}", error.message)));
+    }
+    for other in others {
+        let what = match other.type_name() {
+            "mapping" => "a mapping without `apiVersion` and `kind`",
+            "sequence" => "a list",
+            "null" => "null",
+            _ => "a scalar",
+        };
+        let start = other.span.start as usize;
+        let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+        problems.push(parse_error(
+            file,
+            Span::new(start, line_end.min(other.span.end as usize).max(start)),
+            format!("document is {what}, not a Kubernetes object; kubectl rejects it"),
+        ));
+    }
+    Parsed { file, content: Content::Objects(objects), problems, checked: true }
+}
+
+/// A file that failed to parse is reported only if it was meant as platform configuration:
+/// templates (`{{ }}`) and unrelated YAML are left alone.
+fn looks_like_platform_config(text: &str) -> bool {
+    !text.contains("{{") && (text.contains("apiVersion") || text.contains("_format_version"))
+}
+
+fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
+    RawFinding {
+        rule: registry::parse_error(),
+        file,
+        span,
+        message,
+        help: Some("fix the file so it parses; the rest of the scan went on without this part of it".to_owned()),
+        object: None,
+        related: Vec::new(),
+    }
+}

@@ -1,0 +1,170 @@
+//! The pipeline: discover, read and parse in parallel, index, check in parallel, resolve, sort.
+
+pub mod load;
+mod panic_guard;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::discover::{self, DiscoverError};
+use crate::index::Index;
+use crate::model::Image;
+use crate::rules::{Context, Findings, RawFinding, Rule, RuleMeta, Scope, registry};
+use crate::source::{FileId, SourceFile};
+use load::{Content, Loaded, Parsed};
+pub use crate::report::finding::{Finding, RelatedLocation};
+
+/// What to check and how.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Files and directories to check.
+    pub paths: Vec<PathBuf>,
+    /// Reports show paths relative to this directory.
+    pub root: PathBuf,
+    /// Only these rule ids (all when empty).
+    pub select: Vec<String>,
+    /// Never these rule ids.
+    pub ignore: Vec<String>,
+    /// Worker threads (rayon's default when `None`).
+    pub jobs: Option<usize>,
+}
+
+/// The result of a scan.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Findings sorted by path, line, column, rule id and message.
+    pub findings: Vec<Finding>,
+    /// Files that held something to check.
+    pub files_checked: usize,
+    /// Files looked at and skipped (not platform configuration).
+    pub files_skipped: usize,
+    /// Every file read, for reporters that show source snippets.
+    pub sources: Vec<Arc<SourceFile>>,
+    /// Wall time of the scan.
+    pub elapsed: Duration,
+}
+
+/// Why a scan could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A bad path on the command line.
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    /// A rule id that does not exist.
+    #[error("unknown rule `{0}`; `mslint rules` lists them")]
+    UnknownRule(String),
+    /// The thread pool could not start.
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// Runs a scan.
+pub fn run(config: &Config) -> Result<Outcome, RunError> {
+    let rules = selected_rules(config)?;
+    match config.jobs {
+        Some(jobs) => rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .map_err(|e| RunError::Threads(e.to_string()))?
+            .install(|| scan(config, &rules)),
+        None => scan(config, &rules),
+    }
+}
+
+fn selected_rules(config: &Config) -> Result<Vec<&'static dyn Rule>, RunError> {
+    for id in config.select.iter().chain(&config.ignore) {
+        if registry::find(id).is_none() {
+            return Err(RunError::UnknownRule(id.clone()));
+        }
+    }
+    let wanted = |meta: &RuleMeta| {
+        let listed = |ids: &[String]| ids.iter().any(|id| id.eq_ignore_ascii_case(meta.id));
+        (config.select.is_empty() || listed(&config.select)) && !listed(&config.ignore)
+    };
+    Ok(registry::ALL.iter().copied().filter(|r| wanted(r.meta())).collect())
+}
+
+fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunError> {
+    let started = Instant::now();
+    panic_guard::install();
+    let candidates = discover::discover(&config.paths, &config.root)?;
+    let loaded: Vec<Loaded> = candidates.par_iter().map(load::read).collect();
+    let parsed: Vec<Parsed<'_>> = loaded
+        .par_iter()
+        .enumerate()
+        .map(|(n, file)| {
+            let id = FileId(n as u32);
+            panic_guard::catch(|| load::parse(id, file)).unwrap_or_else(|message| Parsed {
+                file: id,
+                content: Content::Nothing,
+                problems: vec![internal_error(id, &message)],
+                checked: true,
+            })
+        })
+        .collect();
+    let index = Index::new(parsed.iter().flat_map(|p| match &p.content {
+        Content::Objects(objects) => objects.as_slice(),
+        _ => &[],
+    }));
+    let cx = Context { index: &index };
+    let report_parse_errors = rules.iter().any(|r| r.meta().scope == Scope::Engine);
+
+    let mut raw: Vec<RawFinding> = parsed
+        .par_iter()
+        .flat_map_iter(|file| {
+            let mut found = if report_parse_errors { file.problems.clone() } else { Vec::new() };
+            found.extend(
+                panic_guard::catch(|| check_file(file, rules, &cx))
+                    .unwrap_or_else(|message| vec![internal_error(file.file, &message)]),
+            );
+            found
+        })
+        .collect();
+    raw.par_extend(rules.par_iter().filter(|r| r.meta().scope == Scope::Project).flat_map_iter(|rule| {
+        let mut out = Findings::new(rule.meta(), FileId(0));
+        rule.check_project(&cx, &mut out);
+        out.into_vec()
+    }));
+
+    let files_checked = parsed.iter().filter(|p| p.checked).count();
+    let files_skipped = parsed.len() - files_checked;
+    drop(parsed);
+    let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
+    let findings = crate::report::finding::resolve(raw, &sources);
+    Ok(Outcome { findings, files_checked, files_skipped, sources, elapsed: started.elapsed() })
+}
+
+fn check_file(file: &Parsed<'_>, rules: &[&'static dyn Rule], cx: &Context<'_, '_>) -> Vec<RawFinding> {
+    let mut found = Vec::new();
+    match &file.content {
+        Content::Objects(objects) => {
+            for rule in rules.iter().filter(|r| r.meta().scope == Scope::Object) {
+                let mut out = Findings::new(rule.meta(), file.file);
+                for object in objects {
+                    rule.check_object(object, cx, &mut out);
+                }
+                found.extend(out.into_vec());
+            }
+        }
+        Content::Dockerfile(dockerfile) => {
+            let image = Image::new(dockerfile);
+            for rule in rules.iter().filter(|r| r.meta().scope == Scope::Dockerfile) {
+                let mut out = Findings::new(rule.meta(), file.file);
+                rule.check_dockerfile(&image, cx, &mut out);
+                found.extend(out.into_vec());
+            }
+        }
+        Content::Nothing => {}
+    }
+    found
+}
+
+fn internal_error(file: FileId, message: &str) -> RawFinding {
+    let mut out = Findings::new(registry::parse_error(), file);
+    out.report(Default::default(), format!("internal error while checking this file ({message}); the other files were checked"))
+        .help("report this file to the mslint maintainers; the rest of the scan is unaffected");
+    out.into_vec().remove(0)
+}

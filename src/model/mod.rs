@@ -1,0 +1,9 @@
+//! Typed views over parsed files: Kubernetes-style objects, workloads, images.
+
+pub mod image;
+pub mod object;
+pub mod workload;
+
+pub use image::{ImageRef, Image};
+pub use object::{Object, Schema, objects_of};
+pub use workload::{Container, ContainerRole, PodSpec, ProbeKind, Workload, WorkloadKind};

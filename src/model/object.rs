@@ -1,0 +1,139 @@
+//! Recognising platform objects in YAML documents.
+
+use crate::parse::yaml::{Document, Node, Value};
+use crate::source::{FileId, Span};
+
+/// What schema a document follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// An object with `apiVersion` and `kind` (Kubernetes, Istio, Gateway API, Kong and Emissary CRDs).
+    Kubernetes,
+    /// A Kong declarative configuration (`_format_version`).
+    KongDeclarative,
+}
+
+/// One platform object: a document, or an item of a `kind: List`.
+#[derive(Debug)]
+pub struct Object<'s> {
+    /// The file it came from.
+    pub file: FileId,
+    /// Its schema.
+    pub schema: Schema,
+    /// The object's mapping.
+    pub root: Node<'s>,
+}
+
+/// What a YAML document turned out to be.
+#[derive(Debug)]
+pub enum Recognised<'s> {
+    /// Platform objects (one, or the items of a List).
+    Objects(Vec<Object<'s>>),
+    /// Something else: a CI workflow, a compose file, a plain list.
+    Other(Node<'s>),
+}
+
+/// Sorts a stream's documents into platform objects and everything else.
+pub fn objects_of<'s>(file: FileId, documents: Vec<Document<'s>>) -> Vec<Recognised<'s>> {
+    documents.into_iter().map(|d| recognise(file, d.root)).collect()
+}
+
+fn recognise<'s>(file: FileId, root: Node<'s>) -> Recognised<'s> {
+    if root.get("_format_version").is_some() {
+        return Recognised::Objects(vec![Object { file, schema: Schema::KongDeclarative, root }]);
+    }
+    let is_object = root.str_at("apiVersion").is_some() && root.str_at("kind").is_some();
+    if !is_object {
+        return Recognised::Other(root);
+    }
+    let is_list = root.str_at("kind").is_some_and(|k| k == "List" || k.ends_with("List"))
+        && matches!(root.get("items").map(|i| &i.value), Some(Value::Sequence(_)));
+    if is_list {
+        let Value::Mapping(entries) = root.value else { return Recognised::Objects(vec![]) };
+        let items = entries
+            .into_iter()
+            .find(|e| e.key.as_str() == Some("items"))
+            .map(|e| e.value)
+            .map(|items| match items.value {
+                Value::Sequence(items) => items,
+                _ => Vec::new(),
+            })
+            .unwrap_or_default();
+        return Recognised::Objects(
+            items
+                .into_iter()
+                .filter(|item| item.str_at("apiVersion").is_some() && item.str_at("kind").is_some())
+                .map(|root| Object { file, schema: Schema::Kubernetes, root })
+                .collect(),
+        );
+    }
+    Recognised::Objects(vec![Object { file, schema: Schema::Kubernetes, root }])
+}
+
+impl<'s> Object<'s> {
+    /// `apiVersion`, or "" for a Kong declarative file.
+    pub fn api_version(&self) -> &str {
+        self.root.str_at("apiVersion").unwrap_or("")
+    }
+
+    /// The API group (`apps`, `networking.istio.io`; "" for the core group).
+    pub fn api_group(&self) -> &str {
+        self.api_version().rsplit_once('/').map_or("", |(group, _)| group)
+    }
+
+    /// `kind`, or "" for a Kong declarative file.
+    pub fn kind(&self) -> &str {
+        self.root.str_at("kind").unwrap_or("")
+    }
+
+    /// `metadata.name`.
+    pub fn name(&self) -> Option<&str> {
+        self.root.path(&["metadata", "name"]).and_then(Node::as_text)
+    }
+
+    /// `metadata.namespace` as written.
+    pub fn namespace(&self) -> Option<&str> {
+        self.root.path(&["metadata", "namespace"]).and_then(Node::as_text)
+    }
+
+    /// The namespace the object lands in (Kubernetes puts an unqualified object in `default`).
+    pub fn effective_namespace(&self) -> &str {
+        self.namespace().unwrap_or("default")
+    }
+
+    /// `namespace/name` (or just the name, or `<unnamed>`), for messages.
+    pub fn qualified_name(&self) -> String {
+        match (self.namespace(), self.name()) {
+            (Some(ns), Some(name)) => format!("{ns}/{name}"),
+            (None, Some(name)) => name.to_owned(),
+            (_, None) => "<unnamed>".to_owned(),
+        }
+    }
+
+    /// `metadata.labels` as pairs.
+    pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        label_pairs(self.root.path(&["metadata", "labels"]))
+    }
+
+    /// `metadata.annotations[key]`.
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.root.path(&["metadata", "annotations", key]).and_then(Node::as_text)
+    }
+
+    /// Where a finding about the whole object points: its `name:` entry, else `kind:`, else its start.
+    pub fn name_span(&self) -> Span {
+        let metadata = self.root.get("metadata");
+        metadata
+            .and_then(|m| m.entry("name"))
+            .or_else(|| self.root.entry("kind"))
+            .map(|e| e.key.span.cover(e.value.span))
+            .unwrap_or(Span::at(self.root.span.start as usize))
+    }
+}
+
+/// The string pairs of a label map.
+pub fn label_pairs<'n>(map: Option<&'n Node<'_>>) -> impl Iterator<Item = (&'n str, &'n str)> {
+    map.map(Node::merged_entries)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| Some((e.key.as_str()?, e.value.as_str()?)))
+}

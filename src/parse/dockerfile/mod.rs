@@ -1,0 +1,516 @@
+//! Dockerfiles parsed with parse-dockerfile into owned instructions with spans.
+//!
+//! A syntax error does not end the file: the parser restarts on the next line, so the
+//! instructions after a typo are still checked and each error is reported where it is.
+
+mod words;
+
+use parse_dockerfile::{Command, HealthcheckArguments, Instruction as Parsed, Source};
+
+use crate::source::{LineIndex, Span};
+pub use words::{Pair, split_pairs};
+
+/// Most syntax errors collected from one file before giving up on the rest.
+const MAX_ERRORS: usize = 50;
+const UTF8_BOM: &str = "\u{feff}";
+
+/// A piece of source text with its unescaped value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// The value, unescaped and unquoted.
+    pub text: String,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// A `--name=value` flag.
+#[derive(Debug, Clone)]
+pub struct Flag {
+    /// The name without dashes.
+    pub name: Word,
+    /// The value, if any.
+    pub value: Option<Word>,
+}
+
+/// How `RUN`, `CMD`, `ENTRYPOINT` and `HEALTHCHECK CMD` give their command.
+#[derive(Debug, Clone)]
+pub enum CommandForm {
+    /// JSON array, run without a shell.
+    Exec(Vec<Word>, Span),
+    /// A string run by `/bin/sh -c`.
+    Shell(Word),
+    /// Here-documents, each a shell script.
+    HereDocs(Vec<Word>),
+}
+
+impl CommandForm {
+    /// The span the whole command covers.
+    pub fn span(&self) -> Span {
+        match self {
+            CommandForm::Exec(_, span) => *span,
+            CommandForm::Shell(word) => word.span,
+            CommandForm::HereDocs(docs) => {
+                docs.iter().map(|d| d.span).reduce(Span::cover).unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// What follows an instruction's keyword.
+#[derive(Debug, Clone)]
+pub enum Arguments {
+    /// `FROM [--platform] image [AS name]`.
+    From {
+        /// The image reference as written (variables unexpanded).
+        image: Word,
+        /// The stage name after `AS`.
+        alias: Option<Word>,
+    },
+    /// `RUN`, `CMD`, `ENTRYPOINT`, `HEALTHCHECK CMD`.
+    Command(CommandForm),
+    /// `COPY` and `ADD`: sources and destination.
+    Transfer {
+        /// Source paths or URLs (here-documents are left out).
+        sources: Vec<Word>,
+        /// The destination.
+        dest: Word,
+    },
+    /// `ENV`, `ARG`, `LABEL`: key/value pairs.
+    Pairs(Vec<Pair>),
+    /// `ONBUILD <instruction>`.
+    Onbuild(Box<Instruction>),
+    /// Anything else: the arguments as written.
+    Words(Vec<Word>),
+}
+
+/// One instruction.
+#[derive(Debug, Clone)]
+pub struct Instruction {
+    /// The keyword in upper case (`RUN`).
+    pub keyword: &'static str,
+    /// Where the keyword is written.
+    pub keyword_span: Span,
+    /// From the keyword to the end of its last argument.
+    pub span: Span,
+    /// Its `--flags`.
+    pub flags: Vec<Flag>,
+    /// Its arguments.
+    pub arguments: Arguments,
+}
+
+impl Instruction {
+    /// The value of `--name`, if given.
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags.iter().find(|f| f.name.text == name)
+    }
+}
+
+/// A build stage: a `FROM` and the instructions up to the next one.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// Index of its `FROM` in [`Dockerfile::instructions`].
+    pub from: usize,
+    /// One past its last instruction.
+    pub end: usize,
+}
+
+/// A located Dockerfile syntax error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerfileError {
+    /// What is wrong.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// A parsed Dockerfile.
+#[derive(Debug, Default)]
+pub struct Dockerfile {
+    /// Every instruction in order, global `ARG`s included.
+    pub instructions: Vec<Instruction>,
+    /// The build stages in order.
+    pub stages: Vec<Stage>,
+    /// The escape character (`\` unless the `escape` directive says otherwise).
+    pub escape: char,
+    /// Syntax errors; the instructions around them are still present.
+    pub errors: Vec<DockerfileError>,
+}
+
+/// Parses a Dockerfile, recovering after each syntax error at the next line.
+pub fn parse(text: &str) -> Dockerfile {
+    let bom = if text.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
+    let escape = escape_directive(&text[bom..]).unwrap_or('\\');
+    let mut file = Dockerfile { escape, ..Dockerfile::default() };
+    let lines = LineIndex::new(text);
+    let mut start = bom;
+    while start < text.len() && file.errors.len() < MAX_ERRORS {
+        match parse_from(text, start, &mut file) {
+            None => break,
+            Some(error_offset) => {
+                let line = lines.line_column(text, error_offset).0 as usize;
+                if line >= lines.line_count() {
+                    break;
+                }
+                start = lines.line_start(line + 1);
+            }
+        }
+    }
+    file.stages = stages(&file.instructions);
+    file.errors.extend(duplicate_stage_names(&file));
+    file.errors.sort_by_key(|e| e.span);
+    file
+}
+
+/// Parses `text[start..]`, appending instructions; returns the offset of a syntax error, if any.
+fn parse_from(text: &str, start: usize, file: &mut Dockerfile) -> Option<usize> {
+    let rest = &text[start..];
+    // A restart in the middle of the file must keep the escape character and must not be
+    // mistaken for instructions before the first FROM.
+    let mut prefix = String::new();
+    if start > 0 {
+        if file.escape != '\\' {
+            prefix.push_str(&format!("# escape={}\n", file.escape));
+        }
+        if file.instructions.iter().any(|i| i.keyword == "FROM") {
+            prefix.push_str("FROM scratch\n");
+        }
+    }
+    let owned;
+    let chunk: &str = if prefix.is_empty() {
+        rest
+    } else {
+        owned = format!("{prefix}{rest}");
+        &owned
+    };
+    let shift = Shift {
+        by: start as isize - prefix.len() as isize,
+        skip_before: prefix.len(),
+        text,
+        escape: file.escape,
+    };
+    let chunk_lines = LineIndex::new(chunk);
+    let locate = |e: &parse_dockerfile::Error| {
+        let offset = chunk_lines.offset_of(chunk, e.line(), e.column().saturating_sub(1));
+        shift.offset(offset.max(shift.skip_before))
+    };
+    let iter = match parse_dockerfile::parse_iter(chunk) {
+        Ok(iter) => iter,
+        Err(e) => {
+            let at = locate(&e);
+            file.errors.push(error_at(text, at, e.to_string()));
+            return Some(at);
+        }
+    };
+    for item in iter {
+        match item {
+            Ok(parsed) => {
+                let instruction = convert(&parsed, &shift);
+                if instruction.keyword_span.start as usize >= start {
+                    file.instructions.push(instruction);
+                }
+            }
+            Err(e) => {
+                let at = locate(&e);
+                file.errors.push(error_at(text, at, e.to_string()));
+                return Some(at);
+            }
+        }
+    }
+    None
+}
+
+fn error_at(text: &str, offset: usize, message: String) -> DockerfileError {
+    let end = text[offset.min(text.len())..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |n| offset + n);
+    DockerfileError { message: strip_position(&message), span: Span::new(offset, end) }
+}
+
+/// The parser appends "at line N column M"; reports give the position themselves.
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn escape_directive(text: &str) -> Option<char> {
+    for line in text.lines() {
+        let directive = line.trim_start().strip_prefix('#')?;
+        let (name, value) = directive.split_once('=')?;
+        if name.trim().eq_ignore_ascii_case("escape") {
+            return value.trim().chars().next();
+        }
+    }
+    None
+}
+
+struct Shift<'t> {
+    by: isize,
+    skip_before: usize,
+    text: &'t str,
+    escape: char,
+}
+
+impl Shift<'_> {
+    fn offset(&self, offset: usize) -> usize {
+        (offset as isize + self.by).max(0) as usize
+    }
+    fn span(&self, range: &std::ops::Range<usize>) -> Span {
+        Span::new(self.offset(range.start), self.offset(range.end))
+    }
+    fn word(&self, s: &parse_dockerfile::UnescapedString<'_>) -> Word {
+        Word { text: s.value.to_string(), span: self.span(&s.span) }
+    }
+    fn pairs(&self, s: &parse_dockerfile::UnescapedString<'_>) -> Vec<Pair> {
+        let span = self.span(&s.span);
+        split_pairs(self.text.get(span.range()).unwrap_or(""), span.start as usize, self.escape)
+    }
+}
+
+fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
+    let flag = |f: &parse_dockerfile::Flag<'_>| Flag {
+        name: shift.word(&f.name),
+        value: f.value.as_ref().map(|v| shift.word(v)),
+    };
+    let (keyword, keyword_span, flags, arguments) = match parsed {
+        Parsed::From(i) => (
+            "FROM",
+            &i.from.span,
+            i.options.iter().map(flag).collect(),
+            Arguments::From {
+                image: shift.word(&i.image),
+                alias: i.as_.as_ref().map(|(_, name)| shift.word(name)),
+            },
+        ),
+        Parsed::Run(i) => {
+            let form = if i.here_docs.is_empty() {
+                command(&i.arguments, shift)
+            } else {
+                CommandForm::HereDocs(
+                    i.here_docs
+                        .iter()
+                        .map(|d| Word { text: d.value.to_string(), span: shift.span(&d.span) })
+                        .collect(),
+                )
+            };
+            ("RUN", &i.run.span, i.options.iter().map(flag).collect(), Arguments::Command(form))
+        }
+        Parsed::Cmd(i) => ("CMD", &i.cmd.span, vec![], Arguments::Command(command(&i.arguments, shift))),
+        Parsed::Entrypoint(i) => (
+            "ENTRYPOINT",
+            &i.entrypoint.span,
+            vec![],
+            Arguments::Command(command(&i.arguments, shift)),
+        ),
+        Parsed::Healthcheck(i) => {
+            let arguments = match &i.arguments {
+                HealthcheckArguments::Cmd { arguments, .. } => {
+                    Arguments::Command(command(arguments, shift))
+                }
+                _ => Arguments::Words(vec![]),
+            };
+            ("HEALTHCHECK", &i.healthcheck.span, i.options.iter().map(flag).collect(), arguments)
+        }
+        Parsed::Copy(i) => (
+            "COPY",
+            &i.copy.span,
+            i.options.iter().map(flag).collect(),
+            transfer(&i.src, &i.dest, shift),
+        ),
+        Parsed::Add(i) => (
+            "ADD",
+            &i.add.span,
+            i.options.iter().map(flag).collect(),
+            transfer(&i.src, &i.dest, shift),
+        ),
+        Parsed::Env(i) => ("ENV", &i.env.span, vec![], Arguments::Pairs(shift.pairs(&i.arguments))),
+        Parsed::Arg(i) => ("ARG", &i.arg.span, vec![], Arguments::Pairs(shift.pairs(&i.arguments))),
+        Parsed::Label(i) => {
+            ("LABEL", &i.label.span, vec![], Arguments::Pairs(shift.pairs(&i.arguments)))
+        }
+        Parsed::User(i) => ("USER", &i.user.span, vec![], Arguments::Words(vec![shift.word(&i.arguments)])),
+        Parsed::Workdir(i) => {
+            ("WORKDIR", &i.workdir.span, vec![], Arguments::Words(vec![shift.word(&i.arguments)]))
+        }
+        Parsed::Stopsignal(i) => (
+            "STOPSIGNAL",
+            &i.stopsignal.span,
+            vec![],
+            Arguments::Words(vec![shift.word(&i.arguments)]),
+        ),
+        Parsed::Maintainer(i) => {
+            ("MAINTAINER", &i.maintainer.span, vec![], Arguments::Words(vec![shift.word(&i.name)]))
+        }
+        Parsed::Expose(i) => (
+            "EXPOSE",
+            &i.expose.span,
+            vec![],
+            Arguments::Words(i.arguments.iter().map(|w| shift.word(w)).collect()),
+        ),
+        Parsed::Shell(i) => (
+            "SHELL",
+            &i.shell.span,
+            vec![],
+            Arguments::Words(i.arguments.iter().map(|w| shift.word(w)).collect()),
+        ),
+        Parsed::Volume(i) => {
+            let words = match &i.arguments {
+                parse_dockerfile::JsonOrStringArray::Json(array) => {
+                    array.value.iter().map(|w| shift.word(w)).collect()
+                }
+                parse_dockerfile::JsonOrStringArray::String(words) => {
+                    words.iter().map(|w| shift.word(w)).collect()
+                }
+            };
+            ("VOLUME", &i.volume.span, vec![], Arguments::Words(words))
+        }
+        Parsed::Onbuild(i) => (
+            "ONBUILD",
+            &i.onbuild.span,
+            vec![],
+            Arguments::Onbuild(Box::new(convert(&i.instruction, shift))),
+        ),
+        _ => ("UNKNOWN", &(0..0), vec![], Arguments::Words(vec![])),
+    };
+    let keyword_span = shift.span(keyword_span);
+    let end = argument_end(&arguments).max(keyword_span.end);
+    Instruction { keyword, keyword_span, span: Span { start: keyword_span.start, end }, flags, arguments }
+}
+
+fn command(command: &Command<'_>, shift: &Shift<'_>) -> CommandForm {
+    match command {
+        Command::Exec(array) => CommandForm::Exec(
+            array.value.iter().map(|w| shift.word(w)).collect(),
+            shift.span(&array.span),
+        ),
+        Command::Shell(text) => CommandForm::Shell(Word {
+            text: text.value.to_owned(),
+            span: shift.span(&text.span),
+        }),
+        _ => CommandForm::HereDocs(Vec::new()),
+    }
+}
+
+fn transfer(
+    sources: &[Source<'_>],
+    dest: &parse_dockerfile::UnescapedString<'_>,
+    shift: &Shift<'_>,
+) -> Arguments {
+    let sources = sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::Path(path) => Some(shift.word(path)),
+            _ => None,
+        })
+        .collect();
+    Arguments::Transfer { sources, dest: shift.word(dest) }
+}
+
+fn argument_end(arguments: &Arguments) -> u32 {
+    match arguments {
+        Arguments::From { image, alias } => alias.as_ref().unwrap_or(image).span.end,
+        Arguments::Command(form) => form.span().end,
+        Arguments::Transfer { dest, .. } => dest.span.end,
+        Arguments::Pairs(pairs) => pairs
+            .iter()
+            .map(|p| p.value.as_ref().unwrap_or(&p.key).span.end)
+            .max()
+            .unwrap_or(0),
+        Arguments::Onbuild(inner) => inner.span.end,
+        Arguments::Words(words) => words.iter().map(|w| w.span.end).max().unwrap_or(0),
+    }
+}
+
+fn stages(instructions: &[Instruction]) -> Vec<Stage> {
+    let starts: Vec<usize> =
+        instructions.iter().enumerate().filter(|(_, i)| i.keyword == "FROM").map(|(n, _)| n).collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(n, &from)| Stage { from, end: starts.get(n + 1).copied().unwrap_or(instructions.len()) })
+        .collect()
+}
+
+fn duplicate_stage_names(file: &Dockerfile) -> Vec<DockerfileError> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut errors = Vec::new();
+    for stage in &file.stages {
+        let Some(Instruction { arguments: Arguments::From { alias: Some(alias), .. }, .. }) =
+            file.instructions.get(stage.from)
+        else {
+            continue;
+        };
+        let name = alias.text.to_ascii_lowercase();
+        if seen.contains(&name) {
+            errors.push(DockerfileError {
+                message: format!("duplicate stage name `{}`; the build fails", alias.text),
+                span: alias.span,
+            });
+        } else {
+            seen.push(name);
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_of(text: &str, span: Span) -> u32 {
+        LineIndex::new(text).line_column(text, span.start as usize).0
+    }
+
+    #[test]
+    fn instructions_and_stages_keep_their_spans() {
+        let text = "ARG BASE=alpine\nFROM golang:1.22 AS build\nRUN go build ./...\nFROM ${BASE}\nUSER app\nCMD [\"/app\"]\n";
+        let file = parse(text);
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        assert_eq!(file.stages.len(), 2);
+        let user = &file.instructions[4];
+        assert_eq!(user.keyword, "USER");
+        assert_eq!(&text[user.span.range()], "USER app");
+        let Arguments::From { alias: Some(alias), .. } = &file.instructions[1].arguments else {
+            panic!("FROM with alias")
+        };
+        assert_eq!(&text[alias.span.range()], "build");
+    }
+
+    #[test]
+    fn an_unknown_instruction_is_reported_and_the_rest_still_parsed() {
+        let text = "FROM alpine:3.20\nFROBNICATE now\nUSER app\nRUN echo hi\n";
+        let file = parse(text);
+        assert_eq!(file.errors.len(), 1);
+        assert_eq!(line_of(text, file.errors[0].span), 2);
+        let keywords: Vec<_> = file.instructions.iter().map(|i| i.keyword).collect();
+        assert_eq!(keywords, ["FROM", "USER", "RUN"]);
+        assert_eq!(line_of(text, file.instructions[1].span), 3);
+    }
+
+    #[test]
+    fn duplicate_stage_names_point_at_the_second_name() {
+        let text = "FROM alpine:3.20 AS base\nFROM alpine:3.20 AS Base\n";
+        let file = parse(text);
+        assert_eq!(file.errors.len(), 1);
+        assert_eq!(&text[file.errors[0].span.range()], "Base");
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_shift_spans() {
+        let text = "\u{feff}FROM alpine:3.20\nUSER app\n";
+        let file = parse(text);
+        assert_eq!(&text[file.instructions[1].span.range()], "USER app");
+    }
+
+    #[test]
+    fn the_escape_directive_survives_recovery() {
+        let text = "# escape=`\nFROM alpine:3.20\nBOGUS x\nRUN echo a `\n  b\n";
+        let file = parse(text);
+        assert_eq!(file.escape, '`');
+        assert_eq!(file.errors.len(), 1);
+        let run = file.instructions.last().unwrap();
+        assert_eq!(run.keyword, "RUN");
+        assert_eq!(line_of(text, run.span), 4);
+    }
+}

@@ -1,0 +1,4 @@
+//! Syntax only: YAML streams and Dockerfiles, each node carrying its source span.
+
+pub mod dockerfile;
+pub mod yaml;

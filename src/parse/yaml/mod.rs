@@ -1,0 +1,290 @@
+//! YAML streams parsed from saphyr-parser events into our own span-aware tree.
+//!
+//! The tree is built without recursion and under budgets, so hostile input (10,000-deep nesting,
+//! alias bombs) ends in a located error rather than a stack overflow or an unbounded allocation.
+
+mod tree;
+
+use std::collections::{HashMap, HashSet};
+
+use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span as SaphyrSpan};
+
+use crate::source::{LineIndex, Span};
+pub use tree::{Entry, Node, ScalarStyle, Value};
+
+/// Deepest nesting accepted; Kubernetes objects stay under 30 levels.
+pub const MAX_DEPTH: usize = 256;
+/// Most nodes one file may produce through aliases, against "billion laughs" expansion.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// One document of a stream.
+#[derive(Debug)]
+pub struct Document<'s> {
+    /// The document's root node.
+    pub root: Node<'s>,
+    /// 0-based position in the stream.
+    pub position: usize,
+}
+
+/// A located YAML syntax or structure error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// What is wrong, in the parser's words.
+    pub message: String,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// Everything a stream yielded: the documents parsed before any fatal error, and the errors.
+#[derive(Debug, Default)]
+pub struct Stream<'s> {
+    /// Documents in order; empty documents are left out.
+    pub documents: Vec<Document<'s>>,
+    /// Syntax errors (at most one fatal, last) and duplicate keys.
+    pub errors: Vec<YamlError>,
+}
+
+/// Parses a multi-document YAML stream.
+pub fn parse_stream(text: &str) -> Stream<'_> {
+    let lines = LineIndex::new(text);
+    let mut builder = Builder::new(text, &lines);
+    let mut parser = Parser::new_from_str(text);
+    // The parser repeats its last error forever, so stop at the first one.
+    while let Some(event) = parser.next_event() {
+        match event {
+            Ok((event, span)) => {
+                if let Err(error) = builder.on_event(event, span) {
+                    builder.stream.errors.push(error);
+                    break;
+                }
+            }
+            Err(error) => {
+                let marker = error.marker();
+                let offset = lines.offset_of(text, marker.line(), marker.col());
+                builder.stream.errors.push(YamlError {
+                    message: error.info().to_owned(),
+                    span: Span::new(offset, offset + 1).cover(Span::at(offset)),
+                });
+                break;
+            }
+        }
+    }
+    builder.stream
+}
+
+enum Frame<'s> {
+    Sequence { start: Span, anchor: usize, items: Vec<Node<'s>> },
+    Mapping { start: Span, anchor: usize, entries: Vec<Entry<'s>>, key: Option<Node<'s>> },
+}
+
+struct Builder<'s, 'l> {
+    text: &'s str,
+    lines: &'l LineIndex,
+    stack: Vec<Frame<'s>>,
+    anchors: HashMap<usize, (Node<'s>, usize)>,
+    alias_nodes: usize,
+    document_count: usize,
+    stream: Stream<'s>,
+}
+
+impl<'s, 'l> Builder<'s, 'l> {
+    fn new(text: &'s str, lines: &'l LineIndex) -> Self {
+        Builder {
+            text,
+            lines,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            document_count: 0,
+            stream: Stream::default(),
+        }
+    }
+
+    fn span(&self, span: &SaphyrSpan) -> Span {
+        let start = self.lines.offset_of(self.text, span.start.line(), span.start.col());
+        let end = self.lines.offset_of(self.text, span.end.line(), span.end.col());
+        Span::new(start, end)
+    }
+
+    fn on_event(&mut self, event: Event<'s>, span: SaphyrSpan) -> Result<(), YamlError> {
+        let span = self.span(&span);
+        match event {
+            Event::DocumentStart(_) => {
+                self.stack.clear();
+                self.anchors.clear();
+            }
+            Event::Scalar(text, style, anchor, _tag) => {
+                let style = match style {
+                    SaphyrStyle::Plain => ScalarStyle::Plain,
+                    SaphyrStyle::SingleQuoted | SaphyrStyle::DoubleQuoted => ScalarStyle::Quoted,
+                    _ => ScalarStyle::Block,
+                };
+                self.complete(Node { span, value: Value::Scalar(text, style) }, anchor)?;
+            }
+            Event::Alias(anchor) => {
+                let (node, count) = self.anchors.get(&anchor).cloned().ok_or_else(|| YamlError {
+                    message: "alias names no anchor defined before it".to_owned(),
+                    span,
+                })?;
+                self.alias_nodes += count;
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err(YamlError {
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIAS_NODES} nodes (a \"billion laughs\" alias bomb?)"
+                        ),
+                        span,
+                    });
+                }
+                self.complete(node, 0)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(Frame::Sequence { start: span, anchor, items: Vec::new() }, span)?
+            }
+            Event::MappingStart(anchor, _) => self.open(
+                Frame::Mapping { start: span, anchor, entries: Vec::new(), key: None },
+                span,
+            )?,
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else { return Ok(()) };
+                let (node, anchor) = match frame {
+                    Frame::Sequence { start, anchor, items } => {
+                        (Node { span: start.cover(span), value: Value::Sequence(items) }, anchor)
+                    }
+                    Frame::Mapping { start, anchor, entries, .. } => {
+                        self.check_duplicate_keys(&entries);
+                        (Node { span: start.cover(span), value: Value::Mapping(entries) }, anchor)
+                    }
+                };
+                self.complete(node, anchor)?;
+            }
+            Event::DocumentEnd | Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, frame: Frame<'s>, span: Span) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(YamlError {
+                message: format!("nesting is deeper than {MAX_DEPTH} levels"),
+                span,
+            });
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn complete(&mut self, node: Node<'s>, anchor: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            let count = node.node_count();
+            self.anchors.insert(anchor, (node.clone(), count));
+        }
+        match self.stack.last_mut() {
+            None => {
+                let position = self.document_count;
+                self.document_count += 1;
+                let empty = matches!(&node.value, Value::Scalar(t, ScalarStyle::Plain) if t.is_empty());
+                if !empty {
+                    self.stream.documents.push(Document { root: node, position });
+                }
+            }
+            Some(Frame::Sequence { items, .. }) => items.push(node),
+            Some(Frame::Mapping { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(key) => entries.push(Entry { key, value: node }),
+            },
+        }
+        Ok(())
+    }
+
+    fn check_duplicate_keys(&mut self, entries: &[Entry<'s>]) {
+        if entries.len() < 2 {
+            return;
+        }
+        let mut seen: HashSet<&str> = HashSet::with_capacity(entries.len());
+        for entry in entries {
+            let Some(key) = entry.key.as_str() else { continue };
+            if key != "<<" && !seen.insert(key) {
+                self.stream.errors.push(YamlError {
+                    message: format!("duplicate key `{key}`; Kubernetes rejects the document"),
+                    span: entry.key.span,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn position(text: &str, span: Span) -> (u32, u32) {
+        LineIndex::new(text).line_column(text, span.start as usize)
+    }
+
+    #[test]
+    fn keys_and_values_know_their_line_and_column() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: café\n  labels: {app: x}\n";
+        let stream = parse_stream(text);
+        assert!(stream.errors.is_empty());
+        let root = &stream.documents[0].root;
+        let name = root.path(&["metadata", "name"]).unwrap();
+        assert_eq!(&text[name.span.range()], "café");
+        assert_eq!(position(text, name.span), (4, 9));
+        let app = root.path(&["metadata", "labels", "app"]).unwrap();
+        assert_eq!(position(text, app.span), (5, 17));
+        let key = &root.entry("kind").unwrap().key;
+        assert_eq!(&text[key.span.range()], "kind");
+    }
+
+    #[test]
+    fn multi_document_streams_keep_every_document_and_skip_empty_ones() {
+        let stream = parse_stream("---\na: 1\n---\n---\nb: 2\n...\n");
+        assert_eq!(stream.documents.len(), 2);
+        assert_eq!(stream.documents[1].position, 2);
+    }
+
+    #[test]
+    fn a_syntax_error_keeps_the_documents_before_it() {
+        let text = "a: 1\n---\nb: [1, 2\nc: d\n";
+        let stream = parse_stream(text);
+        assert_eq!(stream.documents.len(), 1);
+        assert_eq!(stream.errors.len(), 1);
+        assert_eq!(position(text, stream.errors[0].span).0, 4);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let stream = parse_stream(&text);
+        assert!(stream.documents.is_empty());
+        assert!(stream.errors[0].message.contains("deeper than 256"), "{:?}", stream.errors);
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_node_budget() {
+        let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for pair in names.windows(2) {
+            let refs = vec![format!("*{}", pair[0]); 9].join(",");
+            text.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
+        }
+        let stream = parse_stream(&text);
+        assert!(stream.errors[0].message.contains("billion laughs"), "{:?}", stream.errors);
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_at_the_second_key() {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let stream = parse_stream(text);
+        assert_eq!(stream.documents.len(), 1);
+        assert_eq!(position(text, stream.errors[0].span), (3, 1));
+    }
+
+    #[test]
+    fn tab_indentation_is_a_located_error() {
+        let text = "a:\n\tb: 1\n";
+        let stream = parse_stream(text);
+        assert_eq!(stream.errors.len(), 1);
+        assert_eq!(position(text, stream.errors[0].span).0, 2);
+    }
+}

@@ -1,0 +1,240 @@
+//! The span-aware YAML node tree.
+
+use std::borrow::Cow;
+
+use crate::source::Span;
+
+/// How a scalar was written; quoting changes how Kubernetes reads it (`"true"` is a string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    /// Unquoted.
+    Plain,
+    /// Single- or double-quoted.
+    Quoted,
+    /// A `|` or `>` block scalar.
+    Block,
+}
+
+/// A YAML node with the span of its source text.
+#[derive(Debug, Clone)]
+pub struct Node<'s> {
+    /// Where the node's text is (for an alias, where the anchored node is).
+    pub span: Span,
+    /// What the node holds.
+    pub value: Value<'s>,
+}
+
+/// The content of a node.
+#[derive(Debug, Clone)]
+pub enum Value<'s> {
+    /// A scalar, kept as its source text: the field reading it decides its type.
+    Scalar(Cow<'s, str>, ScalarStyle),
+    /// A sequence.
+    Sequence(Vec<Node<'s>>),
+    /// A mapping, in source order.
+    Mapping(Vec<Entry<'s>>),
+}
+
+/// One `key: value` pair of a mapping.
+#[derive(Debug, Clone)]
+pub struct Entry<'s> {
+    /// The key node.
+    pub key: Node<'s>,
+    /// The value node.
+    pub value: Node<'s>,
+}
+
+const MERGE_KEY: &str = "<<";
+
+impl<'s> Node<'s> {
+    /// The scalar text, whatever its style.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(text, _) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The scalar text unless it is a YAML null.
+    pub fn as_text(&self) -> Option<&str> {
+        if self.is_null() { None } else { self.as_str() }
+    }
+
+    /// True for a plain `~`, `null` or empty scalar, which Kubernetes reads as an absent value.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar(text, ScalarStyle::Plain)
+            if matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// A boolean as Kubernetes' YAML reader resolves it (YAML 1.1 words included); quoted text is no boolean.
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Scalar(text, ScalarStyle::Plain) => match text.as_ref() {
+                "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+                    Some(true)
+                }
+                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n"
+                | "N" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A plain decimal integer.
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.value {
+            Value::Scalar(text, ScalarStyle::Plain) => text.replace('_', "").parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The sequence items, or nothing.
+    pub fn items(&self) -> &[Node<'s>] {
+        match &self.value {
+            Value::Sequence(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// The mapping entries in source order (merge keys included as written), or nothing.
+    pub fn entries(&self) -> &[Entry<'s>] {
+        match &self.value {
+            Value::Mapping(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    /// True for a mapping.
+    pub fn is_mapping(&self) -> bool {
+        matches!(self.value, Value::Mapping(_))
+    }
+
+    /// A short noun for what this node is, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Scalar(..) if self.is_null() => "null",
+            Value::Scalar(..) => "scalar",
+            Value::Sequence(_) => "sequence",
+            Value::Mapping(_) => "mapping",
+        }
+    }
+
+    /// The entry for `key`: an explicit key wins over one merged in with `<<`.
+    pub fn entry(&self, key: &str) -> Option<&Entry<'s>> {
+        let entries = self.entries();
+        if let Some(found) = entries.iter().rev().find(|e| e.key.as_str() == Some(key)) {
+            return Some(found);
+        }
+        let merged = entries.iter().filter(|e| e.key.as_str() == Some(MERGE_KEY));
+        for merge in merged {
+            let sources: &[Node<'s>] = match &merge.value.value {
+                Value::Sequence(items) => items,
+                _ => std::slice::from_ref(&merge.value),
+            };
+            if let Some(found) = sources.iter().find_map(|source| source.entry(key)) {
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    /// The value for `key`, when it is present and not null.
+    pub fn get(&self, key: &str) -> Option<&Node<'s>> {
+        self.entry(key).map(|e| &e.value).filter(|v| !v.is_null())
+    }
+
+    /// The value at a path of keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node<'s>> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// The text of the scalar at `key`.
+    pub fn str_at(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Node::as_text)
+    }
+
+    /// Every entry with merge keys resolved, explicit keys first, each key once.
+    pub fn merged_entries(&self) -> Vec<&Entry<'s>> {
+        let mut out: Vec<&Entry<'s>> = Vec::with_capacity(self.entries().len());
+        for entry in self.entries().iter().rev() {
+            let key = entry.key.as_str();
+            if key == Some(MERGE_KEY) {
+                continue;
+            }
+            if !out.iter().any(|seen| seen.key.as_str() == key) {
+                out.push(entry);
+            }
+        }
+        out.reverse();
+        for merge in self.entries().iter().filter(|e| e.key.as_str() == Some(MERGE_KEY)) {
+            let sources: &[Node<'s>] = match &merge.value.value {
+                Value::Sequence(items) => items,
+                _ => std::slice::from_ref(&merge.value),
+            };
+            for inherited in sources.iter().flat_map(Node::merged_entries) {
+                if !out.iter().any(|seen| seen.key.as_str() == inherited.key.as_str()) {
+                    out.push(inherited);
+                }
+            }
+        }
+        out
+    }
+
+    /// Number of nodes in this subtree, counting keys.
+    pub fn node_count(&self) -> usize {
+        let mut count = 0;
+        let mut pending = vec![self];
+        while let Some(node) = pending.pop() {
+            count += 1;
+            match &node.value {
+                Value::Scalar(..) => {}
+                Value::Sequence(items) => pending.extend(items),
+                Value::Mapping(entries) => {
+                    for entry in entries {
+                        pending.push(&entry.key);
+                        pending.push(&entry.value);
+                    }
+                }
+            }
+        }
+        count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::yaml::parse_stream;
+
+    fn root(text: &str) -> Node<'_> {
+        let stream = parse_stream(text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        stream.documents.into_iter().next().expect("one document").root
+    }
+
+    #[test]
+    fn merge_keys_fill_in_missing_entries_and_explicit_keys_win() {
+        let node = root("base: &b {a: 1, b: 2}\nuse:\n  <<: *b\n  b: 3\n");
+        let merged = node.get("use").unwrap();
+        assert_eq!(merged.str_at("a"), Some("1"));
+        assert_eq!(merged.str_at("b"), Some("3"));
+        let keys: Vec<_> = merged.merged_entries().iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, [Some("b"), Some("a")]);
+    }
+
+    #[test]
+    fn null_values_read_as_absent() {
+        let node = root("a: ~\nb:\nc: null\nd: 'null'\n");
+        assert!(node.get("a").is_none() && node.get("b").is_none() && node.get("c").is_none());
+        assert_eq!(node.str_at("d"), Some("null"));
+    }
+
+    #[test]
+    fn booleans_follow_kubernetes_yaml_and_quotes_stay_strings() {
+        let node = root("a: yes\nb: \"true\"\nc: False\n");
+        assert_eq!(node.get("a").unwrap().as_bool(), Some(true));
+        assert_eq!(node.get("b").unwrap().as_bool(), None);
+        assert_eq!(node.get("c").unwrap().as_bool(), Some(false));
+    }
+}

@@ -1,0 +1,184 @@
+//! Findings as reporters see them: located by path, line and column, sorted and fingerprinted.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::rules::{ObjectRef, RawFinding, RuleMeta, Severity};
+use crate::source::{Region, SourceFile, Span};
+
+/// A related location shown beside the primary one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedLocation {
+    /// Path relative to the scan root.
+    pub path: Arc<str>,
+    /// Where.
+    pub region: Region,
+    /// What it is.
+    pub label: String,
+}
+
+/// One located finding.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule.
+    pub rule: &'static RuleMeta,
+    /// Severity in force.
+    pub severity: Severity,
+    /// Path relative to the scan root.
+    pub path: Arc<str>,
+    /// Where, 1-based, columns in code points.
+    pub region: Region,
+    /// Byte span in the file, for snippets.
+    pub span: Span,
+    /// What is wrong.
+    pub message: String,
+    /// What to change.
+    pub help: String,
+    /// The object it is about.
+    pub object: Option<ObjectRef>,
+    /// Other places involved.
+    pub related: Vec<RelatedLocation>,
+    /// Stable across line shifts: rule, path, object (or message), and occurrence.
+    pub fingerprint: String,
+}
+
+/// Locates raw findings, sorts them and gives each a fingerprint.
+pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding> {
+    let source = |file: crate::source::FileId| sources.get(file.0 as usize);
+    let mut findings: Vec<Finding> = raw
+        .into_iter()
+        .filter_map(|r| {
+            let file = source(r.file)?;
+            let related = r
+                .related
+                .iter()
+                .filter_map(|(id, span, label)| {
+                    let other = source(*id)?;
+                    Some(RelatedLocation { path: other.path.clone(), region: other.locate(*span), label: label.clone() })
+                })
+                .collect();
+            Some(Finding {
+                rule: r.rule,
+                severity: r.rule.severity,
+                path: file.path.clone(),
+                region: file.locate(r.span),
+                span: r.span,
+                help: r.help.unwrap_or_else(|| r.rule.summary()),
+                message: r.message,
+                object: r.object,
+                related,
+                fingerprint: String::new(),
+            })
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        (&a.path, a.region.start_line, a.region.start_column, a.rule.id, &a.message).cmp(&(
+            &b.path,
+            b.region.start_line,
+            b.region.start_column,
+            b.rule.id,
+            &b.message,
+        ))
+    });
+    findings.dedup_by(|a, b| a.path == b.path && a.region == b.region && a.rule.id == b.rule.id && a.message == b.message);
+    fingerprint(&mut findings);
+    findings
+}
+
+fn fingerprint(findings: &mut [Finding]) {
+    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    for finding in findings {
+        let subject = match &finding.object {
+            Some(o) => format!("{}/{}/{}", o.kind, o.namespace.as_deref().unwrap_or(""), o.name.as_deref().unwrap_or("")),
+            None => String::new(),
+        };
+        let hash = fnv1a(&[finding.rule.id, &finding.path, &subject, &finding.message]);
+        let occurrence = seen.entry(hash).or_insert(0);
+        *occurrence += 1;
+        finding.fingerprint = format!("{hash:016x}:{occurrence}");
+    }
+}
+
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// Counts by severity: (errors, warnings, notes).
+pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
+    findings.iter().fold((0, 0, 0), |(e, w, n), f| match f.severity {
+        Severity::Error => (e + 1, w, n),
+        Severity::Warning => (e, w + 1, n),
+        Severity::Note => (e, w, n + 1),
+    })
+}
+
+/// The JSON shape of a finding (documented in the README; fields are only ever added).
+#[derive(Serialize)]
+pub(crate) struct JsonFinding<'a> {
+    pub rule: &'a str,
+    pub name: &'a str,
+    pub severity: Severity,
+    pub path: &'a str,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: &'a str,
+    pub help: &'a str,
+    pub guideline: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<&'a ObjectRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonRelated<'a>>,
+    pub fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonRelated<'a> {
+    pub path: &'a str,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub label: &'a str,
+}
+
+impl Finding {
+    pub(crate) fn to_json(&self) -> JsonFinding<'_> {
+        JsonFinding {
+            rule: self.rule.id,
+            name: self.rule.name,
+            severity: self.severity,
+            path: &self.path,
+            line: self.region.start_line,
+            column: self.region.start_column,
+            end_line: self.region.end_line,
+            end_column: self.region.end_column,
+            message: &self.message,
+            help: &self.help,
+            guideline: self.rule.guideline,
+            object: self.object.as_ref(),
+            related: self
+                .related
+                .iter()
+                .map(|r| JsonRelated {
+                    path: &r.path,
+                    line: r.region.start_line,
+                    column: r.region.start_column,
+                    end_line: r.region.end_line,
+                    end_column: r.region.end_column,
+                    label: &r.label,
+                })
+                .collect(),
+            fingerprint: &self.fingerprint,
+        }
+    }
+}

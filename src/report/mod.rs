@@ -1,0 +1,58 @@
+//! Reporters: one file per output format. They see findings and rule metadata, nothing else.
+
+pub mod finding;
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use std::sync::Arc;
+
+use crate::rules::RuleMeta;
+use crate::source::SourceFile;
+use finding::Finding;
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Diagnostics with source snippets.
+    Human,
+    /// A JSON document.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub Actions workflow commands.
+    Github,
+}
+
+/// What a reporter renders.
+pub struct Report<'a> {
+    /// Sorted findings.
+    pub findings: &'a [Finding],
+    /// The rules of the run, for SARIF's `rules[]`.
+    pub rules: &'a [&'static RuleMeta],
+    /// Files read, for snippets.
+    pub sources: &'a [Arc<SourceFile>],
+    /// Files that held something to check.
+    pub files_checked: usize,
+    /// Files skipped.
+    pub files_skipped: usize,
+}
+
+impl Report<'_> {
+    fn source_text(&self, path: &str) -> Option<&str> {
+        // Sources come in discovery order, which is sorted by path.
+        let found = self.sources.binary_search_by(|s| (*s.path).cmp(path)).ok()?;
+        self.sources.get(found).map(|s| s.text.as_str())
+    }
+
+    /// Renders in a format; `color` applies to human output only.
+    pub fn render(&self, format: Format, color: bool) -> String {
+        match format {
+            Format::Human => human::render(self, color),
+            Format::Json => json::render(self),
+            Format::Sarif => sarif::render(self),
+            Format::Github => github::render(self),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! DF004 runs-as-root.
+use crate::parse::dockerfile::Arguments;
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a Dockerfile whose final stage runs as root: it has no `USER` instruction (nor
+    /// inherits one from an earlier stage it is built `FROM`), or its last `USER` is `root` or
+    /// uid `0`. Base images whose tag says `nonroot` (the distroless convention) already switch
+    /// to an unprivileged user and are exempt when no `USER` is given.
+    ///
+    /// ## Why is this bad?
+    /// A process running as root inside the container is one kernel or runtime bug away from root
+    /// on the node, and can write anywhere in the image's filesystem. Kubernetes can refuse such
+    /// images (`runAsNonRoot`), so a root image also blocks hardening the pod.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// FROM node:20-slim
+    /// COPY . /app
+    /// CMD ["node", "/app/server.js"]
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```dockerfile
+    /// FROM node:20-slim
+    /// COPY --chown=node:node . /app
+    /// USER node
+    /// CMD ["node", "/app/server.js"]
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Containerization": run containers as non-root users. Seed 003,
+    /// "Containerization Phase": non-root, minimal images.
+    pub RunsAsRoot {
+        id: "DF004",
+        name: "runs-as-root",
+        family: Family::Df,
+        severity: Severity::Warning,
+        scope: Scope::Dockerfile,
+        security: true,
+        guideline: "seed 000 §Containerization; seed 003 §Containerization Phase",
+    }
+}
+
+impl Rule for RunsAsRoot {
+    fn check_dockerfile(&self, image: &Image<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
+        let Some(stage) = image.final_stage() else { return };
+        let stage_name = stage.alias().map(|a| format!("final stage `{}`", a.text));
+        let stage_name = stage_name.unwrap_or_else(|| "the final stage".to_owned());
+        match image.effective_user(&stage) {
+            Some(user) => {
+                let Arguments::Words(words) = &user.arguments else { return };
+                let Some(word) = words.first() else { return };
+                let who = word.text.split(':').next().unwrap_or("");
+                if who == "root" || who.trim_start_matches('0').is_empty() && !who.is_empty() {
+                    out.report(word.span, format!("{stage_name} switches to user `{}`, so the container runs as root", word.text))
+                        .help("switch to an unprivileged user last:\nRUN useradd --uid 10001 app\nUSER 10001");
+                }
+            }
+            None => {
+                let base = image.resolved_base(&stage).unwrap_or_default();
+                if base.contains("nonroot") {
+                    return;
+                }
+                let Some(from) = stage.from() else { return };
+                out.report(from.span, format!("{stage_name} has no USER instruction, so the container runs as root"))
+                    .help("create an unprivileged user and switch to it before CMD:\nRUN useradd --uid 10001 app\nUSER 10001");
+            }
+        }
+    }
+}

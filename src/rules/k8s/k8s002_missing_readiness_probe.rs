@@ -1,0 +1,54 @@
+//! K8S002 missing-readiness-probe.
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an app container of a long-running workload that declares no `readinessProbe`.
+    ///
+    /// ## Why is this bad?
+    /// Without one, the Service routes requests to a pod as soon as its process starts, before it
+    /// has loaded its settings or opened its connections. During a rollout the old pods are gone
+    /// while the new ones still answer with errors. Jobs, CronJobs, Pods with `restartPolicy`
+    /// Never or OnFailure, and init, sidecar and ephemeral containers are exempt.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// containers:
+    ///   - name: server
+    ///     image: shop/cart:1.4.2
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// containers:
+    ///   - name: server
+    ///     image: shop/cart:1.4.2
+    ///     readinessProbe:
+    ///       httpGet: { path: /ready, port: http }
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Orchestration with Kubernetes": every service defines liveness and readiness
+    /// probes. Seed 003, "Deployment", lists health checks among the release gates.
+    pub MissingReadinessProbe {
+        id: "K8S002",
+        name: "missing-readiness-probe",
+        family: Family::K8s,
+        severity: Severity::Error,
+        scope: Scope::Object,
+        security: false,
+        guideline: "seed 000 §Orchestration with Kubernetes; seed 003 §Deployment",
+    }
+}
+
+impl Rule for MissingReadinessProbe {
+    fn check_object(&self, object: &Object<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
+        super::report_missing_probe(
+            object,
+            ProbeKind::Readiness,
+            "add a readinessProbe that succeeds once the container can serve:\n\
+             readinessProbe:\n  httpGet: { path: /ready, port: http }",
+            out,
+        );
+    }
+}

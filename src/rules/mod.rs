@@ -1,0 +1,318 @@
+//! The rule trait, rule metadata, and the sink rules report into.
+
+pub mod df;
+pub mod k8s;
+pub mod ms;
+pub mod registry;
+
+use std::fmt;
+
+use crate::index::Index;
+use crate::model::{Image, Object};
+use crate::source::{FileId, Span};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Note,
+    /// Should be fixed.
+    Warning,
+    /// Must be fixed.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name, as SARIF and the CLI spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Rule families, one per id prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// DF: Dockerfiles.
+    Df,
+    /// K8S: Kubernetes workloads.
+    K8s,
+    /// NS: per-namespace checks.
+    Ns,
+    /// IST: Istio.
+    Ist,
+    /// GW: API gateways.
+    Gw,
+    /// SEC: secrets anywhere.
+    Sec,
+    /// MS: parse and engine diagnostics.
+    Ms,
+}
+
+impl Family {
+    /// The id prefix.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Family::Df => "DF",
+            Family::K8s => "K8S",
+            Family::Ns => "NS",
+            Family::Ist => "IST",
+            Family::Gw => "GW",
+            Family::Sec => "SEC",
+            Family::Ms => "MS",
+        }
+    }
+
+    /// The lowercase folder name under `src/rules/` and `fixtures/`.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Family::Df => "df",
+            Family::K8s => "k8s",
+            Family::Ns => "ns",
+            Family::Ist => "ist",
+            Family::Gw => "gw",
+            Family::Sec => "sec",
+            Family::Ms => "ms",
+        }
+    }
+}
+
+/// What a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One object at a time (it may consult the index).
+    Object,
+    /// One Dockerfile at a time.
+    Dockerfile,
+    /// The whole scan at once: a cross-file rule.
+    Project,
+    /// Reported by the engine itself (parse errors).
+    Engine,
+}
+
+/// Everything known about a rule except how it checks.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id, e.g. `K8S002`.
+    pub id: &'static str,
+    /// Kebab-case name, e.g. `missing-readiness-probe`.
+    pub name: &'static str,
+    /// Family (agrees with the id prefix).
+    pub family: Family,
+    /// Default severity.
+    pub severity: Severity,
+    /// What it looks at.
+    pub scope: Scope,
+    /// True when the rule is about security (SARIF `security-severity`).
+    pub security: bool,
+    /// Where the guideline asks for it: `seed 000 §Section`.
+    pub guideline: &'static str,
+    /// The doc comment, in the five sections.
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    /// The first paragraph of "What it does", as one line.
+    pub fn summary(&self) -> String {
+        self.section("What it does").split("\n\n").next().unwrap_or("").replace('\n', " ")
+    }
+
+    /// The body of a `## Heading` section of the docs, trimmed.
+    pub fn section(&self, heading: &str) -> String {
+        let marker = format!("## {heading}");
+        let mut lines = self.doc_lines().skip_while(|l| l.trim() != marker).skip(1);
+        let mut body = Vec::new();
+        for line in lines.by_ref() {
+            if line.starts_with("## ") {
+                break;
+            }
+            body.push(line);
+        }
+        body.join("\n").trim().to_owned()
+    }
+
+    /// The docs with the one-space indent of `///` comments removed.
+    pub fn doc_lines(&self) -> impl Iterator<Item = &'static str> {
+        self.docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l))
+    }
+}
+
+/// The half of a rule that `declare_rule!` writes.
+pub trait Describe {
+    /// The rule's metadata.
+    fn meta(&self) -> &'static RuleMeta;
+}
+
+/// A check. Implement the method for the rule's scope; the others do nothing.
+pub trait Rule: Describe + Sync {
+    /// Checks one object.
+    fn check_object(&self, _object: &Object<'_>, _cx: &Context<'_, '_>, _out: &mut Findings) {}
+    /// Checks one Dockerfile.
+    fn check_dockerfile(&self, _image: &Image<'_>, _cx: &Context<'_, '_>, _out: &mut Findings) {}
+    /// Checks the whole scan.
+    fn check_project(&self, _cx: &Context<'_, '_>, _out: &mut Findings) {}
+}
+
+/// What every check may consult besides its target.
+pub struct Context<'i, 's> {
+    /// Every object of the scan.
+    pub index: &'i Index<'i, 's>,
+}
+
+/// An object a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct ObjectRef {
+    /// Kind as Kubernetes spells it (`Deployment`), or `Dockerfile`.
+    pub kind: String,
+    /// Namespace, when namespaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Name (a stage name for Dockerfiles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl ObjectRef {
+    /// The reference for a Kubernetes-style object.
+    pub fn of(object: &Object<'_>) -> Self {
+        ObjectRef {
+            kind: object.kind().to_owned(),
+            namespace: object.namespace().map(str::to_owned),
+            name: object.name().map(str::to_owned),
+        }
+    }
+}
+
+/// A finding as a rule reports it: spans not yet turned into lines.
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    /// The rule.
+    pub rule: &'static RuleMeta,
+    /// The file the primary location is in.
+    pub file: FileId,
+    /// The primary location.
+    pub span: Span,
+    /// What is wrong.
+    pub message: String,
+    /// What to change.
+    pub help: Option<String>,
+    /// The object it is about.
+    pub object: Option<ObjectRef>,
+    /// Other places that explain the finding.
+    pub related: Vec<(FileId, Span, String)>,
+}
+
+impl RawFinding {
+    /// Sets what to change.
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Names the object the finding is about.
+    pub fn object(&mut self, object: ObjectRef) -> &mut Self {
+        self.object = Some(object);
+        self
+    }
+
+    /// Adds a labelled related location.
+    pub fn related(&mut self, file: FileId, span: Span, label: impl Into<String>) -> &mut Self {
+        self.related.push((file, span, label.into()));
+        self
+    }
+}
+
+/// Where one rule reports, stamped with its id and the file being checked.
+pub struct Findings {
+    rule: &'static RuleMeta,
+    file: FileId,
+    items: Vec<RawFinding>,
+}
+
+impl Findings {
+    /// A sink for `rule` checking `file`.
+    pub fn new(rule: &'static RuleMeta, file: FileId) -> Self {
+        Findings { rule, file, items: Vec::new() }
+    }
+
+    /// Reports at a span of the file being checked.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut RawFinding {
+        self.report_in(self.file, span, message)
+    }
+
+    /// Reports at a span of any file (cross-file rules).
+    pub fn report_in(&mut self, file: FileId, span: Span, message: impl Into<String>) -> &mut RawFinding {
+        self.items.push(RawFinding {
+            rule: self.rule,
+            file,
+            span,
+            message: message.into(),
+            help: None,
+            object: None,
+            related: Vec::new(),
+        });
+        let last = self.items.len() - 1;
+        &mut self.items[last]
+    }
+
+    /// The findings reported so far.
+    pub fn into_vec(self) -> Vec<RawFinding> {
+        self.items
+    }
+}
+
+/// Declares a rule's type and metadata from its doc comment and fields.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis $name:ident {
+            id: $id:literal,
+            name: $rule_name:literal,
+            family: $family:expr,
+            severity: $severity:expr,
+            scope: $scope:expr,
+            security: $security:literal,
+            guideline: $guideline:literal $(,)?
+        }
+    ) => {
+        #[doc = concat!($id, " ", $rule_name, ".")]
+        $vis struct $name;
+
+        impl $name {
+            const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                name: $rule_name,
+                family: $family,
+                severity: $severity,
+                scope: $scope,
+                security: $security,
+                guideline: $guideline,
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+
+        impl $crate::rules::Describe for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &Self::META
+            }
+        }
+    };
+}
+pub(crate) use declare_rule;
+
+/// What a rule file needs.
+pub mod prelude {
+    pub(crate) use super::declare_rule;
+    pub use super::{Context, Family, Findings, ObjectRef, Rule, Scope, Severity};
+    pub use crate::model::{Image, Object, ProbeKind, Workload};
+}

@@ -1,0 +1,3 @@
+//! MS: diagnostics the engine reports itself.
+
+pub mod ms000_parse_error;
