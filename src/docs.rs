@@ -40,7 +40,9 @@ fn scope_name(meta: &RuleMeta) -> &'static str {
 
 /// The README rule table, markers included.
 pub fn readme_table() -> String {
-    let mut table = format!("{TABLE_BEGIN}\n| id | name | severity | family | what it flags |\n|---|---|---|---|---|\n");
+    let mut table = format!(
+        "{TABLE_BEGIN}\n| id | name | severity | family | what it flags |\n|---|---|---|---|---|\n"
+    );
     for meta in all_rules() {
         table.push_str(&format!(
             "| [{id}](docs/rules/{id}.md) | `{}` | {} | {} | {} |\n",
@@ -64,7 +66,10 @@ pub fn readme_with_table(readme: &str) -> Option<String> {
 
 /// The `mslint rules` table for a terminal.
 pub fn rules_listing() -> String {
-    let mut out = format!("{:<7} {:<28} {:<8} {:<6} {}\n", "ID", "NAME", "SEVERITY", "FAMILY", "WHAT IT FLAGS");
+    let mut out = format!(
+        "{:<7} {:<28} {:<8} {:<6} {}\n",
+        "ID", "NAME", "SEVERITY", "FAMILY", "WHAT IT FLAGS"
+    );
     for meta in all_rules() {
         let mut summary = meta.summary();
         if summary.chars().count() > 90 {

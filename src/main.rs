@@ -130,7 +130,9 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     let rules: Vec<&'static mslint::RuleMeta> = docs::all_rules()
         .into_iter()
-        .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
+        .filter(|m| {
+            args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id))
+        })
         .filter(|m| !args.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
         .collect();
     let report = Report {
@@ -154,16 +156,22 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     let text = report.render(format, color);
     let written = match &args.output {
-        Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        Some(path) => std::fs::write(path, &text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
         None => write_stdout(&text),
     };
     if let Err(message) = written {
         return usage_error(&message);
     }
     if outcome.files_checked == 0 {
-        eprintln!("mslint: nothing to check: no Dockerfile or platform manifest found under the given paths");
+        eprintln!(
+            "mslint: nothing to check: no Dockerfile or platform manifest found under the given paths"
+        );
     } else if format == Format::Human {
-        eprintln!("{}", mslint::report::human::summary(&report, outcome.elapsed));
+        eprintln!(
+            "{}",
+            mslint::report::human::summary(&report, outcome.elapsed)
+        );
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -172,12 +180,19 @@ fn check(args: CheckArgs) -> ExitCode {
         FailOn::None => None,
     };
     let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
-    if failing && !args.exit_zero { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failing && !args.exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         // A closed pipe (`mslint | head`) is the reader's choice, not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|e| format!("cannot write the report: {e}")),
@@ -206,7 +221,11 @@ fn write_docs() -> ExitCode {
         }
         let readme = std::fs::read_to_string("README.md")?;
         let updated = docs::readme_with_table(&readme).ok_or_else(|| {
-            std::io::Error::other(format!("README.md lacks the {} / {} markers", docs::TABLE_BEGIN, docs::TABLE_END))
+            std::io::Error::other(format!(
+                "README.md lacks the {} / {} markers",
+                docs::TABLE_BEGIN,
+                docs::TABLE_END
+            ))
         })?;
         std::fs::write("README.md", updated)
     })();

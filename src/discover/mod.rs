@@ -74,7 +74,12 @@ pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, Discov
             // pre-commit passes every staged file: names we do not check are skipped quietly.
             let kind = classify(path);
             if kind.is_some() {
-                found.push(Candidate { path: path.clone(), display: display(path, root), kind, error: None });
+                found.push(Candidate {
+                    path: path.clone(),
+                    display: display(path, root),
+                    kind,
+                    error: None,
+                });
             }
         }
     }
@@ -91,20 +96,30 @@ fn walk(dir: &Path, root: &Path, found: &mut Vec<Candidate>) {
         .add_custom_ignore_filename(".mslintignore")
         .filter_entry(|entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && entry.file_name().to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n)))
+            !(is_dir
+                && entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| SKIPPED_DIRS.contains(&n)))
         })
         .build();
     for entry in walker {
         match entry {
             Ok(entry) => {
-                let Some(file_type) = entry.file_type() else { continue };
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
                 if file_type.is_dir() {
                     continue;
                 }
-                let Some(kind) = classify(entry.path()) else { continue };
+                let Some(kind) = classify(entry.path()) else {
+                    continue;
+                };
                 // A link to a directory is not walked; a link to a file (or a broken one) is read,
                 // so a loop or a dangling link becomes a located read error.
-                if file_type.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+                if file_type.is_symlink()
+                    && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
+                {
                     continue;
                 }
                 found.push(Candidate {
@@ -130,7 +145,9 @@ fn walk(dir: &Path, root: &Path, found: &mut Vec<Candidate>) {
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     match error {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
     }
@@ -138,7 +155,9 @@ fn error_path(error: &ignore::Error) -> Option<PathBuf> {
 
 fn error_text(error: &ignore::Error) -> String {
     match error {
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_text(err),
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_text(err)
+        }
         other => other.to_string(),
     }
 }
@@ -153,11 +172,17 @@ pub fn display(path: &Path, root: &Path) -> String {
             Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
             Component::ParentDir => parts.push("..".to_owned()),
             Component::RootDir => parts.push(String::new()),
-            Component::Prefix(prefix) => parts.push(prefix.as_os_str().to_string_lossy().into_owned()),
+            Component::Prefix(prefix) => {
+                parts.push(prefix.as_os_str().to_string_lossy().into_owned())
+            }
         }
     }
     let joined = parts.join("/");
-    if joined.is_empty() { ".".to_owned() } else { joined }
+    if joined.is_empty() {
+        ".".to_owned()
+    } else {
+        joined
+    }
 }
 
 #[cfg(test)]
@@ -166,8 +191,18 @@ mod tests {
 
     #[test]
     fn dockerfile_names_are_recognised() {
-        for name in ["Dockerfile", "Dockerfile.prod", "api.Dockerfile", "Containerfile", "positive.dockerfile"] {
-            assert_eq!(classify(Path::new(name)), Some(FileKind::Dockerfile), "{name}");
+        for name in [
+            "Dockerfile",
+            "Dockerfile.prod",
+            "api.Dockerfile",
+            "Containerfile",
+            "positive.dockerfile",
+        ] {
+            assert_eq!(
+                classify(Path::new(name)),
+                Some(FileKind::Dockerfile),
+                "{name}"
+            );
         }
         assert_eq!(classify(Path::new("Dockerfile.dockerignore")), None);
         assert_eq!(classify(Path::new("deploy.YML")), Some(FileKind::Yaml));
@@ -177,8 +212,17 @@ mod tests {
     #[test]
     fn display_paths_are_relative_and_slash_separated() {
         let root = Path::new("/repo");
-        assert_eq!(display(Path::new("/repo/k8s/app.yaml"), root), "k8s/app.yaml");
-        assert_eq!(display(Path::new("./k8s/app.yaml"), Path::new("/elsewhere")), "k8s/app.yaml");
-        assert_eq!(display(Path::new("../shared/x.yaml"), Path::new("/repo")), "../shared/x.yaml");
+        assert_eq!(
+            display(Path::new("/repo/k8s/app.yaml"), root),
+            "k8s/app.yaml"
+        );
+        assert_eq!(
+            display(Path::new("./k8s/app.yaml"), Path::new("/elsewhere")),
+            "k8s/app.yaml"
+        );
+        assert_eq!(
+            display(Path::new("../shared/x.yaml"), Path::new("/repo")),
+            "../shared/x.yaml"
+        );
     }
 }

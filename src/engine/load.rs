@@ -39,17 +39,26 @@ pub fn read(candidate: &Candidate) -> Loaded {
     };
     let probe = &bytes[..bytes.len().min(8192)];
     if probe.contains(&0) {
-        return unreadable("binary file: it holds NUL bytes, so it is no YAML or Dockerfile".to_owned());
+        return unreadable(
+            "binary file: it holds NUL bytes, so it is no YAML or Dockerfile".to_owned(),
+        );
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Loaded { source: SourceFile::new(candidate.display.as_str(), text), kind: candidate.kind, problem: None },
+        Ok(text) => Loaded {
+            source: SourceFile::new(candidate.display.as_str(), text),
+            kind: candidate.kind,
+            problem: None,
+        },
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             Loaded {
                 source: SourceFile::new(candidate.display.as_str(), text),
                 kind: None,
-                problem: Some((Span::new(at, at + 1), "file is not valid UTF-8 (invalid byte here); save it as UTF-8".to_owned())),
+                problem: Some((
+                    Span::new(at, at + 1),
+                    "file is not valid UTF-8 (invalid byte here); save it as UTF-8".to_owned(),
+                )),
             }
         }
     }
@@ -62,14 +71,20 @@ fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {}", io_text(&e)))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!("file is larger than {} MiB and was not checked", MAX_FILE_BYTES / (1024 * 1024)));
+        return Err(format!(
+            "file is larger than {} MiB and was not checked",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
     }
     Ok(bytes)
 }
 
 fn io_text(error: &std::io::Error) -> String {
     let text = error.to_string();
-    text.split(" (os error").next().unwrap_or(&text).to_lowercase()
+    text.split(" (os error")
+        .next()
+        .unwrap_or(&text)
+        .to_lowercase()
 }
 
 /// What a file holds for the rules.
@@ -100,7 +115,12 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
     let mut report = |span: Span, message: String| problems.push(parse_error(file, span, message));
     if let Some((span, message)) = &loaded.problem {
         report(*span, message.clone());
-        return Parsed { file, content: Content::Nothing, problems, checked: true };
+        return Parsed {
+            file,
+            content: Content::Nothing,
+            problems,
+            checked: true,
+        };
     }
     let text = loaded.source.text.as_str();
     match loaded.kind {
@@ -110,12 +130,25 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
                 report(error.span, error.message.clone());
             }
             if parsed.stages.is_empty() && parsed.errors.is_empty() && !text.trim().is_empty() {
-                report(Span::default(), "Dockerfile has no FROM instruction".to_owned());
+                report(
+                    Span::default(),
+                    "Dockerfile has no FROM instruction".to_owned(),
+                );
             }
-            Parsed { file, content: Content::Dockerfile(parsed), problems, checked: true }
+            Parsed {
+                file,
+                content: Content::Dockerfile(parsed),
+                problems,
+                checked: true,
+            }
         }
         Some(FileKind::Yaml) => parse_yaml(file, text, problems),
-        None => Parsed { file, content: Content::Nothing, problems, checked: false },
+        None => Parsed {
+            file,
+            content: Content::Nothing,
+            problems,
+            checked: false,
+        },
     }
 }
 
@@ -130,12 +163,22 @@ fn parse_yaml(file: FileId, text: &str, mut problems: Vec<RawFinding>) -> Parsed
             Recognised::Other(node) => others.push(node),
         }
     }
-    let platform = !objects.is_empty() || (!stream.errors.is_empty() && looks_like_platform_config(text));
+    let platform =
+        !objects.is_empty() || (!stream.errors.is_empty() && looks_like_platform_config(text));
     if !platform {
-        return Parsed { file, content: Content::Nothing, problems, checked: false };
+        return Parsed {
+            file,
+            content: Content::Nothing,
+            problems,
+            checked: false,
+        };
     }
     for error in stream.errors {
-        problems.push(parse_error(file, error.span, format!("invalid YAML: {}", error.message)));
+        problems.push(parse_error(
+            file,
+            error.span,
+            format!("invalid YAML: {}", error.message),
+        ));
     }
     for other in others {
         let what = match other.type_name() {
@@ -152,7 +195,12 @@ fn parse_yaml(file: FileId, text: &str, mut problems: Vec<RawFinding>) -> Parsed
             format!("document is {what}, not a Kubernetes object; kubectl rejects it"),
         ));
     }
-    Parsed { file, content: Content::Objects(objects), problems, checked: true }
+    Parsed {
+        file,
+        content: Content::Objects(objects),
+        problems,
+        checked: true,
+    }
 }
 
 /// A file that failed to parse is reported only if it was meant as platform configuration:
@@ -167,7 +215,10 @@ fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
         file,
         span,
         message,
-        help: Some("fix the file so it parses; the rest of the scan went on without this part of it".to_owned()),
+        help: Some(
+            "fix the file so it parses; the rest of the scan went on without this part of it"
+                .to_owned(),
+        ),
         object: None,
         related: Vec::new(),
     }

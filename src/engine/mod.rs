@@ -12,10 +12,10 @@ use rayon::prelude::*;
 use crate::discover::{self, DiscoverError};
 use crate::index::Index;
 use crate::model::Image;
+pub use crate::report::finding::{Finding, RelatedLocation};
 use crate::rules::{Context, Findings, RawFinding, Rule, RuleMeta, Scope, registry};
 use crate::source::{FileId, SourceFile};
 use load::{Content, Loaded, Parsed};
-pub use crate::report::finding::{Finding, RelatedLocation};
 
 /// What to check and how.
 #[derive(Debug, Clone)]
@@ -84,7 +84,11 @@ fn selected_rules(config: &Config) -> Result<Vec<&'static dyn Rule>, RunError> {
         let listed = |ids: &[String]| ids.iter().any(|id| id.eq_ignore_ascii_case(meta.id));
         (config.select.is_empty() || listed(&config.select)) && !listed(&config.ignore)
     };
-    Ok(registry::ALL.iter().copied().filter(|r| wanted(r.meta())).collect())
+    Ok(registry::ALL
+        .iter()
+        .copied()
+        .filter(|r| wanted(r.meta()))
+        .collect())
 }
 
 fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunError> {
@@ -115,7 +119,11 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
     let mut raw: Vec<RawFinding> = parsed
         .par_iter()
         .flat_map_iter(|file| {
-            let mut found = if report_parse_errors { file.problems.clone() } else { Vec::new() };
+            let mut found = if report_parse_errors {
+                file.problems.clone()
+            } else {
+                Vec::new()
+            };
             found.extend(
                 panic_guard::catch(|| check_file(file, rules, &cx))
                     .unwrap_or_else(|message| vec![internal_error(file.file, &message)]),
@@ -123,21 +131,36 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
             found
         })
         .collect();
-    raw.par_extend(rules.par_iter().filter(|r| r.meta().scope == Scope::Project).flat_map_iter(|rule| {
-        let mut out = Findings::new(rule.meta(), FileId(0));
-        rule.check_project(&cx, &mut out);
-        out.into_vec()
-    }));
+    raw.par_extend(
+        rules
+            .par_iter()
+            .filter(|r| r.meta().scope == Scope::Project)
+            .flat_map_iter(|rule| {
+                let mut out = Findings::new(rule.meta(), FileId(0));
+                rule.check_project(&cx, &mut out);
+                out.into_vec()
+            }),
+    );
 
     let files_checked = parsed.iter().filter(|p| p.checked).count();
     let files_skipped = parsed.len() - files_checked;
     drop(parsed);
     let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
     let findings = crate::report::finding::resolve(raw, &sources);
-    Ok(Outcome { findings, files_checked, files_skipped, sources, elapsed: started.elapsed() })
+    Ok(Outcome {
+        findings,
+        files_checked,
+        files_skipped,
+        sources,
+        elapsed: started.elapsed(),
+    })
 }
 
-fn check_file(file: &Parsed<'_>, rules: &[&'static dyn Rule], cx: &Context<'_, '_>) -> Vec<RawFinding> {
+fn check_file(
+    file: &Parsed<'_>,
+    rules: &[&'static dyn Rule],
+    cx: &Context<'_, '_>,
+) -> Vec<RawFinding> {
     let mut found = Vec::new();
     match &file.content {
         Content::Objects(objects) => {
@@ -164,7 +187,12 @@ fn check_file(file: &Parsed<'_>, rules: &[&'static dyn Rule], cx: &Context<'_, '
 
 fn internal_error(file: FileId, message: &str) -> RawFinding {
     let mut out = Findings::new(registry::parse_error(), file);
-    out.report(Default::default(), format!("internal error while checking this file ({message}); the other files were checked"))
-        .help("report this file to the mslint maintainers; the rest of the scan is unaffected");
+    out.report(
+        Default::default(),
+        format!(
+            "internal error while checking this file ({message}); the other files were checked"
+        ),
+    )
+    .help("report this file to the mslint maintainers; the rest of the scan is unaffected");
     out.into_vec().remove(0)
 }

@@ -24,7 +24,10 @@ impl<'o, 's> Index<'o, 's> {
                 .or_default()
                 .push(n);
         }
-        Index { objects, by_namespace_kind }
+        Index {
+            objects,
+            by_namespace_kind,
+        }
     }
 
     /// Every object, in scan order.
@@ -38,7 +41,11 @@ impl<'o, 's> Index<'o, 's> {
     }
 
     /// The objects of one kind in one namespace, in scan order.
-    pub fn in_namespace(&self, namespace: &str, kind: &str) -> impl Iterator<Item = &'o Object<'s>> + '_ {
+    pub fn in_namespace(
+        &self,
+        namespace: &str,
+        kind: &str,
+    ) -> impl Iterator<Item = &'o Object<'s>> + '_ {
         let positions: &[usize] = self
             .by_namespace_kind
             .get(namespace)
@@ -53,12 +60,16 @@ impl<'o, 's> Index<'o, 's> {
     /// `defaultRequest`.
     pub fn container_default(&self, namespace: &str, section: &str, resource: &str) -> bool {
         self.in_namespace(namespace, "LimitRange").any(|range| {
-            range.root.path(&["spec", "limits"]).map(|l| l.items()).unwrap_or_default().iter().any(
-                |limit| {
+            range
+                .root
+                .path(&["spec", "limits"])
+                .map(|l| l.items())
+                .unwrap_or_default()
+                .iter()
+                .any(|limit| {
                     limit.str_at("type") == Some("Container")
                         && limit.path(&[section, resource]).is_some()
-                },
-            )
+                })
         })
     }
 }

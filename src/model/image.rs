@@ -24,9 +24,17 @@ impl<'a> ImageRef<'a> {
         match rest[last_slash..].rfind(':') {
             Some(colon) => {
                 let colon = last_slash + colon;
-                ImageRef { repository: &rest[..colon], tag: Some(&rest[colon + 1..]), digest }
+                ImageRef {
+                    repository: &rest[..colon],
+                    tag: Some(&rest[colon + 1..]),
+                    digest,
+                }
             }
-            None => ImageRef { repository: rest, tag: None, digest },
+            None => ImageRef {
+                repository: rest,
+                tag: None,
+                digest,
+            },
         }
     }
 
@@ -83,8 +91,13 @@ impl<'d> StageView<'d> {
     }
 
     /// The instructions with a keyword, in order.
-    pub fn instructions_named(&self, keyword: &'static str) -> impl Iterator<Item = &'d Instruction> {
-        self.instructions.iter().filter(move |i| i.keyword == keyword)
+    pub fn instructions_named(
+        &self,
+        keyword: &'static str,
+    ) -> impl Iterator<Item = &'d Instruction> {
+        self.instructions
+            .iter()
+            .filter(move |i| i.keyword == keyword)
     }
 }
 
@@ -97,11 +110,17 @@ impl<'d> Image<'d> {
     /// Every stage in order.
     pub fn stages(&self) -> impl Iterator<Item = StageView<'d>> + '_ {
         let file = self.file;
-        file.stages.iter().enumerate().map(move |(index, stage)| StageView {
-            index,
-            stage,
-            instructions: file.instructions.get(stage.from..stage.end).unwrap_or_default(),
-        })
+        file.stages
+            .iter()
+            .enumerate()
+            .map(move |(index, stage)| StageView {
+                index,
+                stage,
+                instructions: file
+                    .instructions
+                    .get(stage.from..stage.end)
+                    .unwrap_or_default(),
+            })
     }
 
     /// The stage the build produces by default: the last one.
@@ -119,7 +138,11 @@ impl<'d> Image<'d> {
 
     /// `ARG`s declared before the first `FROM`, which `FROM` lines may use.
     pub fn global_args(&self) -> impl Iterator<Item = &'d Pair> {
-        let first_from = self.file.stages.first().map_or(self.file.instructions.len(), |s| s.from);
+        let first_from = self
+            .file
+            .stages
+            .first()
+            .map_or(self.file.instructions.len(), |s| s.from);
         self.file.instructions[..first_from.min(self.file.instructions.len())]
             .iter()
             .filter_map(|i| match &i.arguments {
@@ -148,7 +171,9 @@ impl<'d> Image<'d> {
             if let Some(user) = current.instructions_named("USER").last() {
                 return Some(user);
             }
-            let parent = current.base().and_then(|b| self.stage_named(&b.text, current.index))?;
+            let parent = current
+                .base()
+                .and_then(|b| self.stage_named(&b.text, current.index))?;
             current = parent;
         }
         None
@@ -166,14 +191,18 @@ pub fn substitute(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Option
             let close = inner.find('}')?;
             (&inner[..close], close + 2)
         } else {
-            let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+            let len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
             (&after[..len], len)
         };
         let (name, default) = match expression.split_once(":-") {
             Some((name, default)) => (name, Some(default)),
             None => (expression, None),
         };
-        let value = lookup(name).filter(|v| !v.is_empty()).or_else(|| default.map(str::to_owned))?;
+        let value = lookup(name)
+            .filter(|v| !v.is_empty())
+            .or_else(|| default.map(str::to_owned))?;
         out.push_str(&value);
         rest = &after[consumed..];
     }
@@ -188,7 +217,10 @@ mod tests {
     #[test]
     fn registry_ports_are_not_tags() {
         let image = ImageRef::parse("registry.local:5000/team/app");
-        assert_eq!((image.repository, image.tag), ("registry.local:5000/team/app", None));
+        assert_eq!(
+            (image.repository, image.tag),
+            ("registry.local:5000/team/app", None)
+        );
         let image = ImageRef::parse("registry.local:5000/team/app:1.2");
         assert_eq!(image.tag, Some("1.2"));
         assert!(image.is_pinned());
@@ -205,8 +237,14 @@ mod tests {
     #[test]
     fn substitution_uses_values_and_defaults() {
         let lookup = |name: &str| (name == "PY").then(|| "3.12".to_owned());
-        assert_eq!(substitute("python:${PY}-slim", lookup).as_deref(), Some("python:3.12-slim"));
-        assert_eq!(substitute("node:${NODE:-20}", lookup).as_deref(), Some("node:20"));
+        assert_eq!(
+            substitute("python:${PY}-slim", lookup).as_deref(),
+            Some("python:3.12-slim")
+        );
+        assert_eq!(
+            substitute("node:${NODE:-20}", lookup).as_deref(),
+            Some("node:20")
+        );
         assert_eq!(substitute("$BASE", lookup), None);
     }
 }

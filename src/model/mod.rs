@@ -4,6 +4,6 @@ pub mod image;
 pub mod object;
 pub mod workload;
 
-pub use image::{ImageRef, Image};
+pub use image::{Image, ImageRef};
 pub use object::{Object, Schema, objects_of};
 pub use workload::{Container, ContainerRole, PodSpec, ProbeKind, Workload, WorkloadKind};

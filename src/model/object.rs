@@ -34,21 +34,35 @@ pub enum Recognised<'s> {
 
 /// Sorts a stream's documents into platform objects and everything else.
 pub fn objects_of<'s>(file: FileId, documents: Vec<Document<'s>>) -> Vec<Recognised<'s>> {
-    documents.into_iter().map(|d| recognise(file, d.root)).collect()
+    documents
+        .into_iter()
+        .map(|d| recognise(file, d.root))
+        .collect()
 }
 
 fn recognise<'s>(file: FileId, root: Node<'s>) -> Recognised<'s> {
     if root.get("_format_version").is_some() {
-        return Recognised::Objects(vec![Object { file, schema: Schema::KongDeclarative, root }]);
+        return Recognised::Objects(vec![Object {
+            file,
+            schema: Schema::KongDeclarative,
+            root,
+        }]);
     }
     let is_object = root.str_at("apiVersion").is_some() && root.str_at("kind").is_some();
     if !is_object {
         return Recognised::Other(root);
     }
-    let is_list = root.str_at("kind").is_some_and(|k| k == "List" || k.ends_with("List"))
-        && matches!(root.get("items").map(|i| &i.value), Some(Value::Sequence(_)));
+    let is_list = root
+        .str_at("kind")
+        .is_some_and(|k| k == "List" || k.ends_with("List"))
+        && matches!(
+            root.get("items").map(|i| &i.value),
+            Some(Value::Sequence(_))
+        );
     if is_list {
-        let Value::Mapping(entries) = root.value else { return Recognised::Objects(vec![]) };
+        let Value::Mapping(entries) = root.value else {
+            return Recognised::Objects(vec![]);
+        };
         let items = entries
             .into_iter()
             .find(|e| e.key.as_str() == Some("items"))
@@ -62,11 +76,19 @@ fn recognise<'s>(file: FileId, root: Node<'s>) -> Recognised<'s> {
             items
                 .into_iter()
                 .filter(|item| item.str_at("apiVersion").is_some() && item.str_at("kind").is_some())
-                .map(|root| Object { file, schema: Schema::Kubernetes, root })
+                .map(|root| Object {
+                    file,
+                    schema: Schema::Kubernetes,
+                    root,
+                })
                 .collect(),
         );
     }
-    Recognised::Objects(vec![Object { file, schema: Schema::Kubernetes, root }])
+    Recognised::Objects(vec![Object {
+        file,
+        schema: Schema::Kubernetes,
+        root,
+    }])
 }
 
 impl<'s> Object<'s> {
@@ -77,7 +99,9 @@ impl<'s> Object<'s> {
 
     /// The API group (`apps`, `networking.istio.io`; "" for the core group).
     pub fn api_group(&self) -> &str {
-        self.api_version().rsplit_once('/').map_or("", |(group, _)| group)
+        self.api_version()
+            .rsplit_once('/')
+            .map_or("", |(group, _)| group)
     }
 
     /// `kind`, or "" for a Kong declarative file.
@@ -87,12 +111,16 @@ impl<'s> Object<'s> {
 
     /// `metadata.name`.
     pub fn name(&self) -> Option<&str> {
-        self.root.path(&["metadata", "name"]).and_then(Node::as_text)
+        self.root
+            .path(&["metadata", "name"])
+            .and_then(Node::as_text)
     }
 
     /// `metadata.namespace` as written.
     pub fn namespace(&self) -> Option<&str> {
-        self.root.path(&["metadata", "namespace"]).and_then(Node::as_text)
+        self.root
+            .path(&["metadata", "namespace"])
+            .and_then(Node::as_text)
     }
 
     /// The namespace the object lands in (Kubernetes puts an unqualified object in `default`).
@@ -116,7 +144,9 @@ impl<'s> Object<'s> {
 
     /// `metadata.annotations[key]`.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.root.path(&["metadata", "annotations", key]).and_then(Node::as_text)
+        self.root
+            .path(&["metadata", "annotations", key])
+            .and_then(Node::as_text)
     }
 
     /// Where a finding about the whole object points: its `name:` entry, else `kind:`, else its start.

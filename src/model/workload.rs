@@ -70,7 +70,11 @@ impl<'o, 's> Workload<'o, 's> {
     pub fn of(object: &'o Object<'s>) -> Option<Self> {
         let kind = WorkloadKind::of(object)?;
         let node = object.root.path(kind.pod_spec_path())?;
-        node.is_mapping().then_some(Workload { object, kind, pod: PodSpec { node } })
+        node.is_mapping().then_some(Workload {
+            object,
+            kind,
+            pod: PodSpec { node },
+        })
     }
 
     /// True for pods that run to completion: Jobs, CronJobs and Pods whose restartPolicy is not Always.
@@ -96,10 +100,18 @@ impl<'o, 's> Workload<'o, 's> {
     pub fn template_labels(&self) -> impl Iterator<Item = (&'o str, &'o str)> {
         let labels = match self.kind {
             WorkloadKind::Pod => self.object.root.path(&["metadata", "labels"]),
-            WorkloadKind::CronJob => {
-                self.object.root.path(&["spec", "jobTemplate", "spec", "template", "metadata", "labels"])
-            }
-            _ => self.object.root.path(&["spec", "template", "metadata", "labels"]),
+            WorkloadKind::CronJob => self.object.root.path(&[
+                "spec",
+                "jobTemplate",
+                "spec",
+                "template",
+                "metadata",
+                "labels",
+            ]),
+            _ => self
+                .object
+                .root
+                .path(&["spec", "template", "metadata", "labels"]),
         };
         label_pairs(labels)
     }
@@ -132,17 +144,25 @@ impl<'o, 's> PodSpec<'o, 's> {
     pub fn containers(&self) -> impl Iterator<Item = Container<'o, 's>> + 'o {
         let node = self.node;
         let group = move |key: &'static str, role: ContainerRole| {
-            node.get(key).map(Node::items).unwrap_or_default().iter().map(move |container| {
-                let role = match role {
-                    ContainerRole::Init
-                        if container.str_at("restartPolicy") == Some("Always") =>
-                    {
-                        ContainerRole::Sidecar
+            node.get(key)
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .map(move |container| {
+                    let role = match role {
+                        ContainerRole::Init
+                            if container.str_at("restartPolicy") == Some("Always") =>
+                        {
+                            ContainerRole::Sidecar
+                        }
+                        role => role,
+                    };
+                    Container {
+                        node: container,
+                        role,
+                        pod: PodSpec { node },
                     }
-                    role => role,
-                };
-                Container { node: container, role, pod: PodSpec { node } }
-            })
+                })
         };
         group("initContainers", ContainerRole::Init)
             .chain(group("containers", ContainerRole::App))

@@ -55,7 +55,11 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 .iter()
                 .filter_map(|(id, span, label)| {
                     let other = source(*id)?;
-                    Some(RelatedLocation { path: other.path.clone(), region: other.locate(*span), label: label.clone() })
+                    Some(RelatedLocation {
+                        path: other.path.clone(),
+                        region: other.locate(*span),
+                        label: label.clone(),
+                    })
                 })
                 .collect();
             Some(Finding {
@@ -73,15 +77,24 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
         })
         .collect();
     findings.sort_by(|a, b| {
-        (&a.path, a.region.start_line, a.region.start_column, a.rule.id, &a.message).cmp(&(
-            &b.path,
-            b.region.start_line,
-            b.region.start_column,
-            b.rule.id,
-            &b.message,
-        ))
+        (
+            &a.path,
+            a.region.start_line,
+            a.region.start_column,
+            a.rule.id,
+            &a.message,
+        )
+            .cmp(&(
+                &b.path,
+                b.region.start_line,
+                b.region.start_column,
+                b.rule.id,
+                &b.message,
+            ))
     });
-    findings.dedup_by(|a, b| a.path == b.path && a.region == b.region && a.rule.id == b.rule.id && a.message == b.message);
+    findings.dedup_by(|a, b| {
+        a.path == b.path && a.region == b.region && a.rule.id == b.rule.id && a.message == b.message
+    });
     fingerprint(&mut findings);
     findings
 }
@@ -90,7 +103,12 @@ fn fingerprint(findings: &mut [Finding]) {
     let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
     for finding in findings {
         let subject = match &finding.object {
-            Some(o) => format!("{}/{}/{}", o.kind, o.namespace.as_deref().unwrap_or(""), o.name.as_deref().unwrap_or("")),
+            Some(o) => format!(
+                "{}/{}/{}",
+                o.kind,
+                o.namespace.as_deref().unwrap_or(""),
+                o.name.as_deref().unwrap_or("")
+            ),
             None => String::new(),
         };
         let hash = fnv1a(&[finding.rule.id, &finding.path, &subject, &finding.message]);
@@ -113,11 +131,13 @@ fn fnv1a(parts: &[&str]) -> u64 {
 
 /// Counts by severity: (errors, warnings, notes).
 pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
-    findings.iter().fold((0, 0, 0), |(e, w, n), f| match f.severity {
-        Severity::Error => (e + 1, w, n),
-        Severity::Warning => (e, w + 1, n),
-        Severity::Note => (e, w, n + 1),
-    })
+    findings
+        .iter()
+        .fold((0, 0, 0), |(e, w, n), f| match f.severity {
+            Severity::Error => (e + 1, w, n),
+            Severity::Warning => (e, w + 1, n),
+            Severity::Note => (e, w, n + 1),
+        })
 }
 
 /// The JSON shape of a finding (documented in the README; fields are only ever added).

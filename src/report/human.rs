@@ -3,8 +3,8 @@
 use std::fmt;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::Report;
@@ -13,14 +13,32 @@ use crate::rules::Severity;
 
 /// Renders every finding; `color` picks the themed or the plain ASCII-free output.
 pub fn render(report: &Report<'_>, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
     let mut out = String::new();
     for finding in report.findings {
         let text = report.source_text(&finding.path).unwrap_or("");
-        let shown = Shown { finding, source: Named { name: &finding.path, text } };
+        let shown = Shown {
+            finding,
+            source: Named {
+                name: &finding.path,
+                text,
+            },
+        };
         if handler.render_report(&mut out, &shown).is_err() {
-            out.push_str(&format!("{}:{}:{}: {}\n", finding.path, finding.region.start_line, finding.region.start_column, finding.message));
+            out.push_str(&format!(
+                "{}:{}:{}: {}\n",
+                finding.path,
+                finding.region.start_line,
+                finding.region.start_column,
+                finding.message
+            ));
         }
         out.push('\n');
     }
@@ -54,7 +72,9 @@ impl SourceCode for Named<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let contents = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        let contents = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_owned(),
             contents.data(),
@@ -87,7 +107,10 @@ impl std::error::Error for Shown<'_> {}
 
 impl Diagnostic for Shown<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("{}({})", self.finding.rule.id, self.finding.rule.name)))
+        Some(Box::new(format!(
+            "{}({})",
+            self.finding.rule.id, self.finding.rule.name
+        )))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -99,11 +122,18 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("{}\nguideline: {}", self.finding.help, self.finding.rule.guideline)))
+        Some(Box::new(format!(
+            "{}\nguideline: {}",
+            self.finding.help, self.finding.rule.guideline
+        )))
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        if self.source.text.is_empty() { None } else { Some(&self.source) }
+        if self.source.text.is_empty() {
+            None
+        } else {
+            Some(&self.source)
+        }
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -113,7 +143,10 @@ impl Diagnostic for Shown<'_> {
         let span = self.finding.span;
         let label = LabeledSpan::new_primary_with_span(
             Some(self.finding.rule.name.to_owned()),
-            SourceSpan::new((span.start as usize).into(), (span.end - span.start) as usize),
+            SourceSpan::new(
+                (span.start as usize).into(),
+                (span.end - span.start) as usize,
+            ),
         );
         Some(Box::new(std::iter::once(label)))
     }

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::finding::{JsonFinding, counts};
 use super::Report;
+use super::finding::{JsonFinding, counts};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -28,7 +28,13 @@ pub fn render(report: &Report<'_>) -> String {
     let document = JsonReport {
         tool: "mslint",
         version: env!("CARGO_PKG_VERSION"),
-        summary: Summary { files_checked: report.files_checked, files_skipped: report.files_skipped, errors, warnings, notes },
+        summary: Summary {
+            files_checked: report.files_checked,
+            files_skipped: report.files_skipped,
+            errors,
+            warnings,
+            notes,
+        },
         findings: report.findings.iter().map(|f| f.to_json()).collect(),
     };
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();

@@ -124,7 +124,11 @@ pub struct RuleMeta {
 impl RuleMeta {
     /// The first paragraph of "What it does", as one line.
     pub fn summary(&self) -> String {
-        self.section("What it does").split("\n\n").next().unwrap_or("").replace('\n', " ")
+        self.section("What it does")
+            .split("\n\n")
+            .next()
+            .unwrap_or("")
+            .replace('\n', " ")
     }
 
     /// The body of a `## Heading` section of the docs, trimmed.
@@ -242,7 +246,11 @@ pub struct Findings {
 impl Findings {
     /// A sink for `rule` checking `file`.
     pub fn new(rule: &'static RuleMeta, file: FileId) -> Self {
-        Findings { rule, file, items: Vec::new() }
+        Findings {
+            rule,
+            file,
+            items: Vec::new(),
+        }
     }
 
     /// Reports at a span of the file being checked.
@@ -251,7 +259,12 @@ impl Findings {
     }
 
     /// Reports at a span of any file (cross-file rules).
-    pub fn report_in(&mut self, file: FileId, span: Span, message: impl Into<String>) -> &mut RawFinding {
+    pub fn report_in(
+        &mut self,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut RawFinding {
         self.items.push(RawFinding {
             rule: self.rule,
             file,

@@ -1,8 +1,8 @@
 //! The built-in rules, in id order.
 
 use super::Rule;
-use super::df::{df004_runs_as_root::RunsAsRoot, df005_unpinned_base_image::UnpinnedBaseImage};
 use super::df::df006_shell_form_entrypoint::ShellFormEntrypoint;
+use super::df::{df004_runs_as_root::RunsAsRoot, df005_unpinned_base_image::UnpinnedBaseImage};
 use super::k8s::k8s001_missing_liveness_probe::MissingLivenessProbe;
 use super::k8s::k8s002_missing_readiness_probe::MissingReadinessProbe;
 use super::k8s::k8s003_missing_resource_requests::MissingResourceRequests;
@@ -33,5 +33,7 @@ pub fn parse_error() -> &'static super::RuleMeta {
 
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
-    ALL.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(id))
+    ALL.iter()
+        .copied()
+        .find(|r| r.meta().id.eq_ignore_ascii_case(id))
 }

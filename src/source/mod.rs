@@ -15,7 +15,10 @@ impl Span {
     /// A span over `start..end`, saturating offsets above 4 GiB (files that large are refused earlier).
     pub fn new(start: usize, end: usize) -> Self {
         let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Span { start: clamp(start), end: clamp(end.max(start)) }
+        Span {
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
     }
 
     /// An empty span at `offset`.
@@ -30,7 +33,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn cover(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -53,14 +59,23 @@ impl SourceFile {
     /// Wraps text read from `path`.
     pub fn new(path: impl Into<Arc<str>>, text: String) -> Self {
         let lines = LineIndex::new(&text);
-        SourceFile { path: path.into(), text, lines }
+        SourceFile {
+            path: path.into(),
+            text,
+            lines,
+        }
     }
 
     /// The 1-based position of the span's start and end.
     pub fn locate(&self, span: Span) -> Region {
         let (start_line, start_column) = self.lines.line_column(&self.text, span.start as usize);
         let (end_line, end_column) = self.lines.line_column(&self.text, span.end as usize);
-        Region { start_line, start_column, end_line, end_column }
+        Region {
+            start_line,
+            start_column,
+            end_line,
+            end_column,
+        }
     }
 
     /// The text under a span, or "" when the span does not fall on character boundaries.
@@ -97,7 +112,10 @@ impl LineIndex {
         starts.extend(
             memchr_newlines(text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
         );
-        LineIndex { starts, ascii: text.is_ascii() }
+        LineIndex {
+            starts,
+            ascii: text.is_ascii(),
+        }
     }
 
     /// Number of lines (a trailing newline opens an empty last line).
@@ -114,7 +132,11 @@ impl LineIndex {
     /// Byte range of 1-based `line` without its line break.
     pub fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
         let start = self.line_start(line);
-        let end = if line >= self.starts.len() { text.len() } else { self.line_start(line + 1) };
+        let end = if line >= self.starts.len() {
+            text.len()
+        } else {
+            self.line_start(line + 1)
+        };
         let bytes = text.as_bytes();
         let mut trimmed = end.max(start);
         while trimmed > start && matches!(bytes.get(trimmed - 1), Some(b'\n' | b'\r')) {
@@ -126,12 +148,16 @@ impl LineIndex {
     /// 1-based line and code-point column of a byte offset.
     pub fn line_column(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = offset.min(text.len());
-        let line_index = self.starts.partition_point(|&s| s as usize <= offset).saturating_sub(1);
+        let line_index = self
+            .starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1);
         let start = self.starts.get(line_index).copied().unwrap_or(0) as usize;
         let column = if self.ascii {
             offset - start
         } else {
-            text.get(start..offset).map_or(offset - start, |s| s.chars().count())
+            text.get(start..offset)
+                .map_or(offset - start, |s| s.chars().count())
         };
         (line_index as u32 + 1, column as u32 + 1)
     }
@@ -145,14 +171,20 @@ impl LineIndex {
         let line_text = text.get(range.clone()).unwrap_or("");
         match line_text.char_indices().nth(char_column) {
             Some((i, _)) => range.start + i,
-            None => (range.start + line_text.len() + char_column.saturating_sub(line_text.chars().count()))
-                .min(text.len()),
+            None => (range.start
+                + line_text.len()
+                + char_column.saturating_sub(line_text.chars().count()))
+            .min(text.len()),
         }
     }
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i)
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
 }
 
 #[cfg(test)]
@@ -176,7 +208,10 @@ mod tests {
         let index = LineIndex::new(text);
         for (offset, _) in text.char_indices() {
             let (line, column) = index.line_column(text, offset);
-            assert_eq!(index.offset_of(text, line as usize, column as usize - 1), offset);
+            assert_eq!(
+                index.offset_of(text, line as usize, column as usize - 1),
+                offset
+            );
         }
     }
 

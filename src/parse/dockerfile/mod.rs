@@ -49,9 +49,11 @@ impl CommandForm {
         match self {
             CommandForm::Exec(_, span) => *span,
             CommandForm::Shell(word) => word.span,
-            CommandForm::HereDocs(docs) => {
-                docs.iter().map(|d| d.span).reduce(Span::cover).unwrap_or_default()
-            }
+            CommandForm::HereDocs(docs) => docs
+                .iter()
+                .map(|d| d.span)
+                .reduce(Span::cover)
+                .unwrap_or_default(),
         }
     }
 }
@@ -138,9 +140,16 @@ pub struct Dockerfile {
 
 /// Parses a Dockerfile, recovering after each syntax error at the next line.
 pub fn parse(text: &str) -> Dockerfile {
-    let bom = if text.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
+    let bom = if text.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
     let escape = escape_directive(&text[bom..]).unwrap_or('\\');
-    let mut file = Dockerfile { escape, ..Dockerfile::default() };
+    let mut file = Dockerfile {
+        escape,
+        ..Dockerfile::default()
+    };
     let lines = LineIndex::new(text);
     let mut start = bom;
     while start < text.len() && file.errors.len() < MAX_ERRORS {
@@ -223,7 +232,10 @@ fn error_at(text: &str, offset: usize, message: String) -> DockerfileError {
     let end = text[offset.min(text.len())..]
         .find(['\n', '\r'])
         .map_or(text.len(), |n| offset + n);
-    DockerfileError { message: strip_position(&message), span: Span::new(offset, end) }
+    DockerfileError {
+        message: strip_position(&message),
+        span: Span::new(offset, end),
+    }
 }
 
 /// The parser appends "at line N column M"; reports give the position themselves.
@@ -260,11 +272,18 @@ impl Shift<'_> {
         Span::new(self.offset(range.start), self.offset(range.end))
     }
     fn word(&self, s: &parse_dockerfile::UnescapedString<'_>) -> Word {
-        Word { text: s.value.to_string(), span: self.span(&s.span) }
+        Word {
+            text: s.value.to_string(),
+            span: self.span(&s.span),
+        }
     }
     fn pairs(&self, s: &parse_dockerfile::UnescapedString<'_>) -> Vec<Pair> {
         let span = self.span(&s.span);
-        split_pairs(self.text.get(span.range()).unwrap_or(""), span.start as usize, self.escape)
+        split_pairs(
+            self.text.get(span.range()).unwrap_or(""),
+            span.start as usize,
+            self.escape,
+        )
     }
 }
 
@@ -290,13 +309,26 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
                 CommandForm::HereDocs(
                     i.here_docs
                         .iter()
-                        .map(|d| Word { text: d.value.to_string(), span: shift.span(&d.span) })
+                        .map(|d| Word {
+                            text: d.value.to_string(),
+                            span: shift.span(&d.span),
+                        })
                         .collect(),
                 )
             };
-            ("RUN", &i.run.span, i.options.iter().map(flag).collect(), Arguments::Command(form))
+            (
+                "RUN",
+                &i.run.span,
+                i.options.iter().map(flag).collect(),
+                Arguments::Command(form),
+            )
         }
-        Parsed::Cmd(i) => ("CMD", &i.cmd.span, vec![], Arguments::Command(command(&i.arguments, shift))),
+        Parsed::Cmd(i) => (
+            "CMD",
+            &i.cmd.span,
+            vec![],
+            Arguments::Command(command(&i.arguments, shift)),
+        ),
         Parsed::Entrypoint(i) => (
             "ENTRYPOINT",
             &i.entrypoint.span,
@@ -310,7 +342,12 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
                 }
                 _ => Arguments::Words(vec![]),
             };
-            ("HEALTHCHECK", &i.healthcheck.span, i.options.iter().map(flag).collect(), arguments)
+            (
+                "HEALTHCHECK",
+                &i.healthcheck.span,
+                i.options.iter().map(flag).collect(),
+                arguments,
+            )
         }
         Parsed::Copy(i) => (
             "COPY",
@@ -324,24 +361,48 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
             i.options.iter().map(flag).collect(),
             transfer(&i.src, &i.dest, shift),
         ),
-        Parsed::Env(i) => ("ENV", &i.env.span, vec![], Arguments::Pairs(shift.pairs(&i.arguments))),
-        Parsed::Arg(i) => ("ARG", &i.arg.span, vec![], Arguments::Pairs(shift.pairs(&i.arguments))),
-        Parsed::Label(i) => {
-            ("LABEL", &i.label.span, vec![], Arguments::Pairs(shift.pairs(&i.arguments)))
-        }
-        Parsed::User(i) => ("USER", &i.user.span, vec![], Arguments::Words(vec![shift.word(&i.arguments)])),
-        Parsed::Workdir(i) => {
-            ("WORKDIR", &i.workdir.span, vec![], Arguments::Words(vec![shift.word(&i.arguments)]))
-        }
+        Parsed::Env(i) => (
+            "ENV",
+            &i.env.span,
+            vec![],
+            Arguments::Pairs(shift.pairs(&i.arguments)),
+        ),
+        Parsed::Arg(i) => (
+            "ARG",
+            &i.arg.span,
+            vec![],
+            Arguments::Pairs(shift.pairs(&i.arguments)),
+        ),
+        Parsed::Label(i) => (
+            "LABEL",
+            &i.label.span,
+            vec![],
+            Arguments::Pairs(shift.pairs(&i.arguments)),
+        ),
+        Parsed::User(i) => (
+            "USER",
+            &i.user.span,
+            vec![],
+            Arguments::Words(vec![shift.word(&i.arguments)]),
+        ),
+        Parsed::Workdir(i) => (
+            "WORKDIR",
+            &i.workdir.span,
+            vec![],
+            Arguments::Words(vec![shift.word(&i.arguments)]),
+        ),
         Parsed::Stopsignal(i) => (
             "STOPSIGNAL",
             &i.stopsignal.span,
             vec![],
             Arguments::Words(vec![shift.word(&i.arguments)]),
         ),
-        Parsed::Maintainer(i) => {
-            ("MAINTAINER", &i.maintainer.span, vec![], Arguments::Words(vec![shift.word(&i.name)]))
-        }
+        Parsed::Maintainer(i) => (
+            "MAINTAINER",
+            &i.maintainer.span,
+            vec![],
+            Arguments::Words(vec![shift.word(&i.name)]),
+        ),
         Parsed::Expose(i) => (
             "EXPOSE",
             &i.expose.span,
@@ -375,7 +436,16 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
     };
     let keyword_span = shift.span(keyword_span);
     let end = argument_end(&arguments).max(keyword_span.end);
-    Instruction { keyword, keyword_span, span: Span { start: keyword_span.start, end }, flags, arguments }
+    Instruction {
+        keyword,
+        keyword_span,
+        span: Span {
+            start: keyword_span.start,
+            end,
+        },
+        flags,
+        arguments,
+    }
 }
 
 fn command(command: &Command<'_>, shift: &Shift<'_>) -> CommandForm {
@@ -404,7 +474,10 @@ fn transfer(
             _ => None,
         })
         .collect();
-    Arguments::Transfer { sources, dest: shift.word(dest) }
+    Arguments::Transfer {
+        sources,
+        dest: shift.word(dest),
+    }
 }
 
 fn argument_end(arguments: &Arguments) -> u32 {
@@ -423,12 +496,19 @@ fn argument_end(arguments: &Arguments) -> u32 {
 }
 
 fn stages(instructions: &[Instruction]) -> Vec<Stage> {
-    let starts: Vec<usize> =
-        instructions.iter().enumerate().filter(|(_, i)| i.keyword == "FROM").map(|(n, _)| n).collect();
+    let starts: Vec<usize> = instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.keyword == "FROM")
+        .map(|(n, _)| n)
+        .collect();
     starts
         .iter()
         .enumerate()
-        .map(|(n, &from)| Stage { from, end: starts.get(n + 1).copied().unwrap_or(instructions.len()) })
+        .map(|(n, &from)| Stage {
+            from,
+            end: starts.get(n + 1).copied().unwrap_or(instructions.len()),
+        })
         .collect()
 }
 
@@ -436,8 +516,12 @@ fn duplicate_stage_names(file: &Dockerfile) -> Vec<DockerfileError> {
     let mut seen: Vec<String> = Vec::new();
     let mut errors = Vec::new();
     for stage in &file.stages {
-        let Some(Instruction { arguments: Arguments::From { alias: Some(alias), .. }, .. }) =
-            file.instructions.get(stage.from)
+        let Some(Instruction {
+            arguments: Arguments::From {
+                alias: Some(alias), ..
+            },
+            ..
+        }) = file.instructions.get(stage.from)
         else {
             continue;
         };
@@ -459,7 +543,9 @@ mod tests {
     use super::*;
 
     fn line_of(text: &str, span: Span) -> u32 {
-        LineIndex::new(text).line_column(text, span.start as usize).0
+        LineIndex::new(text)
+            .line_column(text, span.start as usize)
+            .0
     }
 
     #[test]
@@ -471,7 +557,10 @@ mod tests {
         let user = &file.instructions[4];
         assert_eq!(user.keyword, "USER");
         assert_eq!(&text[user.span.range()], "USER app");
-        let Arguments::From { alias: Some(alias), .. } = &file.instructions[1].arguments else {
+        let Arguments::From {
+            alias: Some(alias), ..
+        } = &file.instructions[1].arguments
+        else {
             panic!("FROM with alias")
         };
         assert_eq!(&text[alias.span.range()], "build");

@@ -21,13 +21,18 @@ pub fn split_pairs(raw: &str, base: usize, escape: char) -> Vec<Pair> {
         text: unquote(raw.get(range.clone()).unwrap_or(""), escape),
         span: Span::new(base + range.start, base + range.end),
     };
-    let Some(first) = tokens.first() else { return Vec::new() };
+    let Some(first) = tokens.first() else {
+        return Vec::new();
+    };
     let first_raw = raw.get(first.clone()).unwrap_or("");
     if !first_raw.contains('=') && tokens.len() > 1 {
         // Legacy form: the first word is the key, everything after it is the value.
         let value_start = tokens.get(1).map_or(first.end, |t| t.start);
         let value_end = tokens.last().map_or(first.end, |t| t.end);
-        return vec![Pair { key: word(first.clone()), value: Some(word(value_start..value_end)) }];
+        return vec![Pair {
+            key: word(first.clone()),
+            value: Some(word(value_start..value_end)),
+        }];
     }
     tokens
         .into_iter()
@@ -38,7 +43,10 @@ pub fn split_pairs(raw: &str, base: usize, escape: char) -> Vec<Pair> {
                     key: word(token.start..token.start + eq),
                     value: Some(word(token.start + eq + 1..token.end)),
                 },
-                None => Pair { key: word(token), value: None },
+                None => Pair {
+                    key: word(token),
+                    value: None,
+                },
             }
         })
         .collect()
@@ -55,10 +63,10 @@ fn tokens(raw: &str, escape: char) -> Vec<std::ops::Range<usize>> {
             // A continuation (escape + newline) separates like whitespace; an escaped char joins.
             match chars.peek() {
                 Some(&(_, '\n' | '\r')) => {
-                    if quote.is_none() {
-                        if let Some(s) = start.take() {
-                            tokens.push(s..i);
-                        }
+                    if quote.is_none()
+                        && let Some(s) = start.take()
+                    {
+                        tokens.push(s..i);
                     }
                     while matches!(chars.peek(), Some(&(_, '\n' | '\r'))) {
                         chars.next();
@@ -144,7 +152,10 @@ mod tests {
 
     #[test]
     fn legacy_form_takes_the_rest_of_the_line() {
-        assert_eq!(texts("JAVA_OPTS -Xmx1g -Xms1g"), [("JAVA_OPTS".into(), Some("-Xmx1g -Xms1g".into()))]);
+        assert_eq!(
+            texts("JAVA_OPTS -Xmx1g -Xms1g"),
+            [("JAVA_OPTS".into(), Some("-Xmx1g -Xms1g".into()))]
+        );
     }
 
     #[test]
@@ -158,7 +169,10 @@ mod tests {
         let pairs = split_pairs(raw, 10, '\\');
         assert_eq!(pairs.len(), 2);
         let token = &pairs[1];
-        assert_eq!(&raw[token.key.span.start as usize - 10..token.key.span.end as usize - 10], "TOKEN");
+        assert_eq!(
+            &raw[token.key.span.start as usize - 10..token.key.span.end as usize - 10],
+            "TOKEN"
+        );
         assert_eq!(token.value.as_ref().unwrap().text, "abc");
     }
 }

@@ -45,12 +45,16 @@ declare_rule! {
 
 impl Rule for RunsAsRoot {
     fn check_dockerfile(&self, image: &Image<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
-        let Some(stage) = image.final_stage() else { return };
+        let Some(stage) = image.final_stage() else {
+            return;
+        };
         let stage_name = stage.alias().map(|a| format!("final stage `{}`", a.text));
         let stage_name = stage_name.unwrap_or_else(|| "the final stage".to_owned());
         match image.effective_user(&stage) {
             Some(user) => {
-                let Arguments::Words(words) = &user.arguments else { return };
+                let Arguments::Words(words) = &user.arguments else {
+                    return;
+                };
                 let Some(word) = words.first() else { return };
                 let who = word.text.split(':').next().unwrap_or("");
                 if who == "root" || who.trim_start_matches('0').is_empty() && !who.is_empty() {

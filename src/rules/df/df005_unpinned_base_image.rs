@@ -41,19 +41,31 @@ declare_rule! {
 impl Rule for UnpinnedBaseImage {
     fn check_dockerfile(&self, image: &Image<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
         for stage in image.stages() {
-            let Some(written) = stage.base() else { continue };
-            if written.text.eq_ignore_ascii_case("scratch") || image.stage_named(&written.text, stage.index).is_some() {
+            let Some(written) = stage.base() else {
+                continue;
+            };
+            if written.text.eq_ignore_ascii_case("scratch")
+                || image.stage_named(&written.text, stage.index).is_some()
+            {
                 continue;
             }
-            let Some(resolved) = image.resolved_base(&stage) else { continue };
-            if resolved.eq_ignore_ascii_case("scratch") || image.stage_named(&resolved, stage.index).is_some() {
+            let Some(resolved) = image.resolved_base(&stage) else {
+                continue;
+            };
+            if resolved.eq_ignore_ascii_case("scratch")
+                || image.stage_named(&resolved, stage.index).is_some()
+            {
                 continue;
             }
             let reference = ImageRef::parse(&resolved);
             if reference.is_pinned() || ImageRef::is_templated(&resolved) {
                 continue;
             }
-            let problem = if reference.tag.is_some() { "uses the tag `latest`" } else { "has no tag" };
+            let problem = if reference.tag.is_some() {
+                "uses the tag `latest`"
+            } else {
+                "has no tag"
+            };
             out.report(written.span, format!("base image `{resolved}` {problem}"))
                 .help(format!(
                     "pin the base image to a version, ideally with its digest:\nFROM {}:<version>@sha256:<digest>",

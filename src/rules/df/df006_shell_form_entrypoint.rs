@@ -39,17 +39,34 @@ declare_rule! {
 
 impl Rule for ShellFormEntrypoint {
     fn check_dockerfile(&self, image: &Image<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
-        let Some(stage) = image.final_stage() else { return };
+        let Some(stage) = image.final_stage() else {
+            return;
+        };
         for keyword in ["ENTRYPOINT", "CMD"] {
-            let Some(instruction) = stage.instructions_named(keyword).last() else { continue };
-            let Arguments::Command(CommandForm::Shell(command)) = &instruction.arguments else { continue };
+            let Some(instruction) = stage.instructions_named(keyword).last() else {
+                continue;
+            };
+            let Arguments::Command(CommandForm::Shell(command)) = &instruction.arguments else {
+                continue;
+            };
             let text = command.text.trim();
             if text.is_empty() || text.starts_with("exec ") {
                 continue;
             }
-            let words: Vec<String> = text.split_whitespace().map(|w| format!("\"{}\"", w.replace('"', "\\\""))).collect();
-            out.report(instruction.span, format!("{keyword} `{text}` is in shell form, so the process does not receive SIGTERM"))
-                .help(format!("write it in exec (JSON) form:\n{keyword} [{}]", words.join(", ")));
+            let words: Vec<String> = text
+                .split_whitespace()
+                .map(|w| format!("\"{}\"", w.replace('"', "\\\"")))
+                .collect();
+            out.report(
+                instruction.span,
+                format!(
+                    "{keyword} `{text}` is in shell form, so the process does not receive SIGTERM"
+                ),
+            )
+            .help(format!(
+                "write it in exec (JSON) form:\n{keyword} [{}]",
+                words.join(", ")
+            ));
         }
     }
 }

@@ -46,20 +46,32 @@ declare_rule! {
 
 impl Rule for MissingResourceRequests {
     fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
-        let Some(workload) = Workload::of(object) else { return };
+        let Some(workload) = Workload::of(object) else {
+            return;
+        };
         let namespace = object.effective_namespace();
         let pod_resources = workload.pod.resources();
-        for container in workload.pod.containers().filter(|c| c.role != ContainerRole::Ephemeral) {
+        for container in workload
+            .pod
+            .containers()
+            .filter(|c| c.role != ContainerRole::Ephemeral)
+        {
             let has_request = |resource: &str| {
                 container.resource("requests", resource).is_some()
                     || container.resource("limits", resource).is_some()
                     || pod_resources.is_some_and(|r| {
-                        r.path(&["requests", resource]).is_some() || r.path(&["limits", resource]).is_some()
+                        r.path(&["requests", resource]).is_some()
+                            || r.path(&["limits", resource]).is_some()
                     })
-                    || cx.index.container_default(namespace, "defaultRequest", resource)
+                    || cx
+                        .index
+                        .container_default(namespace, "defaultRequest", resource)
                     || cx.index.container_default(namespace, "default", resource)
             };
-            let missing: Vec<&str> = ["cpu", "memory"].into_iter().filter(|r| !has_request(r)).collect();
+            let missing: Vec<&str> = ["cpu", "memory"]
+                .into_iter()
+                .filter(|r| !has_request(r))
+                .collect();
             if missing.is_empty() {
                 continue;
             }
@@ -77,7 +89,11 @@ impl Rule for MissingResourceRequests {
                 "add requests sized from observed usage:\nresources:\n  requests:\n{}",
                 missing
                     .iter()
-                    .map(|r| if *r == "cpu" { "    cpu: 100m" } else { "    memory: 128Mi" })
+                    .map(|r| if *r == "cpu" {
+                        "    cpu: 100m"
+                    } else {
+                        "    memory: 128Mi"
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             ))

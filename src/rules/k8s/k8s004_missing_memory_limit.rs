@@ -41,16 +41,33 @@ declare_rule! {
 
 impl Rule for MissingMemoryLimit {
     fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
-        let Some(workload) = Workload::of(object) else { return };
-        let pod_limit = workload.pod.resources().and_then(|r| r.path(&["limits", "memory"])).is_some();
-        if pod_limit || cx.index.container_default(object.effective_namespace(), "default", "memory") {
+        let Some(workload) = Workload::of(object) else {
+            return;
+        };
+        let pod_limit = workload
+            .pod
+            .resources()
+            .and_then(|r| r.path(&["limits", "memory"]))
+            .is_some();
+        if pod_limit
+            || cx
+                .index
+                .container_default(object.effective_namespace(), "default", "memory")
+        {
             return;
         }
-        for container in workload.pod.containers().filter(|c| c.role != ContainerRole::Ephemeral) {
+        for container in workload
+            .pod
+            .containers()
+            .filter(|c| c.role != ContainerRole::Ephemeral)
+        {
             if container.resource("limits", "memory").is_some() {
                 continue;
             }
-            let limits_key = container.node.get("resources").and_then(|r| r.entry("limits"));
+            let limits_key = container
+                .node
+                .get("resources")
+                .and_then(|r| r.entry("limits"));
             let span = limits_key.map_or_else(|| container.resources_span(), |e| e.key.span);
             out.report(
                 span,

@@ -44,14 +44,24 @@ declare_rule! {
 
 impl Rule for ImageTagNotPinned {
     fn check_object(&self, object: &Object<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
-        let Some(workload) = Workload::of(object) else { return };
+        let Some(workload) = Workload::of(object) else {
+            return;
+        };
         for container in workload.pod.containers() {
-            let Some(image) = container.image() else { continue };
-            let Some(reference) = image.as_text() else { continue };
+            let Some(image) = container.image() else {
+                continue;
+            };
+            let Some(reference) = image.as_text() else {
+                continue;
+            };
             if ImageRef::is_templated(reference) || ImageRef::parse(reference).is_pinned() {
                 continue;
             }
-            let problem = if ImageRef::parse(reference).tag.is_some() { "uses the tag `latest`" } else { "has no tag" };
+            let problem = if ImageRef::parse(reference).tag.is_some() {
+                "uses the tag `latest`"
+            } else {
+                "has no tag"
+            };
             out.report(
                 image.span,
                 format!(

@@ -13,11 +13,17 @@ use super::prelude::*;
 /// Jobs, CronJobs and run-to-completion Pods are exempt (nothing restarts or routes to them), and
 /// so are init, sidecar and ephemeral containers: the guideline asks it of the service container.
 fn report_missing_probe(object: &Object<'_>, kind: ProbeKind, help: &str, out: &mut Findings) {
-    let Some(workload) = Workload::of(object) else { return };
+    let Some(workload) = Workload::of(object) else {
+        return;
+    };
     if workload.runs_to_completion() {
         return;
     }
-    for container in workload.pod.app_containers().filter(|c| c.probe(kind).is_none()) {
+    for container in workload
+        .pod
+        .app_containers()
+        .filter(|c| c.probe(kind).is_none())
+    {
         out.report(
             container.name_entry_span(),
             format!(

@@ -1,0 +1,451 @@
+//! The command line: exit codes, formats, bad input, determinism.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cart
+spec:
+  template:
+    spec:
+      containers:
+        - name: server
+          image: shop/cart:latest
+";
+
+const CLEAN: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  mode: fast
+";
+
+fn mslint(dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("mslint").expect("binary");
+    command.current_dir(dir).env("NO_COLOR", "1");
+    command
+}
+
+fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn json(output: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(output).expect("valid JSON")
+}
+
+fn rule_lines(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn exit_code_is_0_when_clean_1_on_errors_and_2_on_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ok/config.yaml", CLEAN);
+    write(dir.path(), "bad/deploy.yaml", DEPLOYMENT);
+    mslint(dir.path()).arg("ok").assert().code(0);
+    mslint(dir.path()).arg("bad").assert().code(1);
+    mslint(dir.path())
+        .arg("missing-dir")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not exist"));
+    mslint(dir.path())
+        .args(["--format", "xml", "."])
+        .assert()
+        .code(2);
+    mslint(dir.path())
+        .args(["--select", "K8S999", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule"));
+}
+
+#[test]
+fn fail_on_and_exit_zero_set_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    // K8S014 is a warning: below the default threshold, at or above `--fail-on warning`.
+    mslint(dir.path())
+        .args(["--select", "K8S014", "."])
+        .assert()
+        .code(0);
+    mslint(dir.path())
+        .args(["--select", "K8S014", "--fail-on", "warning", "."])
+        .assert()
+        .code(1);
+    mslint(dir.path())
+        .args(["--fail-on", "none", "."])
+        .assert()
+        .code(0);
+    mslint(dir.path())
+        .args(["--exit-zero", "."])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn an_empty_scan_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        "on: push\njobs: {}\n",
+    );
+    mslint(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("nothing to check"));
+}
+
+#[test]
+fn json_reports_every_field_of_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "k8s/deploy.yaml", DEPLOYMENT);
+    let output = mslint(dir.path())
+        .args(["--format", "json", "--select", "K8S014"])
+        .output()
+        .unwrap();
+    let report = json(&output.stdout);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "K8S014");
+    assert_eq!(finding["name"], "image-tag-not-pinned");
+    assert_eq!(finding["severity"], "warning");
+    assert_eq!(finding["path"], "k8s/deploy.yaml");
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(10), Some(18))
+    );
+    assert_eq!(
+        (finding["end_line"].as_u64(), finding["end_column"].as_u64()),
+        (Some(10), Some(34))
+    );
+    assert_eq!(
+        finding["object"],
+        serde_json::json!({"kind": "Deployment", "name": "cart"})
+    );
+    assert!(
+        finding["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("pin the image")
+    );
+    assert!(
+        finding["guideline"]
+            .as_str()
+            .unwrap()
+            .starts_with("seed 001")
+    );
+    assert_eq!(report["summary"]["files_checked"], 1);
+}
+
+#[test]
+fn github_annotations_carry_position_and_escaped_text() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    let output = mslint(dir.path())
+        .args(["--format", "github", "--select", "K8S014"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with("::warning file=deploy.yaml,line=10,endLine=10,col=18,endColumn=34,title=K8S014%3A image-tag-not-pinned::Deployment `cart`"),
+        "{text}"
+    );
+    assert!(text.contains("%0Apin the image"), "{text}");
+    assert_eq!(text.lines().count(), 1);
+}
+
+#[test]
+fn sarif_has_rules_regions_and_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    let out = dir.path().join("out.sarif");
+    mslint(dir.path())
+        .args(["--format", "sarif", "--output"])
+        .arg(&out)
+        .arg(".")
+        .assert()
+        .code(1)
+        .stdout("");
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), mslint::rules::registry::ALL.len());
+    for rule in rules {
+        for field in ["shortDescription", "fullDescription", "help"] {
+            assert!(
+                !rule[field]["text"].as_str().unwrap().is_empty(),
+                "{field} of {}",
+                rule["id"]
+            );
+        }
+    }
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "K8S014")
+        .unwrap();
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "deploy.yaml");
+    assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    assert_eq!(location["region"]["startLine"], 10);
+    assert_eq!(location["region"]["startColumn"], 18);
+    assert_eq!(
+        rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "K8S014"
+    );
+    assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
+    let k8s014 = rules.iter().find(|r| r["id"] == "K8S014").unwrap();
+    assert_eq!(k8s014["properties"]["security-severity"], "5.5");
+}
+
+#[test]
+fn fingerprints_survive_a_shifted_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    let fingerprints = |dir: &Path| {
+        let report = json(
+            &mslint(dir)
+                .args(["--format", "json"])
+                .output()
+                .unwrap()
+                .stdout,
+        );
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let before = fingerprints(dir.path());
+    write(
+        dir.path(),
+        "deploy.yaml",
+        format!("# a comment\n\n{DEPLOYMENT}"),
+    );
+    assert_eq!(before, fingerprints(dir.path()));
+}
+
+#[test]
+fn files_named_like_pre_commit_passes_them_are_checked_and_others_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    write(dir.path(), "README.md", "# hi");
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine:3.20\nUSER app\nCMD [\"/app\"]\n",
+    );
+    let output = mslint(dir.path())
+        .args(["--format", "json", "deploy.yaml", "README.md", "Dockerfile"])
+        .output()
+        .unwrap();
+    let report = json(&output.stdout);
+    assert_eq!(report["summary"]["files_checked"], 2);
+    assert!(
+        rule_lines(&report)
+            .iter()
+            .all(|(_, path, _)| path == "deploy.yaml")
+    );
+}
+
+#[test]
+fn bad_files_become_diagnostics_and_the_other_files_are_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a-binary.yaml",
+        b"\x7fELF\x00\x01\x02apiVersion",
+    );
+    write(
+        dir.path(),
+        "b-latin1.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\ndata:\n  city: K\xf6ln\n",
+    );
+    write(
+        dir.path(),
+        "c-broken.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"unclosed\n",
+    );
+    write(dir.path(), "d-empty.yaml", "");
+    write(dir.path(), "z-deploy.yaml", DEPLOYMENT);
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("loop-b.yaml", dir.path().join("loop-a.yaml")).unwrap();
+        std::os::unix::fs::symlink("loop-a.yaml", dir.path().join("loop-b.yaml")).unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("self-dir")).unwrap();
+    }
+    let output = mslint(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output.stdout);
+    let found = rule_lines(&report);
+    let ms000 =
+        |path: &str, line: u64| found.contains(&("MS000".to_owned(), path.to_owned(), line));
+    assert!(ms000("a-binary.yaml", 1), "{found:?}");
+    assert!(ms000("b-latin1.yaml", 4), "{found:?}");
+    assert!(
+        ms000("c-broken.yaml", 5) || ms000("c-broken.yaml", 4),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(_, path, _)| path == "d-empty.yaml"),
+        "{found:?}"
+    );
+    #[cfg(unix)]
+    {
+        assert!(
+            ms000("loop-a.yaml", 1) && ms000("loop-b.yaml", 1),
+            "{found:?}"
+        );
+        assert!(
+            !found
+                .iter()
+                .any(|(_, path, _)| path.starts_with("self-dir")),
+            "{found:?}"
+        );
+    }
+    assert!(
+        found.contains(&("K8S014".to_owned(), "z-deploy.yaml".to_owned(), 10)),
+        "{found:?}"
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_a_diagnostic() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "locked.yaml", DEPLOYMENT);
+    write(dir.path(), "open.yaml", DEPLOYMENT);
+    let locked = dir.path().join("locked.yaml");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_ok() {
+        // Running as root: permissions do not stop reads, so there is nothing to observe.
+        return;
+    }
+    let report = json(
+        &mslint(dir.path())
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    let found = rule_lines(&report);
+    assert!(
+        found.contains(&("MS000".to_owned(), "locked.yaml".to_owned(), 1)),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(rule, path, _)| rule == "K8S014" && path == "open.yaml")
+    );
+}
+
+#[test]
+fn a_five_megabyte_manifest_is_checked_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    while text.len() < 5 * 1024 * 1024 {
+        text.push_str(CLEAN);
+        text.push_str("---\n");
+    }
+    let last_line = text.lines().count() + 1;
+    text.push_str(DEPLOYMENT);
+    write(dir.path(), "big.yaml", &text);
+    let report = json(
+        &mslint(dir.path())
+            .args(["--format", "json", "--select", "K8S014"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert_eq!(
+        rule_lines(&report),
+        [(
+            "K8S014".to_owned(),
+            "big.yaml".to_owned(),
+            (last_line + 9) as u64
+        )]
+    );
+}
+
+#[test]
+fn output_is_identical_across_runs_and_thread_counts() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let run = |jobs: &str| {
+        mslint(&corpus)
+            .args(["--format", "sarif", "--jobs", jobs, "."])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let first = run("1");
+    assert!(!first.is_empty());
+    assert_eq!(first, run("2"));
+    assert_eq!(first, run("4"));
+}
+
+#[test]
+fn rules_lists_every_rule_and_explain_prints_the_docs() {
+    let dir = tempfile::tempdir().unwrap();
+    let listing = mslint(dir.path()).arg("rules").output().unwrap();
+    let text = String::from_utf8(listing.stdout).unwrap();
+    for rule in mslint::rules::registry::ALL {
+        assert!(text.contains(rule.meta().id) && text.contains(rule.meta().name));
+    }
+    mslint(dir.path())
+        .args(["explain", "k8s002"])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("# K8S002 missing-readiness-probe")
+                .and(predicate::str::contains("## Use instead")),
+        );
+    mslint(dir.path())
+        .args(["explain", "NOPE001"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    mslint(dir.path())
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Examples:").and(predicate::str::contains("Exit codes")));
+    mslint(dir.path())
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("mslint "));
+}

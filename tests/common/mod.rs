@@ -1,0 +1,103 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One expected or actual finding: (rule id, path relative to the fixture folder, line, column).
+pub type Hit = (String, String, u32, u32);
+
+/// Runs the real pipeline on `dir` with only `rules` selected.
+pub fn run(dir: &Path, rules: &[&str]) -> Vec<mslint::Finding> {
+    let config = mslint::Config {
+        paths: vec![dir.to_path_buf()],
+        root: dir.to_path_buf(),
+        select: rules.iter().map(|r| r.to_string()).collect(),
+        ignore: vec![],
+        jobs: None,
+    };
+    mslint::run(&config).expect("scan runs").findings
+}
+
+/// The `# expect: ID line:column` annotations of every file under `dir`.
+pub fn expectations(dir: &Path) -> BTreeSet<Hit> {
+    let mut found = BTreeSet::new();
+    for file in files(dir) {
+        let Ok(bytes) = std::fs::read(&file) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let relative = file
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        for line in text.lines() {
+            let Some(rest) = line.trim_start().strip_prefix("# expect:") else {
+                continue;
+            };
+            let mut parts = rest.split_whitespace();
+            let (Some(id), Some(position)) = (parts.next(), parts.next()) else {
+                panic!("malformed expectation in {}: {line}", file.display())
+            };
+            let (l, c) = position.split_once(':').expect("line:column");
+            found.insert((
+                id.to_owned(),
+                relative.clone(),
+                l.parse().unwrap(),
+                c.parse().unwrap(),
+            ));
+        }
+    }
+    found
+}
+
+/// Every regular file under `dir`, sorted.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The findings as comparable hits.
+pub fn hits(findings: &[mslint::Finding]) -> BTreeSet<Hit> {
+    findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule.id.to_owned(),
+                f.path.to_string(),
+                f.region.start_line,
+                f.region.start_column,
+            )
+        })
+        .collect()
+}
+
+/// The entries of a directory, sorted (none if it is missing).
+pub fn files_or_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    out.sort();
+    out
+}
