@@ -105,7 +105,12 @@ fn docs_have_the_five_sections_in_order() {
                 meta.id
             );
         }
-        let guideline = meta.section("Guideline").to_lowercase();
+        let guideline = meta
+            .section("Guideline")
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         for seed in meta
             .guideline
             .split(';')

@@ -107,6 +107,8 @@ pub struct Parsed<'s> {
     pub problems: Vec<RawFinding>,
     /// True when the file held something mslint checks.
     pub checked: bool,
+    /// For a `kustomization.yaml`: the patch files it names, relative to its directory.
+    pub patch_refs: Vec<String>,
 }
 
 /// Parses a loaded file.
@@ -120,6 +122,7 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
             content: Content::Nothing,
             problems,
             checked: true,
+            patch_refs: Vec::new(),
         };
     }
     let text = loaded.source.text.as_str();
@@ -140,20 +143,36 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
                 content: Content::Dockerfile(parsed),
                 problems,
                 checked: true,
+                patch_refs: Vec::new(),
             }
         }
-        Some(FileKind::Yaml) => parse_yaml(file, text, problems),
+        Some(FileKind::Yaml) => parse_yaml(file, &loaded.source.path, text, problems),
         None => Parsed {
             file,
             content: Content::Nothing,
             problems,
             checked: false,
+            patch_refs: Vec::new(),
         },
     }
 }
 
-fn parse_yaml(file: FileId, text: &str, mut problems: Vec<RawFinding>) -> Parsed<'_> {
+fn parse_yaml<'s>(
+    file: FileId,
+    path: &str,
+    text: &'s str,
+    mut problems: Vec<RawFinding>,
+) -> Parsed<'s> {
     let stream = yaml::parse_stream(text);
+    let patch_refs = if is_kustomization(path) {
+        stream
+            .documents
+            .iter()
+            .flat_map(|d| kustomize_patches(&d.root))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let recognised = objects_of(file, stream.documents);
     let mut objects = Vec::new();
     let mut others = Vec::new();
@@ -171,6 +190,7 @@ fn parse_yaml(file: FileId, text: &str, mut problems: Vec<RawFinding>) -> Parsed
             content: Content::Nothing,
             problems,
             checked: false,
+            patch_refs,
         };
     }
     for error in stream.errors {
@@ -182,7 +202,11 @@ fn parse_yaml(file: FileId, text: &str, mut problems: Vec<RawFinding>) -> Parsed
     }
     for other in others {
         let what = match other.type_name() {
-            "mapping" => "a mapping without `apiVersion` and `kind`",
+            "mapping" => match (other.str_at("apiVersion"), other.str_at("kind")) {
+                (None, Some(_)) => "a mapping without `apiVersion`",
+                (Some(_), None) => "a mapping without `kind`",
+                _ => "a mapping without `apiVersion` and `kind`",
+            },
             "sequence" => "a list",
             "null" => "null",
             _ => "a scalar",
@@ -200,7 +224,39 @@ fn parse_yaml(file: FileId, text: &str, mut problems: Vec<RawFinding>) -> Parsed
         content: Content::Objects(objects),
         problems,
         checked: true,
+        patch_refs,
     }
+}
+
+fn is_kustomization(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
+}
+
+/// The files a kustomization applies as patches: partial objects, merged into complete ones.
+fn kustomize_patches(root: &yaml::Node<'_>) -> Vec<String> {
+    let mut refs = Vec::new();
+    for item in root
+        .get("patchesStrategicMerge")
+        .map(yaml::Node::items)
+        .unwrap_or_default()
+    {
+        // An entry is a path, or an inline patch (which holds a newline).
+        if let Some(path) = item.as_text().filter(|p| !p.contains('\n')) {
+            refs.push(path.to_owned());
+        }
+    }
+    for key in ["patches", "patchesJson6902"] {
+        for item in root.get(key).map(yaml::Node::items).unwrap_or_default() {
+            if let Some(path) = item.str_at("path") {
+                refs.push(path.to_owned());
+            }
+        }
+    }
+    refs
 }
 
 /// A file that failed to parse is reported only if it was meant as platform configuration:

@@ -96,7 +96,7 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
     panic_guard::install();
     let candidates = discover::discover(&config.paths, &config.root)?;
     let loaded: Vec<Loaded> = candidates.par_iter().map(load::read).collect();
-    let parsed: Vec<Parsed<'_>> = loaded
+    let mut parsed: Vec<Parsed<'_>> = loaded
         .par_iter()
         .enumerate()
         .map(|(n, file)| {
@@ -106,13 +106,19 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
                 content: Content::Nothing,
                 problems: vec![internal_error(id, &message)],
                 checked: true,
+                patch_refs: Vec::new(),
             })
         })
         .collect();
-    let index = Index::new(parsed.iter().flat_map(|p| match &p.content {
-        Content::Objects(objects) => objects.as_slice(),
-        _ => &[],
-    }));
+    let paths: Vec<&str> = loaded.iter().map(|l| &*l.source.path).collect();
+    set_aside_patches(&mut parsed, &paths);
+    let index = Index::new(
+        parsed.iter().flat_map(|p| match &p.content {
+            Content::Objects(objects) => objects.as_slice(),
+            _ => &[],
+        }),
+        paths,
+    );
     let cx = Context { index: &index };
     let report_parse_errors = rules.iter().any(|r| r.meta().scope == Scope::Engine);
 
@@ -166,7 +172,8 @@ fn check_file(
         Content::Objects(objects) => {
             for rule in rules.iter().filter(|r| r.meta().scope == Scope::Object) {
                 let mut out = Findings::new(rule.meta(), file.file);
-                for object in objects {
+                // An object a controller owns was dumped from a cluster: its owner gets the finding.
+                for object in objects.iter().filter(|o| !o.is_controlled()) {
                     rule.check_object(object, cx, &mut out);
                 }
                 found.extend(out.into_vec());
@@ -183,6 +190,42 @@ fn check_file(
         Content::Nothing => {}
     }
     found
+}
+
+/// Kustomize patches are partial objects: they are neither checked nor indexed on their own.
+fn set_aside_patches(parsed: &mut [Parsed<'_>], paths: &[&str]) {
+    let patches: std::collections::HashSet<String> = parsed
+        .iter()
+        .flat_map(|p| {
+            let base = paths.get(p.file.0 as usize).copied().unwrap_or("");
+            let directory = base.rsplit_once('/').map_or("", |(dir, _)| dir);
+            p.patch_refs.iter().map(move |r| normalize(directory, r))
+        })
+        .collect();
+    if patches.is_empty() {
+        return;
+    }
+    for file in parsed.iter_mut() {
+        let path = paths.get(file.file.0 as usize).copied().unwrap_or("");
+        if patches.contains(path) {
+            file.content = Content::Nothing;
+        }
+    }
+}
+
+/// Joins a relative reference to a directory and resolves `.` and `..`.
+fn normalize(directory: &str, reference: &str) -> String {
+    let mut parts: Vec<&str> = directory.split('/').filter(|p| !p.is_empty()).collect();
+    for part in reference.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
 }
 
 fn internal_error(file: FileId, message: &str) -> RawFinding {

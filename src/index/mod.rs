@@ -4,16 +4,26 @@ use std::collections::HashMap;
 
 use crate::model::{Object, Workload};
 
+/// What a LimitRange can supply to a container that does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Supplied {
+    /// A limit (`limits.<resource>`).
+    Limit,
+    /// A request (`requests.<resource>`).
+    Request,
+}
+
 /// Every object of the scan, by namespace and by kind.
 #[derive(Debug, Default)]
 pub struct Index<'o, 's> {
     objects: Vec<&'o Object<'s>>,
+    paths: Vec<&'o str>,
     by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>>,
 }
 
 impl<'o, 's> Index<'o, 's> {
-    /// Indexes the objects, in scan order.
-    pub fn new(objects: impl IntoIterator<Item = &'o Object<'s>>) -> Self {
+    /// Indexes the objects, in scan order; `paths[file]` is the display path of each file.
+    pub fn new(objects: impl IntoIterator<Item = &'o Object<'s>>, paths: Vec<&'o str>) -> Self {
         let objects: Vec<&'o Object<'s>> = objects.into_iter().collect();
         let mut by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>> = HashMap::new();
         for (n, object) in objects.iter().enumerate() {
@@ -26,6 +36,7 @@ impl<'o, 's> Index<'o, 's> {
         }
         Index {
             objects,
+            paths,
             by_namespace_kind,
         }
     }
@@ -56,20 +67,59 @@ impl<'o, 's> Index<'o, 's> {
             .filter_map(|&n| self.objects.get(n).copied())
     }
 
-    /// The `LimitRange` default for containers in a namespace: `section` is `default` (limits) or
-    /// `defaultRequest`.
-    pub fn container_default(&self, namespace: &str, section: &str, resource: &str) -> bool {
-        self.in_namespace(namespace, "LimitRange").any(|range| {
-            range
-                .root
-                .path(&["spec", "limits"])
-                .map(|l| l.items())
-                .unwrap_or_default()
-                .iter()
-                .any(|limit| {
-                    limit.str_at("type") == Some("Container")
-                        && limit.path(&[section, resource]).is_some()
-                })
-        })
+    /// Whether a `LimitRange` gives the containers of `object` a default limit or request.
+    ///
+    /// Kubernetes fills a LimitRange in before applying it: a missing `default` (limit) comes
+    /// from `max`, a missing `defaultRequest` from `default`, then `max`, then `min`.
+    ///
+    /// An object without `metadata.namespace` lands wherever it is applied, so only LimitRanges
+    /// that are namespace-less too and sit in its directory or above count: a LimitRange of an
+    /// unrelated project elsewhere in the scan must not hide a missing limit.
+    pub fn limit_range_default(
+        &self,
+        object: &Object<'_>,
+        supplied: Supplied,
+        resource: &str,
+    ) -> bool {
+        let sources: &[&str] = match supplied {
+            Supplied::Limit => &["default", "max"],
+            Supplied::Request => &["defaultRequest", "default", "max", "min"],
+        };
+        let explicit = object.namespace().is_some();
+        self.in_namespace(object.effective_namespace(), "LimitRange")
+            .any(|range| {
+                let applies =
+                    explicit || (range.namespace().is_none() && self.encloses(range, object));
+                let limits = range
+                    .root
+                    .path(&["spec", "limits"])
+                    .map(|l| l.items())
+                    .unwrap_or_default();
+                applies
+                    && limits.iter().any(|limit| {
+                        limit.str_at("type") == Some("Container")
+                            && sources
+                                .iter()
+                                .any(|source| limit.path(&[source, resource]).is_some())
+                    })
+            })
+    }
+
+    /// True when `outer`'s file sits in the directory of `inner`'s file or above it.
+    fn encloses(&self, outer: &Object<'_>, inner: &Object<'_>) -> bool {
+        let directory = |object: &Object<'_>| {
+            let path = self
+                .paths
+                .get(object.file.0 as usize)
+                .copied()
+                .unwrap_or("");
+            path.rsplit_once('/').map_or("", |(dir, _)| dir)
+        };
+        let (outer, inner) = (directory(outer), directory(inner));
+        outer.is_empty()
+            || inner == outer
+            || inner
+                .strip_prefix(outer)
+                .is_some_and(|rest| rest.starts_with('/'))
     }
 }

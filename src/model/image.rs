@@ -44,6 +44,15 @@ impl<'a> ImageRef<'a> {
             || self.tag.is_some_and(|t| !t.is_empty() && t != "latest")
     }
 
+    /// What is wrong with an unpinned reference's tag, for messages.
+    pub fn tag_problem(&self) -> &'static str {
+        match self.tag {
+            None => "has no tag",
+            Some("") => "has an empty tag",
+            Some(_) => "uses the tag `latest`",
+        }
+    }
+
     /// True when the reference still holds a variable (`$TAG`, `${IMAGE}`) or template placeholder.
     pub fn is_templated(reference: &str) -> bool {
         reference.contains('$') || reference.contains("{{") || reference.contains('<')
@@ -87,6 +96,15 @@ impl<'d> StageView<'d> {
         match self.from().map(|i| &i.arguments) {
             Some(Arguments::From { alias, .. }) => alias.as_ref(),
             _ => None,
+        }
+    }
+
+    /// How messages name the stage: its `AS` name, else its base image.
+    pub fn describe(&self) -> String {
+        match (self.alias(), self.base()) {
+            (Some(alias), _) => format!("stage `{}`", alias.text),
+            (None, Some(base)) => format!("stage (`FROM {}`)", base.text),
+            (None, None) => "stage".to_owned(),
         }
     }
 
@@ -154,29 +172,104 @@ impl<'d> Image<'d> {
 
     /// The base image of a stage with global `ARG` defaults substituted; `None` if a variable has no default.
     pub fn resolved_base(&self, stage: &StageView<'d>) -> Option<String> {
-        let base = stage.base()?;
-        substitute(&base.text, |name| {
-            self.global_args()
-                .filter(|p| p.key.text == name)
-                .last()
-                .and_then(|p| p.value.as_ref())
-                .map(|v| v.text.clone())
+        substitute(&stage.base()?.text, |name| self.global_default(name))
+    }
+
+    /// The stage, then the earlier stage it is built `FROM`, and so on up to an external image.
+    pub fn lineage(&self, stage: &StageView<'d>) -> Vec<StageView<'d>> {
+        let mut chain = vec![*stage];
+        while chain.len() <= self.file.stages.len() {
+            let Some(current) = chain.last().copied() else {
+                break;
+            };
+            let parent = current
+                .base()
+                .and_then(|b| self.stage_named(&b.text, current.index));
+            match parent {
+                Some(parent) => chain.push(parent),
+                None => break,
+            }
+        }
+        chain
+    }
+
+    /// The external image a stage finally builds on, `ARG` defaults substituted.
+    pub fn root_base(&self, stage: &StageView<'d>) -> Option<String> {
+        self.lineage(stage)
+            .last()
+            .and_then(|root| self.resolved_base(root))
+    }
+
+    /// The last `USER` in effect for a stage, inherited through `FROM <earlier stage>`, with the
+    /// stage that sets it.
+    pub fn effective_user(
+        &self,
+        stage: &StageView<'d>,
+    ) -> Option<(StageView<'d>, &'d Instruction)> {
+        self.lineage(stage)
+            .into_iter()
+            .find_map(|s| Some((s, s.instructions_named("USER").last()?)))
+    }
+
+    /// The `ENTRYPOINT` and `CMD` in effect for a stage, inherited through `FROM <earlier stage>`.
+    ///
+    /// Setting `ENTRYPOINT` resets an inherited `CMD`, as Docker does.
+    pub fn effective_commands(
+        &self,
+        stage: &StageView<'d>,
+    ) -> (Option<&'d Instruction>, Option<&'d Instruction>) {
+        let lineage = self.lineage(stage);
+        let entrypoint = lineage
+            .iter()
+            .find_map(|s| s.instructions_named("ENTRYPOINT").last());
+        let mut cmd = None;
+        for current in &lineage {
+            if let Some(found) = current.instructions_named("CMD").last() {
+                cmd = Some(found);
+                break;
+            }
+            if current.instructions_named("ENTRYPOINT").next().is_some() {
+                break;
+            }
+        }
+        (entrypoint, cmd)
+    }
+
+    /// Expands `$VAR`s in an argument of `instruction` with the `ARG` and `ENV` values set
+    /// before it in its stage (a bare `ARG NAME` takes the global default); `None` when a
+    /// variable has no value.
+    pub fn expand(
+        &self,
+        stage: &StageView<'d>,
+        instruction: &Instruction,
+        text: &str,
+    ) -> Option<String> {
+        let before = stage
+            .instructions
+            .iter()
+            .take_while(|i| i.span.start < instruction.span.start)
+            .collect::<Vec<_>>();
+        substitute(text, |name| {
+            before.iter().rev().find_map(|i| match &i.arguments {
+                Arguments::Pairs(pairs) if i.keyword == "ARG" || i.keyword == "ENV" => pairs
+                    .iter()
+                    .rev()
+                    .find(|p| p.key.text == name)
+                    .map(|p| match &p.value {
+                        Some(value) => Some(value.text.clone()),
+                        None => self.global_default(name),
+                    }),
+                _ => None,
+            })?
         })
     }
 
-    /// The last `USER` in effect for a stage, following `FROM <earlier stage>` chains.
-    pub fn effective_user(&self, stage: &StageView<'d>) -> Option<&'d Instruction> {
-        let mut current = *stage;
-        for _ in 0..=self.file.stages.len() {
-            if let Some(user) = current.instructions_named("USER").last() {
-                return Some(user);
-            }
-            let parent = current
-                .base()
-                .and_then(|b| self.stage_named(&b.text, current.index))?;
-            current = parent;
-        }
-        None
+    fn global_default(&self, name: &str) -> Option<String> {
+        self.global_args()
+            .filter(|p| p.key.text == name)
+            .last()
+            .and_then(|p| p.value.as_ref())
+            .map(|v| v.text.clone())
     }
 }
 

@@ -149,6 +149,19 @@ impl<'s> Object<'s> {
             .and_then(Node::as_text)
     }
 
+    /// True when a controller owns the object (`ownerReferences` with `controller: true`): it was
+    /// dumped from a cluster, and its owner is where a fix goes.
+    pub fn is_controlled(&self) -> bool {
+        let owners = self
+            .root
+            .path(&["metadata", "ownerReferences"])
+            .map(Node::items)
+            .unwrap_or_default();
+        owners
+            .iter()
+            .any(|owner| owner.get("controller").and_then(Node::as_bool) == Some(true))
+    }
+
     /// Where a finding about the whole object points: its `name:` entry, else `kind:`, else its start.
     pub fn name_span(&self) -> Span {
         let metadata = self.root.get("metadata");

@@ -62,6 +62,8 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                     })
                 })
                 .collect();
+            let fingerprint =
+                fingerprint(r.rule.id, &file.path, r.object.as_ref(), file.slice(r.span));
             Some(Finding {
                 rule: r.rule,
                 severity: r.rule.severity,
@@ -72,7 +74,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 message: r.message,
                 object: r.object,
                 related,
-                fingerprint: String::new(),
+                fingerprint,
             })
         })
         .collect();
@@ -95,26 +97,38 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
     findings.dedup_by(|a, b| {
         a.path == b.path && a.region == b.region && a.rule.id == b.rule.id && a.message == b.message
     });
-    fingerprint(&mut findings);
+    number_occurrences(&mut findings);
     findings
 }
 
-fn fingerprint(findings: &mut [Finding]) {
-    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+/// A hash of what the finding is about, never of its line or its wording: the rule, the file,
+/// the object, and the source text under the span (a container's `name: server`, a `FROM` line).
+fn fingerprint(rule: &str, path: &str, object: Option<&ObjectRef>, text: &str) -> String {
+    let subject = object.map_or(String::new(), |o| {
+        format!(
+            "{}/{}/{}",
+            o.kind,
+            o.namespace.as_deref().unwrap_or(""),
+            o.name.as_deref().unwrap_or("")
+        )
+    });
+    let text: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(200)
+        .collect();
+    format!("{:016x}", fnv1a(&[rule, path, &subject, &text]))
+}
+
+/// Appends `:n` so that identical fingerprints (the same text twice in a file) stay distinct.
+fn number_occurrences(findings: &mut [Finding]) {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     for finding in findings {
-        let subject = match &finding.object {
-            Some(o) => format!(
-                "{}/{}/{}",
-                o.kind,
-                o.namespace.as_deref().unwrap_or(""),
-                o.name.as_deref().unwrap_or("")
-            ),
-            None => String::new(),
-        };
-        let hash = fnv1a(&[finding.rule.id, &finding.path, &subject, &finding.message]);
-        let occurrence = seen.entry(hash).or_insert(0);
+        let occurrence = seen.entry(finding.fingerprint.clone()).or_insert(0);
         *occurrence += 1;
-        finding.fingerprint = format!("{hash:016x}:{occurrence}");
+        finding.fingerprint = format!("{}:{occurrence}", finding.fingerprint);
     }
 }
 

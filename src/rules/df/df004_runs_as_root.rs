@@ -7,7 +7,8 @@ declare_rule! {
     /// Flags a Dockerfile whose final stage runs as root: it has no `USER` instruction (nor
     /// inherits one from an earlier stage it is built `FROM`), or its last `USER` is `root` or
     /// uid `0`. Base images whose tag says `nonroot` (the distroless convention) already switch
-    /// to an unprivileged user and are exempt when no `USER` is given.
+    /// to an unprivileged user and are exempt when no `USER` is given. `FROM scratch` is not
+    /// exempt: without `USER` its process runs as uid 0.
     ///
     /// ## Why is this bad?
     /// A process running as root inside the container is one kernel or runtime bug away from root
@@ -48,29 +49,39 @@ impl Rule for RunsAsRoot {
         let Some(stage) = image.final_stage() else {
             return;
         };
-        let stage_name = stage.alias().map(|a| format!("final stage `{}`", a.text));
-        let stage_name = stage_name.unwrap_or_else(|| "the final stage".to_owned());
-        match image.effective_user(&stage) {
-            Some(user) => {
-                let Arguments::Words(words) = &user.arguments else {
-                    return;
-                };
-                let Some(word) = words.first() else { return };
-                let who = word.text.split(':').next().unwrap_or("");
-                if who == "root" || who.trim_start_matches('0').is_empty() && !who.is_empty() {
-                    out.report(word.span, format!("{stage_name} switches to user `{}`, so the container runs as root", word.text))
-                        .help("switch to an unprivileged user last:\nRUN useradd --uid 10001 app\nUSER 10001");
-                }
+        let stage_name = format!("final {}", stage.describe());
+        let Some((owner, user)) = image.effective_user(&stage) else {
+            if image
+                .root_base(&stage)
+                .is_some_and(|base| base.contains("nonroot"))
+            {
+                return;
             }
-            None => {
-                let base = image.resolved_base(&stage).unwrap_or_default();
-                if base.contains("nonroot") {
-                    return;
-                }
-                let Some(from) = stage.from() else { return };
-                out.report(from.span, format!("{stage_name} has no USER instruction, so the container runs as root"))
-                    .help("create an unprivileged user and switch to it before CMD:\nRUN useradd --uid 10001 app\nUSER 10001");
-            }
+            let Some(from) = stage.from() else { return };
+            out.report(from.span, format!("{stage_name} has no USER instruction, so the container runs as root"))
+                .help("create an unprivileged user and switch to it before CMD:\nRUN useradd --uid 10001 app\nUSER 10001");
+            return;
+        };
+        let Arguments::Words(words) = &user.arguments else {
+            return;
+        };
+        let Some(word) = words.first() else { return };
+        let expanded = image.expand(&owner, user, &word.text);
+        let who = expanded.as_deref().unwrap_or(&word.text);
+        if is_root(who.split(':').next().unwrap_or("")) {
+            out.report(
+                word.span,
+                format!(
+                    "{stage_name} switches to user `{}`, so the container runs as root",
+                    word.text
+                ),
+            )
+            .help("switch to an unprivileged user last:\nRUN useradd --uid 10001 app\nUSER 10001");
         }
     }
+}
+
+/// `root`, or uid 0 however written (`0`, `00`).
+fn is_root(user: &str) -> bool {
+    user == "root" || (!user.is_empty() && user.bytes().all(|b| b == b'0'))
 }

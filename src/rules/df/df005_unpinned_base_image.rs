@@ -61,11 +61,7 @@ impl Rule for UnpinnedBaseImage {
             if reference.is_pinned() || ImageRef::is_templated(&resolved) {
                 continue;
             }
-            let problem = if reference.tag.is_some() {
-                "uses the tag `latest`"
-            } else {
-                "has no tag"
-            };
+            let problem = reference.tag_problem();
             out.report(written.span, format!("base image `{resolved}` {problem}"))
                 .help(format!(
                     "pin the base image to a version, ideally with its digest:\nFROM {}:<version>@sha256:<digest>",

@@ -1,12 +1,14 @@
 //! DF006 shell-form-entrypoint.
-use crate::parse::dockerfile::{Arguments, CommandForm};
+use crate::parse::dockerfile::{Arguments, CommandForm, Instruction};
 use crate::rules::prelude::*;
 
 declare_rule! {
     /// ## What it does
-    /// Flags the `CMD` or `ENTRYPOINT` in effect in the final stage (the last of each) when it
-    /// is written in shell form. A shell-form command that starts with `exec` is fine: the shell
-    /// replaces itself with the program, which then receives signals.
+    /// Flags the `ENTRYPOINT` or `CMD` in effect in the final stage (the last of each, inherited
+    /// through `FROM <earlier stage>`) when it is written in shell form. A shell-form command that
+    /// starts with `exec` is fine: the shell replaces itself with the program, which then receives
+    /// signals. A shell-form `CMD` under an exec-form `ENTRYPOINT` is flagged too: the entrypoint
+    /// receives `/bin/sh -c …` as its arguments.
     ///
     /// ## Why is this bad?
     /// Shell form runs the program under `/bin/sh -c`. The shell is PID 1 and does not forward
@@ -42,31 +44,53 @@ impl Rule for ShellFormEntrypoint {
         let Some(stage) = image.final_stage() else {
             return;
         };
-        for keyword in ["ENTRYPOINT", "CMD"] {
-            let Some(instruction) = stage.instructions_named(keyword).last() else {
-                continue;
-            };
-            let Arguments::Command(CommandForm::Shell(command)) = &instruction.arguments else {
-                continue;
-            };
-            let text = command.text.trim();
-            if text.is_empty() || text.starts_with("exec ") {
-                continue;
-            }
-            let words: Vec<String> = text
-                .split_whitespace()
-                .map(|w| format!("\"{}\"", w.replace('"', "\\\"")))
-                .collect();
+        let (entrypoint, cmd) = image.effective_commands(&stage);
+        // A shell-form ENTRYPOINT ignores CMD entirely, so only it matters then.
+        if let Some((instruction, text)) = entrypoint.and_then(shell_form) {
             out.report(
                 instruction.span,
                 format!(
-                    "{keyword} `{text}` is in shell form, so the process does not receive SIGTERM"
+                    "ENTRYPOINT `{text}` is in shell form, so the process does not receive SIGTERM"
                 ),
             )
             .help(format!(
-                "write it in exec (JSON) form:\n{keyword} [{}]",
-                words.join(", ")
+                "write it in exec (JSON) form:\nENTRYPOINT {}",
+                exec_form(text)
             ));
+            return;
         }
+        let Some((instruction, text)) = cmd.and_then(shell_form) else {
+            return;
+        };
+        let message = match entrypoint {
+            Some(_) => format!(
+                "CMD `{text}` is in shell form, so the ENTRYPOINT receives `/bin/sh -c {text}` as its arguments"
+            ),
+            None => {
+                format!("CMD `{text}` is in shell form, so the process does not receive SIGTERM")
+            }
+        };
+        out.report(instruction.span, message).help(format!(
+            "write it in exec (JSON) form:\nCMD {}",
+            exec_form(text)
+        ));
     }
+}
+
+/// The command text of a shell-form instruction that does not `exec` its program.
+fn shell_form(instruction: &Instruction) -> Option<(&Instruction, &str)> {
+    let Arguments::Command(CommandForm::Shell(command)) = &instruction.arguments else {
+        return None;
+    };
+    let text = command.text.trim();
+    // `exec` makes the shell replace itself, so the program becomes PID 1 and gets signals.
+    (!text.is_empty() && !text.starts_with("exec ")).then_some((instruction, text))
+}
+
+fn exec_form(text: &str) -> String {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\\\"")))
+        .collect();
+    format!("[{}]", words.join(", "))
 }

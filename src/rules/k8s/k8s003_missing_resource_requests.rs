@@ -1,4 +1,5 @@
 //! K8S003 missing-resource-requests.
+use crate::index::Supplied;
 use crate::model::ContainerRole;
 use crate::rules::prelude::*;
 
@@ -7,7 +8,10 @@ declare_rule! {
     /// Flags a container (app, init or sidecar) whose effective CPU or memory request is unset.
     /// A request counts as set when the container gives `resources.requests`, or a limit that
     /// Kubernetes copies into the request, or when the pod-level `resources` or a `LimitRange`
-    /// of type `Container` in the same namespace supplies a default.
+    /// of type `Container` supplies one (`defaultRequest`, else `default`, `max` or `min`, as
+    /// Kubernetes fills them in). A LimitRange counts for objects of its namespace; for objects
+    /// without `metadata.namespace`, only a namespace-less LimitRange in the same directory or
+    /// above counts.
     ///
     /// ## Why is this bad?
     /// The scheduler places pods by their requests. A container without them is placed as if it
@@ -49,7 +53,6 @@ impl Rule for MissingResourceRequests {
         let Some(workload) = Workload::of(object) else {
             return;
         };
-        let namespace = object.effective_namespace();
         let pod_resources = workload.pod.resources();
         for container in workload
             .pod
@@ -65,8 +68,7 @@ impl Rule for MissingResourceRequests {
                     })
                     || cx
                         .index
-                        .container_default(namespace, "defaultRequest", resource)
-                    || cx.index.container_default(namespace, "default", resource)
+                        .limit_range_default(object, Supplied::Request, resource)
             };
             let missing: Vec<&str> = ["cpu", "memory"]
                 .into_iter()

@@ -1,4 +1,5 @@
 //! K8S004 missing-memory-limit.
+use crate::index::Supplied;
 use crate::model::ContainerRole;
 use crate::rules::prelude::*;
 
@@ -6,7 +7,8 @@ declare_rule! {
     /// ## What it does
     /// Flags a container (app, init or sidecar) with no memory limit: neither
     /// `resources.limits.memory`, nor a pod-level `resources.limits.memory`, nor a `LimitRange`
-    /// default for containers in its namespace.
+    /// of type `Container` that supplies one (`default`, else `max`). LimitRanges are matched by
+    /// namespace as for K8S003.
     ///
     /// ## Why is this bad?
     /// A container without a memory limit can take all the memory of its node. The kernel then
@@ -52,7 +54,7 @@ impl Rule for MissingMemoryLimit {
         if pod_limit
             || cx
                 .index
-                .container_default(object.effective_namespace(), "default", "memory")
+                .limit_range_default(object, Supplied::Limit, "memory")
         {
             return;
         }

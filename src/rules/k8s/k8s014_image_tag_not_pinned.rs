@@ -57,11 +57,7 @@ impl Rule for ImageTagNotPinned {
             if ImageRef::is_templated(reference) || ImageRef::parse(reference).is_pinned() {
                 continue;
             }
-            let problem = if ImageRef::parse(reference).tag.is_some() {
-                "uses the tag `latest`"
-            } else {
-                "has no tag"
-            };
+            let problem = ImageRef::parse(reference).tag_problem();
             out.report(
                 image.span,
                 format!(
