@@ -73,6 +73,9 @@ struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
+    /// Namespace of objects that name none (default: `default`).
+    #[arg(long, short = 'n')]
+    namespace: Option<String>,
     /// Worker threads (default: one per core).
     #[arg(long, short)]
     jobs: Option<usize>,
@@ -122,6 +125,7 @@ fn check(args: CheckArgs) -> ExitCode {
         root,
         select: args.select.clone(),
         ignore: args.ignore.clone(),
+        namespace: args.namespace.clone(),
         jobs: args.jobs,
     };
     let outcome = match mslint::run(&config) {

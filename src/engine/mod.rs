@@ -28,6 +28,8 @@ pub struct Config {
     pub select: Vec<String>,
     /// Never these rule ids.
     pub ignore: Vec<String>,
+    /// The namespace of objects that name none (`default` when `None`).
+    pub namespace: Option<String>,
     /// Worker threads (rayon's default when `None`).
     pub jobs: Option<usize>,
 }
@@ -118,6 +120,7 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
             _ => &[],
         }),
         paths,
+        config.namespace.as_deref().unwrap_or("default"),
     );
     let cx = Context { index: &index };
     let report_parse_errors = rules.iter().any(|r| r.meta().scope == Scope::Engine);

@@ -123,11 +123,6 @@ impl<'s> Object<'s> {
             .and_then(Node::as_text)
     }
 
-    /// The namespace the object lands in (Kubernetes puts an unqualified object in `default`).
-    pub fn effective_namespace(&self) -> &str {
-        self.namespace().unwrap_or("default")
-    }
-
     /// `namespace/name` (or just the name, or `<unnamed>`), for messages.
     pub fn qualified_name(&self) -> String {
         match (self.namespace(), self.name()) {

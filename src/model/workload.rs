@@ -1,6 +1,7 @@
 //! One view over every pod-bearing kind: the pod template, its containers and what they inherit.
 
 use super::object::{Object, label_pairs};
+use super::selector::LabelSelector;
 use crate::parse::yaml::Node;
 use crate::source::Span;
 
@@ -96,24 +97,76 @@ impl<'o, 's> Workload<'o, 's> {
         self.object.qualified_name()
     }
 
+    /// `spec.replicas` as written (the node, for pointing at it).
+    pub fn replicas_node(&self) -> Option<&'o Node<'s>> {
+        match self.kind {
+            WorkloadKind::Deployment
+            | WorkloadKind::StatefulSet
+            | WorkloadKind::ReplicaSet
+            | WorkloadKind::ReplicationController
+            | WorkloadKind::Rollout => self.object.root.path(&["spec", "replicas"]),
+            _ => None,
+        }
+    }
+
+    /// The replica count Kubernetes runs: `spec.replicas`, defaulting to 1 for the kinds that
+    /// have it; `None` for kinds without replicas (DaemonSet, Job, CronJob, Pod) or a value that
+    /// is not a plain number.
+    pub fn replicas(&self) -> Option<i64> {
+        match self.replicas_node() {
+            Some(node) => node.as_i64(),
+            None => matches!(
+                self.kind,
+                WorkloadKind::Deployment
+                    | WorkloadKind::StatefulSet
+                    | WorkloadKind::ReplicaSet
+                    | WorkloadKind::ReplicationController
+                    | WorkloadKind::Rollout
+            )
+            .then_some(1),
+        }
+    }
+
+    /// `spec.selector` (CronJobs: the job template's), as a label selector.
+    pub fn selector(&self) -> Option<LabelSelector<'o>> {
+        let node = match self.kind {
+            WorkloadKind::Pod => return None,
+            WorkloadKind::CronJob => {
+                self.object
+                    .root
+                    .path(&["spec", "jobTemplate", "spec", "selector"])
+            }
+            WorkloadKind::ReplicationController => {
+                return LabelSelector::from_equality_map(
+                    self.object.root.path(&["spec", "selector"]),
+                );
+            }
+            _ => self.object.root.path(&["spec", "selector"]),
+        };
+        LabelSelector::from_node(node)
+    }
+
+    /// The pod template's annotations (a bare Pod's own).
+    pub fn template_annotations(&self) -> impl Iterator<Item = (&'o str, &'o str)> {
+        label_pairs(self.template_metadata().and_then(|m| m.get("annotations")))
+    }
+
+    /// The pod template's `metadata` (a bare Pod's own).
+    pub fn template_metadata(&self) -> Option<&'o Node<'s>> {
+        match self.kind {
+            WorkloadKind::Pod => self.object.root.get("metadata"),
+            WorkloadKind::CronJob => {
+                self.object
+                    .root
+                    .path(&["spec", "jobTemplate", "spec", "template", "metadata"])
+            }
+            _ => self.object.root.path(&["spec", "template", "metadata"]),
+        }
+    }
+
     /// The pod template's labels (a bare Pod's own labels).
     pub fn template_labels(&self) -> impl Iterator<Item = (&'o str, &'o str)> {
-        let labels = match self.kind {
-            WorkloadKind::Pod => self.object.root.path(&["metadata", "labels"]),
-            WorkloadKind::CronJob => self.object.root.path(&[
-                "spec",
-                "jobTemplate",
-                "spec",
-                "template",
-                "metadata",
-                "labels",
-            ]),
-            _ => self
-                .object
-                .root
-                .path(&["spec", "template", "metadata", "labels"]),
-        };
-        label_pairs(labels)
+        label_pairs(self.template_metadata().and_then(|m| m.get("labels")))
     }
 }
 
@@ -167,6 +220,14 @@ impl<'o, 's> PodSpec<'o, 's> {
         group("initContainers", ContainerRole::Init)
             .chain(group("containers", ContainerRole::App))
             .chain(group("ephemeralContainers", ContainerRole::Ephemeral))
+    }
+
+    /// `volumes`.
+    pub fn volumes(&self) -> &'o [Node<'s>] {
+        self.node
+            .get("volumes")
+            .map(Node::items)
+            .unwrap_or_default()
     }
 
     /// The containers that run for the pod's lifetime (`containers`).
@@ -256,6 +317,20 @@ impl<'o, 's> Container<'o, 's> {
             .entry("resources")
             .map(|e| e.key.span)
             .unwrap_or_else(|| self.name_entry_span())
+    }
+
+    /// The container's `ports`.
+    pub fn ports(&self) -> &'o [Node<'s>] {
+        self.node.get("ports").map(Node::items).unwrap_or_default()
+    }
+
+    /// Whether the container exposes a port, given by number or by name.
+    pub fn exposes(&self, port: &Node<'_>) -> bool {
+        let wanted = port.as_text().unwrap_or("");
+        self.ports().iter().any(|p| {
+            p.str_at("containerPort") == Some(wanted)
+                || p.str_at("name").is_some_and(|name| name == wanted)
+        })
     }
 
     /// A securityContext field as the container sees it: its own value, else the pod's.

@@ -19,6 +19,7 @@ pub fn run(dir: &Path, rules: &[&str]) -> Vec<mslint::Finding> {
         root: dir.to_path_buf(),
         select: rules.iter().map(|r| r.to_string()).collect(),
         ignore: vec![],
+        namespace: None,
         jobs: None,
     };
     mslint::run(&config).expect("scan runs").findings

@@ -1,0 +1,160 @@
+//! Label selectors with Kubernetes semantics.
+
+use super::object::label_pairs;
+use crate::parse::yaml::Node;
+
+/// A `matchExpressions` operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    /// The label's value is one of the values.
+    In,
+    /// The label is absent or its value is none of the values.
+    NotIn,
+    /// The label is present.
+    Exists,
+    /// The label is absent.
+    DoesNotExist,
+}
+
+/// One requirement of a selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement<'n> {
+    /// The label key.
+    pub key: &'n str,
+    /// The operator.
+    pub operator: Operator,
+    /// The values (`In`/`NotIn` only).
+    pub values: Vec<&'n str>,
+}
+
+/// A `metav1.LabelSelector`, or a Service's equality map: requirements that are ANDed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelSelector<'n> {
+    /// All requirements; `matchLabels` entries become `In` with one value.
+    pub requirements: Vec<Requirement<'n>>,
+}
+
+impl<'n> LabelSelector<'n> {
+    /// Reads a `LabelSelector`; `None` for a null or absent selector, which selects nothing.
+    ///
+    /// An unknown operator makes the selector match nothing, as the API server would reject it.
+    pub fn from_node(node: Option<&'n Node<'_>>) -> Option<LabelSelector<'n>> {
+        let node = node.filter(|n| n.is_mapping())?;
+        let mut requirements: Vec<Requirement<'n>> = label_pairs(node.get("matchLabels"))
+            .map(|(key, value)| Requirement {
+                key,
+                operator: Operator::In,
+                values: vec![value],
+            })
+            .collect();
+        for expression in node
+            .get("matchExpressions")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            let key = expression.str_at("key")?;
+            let operator = match expression.str_at("operator")? {
+                "In" => Operator::In,
+                "NotIn" => Operator::NotIn,
+                "Exists" => Operator::Exists,
+                "DoesNotExist" => Operator::DoesNotExist,
+                _ => return None,
+            };
+            let values = expression
+                .get("values")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Node::as_str)
+                .collect();
+            requirements.push(Requirement {
+                key,
+                operator,
+                values,
+            });
+        }
+        Some(LabelSelector { requirements })
+    }
+
+    /// A Service-style `selector` map; `None` when absent or empty (endpoints managed elsewhere).
+    pub fn from_equality_map(node: Option<&'n Node<'_>>) -> Option<LabelSelector<'n>> {
+        let requirements: Vec<Requirement<'n>> = label_pairs(node)
+            .map(|(key, value)| Requirement {
+                key,
+                operator: Operator::In,
+                values: vec![value],
+            })
+            .collect();
+        (!requirements.is_empty()).then_some(LabelSelector { requirements })
+    }
+
+    /// True when it has no requirement, so it selects everything in its namespace.
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty()
+    }
+
+    /// Whether a set of labels satisfies every requirement.
+    pub fn matches<'l>(&self, labels: impl IntoIterator<Item = (&'l str, &'l str)>) -> bool {
+        let labels: Vec<(&str, &str)> = labels.into_iter().collect();
+        let value_of = |key: &str| labels.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+        self.requirements
+            .iter()
+            .all(|r| match (r.operator, value_of(r.key)) {
+                (Operator::In, Some(value)) => r.values.contains(&value),
+                (Operator::In, None) => false,
+                (Operator::NotIn, Some(value)) => !r.values.contains(&value),
+                (Operator::NotIn, None) => true,
+                (Operator::Exists, found) => found.is_some(),
+                (Operator::DoesNotExist, found) => found.is_none(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::yaml::parse_stream;
+
+    fn selector_matches(selector: &str, labels: &[(&str, &str)]) -> Option<bool> {
+        let stream = parse_stream(selector);
+        let root = stream.documents.first().map(|d| &d.root);
+        LabelSelector::from_node(root).map(|s| s.matches(labels.iter().copied()))
+    }
+
+    #[test]
+    fn match_labels_and_expressions_are_anded() {
+        let selector = "matchLabels: {app: cart}\nmatchExpressions:\n  - {key: tier, operator: In, values: [web, api]}\n  - {key: canary, operator: DoesNotExist}\n";
+        assert_eq!(
+            selector_matches(selector, &[("app", "cart"), ("tier", "api")]),
+            Some(true)
+        );
+        assert_eq!(
+            selector_matches(selector, &[("app", "cart"), ("tier", "db")]),
+            Some(false)
+        );
+        assert_eq!(
+            selector_matches(
+                selector,
+                &[("app", "cart"), ("tier", "web"), ("canary", "1")]
+            ),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn not_in_matches_absent_labels_and_exists_needs_the_key() {
+        let selector = "matchExpressions:\n  - {key: env, operator: NotIn, values: [dev]}\n  - {key: app, operator: Exists}\n";
+        assert_eq!(selector_matches(selector, &[("app", "x")]), Some(true));
+        assert_eq!(
+            selector_matches(selector, &[("app", "x"), ("env", "dev")]),
+            Some(false)
+        );
+        assert_eq!(selector_matches(selector, &[("env", "prod")]), Some(false));
+    }
+
+    #[test]
+    fn an_empty_selector_matches_everything_and_a_null_one_nothing() {
+        assert_eq!(selector_matches("{}", &[("a", "b")]), Some(true));
+        assert_eq!(selector_matches("~", &[("a", "b")]), None);
+    }
+}
