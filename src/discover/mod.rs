@@ -1,5 +1,7 @@
 //! Finding the files to check: walking directories (honouring ignore files) and classifying names.
 
+pub mod context;
+
 use std::path::{Component, Path, PathBuf};
 
 use ignore::WalkBuilder;

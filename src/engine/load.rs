@@ -2,6 +2,7 @@
 
 use std::io::Read;
 
+use crate::discover::context::{self, BuildContext};
 use crate::discover::{Candidate, FileKind};
 use crate::model::object::Recognised;
 use crate::model::{Object, objects_of};
@@ -21,6 +22,8 @@ pub struct Loaded {
     pub kind: Option<FileKind>,
     /// Why it could not be read, and where in it.
     pub problem: Option<(Span, String)>,
+    /// For a Dockerfile: what its directory, the default build context, holds.
+    pub context: Option<BuildContext>,
 }
 
 /// Reads a candidate; binary, non-UTF-8, oversized and unreadable files carry a problem instead.
@@ -29,6 +32,7 @@ pub fn read(candidate: &Candidate) -> Loaded {
         source: SourceFile::new(candidate.display.as_str(), String::new()),
         kind: None,
         problem: Some((Span::default(), message)),
+        context: None,
     };
     if let Some(error) = &candidate.error {
         return unreadable(format!("cannot read: {error}"));
@@ -48,6 +52,7 @@ pub fn read(candidate: &Candidate) -> Loaded {
             source: SourceFile::new(candidate.display.as_str(), text),
             kind: candidate.kind,
             problem: None,
+            context: (candidate.kind == Some(FileKind::Dockerfile)).then(|| context::inspect(&candidate.path)),
         },
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
@@ -59,6 +64,7 @@ pub fn read(candidate: &Candidate) -> Loaded {
                     Span::new(at, at + 1),
                     "file is not valid UTF-8 (invalid byte here); save it as UTF-8".to_owned(),
                 )),
+                context: None,
             }
         }
     }
@@ -91,8 +97,8 @@ fn io_text(error: &std::io::Error) -> String {
 pub enum Content<'s> {
     /// Platform objects from a YAML/JSON file.
     Objects(Vec<Object<'s>>),
-    /// A Dockerfile.
-    Dockerfile(Dockerfile),
+    /// A Dockerfile and its default build context.
+    Dockerfile(Dockerfile, BuildContext),
     /// Nothing to check (not a platform config, empty, or unreadable).
     Nothing,
 }
@@ -140,7 +146,7 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
             }
             Parsed {
                 file,
-                content: Content::Dockerfile(parsed),
+                content: Content::Dockerfile(parsed, loaded.context.clone().unwrap_or_default()),
                 problems,
                 checked: true,
                 patch_refs: Vec::new(),

@@ -173,7 +173,7 @@ fn check_file(
     let mut found = Vec::new();
     match &file.content {
         Content::Objects(objects) => {
-            for rule in rules.iter().filter(|r| r.meta().scope == Scope::Object) {
+            for rule in rules.iter().filter(|r| matches!(r.meta().scope, Scope::Object | Scope::File)) {
                 let mut out = Findings::new(rule.meta(), file.file);
                 // An object a controller owns was dumped from a cluster: its owner gets the finding.
                 for object in objects.iter().filter(|o| !o.is_controlled()) {
@@ -182,9 +182,9 @@ fn check_file(
                 found.extend(out.into_vec());
             }
         }
-        Content::Dockerfile(dockerfile) => {
-            let image = Image::new(dockerfile);
-            for rule in rules.iter().filter(|r| r.meta().scope == Scope::Dockerfile) {
+        Content::Dockerfile(dockerfile, context) => {
+            let image = Image::new(dockerfile, context);
+            for rule in rules.iter().filter(|r| matches!(r.meta().scope, Scope::Dockerfile | Scope::File)) {
                 let mut out = Findings::new(rule.meta(), file.file);
                 rule.check_dockerfile(&image, cx, &mut out);
                 found.extend(out.into_vec());

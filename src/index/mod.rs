@@ -1,8 +1,10 @@
 //! Cross-file lookups over every object of the scan, built once after parsing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::model::{LabelSelector, Object, Workload};
+use crate::model::monitoring::{Monitor, Scrapes};
+use crate::model::workload::ClaimVolume;
+use crate::model::{LabelSelector, Object, Scaler, Workload};
 
 /// What a LimitRange can supply to a container that does not say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,82 @@ const CLUSTER_SCOPED: &[&str] = &[
     "KongClusterPlugin",
     "ClusterIssuer",
 ];
+
+/// API groups with a dot that Kubernetes serves itself (the others are custom resources).
+const BUILT_IN_GROUPS: &[&str] = &[
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "storage.k8s.io",
+    "storagemigration.k8s.io",
+];
+
+/// The pod selector of a core Service: its `selector` map, unless it is an ExternalName Service
+/// or has no selector (its endpoints are managed elsewhere).
+fn service_pod_selector<'n>(service: &'n Object<'_>) -> Option<LabelSelector<'n>> {
+    let external = service.root.path(&["spec", "type"]).and_then(|t| t.as_text()) == Some("ExternalName");
+    if service.api_group() != "" || external {
+        return None;
+    }
+    LabelSelector::from_equality_map(service.root.path(&["spec", "selector"]))
+}
+
+/// Workloads by namespace with their pod template labels (see [`Index::pod_templates`]).
+#[derive(Debug, Default)]
+pub struct PodTemplates<'o, 's> {
+    by_namespace: HashMap<&'o str, Vec<LabelledWorkload<'o, 's>>>,
+}
+
+/// A workload with its pod template's labels.
+type LabelledWorkload<'o, 's> = (Workload<'o, 's>, Vec<(&'o str, &'o str)>);
+
+impl<'o, 's> PodTemplates<'o, 's> {
+    /// The workloads of a namespace, in scan order.
+    pub fn in_namespace<'k>(&'k self, namespace: &str) -> impl Iterator<Item = &'k Workload<'o, 's>> + 'k {
+        self.by_namespace
+            .get(namespace)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|(workload, _)| workload)
+    }
+
+    /// The workloads of every namespace whose pods match a selector, with their namespace.
+    pub fn matching_anywhere<'k>(
+        &'k self,
+        selector: &'k LabelSelector<'_>,
+    ) -> impl Iterator<Item = (&'o str, &'k Workload<'o, 's>)> + 'k {
+        self.by_namespace.iter().flat_map(move |(namespace, list)| {
+            list.iter()
+                .filter(|(workload, labels)| workload.pods_match_labels(selector, labels))
+                .map(move |(workload, _)| (*namespace, workload))
+        })
+    }
+
+    /// The workloads of a namespace whose pods match a selector (see [`Workload::pods_match`]).
+    pub fn matching<'k>(
+        &'k self,
+        namespace: &str,
+        selector: &'k LabelSelector<'_>,
+    ) -> impl Iterator<Item = &'k Workload<'o, 's>> + 'k {
+        self.by_namespace
+            .get(namespace)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(|(workload, labels)| workload.pods_match_labels(selector, labels))
+            .map(|(workload, _)| workload)
+    }
+}
 
 /// Every object of the scan, by namespace and by kind.
 #[derive(Debug, Default)]
@@ -158,25 +236,244 @@ impl<'o, 's> Index<'o, 's> {
             .find(|o| o.name() == Some(name))
     }
 
+    /// True when the scan holds the PersistentVolumeClaim `claim` of `object`'s namespace and its
+    /// `accessModes` let pods on many nodes mount it at once (`ReadWriteMany`, `ReadOnlyMany`).
+    /// A claim that is not in the scan is not known to be shared.
+    pub fn claim_is_shared(&self, object: &Object<'_>, claim: &str) -> bool {
+        self.find(self.namespace_of(object), "PersistentVolumeClaim", claim)
+            .and_then(|pvc| pvc.root.path(&["spec", "accessModes"]))
+            .is_some_and(|modes| {
+                modes.items().iter().any(|mode| {
+                    matches!(mode.as_text(), Some("ReadWriteMany" | "ReadOnlyMany"))
+                })
+            })
+    }
+
     /// HorizontalPodAutoscalers and KEDA ScaledObjects whose target is this workload.
     pub fn scalers_of(&self, workload: &Workload<'_, '_>) -> Vec<&'o Object<'s>> {
-        let namespace = self.namespace_of(workload.object);
-        let name = workload.object.name();
-        let kind = workload.kind_name();
-        let mut found: Vec<&'o Object<'s>> = self
-            .in_namespace(namespace, "HorizontalPodAutoscaler")
-            .chain(self.in_namespace(namespace, "ScaledObject"))
+        self.scalers_targeting(workload.object)
+    }
+
+    /// The autoscalers (see [`Scaler::of`]) in an object's namespace whose `scaleTargetRef`
+    /// names its kind and name, in scan order. Works for objects without a pod template too,
+    /// such as an Argo Rollout with a `workloadRef`.
+    pub fn scalers_targeting(&self, object: &Object<'_>) -> Vec<&'o Object<'s>> {
+        let namespace = self.namespace_of(object);
+        let Some(name) = object.name() else {
+            return Vec::new();
+        };
+        let mut found: Vec<&'o Object<'s>> = ["HorizontalPodAutoscaler", "ScaledObject", "HTTPScaledObject"]
+            .iter()
+            .flat_map(|kind| self.in_namespace(namespace, kind))
+            .filter_map(Scaler::of)
             .filter(|scaler| {
-                let target = scaler.root.path(&["spec", "scaleTargetRef"]);
-                // KEDA defaults the target kind to Deployment.
-                let target_kind = target
-                    .and_then(|t| t.str_at("kind"))
-                    .unwrap_or("Deployment");
-                target.and_then(|t| t.str_at("name")) == name && target_kind == kind
+                scaler.target_kind() == object.kind() && scaler.target_name() == Some(name)
             })
+            .map(|scaler| scaler.object)
             .collect();
         found.sort_by_key(|o| (o.file, o.root.span.start));
         found
+    }
+
+    /// Every autoscaler of the scan, in scan order.
+    pub fn scalers(&self) -> impl Iterator<Item = Scaler<'o, 's>> + '_ {
+        self.objects().filter_map(Scaler::of)
+    }
+
+    /// The object an autoscaler scales, when the scan holds it in the autoscaler's namespace.
+    pub fn scale_target(&self, scaler: &Scaler<'_, '_>) -> Option<&'o Object<'s>> {
+        self.find(
+            self.namespace_of(scaler.object),
+            scaler.target_kind(),
+            scaler.target_name()?,
+        )
+    }
+
+    /// The PersistentVolumeClaim volumes of a workload whose claim is not known to be shared
+    /// (see [`Index::claim_is_shared`]): a `ReadWriteOnce` claim, or one the scan does not hold.
+    /// Such a claim is state that one replica owns, so the workload is stateful.
+    pub fn unshared_claims<'w, 'x>(
+        &self,
+        workload: &Workload<'w, 'x>,
+    ) -> Vec<ClaimVolume<'w, 'x>> {
+        workload
+            .pod
+            .claim_volumes()
+            .filter(|volume| {
+                !volume
+                    .claim_name()
+                    .is_some_and(|claim| self.claim_is_shared(workload.object, claim))
+            })
+            .collect()
+    }
+
+    /// The Argo Rollout in an object's namespace whose `spec.workloadRef` names it: the Rollout
+    /// runs the pods and is what gets scaled, and Argo scales the referenced object down.
+    pub fn rollout_referencing(&self, object: &Object<'_>) -> Option<&'o Object<'s>> {
+        let name = object.name()?;
+        self.in_namespace(self.namespace_of(object), "Rollout")
+            .find(|rollout| {
+                let reference = rollout.root.path(&["spec", "workloadRef"]);
+                rollout.api_group() == "argoproj.io"
+                    && reference.and_then(|r| r.str_at("kind")) == Some(object.kind())
+                    && reference.and_then(|r| r.str_at("name")) == Some(name)
+            })
+    }
+
+    /// Every workload with the Services in its namespace whose `selector` matches its pods
+    /// (ExternalName Services and Services without a selector select none), computed in one pass
+    /// over the Services; workloads in no particular order.
+    pub fn workloads_with_services(&self) -> Vec<(Workload<'o, 's>, Vec<&'o Object<'s>>)> {
+        let templates = self.pod_templates();
+        let mut selecting: HashMap<&str, Vec<Vec<&'o Object<'s>>>> = templates
+            .by_namespace
+            .iter()
+            .map(|(namespace, list)| (*namespace, vec![Vec::new(); list.len()]))
+            .collect();
+        for service in self.of_kind("Service") {
+            let Some(selector) = service_pod_selector(service) else {
+                continue;
+            };
+            let namespace = self.namespace_of(service);
+            let (Some(list), Some(slots)) =
+                (templates.by_namespace.get(namespace), selecting.get_mut(namespace))
+            else {
+                continue;
+            };
+            for ((workload, labels), slot) in list.iter().zip(slots.iter_mut()) {
+                if workload.pods_match_labels(&selector, labels) {
+                    slot.push(service);
+                }
+            }
+        }
+        templates
+            .by_namespace
+            .into_iter()
+            .flat_map(|(namespace, list)| {
+                let slots = selecting.remove(namespace).unwrap_or_default();
+                list.into_iter().map(|(workload, _)| workload).zip(slots)
+            })
+            .collect()
+    }
+
+    /// The `(namespace, name)` of every custom resource (an object of an API group Kubernetes
+    /// does not serve itself). An operator labels the pods it creates for one with its name, so
+    /// a selector naming it likely selects pods the scan cannot show.
+    pub fn custom_resource_names(&self) -> HashSet<(&'o str, &'o str)> {
+        self.objects()
+            .filter(|o| o.api_group().contains('.') && !BUILT_IN_GROUPS.contains(&o.api_group()))
+            .filter_map(|o| {
+                let namespace = o.namespace().unwrap_or(self.default_namespace);
+                Some((namespace, o.name()?))
+            })
+            .collect()
+    }
+
+    /// Every workload grouped by namespace with its pod template's labels read once, for rules
+    /// that match many selectors.
+    pub fn pod_templates(&self) -> PodTemplates<'o, 's> {
+        let mut by_namespace: HashMap<&'o str, Vec<LabelledWorkload<'o, 's>>> = HashMap::new();
+        for workload in self.workloads() {
+            let namespace = if CLUSTER_SCOPED.contains(&workload.object.kind()) {
+                ""
+            } else {
+                workload.object.namespace().unwrap_or(self.default_namespace)
+            };
+            let labels = workload.template_labels().collect();
+            by_namespace.entry(namespace).or_default().push((workload, labels));
+        }
+        PodTemplates { by_namespace }
+    }
+
+    /// Every Prometheus monitor of the scan (see [`Monitor::of`]), in scan order.
+    pub fn monitors(&self) -> Vec<Monitor<'o, 's>> {
+        self.objects().filter_map(Monitor::of).collect()
+    }
+
+    /// Whether a monitor selects a workload's pods: directly by pod labels, or through one of
+    /// `services` (the Services that select the workload, from [`Index::workloads_with_services`])
+    /// by Service labels; in both cases only in the namespaces it watches.
+    pub fn monitor_selects(
+        &self,
+        monitor: &Monitor<'_, '_>,
+        workload: &Workload<'_, '_>,
+        services: &[&Object<'_>],
+    ) -> bool {
+        let watched = monitor.watches(
+            self.namespace_of(monitor.object),
+            self.namespace_of(workload.object),
+        );
+        watched
+            && monitor
+                .selector()
+                .is_some_and(|selector| match monitor.scrapes {
+                    Scrapes::Pods => selector.matches(workload.template_labels()),
+                    Scrapes::Services => services.iter().any(|s| selector.matches(s.labels())),
+                })
+    }
+
+    /// The objects that route traffic from outside to the Service `name` of `namespace`: the
+    /// Ingresses of that namespace with it as a backend (`networking.k8s.io/v1` and the older
+    /// `serviceName` form), Gateway API routes (`HTTPRoute`, `GRPCRoute`, `TLSRoute`, `TCPRoute`,
+    /// `UDPRoute`) with a `backendRefs` entry naming it (in the route's namespace unless the ref
+    /// names another), and Argo Rollouts whose `trafficRouting` shifts traffic between it and
+    /// another Service (`canaryService`, `stableService`, `pingPong`, `alb.rootService`).
+    pub fn routes_to_service(&self, namespace: &str, name: &str) -> Vec<&'o Object<'s>> {
+        let names =
+            |node: Option<&crate::parse::yaml::Node<'_>>| node.and_then(|n| n.as_text()) == Some(name);
+        let ingresses = self.in_namespace(namespace, "Ingress").filter(|ingress| {
+            let spec = ingress.root.get("spec");
+            let path = |keys: &[&str]| spec.and_then(|s| s.path(keys));
+            let backend_names = |backend: Option<&crate::parse::yaml::Node<'_>>| {
+                backend.is_some_and(|b| names(b.path(&["service", "name"])) || names(b.get("serviceName")))
+            };
+            backend_names(path(&["defaultBackend"]))
+                || backend_names(path(&["backend"]))
+                || path(&["rules"])
+                    .map(|r| r.items())
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(|rule| {
+                        rule.path(&["http", "paths"])
+                            .map(|p| p.items())
+                            .unwrap_or_default()
+                    })
+                    .any(|p| backend_names(p.get("backend")))
+        });
+        let routes = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]
+            .iter()
+            .flat_map(|kind| self.of_kind(kind))
+            .filter(|route| {
+                let route_namespace = self.namespace_of(route);
+                route
+                    .root
+                    .path(&["spec", "rules"])
+                    .map(|r| r.items())
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(|rule| rule.get("backendRefs").map(|b| b.items()).unwrap_or_default())
+                    .any(|backend| {
+                        backend.str_at("kind").unwrap_or("Service") == "Service"
+                            && backend.str_at("group").is_none_or(str::is_empty)
+                            && backend.str_at("namespace").unwrap_or(route_namespace) == namespace
+                            && names(backend.get("name"))
+                    })
+            });
+        let rollouts = self.in_namespace(namespace, "Rollout").filter(|rollout| {
+            let canary = rollout.root.path(&["spec", "strategy", "canary"]);
+            let at = |keys: &[&str]| canary.and_then(|c| c.path(keys));
+            at(&["trafficRouting"]).is_some()
+                && [
+                    &["canaryService"][..],
+                    &["stableService"],
+                    &["pingPong", "pingService"],
+                    &["pingPong", "pongService"],
+                    &["trafficRouting", "alb", "rootService"],
+                ]
+                .iter()
+                .any(|keys| names(at(keys)))
+        });
+        ingresses.chain(routes).chain(rollouts).collect()
     }
 
     /// The objects of one kind in one namespace, in scan order.

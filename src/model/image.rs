@@ -1,6 +1,8 @@
 //! Image references and the stage view of a Dockerfile.
 
-use crate::parse::dockerfile::{Arguments, Dockerfile, Instruction, Pair, Stage, Word};
+use crate::discover::context::{BuildContext, DockerIgnore};
+use crate::parse::dockerfile::{Arguments, CommandForm, Dockerfile, Instruction, Pair, Stage, Word};
+use crate::parse::shell::{self, Joiner, ShellCommand, ShellWord};
 
 /// A parsed `[registry/]repository[:tag][@digest]` reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +66,8 @@ impl<'a> ImageRef<'a> {
 pub struct Image<'d> {
     /// The parsed file.
     pub file: &'d Dockerfile,
+    /// What its default build context (its directory) holds.
+    pub context: &'d BuildContext,
 }
 
 /// One stage with its `FROM`.
@@ -120,9 +124,40 @@ impl<'d> StageView<'d> {
 }
 
 impl<'d> Image<'d> {
-    /// A view over a parsed Dockerfile.
-    pub fn new(file: &'d Dockerfile) -> Self {
-        Image { file }
+    /// A view over a parsed Dockerfile and its build context.
+    pub fn new(file: &'d Dockerfile, context: &'d BuildContext) -> Self {
+        Image { file, context }
+    }
+
+    /// The simple shell commands an instruction runs (`RUN`, `CMD`, `ENTRYPOINT`), each word
+    /// with its span: shell form and heredocs are split on `&&`, `||`, `;`, `|` and newlines;
+    /// exec form is one command (or the script of `["sh", "-c", "…"]`).
+    pub fn commands(&self, instruction: &Instruction) -> Vec<ShellCommand> {
+        let Arguments::Command(form) = &instruction.arguments else { return Vec::new() };
+        match form {
+            CommandForm::Shell(script) => shell::split(&script.text, script.span.start as usize, self.file.escape),
+            CommandForm::HereDocs(scripts) => scripts
+                .iter()
+                .flat_map(|script| shell::split(&script.text, script.span.start as usize, self.file.escape))
+                .collect(),
+            CommandForm::Exec(words, _) => {
+                let shell_script = match words.as_slice() {
+                    [sh, flag, script, ..] if matches!(sh.text.rsplit('/').next(), Some("sh" | "bash" | "ash" | "dash")) && flag.text == "-c" => {
+                        Some(script)
+                    }
+                    _ => None,
+                };
+                match shell_script {
+                    // The element's span starts after its opening quote. Spans inside it are
+                    // approximate: JSON escapes in the string shift them.
+                    Some(script) => shell::split(&script.text, script.span.start as usize, '\\'),
+                    None => vec![ShellCommand {
+                        joiner: Joiner::Start,
+                        words: words.iter().map(|w| ShellWord { text: w.text.clone(), span: w.span }).collect(),
+                    }],
+                }
+            }
+        }
     }
 
     /// Every stage in order.
@@ -139,6 +174,23 @@ impl<'d> Image<'d> {
                     .get(stage.from..stage.end)
                     .unwrap_or_default(),
             })
+    }
+
+    /// The stage an instruction belongs to (an `ONBUILD`'s inner instruction included); `None`
+    /// for a global `ARG` before the first `FROM`.
+    pub fn stage_of(&self, instruction: &Instruction) -> Option<StageView<'d>> {
+        self.stages()
+            .take_while(|s| {
+                s.from()
+                    .is_some_and(|from| from.span.start <= instruction.span.start)
+            })
+            .last()
+    }
+
+    /// Where an instruction is, for messages: "stage `build`", or "before the first FROM".
+    pub fn place_of(&self, instruction: &Instruction) -> String {
+        self.stage_of(instruction)
+            .map_or_else(|| "before the first FROM".to_owned(), |stage| stage.describe())
     }
 
     /// The stage the build produces by default: the last one.
@@ -271,6 +323,86 @@ impl<'d> Image<'d> {
             .and_then(|p| p.value.as_ref())
             .map(|v| v.text.clone())
     }
+
+    /// The value of variable `name` in effect just before `instruction` of `stage`: set by an
+    /// `ENV` or `ARG` of the stage (a bare `ARG NAME` takes the global default), else by an
+    /// `ENV` inherited through `FROM <earlier stage>` (an `ARG` ends with its stage).
+    pub fn variable_before(
+        &self,
+        stage: &StageView<'d>,
+        instruction: &Instruction,
+        name: &str,
+    ) -> Option<String> {
+        let pair_in = |instructions: &[&'d Instruction], keywords: &[&str]| {
+            instructions.iter().rev().find_map(|i| match &i.arguments {
+                Arguments::Pairs(pairs) if keywords.contains(&i.keyword) => pairs
+                    .iter()
+                    .rev()
+                    .find(|p| p.key.text == name)
+                    .map(|p| (i.keyword, p)),
+                _ => None,
+            })
+        };
+        let own: Vec<&'d Instruction> = stage
+            .instructions
+            .iter()
+            .take_while(|i| i.span.start < instruction.span.start)
+            .collect();
+        if let Some((keyword, pair)) = pair_in(&own, &["ARG", "ENV"]) {
+            return match &pair.value {
+                Some(value) => Some(value.text.clone()),
+                None if keyword == "ARG" => self.global_default(name),
+                None => None,
+            };
+        }
+        self.lineage(stage).iter().skip(1).find_map(|parent| {
+            let all: Vec<&'d Instruction> = parent.instructions.iter().collect();
+            pair_in(&all, &["ENV"]).and_then(|(_, pair)| pair.value.as_ref().map(|v| v.text.clone()))
+        })
+    }
+
+    /// The targets of a `RUN`'s `--mount=type=cache` and `--mount=type=tmpfs` options:
+    /// directories whose writes stay out of the image layer.
+    pub fn cache_mounts(&self, instruction: &Instruction) -> Vec<String> {
+        instruction
+            .flags
+            .iter()
+            .filter(|f| f.name.text == "mount")
+            .filter_map(|f| f.value.as_ref())
+            .filter_map(|value| {
+                let mut kind = "bind";
+                let mut target = None;
+                for field in value.text.split(',') {
+                    let (key, value) = field.split_once('=').unwrap_or((field, ""));
+                    let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+                    match key.trim() {
+                        "type" => kind = value,
+                        "target" | "dst" | "destination" => target = Some(value),
+                        _ => {}
+                    }
+                }
+                matches!(kind, "cache" | "tmpfs").then_some(target?.to_owned())
+            })
+            .collect()
+    }
+
+    /// The secret-looking context files (see [`BuildContext::exposed_secrets`]) that a `COPY` or
+    /// `ADD` of the whole build context brings in: those its own `--exclude` patterns leave in.
+    pub fn secrets_copied_by(&self, instruction: &Instruction) -> Vec<&'d str> {
+        let patterns: Vec<&str> = instruction
+            .flags
+            .iter()
+            .filter(|f| f.name.text == "exclude")
+            .filter_map(|f| f.value.as_ref().map(|v| v.text.as_str()))
+            .collect();
+        let excluded = DockerIgnore::parse(&patterns.join("\n"));
+        self.context
+            .exposed_secrets
+            .iter()
+            .map(String::as_str)
+            .filter(|path| !excluded.excludes(path.trim_end_matches('/')))
+            .collect()
+    }
 }
 
 /// Expands `$NAME`, `${NAME}`, `${NAME:-default}` with `lookup`; `None` when a name has no value.
@@ -303,6 +435,103 @@ pub fn substitute(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Option
     Some(out)
 }
 
+/// What a word of an instruction is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordRole {
+    /// The value of a `--flag=value`.
+    Flag,
+    /// `FROM`'s image or its `AS` name.
+    Image,
+    /// A `RUN`/`CMD`/`ENTRYPOINT`/`HEALTHCHECK` word: a whole shell-form script or heredoc, or
+    /// one exec-form element.
+    Command,
+    /// A `COPY`/`ADD` source or destination.
+    Path,
+    /// The key of an `ENV`/`ARG`/`LABEL` pair.
+    Key,
+    /// The value of an `ENV`/`ARG`/`LABEL` pair.
+    Value,
+    /// Any other argument (`USER`, `WORKDIR`, `EXPOSE`, …).
+    Argument,
+}
+
+/// One word an instruction writes, with the instruction it belongs to (for `ONBUILD RUN …`, the
+/// inner `RUN`).
+#[derive(Debug, Clone, Copy)]
+pub struct InstructionWord<'d> {
+    /// The instruction that holds the word.
+    pub instruction: &'d Instruction,
+    /// What the word is.
+    pub role: WordRole,
+    /// The word.
+    pub word: &'d Word,
+}
+
+/// The keywords an instruction is written with, for messages: `RUN`, or `ONBUILD RUN`.
+pub fn keywords_of(instruction: &Instruction) -> String {
+    match &instruction.arguments {
+        Arguments::Onbuild(inner) => format!("ONBUILD {}", keywords_of(inner)),
+        _ => instruction.keyword.to_owned(),
+    }
+}
+
+/// Every word an instruction writes, in order, recursing into `ONBUILD`: for scanning the text of
+/// a Dockerfile (secrets, URLs) without caring about the instruction's shape.
+pub fn instruction_words(instruction: &Instruction) -> Vec<InstructionWord<'_>> {
+    if let Arguments::Onbuild(inner) = &instruction.arguments {
+        return instruction_words(inner);
+    }
+    let mut words = Vec::new();
+    let mut push = |instruction, role, word| {
+        words.push(InstructionWord {
+            instruction,
+            role,
+            word,
+        })
+    };
+    for flag in &instruction.flags {
+        if let Some(value) = &flag.value {
+            push(instruction, WordRole::Flag, value);
+        }
+    }
+    match &instruction.arguments {
+        Arguments::From { image, alias } => {
+            push(instruction, WordRole::Image, image);
+            if let Some(alias) = alias {
+                push(instruction, WordRole::Image, alias);
+            }
+        }
+        Arguments::Command(CommandForm::Exec(items, _) | CommandForm::HereDocs(items)) => {
+            for item in items {
+                push(instruction, WordRole::Command, item);
+            }
+        }
+        Arguments::Command(CommandForm::Shell(script)) => {
+            push(instruction, WordRole::Command, script);
+        }
+        Arguments::Transfer { sources, dest } => {
+            for source in sources {
+                push(instruction, WordRole::Path, source);
+            }
+            push(instruction, WordRole::Path, dest);
+        }
+        Arguments::Pairs(pairs) => {
+            for pair in pairs {
+                push(instruction, WordRole::Key, &pair.key);
+                if let Some(value) = &pair.value {
+                    push(instruction, WordRole::Value, value);
+                }
+            }
+        }
+        Arguments::Onbuild(_) => {}
+        Arguments::Words(items) => {
+            for item in items {
+                push(instruction, WordRole::Argument, item);
+            }
+        }
+    }
+    words
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,5 +568,63 @@ mod tests {
             Some("node:20")
         );
         assert_eq!(substitute("$BASE", lookup), None);
+    }
+
+    fn parsed(text: &str) -> Dockerfile {
+        let file = crate::parse::dockerfile::parse(text);
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        file
+    }
+
+    #[test]
+    fn exec_form_shell_scripts_keep_their_word_spans() {
+        let text = "FROM alpine:3.20\nRUN [\"/bin/sh\", \"-c\", \"curl -s x | sh\"]\n";
+        let file = parsed(text);
+        let context = BuildContext::default();
+        let image = Image::new(&file, &context);
+        let commands = image.commands(&file.instructions[1]);
+        let sh = &commands[1].words[0];
+        assert_eq!((sh.text.as_str(), &text[sh.span.range()]), ("sh", "sh"));
+    }
+
+    #[test]
+    fn variables_come_from_the_stage_then_inherited_env_but_not_inherited_arg() {
+        let text = "ARG G=global\nFROM alpine:3.20 AS base\nENV E=env\nARG A=arg\n\
+                    FROM base\nARG G\nRUN true\nENV E=late\n";
+        let file = parsed(text);
+        let context = BuildContext::default();
+        let image = Image::new(&file, &context);
+        let last = image.final_stage().unwrap();
+        let run = &file.instructions[6];
+        assert_eq!(image.variable_before(&last, run, "E").as_deref(), Some("env"));
+        assert_eq!(image.variable_before(&last, run, "G").as_deref(), Some("global"));
+        assert_eq!(image.variable_before(&last, run, "A"), None);
+    }
+
+    #[test]
+    fn cache_and_tmpfs_mounts_are_listed_but_bind_and_secret_mounts_are_not() {
+        let text = "FROM alpine:3.20\nRUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
+                    --mount=type=tmpfs,dst=/tmp --mount=type=secret,id=npmrc,target=/root/.npmrc \
+                    --mount=target=/src true\n";
+        let file = parsed(text);
+        let context = BuildContext::default();
+        let image = Image::new(&file, &context);
+        assert_eq!(
+            image.cache_mounts(&file.instructions[1]),
+            ["/root/.cache/pip", "/tmp"]
+        );
+    }
+
+    #[test]
+    fn a_copy_exclude_flag_leaves_its_secrets_out() {
+        let text = "FROM alpine:3.20\nCOPY --exclude=*.key --exclude=.aws . /app\nCOPY . /app\n";
+        let file = parsed(text);
+        let context = BuildContext {
+            ignore_file: None,
+            exposed_secrets: vec![".aws/".into(), ".env".into(), "tls.key".into()],
+        };
+        let image = Image::new(&file, &context);
+        assert_eq!(image.secrets_copied_by(&file.instructions[1]), [".env"]);
+        assert_eq!(image.secrets_copied_by(&file.instructions[2]).len(), 3);
     }
 }

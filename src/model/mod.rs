@@ -1,12 +1,18 @@
 //! Typed views over parsed files: Kubernetes-style objects, workloads, images.
 
 pub mod image;
+pub mod monitoring;
+pub mod network;
 pub mod object;
+pub mod packages;
+pub mod scaling;
+pub mod schema;
 pub mod secrets;
 pub mod selector;
 pub mod workload;
 
 pub use image::{Image, ImageRef};
 pub use object::{Object, Schema, objects_of};
+pub use scaling::Scaler;
 pub use selector::LabelSelector;
 pub use workload::{Container, ContainerRole, PodSpec, ProbeKind, Workload, WorkloadKind};

@@ -1,7 +1,7 @@
 //! One view over every pod-bearing kind: the pod template, its containers and what they inherit.
 
 use super::object::{Object, label_pairs};
-use super::selector::LabelSelector;
+use super::selector::{LabelSelector, Operator};
 use crate::parse::yaml::Node;
 use crate::source::Span;
 
@@ -168,6 +168,65 @@ impl<'o, 's> Workload<'o, 's> {
     pub fn template_labels(&self) -> impl Iterator<Item = (&'o str, &'o str)> {
         label_pairs(self.template_metadata().and_then(|m| m.get("labels")))
     }
+
+    /// Whether the controller gives the pods it creates the label `key` with value `value`, on
+    /// top of the template's labels. A Job's pods carry `job-name` and
+    /// `batch.kubernetes.io/job-name` (the Job's name; a CronJob's Jobs are named after it plus
+    /// a suffix); a StatefulSet's carry `statefulset.kubernetes.io/pod-name` (`<name>-<ordinal>`)
+    /// and `apps.kubernetes.io/pod-index`. Uid, index and hash labels (`controller-uid`,
+    /// `pod-template-hash`, `controller-revision-hash`, …) take values only the cluster knows,
+    /// so any value may match.
+    pub fn controller_label_matches(&self, key: &str, value: &str) -> bool {
+        let name = self.object.name().unwrap_or("");
+        let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        let suffix = value
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix('-'));
+        match (self.kind, key) {
+            (WorkloadKind::Job, "job-name" | "batch.kubernetes.io/job-name") => value == name,
+            (WorkloadKind::CronJob, "job-name" | "batch.kubernetes.io/job-name") => {
+                suffix.is_some_and(|suffix| !suffix.is_empty())
+            }
+            (
+                WorkloadKind::Job | WorkloadKind::CronJob,
+                "controller-uid"
+                | "batch.kubernetes.io/controller-uid"
+                | "batch.kubernetes.io/job-completion-index",
+            ) => true,
+            (WorkloadKind::StatefulSet, "statefulset.kubernetes.io/pod-name") => {
+                suffix.is_some_and(digits)
+            }
+            (WorkloadKind::StatefulSet, "apps.kubernetes.io/pod-index") => digits(value),
+            (WorkloadKind::StatefulSet | WorkloadKind::DaemonSet, "controller-revision-hash") => true,
+            (WorkloadKind::Deployment | WorkloadKind::ReplicaSet, "pod-template-hash") => true,
+            (WorkloadKind::Rollout, "rollouts-pod-template-hash") => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the pods this workload creates match `selector`: by the template's labels, or,
+    /// for an `In` requirement, by a label the controller adds
+    /// (see [`Workload::controller_label_matches`]).
+    pub fn pods_match(&self, selector: &LabelSelector<'_>) -> bool {
+        let labels: Vec<(&str, &str)> = self.template_labels().collect();
+        self.pods_match_labels(selector, &labels)
+    }
+
+    /// [`Workload::pods_match`] with the template's labels already read, for callers that match
+    /// one workload against many selectors.
+    pub fn pods_match_labels(&self, selector: &LabelSelector<'_>, labels: &[(&str, &str)]) -> bool {
+        selector.requirements.iter().all(|requirement| {
+            let alone = LabelSelector {
+                requirements: vec![requirement.clone()],
+            };
+            alone.matches(labels.iter().copied())
+                || (requirement.operator == Operator::In
+                    && requirement
+                        .values
+                        .iter()
+                        .any(|value| self.controller_label_matches(requirement.key, value)))
+        })
+    }
 }
 
 /// A pod spec.
@@ -186,6 +245,29 @@ impl<'o, 's> PodSpec<'o, 's> {
     /// The pod-level `securityContext`.
     pub fn security_context(&self) -> Option<&'o Node<'s>> {
         self.node.get("securityContext")
+    }
+
+    /// True when the pod runs on Windows nodes (`os.name: windows`, or a `kubernetes.io/os:
+    /// windows` nodeSelector): Linux-only securityContext fields (`allowPrivilegeEscalation`,
+    /// `readOnlyRootFilesystem`, `runAsUser`…) are forbidden or meaningless there.
+    pub fn targets_windows(&self) -> bool {
+        self.node.path(&["os", "name"]).and_then(Node::as_text) == Some("windows")
+            || self
+                .node
+                .path(&["nodeSelector", "kubernetes.io/os"])
+                .and_then(Node::as_text)
+                == Some("windows")
+    }
+
+    /// True for `hostUsers: false`: the pod gets its own user namespace, so uid 0 inside it is
+    /// an unprivileged uid on the node.
+    pub fn has_own_user_namespace(&self) -> bool {
+        self.node.get("hostUsers").and_then(Node::as_bool) == Some(false)
+    }
+
+    /// `hostNetwork: true`: the pod shares the node's network, which NetworkPolicies do not govern.
+    pub fn uses_host_network(&self) -> bool {
+        self.node.get("hostNetwork").and_then(Node::as_bool) == Some(true)
     }
 
     /// Pod-level `resources` (the PodLevelResources feature), which bound every container.
@@ -230,9 +312,49 @@ impl<'o, 's> PodSpec<'o, 's> {
             .unwrap_or_default()
     }
 
+    /// The volumes backed by a PersistentVolumeClaim (`volumes[].persistentVolumeClaim`).
+    ///
+    /// Generic ephemeral volumes (`ephemeral.volumeClaimTemplate`) are not among them: Kubernetes
+    /// creates their claim per pod and deletes it with the pod.
+    pub fn claim_volumes(&self) -> impl Iterator<Item = ClaimVolume<'o, 's>> + 'o {
+        self.volumes().iter().filter_map(|volume| {
+            let entry = volume.entry("persistentVolumeClaim")?;
+            (!entry.value.is_null()).then_some(ClaimVolume {
+                volume,
+                source: &entry.value,
+                key_span: entry.key.span,
+            })
+        })
+    }
+
     /// The containers that run for the pod's lifetime (`containers`).
     pub fn app_containers(&self) -> impl Iterator<Item = Container<'o, 's>> + 'o {
         self.containers().filter(|c| c.role == ContainerRole::App)
+    }
+}
+
+/// A pod volume backed by a PersistentVolumeClaim.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimVolume<'o, 's> {
+    /// The item of `volumes`.
+    pub volume: &'o Node<'s>,
+    /// Its `persistentVolumeClaim` mapping.
+    pub source: &'o Node<'s>,
+    /// The `persistentVolumeClaim` key.
+    pub key_span: Span,
+}
+
+impl<'o, 's> ClaimVolume<'o, 's> {
+    /// `claimName`, the claim in the pod's namespace.
+    pub fn claim_name(&self) -> Option<&'o str> {
+        self.source.str_at("claimName")
+    }
+
+    /// The `claimName` value, else the `persistentVolumeClaim` key: where findings point.
+    pub fn span(&self) -> Span {
+        self.source
+            .get("claimName")
+            .map_or(self.key_span, |name| name.span)
     }
 }
 
@@ -301,6 +423,11 @@ impl<'o, 's> Container<'o, 's> {
         self.node.get("image")
     }
 
+    /// The items of `env` (`name` with `value` or `valueFrom`).
+    pub fn env(&self) -> &'o [Node<'s>] {
+        self.node.get("env").map(Node::items).unwrap_or_default()
+    }
+
     /// A probe, when declared.
     pub fn probe(&self, kind: ProbeKind) -> Option<&'o Node<'s>> {
         self.node.get(kind.field())
@@ -333,10 +460,118 @@ impl<'o, 's> Container<'o, 's> {
         })
     }
 
+    /// Whether a `ports` entry declares this `containerPort` number.
+    pub fn declares_port_number(&self, number: i64) -> bool {
+        self.ports()
+            .iter()
+            .any(|p| p.get("containerPort").and_then(port_number) == Some(number))
+    }
+
+    /// Whether a `ports` entry has this `name` and `protocol` (TCP when unset): the way
+    /// Kubernetes resolves a Service's named `targetPort` in each pod.
+    pub fn declares_port_name(&self, name: &str, protocol: &str) -> bool {
+        self.ports().iter().any(|p| {
+            p.str_at("name") == Some(name) && p.str_at("protocol").unwrap_or("TCP") == protocol
+        })
+    }
+
+    /// Whether `number` appears as a whole number in `command`, `args` or an `env` value: a port
+    /// set by flag or variable (`--port=18080`, `KONG_ADMIN_LISTEN: 0.0.0.0:8444`).
+    pub fn mentions_number(&self, number: i64) -> bool {
+        let values = self.env().iter().filter_map(|e| e.str_at("value"));
+        self.command_line().chain(values).any(|text| {
+            text.split(|c: char| !c.is_ascii_digit())
+                .any(|word| word.parse::<i64>().ok() == Some(number))
+        })
+    }
+
+    /// The words of `command` and `args`, in that order.
+    pub fn command_line(&self) -> impl Iterator<Item = &'o str> + 'o {
+        let words = |key| self.node.get(key).map(Node::items).unwrap_or_default();
+        words("command")
+            .iter()
+            .chain(words("args"))
+            .filter_map(Node::as_text)
+    }
+
     /// A securityContext field as the container sees it: its own value, else the pod's.
     pub fn effective_security(&self, field: &str) -> Option<&'o Node<'s>> {
         self.node
             .path(&["securityContext", field])
             .or_else(|| self.pod.security_context().and_then(|sc| sc.get(field)))
+    }
+
+    /// A container-only securityContext field (`privileged`, `allowPrivilegeEscalation`,
+    /// `readOnlyRootFilesystem`, `capabilities`): the pod's securityContext has no such field.
+    pub fn own_security(&self, field: &str) -> Option<&'o Node<'s>> {
+        self.node.path(&["securityContext", field])
+    }
+
+    /// The container's `securityContext` key or, failing that, its `name:` entry: where a
+    /// finding about a missing security setting points.
+    pub fn security_context_span(&self) -> Span {
+        self.node
+            .entry("securityContext")
+            .map(|e| e.key.span)
+            .unwrap_or_else(|| self.name_entry_span())
+    }
+}
+
+/// A port given by number (`8080`, or `"8080"` quoted), as an IntOrString field reads it; `None`
+/// for a port name.
+pub fn port_number(node: &Node<'_>) -> Option<i64> {
+    node.as_i64()
+        .or_else(|| node.as_text().and_then(|text| text.parse().ok()))
+}
+
+#[cfg(test)]
+mod pod_label_tests {
+    use super::*;
+    use crate::model::object::{Recognised, objects_of};
+    use crate::parse::yaml::parse_stream;
+    use crate::source::FileId;
+
+    fn with_workload<T>(text: &str, check: impl FnOnce(Workload<'_, '_>) -> T) -> T {
+        let stream = parse_stream(text);
+        let mut recognised = objects_of(FileId(0), stream.documents);
+        let Some(Recognised::Objects(objects)) = recognised.pop() else {
+            panic!("one object expected");
+        };
+        check(objects.first().and_then(Workload::of).expect("a workload"))
+    }
+
+    /// Whether the workload's pods match a Service-style selector written as a flow mapping.
+    fn matches(workload: &Workload<'_, '_>, selector: &str) -> bool {
+        let stream = parse_stream(selector);
+        let root = stream.documents.first().map(|d| &d.root);
+        LabelSelector::from_equality_map(root).is_some_and(|s| workload.pods_match(&s))
+    }
+
+    #[test]
+    fn controller_labels_match_like_the_pods_the_controller_creates() {
+        let job = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: reindex}\nspec:\n  template:\n    metadata: {labels: {app: search}}\n    spec: {containers: [{name: a}]}\n";
+        with_workload(job, |w| {
+            assert!(matches(&w, "{job-name: reindex, app: search}"));
+            assert!(!matches(&w, "{job-name: reindex-all}"));
+            assert!(matches(&w, "{controller-uid: 1234}"));
+        });
+        let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: a}]}\n";
+        with_workload(sts, |w| {
+            assert!(matches(&w, "{statefulset.kubernetes.io/pod-name: db-0}"));
+            assert!(!matches(&w, "{statefulset.kubernetes.io/pod-name: db-x}"));
+            assert!(!matches(&w, "{job-name: db}"));
+        });
+    }
+
+    #[test]
+    fn ports_read_numbers_names_and_numbers_mentioned_in_flags() {
+        let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          args: [\"--port=18080\"]\n          env: [{name: LISTEN, value: \"0.0.0.0:8444 ssl\"}]\n          ports: [{name: dns, containerPort: 53, protocol: UDP}, {containerPort: \"8080\"}]\n";
+        with_workload(deploy, |w| {
+            let container = w.pod.app_containers().next().expect("a container");
+            assert!(container.declares_port_number(53) && container.declares_port_number(8080));
+            assert!(container.declares_port_name("dns", "UDP") && !container.declares_port_name("dns", "TCP"));
+            assert!(container.mentions_number(18080) && container.mentions_number(8444));
+            assert!(!container.mentions_number(844));
+        });
     }
 }

@@ -3,7 +3,9 @@
 pub mod df;
 pub mod k8s;
 pub mod ms;
+pub mod ns;
 pub mod registry;
+pub mod sec;
 
 use std::fmt;
 
@@ -94,6 +96,9 @@ pub enum Scope {
     Object,
     /// One Dockerfile at a time.
     Dockerfile,
+    /// Every scanned file on its own: each object and each Dockerfile (a rule implements both
+    /// `check_object` and `check_dockerfile`, e.g. a secret scan).
+    File,
     /// The whole scan at once: a cross-file rule.
     Project,
     /// Reported by the engine itself (parse errors).

@@ -1,26 +1,56 @@
 //! The built-in rules, in id order.
 
-use super::Rule;
-use super::df::df006_shell_form_entrypoint::ShellFormEntrypoint;
-use super::df::{df004_runs_as_root::RunsAsRoot, df005_unpinned_base_image::UnpinnedBaseImage};
-use super::k8s::k8s001_missing_liveness_probe::MissingLivenessProbe;
-use super::k8s::k8s002_missing_readiness_probe::MissingReadinessProbe;
-use super::k8s::k8s003_missing_resource_requests::MissingResourceRequests;
-use super::k8s::k8s004_missing_memory_limit::MissingMemoryLimit;
-use super::k8s::k8s014_image_tag_not_pinned::ImageTagNotPinned;
-use super::ms::ms000_parse_error::ParseError;
+use super::{Rule, df, k8s, ms, ns, sec};
 
-/// Every built-in rule.
+/// Every built-in rule, one line each, in id order.
 pub static ALL: &[&dyn Rule] = &[
-    &RunsAsRoot,
-    &UnpinnedBaseImage,
-    &ShellFormEntrypoint,
-    &MissingLivenessProbe,
-    &MissingReadinessProbe,
-    &MissingResourceRequests,
-    &MissingMemoryLimit,
-    &ImageTagNotPinned,
-    &ParseError,
+    &df::df001_single_stage_build::SingleStageBuild,
+    &df::df002_secret_in_env_or_arg::SecretInEnvOrArg,
+    &df::df003_secret_file_in_image::SecretFileInImage,
+    &df::df004_runs_as_root::RunsAsRoot,
+    &df::df005_unpinned_base_image::UnpinnedBaseImage,
+    &df::df006_shell_form_entrypoint::ShellFormEntrypoint,
+    &df::df007_add_instead_of_copy::AddInsteadOfCopy,
+    &df::df008_pipe_to_shell::PipeToShell,
+    &df::df009_package_cache_kept::PackageCacheKept,
+    &df::df010_credentials_in_url::CredentialsInUrl,
+    &k8s::k8s001_missing_liveness_probe::MissingLivenessProbe,
+    &k8s::k8s002_missing_readiness_probe::MissingReadinessProbe,
+    &k8s::k8s003_missing_resource_requests::MissingResourceRequests,
+    &k8s::k8s004_missing_memory_limit::MissingMemoryLimit,
+    &k8s::k8s005_secret_literal_in_env::SecretLiteralInEnv,
+    &k8s::k8s006_secret_in_configmap::SecretInConfigmap,
+    &k8s::k8s007_deployment_with_persistent_volume::DeploymentWithPersistentVolume,
+    &k8s::k8s008_hpa_on_stateful_workload::HpaOnStatefulWorkload,
+    &k8s::k8s009_stateless_without_hpa::StatelessWithoutHpa,
+    &k8s::k8s010_hpa_target_not_found::HpaTargetNotFound,
+    &k8s::k8s011_privileged_container::PrivilegedContainer,
+    &k8s::k8s012_container_may_run_as_root::ContainerMayRunAsRoot,
+    &k8s::k8s013_writable_root_filesystem::WritableRootFilesystem,
+    &k8s::k8s014_image_tag_not_pinned::ImageTagNotPinned,
+    &k8s::k8s015_recreate_rollout::RecreateRollout,
+    &k8s::k8s016_single_replica::SingleReplica,
+    &k8s::k8s017_hardcoded_ip_address::HardcodedIpAddress,
+    &k8s::k8s018_no_graceful_shutdown::NoGracefulShutdown,
+    &k8s::k8s019_probe_port_not_declared::ProbePortNotDeclared,
+    &k8s::k8s020_service_selects_nothing::ServiceSelectsNothing,
+    &k8s::k8s021_service_target_port_mismatch::ServiceTargetPortMismatch,
+    &k8s::k8s022_service_exposed_without_gateway::ServiceExposedWithoutGateway,
+    &k8s::k8s023_ingress_without_tls::IngressWithoutTls,
+    &k8s::k8s024_host_namespace_or_path::HostNamespaceOrPath,
+    &k8s::k8s025_metrics_not_scraped::MetricsNotScraped,
+    &k8s::k8s026_committed_secret_data::CommittedSecretData,
+    &ms::ms000_parse_error::ParseError,
+    &ms::ms002_unknown_field::UnknownField,
+    &ns::ns001_namespace_without_network_policy::NamespaceWithoutNetworkPolicy,
+    &ns::ns002_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
+    &ns::ns003_pod_not_covered_by_network_policy::PodNotCoveredByNetworkPolicy,
+    &ns::ns004_workload_without_pdb::WorkloadWithoutPdb,
+    &ns::ns005_pdb_blocks_eviction::PdbBlocksEviction,
+    &ns::ns006_pdb_selects_nothing::PdbSelectsNothing,
+    &ns::ns007_rbac_wildcard::RbacWildcard,
+    &ns::ns008_service_account_cluster_admin::ServiceAccountClusterAdmin,
+    &sec::sec001_hardcoded_secret::HardcodedSecret,
 ];
 
 /// Ids that were shipped and withdrawn; never reuse them.
@@ -28,7 +58,7 @@ pub static RETIRED: &[&str] = &[];
 
 /// The parse-error rule the engine reports under.
 pub fn parse_error() -> &'static super::RuleMeta {
-    super::Describe::meta(&ParseError)
+    super::Describe::meta(&ms::ms000_parse_error::ParseError)
 }
 
 /// The rule with this id.

@@ -3,6 +3,7 @@
 //! The tree is built without recursion and under budgets, so hostile input (10,000-deep nesting,
 //! alias bombs) ends in a located error rather than a stack overflow or an unbounded allocation.
 
+mod leniency;
 mod tree;
 
 use std::collections::{HashMap, HashSet};
@@ -45,35 +46,72 @@ pub struct Stream<'s> {
 }
 
 /// Parses a multi-document YAML stream.
+///
+/// Kubernetes reads YAML with a libyaml-style parser that ignores indentation inside flow
+/// collections and quoted scalars; saphyr does not. When that is the only complaint, the stream
+/// is parsed again with the offending lines indented further (positions are mapped back), so
+/// a file the cluster accepts is not reported as broken.
 pub fn parse_stream(text: &str) -> Stream<'_> {
     let lines = LineIndex::new(text);
-    let mut builder = Builder::new(text, &lines);
-    let mut parser = Parser::new_from_str(text);
+    let (stream, failure) = run(text, &lines, text, &[], |event| event);
+    let Some(first_failure) = failure.filter(|f| leniency::forgivable(text, &lines, f)) else {
+        return stream;
+    };
+    let mut pads = vec![0usize; lines.line_count() + 1];
+    let mut failure = first_failure;
+    for _ in 0..leniency::MAX_REPAIRS {
+        if !leniency::repair(text, &lines, &failure, &mut pads) {
+            break;
+        }
+        let padded = leniency::pad(text, &lines, &pads);
+        let (repaired, next) = run(text, &lines, &padded, &pads, leniency::owned_event);
+        match next {
+            Some(next) if leniency::forgivable(text, &lines, &next) => failure = next,
+            _ => return repaired,
+        }
+    }
+    stream
+}
+
+/// Where and why the parser stopped, in the original text's lines (1-based) and columns (0-based).
+#[derive(Debug, Clone)]
+struct Failure {
+    line: usize,
+    column: usize,
+    message: String,
+}
+
+/// Feeds the events of `input` (the text, or a re-indented copy whose extra indentation per
+/// line is `pads`) to a builder over `original`.
+fn run<'s, 'i>(
+    original: &'s str,
+    lines: &LineIndex,
+    input: &'i str,
+    pads: &[usize],
+    convert: impl Fn(Event<'i>) -> Event<'s>,
+) -> (Stream<'s>, Option<Failure>) {
+    let mut builder = Builder::new(original, lines, pads);
+    let mut parser = Parser::new_from_str(input);
     // The parser repeats its last error forever, so stop at the first one.
     while let Some(event) = parser.next_event() {
         match event {
             Ok((event, span)) => {
-                if let Err(error) = builder.on_event(event, span) {
+                if let Err(error) = builder.on_event(convert(event), span) {
                     builder.stream.errors.push(error);
                     break;
                 }
             }
             Err(error) => {
                 let marker = error.marker();
-                let offset = lines.offset_of(text, marker.line(), marker.col());
-                let end = text[offset..]
-                    .chars()
-                    .next()
-                    .map_or(offset, |c| offset + c.len_utf8());
-                builder.stream.errors.push(YamlError {
-                    message: error.info().to_owned(),
-                    span: Span::new(offset, end),
-                });
-                break;
+                let (line, column) = (marker.line(), builder.unpadded(marker.line(), marker.col()));
+                let offset = lines.offset_of(original, line, column);
+                let end = original[offset..].chars().next().map_or(offset, |c| offset + c.len_utf8());
+                builder.stream.errors.push(YamlError { message: error.info().to_owned(), span: Span::new(offset, end) });
+                return (builder.stream, Some(Failure { line, column, message: error.info().to_owned() }));
             }
         }
     }
-    builder.stream
+    (builder.stream, None)
 }
 
 enum Frame<'s> {
@@ -93,6 +131,7 @@ enum Frame<'s> {
 struct Builder<'s, 'l> {
     text: &'s str,
     lines: &'l LineIndex,
+    pads: &'l [usize],
     stack: Vec<Frame<'s>>,
     anchors: HashMap<usize, (Node<'s>, usize)>,
     alias_nodes: usize,
@@ -101,10 +140,11 @@ struct Builder<'s, 'l> {
 }
 
 impl<'s, 'l> Builder<'s, 'l> {
-    fn new(text: &'s str, lines: &'l LineIndex) -> Self {
+    fn new(text: &'s str, lines: &'l LineIndex, pads: &'l [usize]) -> Self {
         Builder {
             text,
             lines,
+            pads,
             stack: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
@@ -113,13 +153,15 @@ impl<'s, 'l> Builder<'s, 'l> {
         }
     }
 
+    /// The column in the original text of a column in the (possibly re-indented) input.
+    fn unpadded(&self, line: usize, column: usize) -> usize {
+        column.saturating_sub(self.pads.get(line).copied().unwrap_or(0))
+    }
+
     fn span(&self, span: &SaphyrSpan) -> Span {
-        let start = self
-            .lines
-            .offset_of(self.text, span.start.line(), span.start.col());
-        let end = self
-            .lines
-            .offset_of(self.text, span.end.line(), span.end.col());
+        let (start, end) = (span.start, span.end);
+        let start = self.lines.offset_of(self.text, start.line(), self.unpadded(start.line(), start.col()));
+        let end = self.lines.offset_of(self.text, end.line(), self.unpadded(end.line(), end.col()));
         Span::new(skip_node_properties(self.text, start, end), end)
     }
 

@@ -4,7 +4,28 @@ pub mod k8s001_missing_liveness_probe;
 pub mod k8s002_missing_readiness_probe;
 pub mod k8s003_missing_resource_requests;
 pub mod k8s004_missing_memory_limit;
+pub mod k8s005_secret_literal_in_env;
+pub mod k8s006_secret_in_configmap;
+pub mod k8s007_deployment_with_persistent_volume;
+pub mod k8s008_hpa_on_stateful_workload;
+pub mod k8s009_stateless_without_hpa;
+pub mod k8s010_hpa_target_not_found;
+pub mod k8s011_privileged_container;
+pub mod k8s012_container_may_run_as_root;
+pub mod k8s013_writable_root_filesystem;
 pub mod k8s014_image_tag_not_pinned;
+pub mod k8s015_recreate_rollout;
+pub mod k8s016_single_replica;
+pub mod k8s017_hardcoded_ip_address;
+pub mod k8s018_no_graceful_shutdown;
+pub mod k8s019_probe_port_not_declared;
+pub mod k8s020_service_selects_nothing;
+pub mod k8s021_service_target_port_mismatch;
+pub mod k8s022_service_exposed_without_gateway;
+pub mod k8s023_ingress_without_tls;
+pub mod k8s024_host_namespace_or_path;
+pub mod k8s025_metrics_not_scraped;
+pub mod k8s026_committed_secret_data;
 
 use super::prelude::*;
 

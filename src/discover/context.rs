@@ -1,0 +1,217 @@
+//! The build context of a Dockerfile: its directory, what `.dockerignore` leaves in it, and which
+//! of the files left look like secrets.
+
+use std::path::Path;
+
+use globset::{GlobBuilder, GlobMatcher};
+use ignore::WalkBuilder;
+
+/// Most entries looked at in one context, so a huge tree cannot stall the scan.
+const MAX_ENTRIES: usize = 100_000;
+/// Directories not worth descending into for secrets.
+const SKIPPED: &[&str] = &["node_modules", "target", "vendor", ".venv", "__pycache__"];
+/// Directories that are secrets as a whole.
+const SECRET_DIRS: &[&str] = &[".git", ".aws", ".ssh", ".gnupg"];
+
+/// What a Dockerfile's default build context (its directory) holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildContext {
+    /// The ignore file in force, relative to the context, if any.
+    pub ignore_file: Option<String>,
+    /// Secret-looking files and directories (`.git/`) the ignore file does not exclude,
+    /// relative to the context, sorted.
+    pub exposed_secrets: Vec<String>,
+}
+
+/// Docker's `.dockerignore` rules: in order, last match wins, `!` re-includes, and a pattern
+/// that matches a parent directory matches everything below it.
+#[derive(Debug, Default)]
+pub struct DockerIgnore {
+    patterns: Vec<(GlobMatcher, bool)>,
+}
+
+impl DockerIgnore {
+    /// Reads ignore-file text.
+    pub fn parse(text: &str) -> Self {
+        let patterns = text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .filter_map(|line| {
+                let (exception, pattern) = match line.strip_prefix('!') {
+                    Some(rest) => (true, rest.trim()),
+                    None => (false, line),
+                };
+                let pattern = clean(pattern);
+                let glob = GlobBuilder::new(&pattern).literal_separator(true).build().ok()?;
+                Some((glob.compile_matcher(), exception))
+            })
+            .collect();
+        DockerIgnore { patterns }
+    }
+
+    /// Whether the context path (`/`-separated, relative) is left out of the build.
+    pub fn excludes(&self, path: &str) -> bool {
+        let parents: Vec<&str> = path.match_indices('/').map(|(i, _)| &path[..i]).collect();
+        let mut excluded = false;
+        for (glob, exception) in &self.patterns {
+            let matches = glob.is_match(path) || parents.iter().any(|parent| glob.is_match(parent));
+            if matches {
+                excluded = !exception;
+            }
+        }
+        excluded
+    }
+}
+
+/// `filepath.Clean` for patterns, without the leading `/` (patterns are relative to the context).
+fn clean(pattern: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in pattern.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// Whether a file name looks like it holds credentials; `contents` reads the file when the
+/// name alone cannot tell (`.npmrc` with or without a token).
+fn secret_file(name: &str, contents: impl FnOnce() -> String) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let template = [".example", ".sample", ".template", ".dist", ".tpl"].iter().any(|s| lower.ends_with(s));
+    if template || lower.ends_with(".pub") {
+        return false;
+    }
+    let by_name = lower == ".env"
+        || lower.starts_with(".env.")
+        || lower.ends_with(".pem")
+        || lower.ends_with(".key")
+        || lower.ends_with(".p12")
+        || lower.ends_with(".pfx")
+        || ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"].iter().any(|k| lower.starts_with(k))
+        || (lower.starts_with("credentials") && lower.ends_with(".json"))
+        || lower == ".netrc"
+        || lower == ".git-credentials";
+    if by_name {
+        return true;
+    }
+    match lower.as_str() {
+        ".npmrc" => {
+            let text = contents();
+            text.contains("_authToken") || text.contains("_auth=") || text.contains("_password")
+        }
+        ".pypirc" => contents().contains("password"),
+        _ => false,
+    }
+}
+
+/// Inspects the directory of a Dockerfile as its build context.
+pub fn inspect(dockerfile: &Path) -> BuildContext {
+    let Some(dir) = dockerfile.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }) else {
+        return BuildContext::default();
+    };
+    let specific = dockerfile.file_name().map(|n| format!("{}.dockerignore", n.to_string_lossy()));
+    let ignore_file = specific
+        .filter(|name| dir.join(name).is_file())
+        .or_else(|| dir.join(".dockerignore").is_file().then(|| ".dockerignore".to_owned()));
+    let rules = ignore_file
+        .as_ref()
+        .and_then(|name| std::fs::read_to_string(dir.join(name)).ok())
+        .map(|text| DockerIgnore::parse(&text))
+        .unwrap_or_default();
+    let mut exposed = Vec::new();
+    let walker = WalkBuilder::new(dir)
+        .standard_filters(false)
+        .hidden(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            !(entry.depth() > 0 && entry.file_type().is_some_and(|t| t.is_dir()) && SKIPPED.contains(&name.as_ref()))
+        })
+        .build();
+    let mut visited = 0;
+    let mut pending_secret_dirs: Vec<String> = Vec::new();
+    for entry in walker.flatten() {
+        visited += 1;
+        if visited > MAX_ENTRIES {
+            break;
+        }
+        let Ok(relative) = entry.path().strip_prefix(dir) else { continue };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        if relative.is_empty() || pending_secret_dirs.iter().any(|d| relative.starts_with(d.as_str())) {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        if is_dir {
+            if SECRET_DIRS.contains(&name.as_ref()) {
+                pending_secret_dirs.push(format!("{relative}/"));
+                if !rules.excludes(&relative) {
+                    exposed.push(format!("{relative}/"));
+                }
+            }
+            continue;
+        }
+        if secret_file(&name, || std::fs::read_to_string(entry.path()).unwrap_or_default()) && !rules.excludes(&relative) {
+            exposed.push(relative);
+        }
+    }
+    exposed.sort();
+    BuildContext { ignore_file, exposed_secrets: exposed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_rules_last_match_wins_and_exceptions_reinclude() {
+        let rules = DockerIgnore::parse("# comment\n*.pem\n!keep.pem\n/secrets\n**/.env\n");
+        assert!(rules.excludes("server.pem"));
+        assert!(!rules.excludes("keep.pem"));
+        assert!(rules.excludes("secrets/db.key"), "a matching parent excludes its contents");
+        assert!(rules.excludes("app/config/.env"));
+        assert!(!rules.excludes("app/server.pem"), "an unanchored `*.pem` matches at the root only");
+    }
+
+    #[test]
+    fn patterns_are_cleaned_like_paths() {
+        let rules = DockerIgnore::parse("./build/../dist\n/.git\n");
+        assert!(rules.excludes("dist/app.js"));
+        assert!(rules.excludes(".git/config"));
+    }
+
+    #[test]
+    fn secret_names_exclude_templates_and_public_keys() {
+        let never = || String::new();
+        for name in [".env", ".env.production", "tls.key", "server.pem", "id_rsa", "credentials-prod.json", ".netrc"] {
+            assert!(secret_file(name, never), "{name}");
+        }
+        for name in [".env.example", "id_rsa.pub", "README.md", "keys.go", ".npmrc"] {
+            assert!(!secret_file(name, never), "{name}");
+        }
+        assert!(secret_file(".npmrc", || "//registry.npmjs.org/:_authToken=abc".to_owned()));
+    }
+
+    #[test]
+    fn a_context_lists_what_its_ignore_file_leaves_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("Dockerfile"), "FROM alpine:3.20\n").unwrap();
+        std::fs::write(root.join(".dockerignore"), ".git\n*.pem\n").unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join(".git/config"), "").unwrap();
+        std::fs::write(root.join("tls.pem"), "").unwrap();
+        std::fs::write(root.join(".env"), "A=1").unwrap();
+        std::fs::create_dir_all(root.join("config")).unwrap();
+        std::fs::write(root.join("config/id_rsa"), "").unwrap();
+        let context = inspect(&root.join("Dockerfile"));
+        assert_eq!(context.ignore_file.as_deref(), Some(".dockerignore"));
+        assert_eq!(context.exposed_secrets, [".env", "config/id_rsa"]);
+    }
+}

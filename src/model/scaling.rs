@@ -1,0 +1,123 @@
+//! Autoscalers: HorizontalPodAutoscalers and KEDA objects, and the workload each one names.
+
+use super::object::Object;
+use crate::parse::yaml::Node;
+
+/// An object that scales a workload through `spec.scaleTargetRef`.
+#[derive(Debug, Clone, Copy)]
+pub struct Scaler<'o, 's> {
+    /// The autoscaler object.
+    pub object: &'o Object<'s>,
+    /// Its `spec.scaleTargetRef` mapping.
+    pub target: &'o Node<'s>,
+}
+
+/// Workload kinds an autoscaler can name that the scan can hold, with the API groups that serve them.
+const KNOWN_TARGETS: &[(&str, &[&str])] = &[
+    ("Deployment", &["apps", "extensions"]),
+    ("StatefulSet", &["apps"]),
+    ("ReplicaSet", &["apps", "extensions"]),
+    ("ReplicationController", &[""]),
+    ("Rollout", &["argoproj.io"]),
+];
+
+impl<'o, 's> Scaler<'o, 's> {
+    /// The autoscaler view of an object with a `spec.scaleTargetRef` mapping: a
+    /// HorizontalPodAutoscaler (`autoscaling/v1`, `v2`, `v2beta1`, `v2beta2`), a KEDA
+    /// `ScaledObject` (`keda.sh`) or a KEDA HTTP add-on `HTTPScaledObject` (`http.keda.sh`).
+    pub fn of(object: &'o Object<'s>) -> Option<Self> {
+        let known = matches!(
+            (object.api_group(), object.kind()),
+            ("autoscaling", "HorizontalPodAutoscaler")
+                | ("keda.sh", "ScaledObject")
+                | ("http.keda.sh", "HTTPScaledObject")
+        );
+        let target = object
+            .root
+            .path(&["spec", "scaleTargetRef"])
+            .filter(|t| t.is_mapping())?;
+        known.then_some(Scaler { object, target })
+    }
+
+    /// The target's kind. The HPA requires it; KEDA defaults it to Deployment.
+    pub fn target_kind(&self) -> &'o str {
+        self.target.str_at("kind").unwrap_or("Deployment")
+    }
+
+    /// The node naming the target: `name`, or the HTTP add-on's older `deployment` field.
+    pub fn target_name_node(&self) -> Option<&'o Node<'s>> {
+        self.target
+            .get("name")
+            .or_else(|| self.target.get("deployment"))
+            .filter(|n| n.as_text().is_some())
+    }
+
+    /// The target's name.
+    pub fn target_name(&self) -> Option<&'o str> {
+        self.target_name_node().and_then(Node::as_text)
+    }
+
+    /// True when the target is a workload kind a scan can hold (Deployment, StatefulSet,
+    /// ReplicaSet, ReplicationController, Argo Rollout) and `apiVersion`, when given, names the
+    /// group that serves it. A custom resource with a scale subresource is none of these.
+    pub fn targets_known_kind(&self) -> bool {
+        let group = self
+            .target
+            .str_at("apiVersion")
+            .map(|v| v.rsplit_once('/').map_or("", |(group, _)| group));
+        KNOWN_TARGETS
+            .iter()
+            .any(|(kind, groups)| *kind == self.target_kind() && group.is_none_or(|g| groups.contains(&g)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::object::{Recognised, objects_of};
+    use crate::parse::yaml::parse_stream;
+    use crate::source::FileId;
+
+    fn with_scaler<T>(text: &str, check: impl FnOnce(Option<Scaler<'_, '_>>) -> T) -> T {
+        let stream = parse_stream(text);
+        let mut recognised = objects_of(FileId(0), stream.documents);
+        let Some(Recognised::Objects(objects)) = recognised.pop() else {
+            panic!("one object expected");
+        };
+        check(objects.first().and_then(Scaler::of))
+    }
+
+    #[test]
+    fn keda_defaults_the_kind_and_the_http_add_on_reads_deployment() {
+        with_scaler(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {name: web}\n",
+            |s| {
+                let s = s.expect("a ScaledObject");
+                assert_eq!((s.target_kind(), s.target_name()), ("Deployment", Some("web")));
+            },
+        );
+        with_scaler(
+            "apiVersion: http.keda.sh/v1alpha1\nkind: HTTPScaledObject\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {deployment: api, service: api, port: 80}\n",
+            |s| assert_eq!(s.and_then(|s| s.target_name()), Some("api")),
+        );
+    }
+
+    #[test]
+    fn only_autoscaling_hpas_count_and_custom_kinds_are_unknown() {
+        with_scaler(
+            "apiVersion: example.com/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {kind: Deployment, name: web}\n",
+            |s| assert!(s.is_none()),
+        );
+        let known = |target: &str| {
+            let text = format!(
+                "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: a}}\nspec:\n  scaleTargetRef: {target}\n"
+            );
+            with_scaler(&text, |s| s.expect("an HPA").targets_known_kind())
+        };
+        assert!(known("{apiVersion: apps/v1, kind: StatefulSet, name: db}"));
+        assert!(known("{kind: Rollout, name: web}"));
+        assert!(known("{apiVersion: v1, kind: ReplicationController, name: old}"));
+        assert!(!known("{apiVersion: apps.kruise.io/v1alpha1, kind: CloneSet, name: web}"));
+        assert!(!known("{apiVersion: example.com/v1, kind: Deployment, name: web}"));
+    }
+}

@@ -1,0 +1,209 @@
+//! Re-indenting lines that libyaml-style parsers (and so Kubernetes) accept but saphyr rejects:
+//! continuation lines of quoted scalars and flow collections indented less than their key.
+
+use std::borrow::Cow;
+
+use saphyr_parser::Event;
+
+use super::Failure;
+use crate::source::LineIndex;
+
+/// Most re-parses for one file: each repair fixes one construct and parses the file again.
+pub(super) const MAX_REPAIRS: usize = 200;
+/// Larger files are not repaired, so a hostile file cannot make the scan quadratic.
+const MAX_REPAIRED_BYTES: usize = 2 * 1024 * 1024;
+
+const QUOTED: &str = "invalid indentation in quoted scalar";
+const FLOW: &str = "invalid indentation in flow construct";
+const INDENTATION: &str = "invalid indentation";
+
+/// True when the failure is only about indentation inside a quoted scalar or flow collection,
+/// which Kubernetes' YAML reader ignores.
+pub(super) fn forgivable(text: &str, lines: &LineIndex, failure: &Failure) -> bool {
+    if text.len() > MAX_REPAIRED_BYTES {
+        return false;
+    }
+    match failure.message.as_str() {
+        QUOTED | FLOW => true,
+        INDENTATION => inside_flow(text, lines.offset_of(text, failure.line, failure.column)),
+        _ => false,
+    }
+}
+
+/// Indents the offending lines of `failure` further; false when nothing more can be done.
+///
+/// A quoted-scalar failure re-indents every under-indented quoted continuation of the file at
+/// once (CRDs hold hundreds of them); a flow failure re-indents its own line.
+pub(super) fn repair(text: &str, lines: &LineIndex, failure: &Failure, pads: &mut [usize]) -> bool {
+    if failure.message == QUOTED {
+        let mut changed = false;
+        for line in 1..=lines.line_count() {
+            if let Some(continuation) = open_quote_continuation(text, lines, line) {
+                let target = key_column(text, lines, line) + 1;
+                for n in continuation {
+                    changed |= indent_to(text, lines, n, target, pads);
+                }
+            }
+        }
+        return changed;
+    }
+    let target = key_column(text, lines, owner_line(text, lines, failure.line)) + 1;
+    indent_to(text, lines, failure.line, target, pads)
+}
+
+fn indent_to(text: &str, lines: &LineIndex, line: usize, target: usize, pads: &mut [usize]) -> bool {
+    let current = indentation(text, lines, line) + pads.get(line).copied().unwrap_or(0);
+    match pads.get_mut(line) {
+        Some(pad) if current < target => {
+            *pad += target - current;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// For a line whose value opens a quoted scalar it does not close, the lines that continue it.
+fn open_quote_continuation(text: &str, lines: &LineIndex, line: usize) -> Option<std::ops::RangeInclusive<usize>> {
+    let content = text.get(lines.line_range(text, line))?;
+    let value = content.split_once(": ").map(|(_, v)| v.trim_start())?;
+    let quote = value.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    if closes(&value[1..], quote) {
+        return None;
+    }
+    let last = (line + 1..=lines.line_count())
+        .find(|&n| text.get(lines.line_range(text, n)).is_some_and(|l| closes(l, quote)))?;
+    Some(line + 1..=last)
+}
+
+/// Whether a quote of this kind closes within `rest` (`''` and `\"` are escapes, not closes).
+fn closes(rest: &str, quote: char) -> bool {
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                chars.next();
+            }
+            '\'' if quote == '\'' && chars.peek() == Some(&'\'') => {
+                chars.next();
+            }
+            c if c == quote => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The text with `pads[line]` spaces added at the start of each line.
+pub(super) fn pad(text: &str, lines: &LineIndex, pads: &[usize]) -> String {
+    let mut out = String::with_capacity(text.len() + pads.iter().sum::<usize>());
+    for line in 1..=lines.line_count() {
+        out.extend(std::iter::repeat_n(' ', pads.get(line).copied().unwrap_or(0)));
+        let start = lines.line_start(line);
+        let end = if line == lines.line_count() { text.len() } else { lines.line_start(line + 1) };
+        out.push_str(text.get(start..end).unwrap_or(""));
+    }
+    out
+}
+
+/// An event that owns its text, so it can outlive the re-indented copy it came from.
+pub(super) fn owned_event<'a>(event: Event<'_>) -> Event<'a> {
+    let tag = |tag: Option<Cow<'_, saphyr_parser::Tag>>| tag.map(|t| Cow::Owned(t.into_owned()));
+    match event {
+        Event::Scalar(value, style, anchor, t) => Event::Scalar(Cow::Owned(value.into_owned()), style, anchor, tag(t)),
+        Event::SequenceStart(anchor, t) => Event::SequenceStart(anchor, tag(t)),
+        Event::MappingStart(anchor, t) => Event::MappingStart(anchor, tag(t)),
+        Event::Nothing => Event::Nothing,
+        Event::StreamStart => Event::StreamStart,
+        Event::StreamEnd => Event::StreamEnd,
+        Event::DocumentStart(explicit) => Event::DocumentStart(explicit),
+        Event::DocumentEnd => Event::DocumentEnd,
+        Event::Alias(anchor) => Event::Alias(anchor),
+        Event::SequenceEnd => Event::SequenceEnd,
+        Event::MappingEnd => Event::MappingEnd,
+    }
+}
+
+fn indentation(text: &str, lines: &LineIndex, line: usize) -> usize {
+    let content = text.get(lines.line_range(text, line)).unwrap_or("");
+    content.len() - content.trim_start_matches(' ').len()
+}
+
+/// The column of a line's key: past its indentation and any `- ` sequence markers.
+fn key_column(text: &str, lines: &LineIndex, line: usize) -> usize {
+    let content = text.get(lines.line_range(text, line)).unwrap_or("");
+    content.chars().take_while(|c| *c == ' ' || *c == '-').count()
+}
+
+/// The nearest earlier line, not blank or a comment, indented no deeper than `line`.
+fn owner_line(text: &str, lines: &LineIndex, line: usize) -> usize {
+    let own = indentation(text, lines, line);
+    (1..line)
+        .rev()
+        .find(|&n| {
+            let content = text.get(lines.line_range(text, n)).unwrap_or("").trim_start();
+            !content.is_empty() && !content.starts_with('#') && indentation(text, lines, n) <= own
+        })
+        .unwrap_or(line)
+}
+
+/// Whether `offset` lies inside an open `[` or `{` of the current document.
+fn inside_flow(text: &str, offset: usize) -> bool {
+    let before = text.get(..offset).unwrap_or(text);
+    let document = before.rfind("\n---").map_or(before, |i| &before[i + 4..]);
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut previous = '\n';
+    for c in document.chars() {
+        match (quote, c) {
+            (_, '\n') if comment => comment = false,
+            _ if comment => {}
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '#') if previous.is_whitespace() => comment = true,
+            (None, '\'' | '"') if depth > 0 || matches!(previous, ' ' | ':' | '-' | '\n') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            _ => {}
+        }
+        previous = c;
+    }
+    depth > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::yaml::parse_stream;
+    use crate::source::LineIndex;
+
+    fn position(text: &str, offset: u32) -> (u32, u32) {
+        LineIndex::new(text).line_column(text, offset as usize)
+    }
+
+    #[test]
+    fn a_flow_sequence_closed_at_the_key_indentation_parses() {
+        let text = "spec:\n  containers:\n    - name: a\n      args: [\n          \"-x\", \"1\",\n      ]\n      image: a:1\n";
+        let stream = parse_stream(text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        let container = &stream.documents[0].root.path(&["spec", "containers"]).unwrap().items()[0];
+        assert_eq!(container.get("args").unwrap().items().len(), 2);
+        let image = container.get("image").unwrap();
+        assert_eq!((image.as_str(), position(text, image.span.start)), (Some("a:1"), (7, 14)));
+    }
+
+    #[test]
+    fn an_under_indented_quoted_continuation_parses() {
+        let text = "items:\n  - description: 'first line\n  second line'\n    name: x\n";
+        let stream = parse_stream(text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        let item = &stream.documents[0].root.get("items").unwrap().items()[0];
+        assert_eq!(item.str_at("description"), Some("first line second line"));
+        assert_eq!(position(text, item.get("name").unwrap().span.start), (4, 11));
+    }
+
+    #[test]
+    fn bad_block_indentation_is_still_an_error() {
+        let stream = parse_stream("a:\n    b: 1\n  c: 2\n");
+        assert_eq!(stream.errors.len(), 1, "{:?}", stream.errors);
+    }
+}

@@ -1,0 +1,96 @@
+//! K8S005 secret-literal-in-env.
+use crate::model::ContainerRole;
+use crate::model::secrets::exposed_secret;
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an environment variable of a container (app, init or sidecar) whose `value` is a
+    /// secret written into the manifest: a literal under a name that says it is a secret
+    /// (`DB_PASSWORD`, `apiKey`, `STRIPE_SECRET_KEY`), or any value that holds a known token
+    /// format (private key block, AWS access key id, GitHub, GitLab or Slack token, JWT, …).
+    /// Left alone: placeholders (`${DB_PASSWORD}`, `$(TOKEN)`, `<password>`, `changeme`,
+    /// `{{ … }}`), values that only restate the name as a slot to fill (`HF_TOKEN: HF_TOKEN`,
+    /// `API_KEY: INSERT_API_KEY`), absolute paths to a mounted secret
+    /// (`GOOGLE_APPLICATION_CREDENTIALS: /var/secrets/google/key.json`), names about a secret
+    /// rather than the secret itself (`PASSWORD_FILE`, `TOKEN_URL`, `SECRET_NAME`), and
+    /// ephemeral debug containers. The message never shows the value: at most the first four
+    /// characters of a recognised token.
+    ///
+    /// ## Why is this bad?
+    /// A literal in the pod spec is stored in the repository, in every copy of it, in CI logs
+    /// that print the manifest, and in the Deployment object that anyone allowed to read
+    /// Deployments can see. It cannot be rotated without a commit and a rollout. A Secret can be
+    /// access-controlled, encrypted at rest and filled from a secrets manager.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// env:
+    ///   - name: DB_PASSWORD
+    ///     value: s3cr3t-Pa55
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// env:
+    ///   - name: DB_PASSWORD
+    ///     valueFrom:
+    ///       secretKeyRef: { name: cart-db, key: password }
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Orchestration with Kubernetes": use ConfigMaps for configuration and Secrets for
+    /// sensitive values. Seed 003, "Secrets Management": never hardcode secrets in config files.
+    pub SecretLiteralInEnv {
+        id: "K8S005",
+        name: "secret-literal-in-env",
+        family: Family::K8s,
+        severity: Severity::Error,
+        scope: Scope::Object,
+        security: true,
+        guideline: "seed 000 §Orchestration with Kubernetes; seed 003 §Secrets Management",
+    }
+}
+
+impl Rule for SecretLiteralInEnv {
+    fn check_object(&self, object: &Object<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
+        let Some(workload) = Workload::of(object) else {
+            return;
+        };
+        // Ephemeral containers are attached by `kubectl debug`, not written in manifests.
+        for container in workload
+            .pod
+            .containers()
+            .filter(|c| c.role != ContainerRole::Ephemeral)
+        {
+            for var in container.env() {
+                let (Some(name), Some(value)) = (var.str_at("name"), var.get("value")) else {
+                    continue;
+                };
+                let Some(text) = value.as_text() else {
+                    continue;
+                };
+                let Some(exposure) = exposed_secret(name, text) else {
+                    continue;
+                };
+                out.report(
+                    value.span,
+                    format!(
+                        "{} `{}`, container `{}`: env var `{name}` holds {}",
+                        workload.kind_name(),
+                        workload.qualified_name(),
+                        container.name(),
+                        exposure.describe(text)
+                    ),
+                )
+                .help(format!(
+                    "move the value into a Secret (and rotate it) and reference it:\n\
+                     - name: {name}\n  valueFrom:\n    secretKeyRef: {{ name: {}, key: {} }}",
+                    object.name().unwrap_or("app-secrets"),
+                    name.to_ascii_lowercase().replace('_', "-")
+                ))
+                .object(ObjectRef::of(object));
+            }
+        }
+    }
+}

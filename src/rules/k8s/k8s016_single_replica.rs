@@ -1,0 +1,86 @@
+//! K8S016 single-replica.
+use crate::model::WorkloadKind;
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a Deployment or StatefulSet that runs one replica, by `replicas: 1` or by leaving
+    /// `replicas` out (Kubernetes defaults it to 1), when no autoscaler targets it (no
+    /// HorizontalPodAutoscaler, KEDA `ScaledObject` or `HTTPScaledObject` in its namespace names
+    /// it in `scaleTargetRef`). Left alone: a Deployment that an Argo Rollout runs through
+    /// `workloadRef` (the Rollout owns the replica count), a templated count, and a Deployment
+    /// mounting a PersistentVolumeClaim not known to be shared: a second replica could not attach
+    /// a `ReadWriteOnce` claim on another node, and K8S007 already asks to move it to a StatefulSet.
+    ///
+    /// ## Why is this bad?
+    /// One pod is one point of failure. A node drain, an eviction, a rollout of a StatefulSet or
+    /// a crash loop takes the whole service down until the pod is rescheduled and ready, and a
+    /// PodDisruptionBudget cannot protect a single replica without blocking node maintenance.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: { name: cart, namespace: shop }
+    /// spec:
+    ///   replicas: 1
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: { name: cart, namespace: shop }
+    /// spec:
+    ///   replicas: 2
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Disaster Recovery and Multi-Region Deployment": critical services keep local
+    /// instances and the orchestration is configured for high availability. Seed 003,
+    /// "Deployment", asks for auto-scaling policies before production.
+    pub SingleReplica {
+        id: "K8S016",
+        name: "single-replica",
+        family: Family::K8s,
+        severity: Severity::Warning,
+        scope: Scope::Object,
+        security: false,
+        guideline: "seed 000 §Disaster Recovery and Multi-Region Deployment; seed 003 §Deployment",
+    }
+}
+
+impl Rule for SingleReplica {
+    fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
+        let Some(workload) = Workload::of(object) else {
+            return;
+        };
+        if !matches!(
+            workload.kind,
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet
+        ) || workload.replicas() != Some(1)
+            || !cx.index.scalers_of(&workload).is_empty()
+            || cx.index.rollout_referencing(object).is_some()
+            || (workload.kind == WorkloadKind::Deployment && !cx.index.unshared_claims(&workload).is_empty())
+        {
+            return;
+        }
+        let (span, how) = match workload.replicas_node() {
+            Some(node) => (node.span, "runs 1 replica"),
+            None => (object.name_span(), "runs 1 replica (`replicas` defaults to 1)"),
+        };
+        out.report(
+            span,
+            format!(
+                "{} `{}` {how} and no autoscaler targets it",
+                workload.kind_name(),
+                workload.qualified_name()
+            ),
+        )
+        .help(
+            "run at least two replicas, spread over nodes and covered by a PodDisruptionBudget, \
+             or add an autoscaler with minReplicas: 2:\nspec:\n  replicas: 2",
+        )
+        .object(ObjectRef::of(object));
+    }
+}

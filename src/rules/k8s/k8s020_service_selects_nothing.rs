@@ -1,0 +1,171 @@
+//! K8S020 service-selects-nothing.
+use crate::index::PodTemplates;
+use crate::model::LabelSelector;
+use crate::model::network::is_templated;
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a Service whose `selector` matches no pod template of its namespace in the scan
+    /// (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Argo
+    /// Rollout, or a bare Pod's own labels). The selector is an equality map: every key must be
+    /// a label of the pods with the same value. Besides the template's labels, the pods carry
+    /// those their controller adds: `job-name` (a Job's name), `statefulset.kubernetes.io/pod-name`
+    /// (`<name>-<ordinal>`), and hash and uid labels whose values only the cluster knows.
+    ///
+    /// Left alone: a Service without a selector or with an empty one (its endpoints are managed
+    /// elsewhere), `type: ExternalName`, a templated selector, a Service whose namespace holds no
+    /// workload in the scan at all (its pods are deployed from elsewhere), and a selector with a
+    /// value that names a custom resource of the namespace (a CloudNativePG `Cluster`, a
+    /// `LeaderWorkerSet`, a `Prometheus`): the operator that creates those pods labels them with
+    /// its resource's name. Related locations show the pod template of the namespace that
+    /// matches the most selector entries, and matching pod templates in other namespaces.
+    ///
+    /// ## Why is this bad?
+    /// A Service that selects no pod has no endpoints: clients resolve its DNS name and then get
+    /// connection refused or time out. This usually comes from a label renamed on one side only
+    /// (`app: cart` against `app.kubernetes.io/name: cart`) or a typo.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Service
+    /// spec:
+    ///   selector: { app: cart-api }
+    /// ---
+    /// kind: Deployment
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       labels: { app: cart }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: Service
+    /// spec:
+    ///   selector: { app: cart }
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Service Discovery and Routing": services must register and resolve via
+    /// Kubernetes DNS, which resolves a Service to the pods it selects.
+    pub ServiceSelectsNothing {
+        id: "K8S020",
+        name: "service-selects-nothing",
+        family: Family::K8s,
+        severity: Severity::Warning,
+        scope: Scope::Project,
+        security: false,
+        guideline: "seed 000 §Service Discovery and Routing",
+    }
+}
+
+impl Rule for ServiceSelectsNothing {
+    fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        let templates = cx.index.pod_templates();
+        let custom_resources = cx.index.custom_resource_names();
+        for service in cx.index.of_kind("Service") {
+            let Some(spec) = service.root.get("spec") else {
+                continue;
+            };
+            let Some(entry) = spec.entry("selector") else {
+                continue;
+            };
+            let Some(selector) = LabelSelector::from_equality_map(Some(&entry.value)) else {
+                continue;
+            };
+            let namespace = cx.index.namespace_of(service);
+            if service.api_group() != ""
+                || service.is_controlled()
+                || spec.str_at("type") == Some("ExternalName")
+                || is_templated(&entry.value)
+                || templates.in_namespace(namespace).next().is_none()
+                || templates.matching(namespace, &selector).next().is_some()
+                || selector.requirements.iter().any(|r| {
+                    r.values
+                        .iter()
+                        .any(|value| custom_resources.contains(&(namespace, *value)))
+                })
+            {
+                continue;
+            }
+            let shown: Vec<String> = selector
+                .requirements
+                .iter()
+                .map(|r| format!("{}={}", r.key, r.values.first().copied().unwrap_or("")))
+                .collect();
+            let finding = out
+                .report_in(
+                    service.file,
+                    entry.key.span,
+                    format!(
+                        "Service `{}` selector `{}` matches no pod template in namespace `{namespace}`",
+                        service.qualified_name(),
+                        shown.join(",")
+                    ),
+                )
+                .help(
+                    "make `selector` equal to labels of the pod template the Service fronts, \
+                     every key with the same value:\nselector:\n  app: cart",
+                )
+                .object(ObjectRef::of(service));
+            for (workload, label) in near_misses(&templates, namespace, &selector) {
+                finding.related(workload.object.file, workload.object.name_span(), label);
+            }
+        }
+    }
+}
+
+/// Pod templates that explain the miss: those of other namespaces that match, then the one of
+/// this namespace that satisfies the most selector entries.
+fn near_misses<'o, 's>(
+    templates: &PodTemplates<'o, 's>,
+    namespace: &str,
+    selector: &LabelSelector<'_>,
+) -> Vec<(Workload<'o, 's>, String)> {
+    let mut elsewhere: Vec<(&str, Workload<'o, 's>)> = templates
+        .matching_anywhere(selector)
+        .filter(|(other, _)| *other != namespace)
+        .map(|(other, w)| (other, *w))
+        .collect();
+    elsewhere.sort_by_key(|(_, w)| (w.object.file, w.object.root.span.start));
+    let mut found: Vec<(Workload<'o, 's>, String)> = elsewhere
+        .into_iter()
+        .map(|(other, w)| {
+            let label = format!(
+                "matching pod template in namespace `{other}`: {} `{}`",
+                w.kind_name(),
+                w.qualified_name()
+            );
+            (w, label)
+        })
+        .collect();
+    let closest = templates
+        .in_namespace(namespace)
+        .map(|workload| {
+            let labels: Vec<(&str, &str)> = workload.template_labels().collect();
+            let matched = selector
+                .requirements
+                .iter()
+                .filter(|r| {
+                    LabelSelector {
+                        requirements: vec![(*r).clone()],
+                    }
+                    .matches(labels.iter().copied())
+                })
+                .count();
+            (matched, *workload)
+        })
+        .filter(|(matched, _)| *matched > 0)
+        .max_by_key(|(matched, w)| {
+            (
+                *matched,
+                std::cmp::Reverse((w.object.file, w.object.root.span.start)),
+            )
+        });
+    if let Some((_, w)) = closest {
+        let label = format!("closest pod template: {} `{}`", w.kind_name(), w.qualified_name());
+        found.push((w, label));
+    }
+    found
+}

@@ -1,0 +1,128 @@
+//! K8S025 metrics-not-scraped.
+use std::collections::HashMap;
+
+use crate::rules::prelude::*;
+
+/// The annotation the usual Prometheus `kubernetes_sd_configs` jobs keep pods and Services by.
+const SCRAPE_ANNOTATION: &str = "prometheus.io/scrape";
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a long-running workload (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+    /// ReplicationController, Argo Rollout, or a Pod that restarts) that nothing tells Prometheus
+    /// to scrape. A workload counts as scraped when any of these holds:
+    /// - its pod template has a `prometheus.io/scrape` annotation (`"false"` too: that is a
+    ///   deliberate opt-out);
+    /// - a Service that selects its pods has a `prometheus.io/scrape` annotation;
+    /// - a ServiceMonitor (Prometheus Operator) or VMServiceScrape (VictoriaMetrics) selects such
+    ///   a Service by its labels;
+    /// - a PodMonitor, VMPodScrape, or Google Managed Prometheus PodMonitoring or
+    ///   ClusterPodMonitoring selects its pod template.
+    ///
+    /// Monitors look in their own namespace unless `namespaceSelector` says `any: true` or lists
+    /// `matchNames`; an absent monitor `selector` selects everything, as these CRDs read it.
+    ///
+    /// To keep noise down the rule looks at a namespace only when the scan shows Prometheus in
+    /// use there: a monitor of a kind above watches it, or a workload or Service of it has a
+    /// `prometheus.io/scrape` annotation. Namespaces without any such sign (a logging stack, a
+    /// third-party controller, a project that does not use Prometheus) get no findings. Jobs,
+    /// CronJobs, Pods that run to completion and objects a controller owns are exempt.
+    ///
+    /// ## Why is this bad?
+    /// The service's `/metrics` endpoint exists but nobody reads it: dashboards stay empty,
+    /// alerts on error rate and latency never fire, and a canary analysis that depends on them
+    /// has nothing to compare.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: { name: cart, namespace: shop }
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       labels: { app: cart }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: monitoring.coreos.com/v1
+    /// kind: PodMonitor
+    /// metadata: { name: cart, namespace: shop }
+    /// spec:
+    ///   selector:
+    ///     matchLabels: { app: cart }
+    ///   podMetricsEndpoints:
+    ///     - port: metrics
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Observability": Prometheus must collect metrics from services exposing a
+    /// /metrics endpoint. Seed 003, "Observability", asks for key metrics exposed and alerting
+    /// configured.
+    pub MetricsNotScraped {
+        id: "K8S025",
+        name: "metrics-not-scraped",
+        family: Family::K8s,
+        severity: Severity::Note,
+        scope: Scope::Project,
+        security: false,
+        guideline: "seed 000 §Observability; seed 003 §Observability",
+    }
+}
+
+impl Rule for MetricsNotScraped {
+    fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        let monitors = cx.index.monitors();
+        let annotated = |object: &Object<'_>| object.annotation(SCRAPE_ANNOTATION).is_some();
+        let mut in_use: HashMap<&str, bool> = HashMap::new();
+        for (workload, services) in cx.index.workloads_with_services() {
+            if workload.object.is_controlled()
+                || workload.runs_to_completion()
+                || template_annotated(&workload)
+            {
+                continue;
+            }
+            let namespace = cx.index.namespace_of(workload.object);
+            let prometheus_in_use = *in_use.entry(namespace).or_insert_with(|| {
+                monitors
+                    .iter()
+                    .any(|m| m.watches(cx.index.namespace_of(m.object), namespace))
+                    || cx.index.in_namespace(namespace, "Service").any(annotated)
+                    || cx.index.workloads_in(namespace).any(|w| template_annotated(&w))
+            });
+            if !prometheus_in_use {
+                continue;
+            }
+            if services.iter().any(|s| annotated(s))
+                || monitors
+                    .iter()
+                    .any(|m| cx.index.monitor_selects(m, &workload, &services))
+            {
+                continue;
+            }
+            out.report_in(
+                workload.object.file,
+                workload.object.name_span(),
+                format!(
+                    "{} `{}` is scraped by no Prometheus monitor or scrape annotation",
+                    workload.kind_name(),
+                    workload.qualified_name()
+                ),
+            )
+            .help(
+                "add a PodMonitor or ServiceMonitor that selects its pods, or annotate the pod \
+                 template (\"false\" records a deliberate opt-out):\ntemplate:\n  metadata:\n    \
+                 annotations:\n      prometheus.io/scrape: \"true\"\n      prometheus.io/port: \"9090\"",
+            )
+            .object(ObjectRef::of(workload.object));
+        }
+    }
+}
+
+/// True when the pod template carries the scrape annotation, with any value.
+fn template_annotated(workload: &Workload<'_, '_>) -> bool {
+    workload
+        .template_annotations()
+        .any(|(key, _)| key == SCRAPE_ANNOTATION)
+}

@@ -1,0 +1,177 @@
+//! NS: per-namespace rules: network policies, disruption budgets, RBAC.
+
+pub mod ns001_namespace_without_network_policy;
+pub mod ns002_namespace_without_default_deny;
+pub mod ns003_pod_not_covered_by_network_policy;
+pub mod ns004_workload_without_pdb;
+pub mod ns005_pdb_blocks_eviction;
+pub mod ns006_pdb_selects_nothing;
+pub mod ns007_rbac_wildcard;
+pub mod ns008_service_account_cluster_admin;
+
+use super::prelude::*;
+use crate::model::network::{NetworkPolicy, PodDisruptionBudget, is_templated};
+use crate::source::Span;
+
+/// Namespaces Kubernetes runs its own components in: their policies are the platform's.
+const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
+
+/// Cluster-scoped policy kinds of other engines (Calico, Cilium, AdminNetworkPolicy, Antrea):
+/// they can cover any namespace with rules these checks do not read.
+const CLUSTER_WIDE_POLICY_KINDS: &[&str] = &[
+    "GlobalNetworkPolicy",
+    "CiliumClusterwideNetworkPolicy",
+    "AdminNetworkPolicy",
+    "BaselineAdminNetworkPolicy",
+    "ClusterNetworkPolicy",
+];
+
+/// A namespace whose pods network policies can govern, with what governs them.
+struct Namespace<'o, 's> {
+    /// Its name.
+    name: &'o str,
+    /// Its workloads in scan order, without those a controller owns (their owner stands for
+    /// them) and without host-network pods (network policies do not apply to them).
+    workloads: Vec<Workload<'o, 's>>,
+    /// Its `networking.k8s.io` NetworkPolicies, in scan order.
+    policies: Vec<NetworkPolicy<'o, 's>>,
+    /// Whether another engine's policies may apply to it (Calico or Antrea `NetworkPolicy`,
+    /// `CiliumNetworkPolicy`, or any cluster-wide policy in the scan).
+    foreign_policies: bool,
+}
+
+impl<'o, 's> Namespace<'o, 's> {
+    /// The object a namespace-level finding points at, and where: the scanned `Namespace`'s
+    /// `metadata.name`, else the first workload's name.
+    fn anchor(&self, cx: &Context<'o, 's>) -> Option<(&'o Object<'s>, Span)> {
+        let object = cx
+            .index
+            .find("", "Namespace", self.name)
+            .or_else(|| self.workloads.first().map(|w| w.object))?;
+        Some((object, object.name_span()))
+    }
+
+    /// The reference for findings about the namespace as a whole.
+    fn object_ref(&self) -> ObjectRef {
+        ObjectRef {
+            kind: "Namespace".to_owned(),
+            namespace: None,
+            name: Some(self.name.to_owned()),
+        }
+    }
+
+    /// "Deployment `cart`" or "3 workloads", for messages.
+    fn workloads_phrase(&self) -> String {
+        match self.workloads.as_slice() {
+            [only] => format!("{} `{}`", only.kind_name(), only.qualified_name()),
+            many => format!("{} workloads", many.len()),
+        }
+    }
+}
+
+/// The application namespaces of the scan (system and templated names left out) that hold
+/// workloads network policies apply to, sorted by name.
+fn network_namespaces<'o, 's>(cx: &Context<'o, 's>) -> Vec<Namespace<'o, 's>> {
+    let cluster_wide = cx
+        .index
+        .objects()
+        .any(|o| CLUSTER_WIDE_POLICY_KINDS.contains(&o.kind()));
+    cx.index
+        .namespaces_with_workloads()
+        .into_iter()
+        .filter(|name| !SYSTEM_NAMESPACES.contains(name) && !is_template_text(name))
+        .filter_map(|name| {
+            let workloads: Vec<Workload<'o, 's>> = cx
+                .index
+                .workloads_in(name)
+                .filter(|w| !w.object.is_controlled() && !w.pod.uses_host_network())
+                .collect();
+            if workloads.is_empty() {
+                return None;
+            }
+            let (policies, foreign): (Vec<_>, Vec<_>) = cx
+                .index
+                .in_namespace(name, "NetworkPolicy")
+                .partition(|o| NetworkPolicy::of(o).is_some());
+            let foreign_policies = cluster_wide
+                || !foreign.is_empty()
+                || cx
+                    .index
+                    .in_namespace(name, "CiliumNetworkPolicy")
+                    .next()
+                    .is_some();
+            Some(Namespace {
+                name,
+                workloads,
+                policies: policies.into_iter().filter_map(NetworkPolicy::of).collect(),
+                foreign_policies,
+            })
+        })
+        .collect()
+}
+
+/// True for a name or value that is a template placeholder.
+fn is_template_text(text: &str) -> bool {
+    text.contains("{{") || text.contains("${")
+}
+
+/// True when a workload's pod labels are only known after rendering.
+fn has_templated_labels(workload: &Workload<'_, '_>) -> bool {
+    workload
+        .template_metadata()
+        .and_then(|m| m.get("labels"))
+        .is_some_and(is_templated)
+}
+
+/// The PodDisruptionBudgets of a namespace, in scan order.
+fn budgets_in<'o, 's>(cx: &Context<'o, 's>, namespace: &str) -> Vec<PodDisruptionBudget<'o, 's>> {
+    cx.index
+        .in_namespace(namespace, "PodDisruptionBudget")
+        .filter_map(PodDisruptionBudget::of)
+        .collect()
+}
+
+/// True when a budget's selector is only known after rendering.
+fn has_templated_selector(pdb: &PodDisruptionBudget<'_, '_>) -> bool {
+    pdb.field("selector").is_some_and(is_templated)
+}
+
+/// The workloads a PodDisruptionBudget selects, without those a controller owns.
+fn selected_by_budget<'o, 's>(
+    cx: &Context<'o, 's>,
+    pdb: &PodDisruptionBudget<'o, 's>,
+) -> Vec<Workload<'o, 's>> {
+    let Some(selector) = pdb.selector() else {
+        return Vec::new();
+    };
+    let namespace = cx.index.namespace_of(pdb.object);
+    cx.index
+        .selected_by(namespace, &selector)
+        .filter(|w| !w.object.is_controlled())
+        .collect()
+}
+
+/// A workload's pod labels as `matchLabels` lines indented by `indent`, or an `app` label
+/// named after the workload when the pod has none.
+fn match_label_lines(workload: &Workload<'_, '_>, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let lines: Vec<String> = workload
+        .template_labels()
+        .map(|(k, v)| format!("{pad}{k}: {v}"))
+        .collect();
+    if lines.is_empty() {
+        format!("{pad}app: {}", workload.object.name().unwrap_or("app"))
+    } else {
+        lines.join("\n")
+    }
+}
+
+/// A PodDisruptionBudget that lets one pod of a workload go at a time.
+fn budget_snippet(workload: &Workload<'_, '_>, namespace: &str) -> String {
+    format!(
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {}\n  namespace: {namespace}\n\
+         spec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n{}",
+        workload.object.name().unwrap_or("app"),
+        match_label_lines(workload, 6)
+    )
+}

@@ -1,0 +1,168 @@
+//! NS005 pdb-blocks-eviction.
+use crate::model::WorkloadKind;
+use crate::model::network::{PodCount, PodDisruptionBudget};
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a PodDisruptionBudget that never allows a voluntary eviction: `maxUnavailable: 0`
+    /// or `"0%"`, `minAvailable: "100%"`, or a `minAvailable` that is at least the number of
+    /// pods it selects. That number is the sum of `spec.replicas` (default 1) of the
+    /// Deployments, StatefulSets, ReplicaSets, ReplicationControllers and Argo Rollouts of its
+    /// namespace whose pod template it selects; a percentage rounds up, as the disruption
+    /// controller rounds it (`minAvailable: 50%` of 1 pod is 1 pod).
+    ///
+    /// ## Why is this bad?
+    /// `kubectl drain`, cluster upgrades and the cluster autoscaler evict pods through the
+    /// eviction API, which refuses every eviction the budget does not allow. A budget that
+    /// allows none blocks node drains forever: upgrades stall, or an operator forces the drain
+    /// and the budget protects nothing. The count is compared only when it is known: when the
+    /// budget selects a DaemonSet, Job or bare Pod, a workload with an autoscaler or templated
+    /// `replicas`, when a workload of the namespace has templated labels, or when the budget's
+    /// selector is templated, only the `0` and `100%` forms are flagged. Replica counts that
+    /// kustomize overlays patch in are not seen.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: policy/v1
+    /// kind: PodDisruptionBudget
+    /// metadata: { name: cart, namespace: shop }
+    /// spec:
+    ///   minAvailable: 1     # the Deployment runs 1 replica
+    ///   selector: { matchLabels: { app: cart } }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: policy/v1
+    /// kind: PodDisruptionBudget
+    /// metadata: { name: cart, namespace: shop }
+    /// spec:
+    ///   maxUnavailable: 1
+    ///   selector: { matchLabels: { app: cart } }
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Resilience and Failover": services must detect failure, isolate it and fall
+    /// back to degraded modes rather than go down. Seed 002, "How to Measure microservices",
+    /// sets availability (M5) targets that depend on maintenance windows, which need drains.
+    pub PdbBlocksEviction {
+        id: "NS005",
+        name: "pdb-blocks-eviction",
+        family: Family::Ns,
+        severity: Severity::Error,
+        scope: Scope::Project,
+        security: false,
+        guideline: "seed 000 §Resilience and Failover; seed 002 §How to Measure microservices",
+    }
+}
+
+impl Rule for PdbBlocksEviction {
+    fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        for pdb in cx
+            .index
+            .of_kind("PodDisruptionBudget")
+            .filter_map(PodDisruptionBudget::of)
+        {
+            // A rendered selector hides what is selected, not a budget of 0 or 100%.
+            let selected = if super::has_templated_selector(&pdb) {
+                Vec::new()
+            } else {
+                super::selected_by_budget(cx, &pdb)
+            };
+            if let Some((count, node)) = pdb.max_unavailable()
+                && count.of_expected(1) == 0
+            {
+                let message = format!(
+                    "PodDisruptionBudget `{}` sets maxUnavailable to {}, so no pod it selects can ever be evicted",
+                    pdb.object.qualified_name(),
+                    node.as_str().unwrap_or("0")
+                );
+                report(out, &pdb, node, message, &selected);
+            }
+            let Some((count, node)) = pdb.min_available() else {
+                continue;
+            };
+            let message = if matches!(count, PodCount::Percent(p) if p >= 100) {
+                format!(
+                    "PodDisruptionBudget `{}` sets minAvailable to {}, so no pod it selects can ever be evicted",
+                    pdb.object.qualified_name(),
+                    node.as_str().unwrap_or("100%")
+                )
+            } else {
+                let Some(expected) = expected_pods(cx, &pdb, &selected) else {
+                    continue;
+                };
+                let required = count.of_expected(expected);
+                if required == 0 || required < expected {
+                    continue;
+                }
+                format!(
+                    "PodDisruptionBudget `{}` keeps {required} of the {expected} pods it selects available (minAvailable: {}), so none can be evicted",
+                    pdb.object.qualified_name(),
+                    node.as_str().unwrap_or("")
+                )
+            };
+            report(out, &pdb, node, message, &selected);
+        }
+    }
+}
+
+/// Reports at the offending value, with the selected workloads as related locations.
+fn report(
+    out: &mut Findings,
+    pdb: &PodDisruptionBudget<'_, '_>,
+    value: &crate::parse::yaml::Node<'_>,
+    message: String,
+    selected: &[Workload<'_, '_>],
+) {
+    let finding = out
+        .report_in(pdb.object.file, value.span, message)
+        .help(
+            "allow at least one pod to be evicted at a time, so node drains can proceed:\n\
+             spec:\n  maxUnavailable: 1",
+        )
+        .object(ObjectRef::of(pdb.object));
+    for workload in selected {
+        finding.related(
+            workload.object.file,
+            workload.object.name_span(),
+            format!("selected {}", workload.kind_name()),
+        );
+    }
+}
+
+/// How many pods the budget expects: the replicas of what it selects, when all are known and
+/// there is at least one.
+fn expected_pods(
+    cx: &Context<'_, '_>,
+    pdb: &PodDisruptionBudget<'_, '_>,
+    selected: &[Workload<'_, '_>],
+) -> Option<i64> {
+    let namespace = cx.index.namespace_of(pdb.object);
+    if selected.is_empty()
+        || cx
+            .index
+            .workloads_in(namespace)
+            .any(|w| super::has_templated_labels(&w))
+    {
+        return None;
+    }
+    selected
+        .iter()
+        .try_fold(0, |total, workload| {
+            let replicated = matches!(
+                workload.kind,
+                WorkloadKind::Deployment
+                    | WorkloadKind::StatefulSet
+                    | WorkloadKind::ReplicaSet
+                    | WorkloadKind::ReplicationController
+                    | WorkloadKind::Rollout
+            );
+            if !replicated || !cx.index.scalers_of(workload).is_empty() {
+                return None;
+            }
+            Some(total + workload.replicas()?)
+        })
+        .filter(|&total| total > 0)
+}

@@ -1,0 +1,102 @@
+//! NS006 pdb-selects-nothing.
+use crate::model::network::PodDisruptionBudget;
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a PodDisruptionBudget whose selector matches the pod template of no workload of
+    /// its namespace in the scan. A missing or null `selector` selects nothing, and so does
+    /// `selector: {}` in `policy/v1beta1` (in `policy/v1` it selects every pod).
+    ///
+    /// ## Why is this bad?
+    /// A budget that selects nothing protects nothing: it usually outlived a relabelled or
+    /// renamed workload, or copies labels that the pod template does not carry (the
+    /// Deployment's own `metadata.labels` instead of `spec.template.metadata.labels`). Drains
+    /// then evict the pods it was meant to protect. Namespaces with no workload in the scan are
+    /// skipped (their pods are deployed from elsewhere), and so are budgets with a templated
+    /// selector and namespaces with templated pod labels.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: policy/v1
+    /// kind: PodDisruptionBudget
+    /// metadata: { name: cart, namespace: shop }
+    /// spec:
+    ///   maxUnavailable: 1
+    ///   selector: { matchLabels: { app: shopping-cart } }   # pods run app: cart
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: policy/v1
+    /// kind: PodDisruptionBudget
+    /// metadata: { name: cart, namespace: shop }
+    /// spec:
+    ///   maxUnavailable: 1
+    ///   selector: { matchLabels: { app: cart } }
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Resilience and Failover": services must detect failure, isolate it and fall
+    /// back to degraded modes rather than go down. Seed 002, "How to Measure microservices",
+    /// sets availability (M5) targets that depend on maintenance windows.
+    pub PdbSelectsNothing {
+        id: "NS006",
+        name: "pdb-selects-nothing",
+        family: Family::Ns,
+        severity: Severity::Warning,
+        scope: Scope::Project,
+        security: false,
+        guideline: "seed 000 §Resilience and Failover; seed 002 §How to Measure microservices",
+    }
+}
+
+impl Rule for PdbSelectsNothing {
+    fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        for pdb in cx
+            .index
+            .of_kind("PodDisruptionBudget")
+            .filter_map(PodDisruptionBudget::of)
+        {
+            let namespace = cx.index.namespace_of(pdb.object);
+            let mut workloads = cx.index.workloads_in(namespace).peekable();
+            if super::has_templated_selector(&pdb)
+                || workloads.peek().is_none()
+                || cx
+                    .index
+                    .workloads_in(namespace)
+                    .any(|w| super::has_templated_labels(&w))
+            {
+                continue;
+            }
+            let name = pdb.object.qualified_name();
+            let message = match pdb.selector() {
+                Some(selector) => {
+                    if workloads.any(|w| selector.matches(w.template_labels())) {
+                        continue;
+                    }
+                    format!("PodDisruptionBudget `{name}` selects no pod template of namespace `{namespace}`")
+                }
+                None if pdb.object.api_version() == "policy/v1beta1"
+                    && pdb
+                        .field("selector")
+                        .is_some_and(|s| s.is_mapping() && s.entries().is_empty()) =>
+                {
+                    format!(
+                        "PodDisruptionBudget `{name}` has an empty selector, which selects no pod in policy/v1beta1"
+                    )
+                }
+                None if pdb.field("selector").is_some() => {
+                    format!("PodDisruptionBudget `{name}` has an invalid selector, which selects no pod")
+                }
+                None => format!("PodDisruptionBudget `{name}` has no selector, so it selects no pod"),
+            };
+            out.report_in(pdb.object.file, pdb.selector_span(), message)
+                .help(
+                    "select the pod template labels of the workload the budget protects:\n\
+                     spec:\n  selector:\n    matchLabels:\n      app: cart",
+                )
+                .object(ObjectRef::of(pdb.object));
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! SEC001 hardcoded-secret.
+use std::collections::{HashMap, HashSet};
+
+use crate::model::image::{WordRole, instruction_words, keywords_of};
+use crate::model::secrets::{
+    Exposure, SecretMatch, is_placeholder, is_secret_name, located, name_words, secret_in_base64,
+    secret_values, stands_in_for, url_logins,
+};
+use crate::model::{ContainerRole, Schema};
+use crate::parse::yaml::Node;
+use crate::rules::prelude::*;
+use crate::source::Span;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a secret written into any scanned file, by its format: a private key block, an AWS
+    /// access key id, a GitHub, GitLab, Slack, npm, PyPI, Docker Hub, Vault, Stripe, Square,
+    /// SendGrid, Twilio, Mailchimp, Shopify, OpenAI or Anthropic token, a Google API key or
+    /// OAuth token, a Slack or Teams webhook, a JWT, also base64-encoded (a kubeconfig's
+    /// `client-key-data`). Every scalar of every object is read, `status` and annotations
+    /// included, and every word of every Dockerfile instruction. In objects it also flags a
+    /// login in a URL (`postgres://app:…@db`) and a literal under a key that says it is a
+    /// secret (`password: …`, `clientSecret: …`, `token: …`, the items of
+    /// `client_secret: [...]`, a `{name: API_TOKEN, value: …}` pair, the `key` of a Kong
+    /// `keyauth_credentials` entry), in Kong declarative configs, kubeconfigs and custom
+    /// resources alike. The finding points at the token (at the value
+    /// when it is quoted, at the key when it spans several lines); the message names the kind
+    /// of secret, its key path and at most a short prefix of it.
+    ///
+    /// One secret gives one finding: values a more specific rule reads are left to it, namely
+    /// container `env` values (K8S005), ConfigMap `data`/`binaryData` (K8S006), Secret
+    /// `data`/`stringData` (K8S026) and, in Dockerfiles, `ENV`/`ARG` values (DF002) and logins
+    /// in URLs (DF010). A login URL in an env value or a ConfigMap is reported here, since
+    /// those rules do not read URLs.
+    ///
+    /// Left alone: documentation samples (`AKIAIOSFODNN7EXAMPLE`, the jwt.io token, filler such
+    /// as `XXXXXXXX`), placeholders and references (`${TOKEN}`, `{{ .Values.pw }}`, `<password>`,
+    /// `changeme`, `{vault://env/pg-password}`, `{.credential.access_token}`), mounted file
+    /// paths, hashes, UUIDs, digests, base64 of ordinary text, and the
+    /// `kubectl.kubernetes.io/last-applied-configuration` annotation (a copy of the object).
+    /// Names are not read under `metadata` (annotation keys such as `…/auth-secret` name
+    /// Secrets), in objects whose job is to reference secrets (External Secrets, Sealed Secrets,
+    /// the Secrets Store CSI driver, the Vault Secrets Operator) and in CRD schemas; and in a
+    /// Kubernetes object a value under a key ending in `secret` or `credentials` that is an
+    /// object name with a `-` or `.` (`existingSecret: cart-db`), or any object name as a list
+    /// item (a KongConsumer's `credentials: [billing-auth]`), is read as a reference to a
+    /// Secret.
+    ///
+    /// Compared with KICS' "Passwords And Secrets" query: CloudFormation, Ansible, Compose,
+    /// OpenAPI and CI workflow files are not scanned (mslint reads Kubernetes-style objects,
+    /// kubeconfigs, Kong declarative configs and Dockerfiles); a Slack webhook made of
+    /// `T00000000/B00000000/XXXX…` filler is a sample, not a secret; and where KICS reports a
+    /// secret-looking name in env, a ConfigMap, a Secret or a Dockerfile `ENV`/`ARG`, mslint
+    /// reports it as K8S005, K8S006, K8S026 or DF002.
+    ///
+    /// ## Why is this bad?
+    /// A credential in a committed file is readable by everyone with access to the repository,
+    /// its forks, CI logs and backups, and stays in the history after it is deleted. Tokens of
+    /// these formats are scanned for by attackers on public hosts within minutes. It has to be
+    /// rotated, and then kept where access is controlled and audited.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// _format_version: "3.0"
+    /// consumers:
+    ///   - username: billing
+    ///     basicauth_credentials:
+    ///       - username: billing
+    ///         password: Zq8vLx2mP4tR
+    /// plugins:
+    ///   - name: http-log
+    ///     config:
+    ///       http_endpoint: https://logs:Hk4pW9sQ2z@collector.example.com/kong
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// _format_version: "3.0"
+    /// consumers:
+    ///   - username: billing
+    ///     basicauth_credentials:
+    ///       - username: billing
+    ///         password: ${{ env "DECK_BILLING_PASSWORD" }}
+    /// plugins:
+    ///   - name: http-log
+    ///     config:
+    ///       http_endpoint: https://collector.example.com/kong
+    ///       headers:
+    ///         Authorization: "{vault://env/collector-auth}"
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 003, "Secrets Management": never hardcode secrets in config files; use Vault or a
+    /// cloud provider's secret manager and rotate regularly. Seed 000, "Containerization": never
+    /// include secrets or credentials in the container image.
+    pub HardcodedSecret {
+        id: "SEC001",
+        name: "hardcoded-secret",
+        family: Family::Sec,
+        severity: Severity::Error,
+        scope: Scope::File,
+        security: true,
+        guideline: "seed 003 §Secrets Management; seed 000 §Containerization",
+    }
+}
+
+/// API groups whose objects name secrets kept elsewhere: their keys (`secretKey: password`)
+/// describe where a secret goes, and their values are ciphertext or paths.
+const REFERENCE_GROUPS: &[&str] = &[
+    "external-secrets.io",
+    "bitnami.com",
+    "secrets-store.csi.x-k8s.io",
+    "secrets.hashicorp.com",
+    "apiextensions.k8s.io",
+];
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+impl Rule for HardcodedSecret {
+    fn check_object(&self, object: &Object<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
+        let group = object.api_group();
+        let mut walk = Walk {
+            object,
+            owned: owned_values(object),
+            names_read: !REFERENCE_GROUPS
+                .iter()
+                .any(|g| group == *g || group.ends_with(&format!(".{g}"))),
+            seen: HashSet::new(),
+            path: Vec::new(),
+            out,
+        };
+        walk.node(&object.root, Slot::default());
+    }
+
+    fn check_dockerfile(&self, image: &Image<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
+        let mut reported = HashSet::new();
+        for outer in &image.file.instructions {
+            for found in instruction_words(outer) {
+                let keyword = found.instruction.keyword;
+                if found.role == WordRole::Value && matches!(keyword, "ENV" | "ARG") {
+                    continue;
+                }
+                let text = &found.word.text;
+                let logins: Vec<_> = url_logins(text).into_iter().map(|l| l.password).collect();
+                for secret in formats(text) {
+                    // A token used as a URL password is DF010's finding.
+                    if logins.iter().any(|p| overlaps(p, &secret.range)) {
+                        continue;
+                    }
+                    let span = located(found.word.span, text, secret.range.clone());
+                    if !reported.insert(span) {
+                        continue;
+                    }
+                    out.report(
+                        span,
+                        format!(
+                            "{}: {} holds {}",
+                            image.place_of(outer),
+                            keywords_of(outer),
+                            Exposure::Format(secret).describe(text)
+                        ),
+                    )
+                    .help(
+                        "rotate the credential, then give the build a secret mount instead of \
+                         writing it in the Dockerfile:\n\
+                         RUN --mount=type=secret,id=token \\\n    TOKEN=\"$(cat /run/secrets/token)\" ./build.sh",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The known formats in a text, else a known format inside it as base64.
+fn formats(text: &str) -> Vec<SecretMatch> {
+    let found = secret_values(text);
+    if found.is_empty() {
+        secret_in_base64(text).into_iter().collect()
+    } else {
+        found
+    }
+}
+
+fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// Which rule reports a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    /// K8S005 reads container env values for names and formats, not for URLs.
+    Env,
+    /// K8S006 reads ConfigMap values for names and formats, not for URLs.
+    ConfigMap,
+    /// K8S026 reports every committed Secret value.
+    Secret,
+}
+
+fn owned_values(object: &Object<'_>) -> HashMap<Span, Owner> {
+    let mut owned = HashMap::new();
+    if let Some(workload) = Workload::of(object) {
+        let containers = workload.pod.containers();
+        for container in containers.filter(|c| c.role != ContainerRole::Ephemeral) {
+            for value in container.env().iter().filter_map(|var| var.get("value")) {
+                owned.insert(value.span, Owner::Env);
+            }
+        }
+    }
+    let sections: &[&str] = match (object.kind(), object.api_group()) {
+        ("ConfigMap", "") => &["data", "binaryData"],
+        ("Secret", "") => &["data", "stringData"],
+        _ => &[],
+    };
+    let owner = if object.kind() == "Secret" {
+        Owner::Secret
+    } else {
+        Owner::ConfigMap
+    };
+    for section in sections {
+        let entries = object.root.get(section).map(Node::merged_entries);
+        for entry in entries.unwrap_or_default() {
+            owned.insert(entry.value.span, owner);
+        }
+    }
+    owned
+}
+
+/// One step of a key path.
+enum Step<'n> {
+    Key(&'n str),
+    Index(usize),
+}
+
+/// Where a value sits: the key it is written under (if any) and the name that says what it is.
+#[derive(Default, Clone, Copy)]
+struct Slot<'n> {
+    key_span: Option<Span>,
+    name: Option<&'n str>,
+}
+
+struct Walk<'n, 's, 'f> {
+    object: &'n Object<'s>,
+    owned: HashMap<Span, Owner>,
+    /// False where key names do not say what a value is (see `REFERENCE_GROUPS`).
+    names_read: bool,
+    /// Scalars already read: an alias repeats its anchor's span.
+    seen: HashSet<Span>,
+    path: Vec<Step<'n>>,
+    out: &'f mut Findings,
+}
+
+impl<'n, 's> Walk<'n, 's, '_> {
+    fn node(&mut self, node: &'n Node<'s>, slot: Slot<'n>) {
+        if let Some(text) = node.as_text() {
+            if self.seen.insert(node.span) {
+                self.scalar(node, text, slot);
+            }
+            return;
+        }
+        // Scalars of a list are named by its key (`client_secret: [s3cr3t]`).
+        let item_slot = Slot {
+            key_span: None,
+            name: slot.name,
+        };
+        for (index, item) in node.items().iter().enumerate() {
+            self.path.push(Step::Index(index));
+            self.node(item, item_slot);
+            self.path.pop();
+        }
+        // `{name: API_TOKEN, value: …}`: the value is named by its sibling.
+        let tuple_name = node.get("name").and_then(Node::as_str);
+        for entry in node.entries() {
+            let Some(key) = entry.key.as_str() else {
+                continue;
+            };
+            if key == LAST_APPLIED && self.at(&["metadata", "annotations"]) {
+                continue;
+            }
+            let name = match key {
+                "value" => tuple_name.or(Some(key)),
+                // A Kong key-auth credential's `key` is the API key itself.
+                "key" if self.in_list("keyauth_credentials") => Some("api_key"),
+                _ => Some(key),
+            };
+            self.path.push(Step::Key(key));
+            let slot = Slot {
+                key_span: Some(entry.key.span),
+                name,
+            };
+            self.node(&entry.value, slot);
+            self.path.pop();
+        }
+    }
+
+    /// True when the path is exactly `keys`.
+    fn at(&self, keys: &[&str]) -> bool {
+        self.path.len() == keys.len()
+            && self
+                .path
+                .iter()
+                .zip(keys)
+                .all(|(step, key)| matches!(step, Step::Key(k) if k == key))
+    }
+
+    /// True when the current mapping is an item of a list under `key`.
+    fn in_list(&self, key: &str) -> bool {
+        matches!(self.path.as_slice(), [.., Step::Key(k), Step::Index(_)] if *k == key)
+    }
+
+    fn scalar(&mut self, node: &Node<'_>, text: &str, slot: Slot<'_>) {
+        let owner = self.owned.get(&node.span).copied();
+        if owner == Some(Owner::Secret) {
+            return;
+        }
+        let multi_line = text.trim_end().contains('\n');
+        let at = |range: std::ops::Range<usize>| {
+            let span = located(node.span, text, range);
+            match slot.key_span {
+                Some(key) if multi_line && span == node.span => key,
+                _ => span,
+            }
+        };
+        let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+        if owner.is_none() {
+            for secret in formats(text) {
+                let described = Exposure::Format(secret.clone()).describe(text);
+                self.report(at(secret.range.clone()), &described);
+                taken.push(secret.range);
+            }
+        }
+        for login in url_logins(text) {
+            if taken.iter().any(|t| overlaps(t, &login.secret)) {
+                continue;
+            }
+            let described = format!("a login in the URL `{}`", login.redacted(text));
+            self.report(at(login.secret.clone()), &described);
+            taken.push(login.secret);
+        }
+        if !taken.is_empty() || owner.is_some() || !self.names_read_here() {
+            return;
+        }
+        let Some(name) = slot.name else { return };
+        let literal = is_secret_name(name)
+            && !is_placeholder(text)
+            && !stands_in_for(name, text)
+            && !self.names_a_secret(name, text, slot.key_span.is_none());
+        if literal {
+            self.report(at(0..text.len()), "a literal secret");
+        }
+    }
+
+    /// Names are read outside `metadata`, a pod template's included, and outside label and
+    /// annotation maps: their keys name Secrets and tool settings (`…/auth-secret`).
+    fn names_read_here(&self) -> bool {
+        let under_metadata = self.object.schema == Schema::Kubernetes
+            && self
+                .path
+                .iter()
+                .any(|step| matches!(step, Step::Key("metadata" | "annotations" | "labels")));
+        self.names_read && !under_metadata
+    }
+
+    /// `existingSecret: cart-db`, `credentials: [billing-auth]`: in a Kubernetes object, a value
+    /// under a key ending in `secret` or `credentials` that is an object name (with a `-` or `.`,
+    /// unless it is a list item) refers to a Secret rather than being one.
+    fn names_a_secret(&self, name: &str, value: &str, list_item: bool) -> bool {
+        let refers = name_words(name)
+            .last()
+            .is_some_and(|w| matches!(w.as_str(), "SECRET" | "CREDENTIALS" | "CREDENTIAL"));
+        let object_name = |part: &str| {
+            !part.is_empty()
+                && part.len() <= 253
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'))
+                && part.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && part.ends_with(|c: char| c.is_ascii_alphanumeric())
+        };
+        let separated = list_item || value.contains(['-', '.']);
+        self.object.schema == Schema::Kubernetes
+            && refers
+            && separated
+            && value.split('/').count() <= 2
+            && value.split('/').all(object_name)
+    }
+
+    fn path_text(&self) -> String {
+        let mut text = String::new();
+        for step in &self.path {
+            match step {
+                Step::Index(i) => text.push_str(&format!("[{i}]")),
+                Step::Key(k) if k.contains(['.', '/', ' ']) => text.push_str(&format!("[\"{k}\"]")),
+                Step::Key(k) => {
+                    if !text.is_empty() {
+                        text.push('.');
+                    }
+                    text.push_str(k);
+                }
+            }
+        }
+        text
+    }
+
+    fn report(&mut self, span: Span, described: &str) {
+        let (subject, help) = match self.object.schema {
+            Schema::KongDeclarative => (
+                "Kong declarative config".to_owned(),
+                "rotate the credential, then keep it out of the file: a vault reference where \
+                 the field accepts one, or a value decK fills in from the environment:\n\
+                 password: ${{ env \"DECK_BILLING_PASSWORD\" }}",
+            ),
+            Schema::Kubernetes => (
+                format!("{} `{}`", self.object.kind(), self.object.qualified_name()),
+                "rotate the credential, then keep it in a Secret filled from a secrets manager \
+                 and point the field at that Secret instead of writing the value:\n\
+                 passwordSecretRef: { name: app-credentials, key: password }",
+            ),
+        };
+        let message = format!("{subject}, key `{}` holds {described}", self.path_text());
+        self.out
+            .report(span, message)
+            .help(help)
+            .object(ObjectRef::of(self.object));
+    }
+}
