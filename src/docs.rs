@@ -41,9 +41,8 @@ fn scope_name(meta: &RuleMeta) -> &'static str {
 
 /// The README rule table, markers included.
 pub fn readme_table() -> String {
-    let mut table = format!(
-        "{TABLE_BEGIN}\n| id | name | severity | family | what it flags |\n|---|---|---|---|---|\n"
-    );
+    let mut table =
+        format!("{TABLE_BEGIN}\n| id | name | severity | family | what it flags |\n|---|---|---|---|---|\n");
     for meta in all_rules() {
         table.push_str(&format!(
             "| [{id}](docs/rules/{id}.md) | `{}` | {} | {} | {} |\n",

@@ -134,9 +134,7 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     let rules: Vec<&'static mslint::RuleMeta> = docs::all_rules()
         .into_iter()
-        .filter(|m| {
-            args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id))
-        })
+        .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
         .filter(|m| !args.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
         .collect();
     let report = Report {
@@ -160,22 +158,18 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     let text = report.render(format, color);
     let written = match &args.output {
-        Some(path) => std::fs::write(path, &text)
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+        }
         None => write_stdout(&text),
     };
     if let Err(message) = written {
         return usage_error(&message);
     }
     if outcome.files_checked == 0 {
-        eprintln!(
-            "mslint: nothing to check: no Dockerfile or platform manifest found under the given paths"
-        );
+        eprintln!("mslint: nothing to check: no Dockerfile or platform manifest found under the given paths");
     } else if format == Format::Human {
-        eprintln!(
-            "{}",
-            mslint::report::human::summary(&report, outcome.elapsed)
-        );
+        eprintln!("{}", mslint::report::human::summary(&report, outcome.elapsed));
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -193,10 +187,7 @@ fn check(args: CheckArgs) -> ExitCode {
 
 fn write_stdout(text: &str) -> Result<(), String> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         // A closed pipe (`mslint | head`) is the reader's choice, not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|e| format!("cannot write the report: {e}")),

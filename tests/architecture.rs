@@ -5,9 +5,7 @@ use std::path::Path;
 mod common;
 
 /// Pipeline order; `source` is the leaf every stage may use.
-const STAGES: [&str; 7] = [
-    "source", "discover", "parse", "model", "index", "rules", "report",
-];
+const STAGES: [&str; 7] = ["source", "discover", "parse", "model", "index", "rules", "report"];
 
 fn rank(module: &str) -> Option<usize> {
     STAGES.iter().position(|s| *s == module)
@@ -40,7 +38,8 @@ fn no_stage_imports_a_stage_to_its_right() {
 
 #[test]
 fn the_check_sees_imports_in_all_their_forms() {
-    let text = "use crate::report::x;\nuse crate::{index::Index, model};\nlet a = crate::rules::registry::ALL;";
+    let text =
+        "use crate::report::x;\nuse crate::{index::Index, model};\nlet a = crate::rules::registry::ALL;";
     assert_eq!(imported_stages(text), ["report", "index", "model", "rules"]);
 }
 
@@ -67,8 +66,5 @@ fn imported_stages(text: &str) -> Vec<String> {
 }
 
 fn relative(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    path.strip_prefix(base).unwrap_or(path).display().to_string()
 }

@@ -68,10 +68,7 @@ fn exit_code_is_0_when_clean_1_on_errors_and_2_on_usage_errors() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("does not exist"));
-    mslint(dir.path())
-        .args(["--format", "xml", "."])
-        .assert()
-        .code(2);
+    mslint(dir.path()).args(["--format", "xml", "."]).assert().code(2);
     mslint(dir.path())
         .args(["--select", "K8S999", "."])
         .assert()
@@ -96,20 +93,13 @@ fn fail_on_and_exit_zero_set_the_threshold() {
         .args(["--fail-on", "none", "."])
         .assert()
         .code(0);
-    mslint(dir.path())
-        .args(["--exit-zero", "."])
-        .assert()
-        .code(0);
+    mslint(dir.path()).args(["--exit-zero", "."]).assert().code(0);
 }
 
 #[test]
 fn an_empty_scan_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        ".github/workflows/ci.yml",
-        "on: push\njobs: {}\n",
-    );
+    write(dir.path(), ".github/workflows/ci.yml", "on: push\njobs: {}\n");
     mslint(dir.path())
         .assert()
         .code(0)
@@ -142,18 +132,8 @@ fn json_reports_every_field_of_a_finding() {
         finding["object"],
         serde_json::json!({"kind": "Deployment", "name": "cart"})
     );
-    assert!(
-        finding["help"]
-            .as_str()
-            .unwrap()
-            .starts_with("pin the image")
-    );
-    assert!(
-        finding["guideline"]
-            .as_str()
-            .unwrap()
-            .starts_with("seed 001")
-    );
+    assert!(finding["help"].as_str().unwrap().starts_with("pin the image"));
+    assert!(finding["guideline"].as_str().unwrap().starts_with("seed 001"));
     assert_eq!(report["summary"]["files_checked"], 1);
 }
 
@@ -186,8 +166,7 @@ fn sarif_has_rules_regions_and_fingerprints() {
         .assert()
         .code(1)
         .stdout("");
-    let log: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
@@ -226,13 +205,7 @@ fn fingerprints_survive_a_shifted_line() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "deploy.yaml", DEPLOYMENT);
     let fingerprints = |dir: &Path| {
-        let report = json(
-            &mslint(dir)
-                .args(["--format", "json"])
-                .output()
-                .unwrap()
-                .stdout,
-        );
+        let report = json(&mslint(dir).args(["--format", "json"]).output().unwrap().stdout);
         report["findings"]
             .as_array()
             .unwrap()
@@ -241,11 +214,7 @@ fn fingerprints_survive_a_shifted_line() {
             .collect::<Vec<_>>()
     };
     let before = fingerprints(dir.path());
-    write(
-        dir.path(),
-        "deploy.yaml",
-        format!("# a comment\n\n{DEPLOYMENT}"),
-    );
+    write(dir.path(), "deploy.yaml", format!("# a comment\n\n{DEPLOYMENT}"));
     assert_eq!(before, fingerprints(dir.path()));
 }
 
@@ -275,11 +244,7 @@ fn files_named_like_pre_commit_passes_them_are_checked_and_others_skipped() {
 #[test]
 fn bad_files_become_diagnostics_and_the_other_files_are_still_checked() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "a-binary.yaml",
-        b"\x7fELF\x00\x01\x02apiVersion",
-    );
+    write(dir.path(), "a-binary.yaml", b"\x7fELF\x00\x01\x02apiVersion");
     write(
         dir.path(),
         "b-latin1.yaml",
@@ -298,15 +263,11 @@ fn bad_files_become_diagnostics_and_the_other_files_are_still_checked() {
         std::os::unix::fs::symlink("loop-a.yaml", dir.path().join("loop-b.yaml")).unwrap();
         std::os::unix::fs::symlink(".", dir.path().join("self-dir")).unwrap();
     }
-    let output = mslint(dir.path())
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let output = mslint(dir.path()).args(["--format", "json"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let report = json(&output.stdout);
     let found = rule_lines(&report);
-    let ms000 =
-        |path: &str, line: u64| found.contains(&("MS000".to_owned(), path.to_owned(), line));
+    let ms000 = |path: &str, line: u64| found.contains(&("MS000".to_owned(), path.to_owned(), line));
     assert!(ms000("a-binary.yaml", 1), "{found:?}");
     assert!(ms000("b-latin1.yaml", 4), "{found:?}");
     assert!(
@@ -319,14 +280,9 @@ fn bad_files_become_diagnostics_and_the_other_files_are_still_checked() {
     );
     #[cfg(unix)]
     {
+        assert!(ms000("loop-a.yaml", 1) && ms000("loop-b.yaml", 1), "{found:?}");
         assert!(
-            ms000("loop-a.yaml", 1) && ms000("loop-b.yaml", 1),
-            "{found:?}"
-        );
-        assert!(
-            !found
-                .iter()
-                .any(|(_, path, _)| path.starts_with("self-dir")),
+            !found.iter().any(|(_, path, _)| path.starts_with("self-dir")),
             "{found:?}"
         );
     }
@@ -389,11 +345,7 @@ fn a_five_megabyte_manifest_is_checked_in_full() {
     );
     assert_eq!(
         rule_lines(&report),
-        [(
-            "K8S014".to_owned(),
-            "big.yaml".to_owned(),
-            (last_line + 9) as u64
-        )]
+        [("K8S014".to_owned(), "big.yaml".to_owned(), (last_line + 9) as u64)]
     );
 }
 
@@ -429,10 +381,7 @@ fn rules_lists_every_rule_and_explain_prints_the_docs() {
             predicate::str::contains("# K8S002 missing-readiness-probe")
                 .and(predicate::str::contains("## Use instead")),
         );
-    mslint(dir.path())
-        .args(["explain", "NOPE001"])
-        .assert()
-        .code(2);
+    mslint(dir.path()).args(["explain", "NOPE001"]).assert().code(2);
 }
 
 #[test]

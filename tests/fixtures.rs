@@ -49,12 +49,8 @@ fn check(id: &str, dir: &Path, failing: bool) -> Result<(), Failed> {
     }
     for hit in &unexpected {
         let finding = findings.iter().find(|f| {
-            (
-                f.rule.id,
-                &*f.path,
-                f.region.start_line,
-                f.region.start_column,
-            ) == (hit.0.as_str(), hit.1.as_str(), hit.2, hit.3)
+            (f.rule.id, &*f.path, f.region.start_line, f.region.start_column)
+                == (hit.0.as_str(), hit.1.as_str(), hit.2, hit.3)
         });
         let message = finding.map_or("", |f| f.message.as_str());
         problems.push_str(&format!(
@@ -81,9 +77,7 @@ fn style_problems(finding: &mslint::Finding) -> String {
         problems.push_str(&format!("style      {at}: message ends with a period\n"));
     }
     if finding.rule.id != "MS000" && !finding.message.contains('`') {
-        problems.push_str(&format!(
-            "style      {at}: message names nothing in backticks\n"
-        ));
+        problems.push_str(&format!("style      {at}: message names nothing in backticks\n"));
     }
     if !finding.help.starts_with(|c: char| c.is_ascii_lowercase()) {
         problems.push_str(&format!(

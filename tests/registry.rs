@@ -38,11 +38,7 @@ fn ids_are_unique_ordered_well_formed_and_match_their_family() {
             meta.id
         );
         assert!(FAMILIES.contains(&meta.family));
-        assert!(
-            !RETIRED.contains(&meta.id),
-            "{} reuses a retired id",
-            meta.id
-        );
+        assert!(!RETIRED.contains(&meta.id), "{} reuses a retired id", meta.id);
     }
 }
 
@@ -51,9 +47,9 @@ fn names_are_unique_kebab_case_and_match_the_file_name() {
     let mut names: Vec<&str> = metas().iter().map(|m| m.name).collect();
     for meta in metas() {
         assert!(
-            meta.name.split('-').all(|w| !w.is_empty()
-                && w.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+            meta.name
+                .split('-')
+                .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
             "{} is not kebab-case",
             meta.name
         );
@@ -63,12 +59,7 @@ fn names_are_unique_kebab_case_and_match_the_file_name() {
             meta.id.to_lowercase(),
             meta.name.replace('-', "_")
         ));
-        assert!(
-            file.is_file(),
-            "{} should live in {}",
-            meta.id,
-            file.display()
-        );
+        assert!(file.is_file(), "{} should live in {}", meta.id, file.display());
     }
     names.sort();
     let count = names.len();
@@ -86,10 +77,7 @@ fn docs_have_the_five_sections_in_order() {
         "Guideline",
     ];
     for meta in metas() {
-        let headings: Vec<&str> = meta
-            .doc_lines()
-            .filter_map(|l| l.strip_prefix("## "))
-            .collect();
+        let headings: Vec<&str> = meta.doc_lines().filter_map(|l| l.strip_prefix("## ")).collect();
         assert_eq!(headings, sections, "{} docs sections", meta.id);
         for section in sections {
             assert!(
@@ -111,11 +99,7 @@ fn docs_have_the_five_sections_in_order() {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        for seed in meta
-            .guideline
-            .split(';')
-            .filter_map(|part| part.trim().get(..8))
-        {
+        for seed in meta.guideline.split(';').filter_map(|part| part.trim().get(..8)) {
             assert!(
                 guideline.contains(&seed.to_lowercase()),
                 "{} Guideline must name {seed}",

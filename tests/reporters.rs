@@ -11,7 +11,14 @@ fn report(format: &str) -> String {
         .current_dir(dir)
         .env("NO_COLOR", "1")
         // A fixed set of rules keeps these snapshots about the reporters, not about new rules.
-        .args(["--format", format, "--color", "never", "--select", "DF004,DF006,K8S001,K8S014"])
+        .args([
+            "--format",
+            format,
+            "--color",
+            "never",
+            "--select",
+            "DF004,DF006,K8S001,K8S014",
+        ])
         .output()
         .unwrap();
     assert_eq!(

@@ -83,7 +83,9 @@ fn clean(pattern: &str) -> String {
 /// name alone cannot tell (`.npmrc` with or without a token).
 fn secret_file(name: &str, contents: impl FnOnce() -> String) -> bool {
     let lower = name.to_ascii_lowercase();
-    let template = [".example", ".sample", ".template", ".dist", ".tpl"].iter().any(|s| lower.ends_with(s));
+    let template = [".example", ".sample", ".template", ".dist", ".tpl"]
+        .iter()
+        .any(|s| lower.ends_with(s));
     if template || lower.ends_with(".pub") {
         return false;
     }
@@ -93,7 +95,9 @@ fn secret_file(name: &str, contents: impl FnOnce() -> String) -> bool {
         || lower.ends_with(".key")
         || lower.ends_with(".p12")
         || lower.ends_with(".pfx")
-        || ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"].iter().any(|k| lower.starts_with(k))
+        || ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"]
+            .iter()
+            .any(|k| lower.starts_with(k))
         || (lower.starts_with("credentials") && lower.ends_with(".json"))
         || lower == ".netrc"
         || lower == ".git-credentials";
@@ -112,13 +116,23 @@ fn secret_file(name: &str, contents: impl FnOnce() -> String) -> bool {
 
 /// Inspects the directory of a Dockerfile as its build context.
 pub fn inspect(dockerfile: &Path) -> BuildContext {
-    let Some(dir) = dockerfile.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }) else {
+    let Some(dir) = dockerfile.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    }) else {
         return BuildContext::default();
     };
-    let specific = dockerfile.file_name().map(|n| format!("{}.dockerignore", n.to_string_lossy()));
-    let ignore_file = specific
-        .filter(|name| dir.join(name).is_file())
-        .or_else(|| dir.join(".dockerignore").is_file().then(|| ".dockerignore".to_owned()));
+    let specific = dockerfile
+        .file_name()
+        .map(|n| format!("{}.dockerignore", n.to_string_lossy()));
+    let ignore_file = specific.filter(|name| dir.join(name).is_file()).or_else(|| {
+        dir.join(".dockerignore")
+            .is_file()
+            .then(|| ".dockerignore".to_owned())
+    });
     let rules = ignore_file
         .as_ref()
         .and_then(|name| std::fs::read_to_string(dir.join(name)).ok())
@@ -131,7 +145,9 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
         .follow_links(false)
         .filter_entry(|entry| {
             let name = entry.file_name().to_string_lossy();
-            !(entry.depth() > 0 && entry.file_type().is_some_and(|t| t.is_dir()) && SKIPPED.contains(&name.as_ref()))
+            !(entry.depth() > 0
+                && entry.file_type().is_some_and(|t| t.is_dir())
+                && SKIPPED.contains(&name.as_ref()))
         })
         .build();
     let mut visited = 0;
@@ -141,9 +157,15 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
         if visited > MAX_ENTRIES {
             break;
         }
-        let Ok(relative) = entry.path().strip_prefix(dir) else { continue };
+        let Ok(relative) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
         let relative = relative.to_string_lossy().replace('\\', "/");
-        if relative.is_empty() || pending_secret_dirs.iter().any(|d| relative.starts_with(d.as_str())) {
+        if relative.is_empty()
+            || pending_secret_dirs
+                .iter()
+                .any(|d| relative.starts_with(d.as_str()))
+        {
             continue;
         }
         let name = entry.file_name().to_string_lossy();
@@ -157,12 +179,18 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
             }
             continue;
         }
-        if secret_file(&name, || std::fs::read_to_string(entry.path()).unwrap_or_default()) && !rules.excludes(&relative) {
+        if secret_file(&name, || {
+            std::fs::read_to_string(entry.path()).unwrap_or_default()
+        }) && !rules.excludes(&relative)
+        {
             exposed.push(relative);
         }
     }
     exposed.sort();
-    BuildContext { ignore_file, exposed_secrets: exposed }
+    BuildContext {
+        ignore_file,
+        exposed_secrets: exposed,
+    }
 }
 
 #[cfg(test)]
@@ -174,9 +202,15 @@ mod tests {
         let rules = DockerIgnore::parse("# comment\n*.pem\n!keep.pem\n/secrets\n**/.env\n");
         assert!(rules.excludes("server.pem"));
         assert!(!rules.excludes("keep.pem"));
-        assert!(rules.excludes("secrets/db.key"), "a matching parent excludes its contents");
+        assert!(
+            rules.excludes("secrets/db.key"),
+            "a matching parent excludes its contents"
+        );
         assert!(rules.excludes("app/config/.env"));
-        assert!(!rules.excludes("app/server.pem"), "an unanchored `*.pem` matches at the root only");
+        assert!(
+            !rules.excludes("app/server.pem"),
+            "an unanchored `*.pem` matches at the root only"
+        );
     }
 
     #[test]
@@ -189,7 +223,15 @@ mod tests {
     #[test]
     fn secret_names_exclude_templates_and_public_keys() {
         let never = || String::new();
-        for name in [".env", ".env.production", "tls.key", "server.pem", "id_rsa", "credentials-prod.json", ".netrc"] {
+        for name in [
+            ".env",
+            ".env.production",
+            "tls.key",
+            "server.pem",
+            "id_rsa",
+            "credentials-prod.json",
+            ".netrc",
+        ] {
             assert!(secret_file(name, never), "{name}");
         }
         for name in [".env.example", "id_rsa.pub", "README.md", "keys.go", ".npmrc"] {

@@ -119,9 +119,7 @@ fn walk(dir: &Path, root: &Path, found: &mut Vec<Candidate>) {
                 };
                 // A link to a directory is not walked; a link to a file (or a broken one) is read,
                 // so a loop or a dangling link becomes a located read error.
-                if file_type.is_symlink()
-                    && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
-                {
+                if file_type.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
                     continue;
                 }
                 found.push(Candidate {
@@ -147,9 +145,7 @@ fn walk(dir: &Path, root: &Path, found: &mut Vec<Candidate>) {
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     match error {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            error_path(err)
-        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
     }
@@ -157,9 +153,7 @@ fn error_path(error: &ignore::Error) -> Option<PathBuf> {
 
 fn error_text(error: &ignore::Error) -> String {
     match error {
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
-            error_text(err)
-        }
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_text(err),
         other => other.to_string(),
     }
 }
@@ -174,17 +168,11 @@ pub fn display(path: &Path, root: &Path) -> String {
             Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
             Component::ParentDir => parts.push("..".to_owned()),
             Component::RootDir => parts.push(String::new()),
-            Component::Prefix(prefix) => {
-                parts.push(prefix.as_os_str().to_string_lossy().into_owned())
-            }
+            Component::Prefix(prefix) => parts.push(prefix.as_os_str().to_string_lossy().into_owned()),
         }
     }
     let joined = parts.join("/");
-    if joined.is_empty() {
-        ".".to_owned()
-    } else {
-        joined
-    }
+    if joined.is_empty() { ".".to_owned() } else { joined }
 }
 
 #[cfg(test)]
@@ -200,11 +188,7 @@ mod tests {
             "Containerfile",
             "positive.dockerfile",
         ] {
-            assert_eq!(
-                classify(Path::new(name)),
-                Some(FileKind::Dockerfile),
-                "{name}"
-            );
+            assert_eq!(classify(Path::new(name)), Some(FileKind::Dockerfile), "{name}");
         }
         assert_eq!(classify(Path::new("Dockerfile.dockerignore")), None);
         assert_eq!(classify(Path::new("deploy.YML")), Some(FileKind::Yaml));
@@ -214,10 +198,7 @@ mod tests {
     #[test]
     fn display_paths_are_relative_and_slash_separated() {
         let root = Path::new("/repo");
-        assert_eq!(
-            display(Path::new("/repo/k8s/app.yaml"), root),
-            "k8s/app.yaml"
-        );
+        assert_eq!(display(Path::new("/repo/k8s/app.yaml"), root), "k8s/app.yaml");
         assert_eq!(
             display(Path::new("./k8s/app.yaml"), Path::new("/elsewhere")),
             "k8s/app.yaml"

@@ -2,6 +2,7 @@
 
 use std::io::Read;
 
+use super::kustomize::{self, Kustomization};
 use crate::discover::context::{self, BuildContext};
 use crate::discover::{Candidate, FileKind};
 use crate::model::object::Recognised;
@@ -43,16 +44,15 @@ pub fn read(candidate: &Candidate) -> Loaded {
     };
     let probe = &bytes[..bytes.len().min(8192)];
     if probe.contains(&0) {
-        return unreadable(
-            "binary file: it holds NUL bytes, so it is no YAML or Dockerfile".to_owned(),
-        );
+        return unreadable("binary file: it holds NUL bytes, so it is no YAML or Dockerfile".to_owned());
     }
     match String::from_utf8(bytes) {
         Ok(text) => Loaded {
             source: SourceFile::new(candidate.display.as_str(), text),
             kind: candidate.kind,
             problem: None,
-            context: (candidate.kind == Some(FileKind::Dockerfile)).then(|| context::inspect(&candidate.path)),
+            context: (candidate.kind == Some(FileKind::Dockerfile))
+                .then(|| context::inspect(&candidate.path)),
         },
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
@@ -87,10 +87,7 @@ fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, String> {
 
 fn io_text(error: &std::io::Error) -> String {
     let text = error.to_string();
-    text.split(" (os error")
-        .next()
-        .unwrap_or(&text)
-        .to_lowercase()
+    text.split(" (os error").next().unwrap_or(&text).to_lowercase()
 }
 
 /// What a file holds for the rules.
@@ -113,8 +110,8 @@ pub struct Parsed<'s> {
     pub problems: Vec<RawFinding>,
     /// True when the file held something mslint checks.
     pub checked: bool,
-    /// For a `kustomization.yaml`: the patch files it names, relative to its directory.
-    pub patch_refs: Vec<String>,
+    /// For a `kustomization.yaml`: what it builds, patches and sets.
+    pub kustomization: Option<Kustomization>,
 }
 
 /// Parses a loaded file.
@@ -128,7 +125,7 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
             content: Content::Nothing,
             problems,
             checked: true,
-            patch_refs: Vec::new(),
+            kustomization: None,
         };
     }
     let text = loaded.source.text.as_str();
@@ -139,17 +136,14 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
                 report(error.span, error.message.clone());
             }
             if parsed.stages.is_empty() && parsed.errors.is_empty() && !text.trim().is_empty() {
-                report(
-                    Span::default(),
-                    "Dockerfile has no FROM instruction".to_owned(),
-                );
+                report(Span::default(), "Dockerfile has no FROM instruction".to_owned());
             }
             Parsed {
                 file,
                 content: Content::Dockerfile(parsed, loaded.context.clone().unwrap_or_default()),
                 problems,
                 checked: true,
-                patch_refs: Vec::new(),
+                kustomization: None,
             }
         }
         Some(FileKind::Yaml) => parse_yaml(file, &loaded.source.path, text, problems),
@@ -158,27 +152,14 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
             content: Content::Nothing,
             problems,
             checked: false,
-            patch_refs: Vec::new(),
+            kustomization: None,
         },
     }
 }
 
-fn parse_yaml<'s>(
-    file: FileId,
-    path: &str,
-    text: &'s str,
-    mut problems: Vec<RawFinding>,
-) -> Parsed<'s> {
+fn parse_yaml<'s>(file: FileId, path: &str, text: &'s str, mut problems: Vec<RawFinding>) -> Parsed<'s> {
     let stream = yaml::parse_stream(text);
-    let patch_refs = if is_kustomization(path) {
-        stream
-            .documents
-            .iter()
-            .flat_map(|d| kustomize_patches(&d.root))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let kustomization = kustomize::read(path, &stream.documents);
     let recognised = objects_of(file, stream.documents);
     let mut objects = Vec::new();
     let mut others = Vec::new();
@@ -188,15 +169,14 @@ fn parse_yaml<'s>(
             Recognised::Other(node) => others.push(node),
         }
     }
-    let platform =
-        !objects.is_empty() || (!stream.errors.is_empty() && looks_like_platform_config(text));
+    let platform = !objects.is_empty() || (!stream.errors.is_empty() && looks_like_platform_config(text));
     if !platform {
         return Parsed {
             file,
             content: Content::Nothing,
             problems,
             checked: false,
-            patch_refs,
+            kustomization,
         };
     }
     for error in stream.errors {
@@ -230,39 +210,8 @@ fn parse_yaml<'s>(
         content: Content::Objects(objects),
         problems,
         checked: true,
-        patch_refs,
+        kustomization,
     }
-}
-
-fn is_kustomization(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    matches!(
-        name,
-        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-    )
-}
-
-/// The files a kustomization applies as patches: partial objects, merged into complete ones.
-fn kustomize_patches(root: &yaml::Node<'_>) -> Vec<String> {
-    let mut refs = Vec::new();
-    for item in root
-        .get("patchesStrategicMerge")
-        .map(yaml::Node::items)
-        .unwrap_or_default()
-    {
-        // An entry is a path, or an inline patch (which holds a newline).
-        if let Some(path) = item.as_text().filter(|p| !p.contains('\n')) {
-            refs.push(path.to_owned());
-        }
-    }
-    for key in ["patches", "patchesJson6902"] {
-        for item in root.get(key).map(yaml::Node::items).unwrap_or_default() {
-            if let Some(path) = item.str_at("path") {
-                refs.push(path.to_owned());
-            }
-        }
-    }
-    refs
 }
 
 /// A file that failed to parse is reported only if it was meant as platform configuration:
@@ -278,8 +227,7 @@ fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
         span,
         message,
         help: Some(
-            "fix the file so it parses; the rest of the scan went on without this part of it"
-                .to_owned(),
+            "fix the file so it parses; the rest of the scan went on without this part of it".to_owned(),
         ),
         object: None,
         related: Vec::new(),

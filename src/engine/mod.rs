@@ -1,5 +1,6 @@
 //! The pipeline: discover, read and parse in parallel, index, check in parallel, resolve, sort.
 
+mod kustomize;
 pub mod load;
 mod panic_guard;
 
@@ -108,19 +109,21 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
                 content: Content::Nothing,
                 problems: vec![internal_error(id, &message)],
                 checked: true,
-                patch_refs: Vec::new(),
+                kustomization: None,
             })
         })
         .collect();
     let paths: Vec<&str> = loaded.iter().map(|l| &*l.source.path).collect();
-    set_aside_patches(&mut parsed, &paths);
-    let index = Index::new(
+    kustomize::set_aside_patches(&mut parsed, &paths);
+    let file_namespaces = kustomize::namespaces(&parsed, &paths);
+    let index = Index::with_file_namespaces(
         parsed.iter().flat_map(|p| match &p.content {
             Content::Objects(objects) => objects.as_slice(),
             _ => &[],
         }),
         paths,
         config.namespace.as_deref().unwrap_or("default"),
+        file_namespaces,
     );
     let cx = Context { index: &index };
     let report_parse_errors = rules.iter().any(|r| r.meta().scope == Scope::Engine);
@@ -165,15 +168,14 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
     })
 }
 
-fn check_file(
-    file: &Parsed<'_>,
-    rules: &[&'static dyn Rule],
-    cx: &Context<'_, '_>,
-) -> Vec<RawFinding> {
+fn check_file(file: &Parsed<'_>, rules: &[&'static dyn Rule], cx: &Context<'_, '_>) -> Vec<RawFinding> {
     let mut found = Vec::new();
     match &file.content {
         Content::Objects(objects) => {
-            for rule in rules.iter().filter(|r| matches!(r.meta().scope, Scope::Object | Scope::File)) {
+            for rule in rules
+                .iter()
+                .filter(|r| matches!(r.meta().scope, Scope::Object | Scope::File))
+            {
                 let mut out = Findings::new(rule.meta(), file.file);
                 // An object a controller owns was dumped from a cluster: its owner gets the finding.
                 for object in objects.iter().filter(|o| !o.is_controlled()) {
@@ -184,7 +186,10 @@ fn check_file(
         }
         Content::Dockerfile(dockerfile, context) => {
             let image = Image::new(dockerfile, context);
-            for rule in rules.iter().filter(|r| matches!(r.meta().scope, Scope::Dockerfile | Scope::File)) {
+            for rule in rules
+                .iter()
+                .filter(|r| matches!(r.meta().scope, Scope::Dockerfile | Scope::File))
+            {
                 let mut out = Findings::new(rule.meta(), file.file);
                 rule.check_dockerfile(&image, cx, &mut out);
                 found.extend(out.into_vec());
@@ -195,49 +200,11 @@ fn check_file(
     found
 }
 
-/// Kustomize patches are partial objects: they are neither checked nor indexed on their own.
-fn set_aside_patches(parsed: &mut [Parsed<'_>], paths: &[&str]) {
-    let patches: std::collections::HashSet<String> = parsed
-        .iter()
-        .flat_map(|p| {
-            let base = paths.get(p.file.0 as usize).copied().unwrap_or("");
-            let directory = base.rsplit_once('/').map_or("", |(dir, _)| dir);
-            p.patch_refs.iter().map(move |r| normalize(directory, r))
-        })
-        .collect();
-    if patches.is_empty() {
-        return;
-    }
-    for file in parsed.iter_mut() {
-        let path = paths.get(file.file.0 as usize).copied().unwrap_or("");
-        if patches.contains(path) {
-            file.content = Content::Nothing;
-        }
-    }
-}
-
-/// Joins a relative reference to a directory and resolves `.` and `..`.
-fn normalize(directory: &str, reference: &str) -> String {
-    let mut parts: Vec<&str> = directory.split('/').filter(|p| !p.is_empty()).collect();
-    for part in reference.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
-}
-
 fn internal_error(file: FileId, message: &str) -> RawFinding {
     let mut out = Findings::new(registry::parse_error(), file);
     out.report(
         Default::default(),
-        format!(
-            "internal error while checking this file ({message}); the other files were checked"
-        ),
+        format!("internal error while checking this file ({message}); the other files were checked"),
     )
     .help("report this file to the mslint maintainers; the rest of the scan is unaffected");
     out.into_vec().remove(0)

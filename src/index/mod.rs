@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use crate::model::monitoring::{Monitor, Scrapes};
 use crate::model::workload::ClaimVolume;
 use crate::model::{LabelSelector, Object, Scaler, Workload};
+use crate::source::FileId;
 
 /// What a LimitRange can supply to a container that does not say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +122,8 @@ pub struct Index<'o, 's> {
     objects: Vec<&'o Object<'s>>,
     paths: Vec<&'o str>,
     default_namespace: &'o str,
+    /// The namespace a kustomization sets on the objects of a file that name none.
+    file_namespaces: HashMap<FileId, &'o str>,
     by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>>,
 }
 
@@ -132,13 +135,28 @@ impl<'o, 's> Index<'o, 's> {
         paths: Vec<&'o str>,
         default_namespace: &'o str,
     ) -> Self {
+        Self::with_file_namespaces(objects, paths, default_namespace, HashMap::new())
+    }
+
+    /// Like [`Index::new`], but objects without `metadata.namespace` in a file of
+    /// `file_namespaces` belong to that file's namespace (the `namespace:` of the kustomization
+    /// that builds it) rather than to `default_namespace`.
+    pub fn with_file_namespaces(
+        objects: impl IntoIterator<Item = &'o Object<'s>>,
+        paths: Vec<&'o str>,
+        default_namespace: &'o str,
+        file_namespaces: HashMap<FileId, &'o str>,
+    ) -> Self {
         let objects: Vec<&'o Object<'s>> = objects.into_iter().collect();
         let mut by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>> = HashMap::new();
         for (n, object) in objects.iter().enumerate() {
             let namespace = if CLUSTER_SCOPED.contains(&object.kind()) {
                 ""
             } else {
-                object.namespace().unwrap_or(default_namespace)
+                object
+                    .namespace()
+                    .or_else(|| file_namespaces.get(&object.file).copied())
+                    .unwrap_or(default_namespace)
             };
             by_namespace_kind
                 .entry(namespace)
@@ -151,8 +169,23 @@ impl<'o, 's> Index<'o, 's> {
             objects,
             paths,
             default_namespace,
+            file_namespaces,
             by_namespace_kind,
         }
+    }
+
+    /// The namespace an object without `metadata.namespace` lands in: its kustomization's, else
+    /// the default one.
+    fn implicit_namespace(&self, object: &Object<'_>) -> &'o str {
+        self.file_namespaces
+            .get(&object.file)
+            .copied()
+            .unwrap_or(self.default_namespace)
+    }
+
+    /// True when the object names its namespace or a kustomization sets it.
+    fn namespace_is_known(&self, object: &Object<'_>) -> bool {
+        object.namespace().is_some() || self.file_namespaces.contains_key(&object.file)
     }
 
     /// The namespace an object lands in: its own, else the default one ("" if cluster-scoped).
@@ -160,15 +193,39 @@ impl<'o, 's> Index<'o, 's> {
         if CLUSTER_SCOPED.contains(&object.kind()) {
             return "";
         }
-        object.namespace().unwrap_or(self.default_namespace)
+        object
+            .namespace()
+            .unwrap_or_else(|| self.implicit_namespace(object))
     }
 
     /// The display path of the file an object is in.
     pub fn path_of(&self, object: &Object<'_>) -> &'o str {
-        self.paths
-            .get(object.file.0 as usize)
-            .copied()
-            .unwrap_or("")
+        self.paths.get(object.file.0 as usize).copied().unwrap_or("")
+    }
+
+    /// True when the object's file sits in a Helm chart's `templates/` directory (at any depth
+    /// below it) and the scan holds that chart's `Chart.yaml`. Such a chart's other templates
+    /// often hold directives that keep them from being read, so what they define is unknown.
+    pub fn in_helm_chart(&self, object: &Object<'_>) -> bool {
+        let path = self.path_of(object);
+        let mut directory = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        loop {
+            let (parent, name) = directory.rsplit_once('/').unwrap_or(("", directory));
+            if name == "templates" {
+                let chart = if parent.is_empty() {
+                    "Chart.yaml".to_owned()
+                } else {
+                    format!("{parent}/Chart.yaml")
+                };
+                if self.paths.contains(&chart.as_str()) {
+                    return true;
+                }
+            }
+            if parent.is_empty() {
+                return false;
+            }
+            directory = parent;
+        }
     }
 
     /// Every object, in scan order.
@@ -187,10 +244,7 @@ impl<'o, 's> Index<'o, 's> {
     }
 
     /// The workloads of one namespace, in scan order.
-    pub fn workloads_in<'k>(
-        &'k self,
-        namespace: &'k str,
-    ) -> impl Iterator<Item = Workload<'o, 's>> + 'k {
+    pub fn workloads_in<'k>(&'k self, namespace: &'k str) -> impl Iterator<Item = Workload<'o, 's>> + 'k {
         self.by_namespace_kind
             .get(namespace)
             .into_iter()
@@ -218,11 +272,10 @@ impl<'o, 's> Index<'o, 's> {
             .by_namespace_kind
             .iter()
             .filter(|(_, kinds)| {
-                kinds.values().flatten().any(|&n| {
-                    self.objects
-                        .get(n)
-                        .is_some_and(|o| Workload::of(o).is_some())
-                })
+                kinds
+                    .values()
+                    .flatten()
+                    .any(|&n| self.objects.get(n).is_some_and(|o| Workload::of(o).is_some()))
             })
             .map(|(namespace, _)| *namespace)
             .collect();
@@ -243,9 +296,10 @@ impl<'o, 's> Index<'o, 's> {
         self.find(self.namespace_of(object), "PersistentVolumeClaim", claim)
             .and_then(|pvc| pvc.root.path(&["spec", "accessModes"]))
             .is_some_and(|modes| {
-                modes.items().iter().any(|mode| {
-                    matches!(mode.as_text(), Some("ReadWriteMany" | "ReadOnlyMany"))
-                })
+                modes
+                    .items()
+                    .iter()
+                    .any(|mode| matches!(mode.as_text(), Some("ReadWriteMany" | "ReadOnlyMany")))
             })
     }
 
@@ -266,9 +320,7 @@ impl<'o, 's> Index<'o, 's> {
             .iter()
             .flat_map(|kind| self.in_namespace(namespace, kind))
             .filter_map(Scaler::of)
-            .filter(|scaler| {
-                scaler.target_kind() == object.kind() && scaler.target_name() == Some(name)
-            })
+            .filter(|scaler| scaler.target_kind() == object.kind() && scaler.target_name() == Some(name))
             .map(|scaler| scaler.object)
             .collect();
         found.sort_by_key(|o| (o.file, o.root.span.start));
@@ -292,10 +344,7 @@ impl<'o, 's> Index<'o, 's> {
     /// The PersistentVolumeClaim volumes of a workload whose claim is not known to be shared
     /// (see [`Index::claim_is_shared`]): a `ReadWriteOnce` claim, or one the scan does not hold.
     /// Such a claim is state that one replica owns, so the workload is stateful.
-    pub fn unshared_claims<'w, 'x>(
-        &self,
-        workload: &Workload<'w, 'x>,
-    ) -> Vec<ClaimVolume<'w, 'x>> {
+    pub fn unshared_claims<'w, 'x>(&self, workload: &Workload<'w, 'x>) -> Vec<ClaimVolume<'w, 'x>> {
         workload
             .pod
             .claim_volumes()
@@ -335,9 +384,10 @@ impl<'o, 's> Index<'o, 's> {
                 continue;
             };
             let namespace = self.namespace_of(service);
-            let (Some(list), Some(slots)) =
-                (templates.by_namespace.get(namespace), selecting.get_mut(namespace))
-            else {
+            let (Some(list), Some(slots)) = (
+                templates.by_namespace.get(namespace),
+                selecting.get_mut(namespace),
+            ) else {
                 continue;
             };
             for ((workload, labels), slot) in list.iter().zip(slots.iter_mut()) {
@@ -363,7 +413,7 @@ impl<'o, 's> Index<'o, 's> {
         self.objects()
             .filter(|o| o.api_group().contains('.') && !BUILT_IN_GROUPS.contains(&o.api_group()))
             .filter_map(|o| {
-                let namespace = o.namespace().unwrap_or(self.default_namespace);
+                let namespace = o.namespace().unwrap_or_else(|| self.implicit_namespace(o));
                 Some((namespace, o.name()?))
             })
             .collect()
@@ -377,10 +427,16 @@ impl<'o, 's> Index<'o, 's> {
             let namespace = if CLUSTER_SCOPED.contains(&workload.object.kind()) {
                 ""
             } else {
-                workload.object.namespace().unwrap_or(self.default_namespace)
+                workload
+                    .object
+                    .namespace()
+                    .unwrap_or_else(|| self.implicit_namespace(workload.object))
             };
             let labels = workload.template_labels().collect();
-            by_namespace.entry(namespace).or_default().push((workload, labels));
+            by_namespace
+                .entry(namespace)
+                .or_default()
+                .push((workload, labels));
         }
         PodTemplates { by_namespace }
     }
@@ -404,12 +460,10 @@ impl<'o, 's> Index<'o, 's> {
             self.namespace_of(workload.object),
         );
         watched
-            && monitor
-                .selector()
-                .is_some_and(|selector| match monitor.scrapes {
-                    Scrapes::Pods => selector.matches(workload.template_labels()),
-                    Scrapes::Services => services.iter().any(|s| selector.matches(s.labels())),
-                })
+            && monitor.selector().is_some_and(|selector| match monitor.scrapes {
+                Scrapes::Pods => selector.matches(workload.template_labels()),
+                Scrapes::Services => services.iter().any(|s| selector.matches(s.labels())),
+            })
     }
 
     /// The objects that route traffic from outside to the Service `name` of `namespace`: the
@@ -487,9 +541,7 @@ impl<'o, 's> Index<'o, 's> {
             .get(namespace)
             .and_then(|kinds| kinds.get(kind))
             .map_or(&[], Vec::as_slice);
-        positions
-            .iter()
-            .filter_map(|&n| self.objects.get(n).copied())
+        positions.iter().filter_map(|&n| self.objects.get(n).copied())
     }
 
     /// Whether a `LimitRange` gives the containers of `object` a default limit or request.
@@ -497,24 +549,19 @@ impl<'o, 's> Index<'o, 's> {
     /// Kubernetes fills a LimitRange in before applying it: a missing `default` (limit) comes
     /// from `max`, a missing `defaultRequest` from `default`, then `max`, then `min`.
     ///
-    /// An object without `metadata.namespace` lands wherever it is applied, so only LimitRanges
-    /// that are namespace-less too and sit in its directory or above count: a LimitRange of an
-    /// unrelated project elsewhere in the scan must not hide a missing limit.
-    pub fn limit_range_default(
-        &self,
-        object: &Object<'_>,
-        supplied: Supplied,
-        resource: &str,
-    ) -> bool {
+    /// An object without `metadata.namespace` (and no kustomization setting one) lands wherever
+    /// it is applied, so only LimitRanges that are namespace-less too and sit in its directory
+    /// or above count: a LimitRange of an unrelated project elsewhere in the scan must not hide
+    /// a missing limit.
+    pub fn limit_range_default(&self, object: &Object<'_>, supplied: Supplied, resource: &str) -> bool {
         let sources: &[&str] = match supplied {
             Supplied::Limit => &["default", "max"],
             Supplied::Request => &["defaultRequest", "default", "max", "min"],
         };
-        let explicit = object.namespace().is_some();
+        let explicit = self.namespace_is_known(object);
         self.in_namespace(self.namespace_of(object), "LimitRange")
             .any(|range| {
-                let applies =
-                    explicit || (range.namespace().is_none() && self.encloses(range, object));
+                let applies = explicit || (!self.namespace_is_known(range) && self.encloses(range, object));
                 let limits = range
                     .root
                     .path(&["spec", "limits"])
@@ -533,11 +580,7 @@ impl<'o, 's> Index<'o, 's> {
     /// True when `outer`'s file sits in the directory of `inner`'s file or above it.
     fn encloses(&self, outer: &Object<'_>, inner: &Object<'_>) -> bool {
         let directory = |object: &Object<'_>| {
-            let path = self
-                .paths
-                .get(object.file.0 as usize)
-                .copied()
-                .unwrap_or("");
+            let path = self.paths.get(object.file.0 as usize).copied().unwrap_or("");
             path.rsplit_once('/').map_or("", |(dir, _)| dir)
         };
         let (outer, inner) = (directory(outer), directory(inner));

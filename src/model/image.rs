@@ -42,8 +42,7 @@ impl<'a> ImageRef<'a> {
 
     /// True when the reference names one image for good: a digest, or a tag other than `latest`.
     pub fn is_pinned(&self) -> bool {
-        self.digest.is_some_and(|d| !d.is_empty())
-            || self.tag.is_some_and(|t| !t.is_empty() && t != "latest")
+        self.digest.is_some_and(|d| !d.is_empty()) || self.tag.is_some_and(|t| !t.is_empty() && t != "latest")
     }
 
     /// What is wrong with an unpinned reference's tag, for messages.
@@ -113,13 +112,8 @@ impl<'d> StageView<'d> {
     }
 
     /// The instructions with a keyword, in order.
-    pub fn instructions_named(
-        &self,
-        keyword: &'static str,
-    ) -> impl Iterator<Item = &'d Instruction> {
-        self.instructions
-            .iter()
-            .filter(move |i| i.keyword == keyword)
+    pub fn instructions_named(&self, keyword: &'static str) -> impl Iterator<Item = &'d Instruction> {
+        self.instructions.iter().filter(move |i| i.keyword == keyword)
     }
 }
 
@@ -133,16 +127,23 @@ impl<'d> Image<'d> {
     /// with its span: shell form and heredocs are split on `&&`, `||`, `;`, `|` and newlines;
     /// exec form is one command (or the script of `["sh", "-c", "…"]`).
     pub fn commands(&self, instruction: &Instruction) -> Vec<ShellCommand> {
-        let Arguments::Command(form) = &instruction.arguments else { return Vec::new() };
+        let Arguments::Command(form) = &instruction.arguments else {
+            return Vec::new();
+        };
         match form {
-            CommandForm::Shell(script) => shell::split(&script.text, script.span.start as usize, self.file.escape),
+            CommandForm::Shell(script) => {
+                shell::split(&script.text, script.span.start as usize, self.file.escape)
+            }
             CommandForm::HereDocs(scripts) => scripts
                 .iter()
                 .flat_map(|script| shell::split(&script.text, script.span.start as usize, self.file.escape))
                 .collect(),
             CommandForm::Exec(words, _) => {
                 let shell_script = match words.as_slice() {
-                    [sh, flag, script, ..] if matches!(sh.text.rsplit('/').next(), Some("sh" | "bash" | "ash" | "dash")) && flag.text == "-c" => {
+                    [sh, flag, script, ..]
+                        if matches!(sh.text.rsplit('/').next(), Some("sh" | "bash" | "ash" | "dash"))
+                            && flag.text == "-c" =>
+                    {
                         Some(script)
                     }
                     _ => None,
@@ -153,7 +154,13 @@ impl<'d> Image<'d> {
                     Some(script) => shell::split(&script.text, script.span.start as usize, '\\'),
                     None => vec![ShellCommand {
                         joiner: Joiner::Start,
-                        words: words.iter().map(|w| ShellWord { text: w.text.clone(), span: w.span }).collect(),
+                        words: words
+                            .iter()
+                            .map(|w| ShellWord {
+                                text: w.text.clone(),
+                                span: w.span,
+                            })
+                            .collect(),
                     }],
                 }
             }
@@ -169,10 +176,7 @@ impl<'d> Image<'d> {
             .map(move |(index, stage)| StageView {
                 index,
                 stage,
-                instructions: file
-                    .instructions
-                    .get(stage.from..stage.end)
-                    .unwrap_or_default(),
+                instructions: file.instructions.get(stage.from..stage.end).unwrap_or_default(),
             })
     }
 
@@ -254,10 +258,7 @@ impl<'d> Image<'d> {
 
     /// The last `USER` in effect for a stage, inherited through `FROM <earlier stage>`, with the
     /// stage that sets it.
-    pub fn effective_user(
-        &self,
-        stage: &StageView<'d>,
-    ) -> Option<(StageView<'d>, &'d Instruction)> {
+    pub fn effective_user(&self, stage: &StageView<'d>) -> Option<(StageView<'d>, &'d Instruction)> {
         self.lineage(stage)
             .into_iter()
             .find_map(|s| Some((s, s.instructions_named("USER").last()?)))
@@ -290,12 +291,7 @@ impl<'d> Image<'d> {
     /// Expands `$VAR`s in an argument of `instruction` with the `ARG` and `ENV` values set
     /// before it in its stage (a bare `ARG NAME` takes the global default); `None` when a
     /// variable has no value.
-    pub fn expand(
-        &self,
-        stage: &StageView<'d>,
-        instruction: &Instruction,
-        text: &str,
-    ) -> Option<String> {
+    pub fn expand(&self, stage: &StageView<'d>, instruction: &Instruction, text: &str) -> Option<String> {
         let before = stage
             .instructions
             .iter()
@@ -563,10 +559,7 @@ mod tests {
             substitute("python:${PY}-slim", lookup).as_deref(),
             Some("python:3.12-slim")
         );
-        assert_eq!(
-            substitute("node:${NODE:-20}", lookup).as_deref(),
-            Some("node:20")
-        );
+        assert_eq!(substitute("node:${NODE:-20}", lookup).as_deref(), Some("node:20"));
         assert_eq!(substitute("$BASE", lookup), None);
     }
 

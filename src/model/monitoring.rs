@@ -97,13 +97,19 @@ mod tests {
         with_monitor(&format!("{head}  namespaceSelector: {{any: true}}\n"), |m| {
             assert!(m.watches("monitoring", "shop"));
         });
-        with_monitor(&format!("{head}  namespaceSelector: {{matchNames: [shop]}}\n"), |m| {
-            assert!(m.watches("monitoring", "shop") && !m.watches("monitoring", "monitoring"));
-        });
+        with_monitor(
+            &format!("{head}  namespaceSelector: {{matchNames: [shop]}}\n"),
+            |m| {
+                assert!(m.watches("monitoring", "shop") && !m.watches("monitoring", "monitoring"));
+            },
+        );
         with_monitor(&format!("{head}  endpoints: [{{port: metrics}}]\n"), |m| {
             assert!(m.watches("shop", "shop") && !m.watches("shop", "billing"));
             assert_eq!(m.scrapes, Scrapes::Services);
-            assert!(m.selector().is_some_and(|s| s.is_empty()), "absent selects everything");
+            assert!(
+                m.selector().is_some_and(|s| s.is_empty()),
+                "absent selects everything"
+            );
         });
     }
 

@@ -34,10 +34,7 @@ pub enum Recognised<'s> {
 
 /// Sorts a stream's documents into platform objects and everything else.
 pub fn objects_of<'s>(file: FileId, documents: Vec<Document<'s>>) -> Vec<Recognised<'s>> {
-    documents
-        .into_iter()
-        .map(|d| recognise(file, d.root))
-        .collect()
+    documents.into_iter().map(|d| recognise(file, d.root)).collect()
 }
 
 fn recognise<'s>(file: FileId, root: Node<'s>) -> Recognised<'s> {
@@ -55,10 +52,7 @@ fn recognise<'s>(file: FileId, root: Node<'s>) -> Recognised<'s> {
     let is_list = root
         .str_at("kind")
         .is_some_and(|k| k == "List" || k.ends_with("List"))
-        && matches!(
-            root.get("items").map(|i| &i.value),
-            Some(Value::Sequence(_))
-        );
+        && matches!(root.get("items").map(|i| &i.value), Some(Value::Sequence(_)));
     if is_list {
         let Value::Mapping(entries) = root.value else {
             return Recognised::Objects(vec![]);
@@ -99,9 +93,7 @@ impl<'s> Object<'s> {
 
     /// The API group (`apps`, `networking.istio.io`; "" for the core group).
     pub fn api_group(&self) -> &str {
-        self.api_version()
-            .rsplit_once('/')
-            .map_or("", |(group, _)| group)
+        self.api_version().rsplit_once('/').map_or("", |(group, _)| group)
     }
 
     /// `kind`, or "" for a Kong declarative file.
@@ -111,16 +103,12 @@ impl<'s> Object<'s> {
 
     /// `metadata.name`.
     pub fn name(&self) -> Option<&str> {
-        self.root
-            .path(&["metadata", "name"])
-            .and_then(Node::as_text)
+        self.root.path(&["metadata", "name"]).and_then(Node::as_text)
     }
 
     /// `metadata.namespace` as written.
     pub fn namespace(&self) -> Option<&str> {
-        self.root
-            .path(&["metadata", "namespace"])
-            .and_then(Node::as_text)
+        self.root.path(&["metadata", "namespace"]).and_then(Node::as_text)
     }
 
     /// `namespace/name` (or just the name, or `<unnamed>`), for messages.

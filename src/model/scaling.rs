@@ -57,6 +57,22 @@ impl<'o, 's> Scaler<'o, 's> {
         self.target_name_node().and_then(Node::as_text)
     }
 
+    /// The fewest replicas the autoscaler keeps its target at: a HorizontalPodAutoscaler's
+    /// `spec.minReplicas` (default 1), a KEDA `ScaledObject`'s `spec.minReplicaCount` (default
+    /// 0) or an `HTTPScaledObject`'s `spec.replicas.min` (default 0). `None` when the value is
+    /// not a plain number (a template placeholder).
+    pub fn min_replicas(&self) -> Option<i64> {
+        let (path, default): (&[&str], i64) = match self.object.kind() {
+            "ScaledObject" => (&["spec", "minReplicaCount"], 0),
+            "HTTPScaledObject" => (&["spec", "replicas", "min"], 0),
+            _ => (&["spec", "minReplicas"], 1),
+        };
+        match self.object.root.path(path) {
+            Some(node) => node.as_i64(),
+            None => Some(default),
+        }
+    }
+
     /// True when the target is a workload kind a scan can hold (Deployment, StatefulSet,
     /// ReplicaSet, ReplicationController, Argo Rollout) and `apiVersion`, when given, names the
     /// group that serves it. A custom resource with a scale subresource is none of these.
@@ -103,6 +119,23 @@ mod tests {
     }
 
     #[test]
+    fn min_replicas_defaults_per_autoscaler_kind() {
+        let min = |text: &str| with_scaler(text, |s| s.expect("an autoscaler").min_replicas());
+        let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {kind: Deployment, name: web}\n";
+        assert_eq!(min(hpa), Some(1));
+        assert_eq!(min(&format!("{hpa}  minReplicas: 3\n")), Some(3));
+        assert_eq!(
+            min(&format!("{hpa}  minReplicas: \"{{{{ .Values.min }}}}\"\n")),
+            None
+        );
+        let keda = "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {name: web}\n";
+        assert_eq!(min(keda), Some(0));
+        assert_eq!(min(&format!("{keda}  minReplicaCount: 2\n")), Some(2));
+        let http = "apiVersion: http.keda.sh/v1alpha1\nkind: HTTPScaledObject\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {name: web}\n  replicas: {min: 4, max: 9}\n";
+        assert_eq!(min(http), Some(4));
+    }
+
+    #[test]
     fn only_autoscaling_hpas_count_and_custom_kinds_are_unknown() {
         with_scaler(
             "apiVersion: example.com/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {kind: Deployment, name: web}\n",
@@ -117,7 +150,11 @@ mod tests {
         assert!(known("{apiVersion: apps/v1, kind: StatefulSet, name: db}"));
         assert!(known("{kind: Rollout, name: web}"));
         assert!(known("{apiVersion: v1, kind: ReplicationController, name: old}"));
-        assert!(!known("{apiVersion: apps.kruise.io/v1alpha1, kind: CloneSet, name: web}"));
-        assert!(!known("{apiVersion: example.com/v1, kind: Deployment, name: web}"));
+        assert!(!known(
+            "{apiVersion: apps.kruise.io/v1alpha1, kind: CloneSet, name: web}"
+        ));
+        assert!(!known(
+            "{apiVersion: example.com/v1, kind: Deployment, name: web}"
+        ));
     }
 }

@@ -47,11 +47,7 @@ impl<'n> LabelSelector<'n> {
                 values: vec![value],
             })
             .collect();
-        for expression in node
-            .get("matchExpressions")
-            .map(Node::items)
-            .unwrap_or_default()
-        {
+        for expression in node.get("matchExpressions").map(Node::items).unwrap_or_default() {
             let key = expression.str_at("key")?;
             let operator = match expression.str_at("operator")? {
                 "In" => Operator::In,
@@ -133,10 +129,7 @@ mod tests {
             Some(false)
         );
         assert_eq!(
-            selector_matches(
-                selector,
-                &[("app", "cart"), ("tier", "web"), ("canary", "1")]
-            ),
+            selector_matches(selector, &[("app", "cart"), ("tier", "web"), ("canary", "1")]),
             Some(false)
         );
     }

@@ -131,15 +131,12 @@ impl<'o, 's> Workload<'o, 's> {
     pub fn selector(&self) -> Option<LabelSelector<'o>> {
         let node = match self.kind {
             WorkloadKind::Pod => return None,
-            WorkloadKind::CronJob => {
-                self.object
-                    .root
-                    .path(&["spec", "jobTemplate", "spec", "selector"])
-            }
+            WorkloadKind::CronJob => self
+                .object
+                .root
+                .path(&["spec", "jobTemplate", "spec", "selector"]),
             WorkloadKind::ReplicationController => {
-                return LabelSelector::from_equality_map(
-                    self.object.root.path(&["spec", "selector"]),
-                );
+                return LabelSelector::from_equality_map(self.object.root.path(&["spec", "selector"]));
             }
             _ => self.object.root.path(&["spec", "selector"]),
         };
@@ -179,9 +176,7 @@ impl<'o, 's> Workload<'o, 's> {
     pub fn controller_label_matches(&self, key: &str, value: &str) -> bool {
         let name = self.object.name().unwrap_or("");
         let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
-        let suffix = value
-            .strip_prefix(name)
-            .and_then(|rest| rest.strip_prefix('-'));
+        let suffix = value.strip_prefix(name).and_then(|rest| rest.strip_prefix('-'));
         match (self.kind, key) {
             (WorkloadKind::Job, "job-name" | "batch.kubernetes.io/job-name") => value == name,
             (WorkloadKind::CronJob, "job-name" | "batch.kubernetes.io/job-name") => {
@@ -193,9 +188,7 @@ impl<'o, 's> Workload<'o, 's> {
                 | "batch.kubernetes.io/controller-uid"
                 | "batch.kubernetes.io/job-completion-index",
             ) => true,
-            (WorkloadKind::StatefulSet, "statefulset.kubernetes.io/pod-name") => {
-                suffix.is_some_and(digits)
-            }
+            (WorkloadKind::StatefulSet, "statefulset.kubernetes.io/pod-name") => suffix.is_some_and(digits),
             (WorkloadKind::StatefulSet, "apps.kubernetes.io/pod-index") => digits(value),
             (WorkloadKind::StatefulSet | WorkloadKind::DaemonSet, "controller-revision-hash") => true,
             (WorkloadKind::Deployment | WorkloadKind::ReplicaSet, "pod-template-hash") => true,
@@ -285,9 +278,7 @@ impl<'o, 's> PodSpec<'o, 's> {
                 .iter()
                 .map(move |container| {
                     let role = match role {
-                        ContainerRole::Init
-                            if container.str_at("restartPolicy") == Some("Always") =>
-                        {
+                        ContainerRole::Init if container.str_at("restartPolicy") == Some("Always") => {
                             ContainerRole::Sidecar
                         }
                         role => role,
@@ -306,10 +297,7 @@ impl<'o, 's> PodSpec<'o, 's> {
 
     /// `volumes`.
     pub fn volumes(&self) -> &'o [Node<'s>] {
-        self.node
-            .get("volumes")
-            .map(Node::items)
-            .unwrap_or_default()
+        self.node.get("volumes").map(Node::items).unwrap_or_default()
     }
 
     /// The volumes backed by a PersistentVolumeClaim (`volumes[].persistentVolumeClaim`).
@@ -455,8 +443,7 @@ impl<'o, 's> Container<'o, 's> {
     pub fn exposes(&self, port: &Node<'_>) -> bool {
         let wanted = port.as_text().unwrap_or("");
         self.ports().iter().any(|p| {
-            p.str_at("containerPort") == Some(wanted)
-                || p.str_at("name").is_some_and(|name| name == wanted)
+            p.str_at("containerPort") == Some(wanted) || p.str_at("name").is_some_and(|name| name == wanted)
         })
     }
 
@@ -470,9 +457,9 @@ impl<'o, 's> Container<'o, 's> {
     /// Whether a `ports` entry has this `name` and `protocol` (TCP when unset): the way
     /// Kubernetes resolves a Service's named `targetPort` in each pod.
     pub fn declares_port_name(&self, name: &str, protocol: &str) -> bool {
-        self.ports().iter().any(|p| {
-            p.str_at("name") == Some(name) && p.str_at("protocol").unwrap_or("TCP") == protocol
-        })
+        self.ports()
+            .iter()
+            .any(|p| p.str_at("name") == Some(name) && p.str_at("protocol").unwrap_or("TCP") == protocol)
     }
 
     /// Whether `number` appears as a whole number in `command`, `args` or an `env` value: a port
@@ -569,7 +556,9 @@ mod pod_label_tests {
         with_workload(deploy, |w| {
             let container = w.pod.app_containers().next().expect("a container");
             assert!(container.declares_port_number(53) && container.declares_port_number(8080));
-            assert!(container.declares_port_name("dns", "UDP") && !container.declares_port_name("dns", "TCP"));
+            assert!(
+                container.declares_port_name("dns", "UDP") && !container.declares_port_name("dns", "TCP")
+            );
             assert!(container.mentions_number(18080) && container.mentions_number(8444));
             assert!(!container.mentions_number(844));
         });

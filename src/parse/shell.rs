@@ -39,14 +39,23 @@ pub struct ShellCommand {
 }
 
 impl ShellCommand {
-    /// The words after leading variable assignments (and a leading `sudo`, `exec` or `env`).
+    /// The words after leading variable assignments, a leading `sudo`, `exec` or `env`, and the
+    /// shell keywords that may open a command (`if`, `then`, `else`, `elif`, `do`, `while`,
+    /// `until`, `!`, `time`), so `if …; then apt-get install …` runs `apt-get`.
     pub fn argv(&self) -> &[ShellWord] {
         let mut rest = self.words.as_slice();
         while let Some((first, tail)) = rest.split_first() {
             let assignment = first.text.split_once('=').is_some_and(|(name, _)| {
                 !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             });
-            if assignment || matches!(first.text.as_str(), "sudo" | "exec" | "env" | "command" | "nohup") {
+            let keyword = matches!(
+                first.text.as_str(),
+                "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "time"
+            );
+            if assignment
+                || keyword
+                || matches!(first.text.as_str(), "sudo" | "exec" | "env" | "command" | "nohup")
+            {
                 rest = tail;
             } else {
                 break;
@@ -68,12 +77,18 @@ impl ShellCommand {
 
     /// Whether an argument equals `flag` or, for a long flag, starts with `flag=`.
     pub fn has_flag(&self, flag: &str) -> bool {
-        self.args().iter().any(|w| w.text == flag || (flag.starts_with("--") && w.text.starts_with(&format!("{flag}="))))
+        self.args()
+            .iter()
+            .any(|w| w.text == flag || (flag.starts_with("--") && w.text.starts_with(&format!("{flag}="))))
     }
 
     /// The span from the first to the last word.
     pub fn span(&self) -> Span {
-        self.words.iter().map(|w| w.span).reduce(Span::cover).unwrap_or_default()
+        self.words
+            .iter()
+            .map(|w| w.span)
+            .reduce(Span::cover)
+            .unwrap_or_default()
     }
 }
 
@@ -90,14 +105,20 @@ pub fn split(script: &str, base: usize, escape: char) -> Vec<ShellCommand> {
     macro_rules! end_word {
         ($end:expr) => {
             if let Some(start) = word_start.take() {
-                words.push(ShellWord { text: std::mem::take(&mut word), span: span(start, $end) });
+                words.push(ShellWord {
+                    text: std::mem::take(&mut word),
+                    span: span(start, $end),
+                });
             }
         };
     }
     macro_rules! end_command {
         ($next:expr) => {
             if !words.is_empty() {
-                commands.push(ShellCommand { joiner, words: std::mem::take(&mut words) });
+                commands.push(ShellCommand {
+                    joiner,
+                    words: std::mem::take(&mut words),
+                });
                 joiner = $next;
             } else if $next == Joiner::Pipe && joiner != Joiner::Start {
                 // `a &&` then a newline keeps `&&`; only a pipe is stronger.
@@ -207,9 +228,20 @@ mod tests {
 
     #[test]
     fn operators_split_commands_and_keep_their_joiner() {
-        let found = programs("apt-get update && apt-get install -y curl \\\n    && rm -rf /var/lib/apt/lists/*; curl -fsSL https://x.sh | sh");
+        let found = programs(
+            "apt-get update && apt-get install -y curl \\\n    && rm -rf /var/lib/apt/lists/*; curl -fsSL https://x.sh | sh",
+        );
         let joiners: Vec<_> = found.iter().map(|c| c.0).collect();
-        assert_eq!(joiners, [Joiner::Start, Joiner::And, Joiner::And, Joiner::Sequence, Joiner::Pipe]);
+        assert_eq!(
+            joiners,
+            [
+                Joiner::Start,
+                Joiner::And,
+                Joiner::And,
+                Joiner::Sequence,
+                Joiner::Pipe
+            ]
+        );
         assert_eq!(found[1].1, "apt-get");
         assert_eq!(found[1].2, ["install", "-y", "curl"]);
         assert_eq!(found[4].1, "sh");
@@ -219,14 +251,44 @@ mod tests {
     fn quotes_are_removed_and_spans_cover_the_source() {
         let script = r#"echo "a b" 'c' d\ e"#;
         let commands = split(script, 10, '\\');
-        let words: Vec<_> = commands[0].words.iter().map(|w| (w.text.as_str(), w.span.start as usize - 10, w.span.end as usize - 10)).collect();
-        assert_eq!(words, [("echo", 0, 4), ("a b", 5, 10), ("c", 11, 14), ("d e", 15, 19)]);
+        let words: Vec<_> = commands[0]
+            .words
+            .iter()
+            .map(|w| {
+                (
+                    w.text.as_str(),
+                    w.span.start as usize - 10,
+                    w.span.end as usize - 10,
+                )
+            })
+            .collect();
+        assert_eq!(
+            words,
+            [("echo", 0, 4), ("a b", 5, 10), ("c", 11, 14), ("d e", 15, 19)]
+        );
     }
 
     #[test]
     fn assignments_sudo_and_paths_do_not_hide_the_program() {
         let found = programs("DEBIAN_FRONTEND=noninteractive sudo /usr/bin/apt-get install -y x");
         assert_eq!(found[0].1, "apt-get");
+    }
+
+    #[test]
+    fn shell_keywords_do_not_hide_the_program() {
+        let found = programs(
+            "if [ -n \"$X\" ]; then apt-get install -y curl; elif ! time pip install x; then :; \
+             else apk add y; fi; while true; do sleep 1; done; until false; do DEBIAN_FRONTEND=x apt-get update; done",
+        );
+        let names: Vec<_> = found.iter().map(|c| c.1.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "[", "apt-get", "pip", ":", "apk", "fi", "true", "sleep", "done", "false", "apt-get", "done"
+            ]
+        );
+        assert_eq!(found[1].2, ["install", "-y", "curl"]);
+        assert_eq!(found[2].2, ["install", "x"]);
     }
 
     #[test]

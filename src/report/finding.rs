@@ -62,8 +62,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                     })
                 })
                 .collect();
-            let fingerprint =
-                fingerprint(r.rule.id, &file.path, r.object.as_ref(), file.slice(r.span));
+            let fingerprint = fingerprint(r.rule.id, &file.path, r.object.as_ref(), file.slice(r.span));
             Some(Finding {
                 rule: r.rule,
                 severity: r.rule.severity,
@@ -145,13 +144,11 @@ fn fnv1a(parts: &[&str]) -> u64 {
 
 /// Counts by severity: (errors, warnings, notes).
 pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
-    findings
-        .iter()
-        .fold((0, 0, 0), |(e, w, n), f| match f.severity {
-            Severity::Error => (e + 1, w, n),
-            Severity::Warning => (e, w + 1, n),
-            Severity::Note => (e, w, n + 1),
-        })
+    findings.iter().fold((0, 0, 0), |(e, w, n), f| match f.severity {
+        Severity::Error => (e + 1, w, n),
+        Severity::Warning => (e, w + 1, n),
+        Severity::Note => (e, w, n + 1),
+    })
 }
 
 /// The JSON shape of a finding (documented in the README; fields are only ever added).

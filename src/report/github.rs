@@ -31,9 +31,7 @@ pub fn render(report: &Report<'_>) -> String {
 
 /// Escapes a message the way `@actions/core` does.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value (also `:` and `,`).

@@ -3,8 +3,8 @@
 use std::fmt;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
 };
 
 use super::Report;
@@ -34,10 +34,7 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
         if handler.render_report(&mut out, &shown).is_err() {
             out.push_str(&format!(
                 "{}:{}:{}: {}\n",
-                finding.path,
-                finding.region.start_line,
-                finding.region.start_column,
-                finding.message
+                finding.path, finding.region.start_line, finding.region.start_column, finding.message
             ));
         }
         out.push('\n');
@@ -143,10 +140,7 @@ impl Diagnostic for Shown<'_> {
         let span = self.finding.span;
         let label = LabeledSpan::new_primary_with_span(
             Some(self.finding.rule.name.to_owned()),
-            SourceSpan::new(
-                (span.start as usize).into(),
-                (span.end - span.start) as usize,
-            ),
+            SourceSpan::new((span.start as usize).into(), (span.end - span.start) as usize),
         );
         Some(Box::new(std::iter::once(label)))
     }

@@ -42,10 +42,7 @@ pub struct Report<'a> {
 impl Report<'_> {
     fn source_text(&self, path: &str) -> Option<&str> {
         // Sources come in discovery order, which is sorted by path.
-        let found = self
-            .sources
-            .binary_search_by(|s| (*s.path).cmp(path))
-            .ok()?;
+        let found = self.sources.binary_search_by(|s| (*s.path).cmp(path)).ok()?;
         self.sources.get(found).map(|s| s.text.as_str())
     }
 

@@ -264,12 +264,7 @@ impl Findings {
     }
 
     /// Reports at a span of any file (cross-file rules).
-    pub fn report_in(
-        &mut self,
-        file: FileId,
-        span: Span,
-        message: impl Into<String>,
-    ) -> &mut RawFinding {
+    pub fn report_in(&mut self, file: FileId, span: Span, message: impl Into<String>) -> &mut RawFinding {
         self.items.push(RawFinding {
             rule: self.rule,
             file,

@@ -63,7 +63,5 @@ pub fn parse_error() -> &'static super::RuleMeta {
 
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
-    ALL.iter()
-        .copied()
-        .find(|r| r.meta().id.eq_ignore_ascii_case(id))
+    ALL.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(id))
 }

@@ -109,9 +109,7 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(
-            memchr_newlines(text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
+        starts.extend(memchr_newlines(text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
         LineIndex {
             starts,
             ascii: text.is_ascii(),
@@ -171,10 +169,8 @@ impl LineIndex {
         let line_text = text.get(range.clone()).unwrap_or("");
         match line_text.char_indices().nth(char_column) {
             Some((i, _)) => range.start + i,
-            None => (range.start
-                + line_text.len()
-                + char_column.saturating_sub(line_text.chars().count()))
-            .min(text.len()),
+            None => (range.start + line_text.len() + char_column.saturating_sub(line_text.chars().count()))
+                .min(text.len()),
         }
     }
 }
@@ -208,10 +204,7 @@ mod tests {
         let index = LineIndex::new(text);
         for (offset, _) in text.char_indices() {
             let (line, column) = index.line_column(text, offset);
-            assert_eq!(
-                index.offset_of(text, line as usize, column as usize - 1),
-                offset
-            );
+            assert_eq!(index.offset_of(text, line as usize, column as usize - 1), offset);
         }
     }
 

@@ -14,6 +14,11 @@ pub type Hit = (String, String, u32, u32);
 
 /// Runs the real pipeline on `dir` with only `rules` selected.
 pub fn run(dir: &Path, rules: &[&str]) -> Vec<mslint::Finding> {
+    scan(dir, rules).findings
+}
+
+/// Runs the real pipeline on `dir` with only `rules` selected, returning the whole outcome.
+pub fn scan(dir: &Path, rules: &[&str]) -> mslint::Outcome {
     let config = mslint::Config {
         paths: vec![dir.to_path_buf()],
         root: dir.to_path_buf(),
@@ -22,7 +27,7 @@ pub fn run(dir: &Path, rules: &[&str]) -> Vec<mslint::Finding> {
         namespace: None,
         jobs: None,
     };
-    mslint::run(&config).expect("scan runs").findings
+    mslint::run(&config).expect("scan runs")
 }
 
 /// The `# expect: ID line:column` annotations of every file under `dir`.

@@ -79,11 +79,17 @@ impl<'n, 's, 'p, 'r> NodeDeserializer<'n, 's, 'p, 'r> {
     }
 
     fn mismatch(&self, expected: &str) -> Mismatch {
-        Mismatch(format!("expected {expected} at {}, found a {}", self.path, self.node.type_name()))
+        Mismatch(format!(
+            "expected {expected} at {}, found a {}",
+            self.path,
+            self.node.type_name()
+        ))
     }
 
     fn number<T: std::str::FromStr>(&self) -> Result<T, Mismatch> {
-        self.text().and_then(|t| t.replace('_', "").parse().ok()).ok_or_else(|| self.mismatch("a number"))
+        self.text()
+            .and_then(|t| t.replace('_', "").parse().ok())
+            .ok_or_else(|| self.mismatch("a number"))
     }
 }
 
@@ -106,7 +112,11 @@ impl<'de, 'n, 's, 'p, 'r> de::Deserializer<'de> for NodeDeserializer<'n, 's, 'p,
                 if self.node.is_null() {
                     return visitor.visit_unit();
                 }
-                if let Some(flag) = self.node.as_bool().filter(|_| matches!(text.as_ref(), "true" | "false")) {
+                if let Some(flag) = self
+                    .node
+                    .as_bool()
+                    .filter(|_| matches!(text.as_ref(), "true" | "false"))
+                {
                     return visitor.visit_bool(flag);
                 }
                 if let Ok(n) = text.parse::<i64>() {
@@ -159,25 +169,47 @@ impl<'de, 'n, 's, 'p, 'r> de::Deserializer<'de> for NodeDeserializer<'n, 's, 'p,
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
-        if self.node.is_null() { visitor.visit_none() } else { visitor.visit_some(self) }
+        if self.node.is_null() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
         visitor.visit_unit()
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Mismatch> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
         visitor.visit_unit()
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Mismatch> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Mismatch> {
         visitor.visit_newtype_struct(self)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Mismatch> {
         match &self.node.value {
-            Value::Sequence(items) => visitor.visit_seq(Items { items, next: 0, path: self.path, found: self.found }),
-            _ if self.node.is_null() => visitor.visit_seq(Items { items: &[], next: 0, path: self.path, found: self.found }),
+            Value::Sequence(items) => visitor.visit_seq(Items {
+                items,
+                next: 0,
+                path: self.path,
+                found: self.found,
+            }),
+            _ if self.node.is_null() => visitor.visit_seq(Items {
+                items: &[],
+                next: 0,
+                path: self.path,
+                found: self.found,
+            }),
             _ => Err(self.mismatch("a list")),
         }
     }
@@ -209,7 +241,13 @@ impl<'de, 'n, 's, 'p, 'r> de::Deserializer<'de> for NodeDeserializer<'n, 's, 'p,
             return Err(self.mismatch("a mapping"));
         }
         let entries = self.node.merged_entries();
-        visitor.visit_map(Entries { entries, next: 0, fields, path: self.path, found: self.found })
+        visitor.visit_map(Entries {
+            entries,
+            next: 0,
+            fields,
+            path: self.path,
+            found: self.found,
+        })
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -251,10 +289,18 @@ impl<'de, 'n, 's, 'p, 'r> SeqAccess<'de> for Items<'n, 's, 'p, 'r> {
     type Error = Mismatch;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Mismatch> {
-        let Some(node) = self.items.get(self.next) else { return Ok(None) };
+        let Some(node) = self.items.get(self.next) else {
+            return Ok(None);
+        };
         let path = Path::Index(&self.path, self.next);
         self.next += 1;
-        seed.deserialize(NodeDeserializer { node, path, found: self.found, unknown: None }).map(Some)
+        seed.deserialize(NodeDeserializer {
+            node,
+            path,
+            found: self.found,
+            unknown: None,
+        })
+        .map(Some)
     }
 }
 
@@ -270,8 +316,15 @@ impl<'de, 'n, 's, 'p, 'r> MapAccess<'de> for Entries<'n, 's, 'p, 'r> {
     type Error = Mismatch;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Mismatch> {
-        let Some(entry) = self.entries.get(self.next) else { return Ok(None) };
-        let key = NodeDeserializer { node: &entry.key, path: self.path, found: self.found, unknown: None };
+        let Some(entry) = self.entries.get(self.next) else {
+            return Ok(None);
+        };
+        let key = NodeDeserializer {
+            node: &entry.key,
+            path: self.path,
+            found: self.found,
+            unknown: None,
+        };
         seed.deserialize(key).map(Some)
     }
 
@@ -282,8 +335,14 @@ impl<'de, 'n, 's, 'p, 'r> MapAccess<'de> for Entries<'n, 's, 'p, 'r> {
         self.next += 1;
         let name = entry.key.as_str().unwrap_or("?");
         // Maps (labels, data) have no field list: none of their keys is unknown.
-        let unknown = (!self.fields.is_empty() && !self.fields.contains(&name)).then_some((&entry.key, self.fields));
+        let unknown =
+            (!self.fields.is_empty() && !self.fields.contains(&name)).then_some((&entry.key, self.fields));
         let path = Path::Key(&self.path, name);
-        seed.deserialize(NodeDeserializer { node: &entry.value, path, found: self.found, unknown })
+        seed.deserialize(NodeDeserializer {
+            node: &entry.value,
+            path,
+            found: self.found,
+            unknown,
+        })
     }
 }

@@ -48,13 +48,19 @@ pub fn unknown_fields<'n, 's>(object: &'n Object<'s>) -> Option<Vec<Ignored<'n, 
 /// Runs the typed loader; a value of the wrong type stops it, and the keys found before stay.
 fn scan<'n, 's, T: DeserializeOwned>(root: &'n Node<'s>) -> Vec<Ignored<'n, 's>> {
     let found = RefCell::new(Vec::new());
-    let deserializer = de::NodeDeserializer { node: root, path: de::Path::Root, found: &found, unknown: None };
+    let deserializer = de::NodeDeserializer {
+        node: root,
+        path: de::Path::Root,
+        found: &found,
+        unknown: None,
+    };
     let _ = T::deserialize(deserializer);
     found.into_inner()
 }
 
 /// The accepted field most like `key`: a case-insensitive match wins, else the closest name
-/// by Jaro-Winkler above 0.8.
+/// by Jaro-Winkler above 0.8 that a few edits reach (at most 2, or a quarter of the field's
+/// length): a shared prefix alone (`imageformat` and `image`) is no misspelling.
 pub fn suggestion(key: &str, fields: &[&'static str]) -> Option<&'static str> {
     let lower = key.to_ascii_lowercase();
     if let Some(exact) = fields.iter().find(|f| f.to_ascii_lowercase() == lower) {
@@ -62,6 +68,7 @@ pub fn suggestion(key: &str, fields: &[&'static str]) -> Option<&'static str> {
     }
     fields
         .iter()
+        .filter(|f| strsim::damerau_levenshtein(&lower, &f.to_ascii_lowercase()) <= 2.max(f.len() / 4))
         .map(|f| (strsim::jaro_winkler(&lower, &f.to_ascii_lowercase()), *f))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -77,14 +84,21 @@ mod tests {
 
     fn unknown(text: &str) -> Vec<(String, String, Option<&'static str>)> {
         let stream = parse_stream(text);
-        let Some(Recognised::Objects(objects)) = objects_of(FileId(0), stream.documents).into_iter().next() else {
+        let Some(Recognised::Objects(objects)) = objects_of(FileId(0), stream.documents).into_iter().next()
+        else {
             panic!("an object")
         };
         let object = &objects[0];
         unknown_fields(object)
             .expect("a known kind")
             .into_iter()
-            .map(|i| (i.parent.clone(), i.key.as_str().unwrap_or("").to_owned(), suggestion(i.key.as_str().unwrap_or(""), i.fields)))
+            .map(|i| {
+                (
+                    i.parent.clone(),
+                    i.key.as_str().unwrap_or("").to_owned(),
+                    suggestion(i.key.as_str().unwrap_or(""), i.fields),
+                )
+            })
             .collect()
     }
 
@@ -96,16 +110,57 @@ mod tests {
         assert_eq!(
             found,
             [
-                ("spec.template.spec".to_owned(), "restartPolcy".to_owned(), Some("restartPolicy")),
-                ("spec.template.spec.containers[0]".to_owned(), "livenessprobe".to_owned(), Some("livenessProbe")),
-                ("spec.template.spec.containers[0]".to_owned(), "resource".to_owned(), Some("resources")),
+                (
+                    "spec.template.spec".to_owned(),
+                    "restartPolcy".to_owned(),
+                    Some("restartPolicy")
+                ),
+                (
+                    "spec.template.spec.containers[0]".to_owned(),
+                    "livenessprobe".to_owned(),
+                    Some("livenessProbe")
+                ),
+                (
+                    "spec.template.spec.containers[0]".to_owned(),
+                    "resource".to_owned(),
+                    Some("resources")
+                ),
             ]
         );
     }
 
     #[test]
+    fn a_shared_prefix_is_no_misspelling() {
+        let rbd = [
+            "monitors",
+            "image",
+            "fsType",
+            "pool",
+            "user",
+            "keyring",
+            "secretRef",
+            "readOnly",
+        ];
+        assert_eq!(suggestion("imageformat", &rbd), None);
+        assert_eq!(suggestion("imag", &rbd), Some("image"));
+        assert_eq!(
+            suggestion("protectionDoamin", &["protectionDomain", "storagePool"]),
+            Some("protectionDomain")
+        );
+        assert_eq!(
+            suggestion(
+                "terminationGracePeriod",
+                &["terminationGracePeriodSeconds", "tolerations"]
+            ),
+            Some("terminationGracePeriodSeconds")
+        );
+    }
+
+    #[test]
     fn label_and_data_maps_have_no_unknown_keys() {
-        let found = unknown("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {anything: x}}\ndata: {whatever: y}\n");
+        let found = unknown(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {anything: x}}\ndata: {whatever: y}\n",
+        );
         assert!(found.is_empty(), "{found:?}");
     }
 

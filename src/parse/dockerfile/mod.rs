@@ -337,9 +337,7 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
         ),
         Parsed::Healthcheck(i) => {
             let arguments = match &i.arguments {
-                HealthcheckArguments::Cmd { arguments, .. } => {
-                    Arguments::Command(command(arguments, shift))
-                }
+                HealthcheckArguments::Cmd { arguments, .. } => Arguments::Command(command(arguments, shift)),
                 _ => Arguments::Words(vec![]),
             };
             (
@@ -543,9 +541,7 @@ mod tests {
     use super::*;
 
     fn line_of(text: &str, span: Span) -> u32 {
-        LineIndex::new(text)
-            .line_column(text, span.start as usize)
-            .0
+        LineIndex::new(text).line_column(text, span.start as usize).0
     }
 
     #[test]

@@ -63,15 +63,21 @@ fn indent_to(text: &str, lines: &LineIndex, line: usize, target: usize, pads: &m
 }
 
 /// For a line whose value opens a quoted scalar it does not close, the lines that continue it.
-fn open_quote_continuation(text: &str, lines: &LineIndex, line: usize) -> Option<std::ops::RangeInclusive<usize>> {
+fn open_quote_continuation(
+    text: &str,
+    lines: &LineIndex,
+    line: usize,
+) -> Option<std::ops::RangeInclusive<usize>> {
     let content = text.get(lines.line_range(text, line))?;
     let value = content.split_once(": ").map(|(_, v)| v.trim_start())?;
     let quote = value.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     if closes(&value[1..], quote) {
         return None;
     }
-    let last = (line + 1..=lines.line_count())
-        .find(|&n| text.get(lines.line_range(text, n)).is_some_and(|l| closes(l, quote)))?;
+    let last = (line + 1..=lines.line_count()).find(|&n| {
+        text.get(lines.line_range(text, n))
+            .is_some_and(|l| closes(l, quote))
+    })?;
     Some(line + 1..=last)
 }
 
@@ -99,7 +105,11 @@ pub(super) fn pad(text: &str, lines: &LineIndex, pads: &[usize]) -> String {
     for line in 1..=lines.line_count() {
         out.extend(std::iter::repeat_n(' ', pads.get(line).copied().unwrap_or(0)));
         let start = lines.line_start(line);
-        let end = if line == lines.line_count() { text.len() } else { lines.line_start(line + 1) };
+        let end = if line == lines.line_count() {
+            text.len()
+        } else {
+            lines.line_start(line + 1)
+        };
         out.push_str(text.get(start..end).unwrap_or(""));
     }
     out
@@ -109,7 +119,9 @@ pub(super) fn pad(text: &str, lines: &LineIndex, pads: &[usize]) -> String {
 pub(super) fn owned_event<'a>(event: Event<'_>) -> Event<'a> {
     let tag = |tag: Option<Cow<'_, saphyr_parser::Tag>>| tag.map(|t| Cow::Owned(t.into_owned()));
     match event {
-        Event::Scalar(value, style, anchor, t) => Event::Scalar(Cow::Owned(value.into_owned()), style, anchor, tag(t)),
+        Event::Scalar(value, style, anchor, t) => {
+            Event::Scalar(Cow::Owned(value.into_owned()), style, anchor, tag(t))
+        }
         Event::SequenceStart(anchor, t) => Event::SequenceStart(anchor, tag(t)),
         Event::MappingStart(anchor, t) => Event::MappingStart(anchor, tag(t)),
         Event::Nothing => Event::Nothing,
@@ -185,10 +197,17 @@ mod tests {
         let text = "spec:\n  containers:\n    - name: a\n      args: [\n          \"-x\", \"1\",\n      ]\n      image: a:1\n";
         let stream = parse_stream(text);
         assert!(stream.errors.is_empty(), "{:?}", stream.errors);
-        let container = &stream.documents[0].root.path(&["spec", "containers"]).unwrap().items()[0];
+        let container = &stream.documents[0]
+            .root
+            .path(&["spec", "containers"])
+            .unwrap()
+            .items()[0];
         assert_eq!(container.get("args").unwrap().items().len(), 2);
         let image = container.get("image").unwrap();
-        assert_eq!((image.as_str(), position(text, image.span.start)), (Some("a:1"), (7, 14)));
+        assert_eq!(
+            (image.as_str(), position(text, image.span.start)),
+            (Some("a:1"), (7, 14))
+        );
     }
 
     #[test]

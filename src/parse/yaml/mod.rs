@@ -105,9 +105,22 @@ fn run<'s, 'i>(
                 let marker = error.marker();
                 let (line, column) = (marker.line(), builder.unpadded(marker.line(), marker.col()));
                 let offset = lines.offset_of(original, line, column);
-                let end = original[offset..].chars().next().map_or(offset, |c| offset + c.len_utf8());
-                builder.stream.errors.push(YamlError { message: error.info().to_owned(), span: Span::new(offset, end) });
-                return (builder.stream, Some(Failure { line, column, message: error.info().to_owned() }));
+                let end = original[offset..]
+                    .chars()
+                    .next()
+                    .map_or(offset, |c| offset + c.len_utf8());
+                builder.stream.errors.push(YamlError {
+                    message: error.info().to_owned(),
+                    span: Span::new(offset, end),
+                });
+                return (
+                    builder.stream,
+                    Some(Failure {
+                        line,
+                        column,
+                        message: error.info().to_owned(),
+                    }),
+                );
             }
         }
     }
@@ -160,8 +173,12 @@ impl<'s, 'l> Builder<'s, 'l> {
 
     fn span(&self, span: &SaphyrSpan) -> Span {
         let (start, end) = (span.start, span.end);
-        let start = self.lines.offset_of(self.text, start.line(), self.unpadded(start.line(), start.col()));
-        let end = self.lines.offset_of(self.text, end.line(), self.unpadded(end.line(), end.col()));
+        let start = self
+            .lines
+            .offset_of(self.text, start.line(), self.unpadded(start.line(), start.col()));
+        let end = self
+            .lines
+            .offset_of(self.text, end.line(), self.unpadded(end.line(), end.col()));
         Span::new(skip_node_properties(self.text, start, end), end)
     }
 
@@ -187,14 +204,10 @@ impl<'s, 'l> Builder<'s, 'l> {
                 )?;
             }
             Event::Alias(anchor) => {
-                let (node, count) =
-                    self.anchors
-                        .get(&anchor)
-                        .cloned()
-                        .ok_or_else(|| YamlError {
-                            message: "alias names no anchor defined before it".to_owned(),
-                            span,
-                        })?;
+                let (node, count) = self.anchors.get(&anchor).cloned().ok_or_else(|| YamlError {
+                    message: "alias names no anchor defined before it".to_owned(),
+                    span,
+                })?;
                 self.alias_nodes += count;
                 if self.alias_nodes > MAX_ALIAS_NODES {
                     return Err(YamlError {
@@ -228,11 +241,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                     return Ok(());
                 };
                 let (node, anchor) = match frame {
-                    Frame::Sequence {
-                        start,
-                        anchor,
-                        items,
-                    } => (
+                    Frame::Sequence { start, anchor, items } => (
                         Node {
                             span: start.cover(span),
                             value: Value::Sequence(items),
@@ -282,13 +291,9 @@ impl<'s, 'l> Builder<'s, 'l> {
             None => {
                 let position = self.document_count;
                 self.document_count += 1;
-                let empty =
-                    matches!(&node.value, Value::Scalar(t, ScalarStyle::Plain) if t.is_empty());
+                let empty = matches!(&node.value, Value::Scalar(t, ScalarStyle::Plain) if t.is_empty());
                 if !empty {
-                    self.stream.documents.push(Document {
-                        root: node,
-                        position,
-                    });
+                    self.stream.documents.push(Document { root: node, position });
                 }
             }
             Some(Frame::Sequence { items, .. }) => items.push(node),
@@ -390,9 +395,8 @@ mod tests {
 
     #[test]
     fn alias_bombs_stop_at_the_node_budget() {
-        let mut text = String::from(
-            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-        );
+        let mut text =
+            String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
         let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
         for pair in names.windows(2) {
             let refs = vec![format!("*{}", pair[0]); 9].join(",");

@@ -70,10 +70,12 @@ impl<'s> Node<'s> {
     pub fn as_bool(&self) -> Option<bool> {
         match &self.value {
             Value::Scalar(text, ScalarStyle::Plain) => match text.as_ref() {
-                "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y"
-                | "Y" => Some(true),
-                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n"
-                | "N" => Some(false),
+                "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+                    Some(true)
+                }
+                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+                    Some(false)
+                }
                 _ => None,
             },
             _ => None,
@@ -176,10 +178,7 @@ impl<'s> Node<'s> {
                 _ => std::slice::from_ref(&merge.value),
             };
             for inherited in sources.iter().flat_map(Node::merged_entries) {
-                if !out
-                    .iter()
-                    .any(|seen| seen.key.as_str() == inherited.key.as_str())
-                {
+                if !out.iter().any(|seen| seen.key.as_str() == inherited.key.as_str()) {
                     out.push(inherited);
                 }
             }
@@ -216,12 +215,7 @@ mod tests {
     fn root(text: &str) -> Node<'_> {
         let stream = parse_stream(text);
         assert!(stream.errors.is_empty(), "{:?}", stream.errors);
-        stream
-            .documents
-            .into_iter()
-            .next()
-            .expect("one document")
-            .root
+        stream.documents.into_iter().next().expect("one document").root
     }
 
     #[test]
@@ -230,11 +224,7 @@ mod tests {
         let merged = node.get("use").unwrap();
         assert_eq!(merged.str_at("a"), Some("1"));
         assert_eq!(merged.str_at("b"), Some("3"));
-        let keys: Vec<_> = merged
-            .merged_entries()
-            .iter()
-            .map(|e| e.key.as_str())
-            .collect();
+        let keys: Vec<_> = merged.merged_entries().iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, [Some("b"), Some("a")]);
     }
 

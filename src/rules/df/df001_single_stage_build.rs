@@ -27,7 +27,9 @@ declare_rule! {
     /// `apt-get purge --auto-remove`) is the single-layer idiom that keeps build dependencies
     /// out of the image, and is not flagged; a toolchain install is also exempt when a later
     /// `RUN` of the stage removes packages. A base image that is itself a toolchain (`FROM
-    /// golang`) counts only when the stage compiles with it.
+    /// golang`) counts only when the stage compiles with it. Development-environment images
+    /// (`mcr.microsoft.com/devcontainers/…`, `gitpod/workspace-…`) are build environments on
+    /// purpose and are skipped.
     ///
     /// ## Why is this bad?
     /// The runtime image then carries the compiler, the package manager's dev dependencies and
@@ -75,6 +77,13 @@ impl Rule for SingleStageBuild {
         let (Some(stage), None) = (stages.next(), stages.next()) else {
             return;
         };
+        // Development environments are build environments on purpose; nothing ships from them.
+        if image
+            .resolved_base(&stage)
+            .is_some_and(|base| base.contains("devcontainers/") || base.starts_with("gitpod/workspace-"))
+        {
+            return;
+        }
         let runs: Vec<Vec<ShellCommand>> = stage
             .instructions_named("RUN")
             .map(|run| image.commands(run))

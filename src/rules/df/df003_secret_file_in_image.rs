@@ -17,7 +17,8 @@ declare_rule! {
     ///   skipped, unless its name also says `key` or `priv` (`ca-key.pem`).
     /// - the whole context: `COPY . …`, `./`, `*` or `./*` while the Dockerfile's directory holds
     ///   such files that its `.dockerignore` (or `<Dockerfile>.dockerignore`) does not exclude, and
-    ///   the instruction's own `--exclude` patterns do not leave out. The message names the files
+    ///   the instruction's own `--exclude` patterns do not leave out. There, `.npmrc` and
+    ///   `.pypirc` count only when they hold a token or password. The message names the files
     ///   and the help gives the `.dockerignore` lines. The context is taken to be the Dockerfile's
     ///   directory, as `docker build .` beside it does.
     ///
@@ -117,7 +118,10 @@ impl Rule for SecretFileInImage {
 
 /// `COPY .` while the context holds secret-looking files the ignore file lets through.
 fn report_context(image: &Image<'_>, transfer: &Instruction, source: &Word, into: &str, out: &mut Findings) {
-    let copied = image.secrets_copied_by(transfer);
+    // The context scan reads `.npmrc` for a token; names must also pass this rule's reading, so
+    // a CA certificate left in the context is not reported as a key.
+    let mut copied = image.secrets_copied_by(transfer);
+    copied.retain(|path| secret_kind(path, "").is_some());
     if copied.is_empty() {
         return;
     }

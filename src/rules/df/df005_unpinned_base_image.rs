@@ -52,8 +52,7 @@ impl Rule for UnpinnedBaseImage {
             let Some(resolved) = image.resolved_base(&stage) else {
                 continue;
             };
-            if resolved.eq_ignore_ascii_case("scratch")
-                || image.stage_named(&resolved, stage.index).is_some()
+            if resolved.eq_ignore_ascii_case("scratch") || image.stage_named(&resolved, stage.index).is_some()
             {
                 continue;
             }

@@ -49,9 +49,7 @@ impl Rule for ShellFormEntrypoint {
         if let Some((instruction, text)) = entrypoint.and_then(shell_form) {
             out.report(
                 instruction.span,
-                format!(
-                    "ENTRYPOINT `{text}` is in shell form, so the process does not receive SIGTERM"
-                ),
+                format!("ENTRYPOINT `{text}` is in shell form, so the process does not receive SIGTERM"),
             )
             .help(format!(
                 "write it in exec (JSON) form:\nENTRYPOINT {}",
@@ -70,10 +68,8 @@ impl Rule for ShellFormEntrypoint {
                 format!("CMD `{text}` is in shell form, so the process does not receive SIGTERM")
             }
         };
-        out.report(instruction.span, message).help(format!(
-            "write it in exec (JSON) form:\nCMD {}",
-            exec_form(text)
-        ));
+        out.report(instruction.span, message)
+            .help(format!("write it in exec (JSON) form:\nCMD {}", exec_form(text)));
     }
 }
 

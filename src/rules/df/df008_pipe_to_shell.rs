@@ -112,22 +112,9 @@ fn interpreter(command: &ShellCommand) -> Option<(&ShellWord, &[ShellWord])> {
     }
     let (first, rest) = argv.split_first()?;
     let name = program_name(first);
-    let known = matches!(
-        name,
-        "sh" | "bash"
-            | "zsh"
-            | "ash"
-            | "dash"
-            | "ksh"
-            | "mksh"
-            | "perl"
-            | "ruby"
-            | "node"
-            | "php"
-            | "eval"
-            | "source"
-            | "."
-    ) || is_python(name);
+    let known = is_shell(name)
+        || is_python(name)
+        || matches!(name, "perl" | "ruby" | "node" | "php" | "eval" | "source" | ".");
     known.then_some((first, rest))
 }
 

@@ -7,24 +7,29 @@ use crate::rules::prelude::*;
 
 declare_rule! {
     /// ## What it does
-    /// Flags package installs that leave caches or extras in the final image:
+    /// Flags package-manager commands that leave caches or extras in the final image:
     /// - `apt-get install` (or `apt install`) without `--no-install-recommends`, pointing at
     ///   `install`. Recommends switched off by `-o APT::Install-Recommends=false` or by an
     ///   `apt.conf` line an earlier `RUN` writes (`APT::Install-Recommends "0";`) count.
-    /// - a `RUN` that installs with `apt-get` but does not remove `/var/lib/apt/lists` in the same
-    ///   `RUN`, pointing at `apt-get`. `apt-get clean` is not enough: it empties
-    ///   `/var/cache/apt/archives` and keeps the lists. Unlike KICS, we do not accept it.
+    /// - a `RUN` that runs `apt-get update` (or `apt update`) but does not remove
+    ///   `/var/lib/apt/lists` in the same `RUN`, pointing at the `update`'s `apt-get`: `update`
+    ///   is what writes the lists, so `RUN apt-get update` on its own is flagged even when a later
+    ///   `RUN` installs and removes them, and an `apt-get install` without `update` is not (its
+    ///   layer adds no lists), as hadolint's DL3009 reads it. `apt-get clean` is not enough: it
+    ///   empties `/var/cache/apt/archives` and keeps the lists. Unlike KICS, we do not accept it.
     /// - `apk add` without `--no-cache`, unless the same `RUN` removes `/var/cache/apk`.
     /// - `pip install` (also `pip3`, `python -m pip`) without `--no-cache-dir`, unless
-    ///   `PIP_NO_CACHE_DIR` is set (by `ENV` or `ARG` earlier in the stage or its parents, or on
-    ///   the command line) or the same `RUN` removes `~/.cache/pip`. Any non-empty value counts,
-    ///   as it does for pip itself. `pip install --upgrade pip` is flagged too: it caches the
+    ///   `PIP_NO_CACHE_DIR` is set (by an `ENV` or `ARG` earlier in the stage, an `ENV` of a
+    ///   stage it is built `FROM`, or on the command line) or the same `RUN` empties the cache
+    ///   (`rm -rf ~/.cache/pip`, `pip cache purge`). Any non-empty value counts, as it does for
+    ///   pip itself. `pip install --upgrade pip` is flagged too: it caches the
     ///   downloaded wheel like any other install.
     ///
     /// A `RUN --mount=type=cache` (or `tmpfs`) over the cache directory exempts that cache: its
     /// files never reach the layer. Only the final stage and the stages it is built `FROM` are
-    /// checked: a build stage's caches stay behind unless copied, and `COPY --from` of an
-    /// artifact does not carry them. `ONBUILD` instructions are left to the image that uses them.
+    /// checked: a build stage's caches stay behind, since `COPY --from` of an artifact or a venv
+    /// does not carry `/var/lib/apt/lists` or `~/.cache/pip` along (KICS checks every stage).
+    /// `ONBUILD` instructions are left to the image that uses them.
     ///
     /// ## Why is this bad?
     /// Package indexes, downloaded archives and recommended extras add tens to hundreds of
@@ -83,10 +88,27 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
     let mounts = image.cache_mounts(run);
     let mut lists_reported = false;
     for (index, command) in commands.iter().enumerate() {
-        let Some(package) = PackageCommand::parse(command).filter(PackageCommand::is_install) else {
+        let Some(package) = PackageCommand::parse(command) else {
             continue;
         };
         let tool = package.tool.text.rsplit('/').next().unwrap_or(&package.tool.text);
+        // `update` writes the lists; an `install` without it adds none to this layer.
+        if package.manager == Manager::Apt && package.subcommand.text == "update" {
+            if !lists_reported && !removes(&commands, APT_LISTS) && !covered(&mounts, APT_LISTS) {
+                lists_reported = true;
+                out.report(
+                    package.tool.span,
+                    format!("`{tool} update` leaves the package lists in `{APT_LISTS}` in this layer"),
+                )
+                .help(format!(
+                    "remove the lists in the same RUN:\nRUN {tool} update \\\n && {tool} install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*"
+                ));
+            }
+            continue;
+        }
+        if !package.is_install() {
+            continue;
+        }
         match package.manager {
             Manager::Apt => {
                 if !command.has_flag("--no-install-recommends")
@@ -101,16 +123,6 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
                     .help(format!(
                         "add `--no-install-recommends` and name what you need:\n\
                          RUN {tool} update \\\n && {tool} install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*"
-                    ));
-                }
-                if !lists_reported && !removes(&commands, APT_LISTS) && !covered(&mounts, APT_LISTS) {
-                    lists_reported = true;
-                    out.report(
-                        package.tool.span,
-                        format!("`{tool} install` leaves the package lists in `{APT_LISTS}` in this layer"),
-                    )
-                    .help(format!(
-                        "remove the lists in the same RUN:\nRUN {tool} update \\\n && {tool} install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*"
                     ));
                 }
             }

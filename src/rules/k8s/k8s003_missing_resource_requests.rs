@@ -63,12 +63,9 @@ impl Rule for MissingResourceRequests {
                 container.resource("requests", resource).is_some()
                     || container.resource("limits", resource).is_some()
                     || pod_resources.is_some_and(|r| {
-                        r.path(&["requests", resource]).is_some()
-                            || r.path(&["limits", resource]).is_some()
+                        r.path(&["requests", resource]).is_some() || r.path(&["limits", resource]).is_some()
                     })
-                    || cx
-                        .index
-                        .limit_range_default(object, Supplied::Request, resource)
+                    || cx.index.limit_range_default(object, Supplied::Request, resource)
             };
             let missing: Vec<&str> = ["cpu", "memory"]
                 .into_iter()

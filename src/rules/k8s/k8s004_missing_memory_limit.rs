@@ -51,11 +51,7 @@ impl Rule for MissingMemoryLimit {
             .resources()
             .and_then(|r| r.path(&["limits", "memory"]))
             .is_some();
-        if pod_limit
-            || cx
-                .index
-                .limit_range_default(object, Supplied::Limit, "memory")
-        {
+        if pod_limit || cx.index.limit_range_default(object, Supplied::Limit, "memory") {
             return;
         }
         for container in workload
@@ -66,10 +62,7 @@ impl Rule for MissingMemoryLimit {
             if container.resource("limits", "memory").is_some() {
                 continue;
             }
-            let limits_key = container
-                .node
-                .get("resources")
-                .and_then(|r| r.entry("limits"));
+            let limits_key = container.node.get("resources").and_then(|r| r.entry("limits"));
             let span = limits_key.map_or_else(|| container.resources_span(), |e| e.key.span);
             out.report(
                 span,

@@ -4,8 +4,8 @@ use crate::model::secrets::{host_ip_literals, name_words};
 use crate::parse::yaml::{Entry, Node};
 use crate::rules::prelude::*;
 
-/// Name words that say the value is an address block, a listening address or an access list,
-/// not the address of a service to connect to.
+/// Name words that say the value is an address block, a listening address, an access list or
+/// a version number (`1.2.3.4` reads as an address), not the address of a service to connect to.
 const NOT_A_PEER: &[&str] = &[
     "CIDR",
     "CIDRS",
@@ -26,6 +26,7 @@ const NOT_A_PEER: &[&str] = &[
     "BLOCKLIST",
     "BLACKLIST",
     "TRUSTED",
+    "VERSION",
 ];
 
 declare_rule! {
@@ -41,7 +42,8 @@ declare_rule! {
     /// block or listening address (a name with the word `CIDR`, `SUBNET`, `RANGE`, `NETMASK`,
     /// `MASK`, `BIND` or `LISTEN`), an access list (`ALLOW`, `ALLOWLIST`, `WHITELIST`, `DENY`,
     /// `BLOCKLIST`, `TRUSTED`, as in `TRUSTED_PROXIES`) or `NO_PROXY`. These name addresses the
-    /// service compares against, not ones it uses to find other services.
+    /// service compares against, not ones it uses to find other services. A name with the word
+    /// `VERSION` holds a version, even one of four numbers (`APP_VERSION: 1.2.3.4`).
     ///
     /// ## Why is this bad?
     /// Pod and Service IPs change when pods are rescheduled, Services are recreated or the

@@ -15,10 +15,12 @@ declare_rule! {
     ///
     /// Left alone: a Service without a selector or with an empty one (its endpoints are managed
     /// elsewhere), `type: ExternalName`, a templated selector, a Service whose namespace holds no
-    /// workload in the scan at all (its pods are deployed from elsewhere), and a selector with a
-    /// value that names a custom resource of the namespace (a CloudNativePG `Cluster`, a
-    /// `LeaderWorkerSet`, a `Prometheus`): the operator that creates those pods labels them with
-    /// its resource's name. Related locations show the pod template of the namespace that
+    /// workload in the scan at all (its pods are deployed from elsewhere), a Service in a Helm
+    /// chart's `templates/` (the chart's `Chart.yaml` is in the scan), whose workload templates
+    /// often hold directives such as `{{ if }}` lines that keep them from being read, and a
+    /// selector with a value that names a custom resource of the namespace (a CloudNativePG
+    /// `Cluster`, a `LeaderWorkerSet`, a `Prometheus`): the operator that creates those pods
+    /// labels them with its resource's name. Related locations show the pod template of the namespace that
     /// matches the most selector entries, and matching pod templates in other namespaces.
     ///
     /// ## Why is this bad?
@@ -80,6 +82,8 @@ impl Rule for ServiceSelectsNothing {
                 || spec.str_at("type") == Some("ExternalName")
                 || is_templated(&entry.value)
                 || templates.in_namespace(namespace).next().is_none()
+                // The chart's workload templates may not be readable (`{{ if }}` lines).
+                || cx.index.in_helm_chart(service)
                 || templates.matching(namespace, &selector).next().is_some()
                 || selector.requirements.iter().any(|r| {
                     r.values

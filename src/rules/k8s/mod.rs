@@ -40,11 +40,7 @@ fn report_missing_probe(object: &Object<'_>, kind: ProbeKind, help: &str, out: &
     if workload.runs_to_completion() {
         return;
     }
-    for container in workload
-        .pod
-        .app_containers()
-        .filter(|c| c.probe(kind).is_none())
-    {
+    for container in workload.pod.app_containers().filter(|c| c.probe(kind).is_none()) {
         out.report(
             container.name_entry_span(),
             format!(

@@ -49,20 +49,36 @@ declare_rule! {
 
 impl Rule for UnknownField {
     fn check_object(&self, object: &Object<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
-        let Some(ignored) = unknown_fields(object) else { return };
+        let Some(ignored) = unknown_fields(object) else {
+            return;
+        };
         for field in ignored {
             let Some(key) = field.key.as_str() else { continue };
-            let place = if field.parent.is_empty() { "the top level".to_owned() } else { format!("`{}`", field.parent) };
-            let message =
-                format!("{} `{}`: unknown field `{key}` in {place}; Kubernetes drops it", object.kind(), object.qualified_name());
+            let place = if field.parent.is_empty() {
+                "the top level".to_owned()
+            } else {
+                format!("`{}`", field.parent)
+            };
+            let message = format!(
+                "{} `{}`: unknown field `{key}` in {place}; Kubernetes drops it",
+                object.kind(),
+                object.qualified_name()
+            );
             let help = match suggestion(key, field.fields) {
-                Some(name) => format!("rename `{key}` to `{name}`"),
+                Some(name) => format!("rename `{key}` to `{name}`, the field Kubernetes reads:\n{name}:"),
                 None => format!(
                     "remove `{key}` or move it to where the schema has it; the fields accepted here are {}",
-                    field.fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                    field
+                        .fields
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
-            out.report(field.key.span, message).help(help).object(ObjectRef::of(object));
+            out.report(field.key.span, message)
+                .help(help)
+                .object(ObjectRef::of(object));
         }
     }
 }

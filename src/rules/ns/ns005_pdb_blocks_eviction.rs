@@ -1,6 +1,6 @@
 //! NS005 pdb-blocks-eviction.
-use crate::model::WorkloadKind;
 use crate::model::network::{PodCount, PodDisruptionBudget};
+use crate::model::{Scaler, WorkloadKind};
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -10,15 +10,20 @@ declare_rule! {
     /// pods it selects. That number is the sum of `spec.replicas` (default 1) of the
     /// Deployments, StatefulSets, ReplicaSets, ReplicationControllers and Argo Rollouts of its
     /// namespace whose pod template it selects; a percentage rounds up, as the disruption
-    /// controller rounds it (`minAvailable: 50%` of 1 pod is 1 pod).
+    /// controller rounds it (`minAvailable: 50%` of 1 pod is 1 pod). For a workload that an
+    /// autoscaler scales, the count is the autoscaler's minimum (HorizontalPodAutoscaler
+    /// `minReplicas`, default 1; KEDA `minReplicaCount`): the disruption controller reads the
+    /// current replica count, and an autoscaler rests at its minimum whenever load is low,
+    /// which is when drains and upgrades usually run. A minimum of 0 (scale to zero) leaves
+    /// the count unknown.
     ///
     /// ## Why is this bad?
     /// `kubectl drain`, cluster upgrades and the cluster autoscaler evict pods through the
     /// eviction API, which refuses every eviction the budget does not allow. A budget that
     /// allows none blocks node drains forever: upgrades stall, or an operator forces the drain
     /// and the budget protects nothing. The count is compared only when it is known: when the
-    /// budget selects a DaemonSet, Job or bare Pod, a workload with an autoscaler or templated
-    /// `replicas`, when a workload of the namespace has templated labels, or when the budget's
+    /// budget selects a DaemonSet, Job or bare Pod, a workload with templated `replicas` or
+    /// more than one autoscaler, or one that scales to zero, when a workload of the namespace has templated labels, or when the budget's
     /// selector is templated, only the `0` and `100%` forms are flagged. Replica counts that
     /// kustomize overlays patch in are not seen.
     ///
@@ -78,43 +83,56 @@ impl Rule for PdbBlocksEviction {
                     pdb.object.qualified_name(),
                     node.as_str().unwrap_or("0")
                 );
-                report(out, &pdb, node, message, &selected);
+                report(out, &pdb, node, message, &selected, &[]);
             }
             let Some((count, node)) = pdb.min_available() else {
                 continue;
             };
-            let message = if matches!(count, PodCount::Percent(p) if p >= 100) {
-                format!(
+            let (message, scalers) = if matches!(count, PodCount::Percent(p) if p >= 100) {
+                let message = format!(
                     "PodDisruptionBudget `{}` sets minAvailable to {}, so no pod it selects can ever be evicted",
                     pdb.object.qualified_name(),
                     node.as_str().unwrap_or("100%")
-                )
+                );
+                (message, Vec::new())
             } else {
-                let Some(expected) = expected_pods(cx, &pdb, &selected) else {
+                let Some((expected, scalers)) = expected_pods(cx, &pdb, &selected) else {
                     continue;
                 };
                 let required = count.of_expected(expected);
                 if required == 0 || required < expected {
                     continue;
                 }
-                format!(
-                    "PodDisruptionBudget `{}` keeps {required} of the {expected} pods it selects available (minAvailable: {}), so none can be evicted",
+                let when = match scalers.as_slice() {
+                    [] => String::new(),
+                    [only] => format!(
+                        " while {} `{}` holds them at its minimum",
+                        only.object.kind(),
+                        only.object.name().unwrap_or_default()
+                    ),
+                    _ => " while their autoscalers hold them at their minimum".to_owned(),
+                };
+                let message = format!(
+                    "PodDisruptionBudget `{}` keeps {required} of the {expected} pods it selects available (minAvailable: {}), so none can be evicted{when}",
                     pdb.object.qualified_name(),
                     node.as_str().unwrap_or("")
-                )
+                );
+                (message, scalers)
             };
-            report(out, &pdb, node, message, &selected);
+            report(out, &pdb, node, message, &selected, &scalers);
         }
     }
 }
 
-/// Reports at the offending value, with the selected workloads as related locations.
+/// Reports at the offending value, with the selected workloads and the autoscalers whose
+/// minimum was counted as related locations.
 fn report(
     out: &mut Findings,
     pdb: &PodDisruptionBudget<'_, '_>,
     value: &crate::parse::yaml::Node<'_>,
     message: String,
     selected: &[Workload<'_, '_>],
+    scalers: &[Scaler<'_, '_>],
 ) {
     let finding = out
         .report_in(pdb.object.file, value.span, message)
@@ -130,15 +148,23 @@ fn report(
             format!("selected {}", workload.kind_name()),
         );
     }
+    for scaler in scalers {
+        finding.related(
+            scaler.object.file,
+            scaler.object.name_span(),
+            format!("{} at its minimum", scaler.object.kind()),
+        );
+    }
 }
 
-/// How many pods the budget expects: the replicas of what it selects, when all are known and
-/// there is at least one.
-fn expected_pods(
-    cx: &Context<'_, '_>,
+/// How many pods the budget expects: the replicas of what it selects (an autoscaled workload's
+/// at the autoscaler's minimum), when all are known and there is at least one; with the
+/// autoscalers whose minimum was counted.
+fn expected_pods<'o, 's>(
+    cx: &Context<'o, 's>,
     pdb: &PodDisruptionBudget<'_, '_>,
-    selected: &[Workload<'_, '_>],
-) -> Option<i64> {
+    selected: &[Workload<'o, 's>],
+) -> Option<(i64, Vec<Scaler<'o, 's>>)> {
     let namespace = cx.index.namespace_of(pdb.object);
     if selected.is_empty()
         || cx
@@ -148,21 +174,31 @@ fn expected_pods(
     {
         return None;
     }
-    selected
-        .iter()
-        .try_fold(0, |total, workload| {
-            let replicated = matches!(
-                workload.kind,
-                WorkloadKind::Deployment
-                    | WorkloadKind::StatefulSet
-                    | WorkloadKind::ReplicaSet
-                    | WorkloadKind::ReplicationController
-                    | WorkloadKind::Rollout
-            );
-            if !replicated || !cx.index.scalers_of(workload).is_empty() {
-                return None;
+    let mut total = 0;
+    let mut floors = Vec::new();
+    for workload in selected {
+        let replicated = matches!(
+            workload.kind,
+            WorkloadKind::Deployment
+                | WorkloadKind::StatefulSet
+                | WorkloadKind::ReplicaSet
+                | WorkloadKind::ReplicationController
+                | WorkloadKind::Rollout
+        );
+        if !replicated {
+            return None;
+        }
+        total += match cx.index.scalers_of(workload).as_slice() {
+            [] => workload.replicas()?,
+            [only] => {
+                let scaler = Scaler::of(only)?;
+                let floor = scaler.min_replicas().filter(|&min| min > 0)?;
+                floors.push(scaler);
+                floor
             }
-            Some(total + workload.replicas()?)
-        })
-        .filter(|&total| total > 0)
+            // Autoscalers that fight over one workload leave its count unknown.
+            _ => return None,
+        };
+    }
+    (total > 0).then_some((total, floors))
 }

@@ -125,6 +125,7 @@ impl Rule for HardcodedSecret {
                 .iter()
                 .any(|g| group == *g || group.ends_with(&format!(".{g}"))),
             seen: HashSet::new(),
+            reported: HashSet::new(),
             path: Vec::new(),
             out,
         };
@@ -244,6 +245,8 @@ struct Walk<'n, 's, 'f> {
     names_read: bool,
     /// Scalars already read: an alias repeats its anchor's span.
     seen: HashSet<Span>,
+    /// One finding per span, however many tokens a quoted value holds.
+    reported: HashSet<Span>,
     path: Vec<Step<'n>>,
     out: &'f mut Findings,
 }
@@ -401,6 +404,9 @@ impl<'n, 's> Walk<'n, 's, '_> {
     }
 
     fn report(&mut self, span: Span, described: &str) {
+        if !self.reported.insert(span) {
+            return;
+        }
         let (subject, help) = match self.object.schema {
             Schema::KongDeclarative => (
                 "Kong declarative config".to_owned(),

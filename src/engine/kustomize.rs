@@ -1,0 +1,225 @@
+//! Kustomize awareness: which files are patches (partial objects, not checked on their own)
+//! and which namespace a kustomization sets on the objects it builds.
+
+use std::collections::{HashMap, HashSet};
+
+use super::load::{Content, Parsed};
+use crate::parse::yaml::{Document, Node};
+use crate::source::FileId;
+
+/// What a `kustomization.yaml` builds, patches and sets.
+#[derive(Debug, Clone, Default)]
+pub struct Kustomization {
+    /// Its `namespace:`, set on every namespaced object it builds.
+    pub namespace: Option<String>,
+    /// Its `resources` (and the older `bases`): files or directories, relative to its directory.
+    pub resources: Vec<String>,
+    /// The files it applies as patches, relative to its directory.
+    pub patches: Vec<String>,
+}
+
+/// Reads a kustomization file's settings; `None` for any other file.
+pub(super) fn read(path: &str, documents: &[Document<'_>]) -> Option<Kustomization> {
+    if !is_kustomization(path) {
+        return None;
+    }
+    let (namespace, resources) = documents.first().map(|d| settings(&d.root)).unwrap_or_default();
+    let patches = documents
+        .iter()
+        .flat_map(|d| kustomize_patches(&d.root))
+        .collect();
+    Some(Kustomization {
+        namespace,
+        resources,
+        patches,
+    })
+}
+
+fn is_kustomization(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
+}
+
+/// The namespace a kustomization sets and the local resources it builds. Remote resources
+/// (URLs, `git@` references) are left out.
+fn settings(root: &Node<'_>) -> (Option<String>, Vec<String>) {
+    let namespace = root
+        .str_at("namespace")
+        .filter(|n| !n.is_empty() && !n.contains("{{") && !n.contains("${"))
+        .map(str::to_owned);
+    let resources = ["resources", "bases"]
+        .iter()
+        .flat_map(|key| root.get(key).map(Node::items).unwrap_or_default())
+        .filter_map(|item| item.as_text())
+        .filter(|r| !r.contains("://") && !r.starts_with("git@") && !r.starts_with("github.com/"))
+        .map(str::to_owned)
+        .collect();
+    (namespace, resources)
+}
+
+/// The files a kustomization applies as patches: partial objects, merged into complete ones.
+fn kustomize_patches(root: &Node<'_>) -> Vec<String> {
+    let mut refs = Vec::new();
+    for item in root
+        .get("patchesStrategicMerge")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        // An entry is a path, or an inline patch (which holds a newline).
+        if let Some(path) = item.as_text().filter(|p| !p.contains('\n')) {
+            refs.push(path.to_owned());
+        }
+    }
+    for key in ["patches", "patchesJson6902"] {
+        for item in root.get(key).map(Node::items).unwrap_or_default() {
+            if let Some(path) = item.str_at("path") {
+                refs.push(path.to_owned());
+            }
+        }
+    }
+    refs
+}
+
+/// Kustomize patches are partial objects: they are neither checked nor indexed on their own.
+pub(super) fn set_aside_patches(parsed: &mut [Parsed<'_>], paths: &[&str]) {
+    let patches: HashSet<String> = parsed
+        .iter()
+        .flat_map(|p| {
+            let base = paths.get(p.file.0 as usize).copied().unwrap_or("");
+            let directory = base.rsplit_once('/').map_or("", |(dir, _)| dir);
+            p.kustomization
+                .iter()
+                .flat_map(|k| &k.patches)
+                .map(move |r| normalize(directory, r))
+        })
+        .collect();
+    if patches.is_empty() {
+        return;
+    }
+    for file in parsed.iter_mut() {
+        let path = paths.get(file.file.0 as usize).copied().unwrap_or("");
+        if patches.contains(path) {
+            file.content = Content::Nothing;
+        }
+    }
+}
+
+/// The namespace the kustomizations of the scan set on each file's objects. Walking down from
+/// every kustomization that no other one includes, through the files and directories in its
+/// `resources`, the outermost `namespace:` wins, as kustomize applies it last. A build that
+/// sets none says nothing (its objects go wherever `kubectl` is pointed). A file built into
+/// different namespaces (a base shared by a `staging` and a `prod` overlay) gets none.
+pub(super) fn namespaces<'p>(parsed: &'p [Parsed<'_>], paths: &[&str]) -> HashMap<FileId, &'p str> {
+    let path_of = |file: FileId| paths.get(file.0 as usize).copied().unwrap_or("");
+    fn directory_of(path: &str) -> &str {
+        path.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+    let kustomizations: HashMap<FileId, &'p Kustomization> = parsed
+        .iter()
+        .filter_map(|p| Some((p.file, p.kustomization.as_ref()?)))
+        .collect();
+    if kustomizations.values().all(|k| k.namespace.is_none()) {
+        return HashMap::new();
+    }
+    let files: HashMap<&str, FileId> = paths
+        .iter()
+        .enumerate()
+        .map(|(n, path)| (*path, FileId(n as u32)))
+        .collect();
+    let by_directory: HashMap<String, FileId> = kustomizations
+        .keys()
+        .map(|&file| (directory_of(path_of(file)).to_owned(), file))
+        .collect();
+    // What a resource entry of the kustomization `from` names: another kustomization (by its
+    // directory) or a plain file.
+    let resolve = |from: FileId, resource: &str| -> Option<FileId> {
+        let target = normalize(directory_of(path_of(from)), resource);
+        by_directory
+            .get(&target)
+            .or_else(|| files.get(target.as_str()))
+            .copied()
+    };
+    let included: HashSet<FileId> = kustomizations
+        .iter()
+        .flat_map(|(&file, k)| k.resources.iter().filter_map(move |r| resolve(file, r)))
+        .filter(|target| kustomizations.contains_key(target))
+        .collect();
+    let mut seen: HashMap<FileId, HashSet<&'p str>> = HashMap::new();
+    let mut roots: Vec<FileId> = kustomizations
+        .keys()
+        .copied()
+        .filter(|file| !included.contains(file))
+        .collect();
+    roots.sort_unstable_by_key(|file| file.0);
+    for root in roots {
+        // (kustomization, namespace from above, depth); the depth bounds include cycles.
+        let mut stack = vec![(root, None::<&'p str>, 0_u8)];
+        while let Some((file, above, depth)) = stack.pop() {
+            let Some(kustomization) = kustomizations.get(&file) else {
+                continue;
+            };
+            let namespace = above.or(kustomization.namespace.as_deref());
+            for resource in &kustomization.resources {
+                match resolve(file, resource) {
+                    // Includes deeper than any real layout are a cycle: stop there.
+                    Some(target) if kustomizations.contains_key(&target) => {
+                        stack.extend((depth < 16).then_some((target, namespace, depth + 1)))
+                    }
+                    Some(target) => {
+                        if let Some(namespace) = namespace {
+                            seen.entry(target).or_default().insert(namespace);
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    seen.into_iter()
+        .filter_map(
+            |(file, namespaces)| match namespaces.into_iter().collect::<Vec<_>>()[..] {
+                [namespace] => Some((file, namespace)),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// Joins a relative reference to a directory and resolves `.` and `..`. An absolute directory
+/// (a scan root given as `/repo`) stays absolute, so the result compares equal to its path.
+fn normalize(directory: &str, reference: &str) -> String {
+    let mut parts: Vec<&str> = directory.split('/').filter(|p| !p.is_empty()).collect();
+    for part in reference.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    if directory.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn patch_paths_under_an_absolute_root_stay_absolute() {
+        assert_eq!(
+            normalize("/tmp/shop/k8s/overlays/prod", "cart.yaml"),
+            "/tmp/shop/k8s/overlays/prod/cart.yaml"
+        );
+        assert_eq!(
+            normalize("/repo/overlays/prod", "../../base/patch.yaml"),
+            "/repo/base/patch.yaml"
+        );
+        assert_eq!(normalize("overlays/prod", "./p.yaml"), "overlays/prod/p.yaml");
+    }
+}
