@@ -125,6 +125,10 @@ pub struct Index<'o, 's> {
     /// The namespace a kustomization sets on the objects of a file that name none.
     file_namespaces: HashMap<FileId, &'o str>,
     by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>>,
+    /// The workloads of each namespace, in scan order.
+    workloads_by_namespace: HashMap<&'o str, Vec<Workload<'o, 's>>>,
+    /// Positions of the objects of each kind, in scan order.
+    by_kind: HashMap<&'o str, Vec<usize>>,
 }
 
 impl<'o, 's> Index<'o, 's> {
@@ -149,7 +153,10 @@ impl<'o, 's> Index<'o, 's> {
     ) -> Self {
         let objects: Vec<&'o Object<'s>> = objects.into_iter().collect();
         let mut by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>> = HashMap::new();
+        let mut workloads_by_namespace: HashMap<&'o str, Vec<Workload<'o, 's>>> = HashMap::new();
+        let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
         for (n, object) in objects.iter().enumerate() {
+            by_kind.entry(object.kind()).or_default().push(n);
             let namespace = if CLUSTER_SCOPED.contains(&object.kind()) {
                 ""
             } else {
@@ -164,6 +171,12 @@ impl<'o, 's> Index<'o, 's> {
                 .entry(object.kind())
                 .or_default()
                 .push(n);
+            if let Some(workload) = Workload::of(object) {
+                workloads_by_namespace
+                    .entry(namespace)
+                    .or_default()
+                    .push(workload);
+            }
         }
         Index {
             objects,
@@ -171,6 +184,8 @@ impl<'o, 's> Index<'o, 's> {
             default_namespace,
             file_namespaces,
             by_namespace_kind,
+            workloads_by_namespace,
+            by_kind,
         }
     }
 
@@ -235,7 +250,8 @@ impl<'o, 's> Index<'o, 's> {
 
     /// Every object of one kind, in scan order.
     pub fn of_kind<'k>(&'k self, kind: &'k str) -> impl Iterator<Item = &'o Object<'s>> + 'k {
-        self.objects().filter(move |o| o.kind() == kind)
+        let positions: &'k [usize] = self.by_kind.get(kind).map_or(&[], Vec::as_slice);
+        positions.iter().filter_map(|&n| self.objects.get(n).copied())
     }
 
     /// Every workload, in scan order.
@@ -245,15 +261,11 @@ impl<'o, 's> Index<'o, 's> {
 
     /// The workloads of one namespace, in scan order.
     pub fn workloads_in<'k>(&'k self, namespace: &'k str) -> impl Iterator<Item = Workload<'o, 's>> + 'k {
-        self.by_namespace_kind
+        self.workloads_by_namespace
             .get(namespace)
             .into_iter()
-            .flat_map(|kinds| kinds.values().flatten())
+            .flatten()
             .copied()
-            .collect::<std::collections::BTreeSet<usize>>()
-            .into_iter()
-            .filter_map(|n| self.objects.get(n).copied())
-            .filter_map(Workload::of)
     }
 
     /// The workloads of a namespace whose pod template a selector matches, in scan order.
