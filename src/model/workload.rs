@@ -143,6 +143,23 @@ impl<'o, 's> Workload<'o, 's> {
         LabelSelector::from_node(node)
     }
 
+    /// Every `env` entry with a literal `value` in the containers written in the manifest (app,
+    /// init and sidecar; ephemeral containers are attached by `kubectl debug`, not written).
+    pub fn literal_env(&self) -> impl Iterator<Item = LiteralEnv<'o, 's>> + 'o {
+        self.pod
+            .containers()
+            .filter(|c| c.role != ContainerRole::Ephemeral)
+            .flat_map(|container| {
+                container.env().iter().filter_map(move |var| {
+                    Some(LiteralEnv {
+                        container,
+                        name: var.str_at("name")?,
+                        value: var.entry("value")?,
+                    })
+                })
+            })
+    }
+
     /// The pod template's annotations (a bare Pod's own).
     pub fn template_annotations(&self) -> impl Iterator<Item = (&'o str, &'o str)> {
         label_pairs(self.template_metadata().and_then(|m| m.get("annotations")))
@@ -220,6 +237,17 @@ impl<'o, 's> Workload<'o, 's> {
                         .any(|value| self.controller_label_matches(requirement.key, value)))
         })
     }
+}
+
+/// An `env` entry with a literal `value`.
+#[derive(Debug, Clone, Copy)]
+pub struct LiteralEnv<'o, 's> {
+    /// The container it belongs to.
+    pub container: Container<'o, 's>,
+    /// The variable's name.
+    pub name: &'o str,
+    /// The `value:` entry (key and value spans).
+    pub value: &'o crate::parse::yaml::Entry<'s>,
 }
 
 /// A pod spec.

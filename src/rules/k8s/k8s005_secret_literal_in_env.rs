@@ -1,5 +1,4 @@
 //! K8S005 secret-literal-in-env.
-use crate::model::ContainerRole;
 use crate::model::secrets::exposed_secret;
 use crate::rules::prelude::*;
 
@@ -57,40 +56,31 @@ impl Rule for SecretLiteralInEnv {
         let Some(workload) = Workload::of(object) else {
             return;
         };
-        // Ephemeral containers are attached by `kubectl debug`, not written in manifests.
-        for container in workload
-            .pod
-            .containers()
-            .filter(|c| c.role != ContainerRole::Ephemeral)
-        {
-            for var in container.env() {
-                let (Some(name), Some(value)) = (var.str_at("name"), var.get("value")) else {
-                    continue;
-                };
-                let Some(text) = value.as_text() else {
-                    continue;
-                };
-                let Some(exposure) = exposed_secret(name, text) else {
-                    continue;
-                };
-                out.report(
-                    value.span,
-                    format!(
-                        "{} `{}`, container `{}`: env var `{name}` holds {}",
-                        workload.kind_name(),
-                        workload.qualified_name(),
-                        container.name(),
-                        exposure.describe(text)
-                    ),
-                )
-                .help(format!(
-                    "move the value into a Secret (and rotate it) and reference it:\n\
+        for var in workload.literal_env() {
+            let (name, value, container) = (var.name, &var.value.value, var.container);
+            let Some(text) = value.as_text() else {
+                continue;
+            };
+            let Some(exposure) = exposed_secret(name, text) else {
+                continue;
+            };
+            out.report(
+                value.span,
+                format!(
+                    "{} `{}`, container `{}`: env var `{name}` holds {}",
+                    workload.kind_name(),
+                    workload.qualified_name(),
+                    container.name(),
+                    exposure.describe(text)
+                ),
+            )
+            .help(format!(
+                "move the value into a Secret (and rotate it) and reference it:\n\
                      - name: {name}\n  valueFrom:\n    secretKeyRef: {{ name: {}, key: {} }}",
-                    object.name().unwrap_or("app-secrets"),
-                    name.to_ascii_lowercase().replace('_', "-")
-                ))
-                .object(ObjectRef::of(object));
-            }
+                object.name().unwrap_or("app-secrets"),
+                name.to_ascii_lowercase().replace('_', "-")
+            ))
+            .object(ObjectRef::of(object));
         }
     }
 }

@@ -1,5 +1,4 @@
 //! K8S017 hardcoded-ip-address.
-use crate::model::ContainerRole;
 use crate::model::secrets::{host_ip_literals, name_words};
 use crate::parse::yaml::{Entry, Node};
 use crate::rules::prelude::*;
@@ -99,24 +98,15 @@ impl Rule for HardcodedIpAddress {
         let Some(workload) = Workload::of(object) else {
             return;
         };
-        // Ephemeral containers are attached by `kubectl debug`, not written in manifests.
-        for container in workload
-            .pod
-            .containers()
-            .filter(|c| c.role != ContainerRole::Ephemeral)
-        {
-            for var in container.env() {
-                let (Some(name), Some(value)) = (var.str_at("name"), var.entry("value")) else {
-                    continue;
-                };
-                let what = format!(
-                    "{} `{}`, container `{}`: env var `{name}`",
-                    workload.kind_name(),
-                    workload.qualified_name(),
-                    container.name()
-                );
-                check_value(name, value, &what, "value: postgres", object, out);
-            }
+        for var in workload.literal_env() {
+            let what = format!(
+                "{} `{}`, container `{}`: env var `{}`",
+                workload.kind_name(),
+                workload.qualified_name(),
+                var.container.name(),
+                var.name
+            );
+            check_value(var.name, var.value, &what, "value: postgres", object, out);
         }
     }
 }
