@@ -119,7 +119,12 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
     let mut problems = Vec::new();
     let mut report = |span: Span, message: String| problems.push(parse_error(file, span, message));
     if let Some((span, message)) = &loaded.problem {
-        report(*span, message.clone());
+        let mut unreadable = parse_error(file, *span, message.clone());
+        unreadable.help = Some(
+            "make it a readable UTF-8 text file, or list it in `.mslintignore` if it is not configuration"
+                .to_owned(),
+        );
+        problems.push(unreadable);
         return Parsed {
             file,
             content: Content::Nothing,

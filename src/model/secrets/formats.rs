@@ -1,0 +1,392 @@
+//! Token formats: the shapes of keys and tokens, found in plain or base64-encoded values.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexSet};
+
+/// A recognised secret inside a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretMatch {
+    /// What kind of secret (`AWS access key id`).
+    pub kind: &'static str,
+    /// Where in the value.
+    pub range: Range<usize>,
+}
+
+struct Pattern {
+    kind: &'static str,
+    regex: Regex,
+    /// True when the whole match may legitimately hold long runs of one character (key bodies).
+    runs_allowed: bool,
+}
+
+/// The formats a secret is recognised by: each either has a fixed prefix or a fixed shape that
+/// ordinary configuration does not produce. A capture group, when present, is what a finding
+/// points at (a private key's header rather than its whole body).
+const PATTERNS: &[(&str, &str)] = &[
+    // A header alone (`grep -- "-----BEGIN RSA PRIVATE KEY-----"`, `…KEY-----\n<your key>`) is
+    // no key: base64 must follow, on the next lines or after `\n` escapes in a JSON string.
+    (
+        "private key",
+        r"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----)(?:\s|\\[nr])*(?:[A-Za-z-]+: [^\n\\]*(?:\s|\\[nr])+)*[A-Za-z0-9+/]{4}",
+    ),
+    ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+    ("GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b"),
+    ("GitHub token", r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b"),
+    (
+        "GitLab token",
+        r"\bgl(?:pat|dt|rt|ptt|ft|soat|cbt|agent)-[A-Za-z0-9_\-]{20,}",
+    ),
+    ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("Slack token", r"\bxapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]{20,}"),
+    (
+        "Slack webhook",
+        r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}",
+    ),
+    (
+        "Microsoft Teams webhook",
+        r"https://(?:[A-Za-z0-9_-]+\.webhook|outlook)\.office(?:365)?\.com/webhook(?:b2)?/[0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}",
+    ),
+    ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+    ("Google OAuth access token", r"\bya29\.[0-9A-Za-z_\-]{20,}"),
+    ("Stripe secret key", r"\b[sr]k_live_[0-9A-Za-z]{20,}\b"),
+    ("Square access token", r"\bsq0atp-[0-9A-Za-z_\-]{22,}"),
+    ("Square OAuth secret", r"\bsq0csp-[0-9A-Za-z_\-]{40,}"),
+    (
+        "SendGrid API key",
+        r"\bSG\.[0-9A-Za-z_\-]{22}\.[0-9A-Za-z_\-]{43}\b",
+    ),
+    ("Twilio API key", r"\bSK[0-9a-fA-F]{32}\b"),
+    ("Mailchimp API key", r"\b[0-9a-f]{32}-us[0-9]{1,2}\b"),
+    (
+        "Amazon MWS auth token",
+        r"\bamzn\.mws\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+    ),
+    ("Facebook access token", r"\bEAACEdEose0cBA[0-9A-Za-z]{10,}"),
+    (
+        "PayPal Braintree access token",
+        r"\baccess_token\$production\$[0-9a-z]{16}\$[0-9a-f]{32}\b",
+    ),
+    ("NPM token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+    ("PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
+    ("Docker Hub token", r"\bdckr_pat_[A-Za-z0-9_\-]{27,}"),
+    ("Vault token", r"\bhv[sb]\.[A-Za-z0-9_\-]{24,}"),
+    (
+        "OpenAI API key",
+        r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}",
+    ),
+    (
+        "Anthropic API key",
+        r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{80,}",
+    ),
+    ("Shopify token", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"),
+    (
+        "age secret key",
+        r"\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b",
+    ),
+    ("Azure storage account key", r"AccountKey=([A-Za-z0-9+/]{86}==)"),
+    (
+        "JSON Web Token",
+        r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    ),
+];
+
+/// Published samples that match a format but open nothing: the jwt.io example token's
+/// signature and the Azure storage emulator's well-known account key.
+const PUBLIC_SAMPLES: &[&str] = &[
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+];
+
+/// The compiled formats, index for index with [`PATTERNS`] (all of them compile; a test checks).
+fn patterns() -> &'static [Pattern] {
+    static COMPILED: OnceLock<Vec<Pattern>> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        PATTERNS
+            .iter()
+            .filter_map(|(kind, pattern)| {
+                let regex = Regex::new(pattern).ok()?;
+                Some(Pattern {
+                    kind,
+                    regex,
+                    runs_allowed: *kind == "private key",
+                })
+            })
+            .collect()
+    })
+}
+
+/// True for a match that only has the shape of a secret: a documentation example (`…EXAMPLE`,
+/// `example`), a published sample, or filler (`T00000000/B00000000/XXXXXXXX…`, eight or more of
+/// one character in a row, which a random token practically never has).
+fn is_sample(found: &str, runs_allowed: bool) -> bool {
+    let filler = !runs_allowed
+        && found
+            .as_bytes()
+            .chunk_by(|a, b| a == b)
+            .any(|run| run.len() >= 8 && run.first().is_some_and(u8::is_ascii_alphanumeric));
+    found.to_ascii_lowercase().contains("example")
+        || PUBLIC_SAMPLES.iter().any(|sample| found.contains(sample))
+        || filler
+}
+
+/// The known secret formats found in a value, in order; samples and filler are skipped (see
+/// [`is_sample`]).
+pub fn secret_values(value: &str) -> Vec<SecretMatch> {
+    static ANY: OnceLock<Option<RegexSet>> = OnceLock::new();
+    // One pass of the combined automaton rules out almost every value; only the formats it
+    // saw are run again for their positions.
+    let Some(any) = ANY.get_or_init(|| RegexSet::new(PATTERNS.iter().map(|(_, p)| *p)).ok()) else {
+        return Vec::new();
+    };
+    let hits = any.matches(value);
+    if !hits.matched_any() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for pattern in hits.iter().filter_map(|n| patterns().get(n)) {
+        for captures in pattern.regex.captures_iter(value) {
+            let Some(whole) = captures.get(0) else {
+                continue;
+            };
+            if is_sample(whole.as_str(), pattern.runs_allowed) {
+                continue;
+            }
+            let shown = captures.get(1).unwrap_or(whole);
+            found.push(SecretMatch {
+                kind: pattern.kind,
+                range: shown.range(),
+            });
+        }
+    }
+    found.sort_by_key(|m| m.range.start);
+    found
+}
+
+/// A known secret format inside a base64 value (`client-key-data` of a kubeconfig, a
+/// base64-encoded PEM file): the kind, prefixed with "base64-encoded", and the whole value as
+/// the range. Only values of 32 characters or more that decode to text are read, so base64 of
+/// harmless text, hashes and binary data find nothing.
+pub fn secret_in_base64(value: &str) -> Option<SecretMatch> {
+    static KINDS: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+    let trimmed = value.trim();
+    let digits = trimmed.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    let alphabet = trimmed.bytes().all(|b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=') || b.is_ascii_whitespace()
+    });
+    if digits < 32 || !alphabet {
+        return None;
+    }
+    let decoded = base64_text(trimmed)?;
+    let inner = secret_values(&decoded).into_iter().next()?;
+    let kinds = KINDS.get_or_init(|| {
+        PATTERNS
+            .iter()
+            .map(|(kind, _)| (*kind, format!("base64-encoded {kind}")))
+            .collect()
+    });
+    let kind = kinds.iter().find(|(k, _)| *k == inner.kind)?;
+    let start = value.len() - value.trim_start().len();
+    Some(SecretMatch {
+        kind: kind.1.as_str(),
+        range: start..start + trimmed.len(),
+    })
+}
+
+/// The text a base64 value decodes to (a Secret's `data`), when it is base64 of UTF-8 text.
+/// Standard and URL-safe alphabets are accepted, whitespace is ignored, padding is optional.
+pub fn base64_text(value: &str) -> Option<String> {
+    let mut bits: u32 = 0;
+    let mut pending = 0;
+    let mut out = Vec::with_capacity(value.len() * 3 / 4);
+    let digits = value.trim_end_matches(|c: char| c == '=' || c.is_ascii_whitespace());
+    for c in digits.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let digit = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(digit);
+        pending += 6;
+        if pending >= 8 {
+            pending -= 8;
+            out.push(((bits >> pending) & 0xff) as u8);
+            bits &= (1 << pending) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_compiles_so_indexes_line_up() {
+        assert_eq!(patterns().len(), PATTERNS.len());
+    }
+
+    #[test]
+    fn known_token_formats_are_found_and_examples_skipped() {
+        let kinds = |v: &str| secret_values(v).into_iter().map(|m| m.kind).collect::<Vec<_>>();
+        assert_eq!(kinds("key=AKIAZ3MSJV4WWXYZ1234"), ["AWS access key id"]);
+        assert!(kinds("AKIAIOSFODNN7EXAMPLE").is_empty());
+        assert_eq!(
+            kinds("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"),
+            ["GitHub token"]
+        );
+        assert_eq!(kinds("-----BEGIN RSA PRIVATE KEY-----\nMIIE"), ["private key"]);
+        assert_eq!(
+            kinds("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.abcdefghijKLMNOP"),
+            ["JSON Web Token"]
+        );
+        assert!(kinds("a plain sentence with AKIA in it").is_empty());
+    }
+
+    #[test]
+    fn base64_decodes_text_and_rejects_other_input() {
+        assert_eq!(base64_text("Y2hhbmdlbWU=").as_deref(), Some("changeme"));
+        assert_eq!(base64_text("YWRtaW4").as_deref(), Some("admin"));
+        assert_eq!(base64_text("cGFzc3dv\ncmQ=").as_deref(), Some("password"));
+        assert_eq!(base64_text("<base64 password>"), None);
+        assert_eq!(base64_text("").as_deref(), Some(""));
+    }
+
+    /// A made-up PEM body: the pattern only asks for 40 base64 characters after the header.
+    const KEY_BODY: &str = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\nVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK";
+
+    fn kinds(value: &str) -> Vec<&'static str> {
+        secret_values(value).into_iter().map(|m| m.kind).collect()
+    }
+
+    #[test]
+    fn vendor_token_formats_are_recognised() {
+        let cases: &[(&str, &str)] = &[
+            ("token=sq0atp-812erere3wewew45678901", "Square access token"),
+            (
+                "sq0csp-0p9h7g6f4s3s3s3-4a3ardgwa6ADRDJDDKUFYDYDYDY",
+                "Square OAuth secret",
+            ),
+            ("sk_live_123as6789o1234567890123a123a5678", "Stripe secret key"),
+            (
+                "amzn.mws.643a5678-8f9f-1a2b-5c3b-e3ea43f3f4b4",
+                "Amazon MWS auth token",
+            ),
+            ("f4f56af5a54a3eaeb3c3beb3cc2ccccc-us36", "Mailchimp API key"),
+            (
+                "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",
+                "SendGrid API key",
+            ),
+            ("SKa7CF7acdcaf92Be4CCC52F4a2923BBB3", "Twilio API key"),
+            ("EAACEdEose0cBA1bad3afsf2aew", "Facebook access token"),
+            (
+                "access_token$production$1s2d3f4g5h6j7k8k$1b2b3c4a3a1b2b3c4a3a1b2b3c4a3a1b",
+                "PayPal Braintree access token",
+            ),
+            (
+                "ya29.Radftwefewuifdebkw2_23232427t42wdbjsvdjavdajvdadkd",
+                "Google OAuth access token",
+            ),
+            ("AIzaSyD7q2Lk3mN9pQ1rS5tU8vW0xY4zA6bC7dE", "Google API key"),
+            ("glpat-Qm3xZ8vR2kL9pW4nT7yB", "GitLab token"),
+            ("glrt-t3_Qm3xZ8vR2kL9pW4nT7yB", "GitLab token"),
+            ("xoxb-2048-4096-aBcDeFgHiJkL", "Slack token"),
+            ("npm_Qm3xZ8vR2kL9pW4nT7yBQm3xZ8vR2kL9pW4n", "NPM token"),
+            ("dckr_pat_Qm3xZ8vR2kL9pW4nT7yBQm3xZ8v", "Docker Hub token"),
+            (
+                "https://acme.webhook.office.com/webhookb2/7aa49aa6-7840-443d-806c-08ebe8f59966@c662313f-14fc-43a2-9a7a-d2e27f4f3478/IncomingWebhook/8592f62b50cf41b9b93ba0c0a00a0b88/eff4cd58",
+                "Microsoft Teams webhook",
+            ),
+        ];
+        for (value, kind) in cases {
+            assert_eq!(kinds(value), [*kind], "{value}");
+        }
+    }
+
+    #[test]
+    fn private_keys_need_a_body_and_point_at_the_header() {
+        let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\n-----END RSA PRIVATE KEY-----");
+        let found = secret_values(&pem);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&pem[found[0].range.clone()], "-----BEGIN RSA PRIVATE KEY-----");
+        let escaped = format!(
+            "{{\"key\": \"-----BEGIN PRIVATE KEY-----\\n{}\"}}",
+            KEY_BODY.replace('\n', "\\n")
+        );
+        assert_eq!(kinds(&escaped), ["private key"]);
+        let encrypted = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17F5316E2BAC89\n\n{KEY_BODY}"
+        );
+        assert_eq!(kinds(&encrypted), ["private key"]);
+        assert!(kinds("grep -q -- '-----BEGIN RSA PRIVATE KEY-----' key.pem").is_empty());
+        assert!(
+            kinds("-----BEGIN PRIVATE KEY-----\n<paste your key here>\n-----END PRIVATE KEY-----").is_empty()
+        );
+        assert!(kinds("-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ").is_empty());
+    }
+
+    #[test]
+    fn lookalikes_samples_and_filler_are_not_secrets() {
+        for value in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+            "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            // The jwt.io sample token.
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+            // JWT-shaped but too short to be signed, and an unsigned token.
+            "eyJhbGci.eyJzdWIi.abc",
+            "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "9fceb02d0ae598e95dc970b74767f19372d61af8",
+            "sha256:3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a",
+            "aGVsbG8gd29ybGQsIHRoaXMgaXMgaGFybWxlc3MgdGV4dA==",
+            "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+            "AIza-short",
+        ] {
+            assert!(kinds(value).is_empty(), "{value}: {:?}", kinds(value));
+        }
+    }
+
+    #[test]
+    fn base64_values_are_read_for_known_formats() {
+        let pem = format!("-----BEGIN EC PRIVATE KEY-----\n{KEY_BODY}\n");
+        let encoded = encode_base64(pem.as_bytes());
+        let found = secret_in_base64(&encoded).expect("an encoded key");
+        assert_eq!(found.kind, "base64-encoded private key");
+        assert_eq!(found.range, 0..encoded.len());
+        assert_eq!(
+            secret_in_base64("aGVsbG8gd29ybGQsIHRoaXMgaXMgaGFybWxlc3MgdGV4dA=="),
+            None
+        );
+        assert_eq!(
+            secret_in_base64(&encode_base64(b"AKIAZ3MSJV4WWXYZ1234")),
+            None,
+            "too short"
+        );
+        assert_eq!(
+            secret_in_base64(&encode_base64(b"aws_access_key_id = AKIAZ3MSJV4WWXYZ1234\n")).map(|m| m.kind),
+            Some("base64-encoded AWS access key id")
+        );
+        assert_eq!(secret_in_base64("3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e"), None);
+    }
+
+    fn encode_base64(bytes: &[u8]) -> String {
+        const DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(DIGITS[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        while !out.len().is_multiple_of(4) {
+            out.push('=');
+        }
+        out
+    }
+}
