@@ -151,7 +151,7 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
                 kustomization: None,
             }
         }
-        Some(FileKind::Yaml) => parse_yaml(file, &loaded.source.path, text, problems),
+        Some(FileKind::Yaml) => parse_yaml(file, &loaded.source, problems),
         None => Parsed {
             file,
             content: Content::Nothing,
@@ -162,9 +162,10 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
     }
 }
 
-fn parse_yaml<'s>(file: FileId, path: &str, text: &'s str, mut problems: Vec<RawFinding>) -> Parsed<'s> {
-    let stream = yaml::parse_stream(text);
-    let kustomization = kustomize::read(path, &stream.documents);
+fn parse_yaml(file: FileId, source: &SourceFile, mut problems: Vec<RawFinding>) -> Parsed<'_> {
+    let text = source.text.as_str();
+    let stream = yaml::parse_stream_indexed(text, &source.lines);
+    let kustomization = kustomize::read(&source.path, &stream.documents);
     let recognised = objects_of(file, stream.documents);
     let mut objects = Vec::new();
     let mut others = Vec::new();

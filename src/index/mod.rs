@@ -3,7 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::model::monitoring::{Monitor, Scrapes};
-use crate::model::workload::ClaimVolume;
+use crate::model::selector::Operator;
+use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
 use crate::model::{LabelSelector, Object, Scaler, Workload};
 use crate::source::FileId;
 
@@ -74,12 +75,26 @@ fn service_pod_selector<'n>(service: &'n Object<'_>) -> Option<LabelSelector<'n>
 #[derive(Debug, Default)]
 pub struct PodTemplates<'o, 's> {
     by_namespace: HashMap<&'o str, Vec<LabelledWorkload<'o, 's>>>,
+    /// (namespace, label key, label value) → positions in `by_namespace[namespace]`.
+    postings: HashMap<(&'o str, &'o str, &'o str), Vec<usize>>,
 }
 
 /// A workload with its pod template's labels.
-type LabelledWorkload<'o, 's> = (Workload<'o, 's>, Vec<(&'o str, &'o str)>);
+pub type LabelledWorkload<'o, 's> = (Workload<'o, 's>, Vec<(&'o str, &'o str)>);
 
 impl<'o, 's> PodTemplates<'o, 's> {
+    fn add(&mut self, namespace: &'o str, workload: Workload<'o, 's>) {
+        let labels: Vec<(&'o str, &'o str)> = workload.template_labels().collect();
+        let list = self.by_namespace.entry(namespace).or_default();
+        for (key, value) in &labels {
+            self.postings
+                .entry((namespace, key, value))
+                .or_default()
+                .push(list.len());
+        }
+        list.push((workload, labels));
+    }
+
     /// The workloads of a namespace, in scan order.
     pub fn in_namespace<'k>(&'k self, namespace: &str) -> impl Iterator<Item = &'k Workload<'o, 's>> + 'k {
         self.by_namespace
@@ -89,30 +104,68 @@ impl<'o, 's> PodTemplates<'o, 's> {
             .map(|(workload, _)| workload)
     }
 
+    /// The workloads of a namespace with their template labels, in scan order.
+    pub fn labelled_in(&self, namespace: &str) -> &[LabelledWorkload<'o, 's>] {
+        self.by_namespace.get(namespace).map_or(&[][..], Vec::as_slice)
+    }
+
     /// The workloads of every namespace whose pods match a selector, with their namespace.
     pub fn matching_anywhere<'k>(
         &'k self,
         selector: &'k LabelSelector<'_>,
     ) -> impl Iterator<Item = (&'o str, &'k Workload<'o, 's>)> + 'k {
-        self.by_namespace.iter().flat_map(move |(namespace, list)| {
-            list.iter()
-                .filter(|(workload, labels)| workload.pods_match_labels(selector, labels))
-                .map(move |(workload, _)| (*namespace, workload))
-        })
+        let mut namespaces: Vec<&'o str> = self.by_namespace.keys().copied().collect();
+        namespaces.sort_unstable();
+        namespaces
+            .into_iter()
+            .flat_map(move |namespace| self.matching(namespace, selector).map(move |w| (namespace, w)))
     }
 
-    /// The workloads of a namespace whose pods match a selector (see [`Workload::pods_match`]).
+    /// The workloads of a namespace whose pods match a selector (see [`Workload::pods_match`]),
+    /// in scan order.
+    ///
+    /// An `In` requirement on a label only the template can carry narrows the candidates to the
+    /// templates holding one of its values, so matching many selectors stays linear.
     pub fn matching<'k>(
         &'k self,
         namespace: &str,
         selector: &'k LabelSelector<'_>,
     ) -> impl Iterator<Item = &'k Workload<'o, 's>> + 'k {
-        self.by_namespace
-            .get(namespace)
-            .map_or(&[][..], Vec::as_slice)
+        let list = self.by_namespace.get(namespace).map_or(&[][..], Vec::as_slice);
+        self.matching_positions(namespace, selector)
+            .into_iter()
+            .filter_map(move |n| list.get(n).map(|(w, _)| w))
+    }
+
+    /// Positions in the namespace's list of the workloads whose pods match, ascending.
+    fn matching_positions(&self, namespace: &str, selector: &LabelSelector<'_>) -> Vec<usize> {
+        let list = self.by_namespace.get(namespace).map_or(&[][..], Vec::as_slice);
+        let narrowing = selector
+            .requirements
             .iter()
-            .filter(|(workload, labels)| workload.pods_match_labels(selector, labels))
-            .map(|(workload, _)| workload)
+            .find(|r| r.operator == Operator::In && !CONTROLLER_LABELS.contains(&r.key));
+        let candidates: Vec<usize> = match narrowing {
+            Some(requirement) => {
+                let mut positions: Vec<usize> = requirement
+                    .values
+                    .iter()
+                    .filter_map(|value| self.postings.get(&(namespace, requirement.key, *value)))
+                    .flatten()
+                    .copied()
+                    .collect();
+                positions.sort_unstable();
+                positions.dedup();
+                positions
+            }
+            None => (0..list.len()).collect(),
+        };
+        candidates
+            .into_iter()
+            .filter(|&n| {
+                list.get(n)
+                    .is_some_and(|(workload, labels)| workload.pods_match_labels(selector, labels))
+            })
+            .collect()
     }
 }
 
@@ -125,8 +178,16 @@ pub struct Index<'o, 's> {
     /// The namespace a kustomization sets on the objects of a file that name none.
     file_namespaces: HashMap<FileId, &'o str>,
     by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>>,
-    /// The workloads of each namespace, in scan order.
-    workloads_by_namespace: HashMap<&'o str, Vec<Workload<'o, 's>>>,
+    /// The workloads of each namespace with their template labels, in scan order.
+    templates: PodTemplates<'o, 's>,
+    /// (namespace, kind, name) → position of the first such object.
+    by_identity: HashMap<(&'o str, &'o str, &'o str), usize>,
+    /// Positions of the objects of each name, in scan order.
+    by_name: HashMap<&'o str, Vec<usize>>,
+    /// Directories that hold a Helm chart (`Chart.yaml`).
+    chart_directories: HashSet<&'o str>,
+    /// (namespace, target kind, target name) → positions of the autoscalers targeting it.
+    scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>>,
     /// Positions of the objects of each kind, in scan order.
     by_kind: HashMap<&'o str, Vec<usize>>,
 }
@@ -152,8 +213,19 @@ impl<'o, 's> Index<'o, 's> {
         file_namespaces: HashMap<FileId, &'o str>,
     ) -> Self {
         let objects: Vec<&'o Object<'s>> = objects.into_iter().collect();
+        let chart_directories: HashSet<&'o str> = paths
+            .iter()
+            .filter_map(|path| match path.rsplit_once('/') {
+                Some((directory, "Chart.yaml")) => Some(directory),
+                None if *path == "Chart.yaml" => Some(""),
+                _ => None,
+            })
+            .collect();
         let mut by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>> = HashMap::new();
-        let mut workloads_by_namespace: HashMap<&'o str, Vec<Workload<'o, 's>>> = HashMap::new();
+        let mut templates = PodTemplates::default();
+        let mut by_identity: HashMap<(&'o str, &'o str, &'o str), usize> = HashMap::new();
+        let mut by_name: HashMap<&'o str, Vec<usize>> = HashMap::new();
+        let mut scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>> = HashMap::new();
         let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
         for (n, object) in objects.iter().enumerate() {
             by_kind.entry(object.kind()).or_default().push(n);
@@ -172,10 +244,19 @@ impl<'o, 's> Index<'o, 's> {
                 .or_default()
                 .push(n);
             if let Some(workload) = Workload::of(object) {
-                workloads_by_namespace
-                    .entry(namespace)
+                templates.add(namespace, workload);
+            }
+            if let Some(name) = object.name() {
+                by_identity.entry((namespace, object.kind(), name)).or_insert(n);
+                by_name.entry(name).or_default().push(n);
+            }
+            if let Some(scaler) = Scaler::of(object)
+                && let Some(target) = scaler.target_name()
+            {
+                scaler_targets
+                    .entry((namespace, scaler.target_kind(), target))
                     .or_default()
-                    .push(workload);
+                    .push(n);
             }
         }
         Index {
@@ -184,8 +265,12 @@ impl<'o, 's> Index<'o, 's> {
             default_namespace,
             file_namespaces,
             by_namespace_kind,
-            workloads_by_namespace,
+            templates,
+            by_identity,
+            by_name,
             by_kind,
+            chart_directories,
+            scaler_targets,
         }
     }
 
@@ -226,17 +311,10 @@ impl<'o, 's> Index<'o, 's> {
         let mut directory = path.rsplit_once('/').map_or("", |(dir, _)| dir);
         loop {
             let (parent, name) = directory.rsplit_once('/').unwrap_or(("", directory));
-            if name == "templates" {
-                let chart = if parent.is_empty() {
-                    "Chart.yaml".to_owned()
-                } else {
-                    format!("{parent}/Chart.yaml")
-                };
-                if self.paths.contains(&chart.as_str()) {
-                    return true;
-                }
+            if name == "templates" && self.chart_directories.contains(parent) {
+                return true;
             }
-            if parent.is_empty() {
+            if directory.is_empty() {
                 return false;
             }
             directory = parent;
@@ -261,11 +339,7 @@ impl<'o, 's> Index<'o, 's> {
 
     /// The workloads of one namespace, in scan order.
     pub fn workloads_in<'k>(&'k self, namespace: &'k str) -> impl Iterator<Item = Workload<'o, 's>> + 'k {
-        self.workloads_by_namespace
-            .get(namespace)
-            .into_iter()
-            .flatten()
-            .copied()
+        self.templates.in_namespace(namespace).copied()
     }
 
     /// The workloads of a namespace whose pod template a selector matches, in scan order.
@@ -274,8 +348,7 @@ impl<'o, 's> Index<'o, 's> {
         namespace: &'k str,
         selector: &'k LabelSelector<'_>,
     ) -> impl Iterator<Item = Workload<'o, 's>> + 'k {
-        self.workloads_in(namespace)
-            .filter(|w| selector.matches(w.template_labels()))
+        self.templates.matching(namespace, selector).copied()
     }
 
     /// Namespaces that hold at least one workload, sorted.
@@ -297,8 +370,14 @@ impl<'o, 's> Index<'o, 's> {
 
     /// The object of a kind and name in a namespace (the first, if the scan holds it twice).
     pub fn find(&self, namespace: &str, kind: &str, name: &str) -> Option<&'o Object<'s>> {
-        self.in_namespace(namespace, kind)
-            .find(|o| o.name() == Some(name))
+        let position = self.by_identity.get(&(namespace, kind, name))?;
+        self.objects.get(*position).copied()
+    }
+
+    /// Every object with this `metadata.name`, of any kind and namespace, in scan order.
+    pub fn named<'k>(&'k self, name: &str) -> impl Iterator<Item = &'o Object<'s>> + 'k {
+        let positions: &'k [usize] = self.by_name.get(name).map_or(&[], Vec::as_slice);
+        positions.iter().filter_map(|&n| self.objects.get(n).copied())
     }
 
     /// True when the scan holds the PersistentVolumeClaim `claim` of `object`'s namespace and its
@@ -324,19 +403,15 @@ impl<'o, 's> Index<'o, 's> {
     /// names its kind and name, in scan order. Works for objects without a pod template too,
     /// such as an Argo Rollout with a `workloadRef`.
     pub fn scalers_targeting(&self, object: &Object<'_>) -> Vec<&'o Object<'s>> {
-        let namespace = self.namespace_of(object);
         let Some(name) = object.name() else {
             return Vec::new();
         };
-        let mut found: Vec<&'o Object<'s>> = ["HorizontalPodAutoscaler", "ScaledObject", "HTTPScaledObject"]
+        let key = (self.namespace_of(object), object.kind(), name);
+        let positions: &[usize] = self.scaler_targets.get(&key).map_or(&[], Vec::as_slice);
+        positions
             .iter()
-            .flat_map(|kind| self.in_namespace(namespace, kind))
-            .filter_map(Scaler::of)
-            .filter(|scaler| scaler.target_kind() == object.kind() && scaler.target_name() == Some(name))
-            .map(|scaler| scaler.object)
-            .collect();
-        found.sort_by_key(|o| (o.file, o.root.span.start));
-        found
+            .filter_map(|&n| self.objects.get(n).copied())
+            .collect()
     }
 
     /// Every autoscaler of the scan, in scan order.
@@ -385,7 +460,7 @@ impl<'o, 's> Index<'o, 's> {
     /// (ExternalName Services and Services without a selector select none), computed in one pass
     /// over the Services; workloads in no particular order.
     pub fn workloads_with_services(&self) -> Vec<(Workload<'o, 's>, Vec<&'o Object<'s>>)> {
-        let templates = self.pod_templates();
+        let templates = &self.templates;
         let mut selecting: HashMap<&str, Vec<Vec<&'o Object<'s>>>> = templates
             .by_namespace
             .iter()
@@ -396,24 +471,21 @@ impl<'o, 's> Index<'o, 's> {
                 continue;
             };
             let namespace = self.namespace_of(service);
-            let (Some(list), Some(slots)) = (
-                templates.by_namespace.get(namespace),
-                selecting.get_mut(namespace),
-            ) else {
+            let Some(slots) = selecting.get_mut(namespace) else {
                 continue;
             };
-            for ((workload, labels), slot) in list.iter().zip(slots.iter_mut()) {
-                if workload.pods_match_labels(&selector, labels) {
+            for position in templates.matching_positions(namespace, &selector) {
+                if let Some(slot) = slots.get_mut(position) {
                     slot.push(service);
                 }
             }
         }
         templates
             .by_namespace
-            .into_iter()
+            .iter()
             .flat_map(|(namespace, list)| {
                 let slots = selecting.remove(namespace).unwrap_or_default();
-                list.into_iter().map(|(workload, _)| workload).zip(slots)
+                list.iter().map(|(workload, _)| *workload).zip(slots)
             })
             .collect()
     }
@@ -433,24 +505,8 @@ impl<'o, 's> Index<'o, 's> {
 
     /// Every workload grouped by namespace with its pod template's labels read once, for rules
     /// that match many selectors.
-    pub fn pod_templates(&self) -> PodTemplates<'o, 's> {
-        let mut by_namespace: HashMap<&'o str, Vec<LabelledWorkload<'o, 's>>> = HashMap::new();
-        for workload in self.workloads() {
-            let namespace = if CLUSTER_SCOPED.contains(&workload.object.kind()) {
-                ""
-            } else {
-                workload
-                    .object
-                    .namespace()
-                    .unwrap_or_else(|| self.implicit_namespace(workload.object))
-            };
-            let labels = workload.template_labels().collect();
-            by_namespace
-                .entry(namespace)
-                .or_default()
-                .push((workload, labels));
-        }
-        PodTemplates { by_namespace }
+    pub fn pod_templates(&self) -> &PodTemplates<'o, 's> {
+        &self.templates
     }
 
     /// Every Prometheus monitor of the scan (see [`Monitor::of`]), in scan order.

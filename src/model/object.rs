@@ -1,5 +1,7 @@
 //! Recognising platform objects in YAML documents.
 
+use std::borrow::Cow;
+
 use crate::parse::yaml::{Document, Node, Value};
 use crate::source::{FileId, Span};
 
@@ -21,6 +23,36 @@ pub struct Object<'s> {
     pub schema: Schema,
     /// The object's mapping.
     pub root: Node<'s>,
+    /// Read once: every rule asks for these.
+    identity: Identity<'s>,
+}
+
+/// `apiVersion`, `kind`, `metadata.name` and `metadata.namespace`.
+#[derive(Debug)]
+struct Identity<'s> {
+    api_version: Cow<'s, str>,
+    kind: Cow<'s, str>,
+    name: Option<Cow<'s, str>>,
+    namespace: Option<Cow<'s, str>>,
+}
+
+impl<'s> Object<'s> {
+    /// An object over a document's mapping.
+    pub fn new(file: FileId, schema: Schema, root: Node<'s>) -> Self {
+        let text = |node: Option<&Node<'s>>| node.and_then(Node::scalar_text);
+        let identity = Identity {
+            api_version: text(root.get("apiVersion")).unwrap_or_default(),
+            kind: text(root.get("kind")).unwrap_or_default(),
+            name: text(root.path(&["metadata", "name"])),
+            namespace: text(root.path(&["metadata", "namespace"])),
+        };
+        Object {
+            file,
+            schema,
+            root,
+            identity,
+        }
+    }
 }
 
 /// What a YAML document turned out to be.
@@ -39,11 +71,7 @@ pub fn objects_of<'s>(file: FileId, documents: Vec<Document<'s>>) -> Vec<Recogni
 
 fn recognise<'s>(file: FileId, root: Node<'s>) -> Recognised<'s> {
     if root.get("_format_version").is_some() {
-        return Recognised::Objects(vec![Object {
-            file,
-            schema: Schema::KongDeclarative,
-            root,
-        }]);
+        return Recognised::Objects(vec![Object::new(file, Schema::KongDeclarative, root)]);
     }
     let is_object = root.str_at("apiVersion").is_some() && root.str_at("kind").is_some();
     if !is_object {
@@ -70,25 +98,17 @@ fn recognise<'s>(file: FileId, root: Node<'s>) -> Recognised<'s> {
             items
                 .into_iter()
                 .filter(|item| item.str_at("apiVersion").is_some() && item.str_at("kind").is_some())
-                .map(|root| Object {
-                    file,
-                    schema: Schema::Kubernetes,
-                    root,
-                })
+                .map(|root| Object::new(file, Schema::Kubernetes, root))
                 .collect(),
         );
     }
-    Recognised::Objects(vec![Object {
-        file,
-        schema: Schema::Kubernetes,
-        root,
-    }])
+    Recognised::Objects(vec![Object::new(file, Schema::Kubernetes, root)])
 }
 
 impl<'s> Object<'s> {
     /// `apiVersion`, or "" for a Kong declarative file.
     pub fn api_version(&self) -> &str {
-        self.root.str_at("apiVersion").unwrap_or("")
+        &self.identity.api_version
     }
 
     /// The API group (`apps`, `networking.istio.io`; "" for the core group).
@@ -98,17 +118,17 @@ impl<'s> Object<'s> {
 
     /// `kind`, or "" for a Kong declarative file.
     pub fn kind(&self) -> &str {
-        self.root.str_at("kind").unwrap_or("")
+        &self.identity.kind
     }
 
     /// `metadata.name`.
     pub fn name(&self) -> Option<&str> {
-        self.root.path(&["metadata", "name"]).and_then(Node::as_text)
+        self.identity.name.as_deref()
     }
 
     /// `metadata.namespace` as written.
     pub fn namespace(&self) -> Option<&str> {
-        self.root.path(&["metadata", "namespace"]).and_then(Node::as_text)
+        self.identity.namespace.as_deref()
     }
 
     /// `namespace/name` (or just the name, or `<unnamed>`), for messages.

@@ -92,17 +92,27 @@ impl<'n> LabelSelector<'n> {
     /// Whether a set of labels satisfies every requirement.
     pub fn matches<'l>(&self, labels: impl IntoIterator<Item = (&'l str, &'l str)>) -> bool {
         let labels: Vec<(&str, &str)> = labels.into_iter().collect();
-        let value_of = |key: &str| labels.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
-        self.requirements
-            .iter()
-            .all(|r| match (r.operator, value_of(r.key)) {
-                (Operator::In, Some(value)) => r.values.contains(&value),
-                (Operator::In, None) => false,
-                (Operator::NotIn, Some(value)) => !r.values.contains(&value),
-                (Operator::NotIn, None) => true,
-                (Operator::Exists, found) => found.is_some(),
-                (Operator::DoesNotExist, found) => found.is_none(),
-            })
+        self.matches_labels(&labels)
+    }
+
+    /// [`LabelSelector::matches`] on labels already collected, without allocating.
+    pub fn matches_labels(&self, labels: &[(&str, &str)]) -> bool {
+        self.requirements.iter().all(|r| r.matches(labels))
+    }
+}
+
+impl Requirement<'_> {
+    /// Whether a set of labels satisfies this requirement.
+    pub fn matches(&self, labels: &[(&str, &str)]) -> bool {
+        let value = labels.iter().find(|(k, _)| *k == self.key).map(|(_, v)| *v);
+        match (self.operator, value) {
+            (Operator::In, Some(value)) => self.values.contains(&value),
+            (Operator::In, None) => false,
+            (Operator::NotIn, Some(value)) => !self.values.contains(&value),
+            (Operator::NotIn, None) => true,
+            (Operator::Exists, found) => found.is_some(),
+            (Operator::DoesNotExist, found) => found.is_none(),
+        }
     }
 }
 

@@ -191,6 +191,9 @@ impl<'o, 's> Workload<'o, 's> {
     /// `pod-template-hash`, `controller-revision-hash`, …) take values only the cluster knows,
     /// so any value may match.
     pub fn controller_label_matches(&self, key: &str, value: &str) -> bool {
+        if !CONTROLLER_LABELS.contains(&key) {
+            return false;
+        }
         let name = self.object.name().unwrap_or("");
         let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
         let suffix = value.strip_prefix(name).and_then(|rest| rest.strip_prefix('-'));
@@ -226,10 +229,7 @@ impl<'o, 's> Workload<'o, 's> {
     /// one workload against many selectors.
     pub fn pods_match_labels(&self, selector: &LabelSelector<'_>, labels: &[(&str, &str)]) -> bool {
         selector.requirements.iter().all(|requirement| {
-            let alone = LabelSelector {
-                requirements: vec![requirement.clone()],
-            };
-            alone.matches(labels.iter().copied())
+            requirement.matches(labels)
                 || (requirement.operator == Operator::In
                     && requirement
                         .values
@@ -249,6 +249,20 @@ pub struct LiteralEnv<'o, 's> {
     /// The `value:` entry (key and value spans).
     pub value: &'o crate::parse::yaml::Entry<'s>,
 }
+
+/// Labels a controller adds to the pods it creates (see [`Workload::controller_label_matches`]).
+pub const CONTROLLER_LABELS: &[&str] = &[
+    "job-name",
+    "batch.kubernetes.io/job-name",
+    "controller-uid",
+    "batch.kubernetes.io/controller-uid",
+    "batch.kubernetes.io/job-completion-index",
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "controller-revision-hash",
+    "pod-template-hash",
+    "rollouts-pod-template-hash",
+];
 
 /// A pod spec.
 #[derive(Debug, Clone, Copy)]

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::rules::{ObjectRef, RawFinding, RuleMeta, Severity};
@@ -47,7 +48,7 @@ pub struct Finding {
 pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding> {
     let source = |file: crate::source::FileId| sources.get(file.0 as usize);
     let mut findings: Vec<Finding> = raw
-        .into_iter()
+        .into_par_iter()
         .filter_map(|r| {
             let file = source(r.file)?;
             let related = r
@@ -77,7 +78,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
             })
         })
         .collect();
-    findings.sort_by(|a, b| {
+    findings.par_sort_by(|a, b| {
         (
             &a.path,
             a.region.start_line,

@@ -40,6 +40,32 @@ impl Span {
     }
 }
 
+/// Hashes spans cheaply: they are already well spread, and sets of them are hot in rules that
+/// visit every node.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SpanHasher(u64);
+
+impl std::hash::Hasher for SpanHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(32) ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// A set of spans with [`SpanHasher`].
+pub type SpanSet = std::collections::HashSet<Span, std::hash::BuildHasherDefault<SpanHasher>>;
+/// A map from spans with [`SpanHasher`].
+pub type SpanMap<V> = std::collections::HashMap<Span, V, std::hash::BuildHasherDefault<SpanHasher>>;
+
 /// Index of a file within one scan; stable for the scan only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
@@ -109,7 +135,9 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(memchr_newlines(text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
+        starts.extend(
+            memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         LineIndex {
             starts,
             ascii: text.is_ascii(),
@@ -173,14 +201,6 @@ impl LineIndex {
                 .min(text.len()),
         }
     }
-}
-
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i)
 }
 
 #[cfg(test)]

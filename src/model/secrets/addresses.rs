@@ -63,6 +63,9 @@ impl UrlLogin {
 /// neither a placeholder (`${DB_PASSWORD}`, `<password>`, `changeme`, `****`) nor a variable.
 pub fn url_logins(value: &str) -> Vec<UrlLogin> {
     static URL: OnceLock<Option<Regex>> = OnceLock::new();
+    if !value.contains("://") || !value.contains('@') {
+        return Vec::new();
+    }
     let Some(regex) = URL.get_or_init(|| {
         Regex::new(r#"[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@]*):([^/\s@]+)@([^/\s?#'"\\,;]*)"#).ok()
     }) else {

@@ -92,6 +92,9 @@ const PATTERNS: &[(&str, &str)] = &[
     ),
 ];
 
+/// No format matches fewer characters than this (`xoxb-` and ten more).
+const MIN_FORMAT_LEN: usize = 15;
+
 /// Published samples that match a format but open nothing: the jwt.io example token's
 /// signature and the Azure storage emulator's well-known account key.
 const PUBLIC_SAMPLES: &[&str] = &[
@@ -135,6 +138,10 @@ fn is_sample(found: &str, runs_allowed: bool) -> bool {
 /// [`is_sample`]).
 pub fn secret_values(value: &str) -> Vec<SecretMatch> {
     static ANY: OnceLock<Option<RegexSet>> = OnceLock::new();
+    // The shortest format (a Slack token) takes 15 characters.
+    if value.len() < MIN_FORMAT_LEN {
+        return Vec::new();
+    }
     // One pass of the combined automaton rules out almost every value; only the formats it
     // saw are run again for their positions.
     let Some(any) = ANY.get_or_init(|| RegexSet::new(PATTERNS.iter().map(|(_, p)| *p)).ok()) else {
@@ -228,6 +235,13 @@ mod tests {
     #[test]
     fn every_format_compiles_so_indexes_line_up() {
         assert_eq!(patterns().len(), PATTERNS.len());
+    }
+
+    #[test]
+    fn no_format_matches_below_the_length_floor() {
+        // Every pattern needs at least MIN_FORMAT_LEN characters: a shortest Slack token passes.
+        assert_eq!(secret_values("xoxb-123456789a").len(), 1);
+        assert!(MIN_FORMAT_LEN <= "xoxb-123456789a".len());
     }
 
     #[test]

@@ -117,6 +117,15 @@ pub fn name_words(name: &str) -> Vec<String> {
 /// True when a key or variable name says it holds a secret (`DB_PASSWORD`, `apiKey`), and not
 /// merely something about one (`PASSWORD_FILE`, `TOKEN_URL`, `SECRET_NAME`).
 pub fn is_secret_name(name: &str) -> bool {
+    // Every secret word holds one of these; most names hold none, and skip the word split.
+    const STEMS: &[&[u8]] = &[b"pass", b"secret", b"token", b"key", b"credential", b"pwd"];
+    let bytes = name.as_bytes();
+    let has_stem = STEMS
+        .iter()
+        .any(|stem| bytes.windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem)));
+    if !has_stem {
+        return false;
+    }
     let words = name_words(name);
     let Some(last) = words.last() else {
         return false;

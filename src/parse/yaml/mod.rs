@@ -6,6 +6,7 @@
 mod leniency;
 mod tree;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span as SaphyrSpan};
@@ -52,21 +53,25 @@ pub struct Stream<'s> {
 /// is parsed again with the offending lines indented further (positions are mapped back), so
 /// a file the cluster accepts is not reported as broken.
 pub fn parse_stream(text: &str) -> Stream<'_> {
-    let lines = LineIndex::new(text);
-    let (stream, failure) = run(text, &lines, text, &[], |event| event);
-    let Some(first_failure) = failure.filter(|f| leniency::forgivable(text, &lines, f)) else {
+    parse_stream_indexed(text, &LineIndex::new(text))
+}
+
+/// [`parse_stream`] with the text's line index already built.
+pub fn parse_stream_indexed<'s>(text: &'s str, lines: &LineIndex) -> Stream<'s> {
+    let (stream, failure) = run(text, lines, text, &[], |event| event);
+    let Some(first_failure) = failure.filter(|f| leniency::forgivable(text, lines, f)) else {
         return stream;
     };
     let mut pads = vec![0usize; lines.line_count() + 1];
     let mut failure = first_failure;
     for _ in 0..leniency::MAX_REPAIRS {
-        if !leniency::repair(text, &lines, &failure, &mut pads) {
+        if !leniency::repair(text, lines, &failure, &mut pads) {
             break;
         }
-        let padded = leniency::pad(text, &lines, &pads);
-        let (repaired, next) = run(text, &lines, &padded, &pads, leniency::owned_event);
+        let padded = leniency::pad(text, lines, &pads);
+        let (repaired, next) = run(text, lines, &padded, &pads, leniency::owned_event);
         match next {
-            Some(next) if leniency::forgivable(text, &lines, &next) => failure = next,
+            Some(next) if leniency::forgivable(text, lines, &next) => failure = next,
             _ => return repaired,
         }
     }
@@ -195,6 +200,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                     SaphyrStyle::SingleQuoted | SaphyrStyle::DoubleQuoted => ScalarStyle::Quoted,
                     _ => ScalarStyle::Block,
                 };
+                let text = self.borrowed(text, span, style);
                 self.complete(
                     Node {
                         span,
@@ -271,6 +277,21 @@ impl<'s, 'l> Builder<'s, 'l> {
         Ok(())
     }
 
+    /// The scanner hands every scalar over as an owned string; where the source holds the same
+    /// text (almost always), borrow it instead, so the tree costs no allocation per scalar.
+    fn borrowed(&self, text: Cow<'s, str>, span: Span, style: ScalarStyle) -> Cow<'s, str> {
+        let source = self.text.get(span.range()).unwrap_or("");
+        let inner = match style {
+            ScalarStyle::Plain => Some(source),
+            ScalarStyle::Quoted => source.get(1..source.len().saturating_sub(1)),
+            ScalarStyle::Block => None,
+        };
+        match inner {
+            Some(inner) if inner == text.as_ref() => Cow::Borrowed(inner),
+            _ => text,
+        }
+    }
+
     fn open(&mut self, frame: Frame<'s>, span: Span) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(YamlError {
@@ -306,15 +327,21 @@ impl<'s, 'l> Builder<'s, 'l> {
     }
 
     fn check_duplicate_keys(&mut self, entries: &[Entry<'s>]) {
-        if entries.len() < 2 {
-            return;
-        }
-        let mut seen: HashSet<&str> = HashSet::with_capacity(entries.len());
-        for entry in entries {
-            let Some(key) = entry.key.as_str() else {
+        // Most mappings are small, and comparing their keys pairwise beats hashing each one.
+        let mut seen: HashSet<&str> = HashSet::new();
+        let large = entries.len() > 32;
+        for (n, entry) in entries.iter().enumerate() {
+            let Some(key) = entry.key.as_str().filter(|k| *k != "<<") else {
                 continue;
             };
-            if key != "<<" && !seen.insert(key) {
+            let repeated = if large {
+                !seen.insert(key)
+            } else {
+                entries[..n]
+                    .iter()
+                    .any(|earlier| earlier.key.as_str() == Some(key))
+            };
+            if repeated {
                 self.stream.errors.push(YamlError {
                     message: format!("duplicate key `{key}`; Kubernetes rejects the document"),
                     span: entry.key.span,

@@ -55,6 +55,14 @@ impl<'s> Node<'s> {
         }
     }
 
+    /// The scalar text as the tree holds it (borrowed from the source where it could be).
+    pub fn scalar_text(&self) -> Option<Cow<'s, str>> {
+        match &self.value {
+            Value::Scalar(text, _) if !self.is_null() => Some(text.clone()),
+            _ => None,
+        }
+    }
+
     /// The scalar text unless it is a YAML null.
     pub fn as_text(&self) -> Option<&str> {
         if self.is_null() { None } else { self.as_str() }
@@ -124,8 +132,17 @@ impl<'s> Node<'s> {
     /// The entry for `key`: an explicit key wins over one merged in with `<<`.
     pub fn entry(&self, key: &str) -> Option<&Entry<'s>> {
         let entries = self.entries();
-        if let Some(found) = entries.iter().rev().find(|e| e.key.as_str() == Some(key)) {
-            return Some(found);
+        // One pass: the last explicit key wins; merge keys are only read when it is absent.
+        let mut has_merge = false;
+        for entry in entries.iter().rev() {
+            match entry.key.as_str() {
+                Some(found) if found == key => return Some(entry),
+                Some(MERGE_KEY) => has_merge = true,
+                _ => {}
+            }
+        }
+        if !has_merge {
+            return None;
         }
         let merged = entries.iter().filter(|e| e.key.as_str() == Some(MERGE_KEY));
         for merge in merged {

@@ -101,9 +101,8 @@ impl Rule for HpaTargetNotFound {
                 ))
                 .object(ObjectRef::of(scaler.object));
             // Near misses: the same name under another workload kind here, or in another namespace.
-            for near in cx.index.objects().filter(|o| {
-                o.name() == Some(name)
-                    && TARGET_KINDS.contains(&o.kind())
+            for near in cx.index.named(name).filter(|o| {
+                TARGET_KINDS.contains(&o.kind())
                     && (o.kind() == kind) != (cx.index.namespace_of(o) == namespace)
             }) {
                 let label = format!(

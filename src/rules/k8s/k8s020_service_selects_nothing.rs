@@ -113,7 +113,7 @@ impl Rule for ServiceSelectsNothing {
                      every key with the same value:\nselector:\n  app: cart",
                 )
                 .object(ObjectRef::of(service));
-            for (workload, label) in near_misses(&templates, namespace, &selector) {
+            for (workload, label) in near_misses(templates, namespace, &selector) {
                 finding.related(workload.object.file, workload.object.name_span(), label);
             }
         }
@@ -145,19 +145,10 @@ fn near_misses<'o, 's>(
         })
         .collect();
     let closest = templates
-        .in_namespace(namespace)
-        .map(|workload| {
-            let labels: Vec<(&str, &str)> = workload.template_labels().collect();
-            let matched = selector
-                .requirements
-                .iter()
-                .filter(|r| {
-                    LabelSelector {
-                        requirements: vec![(*r).clone()],
-                    }
-                    .matches(labels.iter().copied())
-                })
-                .count();
+        .labelled_in(namespace)
+        .iter()
+        .map(|(workload, labels)| {
+            let matched = selector.requirements.iter().filter(|r| r.matches(labels)).count();
             (matched, *workload)
         })
         .filter(|(matched, _)| *matched > 0)

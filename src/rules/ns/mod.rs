@@ -123,11 +123,13 @@ fn has_templated_labels(workload: &Workload<'_, '_>) -> bool {
         .is_some_and(is_templated)
 }
 
-/// The PodDisruptionBudgets of a namespace, in scan order.
-fn budgets_in<'o, 's>(cx: &Context<'o, 's>, namespace: &str) -> Vec<PodDisruptionBudget<'o, 's>> {
+/// The namespaces holding a workload whose pod labels are only known after rendering: what a
+/// budget there selects cannot be told.
+fn namespaces_with_templated_labels<'o>(cx: &Context<'o, '_>) -> std::collections::HashSet<&'o str> {
     cx.index
-        .in_namespace(namespace, "PodDisruptionBudget")
-        .filter_map(PodDisruptionBudget::of)
+        .workloads()
+        .filter(has_templated_labels)
+        .map(|w| cx.index.namespace_of(w.object))
         .collect()
 }
 

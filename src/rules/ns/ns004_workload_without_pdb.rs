@@ -1,6 +1,10 @@
 //! NS004 workload-without-pdb.
+use std::collections::HashSet;
+
 use crate::model::WorkloadKind;
+use crate::model::network::PodDisruptionBudget;
 use crate::rules::prelude::*;
+use crate::source::FileId;
 
 declare_rule! {
     /// ## What it does
@@ -55,6 +59,22 @@ declare_rule! {
 
 impl Rule for WorkloadWithoutPdb {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        // Which workloads some budget covers, computed once per budget rather than per workload.
+        let mut covered: HashSet<(FileId, u32)> = HashSet::new();
+        let mut unknown_namespaces: HashSet<&str> = HashSet::new();
+        for pdb in cx
+            .index
+            .of_kind("PodDisruptionBudget")
+            .filter_map(PodDisruptionBudget::of)
+        {
+            let namespace = cx.index.namespace_of(pdb.object);
+            if super::has_templated_selector(&pdb) {
+                unknown_namespaces.insert(namespace);
+                continue;
+            }
+            let Some(selector) = pdb.selector() else { continue };
+            covered.extend(cx.index.selected_by(namespace, &selector).map(|w| identity(&w)));
+        }
         for workload in cx.index.workloads() {
             if !matches!(
                 workload.kind,
@@ -70,13 +90,7 @@ impl Rule for WorkloadWithoutPdb {
                 continue;
             }
             let namespace = cx.index.namespace_of(workload.object);
-            let covered = super::budgets_in(cx, namespace).iter().any(|pdb| {
-                super::has_templated_selector(pdb)
-                    || pdb
-                        .selector()
-                        .is_some_and(|s| s.matches(workload.template_labels()))
-            });
-            if covered {
+            if covered.contains(&identity(&workload)) || unknown_namespaces.contains(namespace) {
                 continue;
             }
             let scale = match (scalers.first(), replicas) {
@@ -108,4 +122,9 @@ impl Rule for WorkloadWithoutPdb {
             }
         }
     }
+}
+
+/// Tells workloads apart: the file and where the object starts in it.
+fn identity(workload: &Workload<'_, '_>) -> (FileId, u32) {
+    (workload.object.file, workload.object.root.span.start)
 }

@@ -64,6 +64,7 @@ declare_rule! {
 
 impl Rule for PdbBlocksEviction {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        let unreadable = super::namespaces_with_templated_labels(cx);
         for pdb in cx
             .index
             .of_kind("PodDisruptionBudget")
@@ -96,7 +97,11 @@ impl Rule for PdbBlocksEviction {
                 );
                 (message, Vec::new())
             } else {
-                let Some((expected, scalers)) = expected_pods(cx, &pdb, &selected) else {
+                let namespace = cx.index.namespace_of(pdb.object);
+                if unreadable.contains(namespace) {
+                    continue;
+                }
+                let Some((expected, scalers)) = expected_pods(cx, &selected) else {
                     continue;
                 };
                 let required = count.of_expected(expected);
@@ -162,16 +167,9 @@ fn report(
 /// autoscalers whose minimum was counted.
 fn expected_pods<'o, 's>(
     cx: &Context<'o, 's>,
-    pdb: &PodDisruptionBudget<'_, '_>,
     selected: &[Workload<'o, 's>],
 ) -> Option<(i64, Vec<Scaler<'o, 's>>)> {
-    let namespace = cx.index.namespace_of(pdb.object);
-    if selected.is_empty()
-        || cx
-            .index
-            .workloads_in(namespace)
-            .any(|w| super::has_templated_labels(&w))
-    {
+    if selected.is_empty() {
         return None;
     }
     let mut total = 0;

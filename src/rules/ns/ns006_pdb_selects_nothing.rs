@@ -53,26 +53,23 @@ declare_rule! {
 
 impl Rule for PdbSelectsNothing {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        let unreadable = super::namespaces_with_templated_labels(cx);
         for pdb in cx
             .index
             .of_kind("PodDisruptionBudget")
             .filter_map(PodDisruptionBudget::of)
         {
             let namespace = cx.index.namespace_of(pdb.object);
-            let mut workloads = cx.index.workloads_in(namespace).peekable();
             if super::has_templated_selector(&pdb)
-                || workloads.peek().is_none()
-                || cx
-                    .index
-                    .workloads_in(namespace)
-                    .any(|w| super::has_templated_labels(&w))
+                || cx.index.workloads_in(namespace).next().is_none()
+                || unreadable.contains(namespace)
             {
                 continue;
             }
             let name = pdb.object.qualified_name();
             let message = match pdb.selector() {
                 Some(selector) => {
-                    if workloads.any(|w| selector.matches(w.template_labels())) {
+                    if cx.index.selected_by(namespace, &selector).next().is_some() {
                         continue;
                     }
                     format!("PodDisruptionBudget `{name}` selects no pod template of namespace `{namespace}`")

@@ -1,5 +1,4 @@
 //! SEC001 hardcoded-secret.
-use std::collections::{HashMap, HashSet};
 
 use crate::model::image::{WordRole, instruction_words, keywords_of};
 use crate::model::secrets::{
@@ -9,7 +8,7 @@ use crate::model::secrets::{
 use crate::model::{ContainerRole, Schema};
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
-use crate::source::Span;
+use crate::source::{Span, SpanMap, SpanSet};
 
 declare_rule! {
     /// ## What it does
@@ -124,8 +123,8 @@ impl Rule for HardcodedSecret {
             names_read: !REFERENCE_GROUPS
                 .iter()
                 .any(|g| group == *g || group.ends_with(&format!(".{g}"))),
-            seen: HashSet::new(),
-            reported: HashSet::new(),
+            seen: SpanSet::default(),
+            reported: SpanSet::default(),
             path: Vec::new(),
             out,
         };
@@ -133,7 +132,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_dockerfile(&self, image: &Image<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
-        let mut reported = HashSet::new();
+        let mut reported = SpanSet::default();
         for outer in &image.file.instructions {
             for found in instruction_words(outer) {
                 let keyword = found.instruction.keyword;
@@ -196,8 +195,8 @@ enum Owner {
     Secret,
 }
 
-fn owned_values(object: &Object<'_>) -> HashMap<Span, Owner> {
-    let mut owned = HashMap::new();
+fn owned_values(object: &Object<'_>) -> SpanMap<Owner> {
+    let mut owned = SpanMap::default();
     if let Some(workload) = Workload::of(object) {
         let containers = workload.pod.containers();
         for container in containers.filter(|c| c.role != ContainerRole::Ephemeral) {
@@ -240,13 +239,13 @@ struct Slot<'n> {
 
 struct Walk<'n, 's, 'f> {
     object: &'n Object<'s>,
-    owned: HashMap<Span, Owner>,
+    owned: SpanMap<Owner>,
     /// False where key names do not say what a value is (see `REFERENCE_GROUPS`).
     names_read: bool,
     /// Scalars already read: an alias repeats its anchor's span.
-    seen: HashSet<Span>,
+    seen: SpanSet,
     /// One finding per span, however many tokens a quoted value holds.
-    reported: HashSet<Span>,
+    reported: SpanSet,
     path: Vec<Step<'n>>,
     out: &'f mut Findings,
 }
