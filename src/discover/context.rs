@@ -105,13 +105,28 @@ fn secret_file(name: &str, contents: impl FnOnce() -> String) -> bool {
         return true;
     }
     match lower.as_str() {
-        ".npmrc" => {
-            let text = contents();
-            text.contains("_authToken") || text.contains("_auth=") || text.contains("_password")
-        }
-        ".pypirc" => contents().contains("password"),
+        ".npmrc" => sets_literal(&contents(), &["_authToken", "_auth", "_password"]),
+        ".pypirc" => sets_literal(&contents(), &["password"]),
         _ => false,
     }
+}
+
+/// Whether an ini-style file (`.npmrc`, `.pypirc`) sets a key ending in one of `keys` (after a
+/// `//registry/:` scope) to a literal. npm expands `${VAR}` in `.npmrc`, so
+/// `_authToken=${NPM_TOKEN}` is the usual way to keep the token out of the file, not a token.
+fn sets_literal(text: &str, keys: &[&str]) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with(';') {
+            return false;
+        }
+        ['=', ':'].iter().any(|separator| {
+            line.split_once(*separator).is_some_and(|(key, value)| {
+                let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+                keys.iter().any(|k| key.trim_end().ends_with(k)) && !value.is_empty() && !value.contains("${")
+            })
+        })
+    })
 }
 
 /// Inspects the directory of a Dockerfile as its build context.
@@ -151,7 +166,11 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
         })
         .build();
     let mut visited = 0;
-    let mut pending_secret_dirs: Vec<String> = Vec::new();
+    // Secret directories whose fate is settled (excluded, or already listed), and those not
+    // excluded as a whole that wait for their first file left in: `.git/*` leaves only the
+    // empty directory, which holds nothing.
+    let mut settled_dirs: Vec<String> = Vec::new();
+    let mut open_dirs: Vec<String> = Vec::new();
     for entry in walker.flatten() {
         visited += 1;
         if visited > MAX_ENTRIES {
@@ -161,20 +180,25 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
             continue;
         };
         let relative = relative.to_string_lossy().replace('\\', "/");
-        if relative.is_empty()
-            || pending_secret_dirs
-                .iter()
-                .any(|d| relative.starts_with(d.as_str()))
-        {
+        if relative.is_empty() || settled_dirs.iter().any(|d| relative.starts_with(d.as_str())) {
+            continue;
+        }
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        if let Some(open) = open_dirs.iter().position(|d| relative.starts_with(d.as_str())) {
+            if !is_dir && !rules.excludes(&relative) {
+                let secret_dir = open_dirs.swap_remove(open);
+                exposed.push(secret_dir.clone());
+                settled_dirs.push(secret_dir);
+            }
             continue;
         }
         let name = entry.file_name().to_string_lossy();
-        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
         if is_dir {
             if SECRET_DIRS.contains(&name.as_ref()) {
-                pending_secret_dirs.push(format!("{relative}/"));
-                if !rules.excludes(&relative) {
-                    exposed.push(format!("{relative}/"));
+                if rules.excludes(&relative) {
+                    settled_dirs.push(format!("{relative}/"));
+                } else {
+                    open_dirs.push(format!("{relative}/"));
                 }
             }
             continue;
@@ -238,6 +262,20 @@ mod tests {
             assert!(!secret_file(name, never), "{name}");
         }
         assert!(secret_file(".npmrc", || "//registry.npmjs.org/:_authToken=abc".to_owned()));
+        assert!(secret_file(".pypirc", || {
+            "[pypi]\nusername: __token__\npassword: pypi-AgE".to_owned()
+        }));
+    }
+
+    #[test]
+    fn registry_files_that_only_reference_a_variable_hold_no_token() {
+        for text in [
+            "@acme:registry=https://npm.pkg.github.com\n//npm.pkg.github.com/:_authToken=${NPM_TOKEN}\n",
+            "# _authToken=abc\nalways-auth=true\n//r.example/:_auth=\"${NPM_AUTH}\"\n",
+        ] {
+            assert!(!secret_file(".npmrc", || text.to_owned()), "{text}");
+        }
+        assert!(!secret_file(".pypirc", || "[pypi]\npassword = ${PYPI_TOKEN}\n".to_owned()));
     }
 
     #[test]
@@ -255,5 +293,26 @@ mod tests {
         let context = inspect(&root.join("Dockerfile"));
         assert_eq!(context.ignore_file.as_deref(), Some(".dockerignore"));
         assert_eq!(context.exposed_secrets, [".env", "config/id_rsa"]);
+    }
+
+    #[test]
+    fn a_secret_directory_whose_contents_are_all_excluded_is_not_exposed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("Dockerfile"), "FROM alpine:3.20\n").unwrap();
+        std::fs::write(root.join(".dockerignore"), ".git/*\n.aws/**\n").unwrap();
+        for secret_dir in [".git/objects/ab", ".aws", ".ssh", "app/.gnupg"] {
+            std::fs::create_dir_all(root.join(secret_dir)).unwrap();
+        }
+        std::fs::write(root.join(".git/config"), "").unwrap();
+        std::fs::write(root.join(".git/objects/ab/cd"), "").unwrap();
+        std::fs::write(root.join(".aws/credentials"), "").unwrap();
+        std::fs::write(root.join(".ssh/id_ed25519"), "").unwrap();
+        let context = inspect(&root.join("Dockerfile"));
+        assert_eq!(
+            context.exposed_secrets,
+            [".ssh/"],
+            "an empty `.gnupg` holds nothing either"
+        );
     }
 }

@@ -132,7 +132,20 @@ impl<'d> Image<'d> {
         };
         match form {
             CommandForm::Shell(script) => {
-                shell::split(&script.text, script.span.start as usize, self.file.escape)
+                let mut commands = shell::split(&script.text, script.span.start as usize, self.file.escape);
+                // `RUN bash <<EOF`: a shell reading a heredoc runs it as a script.
+                let feeds_a_shell = commands.iter().any(|c| {
+                    matches!(c.program(), Some("sh" | "bash" | "ash" | "dash" | "zsh"))
+                        && c.args()
+                            .iter()
+                            .all(|a| a.text.starts_with("<<") || (a.text.starts_with('-') && a.text != "-c"))
+                });
+                if feeds_a_shell {
+                    for body in &instruction.inline_heredocs {
+                        commands.extend(shell::split(&body.text, body.span.start as usize, '\\'));
+                    }
+                }
+                commands
             }
             CommandForm::HereDocs(scripts) => scripts
                 .iter()

@@ -176,7 +176,9 @@ pub fn split(script: &str, base: usize, escape: char) -> Vec<ShellCommand> {
                     chars.next();
                 }
             }
-            ' ' | '\t' => end_word!(i),
+            // A heredoc written with CRLF line endings keeps its `\r`s; they end a word, and the
+            // `\n` after them ends the command.
+            ' ' | '\t' | '\r' => end_word!(i),
             '\n' | ';' => {
                 end_word!(i);
                 end_command!(Joiner::Sequence);
@@ -289,6 +291,16 @@ mod tests {
         );
         assert_eq!(found[1].2, ["install", "-y", "curl"]);
         assert_eq!(found[2].2, ["install", "x"]);
+    }
+
+    #[test]
+    fn carriage_returns_end_words_like_blanks() {
+        let found =
+            programs("apt-get update\r\napt-get install -y --no-install-recommends\r\ncurl -s x | sh\r\n");
+        assert_eq!(found.len(), 4);
+        assert_eq!(found[0].2, ["update"]);
+        assert_eq!(found[1].2, ["install", "-y", "--no-install-recommends"]);
+        assert_eq!((found[3].0, found[3].1.as_str()), (Joiner::Pipe, "sh"));
     }
 
     #[test]

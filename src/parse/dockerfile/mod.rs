@@ -3,6 +3,7 @@
 //! A syntax error does not end the file: the parser restarts on the next line, so the
 //! instructions after a typo are still checked and each error is reported where it is.
 
+mod heredoc;
 mod words;
 
 use parse_dockerfile::{Command, HealthcheckArguments, Instruction as Parsed, Source};
@@ -98,6 +99,8 @@ pub struct Instruction {
     pub flags: Vec<Flag>,
     /// Its arguments.
     pub arguments: Arguments,
+    /// Bodies of heredocs opened after the first argument (`RUN cat <<EOF > /etc/motd`).
+    pub inline_heredocs: Vec<Word>,
 }
 
 impl Instruction {
@@ -140,6 +143,30 @@ pub struct Dockerfile {
 
 /// Parses a Dockerfile, recovering after each syntax error at the next line.
 pub fn parse(text: &str) -> Dockerfile {
+    let Some(masked) = heredoc::mask_inline(text) else {
+        return parse_text(text);
+    };
+    let mut file = parse_text(&masked.text);
+    for (opener, body) in masked.bodies {
+        let keyword_at = opener + opener_indent(text, opener);
+        let owner = file
+            .instructions
+            .iter_mut()
+            .find(|i| i.keyword_span.start as usize == keyword_at);
+        if let Some(instruction) = owner {
+            instruction.inline_heredocs.push(body);
+        }
+    }
+    file
+}
+
+/// Spaces before the keyword of the line starting at `offset`.
+fn opener_indent(text: &str, offset: usize) -> usize {
+    text.get(offset..)
+        .map_or(0, |rest| rest.len() - rest.trim_start_matches([' ', '\t']).len())
+}
+
+fn parse_text(text: &str) -> Dockerfile {
     let bom = if text.starts_with(UTF8_BOM) {
         UTF8_BOM.len()
     } else {
@@ -443,6 +470,7 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
         },
         flags,
         arguments,
+        inline_heredocs: Vec::new(),
     }
 }
 

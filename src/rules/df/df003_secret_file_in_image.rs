@@ -12,15 +12,19 @@ declare_rule! {
     ///   and `.gnupg/`. Templates (`.example`, `.sample`, `.template`, `.dist`, `.tpl`) and
     ///   public keys (`.pub`) are not secrets. A `.pem`, `.key`, `.p12` or `.pfx` whose name says
     ///   it is public (`ca`, `cert`, `crt`, `chain`, `bundle`, `root`, `trust`, `pub`, `gpg`,
-    ///   `pgp`, `signing`, `release`), or a `.pem` copied into a certificate directory
-    ///   (`/usr/local/share/ca-certificates`, `…/certs`), is a certificate or a signing key and is
-    ///   skipped, unless its name also says `key` or `priv` (`ca-key.pem`).
+    ///   `pgp`, `signing`, `release`) or Diffie-Hellman parameters (`dhparam`, `dh2048`,
+    ///   `ffdhe2048`), or a `.pem` copied into a certificate directory
+    ///   (`/usr/local/share/ca-certificates`, `…/certs`), is a certificate, a signing key or
+    ///   public parameters and is skipped, unless its name also says `key` or `priv`
+    ///   (`ca-key.pem`).
     /// - the whole context: `COPY . …`, `./`, `*` or `./*` while the Dockerfile's directory holds
     ///   such files that its `.dockerignore` (or `<Dockerfile>.dockerignore`) does not exclude, and
     ///   the instruction's own `--exclude` patterns do not leave out. There, `.npmrc` and
-    ///   `.pypirc` count only when they hold a token or password. The message names the files
-    ///   and the help gives the `.dockerignore` lines. The context is taken to be the Dockerfile's
-    ///   directory, as `docker build .` beside it does.
+    ///   `.pypirc` count only when they set a token or password to a literal (npm expands
+    ///   `_authToken=${NPM_TOKEN}` from the environment, so that file holds none). The message
+    ///   names the files and the help gives the `.dockerignore` lines. The context is taken to
+    ///   be the Dockerfile's directory, as `docker build .` beside it does. A secret directory
+    ///   whose contents are all excluded (`.git/*`) is left in empty, and does not count.
     ///
     /// Files named one by one are flagged only in the final stage and the stages it is built
     /// `FROM`: a build stage that copies `.npmrc` to install private packages and hands only its
@@ -284,9 +288,18 @@ fn is_public(name: &str, dest: &str) -> bool {
         return false;
     }
     let tokens: Vec<&str> = stem.split(['-', '_', '.']).collect();
-    let named_public = tokens
-        .iter()
-        .any(|t| matches!(*t, "ca" | "root" | "pub" | "public"))
+    // Diffie-Hellman parameters (`dhparam.pem`, `dh2048.pem`, `ffdhe2048.pem`) are public.
+    let dh_parameters = stem.contains("dhparam")
+        || tokens.iter().any(|t| {
+            ["dh", "ffdhe"].iter().any(|prefix| {
+                t.strip_prefix(prefix)
+                    .is_some_and(|bits| !bits.is_empty() && bits.bytes().all(|b| b.is_ascii_digit()))
+            })
+        });
+    let named_public = dh_parameters
+        || tokens
+            .iter()
+            .any(|t| matches!(*t, "ca" | "root" | "pub" | "public"))
         || [
             "cert", "crt", "chain", "bundle", "trust", "gpg", "pgp", "signing", "release", "keyring",
         ]

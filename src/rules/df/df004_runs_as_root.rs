@@ -6,8 +6,10 @@ declare_rule! {
     /// ## What it does
     /// Flags a Dockerfile whose final stage runs as root: it has no `USER` instruction (nor
     /// inherits one from an earlier stage it is built `FROM`), or its last `USER` is `root` or
-    /// uid `0`. Base images whose tag says `nonroot` (the distroless convention) already switch
-    /// to an unprivileged user and are exempt when no `USER` is given. `FROM scratch` is not
+    /// uid `0`. Base images whose name or tag says they run unprivileged (`nonroot`, `non-root`,
+    /// `unprivileged`, `rootless`: the distroless `:nonroot` tags,
+    /// `nginxinc/nginx-unprivileged`, `docker:dind-rootless`) already switch to an unprivileged
+    /// user in their own `USER` and are exempt when no `USER` is given. `FROM scratch` is not
     /// exempt: without `USER` its process runs as uid 0.
     ///
     /// ## Why is this bad?
@@ -53,7 +55,7 @@ impl Rule for RunsAsRoot {
         let Some((owner, user)) = image.effective_user(&stage) else {
             if image
                 .root_base(&stage)
-                .is_some_and(|base| base.contains("nonroot"))
+                .is_some_and(|base| runs_unprivileged(&base))
             {
                 return;
             }
@@ -79,6 +81,14 @@ impl Rule for RunsAsRoot {
             .help("switch to an unprivileged user last:\nRUN useradd --uid 10001 app\nUSER 10001");
         }
     }
+}
+
+/// Whether an image says in its name that its own `USER` is unprivileged.
+fn runs_unprivileged(base: &str) -> bool {
+    let base = base.to_ascii_lowercase();
+    ["nonroot", "non-root", "unprivileged", "rootless"]
+        .iter()
+        .any(|marker| base.contains(marker))
 }
 
 /// `root`, or uid 0 however written (`0`, `00`).

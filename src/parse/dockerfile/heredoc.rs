@@ -1,0 +1,178 @@
+//! Heredocs that parse-dockerfile does not read: a `<<WORD` that is not the first argument of
+//! a `RUN` (`RUN cat <<EOF > /etc/motd`, `RUN python3 <<PY`). Their bodies are blanked out
+//! before parsing, byte for byte, so every span stays where it is, and handed back separately.
+
+use super::Word;
+use crate::source::Span;
+
+/// The text with inline heredoc bodies blanked, and those bodies with the offset of the line
+/// that opens them.
+pub(super) struct Masked {
+    pub text: String,
+    pub bodies: Vec<(usize, Word)>,
+}
+
+/// Blanks the inline heredoc bodies of `text`; `None` when there are none.
+pub(super) fn mask_inline(text: &str) -> Option<Masked> {
+    let lines: Vec<(usize, &str)> = line_offsets(text);
+    let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut bodies = Vec::new();
+    let mut n = 0;
+    while n < lines.len() {
+        let (start, line) = lines[n];
+        let markers = inline_markers(line);
+        n += 1;
+        if markers.is_empty() {
+            continue;
+        }
+        let mut cursor = n;
+        let mut found = Vec::new();
+        for (delimiter, strip_tabs) in markers {
+            let body_start = cursor;
+            let Some(end) = (cursor..lines.len()).find(|&k| {
+                let content = lines[k].1.trim_end_matches(['\r', '\n']);
+                let content = if strip_tabs {
+                    content.trim_start_matches('\t')
+                } else {
+                    content
+                };
+                content == delimiter
+            }) else {
+                found.clear();
+                break;
+            };
+            found.push((body_start, end));
+            cursor = end + 1;
+        }
+        if found.is_empty() {
+            continue;
+        }
+        for (body_start, end) in found {
+            let from = lines[body_start.min(end)].0;
+            let body_end = lines[end].0;
+            let after = lines.get(end + 1).map_or(text.len(), |(o, _)| *o);
+            bodies.push((
+                start,
+                Word {
+                    text: text[from..body_end].to_owned(),
+                    span: Span::new(from, body_end),
+                },
+            ));
+            blanked.push(from..after);
+        }
+        n = cursor;
+    }
+    if blanked.is_empty() {
+        return None;
+    }
+    let mut masked = text.as_bytes().to_vec();
+    for range in blanked {
+        for byte in &mut masked[range] {
+            if !matches!(*byte, b'\n' | b'\r') {
+                *byte = b' ';
+            }
+        }
+    }
+    // Only ASCII bytes were written over whole lines, so the text stays valid UTF-8.
+    let text = String::from_utf8(masked).ok()?;
+    Some(Masked { text, bodies })
+}
+
+fn line_offsets(text: &str) -> Vec<(usize, &str)> {
+    let mut offset = 0;
+    text.split_inclusive('\n')
+        .map(|line| {
+            let start = offset;
+            offset += line.len();
+            (start, line)
+        })
+        .collect()
+}
+
+/// The heredoc delimiters of a `RUN` line whose first argument is not itself a heredoc, with
+/// whether they strip leading tabs (`<<-`).
+fn inline_markers(line: &str) -> Vec<(String, bool)> {
+    let trimmed = line.trim_start();
+    let Some(keyword) = trimmed.get(..4) else {
+        return Vec::new();
+    };
+    if !keyword.eq_ignore_ascii_case("run ") || line.trim_end().ends_with('\\') {
+        return Vec::new();
+    }
+    let arguments = trimmed[4..].trim_start();
+    let mut words = arguments.split_whitespace().skip_while(|w| w.starts_with("--"));
+    if words.next().is_none_or(|first| first.starts_with("<<")) {
+        return Vec::new();
+    }
+    let bytes = arguments.as_bytes();
+    let mut markers = Vec::new();
+    let mut i = 0;
+    while let Some(found) = arguments[i..].find("<<") {
+        let at = i + found;
+        i = at + 2;
+        let preceded = at == 0 || bytes.get(at - 1).is_some_and(|b| b.is_ascii_whitespace());
+        if !preceded || bytes.get(at + 2) == Some(&b'<') {
+            continue;
+        }
+        let mut rest = &arguments[at + 2..];
+        let strip_tabs = rest.starts_with('-');
+        if strip_tabs {
+            rest = &rest[1..];
+        }
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'');
+        if let Some(q) = quote {
+            rest = &rest[1..];
+            let Some(close) = rest.find(q) else { continue };
+            rest = &rest[..close];
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            markers.push((name, strip_tabs));
+        }
+    }
+    markers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_of_inline_heredocs_are_blanked_in_place() {
+        let text = "FROM alpine\nRUN cat <<EOF > /etc/motd\nhello\nEOF\nUSER app\n";
+        let masked = mask_inline(text).expect("one heredoc");
+        assert_eq!(masked.text.len(), text.len());
+        assert_eq!(
+            masked.text,
+            "FROM alpine\nRUN cat <<EOF > /etc/motd\n     \n   \nUSER app\n"
+        );
+        assert_eq!(masked.bodies.len(), 1);
+        assert_eq!(masked.bodies[0].1.text, "hello\n");
+        assert_eq!(&text[masked.bodies[0].1.span.range()], "hello\n");
+    }
+
+    #[test]
+    fn leading_heredocs_are_left_to_the_parser() {
+        assert!(mask_inline("FROM a\nRUN <<EOF\necho hi\nEOF\n").is_none());
+        assert!(mask_inline("FROM a\nRUN --mount=type=cache,target=/x <<EOF\necho\nEOF\n").is_none());
+        assert!(mask_inline("FROM a\nRUN cat <<<word\n").is_none());
+    }
+
+    #[test]
+    fn several_and_tab_stripped_heredocs_are_found() {
+        let text = "FROM a\nRUN python3 <<PY && cat <<-'END'\nprint(1)\nPY\n\tx\n\tEND\nUSER b\n";
+        let masked = mask_inline(text).expect("two heredocs");
+        assert_eq!(
+            masked
+                .bodies
+                .iter()
+                .map(|(_, w)| w.text.as_str())
+                .collect::<Vec<_>>(),
+            ["print(1)\n", "\tx\n"]
+        );
+        assert!(masked.text.ends_with("USER b\n"));
+    }
+}
