@@ -133,6 +133,13 @@ fn namespaces_with_templated_labels<'o>(cx: &Context<'o, '_>) -> std::collection
         .collect()
 }
 
+/// Every PodDisruptionBudget of the scan, in scan order.
+fn budgets<'c, 'o, 's>(cx: &'c Context<'o, 's>) -> impl Iterator<Item = PodDisruptionBudget<'o, 's>> + 'c {
+    cx.index
+        .of_kind("PodDisruptionBudget")
+        .filter_map(PodDisruptionBudget::of)
+}
+
 /// True when a budget's selector is only known after rendering.
 fn has_templated_selector(pdb: &PodDisruptionBudget<'_, '_>) -> bool {
     pdb.field("selector").is_some_and(is_templated)

@@ -2,7 +2,6 @@
 use std::collections::HashSet;
 
 use crate::model::WorkloadKind;
-use crate::model::network::PodDisruptionBudget;
 use crate::rules::prelude::*;
 use crate::source::FileId;
 
@@ -62,11 +61,7 @@ impl Rule for WorkloadWithoutPdb {
         // Which workloads some budget covers, computed once per budget rather than per workload.
         let mut covered: HashSet<(FileId, u32)> = HashSet::new();
         let mut unknown_namespaces: HashSet<&str> = HashSet::new();
-        for pdb in cx
-            .index
-            .of_kind("PodDisruptionBudget")
-            .filter_map(PodDisruptionBudget::of)
-        {
+        for pdb in super::budgets(cx) {
             let namespace = cx.index.namespace_of(pdb.object);
             if super::has_templated_selector(&pdb) {
                 unknown_namespaces.insert(namespace);

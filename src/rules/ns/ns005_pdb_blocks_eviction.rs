@@ -65,11 +65,7 @@ declare_rule! {
 impl Rule for PdbBlocksEviction {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let unreadable = super::namespaces_with_templated_labels(cx);
-        for pdb in cx
-            .index
-            .of_kind("PodDisruptionBudget")
-            .filter_map(PodDisruptionBudget::of)
-        {
+        for pdb in super::budgets(cx) {
             // A rendered selector hides what is selected, not a budget of 0 or 100%.
             let selected = if super::has_templated_selector(&pdb) {
                 Vec::new()

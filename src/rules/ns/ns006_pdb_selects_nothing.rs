@@ -1,5 +1,4 @@
 //! NS006 pdb-selects-nothing.
-use crate::model::network::PodDisruptionBudget;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -54,11 +53,7 @@ declare_rule! {
 impl Rule for PdbSelectsNothing {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let unreadable = super::namespaces_with_templated_labels(cx);
-        for pdb in cx
-            .index
-            .of_kind("PodDisruptionBudget")
-            .filter_map(PodDisruptionBudget::of)
-        {
+        for pdb in super::budgets(cx) {
             let namespace = cx.index.namespace_of(pdb.object);
             if super::has_templated_selector(&pdb)
                 || cx.index.workloads_in(namespace).next().is_none()
