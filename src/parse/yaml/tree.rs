@@ -46,6 +46,46 @@ pub struct Entry<'s> {
 
 const MERGE_KEY: &str = "<<";
 
+/// Entries collected once per key: small mappings compare keys directly, large ones (a
+/// ConfigMap with thousands of keys) use a set, so collecting stays linear.
+struct UniqueEntries<'n, 's> {
+    entries: Vec<&'n Entry<'s>>,
+    keys: std::collections::HashSet<&'n str>,
+}
+
+impl<'n, 's> UniqueEntries<'n, 's> {
+    const SMALL: usize = 32;
+
+    fn with_capacity(capacity: usize) -> Self {
+        UniqueEntries {
+            entries: Vec::with_capacity(capacity),
+            keys: std::collections::HashSet::new(),
+        }
+    }
+
+    fn push(&mut self, entry: &'n Entry<'s>) {
+        let Some(key) = entry.key.as_str() else {
+            self.entries.push(entry);
+            return;
+        };
+        let new = if self.entries.len() < Self::SMALL {
+            !self.entries.iter().any(|seen| seen.key.as_str() == Some(key))
+        } else {
+            if self.keys.is_empty() {
+                self.keys
+                    .extend(self.entries.iter().filter_map(|e| e.key.as_str()));
+            }
+            self.keys.insert(key)
+        };
+        if new {
+            if !self.keys.is_empty() {
+                self.keys.insert(key);
+            }
+            self.entries.push(entry);
+        }
+    }
+}
+
 impl<'s> Node<'s> {
     /// The scalar text, whatever its style.
     pub fn as_str(&self) -> Option<&str> {
@@ -172,35 +212,25 @@ impl<'s> Node<'s> {
         self.get(key).and_then(Node::as_text)
     }
 
-    /// Every entry with merge keys resolved, explicit keys first, each key once.
+    /// Every entry with merge keys resolved, explicit keys first, each key once (the last of
+    /// repeated keys, as YAML readers keep).
     pub fn merged_entries(&self) -> Vec<&Entry<'s>> {
-        let mut out: Vec<&Entry<'s>> = Vec::with_capacity(self.entries().len());
-        for entry in self.entries().iter().rev() {
-            let key = entry.key.as_str();
-            if key == Some(MERGE_KEY) {
-                continue;
-            }
-            if !out.iter().any(|seen| seen.key.as_str() == key) {
-                out.push(entry);
-            }
+        let entries = self.entries();
+        let mut out = UniqueEntries::with_capacity(entries.len());
+        for entry in entries.iter().rev().filter(|e| e.key.as_str() != Some(MERGE_KEY)) {
+            out.push(entry);
         }
-        out.reverse();
-        for merge in self
-            .entries()
-            .iter()
-            .filter(|e| e.key.as_str() == Some(MERGE_KEY))
-        {
+        out.entries.reverse();
+        for merge in entries.iter().filter(|e| e.key.as_str() == Some(MERGE_KEY)) {
             let sources: &[Node<'s>] = match &merge.value.value {
                 Value::Sequence(items) => items,
                 _ => std::slice::from_ref(&merge.value),
             };
             for inherited in sources.iter().flat_map(Node::merged_entries) {
-                if !out.iter().any(|seen| seen.key.as_str() == inherited.key.as_str()) {
-                    out.push(inherited);
-                }
+                out.push(inherited);
             }
         }
-        out
+        out.entries
     }
 
     /// Number of nodes in this subtree, counting keys.
@@ -243,6 +273,18 @@ mod tests {
         assert_eq!(merged.str_at("b"), Some("3"));
         let keys: Vec<_> = merged.merged_entries().iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, [Some("b"), Some("a")]);
+    }
+
+    #[test]
+    fn large_mappings_keep_each_key_once_and_the_last_value() {
+        let mut text: String = (0..100).map(|n| format!("k{n}: {n}\n")).collect();
+        text.push_str("k7: last\n");
+        let stream = crate::parse::yaml::parse_stream(&text);
+        let node = &stream.documents[0].root;
+        let entries = node.merged_entries();
+        assert_eq!(entries.len(), 100);
+        let k7 = entries.iter().find(|e| e.key.as_str() == Some("k7")).unwrap();
+        assert_eq!(k7.value.as_str(), Some("last"));
     }
 
     #[test]
