@@ -402,3 +402,24 @@ fn help_shows_examples_and_exit_codes() {
         .code(0)
         .stdout(predicate::str::starts_with("mslint "));
 }
+
+#[test]
+fn human_output_never_echoes_the_secret_it_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
+    write(
+        dir.path(),
+        "deploy.yaml",
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\nspec:\n  template:\n    spec:\n      containers:\n        - name: server\n          image: shop/cart:1.0.0\n          env:\n            - name: GITHUB_TOKEN\n              value: {secret}\n            - name: OTHER\n              value: plain\n"
+        ),
+    );
+    let output = mslint(dir.path())
+        .args(["--format", "human", "--select", "K8S005,SEC001"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("K8S005"), "{text}");
+    assert!(text.contains("******"), "the secret is shown masked: {text}");
+    assert!(!text.contains(&secret[4..]), "{text}");
+}

@@ -42,6 +42,8 @@ pub struct Finding {
     pub related: Vec<RelatedLocation>,
     /// Stable across line shifts: rule, path, object (or message), and occurrence.
     pub fingerprint: String,
+    /// True when the source around the span holds a secret, which output must not echo.
+    pub sensitive: bool,
 }
 
 /// Locates raw findings, sorts them and gives each a fingerprint.
@@ -75,6 +77,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 object: r.object,
                 related,
                 fingerprint,
+                sensitive: r.sensitive,
             })
         })
         .collect();

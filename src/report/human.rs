@@ -21,9 +21,19 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(100);
+    // A finding about a secret shows only its own line, with the secret starred out: a CI log
+    // must not repeat what the finding warns about.
+    let guarded = handler.clone().with_context_lines(0);
     let mut out = String::new();
     for finding in report.findings {
         let text = report.source_text(&finding.path).unwrap_or("");
+        let masked;
+        let (text, handler) = if finding.sensitive {
+            masked = mask(text, finding.span);
+            (masked.as_str(), &guarded)
+        } else {
+            (text, &handler)
+        };
         let shown = Shown {
             finding,
             source: Named {
@@ -38,6 +48,21 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             ));
         }
         out.push('\n');
+    }
+    out
+}
+
+/// The text with the characters of `span` replaced by `*` (line breaks kept).
+fn mask(text: &str, span: crate::source::Span) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (offset, c) in text.char_indices() {
+        let inside = span.range().contains(&offset);
+        // One byte per masked character would shift later offsets, so pad to the same width.
+        if inside && !matches!(c, '\n' | '\r') {
+            out.extend(std::iter::repeat_n('*', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
     }
     out
 }

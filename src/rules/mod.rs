@@ -219,9 +219,17 @@ pub struct RawFinding {
     pub object: Option<ObjectRef>,
     /// Other places that explain the finding.
     pub related: Vec<(FileId, Span, String)>,
+    /// True when the source around the span holds a secret, which output must not echo.
+    pub sensitive: bool,
 }
 
 impl RawFinding {
+    /// Marks the finding as pointing at a secret: reporters mask it instead of quoting it.
+    pub fn sensitive(&mut self) -> &mut Self {
+        self.sensitive = true;
+        self
+    }
+
     /// Sets what to change.
     pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
         self.help = Some(help.into());
@@ -273,6 +281,7 @@ impl Findings {
             help: None,
             object: None,
             related: Vec::new(),
+            sensitive: false,
         });
         let last = self.items.len() - 1;
         &mut self.items[last]

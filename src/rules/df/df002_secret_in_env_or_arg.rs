@@ -126,5 +126,6 @@ fn check_pair(image: &Image<'_>, outer: &Instruction, keyword: &str, pair: &Pair
             exposure.describe(text)
         ),
     )
-    .help(help);
+    .help(help)
+    .sensitive();
 }

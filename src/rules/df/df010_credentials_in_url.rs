@@ -73,7 +73,8 @@ impl Rule for CredentialsInUrl {
                             login.redacted(text)
                         ),
                     )
-                    .help(help(keyword));
+                    .help(help(keyword))
+                    .sensitive();
                 }
             }
         }

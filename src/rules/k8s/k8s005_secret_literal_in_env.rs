@@ -80,7 +80,8 @@ impl Rule for SecretLiteralInEnv {
                 object.name().unwrap_or("app-secrets"),
                 name.to_ascii_lowercase().replace('_', "-")
             ))
-            .object(ObjectRef::of(object));
+            .object(ObjectRef::of(object))
+            .sensitive();
         }
     }
 }

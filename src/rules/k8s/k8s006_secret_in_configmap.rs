@@ -96,7 +96,8 @@ impl Rule for SecretInConfigmap {
                      and read it where the ConfigMap is read:\nenvFrom:\n  - configMapRef: {{ name: {name} }}\n  - secretRef: {{ name: {name}-secrets }}",
                     name = object.name().unwrap_or("app")
                 ))
-                .object(ObjectRef::of(object));
+                .object(ObjectRef::of(object))
+                .sensitive();
             }
         }
     }

@@ -110,7 +110,8 @@ impl Rule for CommittedSecretData {
                  target: {{ name: {name} }}\n  dataFrom: [{{ extract: {{ key: {name} }} }}]",
                 name = object.name().unwrap_or("app-secrets")
             ))
-            .object(ObjectRef::of(object));
+            .object(ObjectRef::of(object))
+            .sensitive();
         }
     }
 }

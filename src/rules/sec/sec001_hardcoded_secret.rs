@@ -163,7 +163,8 @@ impl Rule for HardcodedSecret {
                         "rotate the credential, then give the build a secret mount instead of \
                          writing it in the Dockerfile:\n\
                          RUN --mount=type=secret,id=token \\\n    TOKEN=\"$(cat /run/secrets/token)\" ./build.sh",
-                    );
+                    )
+                    .sensitive();
                 }
             }
         }
@@ -424,6 +425,7 @@ impl<'n, 's> Walk<'n, 's, '_> {
         self.out
             .report(span, message)
             .help(help)
-            .object(ObjectRef::of(self.object));
+            .object(ObjectRef::of(self.object))
+            .sensitive();
     }
 }
