@@ -78,16 +78,10 @@ impl<'o, 's> Monitor<'o, 's> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::object::{Recognised, objects_of};
-    use crate::parse::yaml::parse_stream;
-    use crate::source::FileId;
+    use crate::model::object::parse_objects;
 
     fn with_monitor<T>(text: &str, check: impl FnOnce(Monitor<'_, '_>) -> T) -> T {
-        let stream = parse_stream(text);
-        let mut recognised = objects_of(FileId(0), stream.documents);
-        let Some(Recognised::Objects(objects)) = recognised.pop() else {
-            panic!("one object expected");
-        };
+        let objects = parse_objects(text);
         check(objects.first().and_then(Monitor::of).expect("a monitor"))
     }
 

@@ -275,17 +275,11 @@ impl<'o, 's> RoleBinding<'o, 's> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::object::Recognised;
-    use crate::model::objects_of;
+    use crate::model::object::parse_objects;
     use crate::parse::yaml::parse_stream;
-    use crate::source::FileId;
 
     fn with_object<T>(text: &str, check: impl FnOnce(&Object<'_>) -> T) -> T {
-        let stream = parse_stream(text);
-        let mut recognised = objects_of(FileId(0), stream.documents);
-        let Some(Recognised::Objects(objects)) = recognised.pop() else {
-            panic!("one object expected");
-        };
+        let objects = parse_objects(text);
         check(objects.first().expect("one object"))
     }
 

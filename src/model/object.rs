@@ -183,3 +183,16 @@ pub fn label_pairs<'n>(map: Option<&'n Node<'_>>) -> impl Iterator<Item = (&'n s
         .into_iter()
         .filter_map(|e| Some((e.key.as_str()?, e.value.as_str()?)))
 }
+
+/// The objects of a YAML text, for tests of the views built on them.
+#[cfg(test)]
+pub(crate) fn parse_objects(text: &str) -> Vec<Object<'_>> {
+    let stream = crate::parse::yaml::parse_stream(text);
+    objects_of(FileId(0), stream.documents)
+        .into_iter()
+        .flat_map(|found| match found {
+            Recognised::Objects(objects) => objects,
+            Recognised::Other(_) => Vec::new(),
+        })
+        .collect()
+}

@@ -556,16 +556,11 @@ pub fn port_number(node: &Node<'_>) -> Option<i64> {
 #[cfg(test)]
 mod pod_label_tests {
     use super::*;
-    use crate::model::object::{Recognised, objects_of};
+    use crate::model::object::parse_objects;
     use crate::parse::yaml::parse_stream;
-    use crate::source::FileId;
 
     fn with_workload<T>(text: &str, check: impl FnOnce(Workload<'_, '_>) -> T) -> T {
-        let stream = parse_stream(text);
-        let mut recognised = objects_of(FileId(0), stream.documents);
-        let Some(Recognised::Objects(objects)) = recognised.pop() else {
-            panic!("one object expected");
-        };
+        let objects = parse_objects(text);
         check(objects.first().and_then(Workload::of).expect("a workload"))
     }
 

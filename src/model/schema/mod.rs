@@ -78,16 +78,10 @@ pub fn suggestion(key: &str, fields: &[&'static str]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::object::{Recognised, objects_of};
-    use crate::parse::yaml::parse_stream;
-    use crate::source::FileId;
+    use crate::model::object::parse_objects;
 
     fn unknown(text: &str) -> Vec<(String, String, Option<&'static str>)> {
-        let stream = parse_stream(text);
-        let Some(Recognised::Objects(objects)) = objects_of(FileId(0), stream.documents).into_iter().next()
-        else {
-            panic!("an object")
-        };
+        let objects = parse_objects(text);
         let object = &objects[0];
         unknown_fields(object)
             .expect("a known kind")

@@ -51,6 +51,15 @@ impl<'o, 's> Namespace<'o, 's> {
         Some((object, object.name_span()))
     }
 
+    /// A NetworkPolicy that denies all ingress in this namespace, as help text.
+    fn default_deny_snippet(&self) -> String {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-ingress\n  \
+             namespace: {}\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress]",
+            self.name
+        )
+    }
+
     /// The reference for findings about the namespace as a whole.
     fn object_ref(&self) -> ObjectRef {
         ObjectRef {

@@ -79,12 +79,8 @@ impl Rule for NamespaceWithoutNetworkPolicy {
                 ),
             )
             .help(format!(
-                "add a NetworkPolicy to the namespace, starting with a default deny of ingress:\n\
-                 apiVersion: networking.k8s.io/v1\n\
-                 kind: NetworkPolicy\n\
-                 metadata:\n  name: default-deny-ingress\n  namespace: {}\n\
-                 spec:\n  podSelector: {{}}\n  policyTypes: [Ingress]",
-                namespace.name
+                "add a NetworkPolicy to the namespace, starting with a default deny of ingress:\n{}",
+                namespace.default_deny_snippet()
             ))
             .object(namespace.object_ref());
         }

@@ -78,12 +78,8 @@ impl Rule for NamespaceWithoutDefaultDeny {
                     ),
                 )
                 .help(format!(
-                    "add a policy that selects every pod and admits nothing, then allow each flow explicitly:\n\
-                     apiVersion: networking.k8s.io/v1\n\
-                     kind: NetworkPolicy\n\
-                     metadata:\n  name: default-deny-ingress\n  namespace: {}\n\
-                     spec:\n  podSelector: {{}}\n  policyTypes: [Ingress]",
-                    namespace.name
+                    "add a policy that selects every pod and admits nothing, then allow each flow explicitly:\n{}",
+                    namespace.default_deny_snippet()
                 ))
                 .object(namespace.object_ref());
             for policy in &namespace.policies {
