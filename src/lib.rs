@@ -14,5 +14,5 @@ pub mod report;
 pub mod rules;
 pub mod source;
 
-pub use engine::{Config, Finding, Outcome, RunError, run};
+pub use engine::{Config, Finding, MeshSettings, Outcome, RunError, run};
 pub use rules::RuleMeta;

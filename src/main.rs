@@ -79,6 +79,17 @@ struct CheckArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short)]
     jobs: Option<usize>,
+    /// Run the mesh rules even when the scan shows no mesh.
+    #[arg(long, value_enum)]
+    mesh: Option<MeshArg>,
+    /// Namespace of mesh-wide Istio policies (default: `istio-system`).
+    #[arg(long, value_name = "NS")]
+    istio_root_namespace: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum MeshArg {
+    Istio,
 }
 
 #[derive(ValueEnum, Clone, Copy)]
@@ -127,6 +138,10 @@ fn check(args: CheckArgs) -> ExitCode {
         ignore: args.ignore.clone(),
         namespace: args.namespace.clone(),
         jobs: args.jobs,
+        mesh: mslint::MeshSettings {
+            forced: matches!(args.mesh, Some(MeshArg::Istio)),
+            root_namespace: args.istio_root_namespace.clone(),
+        },
     };
     let outcome = match mslint::run(&config) {
         Ok(outcome) => outcome,

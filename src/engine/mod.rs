@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::discover::{self, DiscoverError};
 use crate::index::Index;
+pub use crate::index::MeshSettings;
 use crate::model::Image;
 pub use crate::report::finding::{Finding, RelatedLocation};
 use crate::rules::{Context, Findings, RawFinding, Rule, RuleMeta, Scope, registry};
@@ -19,7 +20,7 @@ use crate::source::{FileId, SourceFile};
 use load::{Content, Loaded, Parsed};
 
 /// What to check and how.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Files and directories to check.
     pub paths: Vec<PathBuf>,
@@ -33,6 +34,8 @@ pub struct Config {
     pub namespace: Option<String>,
     /// Worker threads (rayon's default when `None`).
     pub jobs: Option<usize>,
+    /// How the mesh is set up: whether mesh rules always run, and its root namespace.
+    pub mesh: MeshSettings,
 }
 
 /// The result of a scan.
@@ -124,7 +127,8 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
         paths,
         config.namespace.as_deref().unwrap_or("default"),
         file_namespaces,
-    );
+    )
+    .with_mesh_settings(config.mesh.clone());
     let cx = Context { index: &index };
     let report_parse_errors = rules.iter().any(|r| r.meta().scope == Scope::Engine);
 

@@ -1,6 +1,10 @@
 //! Cross-file lookups over every object of the scan, built once after parsing.
 
+mod mesh;
+
 use std::collections::{HashMap, HashSet};
+
+pub use mesh::{Mesh, MeshSettings};
 
 use crate::model::monitoring::{Monitor, Scrapes};
 use crate::model::selector::Operator;
@@ -190,6 +194,8 @@ pub struct Index<'o, 's> {
     scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>>,
     /// Positions of the objects of each kind, in scan order.
     by_kind: HashMap<&'o str, Vec<usize>>,
+    /// Mesh lookups.
+    mesh: Mesh<'o, 's>,
 }
 
 impl<'o, 's> Index<'o, 's> {
@@ -271,7 +277,14 @@ impl<'o, 's> Index<'o, 's> {
             by_kind,
             chart_directories,
             scaler_targets,
+            mesh: Mesh::default(),
         }
+    }
+
+    /// Builds the mesh lookups for how the user set the mesh up.
+    pub fn with_mesh_settings(mut self, settings: MeshSettings) -> Self {
+        self.mesh = Mesh::build(&self, &settings);
+        self
     }
 
     /// The namespace an object without `metadata.namespace` lands in: its kustomization's, else
@@ -286,6 +299,16 @@ impl<'o, 's> Index<'o, 's> {
     /// True when the object names its namespace or a kustomization sets it.
     fn namespace_is_known(&self, object: &Object<'_>) -> bool {
         object.namespace().is_some() || self.file_namespaces.contains_key(&object.file)
+    }
+
+    /// [`Index::namespace_of`] for an object of the scan, borrowed for as long as the scan.
+    pub fn scan_namespace_of(&self, object: &'o Object<'s>) -> &'o str {
+        if CLUSTER_SCOPED.contains(&object.kind()) {
+            return "";
+        }
+        object
+            .namespace()
+            .unwrap_or_else(|| self.implicit_namespace(object))
     }
 
     /// The namespace an object lands in: its own, else the default one ("" if cluster-scoped).
@@ -643,6 +666,24 @@ impl<'o, 's> Index<'o, 's> {
                                 .any(|source| limit.path(&[source, resource]).is_some())
                     })
             })
+    }
+
+    /// True when two files are near enough to belong to one project: each sits at most three
+    /// folders below the folder they share (`istio/mesh.yaml` and `k8s/overlays/prod/cart.yaml`
+    /// are near; two repositories' files deep under one checkout folder are not).
+    pub fn near(&self, a: FileId, b: FileId) -> bool {
+        const LEVELS: usize = 3;
+        let directory = |file: FileId| {
+            let path = self.paths.get(file.0 as usize).copied().unwrap_or("");
+            path.rsplit_once('/').map_or("", |(dir, _)| dir)
+        };
+        let (a, b) = (directory(a), directory(b));
+        fn components(dir: &str) -> Vec<&str> {
+            dir.split('/').filter(|c| !c.is_empty()).collect()
+        }
+        let (a, b) = (components(a), components(b));
+        let shared = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+        a.len() - shared <= LEVELS && b.len() - shared <= LEVELS
     }
 
     /// True when `outer`'s file sits in the directory of `inner`'s file or above it.

@@ -1,6 +1,7 @@
 //! Typed views over parsed files: Kubernetes-style objects, workloads, images.
 
 pub mod image;
+pub mod mesh;
 pub mod monitoring;
 pub mod network;
 pub mod object;

@@ -1,6 +1,6 @@
 //! The built-in rules, in id order.
 
-use super::{Rule, df, k8s, ms, ns, sec};
+use super::{Rule, df, ist, k8s, ms, ns, sec};
 
 /// Every built-in rule, one line each, in id order.
 pub static ALL: &[&dyn Rule] = &[
@@ -14,6 +14,17 @@ pub static ALL: &[&dyn Rule] = &[
     &df::df008_pipe_to_shell::PipeToShell,
     &df::df009_package_cache_kept::PackageCacheKept,
     &df::df010_credentials_in_url::CredentialsInUrl,
+    &ist::ist001_mesh_mtls_not_strict::MeshMtlsNotStrict,
+    &ist::ist002_mtls_weakened::MtlsWeakened,
+    &ist::ist003_destination_rule_tls_not_mutual::DestinationRuleTlsNotMutual,
+    &ist::ist004_no_circuit_breaker::NoCircuitBreaker,
+    &ist::ist005_route_without_timeout::RouteWithoutTimeout,
+    &ist::ist006_route_without_retry_policy::RouteWithoutRetryPolicy,
+    &ist::ist007_undefined_subset::UndefinedSubset,
+    &ist::ist008_unknown_route_host::UnknownRouteHost,
+    &ist::ist009_allow_all_authorization::AllowAllAuthorization,
+    &ist::ist010_sidecar_injection_disabled::SidecarInjectionDisabled,
+    &ist::ist011_port_name_without_protocol::PortNameWithoutProtocol,
     &k8s::k8s001_missing_liveness_probe::MissingLivenessProbe,
     &k8s::k8s002_missing_readiness_probe::MissingReadinessProbe,
     &k8s::k8s003_missing_resource_requests::MissingResourceRequests,

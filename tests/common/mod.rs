@@ -24,8 +24,7 @@ pub fn scan(dir: &Path, rules: &[&str]) -> mslint::Outcome {
         root: dir.to_path_buf(),
         select: rules.iter().map(|r| r.to_string()).collect(),
         ignore: vec![],
-        namespace: None,
-        jobs: None,
+        ..Default::default()
     };
     mslint::run(&config).expect("scan runs")
 }

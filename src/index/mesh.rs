@@ -1,0 +1,224 @@
+//! Mesh lookups: whether the scan is meshed, Services and ServiceEntries by host, the
+//! DestinationRules of a host, and which namespaces have sidecars.
+
+use std::collections::HashMap;
+
+use super::Index;
+use crate::model::mesh::host::{ExportTo, covers, fqdn, overlap, service_of};
+use crate::model::mesh::security::{
+    DEFAULT_ROOT_NAMESPACE, Injection, namespace_injection, pod_requests_injection,
+};
+use crate::model::mesh::{DestinationRule, is_istio, is_istio_kind};
+use crate::model::{Object, Workload};
+use crate::source::FileId;
+
+/// How the user set the mesh up.
+#[derive(Debug, Clone, Default)]
+pub struct MeshSettings {
+    /// Mesh rules run even when the scan shows no mesh (`--mesh istio`).
+    pub forced: bool,
+    /// The namespace of mesh-wide policies (`--istio-root-namespace`; `istio-system` when unset).
+    pub root_namespace: Option<String>,
+}
+
+/// What the scan says about the mesh.
+#[derive(Debug, Default)]
+pub struct Mesh<'o, 's> {
+    active: bool,
+    forced: bool,
+    root_namespace: String,
+    /// FQDN → the core Services with that name.
+    services: HashMap<String, Vec<&'o Object<'s>>>,
+    /// Every ServiceEntry host, resolved, with its entry.
+    entry_hosts: Vec<(String, &'o Object<'s>)>,
+    /// Every DestinationRule with its host resolved.
+    destination_rules: Vec<(String, DestinationRule<'o, 's>)>,
+    /// Namespaces whose pods get sidecars, with the files that say so.
+    meshed_namespaces: HashMap<&'o str, Vec<FileId>>,
+    /// Files holding an Istio object or an injection label, each once, in scan order.
+    evidence: Vec<FileId>,
+    /// Files holding a DestinationRule, each once, in scan order.
+    rule_files: Vec<FileId>,
+}
+
+impl<'o, 's> Mesh<'o, 's> {
+    pub(super) fn build(index: &Index<'o, 's>, settings: &MeshSettings) -> Self {
+        let mut mesh = Mesh {
+            active: settings.forced,
+            forced: settings.forced,
+            root_namespace: settings
+                .root_namespace
+                .clone()
+                .unwrap_or_else(|| DEFAULT_ROOT_NAMESPACE.to_owned()),
+            ..Mesh::default()
+        };
+        for object in index.objects() {
+            let namespace = index.scan_namespace_of(object);
+            if is_istio(object) {
+                mesh.witness(object.file);
+            }
+            match object.kind() {
+                "Service" if object.api_group().is_empty() => {
+                    if let Some(name) = object.name() {
+                        mesh.services
+                            .entry(fqdn(name, namespace))
+                            .or_default()
+                            .push(object);
+                    }
+                }
+                "ServiceEntry" if is_istio(object) => {
+                    let hosts = object
+                        .root
+                        .path(&["spec", "hosts"])
+                        .map(|h| h.items())
+                        .unwrap_or_default();
+                    for host in hosts.iter().filter_map(|h| h.as_text()) {
+                        mesh.entry_hosts.push((fqdn(host, namespace), object));
+                    }
+                }
+                "DestinationRule" => {
+                    if let Some(rule) = DestinationRule::of(object)
+                        && let Some(host) = rule.fqdn(namespace)
+                    {
+                        mesh.destination_rules.push((host, rule));
+                        push_once(&mut mesh.rule_files, object.file);
+                    }
+                }
+                "Namespace" if namespace_injection(object) == Injection::Enabled => {
+                    mesh.witness(object.file);
+                    if let Some(name) = object.name() {
+                        push_once(mesh.meshed_namespaces.entry(name).or_default(), object.file);
+                    }
+                }
+                _ => {
+                    if let Some(workload) = Workload::of(object)
+                        && pod_requests_injection(&workload)
+                    {
+                        mesh.witness(object.file);
+                        push_once(mesh.meshed_namespaces.entry(namespace).or_default(), object.file);
+                    }
+                }
+            }
+        }
+        mesh
+    }
+
+    fn witness(&mut self, file: FileId) {
+        self.active = true;
+        push_once(&mut self.evidence, file);
+    }
+
+    /// True when mesh rules run: the scan holds an Istio object or asks for sidecar injection,
+    /// or the user said the configuration is meshed.
+    pub fn active(&self) -> bool {
+        self.active
+    }
+
+    /// True when mesh rules apply to a plain Kubernetes object of `file`: the user said the
+    /// configuration is meshed, or an Istio object or injection label sits near it (see
+    /// [`Index::near`]). A scan of many unrelated projects must not treat one project's
+    /// Services as meshed because another project uses Istio.
+    pub fn active_near(&self, file: FileId, index: &Index<'_, '_>) -> bool {
+        self.forced || self.evidence.iter().any(|&e| index.near(e, file))
+    }
+
+    /// The namespace of mesh-wide policies.
+    pub fn root_namespace(&self) -> &str {
+        &self.root_namespace
+    }
+
+    /// True when the scan shows, near `file`, that pods of `namespace` get sidecars (an
+    /// injection label on the Namespace, or on one of its pod templates).
+    pub fn is_meshed_near(&self, namespace: &str, file: FileId, index: &Index<'_, '_>) -> bool {
+        self.forced
+            || self
+                .meshed_namespaces
+                .get(namespace)
+                .is_some_and(|files| files.iter().any(|&f| index.near(f, file)))
+    }
+
+    /// The core Services a resolved host names (none for wildcards and external names).
+    pub fn services(&self, host: &str) -> &[&'o Object<'s>] {
+        self.services.get(host).map_or(&[], Vec::as_slice)
+    }
+
+    /// True when the scan holds a core Service in `namespace`.
+    pub fn has_services_in(&self, namespace: &str) -> bool {
+        self.services
+            .keys()
+            .any(|host| service_of(host).is_some_and(|(_, ns)| ns == namespace))
+    }
+
+    /// The ServiceEntries with a host that overlaps `host` and that `viewer` may see.
+    pub fn service_entries<'m>(
+        &'m self,
+        host: &'m str,
+        viewer: &'m str,
+        index: &'m Index<'o, 's>,
+    ) -> impl Iterator<Item = &'o Object<'s>> + 'm {
+        self.entry_hosts
+            .iter()
+            .filter(move |(entry_host, entry)| {
+                overlap(entry_host, host)
+                    && ExportTo::of(entry.root.get("spec")).admits(index.namespace_of(entry), viewer)
+            })
+            .map(|(_, entry)| *entry)
+    }
+
+    /// True when the scan holds any ServiceEntry.
+    pub fn has_service_entries(&self) -> bool {
+        !self.entry_hosts.is_empty()
+    }
+
+    /// The DestinationRules whose host covers `host` and that `viewer` may see, most specific
+    /// host first (an exact name before wildcards, longer wildcards before shorter), then in scan
+    /// order.
+    pub fn destination_rules_for(
+        &self,
+        host: &str,
+        viewer: &str,
+        index: &Index<'o, 's>,
+    ) -> Vec<DestinationRule<'o, 's>> {
+        let mut found: Vec<(usize, usize, DestinationRule<'o, 's>)> = self
+            .destination_rules
+            .iter()
+            .enumerate()
+            .filter(|(_, (rule_host, rule))| {
+                covers(rule_host, host) && rule.export_to().admits(index.namespace_of(rule.object), viewer)
+            })
+            .map(|(n, (rule_host, rule))| {
+                let specificity = if rule_host == host {
+                    0
+                } else {
+                    usize::MAX - rule_host.len()
+                };
+                (specificity, n, *rule)
+            })
+            .collect();
+        found.sort_by_key(|(specificity, n, _)| (*specificity, *n));
+        found.into_iter().map(|(_, _, rule)| rule).collect()
+    }
+
+    /// True when the scan holds a DestinationRule near `file`.
+    pub fn has_destination_rules_near(&self, file: FileId, index: &Index<'_, '_>) -> bool {
+        self.rule_files.iter().any(|&f| index.near(f, file))
+    }
+}
+
+fn push_once(files: &mut Vec<FileId>, file: FileId) {
+    if files.last() != Some(&file) && !files.contains(&file) {
+        files.push(file);
+    }
+}
+
+impl<'o, 's> Index<'o, 's> {
+    /// What the scan says about the mesh.
+    pub fn mesh(&self) -> &Mesh<'o, 's> {
+        &self.mesh
+    }
+
+    /// Every Istio object of one kind, in scan order.
+    pub fn istio_of_kind<'k>(&'k self, kind: &'k str) -> impl Iterator<Item = &'o Object<'s>> + 'k {
+        self.of_kind(kind).filter(move |o| is_istio_kind(o, kind))
+    }
+}

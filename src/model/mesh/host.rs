@@ -1,0 +1,156 @@
+//! Istio host names: how a short name resolves, how wildcards match, and who can see what.
+//!
+//! Every IST rule that compares hosts goes through these functions, so they all read a host the
+//! way Istio's control plane does.
+
+use crate::parse::yaml::Node;
+
+/// The cluster's DNS suffix Istio assumes for Kubernetes Services.
+pub const CLUSTER_DOMAIN: &str = "svc.cluster.local";
+
+/// A host as Istio resolves it relative to the namespace of the object that names it: a name
+/// without a dot becomes `<name>.<namespace>.svc.cluster.local`; anything with a dot, `*`, and IP
+/// addresses stay as written (`reviews.prod` is taken literally, as Istio does).
+pub fn fqdn(host: &str, namespace: &str) -> String {
+    if host.is_empty() || host == "*" || host.contains('.') || host.contains(':') {
+        return host.to_ascii_lowercase();
+    }
+    format!("{}.{namespace}.{CLUSTER_DOMAIN}", host.to_ascii_lowercase())
+}
+
+/// The `(name, namespace)` of the Kubernetes Service a fully qualified host names
+/// (`<name>.<namespace>.svc.cluster.local`), if it has that shape.
+pub fn service_of(fqdn: &str) -> Option<(&str, &str)> {
+    let rest = fqdn.strip_suffix(CLUSTER_DOMAIN)?.strip_suffix('.')?;
+    let (name, namespace) = rest.split_once('.')?;
+    (!namespace.contains('.') && !name.is_empty() && !name.starts_with('*')).then_some((name, namespace))
+}
+
+/// True when the host names something inside the cluster (a Kubernetes Service's name, or a
+/// wildcard over them), as opposed to an external name reached through a ServiceEntry.
+pub fn is_cluster_local(fqdn: &str) -> bool {
+    fqdn.ends_with(".svc.cluster.local") || fqdn.ends_with(".cluster.local") || fqdn == "*.local"
+}
+
+/// Whether `pattern` covers `host`: equal names, or a wildcard (`*.example.com`, `*`) whose
+/// suffix ends `host`. A wildcard `host` is covered only by a wildcard at least as wide.
+pub fn covers(pattern: &str, host: &str) -> bool {
+    if pattern == host || pattern == "*" {
+        return true;
+    }
+    match pattern.strip_prefix('*') {
+        Some(suffix) => {
+            let host_suffix = host.strip_prefix('*').unwrap_or(host);
+            host_suffix.len() > suffix.len() && host_suffix.ends_with(suffix)
+                || (host.starts_with('*') && host_suffix == suffix)
+        }
+        None => false,
+    }
+}
+
+/// Whether two hosts can name the same destination: one covers the other.
+pub fn overlap(a: &str, b: &str) -> bool {
+    covers(a, b) || covers(b, a)
+}
+
+/// An `exportTo` list: to whom an object is visible. Absent means everyone (Istio's default).
+#[derive(Debug, Clone, Copy)]
+pub struct ExportTo<'n, 's> {
+    entries: Option<&'n Node<'s>>,
+}
+
+impl<'n, 's> ExportTo<'n, 's> {
+    /// Reads `exportTo` from a spec (a list of `.`, `*`, `~` or namespace names).
+    pub fn of(spec: Option<&'n Node<'s>>) -> Self {
+        ExportTo {
+            entries: spec
+                .and_then(|s| s.get("exportTo"))
+                .filter(|e| !e.items().is_empty()),
+        }
+    }
+
+    /// Reads the `networking.istio.io/exportTo` annotation value of a Service (comma-separated).
+    pub fn visible_by_annotation(annotation: Option<&str>, own: &str, viewer: &str) -> bool {
+        match annotation {
+            None => true,
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .any(|e| entry_admits(e, own, viewer)),
+        }
+    }
+
+    /// Whether an object of namespace `own` is visible to objects of namespace `viewer`.
+    pub fn admits(&self, own: &str, viewer: &str) -> bool {
+        let Some(entries) = self.entries else {
+            return true;
+        };
+        entries
+            .items()
+            .iter()
+            .filter_map(Node::as_text)
+            .any(|entry| entry_admits(entry, own, viewer))
+    }
+}
+
+fn entry_admits(entry: &str, own: &str, viewer: &str) -> bool {
+    match entry {
+        "*" => true,
+        "." => own == viewer,
+        "~" => false,
+        namespace => namespace == viewer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_resolve_in_the_objects_namespace_and_dotted_names_stay() {
+        assert_eq!(fqdn("reviews", "shop"), "reviews.shop.svc.cluster.local");
+        assert_eq!(fqdn("reviews.prod", "shop"), "reviews.prod");
+        assert_eq!(
+            fqdn("Reviews.prod.svc.cluster.local", "x"),
+            "reviews.prod.svc.cluster.local"
+        );
+        assert_eq!(fqdn("*", "x"), "*");
+        assert_eq!(fqdn("10.0.0.1", "x"), "10.0.0.1");
+    }
+
+    #[test]
+    fn service_names_come_back_out_of_an_fqdn() {
+        assert_eq!(
+            service_of("reviews.shop.svc.cluster.local"),
+            Some(("reviews", "shop"))
+        );
+        assert_eq!(service_of("*.shop.svc.cluster.local"), None);
+        assert_eq!(service_of("api.example.com"), None);
+    }
+
+    #[test]
+    fn wildcards_cover_longer_names_and_narrower_wildcards() {
+        assert!(covers("*.example.com", "api.example.com"));
+        assert!(covers("*.example.com", "a.b.example.com"));
+        assert!(covers("*.example.com", "*.b.example.com"));
+        assert!(covers("*.example.com", "*.example.com"));
+        assert!(!covers("*.example.com", "example.com"));
+        assert!(!covers("*.b.example.com", "*.example.com"));
+        assert!(!covers("api.example.com", "*.example.com"));
+        assert!(overlap("api.example.com", "*.example.com"));
+        assert!(covers("*", "anything"));
+    }
+
+    #[test]
+    fn export_to_follows_the_dot_star_and_tilde_entries() {
+        let stream = crate::parse::yaml::parse_stream("a: {exportTo: ['.']}\nb: {exportTo: [other, '~']}\n");
+        let root = &stream.documents[0].root;
+        let own = ExportTo::of(root.get("a"));
+        assert!(own.admits("shop", "shop") && !own.admits("shop", "web"));
+        let other = ExportTo::of(root.get("b"));
+        assert!(other.admits("shop", "other") && !other.admits("shop", "shop"));
+        assert!(ExportTo::of(None).admits("shop", "web"));
+        assert!(!ExportTo::visible_by_annotation(Some("."), "shop", "web"));
+        assert!(ExportTo::visible_by_annotation(Some("web, db"), "shop", "web"));
+    }
+}

@@ -1,0 +1,10 @@
+//! Istio: traffic, security and injection, with Istio's host and visibility rules.
+
+pub mod host;
+pub mod routing;
+pub mod security;
+
+pub use routing::{
+    Destination, DestinationRule, Place, Protocol, Route, VirtualService, is_istio, is_istio_kind,
+};
+pub use security::{AuthorizationPolicy, Injection, MtlsMode, PeerAuthentication};

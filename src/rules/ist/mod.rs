@@ -1,0 +1,82 @@
+//! IST: Istio rules. They run only when the scan is meshed (see [`crate::index::Mesh::active`]).
+
+pub mod ist001_mesh_mtls_not_strict;
+pub mod ist002_mtls_weakened;
+pub mod ist003_destination_rule_tls_not_mutual;
+pub mod ist004_no_circuit_breaker;
+pub mod ist005_route_without_timeout;
+pub mod ist006_route_without_retry_policy;
+pub mod ist007_undefined_subset;
+pub mod ist008_unknown_route_host;
+pub mod ist009_allow_all_authorization;
+pub mod ist010_sidecar_injection_disabled;
+pub mod ist011_port_name_without_protocol;
+
+use super::prelude::*;
+use crate::model::mesh::{Destination, Protocol, Route, VirtualService};
+
+/// The VirtualService view of an object when the mesh rules run.
+fn meshed_virtual_service<'o, 's>(
+    object: &'o Object<'s>,
+    cx: &Context<'_, '_>,
+) -> Option<VirtualService<'o, 's>> {
+    VirtualService::of(object).filter(|_| cx.index.mesh().active())
+}
+
+/// Reports every forwarding http route of a meshed VirtualService that lacks `field`.
+fn report_http_routes_without(
+    object: &Object<'_>,
+    cx: &Context<'_, '_>,
+    field: &str,
+    help: &str,
+    out: &mut Findings,
+) {
+    let Some(service) = meshed_virtual_service(object, cx) else {
+        return;
+    };
+    for route in service
+        .routes(Protocol::Http)
+        .filter(|r| r.forwards() && r.get(field).is_none())
+    {
+        out.report(
+            route.span(),
+            format!(
+                "VirtualService `{}`, {} has no `{field}`",
+                object.qualified_name(),
+                route.label()
+            ),
+        )
+        .help(help)
+        .object(ObjectRef::of(object));
+    }
+}
+
+/// A route destination of a VirtualService, with the namespace its hosts resolve in.
+struct RoutedDestination<'o, 's> {
+    service: VirtualService<'o, 's>,
+    namespace: &'o str,
+    route: Route<'o, 's>,
+    destination: Destination<'o, 's>,
+}
+
+/// Every destination (routes and mirrors) of every VirtualService, when the mesh rules run.
+fn routed_destinations<'o, 's>(cx: &Context<'o, 's>) -> Vec<RoutedDestination<'o, 's>> {
+    if !cx.index.mesh().active() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for service in cx.index.of_kind("VirtualService").filter_map(VirtualService::of) {
+        let namespace = cx.index.scan_namespace_of(service.object);
+        for route in service.all_routes() {
+            for destination in route.destinations() {
+                out.push(RoutedDestination {
+                    service,
+                    namespace,
+                    route,
+                    destination,
+                });
+            }
+        }
+    }
+    out
+}
