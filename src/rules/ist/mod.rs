@@ -11,6 +11,11 @@ pub mod ist008_unknown_route_host;
 pub mod ist009_allow_all_authorization;
 pub mod ist010_sidecar_injection_disabled;
 pub mod ist011_port_name_without_protocol;
+pub mod ist012_gateway_not_found;
+pub mod ist013_host_not_in_gateway;
+pub mod ist018_tls_origination_without_ca;
+pub mod ist025_proxy_uid_conflict;
+pub mod ist026_injection_labels_conflict;
 
 use super::prelude::*;
 use crate::model::mesh::{Destination, Protocol, Route, VirtualService};
