@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::parse::yaml::{Node, ScalarStyle, Value};
 
@@ -61,8 +61,20 @@ impl de::Error for Mismatch {
 
 pub(super) type Found<'n, 's> = RefCell<Vec<Ignored<'n, 's>>>;
 
+/// Runs `T`'s typed loader over `node`, recording the keys it ignores in `found`; a value of the
+/// wrong type stops it, and the keys found before stay.
+pub(super) fn load<'n, 's, T: DeserializeOwned>(node: &'n Node<'s>, path: Path<'_>, found: &Found<'n, 's>) {
+    let deserializer = NodeDeserializer {
+        node,
+        path,
+        found,
+        unknown: None,
+    };
+    let _ = T::deserialize(deserializer);
+}
+
 /// Deserializes one node.
-pub(super) struct NodeDeserializer<'n, 's, 'p, 'r> {
+struct NodeDeserializer<'n, 's, 'p, 'r> {
     pub node: &'n Node<'s>,
     pub path: Path<'p>,
     pub found: &'r Found<'n, 's>,

@@ -1,5 +1,6 @@
 //! Typed schemas from k8s-openapi, used to find keys Kubernetes would silently drop.
 
+mod crd;
 mod de;
 
 use std::cell::RefCell;
@@ -12,7 +13,7 @@ use crate::parse::yaml::Node;
 pub use de::Ignored;
 
 /// The keys of an object that its schema does not know; `None` when mslint has no schema for
-/// the object's `apiVersion`/`kind` (CRDs, older API versions).
+/// the object's `apiVersion`/`kind` (older API versions, custom resources without a table).
 pub fn unknown_fields<'n, 's>(object: &'n Object<'s>) -> Option<Vec<Ignored<'n, 's>>> {
     let check = match (object.api_version(), object.kind()) {
         ("v1", "Pod") => scan::<core::v1::Pod>,
@@ -40,7 +41,7 @@ pub fn unknown_fields<'n, 's>(object: &'n Object<'s>) -> Option<Vec<Ignored<'n, 
         ("rbac.authorization.k8s.io/v1", "ClusterRole") => scan::<rbac::v1::ClusterRole>,
         ("rbac.authorization.k8s.io/v1", "RoleBinding") => scan::<rbac::v1::RoleBinding>,
         ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => scan::<rbac::v1::ClusterRoleBinding>,
-        _ => return None,
+        _ => return crd::unknown_fields(&object.root, object.api_version(), object.kind()),
     };
     Some(check(&object.root))
 }
@@ -48,13 +49,7 @@ pub fn unknown_fields<'n, 's>(object: &'n Object<'s>) -> Option<Vec<Ignored<'n, 
 /// Runs the typed loader; a value of the wrong type stops it, and the keys found before stay.
 fn scan<'n, 's, T: DeserializeOwned>(root: &'n Node<'s>) -> Vec<Ignored<'n, 's>> {
     let found = RefCell::new(Vec::new());
-    let deserializer = de::NodeDeserializer {
-        node: root,
-        path: de::Path::Root,
-        found: &found,
-        unknown: None,
-    };
-    let _ = T::deserialize(deserializer);
+    de::load::<T>(root, de::Path::Root, &found);
     found.into_inner()
 }
 

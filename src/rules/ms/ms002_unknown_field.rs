@@ -6,14 +6,36 @@ declare_rule! {
     /// ## What it does
     /// Flags a key that the object's Kubernetes schema does not have — a misspelt
     /// `livenessprobe`, `resource:` for `resources:`, a field at the wrong level — and suggests
-    /// the closest accepted name. Only kinds with a built-in schema are checked (core, apps,
-    /// batch, autoscaling, policy, networking and RBAC kinds at their current API versions);
-    /// custom resources are skipped.
+    /// the closest accepted name. Built-in kinds are checked, and the Istio, Gateway API, Kong,
+    /// Emissary, Argo Rollouts and KEDA HTTP custom resources whose CRD schema mslint carries;
+    /// other kinds and versions are skipped.
+    ///
+    /// Kinds with a known schema:
+    /// - built-in kinds at their current API versions: core, apps, batch, autoscaling, policy,
+    ///   networking and RBAC;
+    /// - Istio (`networking`, `security`, `telemetry` and `extensions.istio.io`, every served
+    ///   version): VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar, EnvoyFilter,
+    ///   WorkloadEntry, WorkloadGroup, ProxyConfig, AuthorizationPolicy, PeerAuthentication,
+    ///   RequestAuthentication, Telemetry, WasmPlugin;
+    /// - Gateway API (experimental channel, which includes standard): Gateway, GatewayClass,
+    ///   HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute, ReferenceGrant, BackendTLSPolicy,
+    ///   ListenerSet; an older version such as `v1alpha2` is checked with the current fields;
+    /// - Kong: KongPlugin, KongClusterPlugin, KongConsumer, KongConsumerGroup, KongIngress,
+    ///   TCPIngress, UDPIngress, KongUpstreamPolicy and the other `konghq.com` kinds;
+    /// - Emissary `getambassador.io/v3alpha1`: Mapping, TCPMapping, Host, Listener, TLSContext,
+    ///   AuthService, RateLimitService, Module and the other kinds (the `v1` and `v2` schemas
+    ///   are partial, so those versions are skipped);
+    /// - Argo Rollouts Rollout and Experiment, and the KEDA HTTP add-on's HTTPScaledObject.
+    ///
+    /// Free-form fields are not checked: a KongPlugin's `config`, an EnvoyFilter patch's `value`,
+    /// label maps. `metadata` is checked as Kubernetes object metadata, and the `status` of a custom
+    /// resource is not checked (its controller writes it).
     ///
     /// ## Why is this bad?
     /// The API server drops unknown fields without an error (kubectl only warns, and only with
-    /// server-side field validation). A misspelt probe or limit silently disappears: the manifest
-    /// looks right in review, and the cluster runs without it.
+    /// server-side field validation); it prunes custom resources by their CRD's schema the same
+    /// way. A misspelt probe, limit or route `timeout` silently disappears: the manifest looks
+    /// right in review, and the cluster runs without it.
     ///
     /// ## Example
     /// ```yaml

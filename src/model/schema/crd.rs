@@ -1,0 +1,337 @@
+//! Field tables for custom resources (Istio, Gateway API, Kong, Emissary, Argo Rollouts, KEDA),
+//! generated from their CRDs' `openAPIV3Schema` by `scripts/crd-schemas.py` into `crds/crds.json`.
+//!
+//! A mapping whose schema lists `properties` knows exactly those keys; one without (free-form
+//! objects such as a KongPlugin's `config`, `additionalProperties` maps, int-or-string values)
+//! accepts anything. `crds/README.md` names the sources and their licences.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Deserialize;
+
+use super::de::{Found, Ignored, Path, load};
+use crate::parse::yaml::{Node, Value};
+
+/// The generated table; see the module docs for its shape.
+const DATA: &str = include_str!("crds/crds.json");
+
+/// The version key the generator writes for an apiVersion the CRD no longer lists.
+const FALLBACK: &str = "*";
+
+/// Index of the free-form node: any key, any value.
+const FREE: u32 = 0;
+
+/// The field table, read on the first custom resource of a scan.
+struct Table {
+    /// `group/Kind` → version (or [`FALLBACK`]) → root node.
+    kinds: HashMap<&'static str, HashMap<&'static str, u32>>,
+    nodes: Vec<Shape>,
+}
+
+/// What a schema node allows.
+#[derive(Default)]
+struct Shape {
+    /// The `properties`, sorted; empty for a free-form node.
+    fields: Vec<&'static str>,
+    /// The node of each field, in the order of `fields`.
+    children: Vec<u32>,
+    /// `items`, for a list.
+    items: u32,
+    /// `additionalProperties`, for a map with free keys.
+    values: u32,
+}
+
+/// One node as `crds.json` writes it.
+#[derive(Deserialize)]
+struct RawNode<'a> {
+    #[serde(borrow, default)]
+    p: Option<BTreeMap<&'a str, u32>>,
+    #[serde(default)]
+    i: u32,
+    #[serde(default)]
+    a: u32,
+}
+
+#[derive(Deserialize)]
+struct RawTable<'a> {
+    #[serde(borrow)]
+    kinds: HashMap<&'a str, HashMap<&'a str, u32>>,
+    #[serde(borrow)]
+    nodes: Vec<RawNode<'a>>,
+}
+
+impl Table {
+    fn get() -> &'static Table {
+        static TABLE: OnceLock<Table> = OnceLock::new();
+        TABLE.get_or_init(|| Table::parse(DATA))
+    }
+
+    fn parse(data: &'static str) -> Table {
+        let raw: RawTable<'static> = serde_json::from_str(data)
+            .expect("crds.json is written by scripts/crd-schemas.py and loaded by a unit test");
+        let nodes = raw
+            .nodes
+            .into_iter()
+            .map(|node| {
+                let (fields, children) = node.p.unwrap_or_default().into_iter().unzip();
+                Shape {
+                    fields,
+                    children,
+                    items: node.i,
+                    values: node.a,
+                }
+            })
+            .collect();
+        Table {
+            kinds: raw.kinds,
+            nodes,
+        }
+    }
+
+    /// The root node for an apiVersion and kind, if the table has the kind at that version
+    /// (or has a fallback for the kind's group).
+    fn root(&self, group: &str, version: &str, kind: &str) -> Option<&Shape> {
+        let versions = self.kinds.get(format!("{group}/{kind}").as_str())?;
+        let root = versions.get(version).or_else(|| versions.get(FALLBACK))?;
+        self.nodes.get(*root as usize)
+    }
+
+    /// A node by index; an index the table lacks reads as free-form.
+    fn node(&self, index: u32) -> Option<&Shape> {
+        (index != FREE).then(|| self.nodes.get(index as usize)).flatten()
+    }
+}
+
+impl Shape {
+    fn child(&self, key: &str) -> Option<u32> {
+        let at = self.fields.binary_search(&key).ok()?;
+        self.children.get(at).copied()
+    }
+}
+
+/// The unknown keys of a custom resource; `None` when the table has no schema for its
+/// apiVersion and kind.
+pub(super) fn unknown_fields<'n, 's>(
+    root: &'n Node<'s>,
+    api_version: &str,
+    kind: &str,
+) -> Option<Vec<Ignored<'n, 's>>> {
+    let (group, version) = api_version.rsplit_once('/')?;
+    // Built-in groups (`apps`, `batch`) have no dot; custom resources always have one.
+    if !group.contains('.') {
+        return None;
+    }
+    let table = Table::get();
+    let shape = table.root(group, version, kind)?;
+    let found = Found::default();
+    let walk = Walk { table, found: &found };
+    walk.object(root, shape, Path::Root);
+    Some(found.into_inner())
+}
+
+struct Walk<'r, 'n, 's> {
+    table: &'static Table,
+    found: &'r Found<'n, 's>,
+}
+
+impl<'n, 's> Walk<'_, 'n, 's> {
+    /// Checks a value against a node: the keys of a mapping, the items of a list.
+    fn value(&self, node: &'n Node<'s>, index: u32, path: Path<'_>) {
+        let Some(shape) = self.table.node(index) else {
+            return;
+        };
+        match &node.value {
+            Value::Mapping(_) => self.object(node, shape, path),
+            Value::Sequence(items) if shape.items != FREE => {
+                for (at, item) in items.iter().enumerate() {
+                    self.value(item, shape.items, Path::Index(&path, at));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn object(&self, node: &'n Node<'s>, shape: &'static Shape, path: Path<'_>) {
+        let root = matches!(path, Path::Root);
+        for entry in node.merged_entries() {
+            let Some(key) = entry.key.as_str() else { continue };
+            let here = Path::Key(&path, key);
+            let child = shape.child(key);
+            if root && key == "status" {
+                // The controller writes status (Istio adds fields its schema lacks), not the author.
+                continue;
+            }
+            if key == "metadata" && (root || child.is_some()) {
+                // CRDs leave `metadata` open or list only labels and annotations (a pod template
+                // in a Rollout): the object's reader takes it as ObjectMeta, so check it as one.
+                load::<ObjectMeta>(&entry.value, here, self.found);
+            } else if let Some(child) = child {
+                self.value(&entry.value, child, here);
+            } else if !shape.fields.is_empty() {
+                self.found.borrow_mut().push(Ignored {
+                    key: &entry.key,
+                    parent: path.to_string(),
+                    fields: &shape.fields,
+                });
+            } else if shape.values != FREE {
+                self.value(&entry.value, shape.values, here);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::object::parse_objects;
+    use crate::model::schema::suggestion;
+
+    /// (parent, key, suggestion) of each unknown key, or `None` for an unchecked kind.
+    fn unknown(text: &str) -> Option<Vec<(String, String, Option<&'static str>)>> {
+        let objects = parse_objects(text);
+        let object = &objects[0];
+        let found = unknown_fields(&object.root, object.api_version(), object.kind())?;
+        Some(
+            found
+                .into_iter()
+                .map(|i| {
+                    let key = i.key.as_str().unwrap_or("").to_owned();
+                    let hint = suggestion(&key, i.fields);
+                    (i.parent, key, hint)
+                })
+                .collect(),
+        )
+    }
+
+    fn one(
+        parent: &str,
+        key: &str,
+        hint: Option<&'static str>,
+    ) -> Option<Vec<(String, String, Option<&'static str>)>> {
+        Some(vec![(parent.to_owned(), key.to_owned(), hint)])
+    }
+
+    #[test]
+    fn the_generated_table_loads_and_every_root_and_child_exists() {
+        let table = Table::parse(DATA);
+        let count = table.nodes.len() as u32;
+        assert!(table.kinds.len() >= 50, "{} kinds", table.kinds.len());
+        for (kind, versions) in &table.kinds {
+            for (version, root) in versions {
+                assert!(*root < count && *root != FREE, "{kind} {version}");
+            }
+        }
+        for shape in &table.nodes {
+            assert!(shape.fields.windows(2).all(|w| w[0] < w[1]));
+            assert!(
+                shape
+                    .children
+                    .iter()
+                    .chain([&shape.items, &shape.values])
+                    .all(|c| *c < count)
+            );
+        }
+    }
+
+    #[test]
+    fn a_misspelt_route_timeout_is_found_with_a_suggestion() {
+        let found = unknown(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: cart}\nspec:\n  hosts: [cart]\n  http:\n    - route: [{destination: {host: cart}}]\n    - timout: 5s\n      route: [{destination: {host: cart, port: {number: 80}}, weight: 100}]\n",
+        );
+        assert_eq!(found, one("spec.http[1]", "timout", Some("timeout")));
+    }
+
+    #[test]
+    fn lists_of_objects_are_checked_item_by_item() {
+        let found = unknown(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: cart}\nspec:\n  parentRefs: [{name: edge}]\n  rules:\n    - backendRefs: [{name: cart, port: 80}]\n    - matches: [{path: {type: PathPrefix, value: /}}]\n      backendRefs: [{name: cart, prot: 80}]\n",
+        );
+        assert_eq!(found, one("spec.rules[1].backendRefs[0]", "prot", Some("port")));
+    }
+
+    #[test]
+    fn a_free_form_plugin_config_accepts_any_key() {
+        let found = unknown(
+            "apiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata: {name: limit}\nplugin: rate-limiting\nconfig: {minute: 5, policy: local, anything: {nested: [1, 2]}}\nconfg: {}\n",
+        );
+        assert_eq!(found, one("", "confg", Some("config")));
+    }
+
+    #[test]
+    fn int_or_string_values_and_maps_accept_anything() {
+        let found = unknown(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: cart}\nspec:\n  strategy:\n    canary:\n      maxSurge: 25%\n      maxUnavailable: 1\n  selector: {matchLabels: {app: cart}}\n  template:\n    metadata: {labels: {app: cart, any-label: x}}\n    spec:\n      containers:\n        - name: cart\n          image: shop/cart:1.0\n          resources: {limits: {cpu: 1, memory: 1Gi}}\n          ports: [{containerPort: 80}]\n          readinessProbe: {httpGet: {port: http, path: /}}\n          livenesProbe: {}\n",
+        );
+        assert_eq!(
+            found,
+            one(
+                "spec.template.spec.containers[0]",
+                "livenesProbe",
+                Some("livenessProbe")
+            )
+        );
+    }
+
+    #[test]
+    fn metadata_is_checked_as_object_meta() {
+        let found = unknown(
+            "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: edge, lables: {a: b}, annotations: {x: y}}\nspec:\n  selector: {istio: ingressgateway}\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ['*']}]\n",
+        );
+        assert_eq!(found, one("metadata", "lables", Some("labels")));
+    }
+
+    #[test]
+    fn a_nested_pod_template_metadata_is_object_meta_and_status_is_not_checked() {
+        let found = unknown(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: cart}\nspec:\n  template:\n    metadata: {creationTimestamp: null, labels: {app: cart}, anotations: {}}\nstatus: {whatever: 1}\n",
+        );
+        assert_eq!(
+            found,
+            one("spec.template.metadata", "anotations", Some("annotations"))
+        );
+    }
+
+    #[test]
+    fn an_envoy_filter_patch_value_is_free_form() {
+        let found = unknown(
+            "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: lua}\nspec:\n  configPatches:\n    - applyTo: HTTP_FILTER\n      patch:\n        operation: INSERT_BEFORE\n        value: {name: envoy.lua, typed_config: {'@type': x, inlineCode: y}}\n",
+        );
+        assert_eq!(found, Some(vec![]));
+    }
+
+    #[test]
+    fn an_older_version_uses_the_fallback_only_where_fields_are_shared() {
+        let route = "kind: HTTPRoute\nmetadata: {name: a}\nspec: {rules: [{backendRefs: [{name: a}]}], hostnamez: [a]}\n";
+        assert_eq!(
+            unknown(&format!(
+                "apiVersion: gateway.networking.k8s.io/v1alpha2\n{route}"
+            )),
+            one("spec", "hostnamez", Some("hostnames"))
+        );
+        let mapping =
+            "kind: Mapping\nmetadata: {name: a}\nspec: {prefix: /, service: a, ambassador_id: [x]}\n";
+        assert_eq!(
+            unknown(&format!("apiVersion: getambassador.io/v2\n{mapping}")),
+            None
+        );
+    }
+
+    #[test]
+    fn unknown_api_versions_and_kinds_are_not_checked() {
+        assert_eq!(
+            unknown("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a}\nspecc: {}\n"),
+            None
+        );
+        assert_eq!(
+            unknown("apiVersion: networking.istio.io/v1\nkind: Widget\nmetadata: {name: a}\n"),
+            None
+        );
+        assert_eq!(
+            unknown("apiVersion: argoproj.io/v9\nkind: Rollout\nmetadata: {name: a}\n"),
+            None
+        );
+        assert_eq!(unknown("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"), None);
+    }
+}
