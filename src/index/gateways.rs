@@ -39,14 +39,15 @@ impl<'o, 's> Index<'o, 's> {
             .collect()
     }
 
-    /// True when the scan shows that Kong does this job for `namespace`: an enabled plugin of
-    /// the class as a KongPlugin of the namespace or as any KongClusterPlugin.
-    pub fn kong_does(&self, namespace: &str, class: PluginClass) -> bool {
-        let does = |p: &KongPluginResource<'_, '_>| p.enabled() && p.class() == class;
-        self.in_namespace(namespace, "KongPlugin")
+    /// True when the scan shows that Kong does this job for an object: an enabled plugin of the
+    /// class as a KongPlugin of its namespace or as any KongClusterPlugin, in a file of the
+    /// object's directory line (see [`Index::related_files`]).
+    pub fn kong_does(&self, object: &Object<'_>, class: PluginClass) -> bool {
+        self.in_namespace(self.namespace_of(object), "KongPlugin")
             .chain(self.of_kind("KongClusterPlugin"))
+            .filter(|p| self.related_files(p, object))
             .filter_map(KongPluginResource::of)
-            .any(|p| does(&p))
+            .any(|p| p.enabled() && p.class() == class)
     }
 
     /// Whether an enabled plugin of this class runs on every request an Ingress or route sends
@@ -167,6 +168,24 @@ impl<'o, 's> Index<'o, 's> {
             .flat_map(|kind| self.in_namespace(namespace, kind))
             .filter_map(crate::model::gateway::api::ReferenceGrant::of)
             .any(|grant| grant.allows(from, to))
+    }
+
+    /// Every object of a kind, namespace and name, in scan order. A scan of many projects often
+    /// holds the same identity more than once (`example-gateway` in every example); those in
+    /// `near`'s file come first, and only they when there are any.
+    pub fn all_of(&self, namespace: &str, kind: &str, name: &str, near: &Object<'_>) -> Vec<&'o Object<'s>> {
+        let found: Vec<&'o Object<'s>> = self
+            .named(name)
+            .filter(|o| o.kind() == kind && self.namespace_of(o) == namespace)
+            .collect();
+        let same_file: Vec<&'o Object<'s>> = found.iter().copied().filter(|o| o.file == near.file).collect();
+        if same_file.is_empty() { found } else { same_file }
+    }
+
+    /// True when two objects' files share a directory line: one sits in the other's directory
+    /// or below it. Evidence from an unrelated project of the same scan does not count.
+    pub fn related_files(&self, a: &Object<'_>, b: &Object<'_>) -> bool {
+        self.encloses(a, b) || self.encloses(b, a)
     }
 
     /// True when the scan holds any object of this namespace.

@@ -19,14 +19,15 @@ declare_rule! {
     /// - an Ingress, HTTPRoute or GRPCRoute served by the Kong ingress controller (a Kong
     ///   IngressClass or GatewayClass, or `konghq.com/` annotations) with no authentication
     ///   KongPlugin attached through `konghq.com/plugins` on it or on a backend Service, and no
-    ///   global KongClusterPlugin (label `global: "true"`) doing it. Only in a namespace where
-    ///   the scan holds an authentication KongPlugin, or anywhere the scan holds such a
-    ///   KongClusterPlugin: that is the evidence authentication is done at the gateway;
+    ///   global KongClusterPlugin (label `global: "true"`) doing it. Only when the scan holds an
+    ///   authentication KongPlugin of its namespace or such a KongClusterPlugin, in a file of
+    ///   its directory or one above or below it: that is the evidence authentication is done
+    ///   at the gateway;
     /// - an ingress-nginx Ingress without `auth-url`, `auth-type`, `auth-tls-secret` or
     ///   `auth-signin` when another ingress-nginx Ingress of its namespace has one;
     /// - an Emissary `Mapping` with `bypass_auth: true`, at that value, and, when the scan
-    ///   defines the Emissary gateway itself (a `Module` or `Listener`) but holds no
-    ///   `AuthService`, every Mapping, at its name.
+    ///   defines the Emissary gateway itself (a `Module` or `Listener` in the Mapping's
+    ///   directory, above or below it) but holds no `AuthService`, every Mapping, at its name.
     ///
     /// Silent: Kong routes whose protocols are all stream ones (`tcp`, `tls`, `udp`), routes
     /// and Ingresses whose paths (Mappings whose `prefix`) are all health, readiness, liveness
@@ -103,10 +104,11 @@ impl Rule for RouteWithoutAuthentication {
 fn check_emissary(cx: &Context<'_, '_>, out: &mut Findings) {
     let index = cx.index;
     let has_auth_service = index.of_kind("AuthService").any(|o| emissary::is_emissary(o));
-    let gateway_settings = ["Module", "Listener"]
+    let settings: Vec<&Object<'_>> = ["Module", "Listener"]
         .iter()
         .flat_map(|kind| index.of_kind(kind))
-        .find(|o| emissary::is_emissary(o));
+        .filter(|o| emissary::is_emissary(o))
+        .collect();
     for mapping in index.of_kind("Mapping").filter_map(Mapping::of) {
         if mapping.object.is_controlled()
             || mapping
@@ -128,7 +130,8 @@ fn check_emissary(cx: &Context<'_, '_>, out: &mut Findings) {
             .object(ObjectRef::of(mapping.object));
             continue;
         }
-        let Some(settings) = gateway_settings.filter(|_| !has_auth_service) else {
+        let near = settings.iter().find(|s| index.related_files(s, mapping.object));
+        let (Some(settings), false) = (near, has_auth_service) else {
             continue;
         };
         out.report_in(

@@ -15,12 +15,13 @@ declare_rule! {
     ///   limited. The finding points at the route's `name` entry;
     /// - an Ingress, HTTPRoute or GRPCRoute served by the Kong ingress controller with no
     ///   rate-limiting KongPlugin on it, on a backend Service, or as a global KongClusterPlugin,
-    ///   only in a namespace where the scan holds a rate-limiting KongPlugin, or anywhere it
-    ///   holds such a KongClusterPlugin;
+    ///   only when the scan holds a rate-limiting KongPlugin of its namespace or such a
+    ///   KongClusterPlugin, in a file of its directory or one above or below it;
     /// - an ingress-nginx Ingress without `limit-rps`, `limit-rpm`, `limit-connections` or
     ///   `global-rate-limit` when another ingress-nginx Ingress of its namespace has one;
     /// - an Emissary `Mapping` without rate-limit `labels` (`rate_limits` in v1) when the scan
-    ///   holds a `RateLimitService`: Emissary asks that service only about labelled requests.
+    ///   holds a `RateLimitService` in the Mapping's directory, above or below it: Emissary
+    ///   asks that service only about labelled requests.
     ///
     /// Silent: stream-only Kong routes, health-only paths, routes of another or unknown
     /// controller, Kong-for-Kubernetes routes where the scan holds no rate-limiting plugin
@@ -94,13 +95,14 @@ impl Rule for RouteWithoutRateLimit {
 
 fn check_emissary(cx: &Context<'_, '_>, out: &mut Findings) {
     let index = cx.index;
-    let Some(service) = index
+    let services: Vec<&Object<'_>> = index
         .of_kind("RateLimitService")
-        .find(|o| emissary::is_emissary(o))
-    else {
-        return;
-    };
+        .filter(|o| emissary::is_emissary(o))
+        .collect();
     for mapping in index.of_kind("Mapping").filter_map(Mapping::of) {
+        let Some(service) = services.iter().find(|s| index.related_files(s, mapping.object)) else {
+            continue;
+        };
         if mapping.object.is_controlled()
             || mapping.has_rate_limit_labels()
             || mapping

@@ -18,7 +18,9 @@ declare_rule! {
     ///   its namespace (`Same`, the default, admits the Gateway's namespace only; `Selector` is
     ///   judged only when the route's Namespace is in the scan). At `name`.
     ///
-    /// References to other kinds (a Service for mesh routing) are left alone.
+    /// References to other kinds (a Service for mesh routing) are left alone. When the scan
+    /// holds the same Gateway more than once (examples of several projects), the route's own
+    /// file's copy is judged, else the route is reported only when no copy admits it.
     ///
     /// ## Why is this bad?
     /// A route that attaches to no listener is accepted by the API server but never
@@ -83,7 +85,12 @@ fn check_parent(cx: &Context<'_, '_>, route: &Route<'_, '_>, parent: &Reference<
     };
     let namespace = parent.namespace().unwrap_or(route_namespace);
     let subject = format!("{} `{}`", object.kind(), object.qualified_name());
-    let Some(gateway) = index.find(namespace, "Gateway", name).and_then(Gateway::of) else {
+    let candidates: Vec<Gateway<'_, '_>> = index
+        .all_of(namespace, "Gateway", name, object)
+        .into_iter()
+        .filter_map(Gateway::of)
+        .collect();
+    if candidates.is_empty() {
         if index.in_namespace(namespace, "Gateway").next().is_some() {
             out.report_in(
                 object.file,
@@ -94,74 +101,104 @@ fn check_parent(cx: &Context<'_, '_>, route: &Route<'_, '_>, parent: &Reference<
             .object(ObjectRef::of(object));
         }
         return;
+    }
+    // The scan may hold the Gateway more than once: report only when none of them admits it.
+    let problems: Vec<Problem> = candidates
+        .iter()
+        .map_while(|gateway| problem(cx, route, parent, gateway))
+        .collect();
+    let (Some(first), true) = (problems.first(), problems.len() == candidates.len()) else {
+        return;
     };
+    let gateway = candidates.first().map_or(object, |g| g.object);
+    out.report_in(
+        object.file,
+        parent.span_of(first.key),
+        format!("{subject} {}", first.message),
+    )
+    .help(first.help)
+    .object(ObjectRef::of(object))
+    .related(
+        gateway.file,
+        gateway.name_span(),
+        format!("Gateway `{}`", gateway.qualified_name()),
+    );
+}
+
+/// Why a parent reference does not attach to a Gateway: where, what, and the fix.
+struct Problem {
+    key: &'static str,
+    message: String,
+    help: &'static str,
+}
+
+/// Why the route does not attach to this Gateway through `parent`, if it does not.
+fn problem(
+    cx: &Context<'_, '_>,
+    route: &Route<'_, '_>,
+    parent: &Reference<'_, '_>,
+    gateway: &Gateway<'_, '_>,
+) -> Option<Problem> {
+    let index = cx.index;
+    let object = route.object;
+    let route_namespace = index.namespace_of(object);
     let listeners = gateway.listeners();
     if listeners.is_empty() {
-        return;
+        return None;
     }
     let gateway_name = gateway.object.qualified_name();
-    let mut report = |key: &str, message: String, help: &str| {
-        out.report_in(object.file, parent.span_of(key), message)
-            .help(help.to_owned())
-            .object(ObjectRef::of(object))
-            .related(
-                gateway.object.file,
-                gateway.object.name_span(),
-                format!("Gateway `{gateway_name}`"),
-            );
-    };
+    let report =
+        |key: &'static str, message: String, help: &'static str| Some(Problem { key, message, help });
     if let Some(section) = parent.section_name()
         && !listeners.iter().any(|l| l.name() == Some(section))
     {
         let names: Vec<&str> = listeners.iter().filter_map(|l| l.name()).collect();
-        report(
+        return report(
             "sectionName",
             format!(
-                "{subject} names listener `{section}`, which Gateway `{gateway_name}` does not have (it has `{}`)",
+                "names listener `{section}`, which Gateway `{gateway_name}` does not have (it has `{}`)",
                 names.join("`, `")
             ),
             "name one of the Gateway's listeners:\nparentRefs:\n  - name: public-gateway\n    sectionName: https",
         );
-        return;
     }
     let selected: Vec<_> = listeners
         .iter()
         .filter(|l| Route::parent_selects(parent, l))
         .collect();
     if let (Some(port), true) = (parent.port(), selected.is_empty()) {
-        report(
+        return report(
             "port",
-            format!("{subject} names port {port}, on which Gateway `{gateway_name}` has no listener"),
+            format!("names port {port}, on which Gateway `{gateway_name}` has no listener"),
             "name a port the Gateway listens on, or leave `port` out:\nparentRefs:\n  - name: public-gateway\n    port: 443",
         );
-        return;
     }
     let kind_ok: Vec<_> = selected
         .iter()
         .filter(|l| l.admits_kind(GROUP, object.kind()))
         .collect();
     if kind_ok.is_empty() {
-        report(
+        return report(
             "name",
             format!(
-                "{subject} attaches to Gateway `{gateway_name}`, but none of its listeners accepts a {}",
+                "attaches to Gateway `{gateway_name}`, but none of its listeners accepts a {}",
                 object.kind()
             ),
             "attach to a listener whose protocol serves the route's kind, or list the kind:\nallowedRoutes:\n  kinds:\n    - kind: HTTPRoute",
         );
-        return;
     }
     let gateway_namespace = index.namespace_of(gateway.object);
     let admitted = kind_ok
         .iter()
         .any(|l| index.listener_admits_namespace(l, gateway_namespace, route_namespace) != Some(false));
     if !admitted {
-        report(
+        return report(
             "name",
             format!(
-                "{subject} attaches to Gateway `{gateway_name}`, but its listeners do not admit routes from namespace `{route_namespace}`"
+                "attaches to Gateway `{gateway_name}`, but its listeners do not admit routes from namespace `{route_namespace}`"
             ),
             "let the listener admit the route's namespace:\nallowedRoutes:\n  namespaces:\n    from: All",
         );
     }
+    None
 }

@@ -22,7 +22,10 @@ declare_rule! {
     /// when the scan holds Services of the backend's namespace: otherwise they are deployed
     /// from elsewhere. Left alone: templated values, an Emissary `service` that is a URL or host
     /// outside the cluster or an IP address, a Mapping with its own `resolver`, backends of
-    /// other kinds, and the ports of an ExternalName Service or one that lists no ports.
+    /// other kinds, an Ingress backend with port name `use-annotation` (an AWS load balancer
+    /// action, not a Service), and the ports of an ExternalName Service or one that lists no
+    /// ports. When the scan holds the Service more than once, a port is reported only when no
+    /// copy declares it.
     ///
     /// ## Why is this bad?
     /// The gateway accepts the route and then answers 503 (or 500) to every request, because it
@@ -93,6 +96,11 @@ impl Rule for BackendNotFound {
                 let Some(name) = backend.name.as_text() else {
                     continue;
                 };
+                // The AWS load balancer controller reads `use-annotation` backends as actions
+                // named by an annotation, not as Services.
+                if matches!(backend.port, Some(BackendPort::Name("use-annotation", _))) {
+                    continue;
+                }
                 let port = backend.port.map(|p| match p {
                     BackendPort::Number(n, node) => Port::Number(n, node),
                     BackendPort::Name(n, node) => Port::Name(n, node),
@@ -142,7 +150,8 @@ fn check(
         return;
     }
     let subject = format!("{} `{}`", referrer.kind(), referrer.qualified_name());
-    let Some(service) = index.find(namespace, "Service", name) else {
+    let services = index.all_of(namespace, "Service", name, referrer);
+    let Some(service) = services.first().copied() else {
         out.report_in(
             referrer.file,
             name_span,
@@ -152,37 +161,24 @@ fn check(
         .object(ObjectRef::of(referrer));
         return;
     };
-    let spec = service.root.get("spec");
-    let ports = spec
-        .and_then(|s| s.get("ports"))
+    // The scan may hold the Service more than once: judge the port only when each lacks it.
+    if services
+        .iter()
+        .any(|s| port.as_ref().is_none_or(|p| has_port(s, p)))
+    {
+        return;
+    }
+    let ports = service
+        .root
+        .path(&["spec", "ports"])
         .map(Node::items)
         .unwrap_or_default();
-    if ports.is_empty() || spec.and_then(|s| s.str_at("type")) == Some("ExternalName") {
+    let Some((shown, node)) = port.map(|p| match p {
+        Port::Number(number, node) => (number.to_string(), node),
+        Port::Name(name, node) => (name.to_owned(), node),
+    }) else {
         return;
-    }
-    let (found, shown, node) = match port {
-        None => return,
-        Some(Port::Number(number, node)) => (
-            ports
-                .iter()
-                .any(|p| p.get("port").and_then(Node::as_i64) == Some(number)),
-            number.to_string(),
-            node,
-        ),
-        Some(Port::Name(port_name, node)) => {
-            if templated(port_name) {
-                return;
-            }
-            (
-                ports.iter().any(|p| p.str_at("name") == Some(port_name)),
-                port_name.to_owned(),
-                node,
-            )
-        }
     };
-    if found {
-        return;
-    }
     let declared: Vec<String> = ports
         .iter()
         .filter_map(|p| {
@@ -204,4 +200,22 @@ fn check(
     .help("use a `port` the Service declares (its `port`, not its `targetPort`):\nbackendRefs:\n  - name: cart\n    port: 80")
     .object(ObjectRef::of(referrer))
     .related(service.file, service.name_span(), format!("Service `{}`", service.qualified_name()));
+}
+
+/// Whether a Service has this port; one that lists no ports (or an ExternalName one) may have any.
+fn has_port(service: &Object<'_>, port: &Port<'_, '_>) -> bool {
+    let spec = service.root.get("spec");
+    let ports = spec
+        .and_then(|s| s.get("ports"))
+        .map(Node::items)
+        .unwrap_or_default();
+    if ports.is_empty() || spec.and_then(|s| s.str_at("type")) == Some("ExternalName") {
+        return true;
+    }
+    match port {
+        Port::Number(number, _) => ports
+            .iter()
+            .any(|p| p.get("port").and_then(Node::as_i64) == Some(*number)),
+        Port::Name(name, _) => name.contains("{{") || ports.iter().any(|p| p.str_at("name") == Some(*name)),
+    }
 }

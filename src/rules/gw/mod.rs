@@ -85,8 +85,7 @@ fn kong_kubernetes(guard: &Guard, cx: &Context<'_, '_>, out: &mut Findings) {
         .chain(["HTTPRoute", "GRPCRoute"].iter().flat_map(|k| index.of_kind(k)));
     for object in candidates {
         let namespace = index.namespace_of(object);
-        if object.is_controlled() || !index.served_by_kong(object) || !index.kong_does(namespace, guard.class)
-        {
+        if object.is_controlled() || !index.served_by_kong(object) || !index.kong_does(object, guard.class) {
             continue;
         }
         let ingress = Ingress::of(object);
