@@ -1,5 +1,6 @@
 //! Cross-file lookups over every object of the scan, built once after parsing.
 
+mod gateways;
 mod mesh;
 
 use std::collections::{HashMap, HashSet};
@@ -11,6 +12,8 @@ use crate::model::selector::Operator;
 use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
 use crate::model::{LabelSelector, Object, Scaler, Workload};
 use crate::source::FileId;
+
+pub use gateways::AttachedRoutes;
 
 /// What a LimitRange can supply to a container that does not say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The rule trait, rule metadata, and the sink rules report into.
 
 pub mod df;
+pub mod gw;
 pub mod ist;
 pub mod k8s;
 pub mod ms;

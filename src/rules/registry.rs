@@ -1,6 +1,6 @@
 //! The built-in rules, in id order.
 
-use super::{Rule, df, ist, k8s, ms, ns, sec};
+use super::{Rule, df, gw, ist, k8s, ms, ns, sec};
 
 /// Every built-in rule, one line each, in id order.
 pub static ALL: &[&dyn Rule] = &[
@@ -14,6 +14,14 @@ pub static ALL: &[&dyn Rule] = &[
     &df::df008_pipe_to_shell::PipeToShell,
     &df::df009_package_cache_kept::PackageCacheKept,
     &df::df010_credentials_in_url::CredentialsInUrl,
+    &gw::gw001_route_without_authentication::RouteWithoutAuthentication,
+    &gw::gw002_route_without_rate_limit::RouteWithoutRateLimit,
+    &gw::gw003_cors_any_origin::CorsAnyOrigin,
+    &gw::gw004_gateway_listener_without_tls::GatewayListenerWithoutTls,
+    &gw::gw005_unknown_plugin_reference::UnknownPluginReference,
+    &gw::gw006_route_parent_not_found::RouteParentNotFound,
+    &gw::gw007_backend_not_found::BackendNotFound,
+    &gw::gw008_cross_namespace_reference_without_grant::CrossNamespaceReferenceWithoutGrant,
     &ist::ist001_mesh_mtls_not_strict::MeshMtlsNotStrict,
     &ist::ist002_mtls_weakened::MtlsWeakened,
     &ist::ist003_destination_rule_tls_not_mutual::DestinationRuleTlsNotMutual,

@@ -1,0 +1,200 @@
+//! Gateway lookups: Kong plugin resources by name and attachment, Gateway API Gateways, the
+//! routes attached to them, and ReferenceGrants.
+
+use std::collections::HashMap;
+
+use super::Index;
+use crate::model::Object;
+use crate::model::gateway::PluginClass;
+use crate::model::gateway::api::{AllowedNamespaces, Gateway, Listener, Reference, Route};
+use crate::model::gateway::ingress::Ingress;
+use crate::model::gateway::kong_k8s::{self, KongPluginResource};
+
+/// The routes whose `parentRefs` name each Gateway, by (namespace, name), with the reference.
+pub type AttachedRoutes<'o, 's> = HashMap<(&'o str, &'o str), Vec<(Route<'o, 's>, Reference<'o, 's>)>>;
+
+impl<'o, 's> Index<'o, 's> {
+    /// The plugin a `konghq.com/plugins` name resolves to for an object of `namespace`: the
+    /// KongPlugin of that namespace, else the cluster-scoped KongClusterPlugin.
+    pub fn kong_plugin(&self, namespace: &str, name: &str) -> Option<KongPluginResource<'o, 's>> {
+        self.find(namespace, "KongPlugin", name)
+            .or_else(|| self.find("", "KongClusterPlugin", name))
+            .and_then(KongPluginResource::of)
+    }
+
+    /// Every KongPlugin and KongClusterPlugin of the scan, in scan order.
+    pub fn kong_plugins(&self) -> impl Iterator<Item = KongPluginResource<'o, 's>> + '_ {
+        self.of_kind("KongPlugin")
+            .chain(self.of_kind("KongClusterPlugin"))
+            .filter_map(KongPluginResource::of)
+    }
+
+    /// The enabled plugins an object's `konghq.com/plugins` annotation attaches.
+    pub fn attached_kong_plugins(&self, object: &Object<'_>) -> Vec<KongPluginResource<'o, 's>> {
+        let namespace = self.namespace_of(object);
+        kong_k8s::attached_plugins(object)
+            .into_iter()
+            .filter_map(|(name, _)| self.kong_plugin(namespace, name))
+            .filter(KongPluginResource::enabled)
+            .collect()
+    }
+
+    /// True when the scan shows that Kong does this job for an object: an enabled plugin of the
+    /// class as a KongPlugin of its namespace or as any KongClusterPlugin, in a file of the
+    /// object's directory line (see [`Index::related_files`]).
+    pub fn kong_does(&self, object: &Object<'_>, class: PluginClass) -> bool {
+        self.in_namespace(self.namespace_of(object), "KongPlugin")
+            .chain(self.of_kind("KongClusterPlugin"))
+            .filter(|p| self.related_files(p, object))
+            .filter_map(KongPluginResource::of)
+            .any(|p| p.enabled() && p.class() == class)
+    }
+
+    /// Whether an enabled plugin of this class runs on every request an Ingress or route sends
+    /// to its backends: attached to it, to one of its backend `services`, or a global
+    /// KongClusterPlugin.
+    pub fn kong_covers(&self, object: &Object<'_>, services: &[&Object<'_>], class: PluginClass) -> bool {
+        let global = self
+            .of_kind("KongClusterPlugin")
+            .filter_map(KongPluginResource::of)
+            .any(|p| p.is_global() && p.enabled() && p.class() == class);
+        global
+            || std::iter::once(object)
+                .chain(services.iter().copied())
+                .any(|o| self.attached_kong_plugins(o).iter().any(|p| p.class() == class))
+    }
+
+    /// True when an IngressClass or GatewayClass name is Kong's: it says so, or the class of
+    /// that name in the scan has Kong's controller.
+    pub fn is_kong_class(&self, kind: &str, name: &str) -> bool {
+        let controller = |class: &Object<'_>| {
+            let spec = class.root.get("spec");
+            spec.and_then(|s| s.str_at("controller").or_else(|| s.str_at("controllerName")))
+                .is_some_and(kong_k8s::names_kong)
+        };
+        kong_k8s::names_kong(name) || self.find("", kind, name).is_some_and(controller)
+    }
+
+    /// True when Kong serves an Ingress or Gateway API route: a Kong class, a `konghq.com/`
+    /// annotation, or (a route) a parent Gateway of a Kong GatewayClass in the scan.
+    pub fn served_by_kong(&self, object: &Object<'_>) -> bool {
+        if kong_k8s::has_kong_annotations(object) {
+            return true;
+        }
+        if let Some(ingress) = Ingress::of(object) {
+            return ingress
+                .class()
+                .is_some_and(|c| self.is_kong_class("IngressClass", c));
+        }
+        let Some(route) = Route::of(object) else {
+            return false;
+        };
+        route.parent_refs().iter().any(|parent| {
+            self.parent_gateway(object, parent)
+                .and_then(|g| g.class_name())
+                .is_some_and(|class| self.is_kong_class("GatewayClass", class))
+        })
+    }
+
+    /// The Gateway a route's parent reference names, when it is a Gateway in the scan.
+    pub fn parent_gateway(&self, route: &Object<'_>, parent: &Reference<'_, '_>) -> Option<Gateway<'o, 's>> {
+        if !parent.is_gateway() {
+            return None;
+        }
+        let namespace = parent.namespace().unwrap_or_else(|| self.namespace_of(route));
+        self.find(namespace, "Gateway", parent.name()?)
+            .and_then(Gateway::of)
+    }
+
+    /// Every Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute), by kind
+    /// then in scan order.
+    pub fn gateway_routes(&self) -> impl Iterator<Item = Route<'o, 's>> + '_ {
+        crate::model::gateway::api::ROUTE_KINDS
+            .iter()
+            .flat_map(|kind| self.of_kind(kind))
+            .filter_map(Route::of)
+    }
+
+    /// Every Gateway API route by the Gateway its `parentRefs` name, built in one pass.
+    pub fn routes_by_gateway(&self) -> AttachedRoutes<'o, 's> {
+        let mut attached: AttachedRoutes<'o, 's> = HashMap::new();
+        for route in self.gateway_routes() {
+            let namespace = route
+                .object
+                .namespace()
+                .unwrap_or_else(|| self.implicit_namespace(route.object));
+            for parent in route.parent_refs() {
+                if let (true, Some(name)) = (parent.is_gateway(), parent.name()) {
+                    let key = (parent.namespace().unwrap_or(namespace), name);
+                    attached.entry(key).or_default().push((route, parent));
+                }
+            }
+        }
+        attached
+    }
+
+    /// Whether a listener of a Gateway in `gateway_namespace` admits routes of
+    /// `route_namespace`; `None` when that depends on the labels of a Namespace the scan does
+    /// not hold.
+    pub fn listener_admits_namespace(
+        &self,
+        listener: &Listener<'_, '_>,
+        gateway_namespace: &str,
+        route_namespace: &str,
+    ) -> Option<bool> {
+        match listener.allowed_namespaces() {
+            AllowedNamespaces::All => Some(true),
+            AllowedNamespaces::Same => Some(gateway_namespace == route_namespace),
+            AllowedNamespaces::Selector(None) => Some(false),
+            AllowedNamespaces::Selector(Some(selector)) => {
+                let namespace = self.find("", "Namespace", route_namespace)?;
+                // Kubernetes labels every Namespace with its own name.
+                let own = ("kubernetes.io/metadata.name", route_namespace);
+                Some(selector.matches(namespace.labels().chain(std::iter::once(own))))
+            }
+        }
+    }
+
+    /// True when a ReferenceGrant of `namespace` lets `from` (group, kind, namespace) refer to
+    /// `to` (group, kind, name) there.
+    pub fn reference_granted(
+        &self,
+        namespace: &str,
+        from: (&str, &str, &str),
+        to: (&str, &str, &str),
+    ) -> bool {
+        ["ReferenceGrant", "ReferencePolicy"]
+            .iter()
+            .flat_map(|kind| self.in_namespace(namespace, kind))
+            .filter_map(crate::model::gateway::api::ReferenceGrant::of)
+            .any(|grant| grant.allows(from, to))
+    }
+
+    /// Every object of a kind, namespace and name, in scan order. A scan of many projects often
+    /// holds the same identity more than once (`example-gateway` in every example); those in
+    /// `near`'s file come first, and only they when there are any.
+    pub fn all_of(&self, namespace: &str, kind: &str, name: &str, near: &Object<'_>) -> Vec<&'o Object<'s>> {
+        let found: Vec<&'o Object<'s>> = self
+            .named(name)
+            .filter(|o| o.kind() == kind && self.namespace_of(o) == namespace)
+            .collect();
+        let same_file: Vec<&'o Object<'s>> = found.iter().copied().filter(|o| o.file == near.file).collect();
+        if same_file.is_empty() { found } else { same_file }
+    }
+
+    /// True when two objects' files share a directory line: one sits in the other's directory
+    /// or below it. Evidence from an unrelated project of the same scan does not count.
+    pub fn related_files(&self, a: &Object<'_>, b: &Object<'_>) -> bool {
+        self.encloses(a, b) || self.encloses(b, a)
+    }
+
+    /// True when the scan holds any object of this namespace.
+    pub fn holds_namespace(&self, namespace: &str) -> bool {
+        self.by_namespace_kind.contains_key(namespace)
+    }
+
+    /// True when the scan holds a Service of this namespace.
+    pub fn holds_services_in(&self, namespace: &str) -> bool {
+        self.in_namespace(namespace, "Service").next().is_some()
+    }
+}

@@ -1,0 +1,194 @@
+//! GW005 unknown-plugin-reference.
+use std::collections::HashSet;
+
+use crate::model::gateway::kong::{KongConfig, Reference};
+use crate::model::gateway::kong_k8s::{ANNOTATED_KINDS, attached_plugins};
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a plugin reference that resolves to nothing:
+    ///
+    /// - a name in the `konghq.com/plugins` annotation of an Ingress, Service, Gateway API
+    ///   route, KongConsumer or KongConsumerGroup with no KongPlugin of that name in the
+    ///   object's namespace and no KongClusterPlugin of that name. The finding points at the
+    ///   name inside the annotation's value; a KongPlugin of that name in another namespace is
+    ///   shown as a related location (a KongPlugin is only visible in its own namespace). Only
+    ///   when the scan holds some KongPlugin or KongClusterPlugin: otherwise the plugins are
+    ///   likely applied from elsewhere;
+    /// - in a Kong declarative file, a plugin's `service:`, `route:` or `consumer:` field, or a
+    ///   top-level route's `service:` field, naming (by name or id; a consumer by `username`,
+    ///   `custom_id` or id) no entity of the file. A file whose `_info.default_lookup_tags` says
+    ///   that references resolve against entities synced from other files is left alone.
+    ///
+    /// ## Why is this bad?
+    /// The Kong ingress controller skips an unknown plugin name with only a log line, so the
+    /// route runs without the authentication or rate limit the annotation promised. decK
+    /// refuses a declarative file with a dangling reference, so the whole sync fails.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Ingress
+    /// metadata:
+    ///   namespace: shop
+    ///   annotations:
+    ///     konghq.com/plugins: jwt-auth
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: configuration.konghq.com/v1
+    /// kind: KongPlugin
+    /// metadata:
+    ///   name: jwt-auth
+    ///   namespace: shop
+    /// plugin: jwt
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "API Gateway and External Access": authentication and rate limiting are
+    /// configured at the gateway, which works only when the plugins the routes name exist.
+    pub UnknownPluginReference {
+        id: "GW005",
+        name: "unknown-plugin-reference",
+        family: Family::Gw,
+        severity: Severity::Error,
+        scope: Scope::Project,
+        security: false,
+        guideline: "seed 000 §API Gateway and External Access",
+    }
+}
+
+impl Rule for UnknownPluginReference {
+    fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        if cx.index.kong_plugins().next().is_some() {
+            annotations(cx, out);
+        }
+        for object in cx.index.objects() {
+            if let Some(config) = KongConfig::of(object) {
+                declarative(&config, out);
+            }
+        }
+    }
+}
+
+fn annotations(cx: &Context<'_, '_>, out: &mut Findings) {
+    let index = cx.index;
+    for object in ANNOTATED_KINDS.iter().flat_map(|kind| index.of_kind(kind)) {
+        if object.is_controlled() {
+            continue;
+        }
+        let namespace = index.namespace_of(object);
+        for (name, span) in attached_plugins(object) {
+            if name.contains("{{") || index.kong_plugin(namespace, name).is_some() {
+                continue;
+            }
+            let finding = out
+                .report_in(
+                    object.file,
+                    span,
+                    format!(
+                        "{} `{}` names plugin `{name}`, but namespace `{namespace}` has no KongPlugin and the scan no KongClusterPlugin of that name",
+                        object.kind(),
+                        object.qualified_name()
+                    ),
+                )
+                .help(format!(
+                    "create the KongPlugin in the object's namespace, or fix the name:\n\
+                     apiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata:\n  \
+                     name: {name}\n  namespace: {namespace}\nplugin: jwt"
+                ))
+                .object(ObjectRef::of(object));
+            for elsewhere in index.named(name).filter(|o| o.kind() == "KongPlugin") {
+                finding.related(
+                    elsewhere.file,
+                    elsewhere.name_span(),
+                    format!(
+                        "KongPlugin `{}` is in another namespace",
+                        elsewhere.qualified_name()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn declarative(config: &KongConfig<'_, '_>, out: &mut Findings) {
+    if config
+        .object
+        .root
+        .path(&["_info", "default_lookup_tags"])
+        .is_some()
+    {
+        return;
+    }
+    let services: HashSet<&str> = config.services().flat_map(|s| s.identifiers()).collect();
+    let routes: HashSet<&str> = config
+        .routes()
+        .iter()
+        .flat_map(|r| r.route.identifiers())
+        .collect();
+    let consumer_groups = config
+        .object
+        .root
+        .get("consumer_groups")
+        .map(|g| g.items())
+        .unwrap_or_default();
+    let consumers: HashSet<&str> = config
+        .consumers()
+        .flat_map(|c| {
+            [
+                c.node.str_at("username"),
+                c.node.str_at("custom_id"),
+                c.node.str_at("id"),
+            ]
+        })
+        .chain(
+            consumer_groups
+                .iter()
+                .flat_map(|g| [g.str_at("name"), g.str_at("id")]),
+        )
+        .flatten()
+        .collect();
+    let mut check = |reference: Option<Reference<'_>>,
+                     kind: &str,
+                     known: &HashSet<&str>,
+                     owner: &ObjectRef| {
+        let Some(reference) = reference.filter(|r| !r.nested && !known.contains(r.target)) else {
+            return;
+        };
+        out.report_in(
+            config.object.file,
+            reference.span,
+            format!(
+                "Kong {} `{}` refers to {kind} `{}`, which the file does not define",
+                if owner.kind == "KongRoute" { "route" } else { "plugin" },
+                owner.name.as_deref().unwrap_or("<unnamed>"),
+                reference.target
+            ),
+        )
+        .help(format!(
+            "define the {kind} in the same file, or refer to an existing one by name:\n{kind}s:\n  - name: {}",
+            reference.target
+        ))
+        .object(owner.clone());
+    };
+    for plugin in config.plugins() {
+        let owner = ObjectRef {
+            kind: "KongPlugin".to_owned(),
+            namespace: None,
+            name: plugin.name().map(str::to_owned),
+        };
+        check(plugin.service, "service", &services, &owner);
+        check(plugin.route, "route", &routes, &owner);
+        check(plugin.consumer, "consumer", &consumers, &owner);
+    }
+    for route in config.routes() {
+        check(
+            route.service,
+            "service",
+            &services,
+            &super::kong_route_ref(&route),
+        );
+    }
+}
