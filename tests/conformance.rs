@@ -1,4 +1,4 @@
-//! Conformance with a peer's test cases (KICS, in `../shared/conformance/kics/`): for every peer
+//! Conformance with a peer's test cases (KICS, copied into `tests/conformance/kics/`): for every peer
 //! query that covers one of our rules, each positive case must produce the mapped rule at the
 //! expected line (or, where our rule points at a more precise key, inside the same document),
 //! and each negative case none of the mapped rules. Every deliberate difference is listed below
@@ -215,7 +215,7 @@ const DIFFERENCES: &[(&str, &str, u32, &str)] = &[
 ];
 
 fn kics() -> PathBuf {
-    common::repo().join("../shared/conformance/kics")
+    common::repo().join("tests/conformance/kics")
 }
 
 /// (file name, line) of every positive expectation of a query.
@@ -250,7 +250,7 @@ fn peer_cases_agree_with_our_rules_or_are_documented_differences() {
     let root = kics();
     assert!(
         root.is_dir(),
-        "{} is missing; the conformance cases live beside the repository",
+        "{} is missing; scripts/copy-kics-conformance.py copies the cases",
         root.display()
     );
     // Per peer platform: (cases checked, cases agreeing).
