@@ -50,18 +50,20 @@ impl<'o, 's> Index<'o, 's> {
             .any(|p| p.enabled() && p.class() == class)
     }
 
-    /// Whether an enabled plugin of this class runs on every request an Ingress or route sends
-    /// to its backends: attached to it, to one of its backend `services`, or a global
-    /// KongClusterPlugin.
-    pub fn kong_covers(&self, object: &Object<'_>, services: &[&Object<'_>], class: PluginClass) -> bool {
-        let global = self
-            .of_kind("KongClusterPlugin")
+    /// True when a global KongClusterPlugin (label `global: "true"`) of this class is enabled:
+    /// it runs on every request Kong serves.
+    pub fn kong_global_plugin(&self, class: PluginClass) -> bool {
+        self.of_kind("KongClusterPlugin")
             .filter_map(KongPluginResource::of)
-            .any(|p| p.is_global() && p.enabled() && p.class() == class);
-        global
-            || std::iter::once(object)
-                .chain(services.iter().copied())
-                .any(|o| self.attached_kong_plugins(o).iter().any(|p| p.class() == class))
+            .any(|p| p.is_global() && p.enabled() && p.class() == class)
+    }
+
+    /// Whether an enabled plugin of this class is attached to an Ingress or route or to one of
+    /// its backend `services`. A global plugin is [`Index::kong_global_plugin`].
+    pub fn kong_attached(&self, object: &Object<'_>, services: &[&Object<'_>], class: PluginClass) -> bool {
+        std::iter::once(object)
+            .chain(services.iter().copied())
+            .any(|o| self.attached_kong_plugins(o).iter().any(|p| p.class() == class))
     }
 
     /// True when an IngressClass or GatewayClass name is Kong's: it says so, or the class of
@@ -119,10 +121,7 @@ impl<'o, 's> Index<'o, 's> {
     pub fn routes_by_gateway(&self) -> AttachedRoutes<'o, 's> {
         let mut attached: AttachedRoutes<'o, 's> = HashMap::new();
         for route in self.gateway_routes() {
-            let namespace = route
-                .object
-                .namespace()
-                .unwrap_or_else(|| self.implicit_namespace(route.object));
+            let namespace = self.scan_namespace_of(route.object);
             for parent in route.parent_refs() {
                 if let (true, Some(name)) = (parent.is_gateway(), parent.name()) {
                     let key = (parent.namespace().unwrap_or(namespace), name);
@@ -193,8 +192,8 @@ impl<'o, 's> Index<'o, 's> {
         self.by_namespace_kind.contains_key(namespace)
     }
 
-    /// True when the scan holds a Service of this namespace.
-    pub fn holds_services_in(&self, namespace: &str) -> bool {
-        self.in_namespace(namespace, "Service").next().is_some()
+    /// True when the scan holds an object of this kind in this namespace.
+    pub fn holds(&self, namespace: &str, kind: &str) -> bool {
+        self.in_namespace(namespace, kind).next().is_some()
     }
 }

@@ -122,6 +122,12 @@ pub fn is_health_path(path: &str) -> bool {
     HEALTH_WORDS.contains(&last.to_ascii_lowercase().as_str())
 }
 
+/// True when there are paths and each is a health endpoint (see [`is_health_path`]): a route
+/// that serves only those is public on purpose.
+pub fn only_health_paths(paths: &[&str]) -> bool {
+    !paths.is_empty() && paths.iter().all(|p| is_health_path(p))
+}
+
 /// The text of a scalar or the texts of a sequence's scalar items, each with its node.
 pub fn texts<'n, 's>(node: Option<&'n Node<'s>>) -> Vec<(&'n str, &'n Node<'s>)> {
     match node {
@@ -157,20 +163,36 @@ mod tests {
             .collect()
     }
 
+    /// (item, source text of its span) pairs.
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(item, source)| ((*item).to_owned(), (*source).to_owned()))
+            .collect()
+    }
+
     #[test]
     fn comma_items_point_at_each_name_in_plain_and_quoted_values() {
-        let pairs = |v: &[(String, String)]| v.iter().all(|(a, b)| a == b);
-        let plain = items_of("v: jwt, rate-limit ,cors\n");
-        assert_eq!(plain.len(), 3);
-        assert!(pairs(&plain));
-        let quoted = items_of("v: \"a,  b\"\n");
         assert_eq!(
-            quoted.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
-            ["a", "b"]
+            items_of("v: jwt, rate-limit ,cors\n"),
+            owned(&[("jwt", "jwt"), ("rate-limit", "rate-limit"), ("cors", "cors")])
         );
-        assert!(pairs(&quoted));
-        let escaped = items_of("v: \"a,\\tb\"\n");
-        assert_eq!(escaped.first().map(|p| p.1.as_str()), Some("\"a,\\tb\""));
+        assert_eq!(items_of("v: \"a,  b\"\n"), owned(&[("a", "a"), ("b", "b")]));
+    }
+
+    #[test]
+    fn comma_items_of_an_escaped_value_point_at_the_whole_value() {
+        assert_eq!(
+            items_of("v: \"a,\\tb\"\n"),
+            owned(&[("a", "\"a,\\tb\""), ("b", "\"a,\\tb\"")])
+        );
+    }
+
+    #[test]
+    fn only_health_paths_needs_some_paths_all_of_them_health_ones() {
+        assert!(only_health_paths(&["/healthz", "/ready"]));
+        assert!(!only_health_paths(&["/healthz", "/api"]));
+        assert!(!only_health_paths(&[]));
     }
 
     #[test]

@@ -21,14 +21,19 @@ pub struct Reference<'n, 's> {
     default_kind: &'static str,
 }
 
+/// A reference's `group`, else `default`: "" is the core group, which is sometimes spelled out
+/// as `core`.
+fn group_of<'n>(node: &'n Node<'_>, default: &'static str) -> &'n str {
+    match node.str_at("group").unwrap_or(default) {
+        "core" => "",
+        group => group,
+    }
+}
+
 impl<'n, 's> Reference<'n, 's> {
-    /// `group`, or the field's default ("" is the core group; `core` is spelled out sometimes).
+    /// `group`, or the field's default ("" is the core group, also written `core`).
     pub fn group(&self) -> &'n str {
-        match self.node.str_at("group") {
-            Some("core") => "",
-            Some(group) => group,
-            None => self.default_group,
-        }
+        group_of(self.node, self.default_group)
     }
 
     /// `kind`, or the field's default.
@@ -277,8 +282,8 @@ impl<'o, 's> Route<'o, 's> {
             .any(|redirect| redirect.str_at("scheme") == Some("https"))
     }
 
-    /// True when the route attaches to this listener of the Gateway `gateway` through `parent`
-    /// (same Gateway assumed): `sectionName` and `port`, when given, must be the listener's.
+    /// True when `parent` selects this listener of the Gateway it names: its `sectionName` and
+    /// `port`, when given, are the listener's.
     pub fn parent_selects(parent: &Reference<'_, '_>, listener: &Listener<'_, '_>) -> bool {
         parent.section_name().is_none_or(|s| listener.name() == Some(s))
             && parent.port().is_none_or(|p| listener.port() == Some(p))
@@ -310,17 +315,15 @@ impl<'o, 's> ReferenceGrant<'o, 's> {
     /// Whether it lets `from` (group, kind, namespace) refer to `to` (group, kind, name) in the
     /// grant's namespace. The core group is written "" (or `core`).
     pub fn allows(&self, from: (&str, &str, &str), to: (&str, &str, &str)) -> bool {
-        fn group<'n>(node: &'n Node<'_>) -> &'n str {
-            match node.str_at("group").unwrap_or("") {
-                "core" => "",
-                group => group,
-            }
-        }
         let from_ok = self.list("from").iter().any(|f| {
-            group(f) == from.0 && f.str_at("kind") == Some(from.1) && f.str_at("namespace") == Some(from.2)
+            group_of(f, "") == from.0
+                && f.str_at("kind") == Some(from.1)
+                && f.str_at("namespace") == Some(from.2)
         });
         let to_ok = self.list("to").iter().any(|t| {
-            group(t) == to.0 && t.str_at("kind") == Some(to.1) && t.str_at("name").is_none_or(|n| n == to.2)
+            group_of(t, "") == to.0
+                && t.str_at("kind") == Some(to.1)
+                && t.str_at("name").is_none_or(|n| n == to.2)
         });
         from_ok && to_ok
     }

@@ -44,6 +44,12 @@ impl<'o, 's> Mapping<'o, 's> {
             .and_then(Node::as_text)
     }
 
+    /// True when its `prefix` is a health, readiness, liveness or ping endpoint: such a route is
+    /// public on purpose.
+    pub fn serves_health_only(&self) -> bool {
+        self.prefix().is_some_and(super::is_health_path)
+    }
+
     /// `bypass_auth` when it is `true`.
     pub fn bypasses_auth(&self) -> Option<&'o Node<'s>> {
         self.field("bypass_auth").filter(|n| n.as_bool() == Some(true))

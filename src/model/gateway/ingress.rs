@@ -27,7 +27,8 @@ pub struct Ingress<'o, 's> {
     pub object: &'o Object<'s>,
 }
 
-/// A port of a Service backend: a number or a port name.
+/// A port of a Service backend (an Ingress backend, a route's `backendRefs` entry, an Emissary
+/// Mapping's address): a number or a port name.
 #[derive(Debug, Clone, Copy)]
 pub enum BackendPort<'n, 's> {
     /// `port.number` (or an integer `servicePort`).
@@ -61,8 +62,7 @@ impl<'o, 's> Ingress<'o, 's> {
             .or_else(|| self.object.annotation("kubernetes.io/ingress.class"))
     }
 
-    /// True when ingress-nginx serves it (class `nginx`, or an `nginx.ingress.kubernetes.io/`
-    /// annotation).
+    /// True when ingress-nginx serves it: its class names `nginx`.
     pub fn is_nginx(&self) -> bool {
         self.class().is_some_and(|c| c.contains("nginx"))
     }
@@ -88,25 +88,8 @@ impl<'o, 's> Ingress<'o, 's> {
         ])
     }
 
-    /// Every Service backend: `defaultBackend` (or `backend`) and each rule path's.
-    pub fn backends(&self) -> Vec<IngressBackend<'o, 's>> {
-        let spec = self.object.root.get("spec");
-        let rule_backends = spec
-            .and_then(|s| s.get("rules"))
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .flat_map(|rule| rule.path(&["http", "paths"]).map(Node::items).unwrap_or_default())
-            .filter_map(|path| path.get("backend"));
-        spec.and_then(|s| s.get("defaultBackend").or_else(|| s.get("backend")))
-            .into_iter()
-            .chain(rule_backends)
-            .filter_map(backend)
-            .collect()
-    }
-
-    /// The paths of its rules, for messages.
-    pub fn paths(&self) -> Vec<&'o str> {
+    /// Every rule's `http.paths` entries.
+    fn rule_paths(&self) -> impl Iterator<Item = &'o Node<'s>> {
         self.object
             .root
             .path(&["spec", "rules"])
@@ -114,8 +97,26 @@ impl<'o, 's> Ingress<'o, 's> {
             .unwrap_or_default()
             .iter()
             .flat_map(|rule| rule.path(&["http", "paths"]).map(Node::items).unwrap_or_default())
-            .filter_map(|path| path.str_at("path"))
+    }
+
+    /// Every Service backend: `defaultBackend` (or `backend`) and each rule path's.
+    pub fn backends(&self) -> Vec<IngressBackend<'o, 's>> {
+        let spec = self.object.root.get("spec");
+        spec.and_then(|s| s.get("defaultBackend").or_else(|| s.get("backend")))
+            .into_iter()
+            .chain(self.rule_paths().filter_map(|path| path.get("backend")))
+            .filter_map(backend)
             .collect()
+    }
+
+    /// The paths of its rules, for messages.
+    pub fn paths(&self) -> Vec<&'o str> {
+        self.rule_paths().filter_map(|path| path.str_at("path")).collect()
+    }
+
+    /// True when its rules match only health-check paths.
+    pub fn only_health_paths(&self) -> bool {
+        super::only_health_paths(&self.paths())
     }
 }
 

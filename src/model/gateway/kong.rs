@@ -121,8 +121,7 @@ impl KongRoute<'_, '_> {
 
     /// True when the route matches only health-check paths.
     pub fn only_health_paths(&self) -> bool {
-        let paths = self.route.list("paths");
-        !paths.is_empty() && paths.iter().all(|p| super::is_health_path(p))
+        super::only_health_paths(&self.route.list("paths"))
     }
 }
 
@@ -195,6 +194,11 @@ impl<'o, 's> KongConfig<'o, 's> {
     /// Top-level `consumers`.
     pub fn consumers(&self) -> impl Iterator<Item = Entity<'o, 's>> {
         self.list("consumers").iter().map(|node| Entity { node })
+    }
+
+    /// Top-level `consumer_groups`.
+    pub fn consumer_groups(&self) -> impl Iterator<Item = Entity<'o, 's>> {
+        self.list("consumer_groups").iter().map(|node| Entity { node })
     }
 
     /// Every route: nested in a service, then top-level.

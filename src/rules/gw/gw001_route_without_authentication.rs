@@ -110,11 +110,7 @@ fn check_emissary(cx: &Context<'_, '_>, out: &mut Findings) {
         .filter(|o| emissary::is_emissary(o))
         .collect();
     for mapping in index.of_kind("Mapping").filter_map(Mapping::of) {
-        if mapping.object.is_controlled()
-            || mapping
-                .prefix()
-                .is_some_and(crate::model::gateway::is_health_path)
-        {
+        if mapping.object.is_controlled() || mapping.serves_health_only() {
             continue;
         }
         if let Some(bypass) = mapping.bypasses_auth() {

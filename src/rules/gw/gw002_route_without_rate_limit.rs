@@ -103,12 +103,7 @@ fn check_emissary(cx: &Context<'_, '_>, out: &mut Findings) {
         let Some(service) = services.iter().find(|s| index.related_files(s, mapping.object)) else {
             continue;
         };
-        if mapping.object.is_controlled()
-            || mapping.has_rate_limit_labels()
-            || mapping
-                .prefix()
-                .is_some_and(crate::model::gateway::is_health_path)
-        {
+        if mapping.object.is_controlled() || mapping.has_rate_limit_labels() || mapping.serves_health_only() {
             continue;
         }
         out.report_in(

@@ -103,11 +103,7 @@ impl Rule for CorsAnyOrigin {
         }
         if let Some(route) = Route::of(object) {
             for cors in route.filters("CORS") {
-                let stars = texts(cors.get("allowOrigins"))
-                    .into_iter()
-                    .filter(|(t, _)| t.trim() == "*")
-                    .map(|(_, n)| n.span)
-                    .collect::<Vec<_>>();
+                let stars = listed_stars(cors.get("allowOrigins"));
                 let credentials = cors.get("allowCredentials").and_then(Node::as_bool) == Some(true);
                 let subject = format!("{} `{}` CORS filter", object.kind(), object.qualified_name());
                 report(out, &stars, &subject, credentials, object);
@@ -125,7 +121,12 @@ fn stars(origins: &Node<'_>) -> Vec<Span> {
             .map(|(_, s)| s)
             .collect();
     }
-    texts(Some(origins))
+    listed_stars(Some(origins))
+}
+
+/// The `*` items of a list (or a single scalar) of origins.
+fn listed_stars(origins: Option<&Node<'_>>) -> Vec<Span> {
+    texts(origins)
         .into_iter()
         .filter(|(t, _)| t.trim() == "*")
         .map(|(_, n)| n.span)

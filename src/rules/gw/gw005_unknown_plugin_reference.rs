@@ -123,17 +123,8 @@ fn declarative(config: &KongConfig<'_, '_>, out: &mut Findings) {
         return;
     }
     let services: HashSet<&str> = config.services().flat_map(|s| s.identifiers()).collect();
-    let routes: HashSet<&str> = config
-        .routes()
-        .iter()
-        .flat_map(|r| r.route.identifiers())
-        .collect();
-    let consumer_groups = config
-        .object
-        .root
-        .get("consumer_groups")
-        .map(|g| g.items())
-        .unwrap_or_default();
+    let routes = config.routes();
+    let route_ids: HashSet<&str> = routes.iter().flat_map(|r| r.route.identifiers()).collect();
     let consumers: HashSet<&str> = config
         .consumers()
         .flat_map(|c| {
@@ -144,16 +135,17 @@ fn declarative(config: &KongConfig<'_, '_>, out: &mut Findings) {
             ]
         })
         .chain(
-            consumer_groups
-                .iter()
-                .flat_map(|g| [g.str_at("name"), g.str_at("id")]),
+            config
+                .consumer_groups()
+                .flat_map(|g| [g.name(), g.node.str_at("id")]),
         )
         .flatten()
         .collect();
+    // `owner` is "plugin" or "route", the entity whose field holds the reference.
     let mut check = |reference: Option<Reference<'_>>,
                      kind: &str,
                      known: &HashSet<&str>,
-                     owner: &ObjectRef| {
+                     (owner, owner_ref): (&str, &ObjectRef)| {
         let Some(reference) = reference.filter(|r| !r.nested && !known.contains(r.target)) else {
             return;
         };
@@ -161,9 +153,8 @@ fn declarative(config: &KongConfig<'_, '_>, out: &mut Findings) {
             config.object.file,
             reference.span,
             format!(
-                "Kong {} `{}` refers to {kind} `{}`, which the file does not define",
-                if owner.kind == "KongRoute" { "route" } else { "plugin" },
-                owner.name.as_deref().unwrap_or("<unnamed>"),
+                "Kong {owner} `{}` refers to {kind} `{}`, which the file does not define",
+                owner_ref.name.as_deref().unwrap_or("<unnamed>"),
                 reference.target
             ),
         )
@@ -171,7 +162,7 @@ fn declarative(config: &KongConfig<'_, '_>, out: &mut Findings) {
             "define the {kind} in the same file, or refer to an existing one by name:\n{kind}s:\n  - name: {}",
             reference.target
         ))
-        .object(owner.clone());
+        .object(owner_ref.clone());
     };
     for plugin in config.plugins() {
         let owner = ObjectRef {
@@ -179,16 +170,12 @@ fn declarative(config: &KongConfig<'_, '_>, out: &mut Findings) {
             namespace: None,
             name: plugin.name().map(str::to_owned),
         };
-        check(plugin.service, "service", &services, &owner);
-        check(plugin.route, "route", &routes, &owner);
-        check(plugin.consumer, "consumer", &consumers, &owner);
+        check(plugin.service, "service", &services, ("plugin", &owner));
+        check(plugin.route, "route", &route_ids, ("plugin", &owner));
+        check(plugin.consumer, "consumer", &consumers, ("plugin", &owner));
     }
-    for route in config.routes() {
-        check(
-            route.service,
-            "service",
-            &services,
-            &super::kong_route_ref(&route),
-        );
+    for route in &routes {
+        let owner = super::kong_route_ref(route);
+        check(route.service, "service", &services, ("route", &owner));
     }
 }

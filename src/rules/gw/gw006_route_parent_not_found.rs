@@ -91,7 +91,7 @@ fn check_parent(cx: &Context<'_, '_>, route: &Route<'_, '_>, parent: &Reference<
         .filter_map(Gateway::of)
         .collect();
     if candidates.is_empty() {
-        if index.in_namespace(namespace, "Gateway").next().is_some() {
+        if index.holds(namespace, "Gateway") {
             out.report_in(
                 object.file,
                 parent.span_of("name"),

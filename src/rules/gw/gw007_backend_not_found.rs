@@ -1,9 +1,9 @@
 //! GW007 backend-not-found.
 use crate::model::gateway::emissary::Mapping;
 use crate::model::gateway::ingress::{BackendPort, Ingress};
+use crate::model::network::is_templated;
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
-use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
@@ -68,12 +68,6 @@ declare_rule! {
     }
 }
 
-/// A backend's port as written.
-enum Port<'n, 's> {
-    Number(i64, &'n Node<'s>),
-    Name(&'n str, &'n Node<'s>),
-}
-
 impl Rule for BackendNotFound {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let index = cx.index;
@@ -85,9 +79,9 @@ impl Rule for BackendNotFound {
                 };
                 let port = backend
                     .field("port")
-                    .and_then(|p| Some(Port::Number(p.as_i64()?, p)));
+                    .and_then(|p| Some(BackendPort::Number(p.as_i64()?, p)));
                 let namespace = backend.namespace().unwrap_or(namespace);
-                check(cx, out, route.object, namespace, (name, name_node.span), port);
+                check(cx, out, route.object, namespace, (name, name_node), port);
             }
         }
         for ingress in index.of_kind("Ingress").filter_map(Ingress::of) {
@@ -101,17 +95,13 @@ impl Rule for BackendNotFound {
                 if matches!(backend.port, Some(BackendPort::Name("use-annotation", _))) {
                     continue;
                 }
-                let port = backend.port.map(|p| match p {
-                    BackendPort::Number(n, node) => Port::Number(n, node),
-                    BackendPort::Name(n, node) => Port::Name(n, node),
-                });
                 check(
                     cx,
                     out,
                     ingress.object,
                     namespace,
-                    (name, backend.name.span),
-                    port,
+                    (name, backend.name),
+                    backend.port,
                 );
             }
         }
@@ -122,31 +112,24 @@ impl Rule for BackendNotFound {
             let namespace = address
                 .namespace
                 .unwrap_or_else(|| index.namespace_of(mapping.object));
-            let port = address.port.map(|p| Port::Number(p, node));
-            check(
-                cx,
-                out,
-                mapping.object,
-                namespace,
-                (address.name, node.span),
-                port,
-            );
+            let port = address.port.map(|p| BackendPort::Number(p, node));
+            check(cx, out, mapping.object, namespace, (address.name, node), port);
         }
     }
 }
 
-/// Reports a backend whose Service, or whose port on it, is not in the scan.
+/// Reports a backend whose Service, or whose port on it, is not in the scan. `name_node` holds
+/// the name (for an Emissary Mapping, within its `service` address).
 fn check(
     cx: &Context<'_, '_>,
     out: &mut Findings,
     referrer: &Object<'_>,
     namespace: &str,
-    (name, name_span): (&str, Span),
-    port: Option<Port<'_, '_>>,
+    (name, name_node): (&str, &Node<'_>),
+    port: Option<BackendPort<'_, '_>>,
 ) {
     let index = cx.index;
-    let templated = |text: &str| text.contains("{{") || text.contains("${");
-    if referrer.is_controlled() || templated(name) || !index.holds_services_in(namespace) {
+    if referrer.is_controlled() || is_templated(name_node) || !index.holds(namespace, "Service") {
         return;
     }
     let subject = format!("{} `{}`", referrer.kind(), referrer.qualified_name());
@@ -154,7 +137,7 @@ fn check(
     let Some(service) = services.first().copied() else {
         out.report_in(
             referrer.file,
-            name_span,
+            name_node.span,
             format!("{subject} routes to Service `{namespace}/{name}`, which is not in the scan"),
         )
         .help("name a Service of the backend's namespace, as in its `metadata.name`:\nbackendRefs:\n  - name: cart\n    port: 80")
@@ -174,8 +157,8 @@ fn check(
         .map(Node::items)
         .unwrap_or_default();
     let Some((shown, node)) = port.map(|p| match p {
-        Port::Number(number, node) => (number.to_string(), node),
-        Port::Name(name, node) => (name.to_owned(), node),
+        BackendPort::Number(number, node) => (number.to_string(), node),
+        BackendPort::Name(name, node) => (name.to_owned(), node),
     }) else {
         return;
     };
@@ -203,7 +186,7 @@ fn check(
 }
 
 /// Whether a Service has this port; one that lists no ports (or an ExternalName one) may have any.
-fn has_port(service: &Object<'_>, port: &Port<'_, '_>) -> bool {
+fn has_port(service: &Object<'_>, port: &BackendPort<'_, '_>) -> bool {
     let spec = service.root.get("spec");
     let ports = spec
         .and_then(|s| s.get("ports"))
@@ -213,9 +196,11 @@ fn has_port(service: &Object<'_>, port: &Port<'_, '_>) -> bool {
         return true;
     }
     match port {
-        Port::Number(number, _) => ports
+        BackendPort::Number(number, _) => ports
             .iter()
             .any(|p| p.get("port").and_then(Node::as_i64) == Some(*number)),
-        Port::Name(name, _) => name.contains("{{") || ports.iter().any(|p| p.str_at("name") == Some(*name)),
+        BackendPort::Name(name, _) => {
+            name.contains("{{") || ports.iter().any(|p| p.str_at("name") == Some(*name))
+        }
     }
 }

@@ -80,6 +80,10 @@ fn kong_declarative(guard: &Guard, config: &KongConfig<'_, '_>, out: &mut Findin
 /// shows Kong doing the job (a plugin of the class as a KongPlugin there or a KongClusterPlugin).
 fn kong_kubernetes(guard: &Guard, cx: &Context<'_, '_>, out: &mut Findings) {
     let index = cx.index;
+    // A global KongClusterPlugin of the class covers every route Kong serves.
+    if index.kong_global_plugin(guard.class) {
+        return;
+    }
     let candidates = index
         .of_kind("Ingress")
         .chain(["HTTPRoute", "GRPCRoute"].iter().flat_map(|k| index.of_kind(k)));
@@ -88,15 +92,14 @@ fn kong_kubernetes(guard: &Guard, cx: &Context<'_, '_>, out: &mut Findings) {
         if object.is_controlled() || !index.served_by_kong(object) || !index.kong_does(object, guard.class) {
             continue;
         }
-        let ingress = Ingress::of(object);
-        if ingress.is_some_and(|i| only_health_paths(&i)) {
+        if Ingress::of(object).is_some_and(|i| i.only_health_paths()) {
             continue;
         }
         let services: Vec<&Object<'_>> = backend_service_names(object)
             .into_iter()
             .filter_map(|name| index.find(namespace, "Service", name))
             .collect();
-        if index.kong_covers(object, &services, guard.class) {
+        if index.kong_attached(object, &services, guard.class) {
             continue;
         }
         out.report_in(
@@ -132,31 +135,20 @@ fn backend_service_names<'o>(object: &'o Object<'_>) -> Vec<&'o str> {
         .collect()
 }
 
-fn only_health_paths(ingress: &Ingress<'_, '_>) -> bool {
-    let paths = ingress.paths();
-    !paths.is_empty() && paths.iter().all(|p| crate::model::gateway::is_health_path(p))
-}
-
 /// ingress-nginx Ingresses without the annotations when another ingress-nginx Ingress of the
 /// same namespace has them: the gateway does the job there, and this one was left out.
 fn nginx(guard: &Guard, cx: &Context<'_, '_>, out: &mut Findings) {
     let index = cx.index;
-    let nginx: Vec<Ingress<'_, '_>> = index
+    let (covered, uncovered): (Vec<Ingress<'_, '_>>, Vec<Ingress<'_, '_>>) = index
         .of_kind("Ingress")
         .filter_map(Ingress::of)
         .filter(|i| i.is_nginx() && !i.object.is_controlled() && !is_templated(&i.object.root))
-        .collect();
-    let covered_namespaces: std::collections::HashSet<&str> = nginx
-        .iter()
-        .filter(|i| (guard.nginx_covered)(i))
-        .map(|i| index.namespace_of(i.object))
-        .collect();
-    for ingress in &nginx {
+        .partition(|i| (guard.nginx_covered)(i));
+    let covered_namespaces: std::collections::HashSet<&str> =
+        covered.iter().map(|i| index.namespace_of(i.object)).collect();
+    for ingress in &uncovered {
         let namespace = index.namespace_of(ingress.object);
-        if !covered_namespaces.contains(namespace)
-            || (guard.nginx_covered)(ingress)
-            || only_health_paths(ingress)
-        {
+        if !covered_namespaces.contains(namespace) || ingress.only_health_paths() {
             continue;
         }
         out.report_in(
