@@ -128,7 +128,7 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
         config.namespace.as_deref().unwrap_or("default"),
         file_namespaces,
     )
-    .with_mesh_settings(config.mesh.clone());
+    .with_mesh_settings(&config.mesh);
     let cx = Context { index: &index };
     let report_parse_errors = rules.iter().any(|r| r.meta().scope == Scope::Engine);
 

@@ -1,10 +1,10 @@
 //! Mesh lookups: whether the scan is meshed, Services and ServiceEntries by host, the
 //! DestinationRules of a host, and which namespaces have sidecars.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::Index;
-use crate::model::mesh::host::{ExportTo, covers, fqdn, overlap, service_of};
+use super::{Index, folders_near};
+use crate::model::mesh::host::{ExportTo, covers, fqdn, overlap};
 use crate::model::mesh::security::{
     DEFAULT_ROOT_NAMESPACE, Injection, namespace_injection, pod_requests_injection,
 };
@@ -29,16 +29,43 @@ pub struct Mesh<'o, 's> {
     root_namespace: String,
     /// FQDN → the core Services with that name.
     services: HashMap<String, Vec<&'o Object<'s>>>,
+    /// Namespaces that hold a core Service.
+    service_namespaces: HashSet<&'o str>,
     /// Every ServiceEntry host, resolved, with its entry.
     entry_hosts: Vec<(String, &'o Object<'s>)>,
-    /// Every DestinationRule with its host resolved.
+    /// Every DestinationRule with its host resolved, in scan order.
     destination_rules: Vec<(String, DestinationRule<'o, 's>)>,
-    /// Namespaces whose pods get sidecars, with the files that say so.
-    meshed_namespaces: HashMap<&'o str, Vec<FileId>>,
-    /// Files holding an Istio object or an injection label, each once, in scan order.
-    evidence: Vec<FileId>,
-    /// Files holding a DestinationRule, each once, in scan order.
-    rule_files: Vec<FileId>,
+    /// Resolved host → positions in `destination_rules` of the rules naming exactly that host.
+    rules_by_host: HashMap<String, Vec<usize>>,
+    /// Positions in `destination_rules` of the rules with a wildcard host.
+    wildcard_rules: Vec<usize>,
+    /// Namespaces whose pods get sidecars, with the folders of the files that say so.
+    meshed_namespaces: HashMap<&'o str, Folders<'o>>,
+    /// Folders of the files holding an Istio object or an injection label.
+    evidence: Folders<'o>,
+    /// Folders of the files holding a DestinationRule.
+    rule_folders: Folders<'o>,
+}
+
+/// Distinct folders, in the order first seen: "is there one near this file" asks each once,
+/// however many files a folder holds.
+#[derive(Debug, Default)]
+struct Folders<'o> {
+    list: Vec<&'o str>,
+    seen: HashSet<&'o str>,
+}
+
+impl<'o> Folders<'o> {
+    fn add(&mut self, folder: &'o str) {
+        if self.seen.insert(folder) {
+            self.list.push(folder);
+        }
+    }
+
+    /// True when one of the folders is near `folder` (see [`Index::near`]).
+    fn near(&self, folder: &str) -> bool {
+        self.list.iter().any(|seen| folders_near(seen, folder))
+    }
 }
 
 impl<'o, 's> Mesh<'o, 's> {
@@ -53,59 +80,83 @@ impl<'o, 's> Mesh<'o, 's> {
             ..Mesh::default()
         };
         for object in index.objects() {
-            let namespace = index.scan_namespace_of(object);
-            if is_istio(object) {
-                mesh.witness(object.file);
-            }
-            match object.kind() {
-                "Service" if object.api_group().is_empty() => {
-                    if let Some(name) = object.name() {
-                        mesh.services
-                            .entry(fqdn(name, namespace))
-                            .or_default()
-                            .push(object);
-                    }
-                }
-                "ServiceEntry" if is_istio(object) => {
-                    let hosts = object
-                        .root
-                        .path(&["spec", "hosts"])
-                        .map(|h| h.items())
-                        .unwrap_or_default();
-                    for host in hosts.iter().filter_map(|h| h.as_text()) {
-                        mesh.entry_hosts.push((fqdn(host, namespace), object));
-                    }
-                }
-                "DestinationRule" => {
-                    if let Some(rule) = DestinationRule::of(object)
-                        && let Some(host) = rule.fqdn(namespace)
-                    {
-                        mesh.destination_rules.push((host, rule));
-                        push_once(&mut mesh.rule_files, object.file);
-                    }
-                }
-                "Namespace" if namespace_injection(object) == Injection::Enabled => {
-                    mesh.witness(object.file);
-                    if let Some(name) = object.name() {
-                        push_once(mesh.meshed_namespaces.entry(name).or_default(), object.file);
-                    }
-                }
-                _ => {
-                    if let Some(workload) = Workload::of(object)
-                        && pod_requests_injection(&workload)
-                    {
-                        mesh.witness(object.file);
-                        push_once(mesh.meshed_namespaces.entry(namespace).or_default(), object.file);
-                    }
-                }
+            mesh.gather_evidence(object, index);
+        }
+        // Host tables cost an allocation per Service: a scan without a mesh needs none.
+        if mesh.active {
+            for object in index.objects() {
+                mesh.index_hosts(object, index);
             }
         }
         mesh
     }
 
-    fn witness(&mut self, file: FileId) {
+    /// Notes what shows a mesh: an Istio object, a Namespace or pod template asking for sidecars.
+    fn gather_evidence(&mut self, object: &'o Object<'s>, index: &Index<'o, 's>) {
+        let folder = index.folder_of(object.file);
+        if is_istio(object) {
+            self.witness(folder);
+        }
+        if object.kind() == "Namespace" {
+            if namespace_injection(object) == Injection::Enabled {
+                self.witness(folder);
+                if let Some(name) = object.name() {
+                    self.meshed_namespaces.entry(name).or_default().add(folder);
+                }
+            }
+        } else if let Some(workload) = Workload::of(object)
+            && pod_requests_injection(&workload)
+        {
+            self.witness(folder);
+            let namespace = index.scan_namespace_of(object);
+            self.meshed_namespaces.entry(namespace).or_default().add(folder);
+        }
+    }
+
+    /// Files Services, ServiceEntry hosts and DestinationRules under their resolved hosts.
+    fn index_hosts(&mut self, object: &'o Object<'s>, index: &Index<'o, 's>) {
+        let namespace = index.scan_namespace_of(object);
+        match object.kind() {
+            "Service" if object.api_group().is_empty() => {
+                if let Some(name) = object.name() {
+                    self.services
+                        .entry(fqdn(name, namespace))
+                        .or_default()
+                        .push(object);
+                    self.service_namespaces.insert(namespace);
+                }
+            }
+            "ServiceEntry" if is_istio(object) => {
+                let hosts = object
+                    .root
+                    .path(&["spec", "hosts"])
+                    .map(|h| h.items())
+                    .unwrap_or_default();
+                for host in hosts.iter().filter_map(|h| h.as_text()) {
+                    self.entry_hosts.push((fqdn(host, namespace), object));
+                }
+            }
+            "DestinationRule" => {
+                if let Some(rule) = DestinationRule::of(object)
+                    && let Some(host) = rule.fqdn(namespace)
+                {
+                    let position = self.destination_rules.len();
+                    if host.starts_with('*') {
+                        self.wildcard_rules.push(position);
+                    } else {
+                        self.rules_by_host.entry(host.clone()).or_default().push(position);
+                    }
+                    self.destination_rules.push((host, rule));
+                    self.rule_folders.add(index.folder_of(object.file));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn witness(&mut self, folder: &'o str) {
         self.active = true;
-        push_once(&mut self.evidence, file);
+        self.evidence.add(folder);
     }
 
     /// True when mesh rules run: the scan holds an Istio object or asks for sidecar injection,
@@ -119,7 +170,7 @@ impl<'o, 's> Mesh<'o, 's> {
     /// [`Index::near`]). A scan of many unrelated projects must not treat one project's
     /// Services as meshed because another project uses Istio.
     pub fn active_near(&self, file: FileId, index: &Index<'_, '_>) -> bool {
-        self.forced || self.evidence.iter().any(|&e| index.near(e, file))
+        self.forced || self.evidence.near(index.folder_of(file))
     }
 
     /// The namespace of mesh-wide policies.
@@ -134,7 +185,7 @@ impl<'o, 's> Mesh<'o, 's> {
             || self
                 .meshed_namespaces
                 .get(namespace)
-                .is_some_and(|files| files.iter().any(|&f| index.near(f, file)))
+                .is_some_and(|folders| folders.near(index.folder_of(file)))
     }
 
     /// The core Services a resolved host names (none for wildcards and external names).
@@ -144,9 +195,7 @@ impl<'o, 's> Mesh<'o, 's> {
 
     /// True when the scan holds a core Service in `namespace`.
     pub fn has_services_in(&self, namespace: &str) -> bool {
-        self.services
-            .keys()
-            .any(|host| service_of(host).is_some_and(|(_, ns)| ns == namespace))
+        self.service_namespaces.contains(namespace)
     }
 
     /// The ServiceEntries with a host that overlaps `host` and that `viewer` may see.
@@ -179,10 +228,11 @@ impl<'o, 's> Mesh<'o, 's> {
         viewer: &str,
         index: &Index<'o, 's>,
     ) -> Vec<DestinationRule<'o, 's>> {
-        let mut found: Vec<(usize, usize, DestinationRule<'o, 's>)> = self
-            .destination_rules
+        let exact = self.rules_by_host.get(host).map_or(&[][..], Vec::as_slice);
+        let mut found: Vec<(usize, usize, DestinationRule<'o, 's>)> = exact
             .iter()
-            .enumerate()
+            .chain(&self.wildcard_rules)
+            .filter_map(|&n| Some((n, self.destination_rules.get(n)?)))
             .filter(|(_, (rule_host, rule))| {
                 covers(rule_host, host) && rule.export_to().admits(index.namespace_of(rule.object), viewer)
             })
@@ -201,13 +251,7 @@ impl<'o, 's> Mesh<'o, 's> {
 
     /// True when the scan holds a DestinationRule near `file`.
     pub fn has_destination_rules_near(&self, file: FileId, index: &Index<'_, '_>) -> bool {
-        self.rule_files.iter().any(|&f| index.near(f, file))
-    }
-}
-
-fn push_once(files: &mut Vec<FileId>, file: FileId) {
-    if files.last() != Some(&file) && !files.contains(&file) {
-        files.push(file);
+        self.rule_folders.near(index.folder_of(file))
     }
 }
 

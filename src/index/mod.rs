@@ -285,8 +285,8 @@ impl<'o, 's> Index<'o, 's> {
     }
 
     /// Builds the mesh lookups for how the user set the mesh up.
-    pub fn with_mesh_settings(mut self, settings: MeshSettings) -> Self {
-        self.mesh = Mesh::build(&self, &settings);
+    pub fn with_mesh_settings(mut self, settings: &MeshSettings) -> Self {
+        self.mesh = Mesh::build(&self, settings);
         self
     }
 
@@ -671,35 +671,53 @@ impl<'o, 's> Index<'o, 's> {
             })
     }
 
-    /// True when two files are near enough to belong to one project: each sits at most three
-    /// folders below the folder they share (`istio/mesh.yaml` and `k8s/overlays/prod/cart.yaml`
-    /// are near; two repositories' files deep under one checkout folder are not).
+    /// The folder of a file's display path ("" at the top).
+    pub fn folder_of(&self, file: FileId) -> &'o str {
+        let path = self.paths.get(file.0 as usize).copied().unwrap_or("");
+        path.rsplit_once('/').map_or("", |(folder, _)| folder)
+    }
+
+    /// True when two files are near enough to belong to one project (see [`folders_near`]).
     pub fn near(&self, a: FileId, b: FileId) -> bool {
-        const LEVELS: usize = 3;
-        let directory = |file: FileId| {
-            let path = self.paths.get(file.0 as usize).copied().unwrap_or("");
-            path.rsplit_once('/').map_or("", |(dir, _)| dir)
-        };
-        let (a, b) = (directory(a), directory(b));
-        fn components(dir: &str) -> Vec<&str> {
-            dir.split('/').filter(|c| !c.is_empty()).collect()
-        }
-        let (a, b) = (components(a), components(b));
-        let shared = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-        a.len() - shared <= LEVELS && b.len() - shared <= LEVELS
+        folders_near(self.folder_of(a), self.folder_of(b))
     }
 
     /// True when `outer`'s file sits in the directory of `inner`'s file or above it.
     fn encloses(&self, outer: &Object<'_>, inner: &Object<'_>) -> bool {
-        let directory = |object: &Object<'_>| {
-            let path = self.paths.get(object.file.0 as usize).copied().unwrap_or("");
-            path.rsplit_once('/').map_or("", |(dir, _)| dir)
-        };
-        let (outer, inner) = (directory(outer), directory(inner));
+        let (outer, inner) = (self.folder_of(outer.file), self.folder_of(inner.file));
         outer.is_empty()
             || inner == outer
             || inner
                 .strip_prefix(outer)
                 .is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+/// True when two folders are near enough to hold one project's files: each lies at most three
+/// folders below the folder they share (`istio` and `k8s/overlays/prod` are near; two
+/// repositories' folders deep under one checkout folder are not).
+pub fn folders_near(a: &str, b: &str) -> bool {
+    const LEVELS: usize = 3;
+    fn parts(folder: &str) -> impl Iterator<Item = &str> + Clone {
+        folder.split('/').filter(|c| !c.is_empty())
+    }
+    let shared = parts(a).zip(parts(b)).take_while(|(x, y)| x == y).count();
+    parts(a).count() - shared <= LEVELS && parts(b).count() - shared <= LEVELS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::folders_near;
+
+    #[test]
+    fn folders_are_near_within_three_levels_of_what_they_share() {
+        assert!(folders_near("istio", "k8s/overlays/prod"));
+        assert!(folders_near("", "a/b/c"));
+        assert!(!folders_near("", "a/b/c/d"));
+        assert!(folders_near("corpus/shop/k8s", "corpus/shop/istio/base"));
+        assert!(!folders_near(
+            "corpus/istio/pkg/config/analysis/testdata",
+            "corpus/samples/ai-ml/agent/deploy"
+        ));
     }
 }

@@ -1,9 +1,12 @@
 //! Istio Gateways and how a VirtualService names them.
 
 use super::host::overlap;
-use super::routing::{MESH_GATEWAY, is_istio_kind};
+use super::routing::is_istio_kind;
 use crate::model::Object;
 use crate::parse::yaml::Node;
+
+/// The name Istio reserves for the sidecars of the mesh in a VirtualService's `gateways`.
+const MESH_GATEWAY: &str = "mesh";
 
 /// A `gateways` entry of a VirtualService, resolved: `ns/name`, or a bare name in the
 /// VirtualService's own namespace. `None` for `mesh` and for the internal references Istio

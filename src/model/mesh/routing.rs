@@ -1,12 +1,10 @@
 //! Istio traffic objects: VirtualService routes and their destinations, DestinationRules.
 
+use super::gateway::gateway_reference;
 use super::host::{ExportTo, fqdn};
 use crate::model::Object;
 use crate::parse::yaml::Node;
 use crate::source::Span;
-
-/// The name Istio reserves for the sidecars of the mesh in a VirtualService's `gateways`.
-pub const MESH_GATEWAY: &str = "mesh";
 
 /// True for an object of one of Istio's API groups (`networking.istio.io`, `security.istio.io`, …).
 pub fn is_istio(object: &Object<'_>) -> bool {
@@ -65,23 +63,21 @@ impl<'o, 's> VirtualService<'o, 's> {
             .unwrap_or_default()
     }
 
-    /// The `gateways` entries as written; none means the mesh only.
-    pub fn gateways(&self) -> &'o [Node<'s>] {
+    /// The `gateways` entries that name a Gateway, each with the `(namespace, name)` it resolves
+    /// to from `namespace`, the VirtualService's (see [`gateway_reference`]).
+    pub fn gateway_references<'n>(
+        &self,
+        namespace: &'n str,
+    ) -> impl Iterator<Item = (&'o Node<'s>, (&'n str, &'n str))> + 'n
+    where
+        'o: 'n,
+    {
         self.spec
             .and_then(|s| s.get("gateways"))
             .map(Node::items)
             .unwrap_or_default()
-    }
-
-    /// True when the routes apply to the sidecars of the mesh: no `gateways`, or `mesh` among them.
-    pub fn binds_mesh(&self) -> bool {
-        let gateways = self.gateways();
-        gateways.is_empty() || gateways.iter().any(|g| g.as_text() == Some(MESH_GATEWAY))
-    }
-
-    /// Who may see it.
-    pub fn export_to(&self) -> ExportTo<'o, 's> {
-        ExportTo::of(self.spec)
+            .iter()
+            .filter_map(move |entry| Some((entry, gateway_reference(entry.as_text()?, namespace)?)))
     }
 
     /// The routes of one protocol, in order.
@@ -104,11 +100,6 @@ impl<'o, 's> VirtualService<'o, 's> {
         [Protocol::Http, Protocol::Tcp, Protocol::Tls]
             .into_iter()
             .flat_map(move |protocol| self.routes(protocol))
-    }
-
-    /// True for a delegate VirtualService (no `hosts`): only another VirtualService's route uses it.
-    pub fn is_delegate(&self) -> bool {
-        self.hosts().is_empty()
     }
 }
 
@@ -160,11 +151,6 @@ impl<'o, 's> Route<'o, 's> {
             && self.node.get("redirect").is_none()
             && self.node.get("directResponse").is_none()
             && self.node.get("delegate").is_none()
-    }
-
-    /// The `match` conditions.
-    pub fn matches(&self) -> &'o [Node<'s>] {
-        self.node.get("match").map(Node::items).unwrap_or_default()
     }
 
     /// Every destination: `route[].destination`, `mirror` and `mirrors[].destination`.
@@ -292,11 +278,6 @@ impl<'o, 's> DestinationRule<'o, 's> {
         ExportTo::of(self.spec)
     }
 
-    /// `workloadSelector`: a rule that applies only to some clients.
-    pub fn workload_selector(&self) -> Option<&'o Node<'s>> {
-        self.spec.and_then(|s| s.get("workloadSelector"))
-    }
-
     /// The top-level `trafficPolicy`.
     pub fn traffic_policy(&self) -> Option<&'o Node<'s>> {
         self.spec.and_then(|s| s.get("trafficPolicy"))
@@ -376,7 +357,6 @@ spec:
     fn destinations_include_mirrors_and_routes_know_what_they_forward() {
         let objects = parse_objects(ROUTES);
         let vs = VirtualService::of(&objects[0]).unwrap();
-        assert!(vs.binds_mesh() && !vs.is_delegate());
         let http: Vec<_> = vs.routes(Protocol::Http).collect();
         assert_eq!(http.len(), 2);
         assert_eq!(http[0].label(), "http route `primary`");

@@ -2,7 +2,7 @@
 
 use super::routing::is_istio_kind;
 use crate::model::object::label_pairs;
-use crate::model::{LabelSelector, Object, Workload};
+use crate::model::{Object, Workload};
 use crate::parse::yaml::Node;
 
 /// The namespace Istio reads mesh-wide policies from unless the mesh config says otherwise.
@@ -138,29 +138,6 @@ pub fn rule_matches_everything(rule: &Node<'_>) -> bool {
             rule.get(key)
                 .is_none_or(|v| v.items().is_empty() && v.entries().is_empty())
         })
-}
-
-/// Where a workload-scoped Istio policy says which pods it applies to: `selector` (security
-/// kinds) or `workloadSelector` (Sidecar, Telemetry, …), holding `matchLabels`. `None` when it
-/// has none, so it covers its whole namespace.
-pub fn workload_selector<'o, 's>(object: &'o Object<'s>) -> Option<&'o Node<'s>> {
-    let spec = object.root.get("spec")?;
-    let field = if object.kind() == "Gateway" {
-        spec.get("selector")?
-    } else {
-        spec.get("selector").or_else(|| spec.get("workloadSelector"))?
-    };
-    Some(field)
-}
-
-/// The labels a workload selector requires (`matchLabels`, or the `labels` of a Sidecar's
-/// `workloadSelector`, or a Gateway's plain map).
-pub fn selector_labels<'n>(object: &Object<'_>, selector: &'n Node<'_>) -> Option<LabelSelector<'n>> {
-    let map = match object.kind() {
-        "Gateway" => Some(selector),
-        _ => selector.get("matchLabels").or_else(|| selector.get("labels")),
-    };
-    LabelSelector::from_equality_map(map)
 }
 
 /// How a namespace asks for sidecar injection.

@@ -1,5 +1,5 @@
 //! IST007 undefined-subset.
-use super::{RoutedDestination, routed_destinations};
+use super::routed_destinations;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -63,12 +63,7 @@ impl Rule for UndefinedSubset {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let mesh = cx.index.mesh();
         for found in routed_destinations(cx) {
-            let RoutedDestination {
-                service,
-                namespace,
-                route,
-                destination,
-            } = found;
+            let (destination, namespace) = (found.destination, found.namespace);
             let (Some(subset), Some(host)) = (destination.subset(), destination.fqdn(namespace)) else {
                 continue;
             };
@@ -77,11 +72,6 @@ impl Rule for UndefinedSubset {
             if rules.iter().any(|r| r.subset_names().any(|name| name == wanted)) {
                 continue;
             }
-            let target = if destination.mirror {
-                "mirrors to"
-            } else {
-                "routes to"
-            };
             let missing = if rules.is_empty() {
                 format!("and the scan holds no DestinationRule for `{host}`")
             } else {
@@ -89,20 +79,16 @@ impl Rule for UndefinedSubset {
             };
             let finding = out
                 .report_in(
-                    service.object.file,
+                    found.service.object.file,
                     subset.span,
-                    format!(
-                        "VirtualService `{}`, {} {target} subset `{wanted}` of `{host}`, {missing}",
-                        service.object.qualified_name(),
-                        route.label()
-                    ),
+                    format!("{} subset `{wanted}` of `{host}`, {missing}", found.subject()),
                 )
                 .help(format!(
                     "define the subset in the DestinationRule for the host, or route to one it defines:\n\
                      spec:\n  host: {}\n  subsets:\n    - name: {wanted}\n      labels: {{ version: {wanted} }}",
                     destination.host().and_then(|h| h.as_text()).unwrap_or_default()
                 ))
-                .object(ObjectRef::of(service.object));
+                .object(ObjectRef::of(found.service.object));
             for rule in &rules {
                 let defined: Vec<&str> = rule.subset_names().collect();
                 finding.related(

@@ -1,5 +1,5 @@
 //! IST008 unknown-route-host.
-use super::{RoutedDestination, routed_destinations};
+use super::routed_destinations;
 use crate::model::mesh::host::{ExportTo, is_cluster_local, service_of};
 use crate::rules::prelude::*;
 
@@ -62,30 +62,20 @@ declare_rule! {
 impl Rule for UnknownRouteHost {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         for found in routed_destinations(cx) {
-            let RoutedDestination {
-                service,
-                namespace,
-                route,
-                destination,
-            } = found;
-            let (Some(node), Some(host)) = (destination.host(), destination.fqdn(namespace)) else {
+            let (Some(node), Some(host)) =
+                (found.destination.host(), found.destination.fqdn(found.namespace))
+            else {
                 continue;
             };
-            let Some(problem) = problem(&host, namespace, cx) else {
+            let Some(problem) = problem(&host, found.namespace, cx) else {
                 continue;
             };
             out.report_in(
-                service.object.file,
+                found.service.object.file,
                 node.span,
                 format!(
-                    "VirtualService `{}`, {} {} `{}`, {problem}",
-                    service.object.qualified_name(),
-                    route.label(),
-                    if destination.mirror {
-                        "mirrors to"
-                    } else {
-                        "routes to"
-                    },
+                    "{} `{}`, {problem}",
+                    found.subject(),
                     node.as_str().unwrap_or_default()
                 ),
             )
@@ -95,7 +85,7 @@ impl Rule for UnknownRouteHost {
                  kind: ServiceEntry\nspec:\n  hosts: [api.example.com]\n  location: MESH_EXTERNAL\n  \
                  ports:\n    - { number: 443, name: https, protocol: TLS }\n  resolution: DNS",
             )
-            .object(ObjectRef::of(service.object));
+            .object(ObjectRef::of(found.service.object));
         }
     }
 }

@@ -1,5 +1,5 @@
 //! IST012 gateway-not-found.
-use crate::model::mesh::{IstioGateway, VirtualService, gateway_reference};
+use crate::model::mesh::{IstioGateway, VirtualService};
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -57,21 +57,14 @@ impl Rule for GatewayNotFound {
             return;
         };
         let namespace = cx.index.namespace_of(object);
-        for entry in service.gateways() {
-            let Some((gateway_namespace, name)) =
-                entry.as_text().and_then(|e| gateway_reference(e, namespace))
-            else {
-                continue;
-            };
-            let istio = cx
+        for (entry, (gateway_namespace, name)) in service.gateway_references(namespace) {
+            let found = cx
                 .index
                 .find(gateway_namespace, "Gateway", name)
-                .and_then(IstioGateway::of);
-            let gateway_api = cx
-                .index
-                .find(gateway_namespace, "Gateway", name)
-                .is_some_and(|g| g.api_group() == "gateway.networking.k8s.io");
-            if istio.is_some() || gateway_api || !gateways_managed_here(cx, gateway_namespace, object) {
+                .is_some_and(|g| {
+                    IstioGateway::of(g).is_some() || g.api_group() == "gateway.networking.k8s.io"
+                });
+            if found || !gateways_managed_here(cx, gateway_namespace, object) {
                 continue;
             }
             out.report(

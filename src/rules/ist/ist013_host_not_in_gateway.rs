@@ -1,5 +1,5 @@
 //! IST013 host-not-in-gateway.
-use crate::model::mesh::{IstioGateway, VirtualService, gateway_reference};
+use crate::model::mesh::{IstioGateway, VirtualService};
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -60,12 +60,7 @@ impl Rule for HostNotInGateway {
         };
         let namespace = cx.index.namespace_of(object);
         let hosts: Vec<&str> = service.hosts().iter().filter_map(|h| h.as_text()).collect();
-        for entry in service.gateways() {
-            let Some((gateway_namespace, name)) =
-                entry.as_text().and_then(|e| gateway_reference(e, namespace))
-            else {
-                continue;
-            };
+        for (entry, (gateway_namespace, name)) in service.gateway_references(namespace) {
             let Some(gateway) = cx
                 .index
                 .find(gateway_namespace, "Gateway", name)

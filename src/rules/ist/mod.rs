@@ -64,6 +64,23 @@ struct RoutedDestination<'o, 's> {
     destination: Destination<'o, 's>,
 }
 
+impl RoutedDestination<'_, '_> {
+    /// The start of a message about the destination: "VirtualService `ns/name`, http route
+    /// `x` routes to" (or "mirrors to").
+    fn subject(&self) -> String {
+        format!(
+            "VirtualService `{}`, {} {}",
+            self.service.object.qualified_name(),
+            self.route.label(),
+            if self.destination.mirror {
+                "mirrors to"
+            } else {
+                "routes to"
+            }
+        )
+    }
+}
+
 /// Every destination (routes and mirrors) of every VirtualService, when the mesh rules run.
 fn routed_destinations<'o, 's>(cx: &Context<'o, 's>) -> Vec<RoutedDestination<'o, 's>> {
     if !cx.index.mesh().active() {
