@@ -3,6 +3,7 @@
 use super::host::overlap;
 use super::routing::is_istio_kind;
 use crate::model::Object;
+use crate::model::object::label_pairs;
 use crate::parse::yaml::Node;
 
 /// The name Istio reserves for the sidecars of the mesh in a VirtualService's `gateways`.
@@ -43,6 +44,22 @@ impl<'o, 's> IstioGateway<'o, 's> {
             .unwrap_or_default()
     }
 
+    /// The `servers` entries as views.
+    pub fn server_views(&self) -> impl Iterator<Item = GatewayServer<'o, 's>> + 'o {
+        self.servers().iter().map(|node| GatewayServer { node })
+    }
+
+    /// The `selector` as one canonical string, `key=value` pairs sorted and joined by commas
+    /// (`""` when absent): two Gateways with the same string run on the same pods.
+    pub fn selector_key(&self) -> String {
+        let mut pairs: Vec<String> = label_pairs(self.spec.and_then(|s| s.get("selector")))
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs.join(",")
+    }
+
     /// The server hosts a VirtualService of `viewer` may bind to, with the namespace prefix
     /// removed: `host` and `*/host` for everyone, `./host` for the Gateway's own namespace,
     /// `ns/host` for `ns`.
@@ -65,6 +82,57 @@ impl<'o, 's> IstioGateway<'o, 's> {
         self.hosts_for(own, viewer)
             .iter()
             .any(|served| overlap(served, host))
+    }
+}
+
+/// One `servers` entry of an Istio Gateway.
+#[derive(Debug, Clone, Copy)]
+pub struct GatewayServer<'o, 's> {
+    /// The entry.
+    pub node: &'o Node<'s>,
+}
+
+impl<'o, 's> GatewayServer<'o, 's> {
+    /// `port.number`.
+    pub fn port_number(&self) -> Option<i64> {
+        self.node.path(&["port", "number"]).and_then(Node::as_i64)
+    }
+
+    /// The `port.protocol` node.
+    pub fn protocol(&self) -> Option<&'o Node<'s>> {
+        self.node.path(&["port", "protocol"])
+    }
+
+    /// True for a server that speaks plain HTTP (`HTTP`, `HTTP2`, `GRPC`; Istio reads the
+    /// protocol without regard to case).
+    pub fn is_plain_http(&self) -> bool {
+        self.protocol().and_then(Node::as_str).is_some_and(|p| {
+            ["HTTP", "HTTP2", "GRPC"]
+                .iter()
+                .any(|h| p.eq_ignore_ascii_case(h))
+        })
+    }
+
+    /// True when the server answers every request with a redirect to HTTPS (`tls.httpsRedirect`).
+    pub fn redirects_to_https(&self) -> bool {
+        self.node
+            .path(&["tls", "httpsRedirect"])
+            .and_then(Node::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// The `hosts` entries with the host name alone, its namespace prefix (`ns/`, `./`, `*/`)
+    /// removed: the names the server's listener answers for.
+    pub fn hosts(&self) -> impl Iterator<Item = (&'o Node<'s>, &'o str)> + 'o {
+        self.node
+            .get("hosts")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|node| {
+                let host = node.as_text()?;
+                Some((node, host.split_once('/').map_or(host, |(_, name)| name)))
+            })
     }
 }
 
@@ -101,5 +169,23 @@ mod tests {
         assert!(gateway.serves("edge", "web", "api.dev.example.com"));
         assert!(!gateway.serves("edge", "web", "own.example.com"));
         assert!(gateway.serves("edge", "edge", "own.example.com"));
+    }
+
+    #[test]
+    fn servers_read_port_protocol_redirect_and_bare_hosts() {
+        let objects = parse_objects(
+            "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw}\n\
+             spec:\n  selector: {istio: ingressgateway, app: gw}\n  servers:\n    \
+             - port: {number: 80, protocol: http}\n      hosts: [shop/a.example.com, b.example.com]\n      \
+             tls: {httpsRedirect: true}\n    - port: {number: 443, protocol: HTTPS}\n",
+        );
+        let gateway = IstioGateway::of(&objects[0]).unwrap();
+        assert_eq!(gateway.selector_key(), "app=gw,istio=ingressgateway");
+        let servers: Vec<GatewayServer<'_, '_>> = gateway.server_views().collect();
+        assert_eq!(servers[0].port_number(), Some(80));
+        assert!(servers[0].is_plain_http() && servers[0].redirects_to_https());
+        let hosts: Vec<&str> = servers[0].hosts().map(|(_, host)| host).collect();
+        assert_eq!(hosts, ["a.example.com", "b.example.com"]);
+        assert!(!servers[1].is_plain_http() && !servers[1].redirects_to_https());
     }
 }

@@ -5,7 +5,7 @@ pub mod host;
 pub mod routing;
 pub mod security;
 
-pub use gateway::{IstioGateway, gateway_reference};
+pub use gateway::{GatewayServer, IstioGateway, gateway_reference};
 pub use routing::{
     Destination, DestinationRule, Place, Protocol, Route, VirtualService, is_istio, is_istio_kind,
 };
