@@ -37,6 +37,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ist::ist013_host_not_in_gateway::HostNotInGateway,
     &ist::ist015_conflicting_gateways::ConflictingGateways,
     &ist::ist018_tls_origination_without_ca::TlsOriginationWithoutCa,
+    &ist::ist020_destination_rule_host_not_found::DestinationRuleHostNotFound,
     &ist::ist025_proxy_uid_conflict::ProxyUidConflict,
     &ist::ist026_injection_labels_conflict::InjectionLabelsConflict,
     &k8s::k8s001_missing_liveness_probe::MissingLivenessProbe,

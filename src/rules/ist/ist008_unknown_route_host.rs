@@ -1,6 +1,5 @@
 //! IST008 unknown-route-host.
-use super::routed_destinations;
-use crate::model::mesh::host::{ExportTo, is_cluster_local, service_of};
+use super::{routed_destinations, unresolved_host};
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -67,7 +66,7 @@ impl Rule for UnknownRouteHost {
             else {
                 continue;
             };
-            let Some(problem) = problem(&host, found.namespace, cx) else {
+            let Some(problem) = unresolved_host(&host, found.namespace, cx) else {
                 continue;
             };
             out.report_in(
@@ -88,38 +87,4 @@ impl Rule for UnknownRouteHost {
             .object(ObjectRef::of(found.service.object));
         }
     }
-}
-
-/// Why a destination host does not resolve, when the scan can tell.
-fn problem(host: &str, viewer: &str, cx: &Context<'_, '_>) -> Option<String> {
-    let mesh = cx.index.mesh();
-    if host.starts_with('*') || host.parse::<std::net::IpAddr>().is_ok() {
-        return None;
-    }
-    if mesh.service_entries(host, viewer, cx.index).next().is_some() {
-        return None;
-    }
-    let services = mesh.services(host);
-    if !services.is_empty() {
-        let visible = services.iter().any(|s| {
-            let own = cx.index.namespace_of(s);
-            ExportTo::visible_by_annotation(s.annotation("networking.istio.io/exportTo"), own, viewer)
-        });
-        return (!visible).then(|| format!("whose Service is not exported to namespace `{viewer}`"));
-    }
-    if let Some((name, namespace)) = service_of(host) {
-        return mesh
-            .has_services_in(namespace)
-            .then(|| format!("but the scan holds no Service `{name}` in namespace `{namespace}`"));
-    }
-    if let Some((name, namespace)) = host.split_once('.')
-        && !namespace.contains('.')
-        && cx.index.find(namespace, "Service", name).is_some()
-    {
-        return Some(format!(
-            "which Istio takes literally and does not expand to `{name}.{namespace}.svc.cluster.local`"
-        ));
-    }
-    (!is_cluster_local(host) && mesh.has_service_entries())
-        .then(|| "which is neither a Service nor a host of any ServiceEntry in the scan".to_owned())
 }

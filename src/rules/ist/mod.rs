@@ -15,10 +15,12 @@ pub mod ist012_gateway_not_found;
 pub mod ist013_host_not_in_gateway;
 pub mod ist015_conflicting_gateways;
 pub mod ist018_tls_origination_without_ca;
+pub mod ist020_destination_rule_host_not_found;
 pub mod ist025_proxy_uid_conflict;
 pub mod ist026_injection_labels_conflict;
 
 use super::prelude::*;
+use crate::model::mesh::host::{ExportTo, is_cluster_local, service_of};
 use crate::model::mesh::{Destination, Protocol, Route, VirtualService};
 
 /// The VirtualService view of an object when the mesh rules run.
@@ -102,4 +104,41 @@ fn routed_destinations<'o, 's>(cx: &Context<'o, 's>) -> Vec<RoutedDestination<'o
         }
     }
     out
+}
+
+/// Why a host named from namespace `viewer` resolves to no Service and no ServiceEntry, when
+/// the scan can tell: a cluster-local host only when the scan holds Services of its namespace,
+/// an external one only when it holds ServiceEntries; wildcards and IP addresses never. The
+/// reason reads as the end of a sentence naming the host.
+fn unresolved_host(host: &str, viewer: &str, cx: &Context<'_, '_>) -> Option<String> {
+    let mesh = cx.index.mesh();
+    if host.starts_with('*') || host.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    if mesh.service_entries(host, viewer, cx.index).next().is_some() {
+        return None;
+    }
+    let services = mesh.services(host);
+    if !services.is_empty() {
+        let visible = services.iter().any(|s| {
+            let own = cx.index.namespace_of(s);
+            ExportTo::visible_by_annotation(s.annotation("networking.istio.io/exportTo"), own, viewer)
+        });
+        return (!visible).then(|| format!("whose Service is not exported to namespace `{viewer}`"));
+    }
+    if let Some((name, namespace)) = service_of(host) {
+        return mesh
+            .has_services_in(namespace)
+            .then(|| format!("but the scan holds no Service `{name}` in namespace `{namespace}`"));
+    }
+    if let Some((name, namespace)) = host.split_once('.')
+        && !namespace.contains('.')
+        && cx.index.find(namespace, "Service", name).is_some()
+    {
+        return Some(format!(
+            "which Istio takes literally and does not expand to `{name}.{namespace}.svc.cluster.local`"
+        ));
+    }
+    (!is_cluster_local(host) && mesh.has_service_entries())
+        .then(|| "which is neither a Service nor a host of any ServiceEntry in the scan".to_owned())
 }
