@@ -60,6 +60,13 @@ impl<'o, 's> IstioGateway<'o, 's> {
         pairs.join(",")
     }
 
+    /// True when the Gateway runs on egress gateway pods: a selector value naming `egress`
+    /// (`istio: egressgateway`, the default egress gateway's label).
+    pub fn selects_egress(&self) -> bool {
+        label_pairs(self.spec.and_then(|s| s.get("selector")))
+            .any(|(_, value)| value.to_ascii_lowercase().contains("egress"))
+    }
+
     /// The server hosts a VirtualService of `viewer` may bind to, with the namespace prefix
     /// removed: `host` and `*/host` for everyone, `./host` for the Gateway's own namespace,
     /// `ns/host` for `ns`.
@@ -111,6 +118,13 @@ impl<'o, 's> GatewayServer<'o, 's> {
                 .iter()
                 .any(|h| p.eq_ignore_ascii_case(h))
         })
+    }
+
+    /// True for a server that terminates or passes through TLS (`HTTPS`, `TLS`).
+    pub fn is_secure(&self) -> bool {
+        self.protocol()
+            .and_then(Node::as_str)
+            .is_some_and(|p| ["HTTPS", "TLS"].iter().any(|s| p.eq_ignore_ascii_case(s)))
     }
 
     /// True when the server answers every request with a redirect to HTTPS (`tls.httpsRedirect`).
