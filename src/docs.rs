@@ -34,6 +34,7 @@ fn scope_name(meta: &RuleMeta) -> &'static str {
         Scope::Object => "object",
         Scope::Dockerfile => "Dockerfile",
         Scope::Project => "cross-file",
+        Scope::Namespace => "cross-file, per namespace (a note when files are named)",
         Scope::File => "every file",
         Scope::Engine => "engine",
     }

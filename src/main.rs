@@ -85,6 +85,9 @@ struct CheckArgs {
     /// Namespace of mesh-wide Istio policies (default: `istio-system`).
     #[arg(long, value_name = "NS")]
     istio_root_namespace: Option<String>,
+    /// Check named files alone: do not read the rest of their git repository for cross-file rules.
+    #[arg(long)]
+    no_context: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy)]
@@ -142,6 +145,7 @@ fn check(args: CheckArgs) -> ExitCode {
             forced: matches!(args.mesh, Some(MeshArg::Istio)),
             root_namespace: args.istio_root_namespace.clone(),
         },
+        repository_context: !args.no_context,
     };
     let outcome = match mslint::run(&config) {
         Ok(outcome) => outcome,
@@ -158,6 +162,7 @@ fn check(args: CheckArgs) -> ExitCode {
         sources: &outcome.sources,
         files_checked: outcome.files_checked,
         files_skipped: outcome.files_skipped,
+        context_files: outcome.context_files,
     };
     let format = match args.format {
         FormatArg::Human => Format::Human,

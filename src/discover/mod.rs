@@ -26,6 +26,9 @@ pub struct Candidate {
     pub kind: Option<FileKind>,
     /// Why the path could not be walked, if it could not.
     pub error: Option<String>,
+    /// True for a file the scan reports on; false for one read only as context for cross-file
+    /// rules (see [`discover_with_context`]).
+    pub reported: bool,
 }
 
 /// Why discovery failed before anything was checked.
@@ -71,7 +74,7 @@ pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, Discov
             return Err(DiscoverError::Missing(path.display().to_string()));
         }
         if path.is_dir() {
-            walk(path, root, &mut found);
+            walk(path, root, true, &mut found);
         } else {
             // pre-commit passes every staged file: names we do not check are skipped quietly.
             let kind = classify(path);
@@ -81,6 +84,7 @@ pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, Discov
                     display: display(path, root),
                     kind,
                     error: None,
+                    reported: true,
                 });
             }
         }
@@ -90,7 +94,48 @@ pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, Discov
     Ok(found)
 }
 
-fn walk(dir: &Path, root: &Path, found: &mut Vec<Candidate>) {
+/// Like [`discover`], and when some of `paths` are files (as a pre-commit hook passes them), also
+/// every manifest of the git work trees holding those files, as context: cross-file rules then
+/// see the partners (NetworkPolicies, autoscalers, Services, gateways) that live in files not
+/// named. The context is walked as a directory argument is, ignore files honoured; Dockerfiles
+/// are left out of it, as no rule reads another file's Dockerfile. A file outside any git work
+/// tree gets no context.
+pub fn discover_with_context(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, DiscoverError> {
+    let mut found = discover(paths, root)?;
+    let mut trees: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| !p.is_dir())
+        .filter_map(|p| work_tree_of(p))
+        .collect();
+    trees.sort();
+    trees.dedup();
+    if trees.is_empty() {
+        return Ok(found);
+    }
+    let mut context = Vec::new();
+    for tree in &trees {
+        walk(tree, root, false, &mut context);
+    }
+    context.retain(|c| c.kind == Some(FileKind::Yaml));
+    found.extend(context);
+    // Files named and found again in the walk are reported: they sort first among equals.
+    found.sort_by(|a, b| a.display.cmp(&b.display).then(b.reported.cmp(&a.reported)));
+    found.dedup_by(|a, b| a.display == b.display);
+    Ok(found)
+}
+
+/// The git work tree holding `path`: its nearest ancestor directory with a `.git` entry (a
+/// directory, or a file in linked work trees and submodules).
+pub fn work_tree_of(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    absolute
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
     let walker = WalkBuilder::new(dir)
         .hidden(false)
         .require_git(false)
@@ -127,16 +172,20 @@ fn walk(dir: &Path, root: &Path, found: &mut Vec<Candidate>) {
                     display: display(entry.path(), root),
                     kind: Some(kind),
                     error: None,
+                    reported,
                 });
             }
             Err(error) => {
                 let path = error_path(&error).unwrap_or_else(|| dir.to_path_buf());
-                found.push(Candidate {
-                    display: display(&path, root),
-                    path,
-                    kind: None,
-                    error: Some(error_text(&error)),
-                });
+                if reported {
+                    found.push(Candidate {
+                        display: display(&path, root),
+                        path,
+                        kind: None,
+                        error: Some(error_text(&error)),
+                        reported,
+                    });
+                }
             }
         }
     }

@@ -36,6 +36,9 @@ pub struct Config {
     pub jobs: Option<usize>,
     /// How the mesh is set up: whether mesh rules always run, and its root namespace.
     pub mesh: MeshSettings,
+    /// Load the rest of the git work tree as context when files are named (see
+    /// [`discover::discover_with_context`]); findings are still reported only on the paths given.
+    pub repository_context: bool,
 }
 
 /// The result of a scan.
@@ -47,6 +50,8 @@ pub struct Outcome {
     pub files_checked: usize,
     /// Files looked at and skipped (not platform configuration).
     pub files_skipped: usize,
+    /// Files read only as context for cross-file rules, not reported on.
+    pub context_files: usize,
     /// Every file read, for reporters that show source snippets.
     pub sources: Vec<Arc<SourceFile>>,
     /// Wall time of the scan.
@@ -100,7 +105,15 @@ fn selected_rules(config: &Config) -> Result<Vec<&'static dyn Rule>, RunError> {
 fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunError> {
     let started = Instant::now();
     panic_guard::install();
-    let candidates = discover::discover(&config.paths, &config.root)?;
+    let candidates = if config.repository_context {
+        discover::discover_with_context(&config.paths, &config.root)?
+    } else {
+        discover::discover(&config.paths, &config.root)?
+    };
+    let reported: Vec<bool> = candidates.iter().map(|c| c.reported).collect();
+    let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
+    // Named files are a partial view of a repository, with or without its context.
+    let partial = config.paths.iter().any(|p| !p.is_dir());
     let loaded: Vec<Loaded> = candidates.par_iter().map(load::read).collect();
     let mut parsed: Vec<Parsed<'_>> = loaded
         .par_iter()
@@ -134,6 +147,7 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
 
     let mut raw: Vec<RawFinding> = parsed
         .par_iter()
+        .filter(|file| is_reported(file.file))
         .flat_map_iter(|file| {
             let mut found = if report_parse_errors {
                 file.problems.clone()
@@ -150,28 +164,48 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
     raw.par_extend(
         rules
             .par_iter()
-            .filter(|r| r.meta().scope == Scope::Project)
+            .filter(|r| matches!(r.meta().scope, Scope::Project | Scope::Namespace))
             .flat_map_iter(|rule| {
                 let mut out = Findings::new(rule.meta(), FileId(0));
                 rule.check_project(&cx, &mut out);
                 out.into_vec()
-            }),
+            })
+            .filter(|finding| is_reported(finding.file)),
     );
 
-    let files_checked = parsed.iter().filter(|p| p.checked).count();
-    let files_skipped = parsed.len() - files_checked;
+    let context_files = reported.iter().filter(|r| !**r).count();
+    let files_checked = parsed.iter().filter(|p| p.checked && is_reported(p.file)).count();
+    let files_skipped = parsed.len() - context_files - files_checked;
     // Freeing millions of nodes is real work: spread it over the pool too.
     drop(index);
     parsed.into_par_iter().for_each(drop);
     let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
-    let findings = crate::report::finding::resolve(raw, &sources);
+    let mut findings = crate::report::finding::resolve(raw, &sources);
+    if partial {
+        findings
+            .iter_mut()
+            .filter(|f| f.rule.scope == Scope::Namespace)
+            .for_each(lower_for_partial_scan);
+    }
     Ok(Outcome {
         findings,
         files_checked,
         files_skipped,
+        context_files,
         sources,
         elapsed: started.elapsed(),
     })
+}
+
+/// In a scan of named files, a finding about a whole namespace (no NetworkPolicy in it) is
+/// about no single file: it becomes a note, so a hook does not fail a file that is itself
+/// compliant, and says so.
+fn lower_for_partial_scan(finding: &mut Finding) {
+    finding.severity = crate::rules::Severity::Note;
+    finding.help.push_str(
+        "\n(reported as a note because only some files were named: the finding is about the \
+         namespace, not this file; a scan of the whole repository reports it at its own severity)",
+    );
 }
 
 fn check_file(file: &Parsed<'_>, rules: &[&'static dyn Rule], cx: &Context<'_, '_>) -> Vec<RawFinding> {

@@ -71,8 +71,16 @@ fn mask(text: &str, span: crate::source::Span) -> String {
 pub fn summary(report: &Report<'_>, elapsed: std::time::Duration) -> String {
     let (errors, warnings, notes) = super::finding::counts(report.findings);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let context = if report.context_files > 0 {
+        format!(
+            ", {} of the repository read for cross-file rules",
+            plural(report.context_files, "other file")
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "mslint: {} checked ({} skipped), {}, {}, {} in {:.2}s",
+        "mslint: {} checked ({} skipped{context}), {}, {}, {} in {:.2}s",
         plural(report.files_checked, "file"),
         report.files_skipped,
         plural(errors, "error"),

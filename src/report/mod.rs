@@ -37,6 +37,8 @@ pub struct Report<'a> {
     pub files_checked: usize,
     /// Files skipped.
     pub files_skipped: usize,
+    /// Files read only as context for cross-file rules.
+    pub context_files: usize,
 }
 
 impl Report<'_> {

@@ -103,6 +103,9 @@ pub enum Scope {
     File,
     /// The whole scan at once: a cross-file rule.
     Project,
+    /// The whole scan at once, judging each namespace as a whole (no NetworkPolicy in it): a
+    /// cross-file rule whose findings concern no single file.
+    Namespace,
     /// Reported by the engine itself (parse errors).
     Engine,
 }

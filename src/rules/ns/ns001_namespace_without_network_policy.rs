@@ -49,7 +49,7 @@ declare_rule! {
         name: "namespace-without-network-policy",
         family: Family::Ns,
         severity: Severity::Error,
-        scope: Scope::Project,
+        scope: Scope::Namespace,
         security: true,
         guideline: "seed 000 §Security; seed 003 §Production Checklist",
     }

@@ -50,7 +50,7 @@ declare_rule! {
         name: "namespace-without-default-deny",
         family: Family::Ns,
         severity: Severity::Warning,
-        scope: Scope::Project,
+        scope: Scope::Namespace,
         security: true,
         guideline: "seed 000 §Security; seed 003 §Production Checklist",
     }

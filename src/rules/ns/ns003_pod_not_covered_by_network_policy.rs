@@ -43,7 +43,7 @@ declare_rule! {
         name: "pod-not-covered-by-network-policy",
         family: Family::Ns,
         severity: Severity::Warning,
-        scope: Scope::Project,
+        scope: Scope::Namespace,
         security: true,
         guideline: "seed 000 §Security; seed 003 §Production Checklist",
     }
