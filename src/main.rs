@@ -15,6 +15,7 @@ Examples:
   mslint k8s/ services/api/Dockerfile      check some paths
   mslint --format sarif --output mslint.sarif .
   mslint --fail-on warning --select K8S001,K8S002 deploy/
+  helm template shop charts/shop | mslint -     check a rendered chart
   mslint rules                             list every rule
   mslint explain K8S002                    show a rule's documentation
 
@@ -49,7 +50,7 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct CheckArgs {
-    /// Files and directories to check.
+    /// Files and directories to check; `-` reads a manifest stream from standard input.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
     /// Output format (default: human).
@@ -85,6 +86,9 @@ struct CheckArgs {
     /// Namespace of mesh-wide Istio policies (default: `istio-system`).
     #[arg(long, value_name = "NS")]
     istio_root_namespace: Option<String>,
+    /// The name standard input is reported under (a `Dockerfile` name reads it as one).
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<String>,
     /// Check named files alone: do not read the rest of their git repository for cross-file rules.
     #[arg(long)]
     no_context: bool,
@@ -145,6 +149,7 @@ fn check(args: CheckArgs) -> ExitCode {
             forced: matches!(args.mesh, Some(MeshArg::Istio)),
             root_namespace: args.istio_root_namespace.clone(),
         },
+        stdin_filename: args.stdin_filename.clone(),
         repository_context: !args.no_context,
     };
     let outcome = match mslint::run(&config) {

@@ -423,3 +423,66 @@ fn human_output_never_echoes_the_secret_it_reports() {
     assert!(text.contains("******"), "the secret is shown masked: {text}");
     assert!(!text.contains(&secret[4..]), "{text}");
 }
+
+#[test]
+fn a_rendered_helm_chart_on_standard_input_is_reported_at_its_template_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/rendered/helm-create-demo.yaml"),
+    )
+    .unwrap();
+    let output = mslint(dir.path())
+        .args(["--format", "json", "--select", "K8S011,K8S014", "-"])
+        .write_stdin(stream)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let found = rule_lines(&json(&output.stdout));
+    assert_eq!(
+        found,
+        [
+            ("K8S011".into(), "demo/templates/deployment.yaml".into(), 31),
+            (
+                "K8S011".into(),
+                "demo/templates/tests/test-connection.yaml".into(),
+                15
+            ),
+            (
+                "K8S014".into(),
+                "demo/templates/tests/test-connection.yaml".into(),
+                16
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_plain_stream_on_standard_input_takes_the_name_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mslint(dir.path())
+        .args([
+            "--format",
+            "json",
+            "--stdin-filename",
+            "build/Dockerfile",
+            "--select",
+            "DF005",
+            "-",
+        ])
+        .write_stdin("FROM ubuntu\nRUN true\n")
+        .output()
+        .unwrap();
+    assert_eq!(
+        rule_lines(&json(&output.stdout)),
+        [("DF005".into(), "build/Dockerfile".into(), 1)]
+    );
+    let output = mslint(dir.path())
+        .args(["--format", "json", "--select", "K8S014", "-"])
+        .write_stdin(DEPLOYMENT)
+        .output()
+        .unwrap();
+    assert_eq!(
+        rule_lines(&json(&output.stdout)),
+        [("K8S014".into(), "<stdin>".into(), 10)]
+    );
+}

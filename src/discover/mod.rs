@@ -70,6 +70,10 @@ pub fn classify(path: &Path) -> Option<FileKind> {
 pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, DiscoverError> {
     let mut found = Vec::new();
     for path in paths {
+        if path.as_os_str() == "-" {
+            // Standard input: the engine reads it.
+            continue;
+        }
         if std::fs::symlink_metadata(path).is_err() {
             return Err(DiscoverError::Missing(path.display().to_string()));
         }
@@ -104,7 +108,7 @@ pub fn discover_with_context(paths: &[PathBuf], root: &Path) -> Result<Vec<Candi
     let mut found = discover(paths, root)?;
     let mut trees: Vec<PathBuf> = paths
         .iter()
-        .filter(|p| !p.is_dir())
+        .filter(|p| p.is_file())
         .filter_map(|p| work_tree_of(p))
         .collect();
     trees.sort();

@@ -25,46 +25,69 @@ pub struct Loaded {
     pub problem: Option<(Span, String)>,
     /// For a Dockerfile: what its directory, the default build context, holds.
     pub context: Option<BuildContext>,
+    /// False for a file read only as context for cross-file rules.
+    pub reported: bool,
 }
 
 /// Reads a candidate; binary, non-UTF-8, oversized and unreadable files carry a problem instead.
 pub fn read(candidate: &Candidate) -> Loaded {
-    let unreadable = |message: String| Loaded {
-        source: SourceFile::new(candidate.display.as_str(), String::new()),
+    let display = candidate.display.as_str();
+    let bytes = match &candidate.error {
+        Some(error) => Err(format!("cannot read: {error}")),
+        None => read_capped(&candidate.path),
+    };
+    let mut loaded = match bytes {
+        Ok(bytes) => from_bytes(display, candidate.kind, bytes),
+        Err(message) => unreadable(display, message),
+    };
+    if loaded.kind == Some(FileKind::Dockerfile) {
+        loaded.context = Some(context::inspect(&candidate.path));
+    }
+    loaded.reported = candidate.reported;
+    loaded
+}
+
+/// A file whose bytes could not be read, with the reason.
+pub fn unreadable(display: &str, message: String) -> Loaded {
+    Loaded {
+        source: SourceFile::new(display, String::new()),
         kind: None,
         problem: Some((Span::default(), message)),
         context: None,
-    };
-    if let Some(error) = &candidate.error {
-        return unreadable(format!("cannot read: {error}"));
+        reported: true,
     }
-    let bytes = match read_capped(&candidate.path) {
-        Ok(bytes) => bytes,
-        Err(message) => return unreadable(message),
-    };
+}
+
+/// A file from its bytes: binary and non-UTF-8 content carry a problem instead of a kind. A
+/// Dockerfile's build context is left for the caller, who knows where the file lives.
+pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Loaded {
     let probe = &bytes[..bytes.len().min(8192)];
     if probe.contains(&0) {
-        return unreadable("binary file: it holds NUL bytes, so it is no YAML or Dockerfile".to_owned());
+        return unreadable(
+            display,
+            "binary file: it holds NUL bytes, so it is no YAML or Dockerfile".to_owned(),
+        );
     }
     match String::from_utf8(bytes) {
         Ok(text) => Loaded {
-            source: SourceFile::new(candidate.display.as_str(), text),
-            kind: candidate.kind,
+            source: SourceFile::new(display, text),
+            kind,
             problem: None,
-            context: (candidate.kind == Some(FileKind::Dockerfile))
-                .then(|| context::inspect(&candidate.path)),
+            context: (kind == Some(FileKind::Dockerfile)).then(BuildContext::default),
+            reported: true,
         },
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             Loaded {
-                source: SourceFile::new(candidate.display.as_str(), text),
+                source: SourceFile::new(display, text),
                 kind: None,
                 problem: Some((
                     Span::new(at, at + 1),
                     "file is not valid UTF-8 (invalid byte here); save it as UTF-8".to_owned(),
                 )),
                 context: None,
+                reported: true,
             }
         }
     }
@@ -72,8 +95,14 @@ pub fn read(candidate: &Candidate) -> Loaded {
 
 fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {}", io_text(&e)))?;
+    read_stream_capped(file)
+}
+
+/// Reads a stream up to [`MAX_FILE_BYTES`], or says why not.
+pub fn read_stream_capped(stream: impl Read) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
+    stream
+        .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {}", io_text(&e)))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {

@@ -3,6 +3,7 @@
 mod kustomize;
 pub mod load;
 mod panic_guard;
+pub mod stdin;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,6 +37,9 @@ pub struct Config {
     pub jobs: Option<usize>,
     /// How the mesh is set up: whether mesh rules always run, and its root namespace.
     pub mesh: MeshSettings,
+    /// The name standard input (the path `-`) is reported under (`<stdin>` when `None`); Helm's
+    /// `# Source:` comments name the files of a rendered chart themselves.
+    pub stdin_filename: Option<String>,
     /// Load the rest of the git work tree as context when files are named (see
     /// [`discover::discover_with_context`]); findings are still reported only on the paths given.
     pub repository_context: bool,
@@ -110,11 +114,15 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
     } else {
         discover::discover(&config.paths, &config.root)?
     };
-    let reported: Vec<bool> = candidates.iter().map(|c| c.reported).collect();
+    let mut loaded: Vec<Loaded> = candidates.par_iter().map(load::read).collect();
+    if config.paths.iter().any(|p| p.as_os_str() == "-") {
+        loaded.extend(stdin::read(config.stdin_filename.as_deref()));
+        loaded.sort_by(|a, b| a.source.path.cmp(&b.source.path));
+    }
+    let reported: Vec<bool> = loaded.iter().map(|l| l.reported).collect();
     let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
     // Named files are a partial view of a repository, with or without its context.
-    let partial = config.paths.iter().any(|p| !p.is_dir());
-    let loaded: Vec<Loaded> = candidates.par_iter().map(load::read).collect();
+    let partial = config.paths.iter().any(|p| p.is_file());
     let mut parsed: Vec<Parsed<'_>> = loaded
         .par_iter()
         .enumerate()

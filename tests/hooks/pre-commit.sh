@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The pre-commit hook, run by the real `pre-commit try-repo` against this checkout, in a fresh git
+# The pre-commit hook, run by the real `pre_commit try-repo` against this checkout, in a fresh git
 # repository holding one bad and one compliant manifest, and the compliant one's partners
 # (NetworkPolicy, PodDisruptionBudget, autoscaler) in a file the hook is not given.
 #
-# Usage: tests/hooks/pre-commit.sh   (needs `pre-commit`, `git` and `cargo` on PATH)
+# Usage: tests/hooks/pre-commit.sh   (needs pre-commit, git and cargo)
 set -euo pipefail
 checkout="$(cd "$(dirname "$0")/../.." && pwd)"
 data="$checkout/tests/hooks/data"
@@ -20,11 +20,17 @@ cd "$repo"
 git init -q
 git add .
 
+if command -v pre-commit >/dev/null 2>&1; then
+  pre_commit() { command pre-commit "$@"; }
+else
+  pre_commit() { python3 -m pre_commit "$@"; }
+fi
+
 fail() { echo "pre-commit hook test: $*" >&2; exit 1; }
 
 echo "-- bad and good manifest: the hook fails on the bad one"
 status=0
-pre-commit try-repo "$checkout" mslint --verbose --files deploy/bad.yaml deploy/good.yaml > "$work/both.txt" 2>&1 || status=$?
+pre_commit try-repo "$checkout" mslint --verbose --files deploy/bad.yaml deploy/good.yaml > "$work/both.txt" 2>&1 || status=$?
 cat "$work/both.txt"
 [ "$status" -ne 0 ] || fail "expected a failure with deploy/bad.yaml"
 grep -q 'deploy/bad.yaml:14:25' "$work/both.txt" || fail "expected K8S011 at deploy/bad.yaml:14:25"
@@ -33,7 +39,7 @@ if grep -q 'deploy/good.yaml:' "$work/both.txt"; then fail "no finding expected 
 
 echo "-- the compliant manifest alone: its partners live in a file not passed, the hook passes"
 status=0
-pre-commit try-repo "$checkout" mslint --verbose --files deploy/good.yaml > "$work/good.txt" 2>&1 || status=$?
+pre_commit try-repo "$checkout" mslint --verbose --files deploy/good.yaml > "$work/good.txt" 2>&1 || status=$?
 cat "$work/good.txt"
 [ "$status" -eq 0 ] || fail "expected deploy/good.yaml to pass"
 grep -q 'Passed' "$work/good.txt" || fail "expected pre-commit to report Passed"
