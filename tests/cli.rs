@@ -486,3 +486,24 @@ fn a_plain_stream_on_standard_input_takes_the_name_given() {
         [("K8S014".into(), "<stdin>".into(), 10)]
     );
 }
+
+#[test]
+fn github_annotations_stop_at_ten_per_level_and_count_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..12 {
+        write(dir.path(), &format!("deploy-{n:02}.yaml"), DEPLOYMENT);
+    }
+    let output = mslint(dir.path())
+        .args(["--format", "github", "--select", "K8S001,K8S014"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let count = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("::error "), 10, "{text}");
+    assert_eq!(count("::warning "), 10, "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with("mslint: 2 errors, 2 warnings more not shown as annotations"),
+        "{last}"
+    );
+}

@@ -3,15 +3,26 @@
 use super::Report;
 use crate::rules::Severity;
 
-/// Renders one annotation line per finding.
+/// How many annotations of one level GitHub shows for a step; it drops the rest silently.
+pub const ANNOTATIONS_PER_LEVEL: usize = 10;
+
+/// Renders one annotation line per finding, the first [`ANNOTATIONS_PER_LEVEL`] of each level
+/// (in report order), then one plain line counting those left out, so none is lost unseen.
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
+    let mut shown = [0usize; 3];
+    let mut left_out = [0usize; 3];
     for finding in report.findings {
-        let command = match finding.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "notice",
+        let (command, level) = match finding.severity {
+            Severity::Error => ("error", 0),
+            Severity::Warning => ("warning", 1),
+            Severity::Note => ("notice", 2),
         };
+        if shown[level] == ANNOTATIONS_PER_LEVEL {
+            left_out[level] += 1;
+            continue;
+        }
+        shown[level] += 1;
         let region = finding.region;
         let title = format!("{}: {}", finding.rule.id, finding.rule.name);
         let message = format!("{}\n{}", finding.message, finding.help);
@@ -24,6 +35,19 @@ pub fn render(report: &Report<'_>) -> String {
             region.end_column,
             escape_property(&title),
             escape_data(&message),
+        ));
+    }
+    let counts: Vec<String> = left_out
+        .iter()
+        .zip(["error", "warning", "note"])
+        .filter(|(n, _)| **n > 0)
+        .map(|(n, word)| format!("{n} {word}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if !counts.is_empty() {
+        out.push_str(&format!(
+            "mslint: {} more not shown as annotations (GitHub shows {ANNOTATIONS_PER_LEVEL} of each level per step); \
+             the SARIF report or `--format human` lists every finding\n",
+            counts.join(", ")
         ));
     }
     out
