@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use mslint::docs;
 use mslint::report::{Format, Report};
 use mslint::rules::Severity;
@@ -18,6 +18,7 @@ Examples:
   helm template shop charts/shop | mslint -     check a rendered chart
   mslint rules                             list every rule
   mslint explain K8S002                    show a rule's documentation
+  mslint --statistics .                    count findings per rule
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.";
 
@@ -45,6 +46,11 @@ enum Command {
     Explain {
         /// Rule id, e.g. K8S002.
         rule: String,
+    },
+    /// Print a shell completion script (e.g. `mslint completions bash > /etc/bash_completion.d/mslint`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -89,6 +95,9 @@ struct CheckArgs {
     /// The name standard input is reported under (a `Dockerfile` name reads it as one).
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
+    /// Print how many findings each rule has instead of the findings.
+    #[arg(long)]
+    statistics: bool,
     /// Check named files alone: do not read the rest of their git repository for cross-file rules.
     #[arg(long)]
     no_context: bool,
@@ -130,6 +139,11 @@ fn main() -> ExitCode {
         Some(Command::Rules { write_docs: false }) => print(&docs::rules_listing()),
         Some(Command::Rules { write_docs: true }) => write_docs(),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "mslint", &mut script);
+            print(&String::from_utf8_lossy(&script))
+        }
     }
 }
 
@@ -181,7 +195,11 @@ fn check(args: CheckArgs) -> ExitCode {
         ColorArg::Never => false,
         ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let text = report.render(format, color);
+    let text = if args.statistics {
+        mslint::report::statistics(&outcome.findings)
+    } else {
+        report.render(format, color)
+    };
     let written = match &args.output {
         Some(path) => {
             std::fs::write(path, &text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))

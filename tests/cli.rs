@@ -507,3 +507,39 @@ fn github_annotations_stop_at_ten_per_level_and_count_the_rest() {
         "{last}"
     );
 }
+
+#[test]
+fn statistics_count_findings_per_rule_most_frequent_first() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", DEPLOYMENT);
+    write(
+        dir.path(),
+        "b.yaml",
+        DEPLOYMENT.replace("shop/cart:latest", "shop/cart:1.0.0"),
+    );
+    let output = mslint(dir.path())
+        .args(["--statistics", "--select", "K8S001,K8S014"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "2  K8S001  missing-liveness-probe (error)\n1  K8S014  image-tag-not-pinned (warning)\n"
+    );
+}
+
+#[test]
+fn completion_scripts_are_valid_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mslint(dir.path()).args(["completions", "bash"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let script = dir.path().join("mslint.bash");
+    std::fs::write(&script, &output.stdout).unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("--fail-on"));
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(syntax.success());
+}

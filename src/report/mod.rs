@@ -58,3 +58,26 @@ impl Report<'_> {
         }
     }
 }
+
+/// Findings counted per rule, most frequent first (then by id): one line each with the count,
+/// the rule id, its name and severity.
+pub fn statistics(findings: &[Finding]) -> String {
+    let mut counts: Vec<(usize, &'static RuleMeta)> = Vec::new();
+    for finding in findings {
+        match counts.iter_mut().find(|(_, rule)| rule.id == finding.rule.id) {
+            Some((count, _)) => *count += 1,
+            None => counts.push((1, finding.rule)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(b.1.id)));
+    let width = counts.first().map_or(1, |(n, _)| n.to_string().len());
+    counts
+        .iter()
+        .map(|(count, rule)| {
+            format!(
+                "{count:>width$}  {:<7} {} ({})\n",
+                rule.id, rule.name, rule.severity
+            )
+        })
+        .collect()
+}
