@@ -114,6 +114,8 @@ enum FormatArg {
     Json,
     Sarif,
     Github,
+    Gitlab,
+    Junit,
 }
 
 #[derive(ValueEnum, Clone, Copy)]
@@ -188,6 +190,8 @@ fn check(args: CheckArgs) -> ExitCode {
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
         FormatArg::Github => Format::Github,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Junit => Format::Junit,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {

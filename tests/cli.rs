@@ -543,3 +543,32 @@ fn completion_scripts_are_valid_shell() {
         .unwrap();
     assert!(syntax.success());
 }
+
+#[test]
+fn gitlab_issues_have_unique_fingerprints_and_one_issue_per_finding() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples");
+    let run = |format: &str| {
+        json(
+            &mslint(&examples)
+                .args(["--format", format, "."])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+    };
+    let issues = run("gitlab");
+    let issues = issues.as_array().unwrap();
+    assert_eq!(issues.len(), run("json")["findings"].as_array().unwrap().len());
+    let mut fingerprints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    assert_eq!(fingerprints.len(), issues.len());
+    assert!(
+        issues
+            .iter()
+            .all(|i| i["location"]["positions"]["begin"]["line"].as_u64() >= Some(1))
+    );
+}

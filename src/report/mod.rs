@@ -2,8 +2,10 @@
 
 pub mod finding;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 
 use std::sync::Arc;
@@ -23,6 +25,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands.
     Github,
+    /// Code Climate issues for GitLab's code quality report.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
 }
 
 /// What a reporter renders.
@@ -55,6 +61,8 @@ impl Report<'_> {
             Format::Json => json::render(self),
             Format::Sarif => sarif::render(self),
             Format::Github => github::render(self),
+            Format::Gitlab => gitlab::render(self),
+            Format::Junit => junit::render(self),
         }
     }
 }
