@@ -95,6 +95,10 @@ struct CheckArgs {
     /// The name standard input is reported under (a `Dockerfile` name reads it as one).
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
+    /// Report only findings a change since this git revision is responsible for (the whole
+    /// repository is still read for cross-file rules).
+    #[arg(long, value_name = "REF")]
+    diff_base: Option<String>,
     /// Print how many findings each rule has instead of the findings.
     #[arg(long)]
     statistics: bool,
@@ -168,10 +172,21 @@ fn check(args: CheckArgs) -> ExitCode {
         stdin_filename: args.stdin_filename.clone(),
         repository_context: !args.no_context,
     };
-    let outcome = match mslint::run(&config) {
+    let changed = match &args.diff_base {
+        Some(base) => match mslint::engine::diff_base::ChangedLines::since(base, &config.root) {
+            Ok(changed) => Some(changed),
+            Err(message) => return usage_error(&message),
+        },
+        None => None,
+    };
+    let mut outcome = match mslint::run(&config) {
         Ok(outcome) => outcome,
         Err(e) => return usage_error(&e.to_string()),
     };
+    if let Some(changed) = &changed {
+        let sources = &outcome.sources;
+        outcome.findings.retain(|f| changed.keeps(f, sources));
+    }
     let rules: Vec<&'static mslint::RuleMeta> = docs::all_rules()
         .into_iter()
         .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))

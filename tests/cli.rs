@@ -572,3 +572,59 @@ fn gitlab_issues_have_unique_fingerprints_and_one_issue_per_finding() {
             .all(|i| i["location"]["positions"]["begin"]["line"].as_u64() >= Some(1))
     );
 }
+
+#[test]
+fn diff_base_keeps_only_findings_the_change_is_responsible_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    write(dir.path(), "old.yaml", DEPLOYMENT);
+    write(
+        dir.path(),
+        "edited.yaml",
+        format!("{DEPLOYMENT}---\n{DEPLOYMENT}"),
+    );
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    // The second document's image changes; a new file appears.
+    let edited = format!(
+        "{DEPLOYMENT}---\n{}",
+        DEPLOYMENT.replace("shop/cart:latest", "shop/cart")
+    );
+    write(dir.path(), "edited.yaml", edited);
+    write(dir.path(), "new.yaml", DEPLOYMENT);
+    let output = mslint(dir.path())
+        .args([
+            "--format",
+            "json",
+            "--select",
+            "K8S001,K8S014",
+            "--diff-base",
+            "HEAD",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        rule_lines(&json(&output.stdout)),
+        [
+            ("K8S001".into(), "edited.yaml".into(), 20),
+            ("K8S014".into(), "edited.yaml".into(), 21),
+            ("K8S001".into(), "new.yaml".into(), 9),
+            ("K8S014".into(), "new.yaml".into(), 10),
+        ]
+    );
+    let outside = tempfile::tempdir().unwrap();
+    mslint(outside.path())
+        .args(["--diff-base", "HEAD"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--diff-base"));
+}
