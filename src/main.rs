@@ -120,6 +120,7 @@ enum FormatArg {
     Github,
     Gitlab,
     Junit,
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy)]
@@ -199,6 +200,7 @@ fn check(args: CheckArgs) -> ExitCode {
         files_checked: outcome.files_checked,
         files_skipped: outcome.files_skipped,
         context_files: outcome.context_files,
+        inventory: &outcome.inventory,
     };
     let format = match args.format {
         FormatArg::Human => Format::Human,
@@ -207,6 +209,7 @@ fn check(args: CheckArgs) -> ExitCode {
         FormatArg::Github => Format::Github,
         FormatArg::Gitlab => Format::Gitlab,
         FormatArg::Junit => Format::Junit,
+        FormatArg::Markdown => Format::Markdown,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {

@@ -61,3 +61,8 @@ fn explain_output() {
         .unwrap();
     insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
 }
+
+#[test]
+fn markdown_output() {
+    insta::assert_snapshot!(report("markdown"));
+}

@@ -15,9 +15,10 @@ use rayon::prelude::*;
 use crate::discover::{self, DiscoverError};
 use crate::index::Index;
 pub use crate::index::MeshSettings;
-use crate::model::Image;
+use crate::model::{Image, Workload};
+use crate::report::compliance::{Inventory, InventoryWorkload};
 pub use crate::report::finding::{Finding, RelatedLocation};
-use crate::rules::{Context, Findings, RawFinding, Rule, RuleMeta, Scope, registry};
+use crate::rules::{Context, Findings, ObjectRef, RawFinding, Rule, RuleMeta, Scope, registry};
 use crate::source::{FileId, SourceFile};
 use load::{Content, Loaded, Parsed};
 
@@ -57,6 +58,8 @@ pub struct Outcome {
     pub files_skipped: usize,
     /// Files read only as context for cross-file rules, not reported on.
     pub context_files: usize,
+    /// What the reported files hold, for the compliance report.
+    pub inventory: Inventory,
     /// Every file read, for reporters that show source snippets.
     pub sources: Vec<Arc<SourceFile>>,
     /// Wall time of the scan.
@@ -151,6 +154,7 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
         file_namespaces,
     )
     .with_mesh_settings(&config.mesh);
+    let inventory = inventory(&index, &parsed, &is_reported);
     let cx = Context { index: &index };
     let report_parse_errors = rules.iter().any(|r| r.meta().scope == Scope::Engine);
 
@@ -201,10 +205,60 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
         files_checked,
         files_skipped,
         context_files,
+        inventory,
         sources,
         elapsed: started.elapsed(),
     })
 }
+
+/// The workloads and routed namespaces of the reported files, for the compliance report.
+fn inventory(
+    index: &Index<'_, '_>,
+    parsed: &[Parsed<'_>],
+    is_reported: &dyn Fn(FileId) -> bool,
+) -> Inventory {
+    let mut inventory = Inventory {
+        meshed: index.mesh().active(),
+        ..Inventory::default()
+    };
+    let objects = parsed
+        .iter()
+        .filter(|p| is_reported(p.file))
+        .flat_map(|p| match &p.content {
+            Content::Objects(objects) => objects.as_slice(),
+            _ => &[],
+        })
+        .filter(|o| !o.is_controlled());
+    for object in objects {
+        let namespace = index.namespace_of(object);
+        if let Some(workload) = Workload::of(object) {
+            use crate::model::WorkloadKind as Kind;
+            inventory.workloads.push(InventoryWorkload {
+                object: ObjectRef::of(object),
+                namespace: namespace.to_owned(),
+                long_running: !matches!(workload.kind, Kind::Job | Kind::CronJob | Kind::Pod),
+                replicated: matches!(
+                    workload.kind,
+                    Kind::Deployment | Kind::StatefulSet | Kind::ReplicaSet | Kind::Rollout
+                ),
+            });
+        } else if ROUTE_KINDS.contains(&object.kind()) {
+            inventory.routed_namespaces.insert(namespace.to_owned());
+        }
+    }
+    inventory
+}
+
+/// Kinds that expose services at a gateway, for the gateway column of the compliance report.
+const ROUTE_KINDS: &[&str] = &[
+    "Ingress",
+    "HTTPRoute",
+    "GRPCRoute",
+    "TLSRoute",
+    "TCPRoute",
+    "VirtualService",
+    "Mapping",
+];
 
 /// In a scan of named files, a finding about a whole namespace (no NetworkPolicy in it) is
 /// about no single file: it becomes a note, so a hook does not fail a file that is itself

@@ -1,11 +1,13 @@
 //! Reporters: one file per output format. They see findings and rule metadata, nothing else.
 
+pub mod compliance;
 pub mod finding;
 pub mod github;
 pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod sarif;
 
 use std::sync::Arc;
@@ -29,6 +31,8 @@ pub enum Format {
     Gitlab,
     /// JUnit XML.
     Junit,
+    /// The compliance report in Markdown.
+    Markdown,
 }
 
 /// What a reporter renders.
@@ -45,6 +49,8 @@ pub struct Report<'a> {
     pub files_skipped: usize,
     /// Files read only as context for cross-file rules.
     pub context_files: usize,
+    /// What the scan holds, for the compliance report.
+    pub inventory: &'a compliance::Inventory,
 }
 
 impl Report<'_> {
@@ -63,6 +69,7 @@ impl Report<'_> {
             Format::Github => github::render(self),
             Format::Gitlab => gitlab::render(self),
             Format::Junit => junit::render(self),
+            Format::Markdown => markdown::render(self),
         }
     }
 }
