@@ -121,6 +121,7 @@ enum FormatArg {
     Gitlab,
     Junit,
     Markdown,
+    Html,
 }
 
 #[derive(ValueEnum, Clone, Copy)]
@@ -210,6 +211,7 @@ fn check(args: CheckArgs) -> ExitCode {
         FormatArg::Gitlab => Format::Gitlab,
         FormatArg::Junit => Format::Junit,
         FormatArg::Markdown => Format::Markdown,
+        FormatArg::Html => Format::Html,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {

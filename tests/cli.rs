@@ -628,3 +628,22 @@ fn diff_base_keeps_only_findings_the_change_is_responsible_for() {
         .code(2)
         .stderr(predicate::str::contains("--diff-base"));
 }
+
+#[test]
+fn html_report_is_one_self_contained_page() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples");
+    let output = mslint(&examples)
+        .args(["--format", "html", "."])
+        .output()
+        .unwrap();
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    for external in ["src=", "href=", "@import", "url("] {
+        assert!(
+            !page.contains(external),
+            "{external} loads something from elsewhere"
+        );
+    }
+    assert!(page.contains("<table id=\"namespaces\">") && page.contains("<table id=\"services\">"));
+    assert_eq!(page.matches("<article class=\"finding\"").count(), 17);
+}

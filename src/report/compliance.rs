@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::finding::Finding;
-use crate::rules::ObjectRef;
+use crate::rules::{ObjectRef, RuleMeta, Severity};
 
 /// A guideline area: a column of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -170,6 +170,38 @@ pub struct Cell<'f> {
     pub applies: bool,
     /// The findings of the area in the row.
     pub findings: Vec<&'f Finding>,
+}
+
+impl Cell<'_> {
+    /// The cell as a report shows it: `—` when the area does not apply, `✅` when it passes,
+    /// else the icon of the worst severity and the count of findings.
+    pub fn text(&self) -> String {
+        if !self.applies {
+            return "—".to_owned();
+        }
+        match self.findings.iter().map(|f| f.severity).max() {
+            None => "✅".to_owned(),
+            Some(worst) => format!("{} {}", severity_icon(worst), self.findings.len()),
+        }
+    }
+}
+
+/// The icon reports show for a severity.
+pub fn severity_icon(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "❌",
+        Severity::Warning => "⚠️",
+        Severity::Note => "ℹ️",
+    }
+}
+
+/// For each of [`Area::ALL`], whether one of its rules ran: an area none of whose rules ran
+/// passes nothing and is shown as not checked.
+pub fn checked_areas(rules: &[&RuleMeta]) -> Vec<bool> {
+    Area::ALL
+        .iter()
+        .map(|area| rules.iter().any(|r| Area::of_rule(r.id) == Some(*area)))
+        .collect()
 }
 
 /// A row: a namespace or a workload, with one cell per area.

@@ -2,8 +2,8 @@
 //! GitLab's test report): one test suite per file with findings, one failing test case per
 //! finding; a clean run is one passing test case.
 
-use super::Report;
 use super::finding::Finding;
+use super::{Report, escape_markup as escape};
 
 /// Renders the JUnit XML document.
 pub fn render(report: &Report<'_>) -> String {
@@ -49,32 +49,4 @@ fn test_case(finding: &Finding, path: &str) -> String {
         severity = finding.severity,
         help = escape(&finding.help),
     )
-}
-
-/// Escapes text for XML attributes and content; characters XML 1.0 forbids become U+FFFD.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn markup_and_forbidden_characters_are_escaped() {
-        assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\u{FFFD}");
-    }
 }

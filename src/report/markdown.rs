@@ -4,9 +4,8 @@
 use std::fmt::Write;
 
 use super::Report;
-use super::compliance::{Area, Cell, Row, matrix};
+use super::compliance::{Area, Row, checked_areas, matrix, severity_icon};
 use super::finding::{Finding, counts};
-use crate::rules::Severity;
 
 /// Findings listed at most, so the report stays within a job summary's 1 MiB.
 const LISTED_FINDINGS: usize = 500;
@@ -14,11 +13,7 @@ const LISTED_FINDINGS: usize = 500;
 /// Renders the report.
 pub fn render(report: &Report<'_>) -> String {
     let matrix = matrix(report.findings, report.inventory);
-    // An area none of whose rules ran passes nothing: it is shown as not checked.
-    let checked: Vec<bool> = Area::ALL
-        .iter()
-        .map(|area| report.rules.iter().any(|r| Area::of_rule(r.id) == Some(*area)))
-        .collect();
+    let checked = checked_areas(report.rules);
     let (errors, warnings, notes) = counts(report.findings);
     let mut out = String::from("# mslint compliance report\n\n");
     let _ = writeln!(
@@ -60,7 +55,7 @@ pub fn render(report: &Report<'_>) -> String {
                 let _ = writeln!(
                     out,
                     "- {} `{}:{}:{}` **{}** {}",
-                    icon(finding.severity),
+                    severity_icon(finding.severity),
                     finding.path,
                     finding.region.start_line,
                     finding.region.start_column,
@@ -111,7 +106,7 @@ fn table(out: &mut String, title: &str, heading: &str, rows: &[Row<'_>], checked
             .cells
             .iter()
             .zip(checked)
-            .map(|(c, checked)| if *checked { cell(c) } else { "—".to_owned() })
+            .map(|(c, checked)| if *checked { c.text() } else { "—".to_owned() })
             .collect();
         let _ = writeln!(
             out,
@@ -121,24 +116,6 @@ fn table(out: &mut String, title: &str, heading: &str, rows: &[Row<'_>], checked
         );
     }
     out.push('\n');
-}
-
-fn cell(cell: &Cell<'_>) -> String {
-    if !cell.applies {
-        return "—".to_owned();
-    }
-    match cell.findings.iter().map(|f| f.severity).max() {
-        None => "✅".to_owned(),
-        Some(worst) => format!("{} {}", icon(worst), cell.findings.len()),
-    }
-}
-
-fn icon(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "❌",
-        Severity::Warning => "⚠️",
-        Severity::Note => "ℹ️",
-    }
 }
 
 fn one_line(text: &str) -> String {

@@ -4,6 +4,7 @@ pub mod compliance;
 pub mod finding;
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -33,6 +34,8 @@ pub enum Format {
     Junit,
     /// The compliance report in Markdown.
     Markdown,
+    /// The compliance report as one self-contained HTML page.
+    Html,
 }
 
 /// What a reporter renders.
@@ -70,6 +73,7 @@ impl Report<'_> {
             Format::Gitlab => gitlab::render(self),
             Format::Junit => junit::render(self),
             Format::Markdown => markdown::render(self),
+            Format::Html => html::render(self),
         }
     }
 }
@@ -95,4 +99,35 @@ pub fn statistics(findings: &[Finding]) -> String {
             )
         })
         .collect()
+}
+
+/// Escapes text for XML and HTML attributes and content; characters XML 1.0 forbids become U+FFFD.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_markup;
+
+    #[test]
+    fn markup_and_forbidden_characters_are_escaped() {
+        assert_eq!(
+            escape_markup("a<b & \"c\"\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;\u{FFFD}"
+        );
+    }
 }
