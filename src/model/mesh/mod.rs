@@ -4,9 +4,11 @@ pub mod gateway;
 pub mod host;
 pub mod routing;
 pub mod security;
+pub mod workloads;
 
 pub use gateway::{IstioGateway, gateway_reference};
 pub use routing::{
     Destination, DestinationRule, Place, Protocol, Route, VirtualService, is_istio, is_istio_kind,
 };
 pub use security::{AuthorizationPolicy, Injection, MtlsMode, PeerAuthentication};
+pub use workloads::{WorkloadSelector, runs_istio_gateway};

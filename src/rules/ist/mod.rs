@@ -14,10 +14,14 @@ pub mod ist011_port_name_without_protocol;
 pub mod ist012_gateway_not_found;
 pub mod ist013_host_not_in_gateway;
 pub mod ist018_tls_origination_without_ca;
+pub mod ist019_selector_matches_nothing;
 pub mod ist025_proxy_uid_conflict;
 pub mod ist026_injection_labels_conflict;
 
+use std::collections::HashSet;
+
 use super::prelude::*;
+use crate::model::LabelSelector;
 use crate::model::mesh::{Destination, Protocol, Route, VirtualService};
 
 /// The VirtualService view of an object when the mesh rules run.
@@ -101,4 +105,51 @@ fn routed_destinations<'o, 's>(cx: &Context<'o, 's>) -> Vec<RoutedDestination<'o
         }
     }
     out
+}
+
+/// True when a selector value names a custom resource of `namespace` (of any namespace when
+/// `None`): the operator that creates that resource's pods labels them with its name, and the
+/// scan cannot show those pods.
+fn names_custom_resource(
+    custom_resources: &HashSet<(&str, &str)>,
+    namespace: Option<&str>,
+    selector: &LabelSelector<'_>,
+) -> bool {
+    selector.requirements.iter().flat_map(|r| &r.values).any(|value| {
+        custom_resources
+            .iter()
+            .any(|(ns, name)| name == value && namespace.is_none_or(|wanted| wanted == *ns))
+    })
+}
+
+/// The pod template of `namespace` (of any namespace when `None`) that carries the most of the
+/// selector's label keys, with its values for those keys: what the selector most likely meant.
+fn closest_labels<'o, 's>(
+    cx: &Context<'o, 's>,
+    namespace: Option<&str>,
+    selector: &LabelSelector<'_>,
+) -> Option<(Workload<'o, 's>, Vec<(&'o str, &'o str)>)> {
+    let templates = cx.index.pod_templates();
+    let namespaces = match namespace {
+        Some(namespace) => vec![namespace],
+        None => cx.index.namespaces_with_workloads(),
+    };
+    namespaces
+        .into_iter()
+        .flat_map(|namespace| templates.labelled_in(namespace))
+        .map(|(workload, labels)| {
+            let shared: Vec<(&'o str, &'o str)> = labels
+                .iter()
+                .filter(|(key, _)| selector.requirements.iter().any(|r| r.key == *key))
+                .copied()
+                .collect();
+            (*workload, shared)
+        })
+        .filter(|(_, shared)| !shared.is_empty())
+        .max_by_key(|(workload, shared)| {
+            (
+                shared.len(),
+                std::cmp::Reverse((workload.object.file, workload.object.root.span.start)),
+            )
+        })
 }
