@@ -61,6 +61,54 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "AuthorizationPolicy httpbin-empty/httpbin-empty-namespace-wide",
         "a policy without a selector covers its whole namespace; a namespace with no workload in the scan is most often deployed from elsewhere, so the scan cannot show that it is empty",
     ),
+    (
+        "sidecarSelector",
+        "IST024",
+        "Sidecar default/dupe-1",
+        "the case's Pods have no `spec` (the API server rejects a Pod without containers): the scan holds no pod template the two selectors could share, so IST024 cannot show the overlap",
+    ),
+    (
+        "sidecarSelector",
+        "IST024",
+        "Sidecar default/dupe-2",
+        "the case's Pods have no `spec` (the API server rejects a Pod without containers): the scan holds no pod template the two selectors could share, so IST024 cannot show the overlap",
+    ),
+    (
+        "sidecarSelector",
+        "IST024",
+        "Sidecar default/overlap-1",
+        "the case's Pods have no `spec` (the API server rejects a Pod without containers): the scan holds no pod template the two selectors could share, so IST024 cannot show the overlap",
+    ),
+    (
+        "sidecarSelector",
+        "IST024",
+        "Sidecar default/overlap-2",
+        "the case's Pods have no `spec` (the API server rejects a Pod without containers): the scan holds no pod template the two selectors could share, so IST024 cannot show the overlap",
+    ),
+    (
+        "telemetrySelector",
+        "IST024",
+        "Telemetry default/dupe-1",
+        "the case's Pods have no `spec` (the API server rejects a Pod without containers): the scan holds no pod template the two selectors could share, so IST024 cannot show the overlap",
+    ),
+    (
+        "telemetrySelector",
+        "IST024",
+        "Telemetry default/dupe-2",
+        "the case's Pods have no `spec` (the API server rejects a Pod without containers): the scan holds no pod template the two selectors could share, so IST024 cannot show the overlap",
+    ),
+    (
+        "telemetrySelector",
+        "IST024",
+        "Telemetry default/overlap-1",
+        "the case's Pods have no `spec` (the API server rejects a Pod without containers): the scan holds no pod template the two selectors could share, so IST024 cannot show the overlap",
+    ),
+    (
+        "telemetrySelector",
+        "IST024",
+        "Telemetry default/overlap-2",
+        "the case's Pods have no `spec` (the API server rejects a Pod without containers): the scan holds no pod template the two selectors could share, so IST024 cannot show the overlap",
+    ),
 ];
 
 /// The objects `istioctl analyze` adds to every run: the default ingress gateway's pod and Service.
