@@ -109,6 +109,12 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "Telemetry default/overlap-2",
         "the case's Pods have no `spec` (the API server rejects a Pod without containers): the scan holds no pod template the two selectors could share, so IST024 cannot show the overlap",
     ),
+    (
+        "DestinationRuleSubsetsNotSelectPods",
+        "IST021",
+        "DestinationRule default/subsets-not-select-pods",
+        "the scan holds no pod of the host's Service `default/httpbin` (only the default gateway pod of istio-system): IST021 judges subsets only when the pods behind the host are in the scan",
+    ),
 ];
 
 /// The objects `istioctl analyze` adds to every run: the default ingress gateway's pod and Service.

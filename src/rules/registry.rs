@@ -37,6 +37,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ist::ist013_host_not_in_gateway::HostNotInGateway,
     &ist::ist018_tls_origination_without_ca::TlsOriginationWithoutCa,
     &ist::ist019_selector_matches_nothing::SelectorMatchesNothing,
+    &ist::ist021_subset_selects_no_pods::SubsetSelectsNoPods,
     &ist::ist022_gateway_port_not_on_service::GatewayPortNotOnService,
     &ist::ist024_ambiguous_default_sidecar::AmbiguousDefaultSidecar,
     &ist::ist025_proxy_uid_conflict::ProxyUidConflict,

@@ -71,16 +71,7 @@ impl<'o, 's> WorkloadSelector<'o, 's> {
 
     /// The labels as `key=value,…`, for messages.
     pub fn describe(&self) -> String {
-        self.labels()
-            .map(|selector| {
-                selector
-                    .requirements
-                    .iter()
-                    .map(|r| format!("{}={}", r.key, r.values.first().copied().unwrap_or("")))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .unwrap_or_default()
+        self.labels().map(|s| s.equality_text()).unwrap_or_default()
     }
 }
 

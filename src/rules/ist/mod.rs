@@ -15,6 +15,7 @@ pub mod ist012_gateway_not_found;
 pub mod ist013_host_not_in_gateway;
 pub mod ist018_tls_origination_without_ca;
 pub mod ist019_selector_matches_nothing;
+pub mod ist021_subset_selects_no_pods;
 pub mod ist022_gateway_port_not_on_service;
 pub mod ist024_ambiguous_default_sidecar;
 pub mod ist025_proxy_uid_conflict;
