@@ -42,6 +42,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ist::ist024_ambiguous_default_sidecar::AmbiguousDefaultSidecar,
     &ist::ist025_proxy_uid_conflict::ProxyUidConflict,
     &ist::ist026_injection_labels_conflict::InjectionLabelsConflict,
+    &ist::ist027_conflicting_service_ports::ConflictingServicePorts,
     &k8s::k8s001_missing_liveness_probe::MissingLivenessProbe,
     &k8s::k8s002_missing_readiness_probe::MissingReadinessProbe,
     &k8s::k8s003_missing_resource_requests::MissingResourceRequests,

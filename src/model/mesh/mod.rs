@@ -2,6 +2,7 @@
 
 pub mod gateway;
 pub mod host;
+pub mod protocol;
 pub mod routing;
 pub mod security;
 pub mod workloads;

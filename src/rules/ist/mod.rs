@@ -20,6 +20,7 @@ pub mod ist022_gateway_port_not_on_service;
 pub mod ist024_ambiguous_default_sidecar;
 pub mod ist025_proxy_uid_conflict;
 pub mod ist026_injection_labels_conflict;
+pub mod ist027_conflicting_service_ports;
 
 use std::collections::HashSet;
 
