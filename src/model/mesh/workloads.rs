@@ -7,6 +7,26 @@ use crate::model::{LabelSelector, Object, Workload};
 use crate::parse::yaml::{Entry, Node};
 use crate::source::Span;
 
+/// Labels Istio gives a workload from where its pods run, on top of their own: the node's
+/// region, zone and name, the sub-zone, the cluster and the network. It never gives one empty.
+const LOCALITY_LABELS: &[&str] = &[
+    "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+    "topology.istio.io/subzone",
+    "topology.istio.io/cluster",
+    "topology.istio.io/network",
+    "kubernetes.io/hostname",
+];
+
+/// True when a selector asks for a label Istio adds from where the pods run, with a value: the
+/// manifests cannot show which pods carry it.
+pub fn requires_locality_label(selector: &LabelSelector<'_>) -> bool {
+    selector
+        .requirements
+        .iter()
+        .any(|r| LOCALITY_LABELS.contains(&r.key) && r.values.iter().any(|v| !v.is_empty()))
+}
+
 /// The kinds whose `selector` is a `matchLabels` selector.
 const MATCH_LABELS_KINDS: &[&str] = &[
     "AuthorizationPolicy",

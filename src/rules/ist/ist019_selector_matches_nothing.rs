@@ -1,6 +1,6 @@
 //! IST019 selector-matches-nothing.
-use super::{closest_labels, names_custom_resource};
-use crate::model::mesh::{WorkloadSelector, runs_istio_gateway};
+use super::{closest_labels, names_custom_resource, pods_without_spec};
+use crate::model::mesh::{WorkloadSelector, requires_locality_label, runs_istio_gateway};
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -14,11 +14,11 @@ declare_rule! {
     ///
     /// The finding points at the selector's key. Pod templates are those of Deployments,
     /// StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, Argo Rollouts and bare Pods, with
-    /// the labels their controller adds.
+    /// the labels their controller adds; a Pod manifest with labels but no `spec` counts too.
     ///
     /// The evidence line: a selector is judged only when the scan holds the pods it could match.
-    /// For a policy, Telemetry or Sidecar, that is a workload of the object's namespace (for a
-    /// root-namespace policy: of the root namespace) in a file near the object's (each file at
+    /// For a policy, Telemetry or Sidecar, that is a workload or Pod of the object's namespace (for
+    /// a root-namespace policy: of the root namespace) in a file near the object's (each file at
     /// most three folders below the folder they share). For a Gateway, whose pods usually come
     /// from a Helm chart or an IstioOperator outside the repository, it is a workload near the
     /// Gateway that runs an Istio gateway: labelled `istio: ingressgateway` or
@@ -26,7 +26,9 @@ declare_rule! {
     ///
     /// Left alone: objects without a selector or with an empty one (they apply to the whole
     /// namespace, or to every gateway), even in a namespace with no workload in the scan, since
-    /// the scan cannot show that a namespace is empty; templated selectors; objects in a Helm
+    /// the scan cannot show that a namespace is empty; templated selectors; selectors asking for
+    /// a label Istio adds from where the pods run (`topology.kubernetes.io/region`, `zone`,
+    /// `kubernetes.io/hostname`, `topology.istio.io/cluster`, …); objects in a Helm
     /// chart's `templates/`; and a selector with a value that names a custom resource, whose
     /// operator labels the pods it creates with that name.
     ///
@@ -105,28 +107,24 @@ impl Rule for SelectorMatchesNothing {
                 continue;
             };
             let namespace = index.scan_namespace_of(object);
+            let near = |file| index.near(file, object.file);
             let (anywhere, evidence) = match object.kind() {
-                "Gateway" => (
-                    true,
-                    gateway_pods
-                        .iter()
-                        .any(|w| index.near(w.object.file, object.file)),
-                ),
+                "Gateway" => (true, gateway_pods.iter().any(|w| near(w.object.file))),
                 kind => (
                     namespace == root && !matches!(kind, "Sidecar" | "Telemetry"),
-                    templates
-                        .in_namespace(namespace)
-                        .any(|w| index.near(w.object.file, object.file)),
+                    templates.in_namespace(namespace).any(|w| near(w.object.file))
+                        || pods_without_spec(cx, Some(namespace)).any(|pod| near(pod.file)),
                 ),
             };
             let scope = (!anywhere).then_some(namespace);
             let matched = match scope {
                 None => templates.matching_anywhere(&labels).next().is_some(),
                 Some(namespace) => templates.matching(namespace, &labels).next().is_some(),
-            };
+            } || pods_without_spec(cx, scope).any(|pod| labels.matches(pod.labels()));
             if matched
                 || !evidence
                 || selector.is_templated()
+                || requires_locality_label(&labels)
                 || index.in_helm_chart(object)
                 || names_custom_resource(&custom_resources, scope, &labels)
             {

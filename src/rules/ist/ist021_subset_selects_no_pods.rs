@@ -2,7 +2,7 @@
 use super::{closest_labels, names_custom_resource};
 use crate::index::service_pod_selector;
 use crate::model::LabelSelector;
-use crate::model::mesh::DestinationRule;
+use crate::model::mesh::{DestinationRule, requires_locality_label};
 use crate::model::network::is_templated;
 use crate::rules::prelude::*;
 
@@ -11,7 +11,10 @@ declare_rule! {
     /// Flags a DestinationRule subset whose `labels` match no pod template of the scan, in any
     /// namespace, as Istio matches them: the subset's labels alone, every key with the same
     /// value (a label written with an empty value needs a pod carrying it empty). The finding
-    /// points at the subset's `labels` key.
+    /// points at the subset's `labels` key. Istio also gives pods the labels of where they run
+    /// (`topology.kubernetes.io/region` and `zone`, `kubernetes.io/hostname`,
+    /// `topology.istio.io/cluster`, `network` and `subzone`), never empty: a subset asking for
+    /// one of them with a value is left alone, since the manifests cannot show where pods run.
     ///
     /// The evidence line: the rule judges a DestinationRule only when its `host` resolves to a
     /// core Service of the scan whose `selector` matches a pod template in a file near the
@@ -104,6 +107,7 @@ impl Rule for SubsetSelectsNoPods {
                     continue;
                 };
                 if is_templated(&entry.value)
+                    || requires_locality_label(&labels)
                     || templates.matching_anywhere(&labels).next().is_some()
                     || names_custom_resource(&custom_resources, None, &labels)
                 {

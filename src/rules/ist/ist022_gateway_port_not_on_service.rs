@@ -113,14 +113,15 @@ impl Rule for GatewayPortNotOnService {
                     continue;
                 };
                 let shown: Vec<String> = exposed.iter().map(i64::to_string).collect();
-                let names: Vec<String> = services
+                // One Service written in several files is named once.
+                let names: BTreeSet<String> = services
                     .iter()
                     .map(|s| format!("`{}`", s.qualified_name()))
                     .collect();
                 let message = format!(
                     "Gateway `{}` listens on port {wanted}, which no Service of its pods exposes (the ports of {}: {}), so it is unreachable",
                     object.qualified_name(),
-                    names.join(", "),
+                    names.into_iter().collect::<Vec<_>>().join(", "),
                     shown.join(", ")
                 );
                 let protocol = port.str_at("protocol").unwrap_or("tcp").to_ascii_lowercase();

@@ -1,6 +1,7 @@
 //! IST024 ambiguous-default-sidecar.
 use std::collections::BTreeMap;
 
+use super::pods_without_spec;
 use crate::model::mesh::WorkloadSelector;
 use crate::rules::prelude::*;
 
@@ -16,7 +17,8 @@ declare_rule! {
     /// three folders below the folder they share), since two projects of one scan may reuse a
     /// namespace's name; overlapping selectors are judged on the pod templates of the scan only
     /// (Deployments, StatefulSets, DaemonSets, Jobs, Argo Rollouts, bare Pods, with the labels
-    /// their controller adds). Templated selectors are left alone.
+    /// their controller adds, and Pod manifests with labels but no `spec`). Templated selectors are left alone, and so are two objects of the
+    /// same name, which are versions of one object (an overlay, a copy per environment).
     ///
     /// ## Why is this bad?
     /// Istio applies one Sidecar (one Telemetry) to a pod and does not say which one it chose
@@ -101,7 +103,7 @@ fn report_competing_defaults(
         let Some(rival) = defaults
             .iter()
             .map(|d| d.object)
-            .find(|other| !std::ptr::eq(*other, object) && cx.index.near(other.file, object.file))
+            .find(|other| other.name() != object.name() && cx.index.near(other.file, object.file))
         else {
             continue;
         };
@@ -131,27 +133,26 @@ fn report_overlapping_selectors(
     selecting: &[WorkloadSelector<'_, '_>],
     out: &mut Findings,
 ) {
-    let selected: Vec<Vec<Workload<'_, '_>>> = selecting
+    let selected: Vec<Vec<&Object<'_>>> = selecting
         .iter()
         .map(|s| {
-            s.labels()
-                .map(|labels| cx.index.selected_by(namespace, &labels).collect())
-                .unwrap_or_default()
+            let Some(labels) = s.labels() else {
+                return Vec::new();
+            };
+            let templates = cx.index.selected_by(namespace, &labels).map(|w| w.object);
+            let pods = pods_without_spec(cx, Some(namespace)).filter(|pod| labels.matches(pod.labels()));
+            templates.chain(pods).collect()
         })
         .collect();
-    for (n, (selector, pods)) in selecting.iter().zip(&selected).enumerate() {
+    for (selector, pods) in selecting.iter().zip(&selected) {
         let object = selector.object;
-        let shared = selecting
-            .iter()
-            .zip(&selected)
-            .enumerate()
-            .find_map(|(m, (other, others))| {
-                let rival = m != n && cx.index.near(other.object.file, object.file);
-                let pod = pods
-                    .iter()
-                    .find(|pod| others.iter().any(|o| std::ptr::eq(o.object, pod.object)));
-                pod.filter(|_| rival).map(|pod| (other.object, pod))
-            });
+        let shared = selecting.iter().zip(&selected).find_map(|(other, others)| {
+            let rival = other.object.name() != object.name() && cx.index.near(other.object.file, object.file);
+            let pod = pods
+                .iter()
+                .find(|pod| others.iter().any(|o| std::ptr::eq(*o, **pod)));
+            pod.filter(|_| rival).map(|pod| (other.object, pod))
+        });
         let Some((rival, pod)) = shared else {
             continue;
         };
@@ -163,7 +164,7 @@ fn report_overlapping_selectors(
                 "{kind} `{}` and {kind} `{}` both select the pods of {} `{}`: Istio applies only one of them",
                 object.qualified_name(),
                 rival.qualified_name(),
-                pod.kind_name(),
+                pod.kind(),
                 pod.qualified_name()
             ),
         )

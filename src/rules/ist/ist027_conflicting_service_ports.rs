@@ -19,7 +19,9 @@ declare_rule! {
     ///
     /// The evidence line: the workload must be in the mesh as the scan shows it near the
     /// workload (each file at most three folders below the folder they share): its Namespace or
-    /// one of the namespace's pod templates asks for sidecar injection, or `--mesh istio`. Left
+    /// one of the namespace's pod templates asks for sidecar injection, or `--mesh istio`; and
+    /// only Services near the workload count, as another project of the scan may reuse the
+    /// namespace and the labels. Left
     /// alone: pods that opt out (`sidecar.istio.io/inject: "false"`), Istio's own gateways and
     /// control plane, UDP ports, ports that declare no protocol (Istio sniffs them), templated
     /// ports, and several ports of one Service.
@@ -87,6 +89,11 @@ impl Rule for ConflictingServicePorts {
         }
         for (workload, services) in index.workloads_with_services() {
             let object = workload.object;
+            // A Service of another project of the scan may reuse the namespace and labels.
+            let services: Vec<&Object<'_>> = services
+                .into_iter()
+                .filter(|service| index.near(service.file, object.file))
+                .collect();
             let opted_out = pod_injection(&workload).and_then(Node::as_text) == Some("false");
             if services.len() < 2
                 || opted_out

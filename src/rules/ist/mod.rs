@@ -157,3 +157,17 @@ fn closest_labels<'o, 's>(
             )
         })
 }
+
+/// The Pod manifests of `namespace` (of every namespace when `None`) that hold labels but no
+/// `spec`: no workload, since the API server rejects a Pod without containers, but they still
+/// show which labels pods carry, as `istioctl analyze`'s inputs and partial manifests do.
+fn pods_without_spec<'c, 'o, 's>(
+    cx: &'c Context<'o, 's>,
+    namespace: Option<&'c str>,
+) -> impl Iterator<Item = &'o Object<'s>> + 'c {
+    let pods: Box<dyn Iterator<Item = &'o Object<'s>> + 'c> = match namespace {
+        Some(namespace) => Box::new(cx.index.in_namespace(namespace, "Pod")),
+        None => Box::new(cx.index.of_kind("Pod")),
+    };
+    pods.filter(|pod| pod.api_group().is_empty() && Workload::of(pod).is_none())
+}
