@@ -34,11 +34,17 @@ pub fn named_protocol(name: &str) -> Option<String> {
 }
 
 /// The protocol a Service port declares to Istio, lowercased: its `appProtocol`, else its name's
-/// prefix; `None` when it declares none and Istio sniffs it.
+/// prefix; `None` when it declares none Istio knows, and Istio sniffs it.
 pub fn declared_protocol(port: &Node<'_>) -> Option<String> {
-    match port.str_at("appProtocol") {
-        Some(protocol) => Some(protocol.to_ascii_lowercase()),
-        None => port.str_at("name").and_then(named_protocol),
+    let Some(declared) = port.str_at("appProtocol") else {
+        return port.str_at("name").and_then(named_protocol);
+    };
+    let lower = declared.to_ascii_lowercase();
+    match lower.as_str() {
+        "kubernetes.io/h2c" => Some("http2".to_owned()),
+        "kubernetes.io/ws" | "kubernetes.io/wss" => Some("http".to_owned()),
+        known if PROTOCOLS.contains(&known) => Some(lower),
+        _ => None,
     }
 }
 
@@ -75,5 +81,11 @@ mod tests {
         let port = &stream.documents[0].root;
         assert_eq!(declared_protocol(port).as_deref(), Some("http2"));
         assert!(is_http("http2") && !is_http("tcp"));
+        let stream = crate::parse::yaml::parse_stream(
+            "- {name: tcp-x, appProtocol: kubernetes.io/h2c}\n- {name: http, appProtocol: example.com/custom}\n",
+        );
+        let ports = stream.documents[0].root.items();
+        assert_eq!(declared_protocol(&ports[0]).as_deref(), Some("http2"));
+        assert_eq!(declared_protocol(&ports[1]), None);
     }
 }

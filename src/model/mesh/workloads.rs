@@ -42,7 +42,7 @@ pub struct WorkloadSelector<'o, 's> {
     pub object: &'o Object<'s>,
     /// The `selector` (or Sidecar `workloadSelector`) entry; absent when the object applies to
     /// its whole namespace (a Gateway: to every gateway pod).
-    pub entry: Option<&'o Entry<'s>>,
+    entry: Option<&'o Entry<'s>>,
     /// The label map inside the entry.
     labels: Option<&'o Node<'s>>,
 }

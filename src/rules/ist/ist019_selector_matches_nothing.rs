@@ -25,8 +25,10 @@ declare_rule! {
     /// `istio: egressgateway`, or with an `istio-proxy` container or a `proxyv2` image.
     ///
     /// Left alone: objects without a selector or with an empty one (they apply to the whole
-    /// namespace, or to every gateway), even in a namespace with no workload in the scan, since
-    /// the scan cannot show that a namespace is empty; templated selectors; selectors asking for
+    /// namespace, or to every gateway). `istioctl analyze` also reports a selector-less
+    /// AuthorizationPolicy in a namespace without pods; mslint does not, since a namespace with
+    /// no workload in the scan is most often deployed from elsewhere. Also left alone:
+    /// templated selectors; selectors asking for
     /// a label Istio adds from where the pods run (`topology.kubernetes.io/region`, `zone`,
     /// `kubernetes.io/hostname`, `topology.istio.io/cluster`, …); objects in a Helm
     /// chart's `templates/`; and a selector with a value that names a custom resource, whose
