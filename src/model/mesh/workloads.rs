@@ -50,7 +50,9 @@ pub struct WorkloadSelector<'o, 's> {
 impl<'o, 's> WorkloadSelector<'o, 's> {
     /// The selector of an AuthorizationPolicy, PeerAuthentication, RequestAuthentication or
     /// Telemetry (`selector.matchLabels`), a Sidecar (`workloadSelector.labels`) or an Istio
-    /// Gateway (`selector`, a plain label map).
+    /// Gateway (`selector`, a plain label map). `None` for an object that names what it applies
+    /// to with `targetRef` or `targetRefs` (a Gateway API gateway, a waypoint): Istio then does
+    /// not use its selector.
     pub fn of(object: &'o Object<'s>) -> Option<Self> {
         let (key, inner) = if MATCH_LABELS_KINDS.iter().any(|kind| is_istio_kind(object, kind)) {
             ("selector", Some("matchLabels"))
@@ -61,7 +63,11 @@ impl<'o, 's> WorkloadSelector<'o, 's> {
         } else {
             return None;
         };
-        let entry = object.root.get("spec").and_then(|spec| spec.entry(key));
+        let spec = object.root.get("spec");
+        if spec.is_some_and(|spec| spec.get("targetRef").is_some() || spec.get("targetRefs").is_some()) {
+            return None;
+        }
+        let entry = spec.and_then(|spec| spec.entry(key));
         let labels = entry.and_then(|e| match inner {
             Some(inner) => e.value.get(inner),
             None => Some(&e.value),
@@ -127,6 +133,8 @@ mod tests {
              apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\n\
              spec:\n  selector: {istio: ingressgateway}\n---\n\
              apiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: t}\nspec: {}\n---\n\
+             apiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: r}\n\
+             spec:\n  selector:\n    matchLabels: {app: x}\n  targetRefs: [{kind: Gateway, name: g}]\n---\n\
              apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  selector: {app: x}\n",
         );
         let described: Vec<Option<String>> = objects
@@ -140,6 +148,7 @@ mod tests {
                 Some("app=web,tier=front".to_owned()),
                 Some("istio=ingressgateway".to_owned()),
                 Some(String::new()),
+                None,
                 None
             ]
         );

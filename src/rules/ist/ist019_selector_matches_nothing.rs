@@ -28,7 +28,8 @@ declare_rule! {
     /// namespace, or to every gateway). `istioctl analyze` also reports a selector-less
     /// AuthorizationPolicy in a namespace without pods; mslint does not, since a namespace with
     /// no workload in the scan is most often deployed from elsewhere. Also left alone:
-    /// templated selectors; selectors asking for
+    /// objects that name their target with `targetRef` or `targetRefs` (Istio does not use
+    /// their selector); templated selectors; selectors asking for
     /// a label Istio adds from where the pods run (`topology.kubernetes.io/region`, `zone`,
     /// `kubernetes.io/hostname`, `topology.istio.io/cluster`, …); objects in a Helm
     /// chart's `templates/`; and a selector with a value that names a custom resource, whose

@@ -17,8 +17,10 @@ declare_rule! {
     /// three folders below the folder they share), since two projects of one scan may reuse a
     /// namespace's name; overlapping selectors are judged on the pod templates of the scan only
     /// (Deployments, StatefulSets, DaemonSets, Jobs, Argo Rollouts, bare Pods, with the labels
-    /// their controller adds, and Pod manifests with labels but no `spec`). Templated selectors are left alone, and so are two objects of the
-    /// same name, which are versions of one object (an overlay, a copy per environment).
+    /// their controller adds, and Pod manifests with labels but no `spec`). Left alone:
+    /// templated selectors, objects that name their target with `targetRef` or `targetRefs`
+    /// (Istio does not use their selector), and two objects of the same name, which are
+    /// versions of one object (an overlay, a copy per environment).
     ///
     /// ## Why is this bad?
     /// Istio applies one Sidecar (one Telemetry) to a pod and does not say which one it chose
