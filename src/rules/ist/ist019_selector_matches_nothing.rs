@@ -1,5 +1,5 @@
 //! IST019 selector-matches-nothing.
-use super::{closest_labels, names_custom_resource, pods_without_spec};
+use super::{closest_labels, names_custom_resource, pods_without_spec, selector_keys_carried};
 use crate::model::mesh::{WorkloadSelector, requires_locality_label, runs_istio_gateway};
 use crate::rules::prelude::*;
 
@@ -32,8 +32,11 @@ declare_rule! {
     /// their selector); templated selectors; selectors asking for
     /// a label Istio adds from where the pods run (`topology.kubernetes.io/region`, `zone`,
     /// `kubernetes.io/hostname`, `topology.istio.io/cluster`, …); objects in a Helm
-    /// chart's `templates/`; and a selector with a value that names a custom resource, whose
-    /// operator labels the pods it creates with that name.
+    /// chart's `templates/`; a selector with a value that names a custom resource, whose
+    /// operator labels the pods it creates with that name; and a selector naming a label key
+    /// that no pod template in its reach carries (with a value that is not empty), which a
+    /// kustomization's `commonLabels`, an operator or a webhook may add where the scan cannot
+    /// see: the rule reports the values that differ, not the labelling schemes.
     ///
     /// ## Why is this bad?
     /// An object whose selector matches no pod applies to nothing: an AuthorizationPolicy
@@ -130,6 +133,7 @@ impl Rule for SelectorMatchesNothing {
                 || requires_locality_label(&labels)
                 || index.in_helm_chart(object)
                 || names_custom_resource(&custom_resources, scope, &labels)
+                || !selector_keys_carried(cx, scope, &labels)
             {
                 continue;
             }

@@ -1,5 +1,5 @@
 //! IST021 subset-selects-no-pods.
-use super::{closest_labels, names_custom_resource};
+use super::{closest_labels, names_custom_resource, selector_keys_carried};
 use crate::index::service_pod_selector;
 use crate::model::LabelSelector;
 use crate::model::mesh::{DestinationRule, requires_locality_label};
@@ -21,8 +21,10 @@ declare_rule! {
     /// DestinationRule (each file at most three folders below the folder they share): the pods
     /// behind the host are then in the scan. Hosts of ServiceEntries and of Services whose pods
     /// the scan does not hold are left alone, as are subsets without labels, templated labels,
-    /// DestinationRules in a Helm chart's `templates/`, and labels with a value that names a
-    /// custom resource (its operator labels the pods it creates with that name).
+    /// DestinationRules in a Helm chart's `templates/`, labels with a value that names a custom
+    /// resource (its operator labels the pods it creates with that name), and labels whose key
+    /// no pod template of the scan carries (with a value that is not empty): a kustomization's
+    /// `commonLabels`, an operator or a webhook may add it where the scan cannot see.
     ///
     /// ## Why is this bad?
     /// A subset that selects no pod has no endpoints: every request a VirtualService routes to
@@ -110,6 +112,7 @@ impl Rule for SubsetSelectsNoPods {
                     || requires_locality_label(&labels)
                     || templates.matching_anywhere(&labels).next().is_some()
                     || names_custom_resource(&custom_resources, None, &labels)
+                    || !selector_keys_carried(cx, None, &labels)
                 {
                     continue;
                 }

@@ -25,6 +25,7 @@ pub mod ist027_conflicting_service_ports;
 use std::collections::HashSet;
 
 use super::prelude::*;
+use crate::index::LabelledWorkload;
 use crate::model::LabelSelector;
 use crate::model::mesh::{Destination, Protocol, Route, VirtualService};
 
@@ -133,14 +134,7 @@ fn closest_labels<'o, 's>(
     namespace: Option<&str>,
     selector: &LabelSelector<'_>,
 ) -> Option<(Workload<'o, 's>, Vec<(&'o str, &'o str)>)> {
-    let templates = cx.index.pod_templates();
-    let namespaces = match namespace {
-        Some(namespace) => vec![namespace],
-        None => cx.index.namespaces_with_workloads(),
-    };
-    namespaces
-        .into_iter()
-        .flat_map(|namespace| templates.labelled_in(namespace))
+    labelled_in_reach(cx, namespace)
         .map(|(workload, labels)| {
             let shared: Vec<(&'o str, &'o str)> = labels
                 .iter()
@@ -156,6 +150,41 @@ fn closest_labels<'o, 's>(
                 std::cmp::Reverse((workload.object.file, workload.object.root.span.start)),
             )
         })
+}
+
+/// The pod templates of `namespace` (of every namespace when `None`) with their labels.
+fn labelled_in_reach<'c, 'o, 's>(
+    cx: &'c Context<'o, 's>,
+    namespace: Option<&'c str>,
+) -> impl Iterator<Item = &'c LabelledWorkload<'o, 's>> + 'c {
+    let templates = cx.index.pod_templates();
+    let namespaces: Vec<&'c str> = match namespace {
+        Some(namespace) => vec![namespace],
+        None => cx.index.namespaces_with_workloads(),
+    };
+    namespaces
+        .into_iter()
+        .flat_map(move |namespace| templates.labelled_in(namespace))
+}
+
+/// True when each label key the selector asks a value of is carried by a pod template or Pod of
+/// `namespace` (of any namespace when `None`). A key that no pod of the scan carries may be
+/// added where the scan cannot see: by a kustomization's `commonLabels`, an operator or an
+/// admission webhook. An empty value is exempt: no tool adds a label empty.
+fn selector_keys_carried(
+    cx: &Context<'_, '_>,
+    namespace: Option<&str>,
+    selector: &LabelSelector<'_>,
+) -> bool {
+    let carried = |key: &str| {
+        labelled_in_reach(cx, namespace).any(|(_, labels)| labels.iter().any(|(k, _)| *k == key))
+            || pods_without_spec(cx, namespace).any(|pod| pod.labels().any(|(k, _)| k == key))
+    };
+    selector
+        .requirements
+        .iter()
+        .filter(|r| r.values.iter().any(|v| !v.is_empty()))
+        .all(|r| carried(r.key))
 }
 
 /// The Pod manifests of `namespace` (of every namespace when `None`) that hold labels but no
