@@ -37,6 +37,18 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "DestinationRule default/fake-host",
         "the scan holds no Service of namespace `default`: the Service may be installed from elsewhere, so mslint judges a cluster-local host only when its namespace's Services are in the scan",
     ),
+    (
+        "authorizationpolicies",
+        "IST019",
+        "AuthorizationPolicy httpbin-empty/httpbin-empty-namespace-wide",
+        "a policy without a selector covers its whole namespace; a namespace with no workload in the scan is most often deployed from elsewhere, so the scan cannot show that it is empty",
+    ),
+    (
+        "DestinationRuleSubsetsNotSelectPods",
+        "IST021",
+        "DestinationRule default/subsets-not-select-pods",
+        "the scan holds no pod of the host's Service `default/httpbin` (only the default gateway pod of istio-system): IST021 judges subsets only when the pods behind the host are in the scan",
+    ),
 ];
 
 /// The objects `istioctl analyze` adds to every run: the default ingress gateway's pod and Service.

@@ -70,7 +70,7 @@ const BUILT_IN_GROUPS: &[&str] = &[
 
 /// The pod selector of a core Service: its `selector` map, unless it is an ExternalName Service
 /// or has no selector (its endpoints are managed elsewhere).
-fn service_pod_selector<'n>(service: &'n Object<'_>) -> Option<LabelSelector<'n>> {
+pub fn service_pod_selector<'n>(service: &'n Object<'_>) -> Option<LabelSelector<'n>> {
     let external = service.root.path(&["spec", "type"]).and_then(|t| t.as_text()) == Some("ExternalName");
     if service.api_group() != "" || external {
         return None;

@@ -89,6 +89,17 @@ impl<'n> LabelSelector<'n> {
         self.requirements.is_empty()
     }
 
+    /// The `matchLabels` part as `key=value,…`, for messages.
+    pub fn equality_text(&self) -> String {
+        let pairs: Vec<String> = self
+            .requirements
+            .iter()
+            .filter(|r| r.operator == Operator::In && r.values.len() == 1)
+            .map(|r| format!("{}={}", r.key, r.values.join("")))
+            .collect();
+        pairs.join(",")
+    }
+
     /// Whether a set of labels satisfies every requirement.
     pub fn matches<'l>(&self, labels: impl IntoIterator<Item = (&'l str, &'l str)>) -> bool {
         let labels: Vec<(&str, &str)> = labels.into_iter().collect();

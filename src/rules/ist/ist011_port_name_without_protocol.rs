@@ -1,4 +1,5 @@
 //! IST011 port-name-without-protocol.
+use crate::model::mesh::protocol::named_protocol;
 use crate::model::mesh::security::is_control_plane;
 use crate::rules::prelude::*;
 
@@ -60,23 +61,6 @@ const IGNORED_NAMESPACES: &[&str] = &[
     "local-path-storage",
 ];
 
-/// Protocols Istio reads from a port name's prefix (case-insensitive).
-const PROTOCOLS: &[&str] = &[
-    "http",
-    "http2",
-    "https",
-    "http_proxy",
-    "grpc",
-    "grpc-web",
-    "tcp",
-    "tls",
-    "udp",
-    "mongo",
-    "mysql",
-    "redis",
-    "hbone",
-];
-
 /// Ports Istio treats as known without a name.
 const WELL_KNOWN_PORTS: &[i64] = &[25, 53, 3306, 27017];
 
@@ -114,7 +98,7 @@ impl Rule for PortNameWithoutProtocol {
                 continue;
             }
             let name = port.get("name").filter(|n| n.as_text().is_some());
-            if name.and_then(|n| n.as_text()).is_some_and(names_protocol) {
+            if name.and_then(|n| n.as_text()).and_then(named_protocol).is_some() {
                 continue;
             }
             let (span, what) = match name {
@@ -141,40 +125,6 @@ impl Rule for PortNameWithoutProtocol {
                  ports:\n  - name: http-web\n    port: 80\n    appProtocol: http",
             )
             .object(ObjectRef::of(object));
-        }
-    }
-}
-
-/// True when a port name starts with a protocol Istio knows: the whole name, or the part before
-/// its first `-` (`grpc-web` as a whole).
-fn names_protocol(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if lower == "grpc-web" || lower.starts_with("grpc-web-") {
-        return true;
-    }
-    let prefix = lower.split('-').next().unwrap_or_default();
-    PROTOCOLS.contains(&prefix)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::names_protocol;
-
-    #[test]
-    fn protocol_prefixes_are_read_like_istio_reads_them() {
-        for good in [
-            "http",
-            "http-web",
-            "HTTP2-api",
-            "grpc-web",
-            "grpc-web-x",
-            "tcp-db",
-            "redis",
-        ] {
-            assert!(names_protocol(good), "{good}");
-        }
-        for bad in ["web", "httpx", "metrics", "web-http", ""] {
-            assert!(!names_protocol(bad), "{bad}");
         }
     }
 }

@@ -15,11 +15,20 @@ pub mod ist012_gateway_not_found;
 pub mod ist013_host_not_in_gateway;
 pub mod ist015_conflicting_gateways;
 pub mod ist018_tls_origination_without_ca;
+pub mod ist019_selector_matches_nothing;
 pub mod ist020_destination_rule_host_not_found;
+pub mod ist021_subset_selects_no_pods;
+pub mod ist022_gateway_port_not_on_service;
+pub mod ist024_ambiguous_default_sidecar;
 pub mod ist025_proxy_uid_conflict;
 pub mod ist026_injection_labels_conflict;
+pub mod ist027_conflicting_service_ports;
+
+use std::collections::HashSet;
 
 use super::prelude::*;
+use crate::index::LabelledWorkload;
+use crate::model::LabelSelector;
 use crate::model::mesh::host::{ExportTo, is_cluster_local, service_of};
 use crate::model::mesh::{Destination, Protocol, Route, VirtualService};
 
@@ -141,4 +150,93 @@ fn unresolved_host(host: &str, viewer: &str, cx: &Context<'_, '_>) -> Option<Str
     }
     (!is_cluster_local(host) && mesh.has_service_entries())
         .then(|| "which is neither a Service nor a host of any ServiceEntry in the scan".to_owned())
+}
+
+/// True when a selector value names a custom resource of `namespace` (of any namespace when
+/// `None`): the operator that creates that resource's pods labels them with its name, and the
+/// scan cannot show those pods.
+fn names_custom_resource(
+    custom_resources: &HashSet<(&str, &str)>,
+    namespace: Option<&str>,
+    selector: &LabelSelector<'_>,
+) -> bool {
+    selector.requirements.iter().flat_map(|r| &r.values).any(|value| {
+        custom_resources
+            .iter()
+            .any(|(ns, name)| name == value && namespace.is_none_or(|wanted| wanted == *ns))
+    })
+}
+
+/// The pod template of `namespace` (of any namespace when `None`) that carries the most of the
+/// selector's label keys, with its values for those keys: what the selector most likely meant.
+fn closest_labels<'o, 's>(
+    cx: &Context<'o, 's>,
+    namespace: Option<&str>,
+    selector: &LabelSelector<'_>,
+) -> Option<(Workload<'o, 's>, Vec<(&'o str, &'o str)>)> {
+    labelled_in_reach(cx, namespace)
+        .map(|(workload, labels)| {
+            let shared: Vec<(&'o str, &'o str)> = labels
+                .iter()
+                .filter(|(key, _)| selector.requirements.iter().any(|r| r.key == *key))
+                .copied()
+                .collect();
+            (*workload, shared)
+        })
+        .filter(|(_, shared)| !shared.is_empty())
+        .max_by_key(|(workload, shared)| {
+            (
+                shared.len(),
+                std::cmp::Reverse((workload.object.file, workload.object.root.span.start)),
+            )
+        })
+}
+
+/// The pod templates of `namespace` (of every namespace when `None`) with their labels.
+fn labelled_in_reach<'c, 'o, 's>(
+    cx: &'c Context<'o, 's>,
+    namespace: Option<&'c str>,
+) -> impl Iterator<Item = &'c LabelledWorkload<'o, 's>> + 'c {
+    let templates = cx.index.pod_templates();
+    let namespaces: Vec<&'c str> = match namespace {
+        Some(namespace) => vec![namespace],
+        None => cx.index.namespaces_with_workloads(),
+    };
+    namespaces
+        .into_iter()
+        .flat_map(move |namespace| templates.labelled_in(namespace))
+}
+
+/// True when each label key the selector asks a value of is carried by a pod template or Pod of
+/// `namespace` (of any namespace when `None`). A key that no pod of the scan carries may be
+/// added where the scan cannot see: by a kustomization's `commonLabels`, an operator or an
+/// admission webhook. An empty value is exempt: no tool adds a label empty.
+fn selector_keys_carried(
+    cx: &Context<'_, '_>,
+    namespace: Option<&str>,
+    selector: &LabelSelector<'_>,
+) -> bool {
+    let carried = |key: &str| {
+        labelled_in_reach(cx, namespace).any(|(_, labels)| labels.iter().any(|(k, _)| *k == key))
+            || pods_without_spec(cx, namespace).any(|pod| pod.labels().any(|(k, _)| k == key))
+    };
+    selector
+        .requirements
+        .iter()
+        .filter(|r| r.values.iter().any(|v| !v.is_empty()))
+        .all(|r| carried(r.key))
+}
+
+/// The Pod manifests of `namespace` (of every namespace when `None`) that hold labels but no
+/// `spec`: no workload, since the API server rejects a Pod without containers, but they still
+/// show which labels pods carry, as `istioctl analyze`'s inputs and partial manifests do.
+fn pods_without_spec<'c, 'o, 's>(
+    cx: &'c Context<'o, 's>,
+    namespace: Option<&'c str>,
+) -> impl Iterator<Item = &'o Object<'s>> + 'c {
+    let pods: Box<dyn Iterator<Item = &'o Object<'s>> + 'c> = match namespace {
+        Some(namespace) => Box::new(cx.index.in_namespace(namespace, "Pod")),
+        None => Box::new(cx.index.of_kind("Pod")),
+    };
+    pods.filter(|pod| pod.api_group().is_empty() && Workload::of(pod).is_none())
 }
