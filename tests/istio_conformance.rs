@@ -31,6 +31,14 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "DestinationRule default/db-tls",
         "a credentialName Secret can hold the CA: mslint accepts it with or without a workloadSelector",
     ),
+    (
+        "dupmatches",
+        "IST017",
+        "VirtualService default/uri-with-prefix-exact",
+        "its first match, uri prefix `/` with no other condition, takes every request of the second \
+         (uri exact `/`, method GET), so the second never selects the route; upstream compares a \
+         prefix only with a later prefix, never with an exact path",
+    ),
 ];
 
 /// The objects `istioctl analyze` adds to every run: the default ingress gateway's pod and Service.

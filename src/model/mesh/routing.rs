@@ -139,6 +139,11 @@ impl<'o, 's> Route<'o, 's> {
         self.node.get(key)
     }
 
+    /// The `match` entries; none means the route takes every request that reaches it.
+    pub fn matches(&self) -> &'o [Node<'s>] {
+        self.node.get("match").map(Node::items).unwrap_or_default()
+    }
+
     /// True when the route forwards to destinations (not a redirect, a direct response or a
     /// delegation), so timeouts and retries apply to it.
     pub fn forwards(&self) -> bool {
