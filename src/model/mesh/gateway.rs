@@ -6,7 +6,7 @@ use crate::model::Object;
 use crate::parse::yaml::Node;
 
 /// The name Istio reserves for the sidecars of the mesh in a VirtualService's `gateways`.
-const MESH_GATEWAY: &str = "mesh";
+pub const MESH_GATEWAY: &str = "mesh";
 
 /// A `gateways` entry of a VirtualService, resolved: `ns/name`, or a bare name in the
 /// VirtualService's own namespace. `None` for `mesh` and for the internal references Istio

@@ -1,6 +1,6 @@
 //! Istio traffic objects: VirtualService routes and their destinations, DestinationRules.
 
-use super::gateway::gateway_reference;
+use super::gateway::{MESH_GATEWAY, gateway_reference};
 use super::host::{ExportTo, fqdn};
 use crate::model::Object;
 use crate::parse::yaml::Node;
@@ -78,6 +78,21 @@ impl<'o, 's> VirtualService<'o, 's> {
             .unwrap_or_default()
             .iter()
             .filter_map(move |entry| Some((entry, gateway_reference(entry.as_text()?, namespace)?)))
+    }
+
+    /// True when the sidecars of the mesh apply it: `gateways` is absent (empty) or lists `mesh`.
+    pub fn binds_mesh(&self) -> bool {
+        let gateways = self
+            .spec
+            .and_then(|s| s.get("gateways"))
+            .map(Node::items)
+            .unwrap_or_default();
+        gateways.is_empty() || gateways.iter().any(|g| g.as_text() == Some(MESH_GATEWAY))
+    }
+
+    /// Who may see it.
+    pub fn export_to(&self) -> ExportTo<'o, 's> {
+        ExportTo::of(self.spec)
     }
 
     /// The routes of one protocol, in order.
