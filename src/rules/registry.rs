@@ -36,6 +36,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ist::ist012_gateway_not_found::GatewayNotFound,
     &ist::ist013_host_not_in_gateway::HostNotInGateway,
     &ist::ist014_conflicting_mesh_hosts::ConflictingMeshHosts,
+    &ist::ist016_destination_port_required::DestinationPortRequired,
     &ist::ist017_unreachable_route::UnreachableRoute,
     &ist::ist018_tls_origination_without_ca::TlsOriginationWithoutCa,
     &ist::ist025_proxy_uid_conflict::ProxyUidConflict,

@@ -230,6 +230,28 @@ impl<'o, 's> Destination<'o, 's> {
     }
 }
 
+/// The port numbers a core Service (`ports[].port`) or a ServiceEntry (`ports[].number`)
+/// exposes, sorted and each once; `None` for another kind or when a port cannot be read (a
+/// template placeholder).
+pub fn exposed_ports(target: &Object<'_>) -> Option<Vec<i64>> {
+    let field = match target.kind() {
+        "Service" if target.api_group().is_empty() => "port",
+        "ServiceEntry" if is_istio(target) => "number",
+        _ => return None,
+    };
+    let mut ports = target
+        .root
+        .path(&["spec", "ports"])
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .map(|port| port.get(field).and_then(Node::as_i64))
+        .collect::<Option<Vec<i64>>>()?;
+    ports.sort_unstable();
+    ports.dedup();
+    Some(ports)
+}
+
 /// A `networking.istio.io` DestinationRule.
 #[derive(Debug, Clone, Copy)]
 pub struct DestinationRule<'o, 's> {

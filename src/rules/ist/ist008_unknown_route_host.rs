@@ -1,6 +1,6 @@
 //! IST008 unknown-route-host.
 use super::routed_destinations;
-use crate::model::mesh::host::{ExportTo, is_cluster_local, service_of};
+use crate::model::mesh::host::{is_cluster_local, service_of};
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -99,13 +99,9 @@ fn problem(host: &str, viewer: &str, cx: &Context<'_, '_>) -> Option<String> {
     if mesh.service_entries(host, viewer, cx.index).next().is_some() {
         return None;
     }
-    let services = mesh.services(host);
-    if !services.is_empty() {
-        let visible = services.iter().any(|s| {
-            let own = cx.index.namespace_of(s);
-            ExportTo::visible_by_annotation(s.annotation("networking.istio.io/exportTo"), own, viewer)
-        });
-        return (!visible).then(|| format!("whose Service is not exported to namespace `{viewer}`"));
+    if !mesh.services(host).is_empty() {
+        let hidden = mesh.visible_services(host, viewer, cx.index).next().is_none();
+        return hidden.then(|| format!("whose Service is not exported to namespace `{viewer}`"));
     }
     if let Some((name, namespace)) = service_of(host) {
         return mesh

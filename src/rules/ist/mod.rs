@@ -14,6 +14,7 @@ pub mod ist011_port_name_without_protocol;
 pub mod ist012_gateway_not_found;
 pub mod ist013_host_not_in_gateway;
 pub mod ist014_conflicting_mesh_hosts;
+pub mod ist016_destination_port_required;
 pub mod ist017_unreachable_route;
 pub mod ist018_tls_origination_without_ca;
 pub mod ist025_proxy_uid_conflict;

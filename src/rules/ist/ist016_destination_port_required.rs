@@ -1,0 +1,186 @@
+//! IST016 destination-port-required.
+use super::{RoutedDestination, routed_destinations};
+use crate::model::mesh::host::fqdn;
+use crate::model::mesh::routing::exposed_ports;
+use crate::parse::yaml::Node;
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a route destination (`route[].destination`, `mirror`, `mirrors[].destination`, in
+    /// `http`, `tcp` and `tls` routes) whose host is a Service or ServiceEntry of the scan and
+    /// whose port does not pick one of its ports:
+    ///
+    /// - no `port` while the target exposes several; the finding points at its `host`;
+    /// - a `port.number` the target does not expose; the finding points at the number.
+    ///
+    /// Hosts resolve as for IST008 (a short name in the VirtualService's namespace, `exportTo`
+    /// honoured, ServiceEntry wildcards cover the names under them); the ports of every Service
+    /// and ServiceEntry the host names count. The evidence line is the target: a host that
+    /// resolves to nothing in the scan, a wildcard or IP destination, and targets whose ports
+    /// are templated or that sit in a Helm chart are left alone. A missing port is not reported
+    /// for a VirtualService bound only to the mesh that routes to one of its own hosts: the
+    /// sidecar keeps the port the client called, which that Service exposes.
+    ///
+    /// ## Why is this bad?
+    /// Without a port Envoy uses the port the request came in on: at a gateway (80, 443) that is
+    /// rarely a port of the Service, and the route answers `503`. A port the target does not
+    /// expose names a cluster that does not exist, with the same result.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Service
+    /// metadata: { name: reviews, namespace: shop }
+    /// spec:
+    ///   ports: [{ name: http, port: 9080 }, { name: grpc, port: 9090 }]
+    /// ---
+    /// kind: VirtualService
+    /// metadata: { namespace: shop }
+    /// spec:
+    ///   gateways: [public-gateway]
+    ///   http:
+    ///     - route:
+    ///         - destination: { host: reviews }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: VirtualService
+    /// metadata: { namespace: shop }
+    /// spec:
+    ///   gateways: [public-gateway]
+    ///   http:
+    ///     - route:
+    ///         - destination: { host: reviews, port: { number: 9080 } }
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Service Discovery and Routing": if Istio is installed, define VirtualServices
+    /// for routing; each route must reach its service.
+    pub DestinationPortRequired {
+        id: "IST016",
+        name: "destination-port-required",
+        family: Family::Ist,
+        severity: Severity::Error,
+        scope: Scope::Project,
+        security: false,
+        guideline: "seed 000 §Service Discovery and Routing",
+    }
+}
+
+impl Rule for DestinationPortRequired {
+    fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        let mesh = cx.index.mesh();
+        for found in routed_destinations(cx) {
+            let (Some(host_node), Some(host)) =
+                (found.destination.host(), found.destination.fqdn(found.namespace))
+            else {
+                continue;
+            };
+            if host.starts_with('*') || host.parse::<std::net::IpAddr>().is_ok() {
+                continue;
+            }
+            let targets: Vec<&Object<'_>> = mesh
+                .visible_services(&host, found.namespace, cx.index)
+                .chain(mesh.service_entries(&host, found.namespace, cx.index))
+                .collect();
+            if targets.is_empty() || targets.iter().any(|t| cx.index.in_helm_chart(t)) {
+                continue;
+            }
+            let Some(ports) = targets
+                .iter()
+                .map(|t| exposed_ports(t))
+                .collect::<Option<Vec<Vec<i64>>>>()
+                .map(|lists| merged(lists.concat()))
+                .filter(|ports| !ports.is_empty())
+            else {
+                continue;
+            };
+            let written = host_node.as_str().unwrap_or_default();
+            let listed = ports.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            let problem = match found.destination.port() {
+                Some(port) => wrong_port(port, &ports).map(|number| {
+                    (
+                        port.span,
+                        format!(
+                            "`{written}` port {number}, not a port of {} ({listed})",
+                            targets_named(&targets)
+                        ),
+                    )
+                }),
+                None if ports.len() > 1 && !keeps_called_port(&found, &host) => Some((
+                    found
+                        .destination
+                        .node
+                        .entry("host")
+                        .map_or(host_node.span, |e| e.key.span.cover(e.value.span)),
+                    format!(
+                        "`{written}` without a `port`, but {} has several ({listed}): Envoy then uses the port the request came in on",
+                        targets_named(&targets)
+                    ),
+                )),
+                None => None,
+            };
+            let Some((span, problem)) = problem else {
+                continue;
+            };
+            let finding = out
+                .report_in(
+                    found.service.object.file,
+                    span,
+                    format!("{} {problem}", found.subject()),
+                )
+                .help(format!(
+                    "name one of the target's ports in the destination:\ndestination:\n  host: {written}\n  port:\n    number: {}",
+                    ports[0]
+                ))
+                .object(ObjectRef::of(found.service.object));
+            for target in &targets {
+                finding.related(
+                    target.file,
+                    target.name_span(),
+                    format!("{} `{}`, ports {listed}", target.kind(), target.qualified_name()),
+                );
+            }
+        }
+    }
+}
+
+fn merged(mut ports: Vec<i64>) -> Vec<i64> {
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// The `port.number` when it is readable and not one of `ports`.
+fn wrong_port(port: &Node<'_>, ports: &[i64]) -> Option<i64> {
+    port.as_i64().filter(|number| !ports.contains(number))
+}
+
+/// "Service `ns/name`", or "ServiceEntry `a/b` and ServiceEntry `c/d`"; an object written
+/// twice (an overlay repeating its base) is named once, its ports counted from both.
+fn targets_named(targets: &[&Object<'_>]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for name in targets
+        .iter()
+        .map(|t| format!("{} `{}`", t.kind(), t.qualified_name()))
+    {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join(" and ")
+}
+
+/// True when only the sidecars apply the VirtualService and the destination is one of its own
+/// hosts: the request keeps the port the client called, a port of that very host.
+fn keeps_called_port(found: &RoutedDestination<'_, '_>, host: &str) -> bool {
+    let service = found.service;
+    let mesh_only = service.binds_mesh() && service.gateway_references(found.namespace).next().is_none();
+    mesh_only
+        && service
+            .hosts()
+            .iter()
+            .filter_map(Node::as_text)
+            .any(|own| fqdn(own, found.namespace) == host)
+}
