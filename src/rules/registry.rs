@@ -39,6 +39,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ist::ist016_destination_port_required::DestinationPortRequired,
     &ist::ist017_unreachable_route::UnreachableRoute,
     &ist::ist018_tls_origination_without_ca::TlsOriginationWithoutCa,
+    &ist::ist023_claim_route_without_request_authentication::ClaimRouteWithoutRequestAuthentication,
     &ist::ist025_proxy_uid_conflict::ProxyUidConflict,
     &ist::ist026_injection_labels_conflict::InjectionLabelsConflict,
     &k8s::k8s001_missing_liveness_probe::MissingLivenessProbe,

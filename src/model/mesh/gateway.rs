@@ -35,6 +35,11 @@ impl<'o, 's> IstioGateway<'o, 's> {
         })
     }
 
+    /// `selector`: the labels of the gateway pods that apply it.
+    pub fn selector(&self) -> Option<&'o Node<'s>> {
+        self.spec.and_then(|s| s.get("selector"))
+    }
+
     /// The `servers` entries.
     pub fn servers(&self) -> &'o [Node<'s>] {
         self.spec

@@ -9,4 +9,4 @@ pub use gateway::{IstioGateway, gateway_reference};
 pub use routing::{
     Destination, DestinationRule, Place, Protocol, Route, VirtualService, is_istio, is_istio_kind,
 };
-pub use security::{AuthorizationPolicy, Injection, MtlsMode, PeerAuthentication};
+pub use security::{AuthorizationPolicy, Injection, MtlsMode, PeerAuthentication, RequestAuthentication};

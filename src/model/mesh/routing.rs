@@ -66,7 +66,7 @@ impl<'o, 's> VirtualService<'o, 's> {
     /// The `gateways` entries that name a Gateway, each with the `(namespace, name)` it resolves
     /// to from `namespace`, the VirtualService's (see [`gateway_reference`]).
     pub fn gateway_references<'n>(
-        &self,
+        self,
         namespace: &'n str,
     ) -> impl Iterator<Item = (&'o Node<'s>, (&'n str, &'n str))> + 'n
     where

@@ -17,11 +17,13 @@ pub mod ist014_conflicting_mesh_hosts;
 pub mod ist016_destination_port_required;
 pub mod ist017_unreachable_route;
 pub mod ist018_tls_origination_without_ca;
+pub mod ist023_claim_route_without_request_authentication;
 pub mod ist025_proxy_uid_conflict;
 pub mod ist026_injection_labels_conflict;
 
 use super::prelude::*;
-use crate::model::mesh::{Destination, Protocol, Route, VirtualService};
+use crate::model::mesh::{Destination, IstioGateway, Protocol, Route, VirtualService};
+use crate::parse::yaml::Node;
 
 /// The VirtualService view of an object when the mesh rules run.
 fn meshed_virtual_service<'o, 's>(
@@ -104,4 +106,36 @@ fn routed_destinations<'o, 's>(cx: &Context<'o, 's>) -> Vec<RoutedDestination<'o
         }
     }
     out
+}
+
+/// A `gateways` entry of a VirtualService that names an Istio Gateway of the scan.
+struct BoundGateway<'a, 's> {
+    /// The entry.
+    entry: &'a Node<'s>,
+    /// The namespace and name it resolves to.
+    namespace: &'a str,
+    name: &'a str,
+    gateway: IstioGateway<'a, 's>,
+}
+
+/// The Istio Gateways of the scan a VirtualService of `namespace` binds, in `gateways` order.
+fn bound_istio_gateways<'a, 's>(
+    service: VirtualService<'a, 's>,
+    namespace: &'a str,
+    cx: &'a Context<'a, 's>,
+) -> impl Iterator<Item = BoundGateway<'a, 's>> + 'a {
+    service
+        .gateway_references(namespace)
+        .filter_map(move |(entry, (gateway_namespace, name))| {
+            let gateway = cx
+                .index
+                .find(gateway_namespace, "Gateway", name)
+                .and_then(IstioGateway::of)?;
+            Some(BoundGateway {
+                entry,
+                namespace: gateway_namespace,
+                name,
+                gateway,
+            })
+        })
 }
