@@ -18,7 +18,9 @@ declare_rule! {
     /// honoured, ServiceEntry wildcards cover the names under them); the ports of every Service
     /// and ServiceEntry the host names count. The evidence line is the target: a host that
     /// resolves to nothing in the scan, a wildcard or IP destination, and targets whose ports
-    /// are templated or that sit in a Helm chart are left alone. A missing port is not reported
+    /// are templated, that sit in a Helm chart, or that are not near the VirtualService (each
+    /// file at most three folders below the folder they share: another project's Service of the
+    /// same name proves nothing) are left alone. A missing port is not reported
     /// for a VirtualService bound only to the mesh that routes to one of its own hosts: the
     /// sidecar keeps the port the client called, which that Service exposes.
     ///
@@ -84,7 +86,9 @@ impl Rule for DestinationPortRequired {
                 .visible_services(&host, found.namespace, cx.index)
                 .chain(mesh.service_entries(&host, found.namespace, cx.index))
                 .collect();
-            if targets.is_empty() || targets.iter().any(|t| cx.index.in_helm_chart(t)) {
+            let vs_file = found.service.object.file;
+            let unsure = |t: &&Object<'_>| cx.index.in_helm_chart(t) || !cx.index.near(t.file, vs_file);
+            if targets.is_empty() || targets.iter().any(unsure) {
                 continue;
             }
             let Some(ports) = targets

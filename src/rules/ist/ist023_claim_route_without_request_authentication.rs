@@ -15,7 +15,8 @@ declare_rule! {
     /// Gateway whose pods no RequestAuthentication applies to. The finding points at the first
     /// claim key; the Gateway is a related location.
     ///
-    /// The gateway's pods are the pod templates (any namespace) its `selector` matches. A
+    /// The gateway's pods are the pod templates (any namespace) its `selector` matches, in files
+    /// near the Gateway's (each at most three folders below the folder they share). A
     /// RequestAuthentication applies to a pod when it sits in the pod's namespace or the root
     /// namespace (`istio-system`, or `--istio-root-namespace`) and has no
     /// `selector.matchLabels` or one the pod's labels match; one attached by `targetRef` counts
@@ -89,6 +90,7 @@ impl Rule for ClaimRouteWithoutRequestAuthentication {
                 .index
                 .pod_templates()
                 .matching_anywhere(&selector)
+                .filter(|(_, workload)| cx.index.near(workload.object.file, gateway.object.file))
                 .filter(|(pod_namespace, workload)| {
                     let labels: Vec<(&str, &str)> = workload.template_labels().collect();
                     !authenticated(cx, pod_namespace, &labels)
