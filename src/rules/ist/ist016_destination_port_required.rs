@@ -18,9 +18,11 @@ declare_rule! {
     /// honoured, ServiceEntry wildcards cover the names under them); the ports of every Service
     /// and ServiceEntry the host names count. The evidence line is the target: a host that
     /// resolves to nothing in the scan, a wildcard or IP destination, and targets whose ports
-    /// are templated, that sit in a Helm chart, or that are not near the VirtualService (each
-    /// file at most three folders below the folder they share: another project's Service of the
-    /// same name proves nothing) are left alone. A missing port is not reported
+    /// are templated, that sit in a Helm chart, that are not near the VirtualService (each file
+    /// at most three folders below the folder they share: another project's Service of the same
+    /// name proves nothing) or that are written more than once (alternative files may disagree)
+    /// are left alone; Services and ServiceEntries of the VirtualService's own file, when it
+    /// holds any, are the ones it is applied with. A missing port is not reported
     /// for a VirtualService bound only to the mesh that routes to one of its own hosts: the
     /// sidecar keeps the port the client called, which that Service exposes.
     ///
@@ -72,7 +74,6 @@ declare_rule! {
 
 impl Rule for DestinationPortRequired {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
-        let mesh = cx.index.mesh();
         for found in routed_destinations(cx) {
             let (Some(host_node), Some(host)) =
                 (found.destination.host(), found.destination.fqdn(found.namespace))
@@ -82,15 +83,9 @@ impl Rule for DestinationPortRequired {
             if host.starts_with('*') || host.parse::<std::net::IpAddr>().is_ok() {
                 continue;
             }
-            let targets: Vec<&Object<'_>> = mesh
-                .visible_services(&host, found.namespace, cx.index)
-                .chain(mesh.service_entries(&host, found.namespace, cx.index))
-                .collect();
-            let vs_file = found.service.object.file;
-            let unsure = |t: &&Object<'_>| cx.index.in_helm_chart(t) || !cx.index.near(t.file, vs_file);
-            if targets.is_empty() || targets.iter().any(unsure) {
+            let Some(targets) = proven_targets(&found, &host, cx) else {
                 continue;
-            }
+            };
             let Some(ports) = targets
                 .iter()
                 .map(|t| exposed_ports(t))
@@ -161,19 +156,42 @@ fn wrong_port(port: &Node<'_>, ports: &[i64]) -> Option<i64> {
     port.as_i64().filter(|number| !ports.contains(number))
 }
 
-/// "Service `ns/name`", or "ServiceEntry `a/b` and ServiceEntry `c/d`"; an object written
-/// twice (an overlay repeating its base) is named once, its ports counted from both.
+/// "Service `ns/name`", or "ServiceEntry `a/b` and ServiceEntry `c/d`".
 fn targets_named(targets: &[&Object<'_>]) -> String {
-    let mut names: Vec<String> = Vec::new();
-    for name in targets
+    let names: Vec<String> = targets
         .iter()
         .map(|t| format!("{} `{}`", t.kind(), t.qualified_name()))
-    {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
+        .collect();
     names.join(" and ")
+}
+
+/// The Services and ServiceEntries a destination host names, as far as the scan proves them:
+/// those of the VirtualService's own file when it holds any (it is applied with them), else
+/// every one the host names. `None` when there is none or the scan is unsure of them: one is
+/// not near the VirtualService, sits in a Helm chart, or is written more than once (alternative
+/// files, such as test cases, may give it different ports).
+fn proven_targets<'o, 's>(
+    found: &RoutedDestination<'o, 's>,
+    host: &str,
+    cx: &Context<'o, 's>,
+) -> Option<Vec<&'o Object<'s>>> {
+    let mesh = cx.index.mesh();
+    let file = found.service.object.file;
+    let mut targets: Vec<&'o Object<'s>> = mesh
+        .visible_services(host, found.namespace, cx.index)
+        .chain(mesh.service_entries(host, found.namespace, cx.index))
+        .collect();
+    if targets.iter().any(|t| t.file == file) {
+        targets.retain(|t| t.file == file);
+    }
+    let identity = |t: &Object<'_>| (t.kind().to_owned(), t.qualified_name());
+    let repeated = targets.iter().enumerate().any(|(n, t)| {
+        targets[..n]
+            .iter()
+            .any(|earlier| identity(earlier) == identity(t))
+    });
+    let unsure = |t: &&Object<'_>| cx.index.in_helm_chart(t) || !cx.index.near(t.file, file);
+    (!targets.is_empty() && !repeated && !targets.iter().any(unsure)).then_some(targets)
 }
 
 /// True when only the sidecars apply the VirtualService and the destination is one of its own
