@@ -48,6 +48,13 @@ impl<'o, 's> IstioGateway<'o, 's> {
             .unwrap_or_default()
     }
 
+    /// The `port.number` of each server, `None` where it cannot be read.
+    pub fn server_ports(&self) -> impl Iterator<Item = Option<i64>> + 'o {
+        self.servers()
+            .iter()
+            .map(|server| server.path(&["port", "number"]).and_then(Node::as_i64))
+    }
+
     /// The server hosts a VirtualService of `viewer` may bind to, with the namespace prefix
     /// removed: `host` and `*/host` for everyone, `./host` for the Gateway's own namespace,
     /// `ns/host` for `ns`.

@@ -1,5 +1,5 @@
 //! IST016 destination-port-required.
-use super::{RoutedDestination, routed_destinations};
+use super::{BoundGateway, RoutedDestination, bound_istio_gateways, routed_destinations};
 use crate::model::mesh::host::fqdn;
 use crate::model::mesh::routing::exposed_ports;
 use crate::parse::yaml::Node;
@@ -22,9 +22,11 @@ declare_rule! {
     /// at most three folders below the folder they share: another project's Service of the same
     /// name proves nothing) or that are written more than once (alternative files may disagree)
     /// are left alone; Services and ServiceEntries of the VirtualService's own file, when it
-    /// holds any, are the ones it is applied with. A missing port is not reported
-    /// for a VirtualService bound only to the mesh that routes to one of its own hosts: the
-    /// sidecar keeps the port the client called, which that Service exposes.
+    /// holds any, are the ones it is applied with. A missing port is not reported when every
+    /// port the request can come in on is exposed by the target, since Envoy then falls back to
+    /// it: for the mesh binding, a destination that is one of the VirtualService's own hosts (the
+    /// sidecar keeps the port the client called); for a Gateway binding, server ports of a Gateway
+    /// of the scan.
     ///
     /// ## Why is this bad?
     /// Without a port Envoy uses the port the request came in on: at a gateway (80, 443) that is
@@ -107,7 +109,7 @@ impl Rule for DestinationPortRequired {
                         ),
                     )
                 }),
-                None if ports.len() > 1 && !keeps_called_port(&found, &host) => Some((
+                None if ports.len() > 1 && !incoming_ports_exposed(&found, &host, &ports, cx) => Some((
                     found
                         .destination
                         .node
@@ -194,15 +196,29 @@ fn proven_targets<'o, 's>(
     (!targets.is_empty() && !repeated && !targets.iter().any(unsure)).then_some(targets)
 }
 
-/// True when only the sidecars apply the VirtualService and the destination is one of its own
-/// hosts: the request keeps the port the client called, a port of that very host.
-fn keeps_called_port(found: &RoutedDestination<'_, '_>, host: &str) -> bool {
+/// True when every port a request of this route can come in on is one the target exposes, so
+/// Envoy's fallback to that port finds it: a sidecar keeps the port the client called, a port of
+/// the host, when the destination is one of the VirtualService's own hosts; a gateway forwards
+/// on its server ports, known when each bound Gateway is in the scan.
+fn incoming_ports_exposed(
+    found: &RoutedDestination<'_, '_>,
+    host: &str,
+    ports: &[i64],
+    cx: &Context<'_, '_>,
+) -> bool {
     let service = found.service;
-    let mesh_only = service.binds_mesh() && service.gateway_references(found.namespace).next().is_none();
-    mesh_only
-        && service
-            .hosts()
-            .iter()
-            .filter_map(Node::as_text)
-            .any(|own| fqdn(own, found.namespace) == host)
+    let own_host = service
+        .hosts()
+        .iter()
+        .filter_map(Node::as_text)
+        .any(|own| fqdn(own, found.namespace) == host);
+    let referenced = service.gateway_references(found.namespace).count();
+    let bound: Vec<BoundGateway<'_, '_>> = bound_istio_gateways(service, found.namespace, cx).collect();
+    let gateways_known = bound.len() == referenced
+        && bound.iter().all(|b| {
+            b.gateway
+                .server_ports()
+                .all(|port| port.is_some_and(|p| ports.contains(&p)))
+        });
+    (own_host || !service.binds_mesh()) && gateways_known
 }
