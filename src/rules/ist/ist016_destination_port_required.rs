@@ -9,10 +9,11 @@ declare_rule! {
     /// ## What it does
     /// Flags a route destination (`route[].destination`, `mirror`, `mirrors[].destination`, in
     /// `http`, `tcp` and `tls` routes) whose host is a Service or ServiceEntry of the scan and
-    /// whose port does not pick one of its ports:
+    /// whose port does not pick one of its ports: no `port` while the target exposes several,
+    /// or a `port.number` the target does not expose.
     ///
-    /// - no `port` while the target exposes several; the finding points at its `host`;
-    /// - a `port.number` the target does not expose; the finding points at the number.
+    /// The finding points at the destination's `host` for a missing port, at the number for a
+    /// wrong one.
     ///
     /// Hosts resolve as for IST008 (a short name in the VirtualService's namespace, `exportTo`
     /// honoured, ServiceEntry wildcards cover the names under them); the ports of every Service
