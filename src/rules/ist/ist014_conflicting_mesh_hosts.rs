@@ -3,6 +3,7 @@ use std::collections::HashMap;
 
 use crate::model::mesh::VirtualService;
 use crate::model::mesh::host::{ExportTo, fqdn};
+use crate::model::network::is_templated;
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
 use crate::source::FileId;
@@ -19,7 +20,8 @@ declare_rule! {
     ///
     /// The evidence line is the file: only VirtualServices of the same file are compared, since
     /// a file is applied at once, while separate files are often alternatives (tutorial steps,
-    /// canary variants, overlays). Two documents with the same namespace and name are one object
+    /// canary variants, overlays). Helm chart templates, whose `{{ if }}` branches may keep only
+    /// one of two, are left alone. Two documents with the same namespace and name are one object
     /// written twice, not a conflict. Wildcard hosts are compared as written: a `*.example.com`
     /// beside `api.example.com` is no conflict, the exact name wins.
     ///
@@ -98,11 +100,11 @@ impl Rule for ConflictingMeshHosts {
             .index
             .istio_of_kind("VirtualService")
             .filter_map(VirtualService::of)
-            .filter(VirtualService::binds_mesh)
+            .filter(|service| service.binds_mesh() && !cx.index.in_helm_chart(service.object))
         {
             let namespace = cx.index.scan_namespace_of(service.object);
             for entry in service.hosts() {
-                let Some(host) = entry.as_text().filter(|h| !h.contains("{{")) else {
+                let Some(host) = entry.as_text().filter(|_| !is_templated(entry)) else {
                     continue;
                 };
                 by_host
@@ -116,9 +118,8 @@ impl Rule for ConflictingMeshHosts {
                     });
             }
         }
-        let mut groups: Vec<_> = by_host.into_iter().filter(|(_, hosts)| hosts.len() > 1).collect();
-        groups.sort_by_key(|((file, host), hosts)| (*file, hosts[0].entry.span.start, host.clone()));
-        for ((_, host), hosts) in &groups {
+        // The engine sorts findings, so the map's order never reaches the output.
+        for ((_, host), hosts) in by_host.iter().filter(|(_, hosts)| hosts.len() > 1) {
             for mine in hosts {
                 let rivals: Vec<&MeshHost<'_, '_>> = hosts
                     .iter()
