@@ -49,6 +49,14 @@ const DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "DestinationRule default/subsets-not-select-pods",
         "the scan holds no pod of the host's Service `default/httpbin` (only the default gateway pod of istio-system): IST021 judges subsets only when the pods behind the host are in the scan",
     ),
+    (
+        "dupmatches",
+        "IST017",
+        "VirtualService default/uri-with-prefix-exact",
+        "its first match, uri prefix `/` with no other condition, takes every request of the second \
+         (uri exact `/`, method GET), so the second never selects the route; upstream compares a \
+         prefix only with a later prefix, never with an exact path",
+    ),
 ];
 
 /// The objects `istioctl analyze` adds to every run: the default ingress gateway's pod and Service.

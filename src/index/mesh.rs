@@ -193,6 +193,23 @@ impl<'o, 's> Mesh<'o, 's> {
         self.services.get(host).map_or(&[], Vec::as_slice)
     }
 
+    /// The core Services a resolved host names that `viewer` may see (their
+    /// `networking.istio.io/exportTo` annotation admits it).
+    pub fn visible_services<'m>(
+        &'m self,
+        host: &str,
+        viewer: &'m str,
+        index: &'m Index<'o, 's>,
+    ) -> impl Iterator<Item = &'o Object<'s>> + 'm {
+        self.services(host).iter().copied().filter(move |service| {
+            ExportTo::visible_by_annotation(
+                service.annotation("networking.istio.io/exportTo"),
+                index.namespace_of(service),
+                viewer,
+            )
+        })
+    }
+
     /// True when the scan holds a core Service in `namespace`.
     pub fn has_services_in(&self, namespace: &str) -> bool {
         self.service_namespaces.contains(namespace)

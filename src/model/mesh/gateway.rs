@@ -7,7 +7,7 @@ use crate::model::object::label_pairs;
 use crate::parse::yaml::Node;
 
 /// The name Istio reserves for the sidecars of the mesh in a VirtualService's `gateways`.
-const MESH_GATEWAY: &str = "mesh";
+pub const MESH_GATEWAY: &str = "mesh";
 
 /// A `gateways` entry of a VirtualService, resolved: `ns/name`, or a bare name in the
 /// VirtualService's own namespace. `None` for `mesh` and for the internal references Istio
@@ -36,6 +36,11 @@ impl<'o, 's> IstioGateway<'o, 's> {
         })
     }
 
+    /// `selector`: the labels of the gateway pods that apply it.
+    pub fn selector(&self) -> Option<&'o Node<'s>> {
+        self.spec.and_then(|s| s.get("selector"))
+    }
+
     /// The `servers` entries.
     pub fn servers(&self) -> &'o [Node<'s>] {
         self.spec
@@ -52,7 +57,7 @@ impl<'o, 's> IstioGateway<'o, 's> {
     /// The `selector` as one canonical string, `key=value` pairs sorted and joined by commas
     /// (`""` when absent): two Gateways with the same string run on the same pods.
     pub fn selector_key(&self) -> String {
-        let mut pairs: Vec<String> = label_pairs(self.spec.and_then(|s| s.get("selector")))
+        let mut pairs: Vec<String> = label_pairs(self.selector())
             .map(|(key, value)| format!("{key}={value}"))
             .collect();
         pairs.sort_unstable();
@@ -63,8 +68,7 @@ impl<'o, 's> IstioGateway<'o, 's> {
     /// True when the Gateway runs on egress gateway pods: a selector value naming `egress`
     /// (`istio: egressgateway`, the default egress gateway's label).
     pub fn selects_egress(&self) -> bool {
-        label_pairs(self.spec.and_then(|s| s.get("selector")))
-            .any(|(_, value)| value.to_ascii_lowercase().contains("egress"))
+        label_pairs(self.selector()).any(|(_, value)| value.to_ascii_lowercase().contains("egress"))
     }
 
     /// The server hosts a VirtualService of `viewer` may bind to, with the namespace prefix

@@ -91,6 +91,31 @@ impl<'n, 's> ExportTo<'n, 's> {
             .filter_map(Node::as_text)
             .any(|entry| entry_admits(entry, own, viewer))
     }
+
+    /// True when some namespace sees both this object (of namespace `own`) and `other` (of
+    /// `other_own`).
+    pub fn shares_a_viewer_with(&self, own: &str, other: &ExportTo<'_, '_>, other_own: &str) -> bool {
+        match (self.audience(own), other.audience(other_own)) {
+            (None, None) => true,
+            (None, Some(some)) | (Some(some), None) => !some.is_empty(),
+            (Some(mine), Some(theirs)) => mine.iter().any(|n| theirs.contains(n)),
+        }
+    }
+
+    /// The namespaces that see an object of namespace `own`; `None` for every namespace.
+    fn audience<'a>(&'a self, own: &'a str) -> Option<Vec<&'a str>> {
+        let entries = self.entries?;
+        let mut namespaces = Vec::new();
+        for entry in entries.items().iter().filter_map(Node::as_text) {
+            match entry {
+                "*" => return None,
+                "." => namespaces.push(own),
+                "~" => {}
+                namespace => namespaces.push(namespace),
+            }
+        }
+        Some(namespaces)
+    }
 }
 
 fn entry_admits(entry: &str, own: &str, viewer: &str) -> bool {
@@ -143,7 +168,9 @@ mod tests {
 
     #[test]
     fn export_to_follows_the_dot_star_and_tilde_entries() {
-        let stream = crate::parse::yaml::parse_stream("a: {exportTo: ['.']}\nb: {exportTo: [other, '~']}\n");
+        let stream = crate::parse::yaml::parse_stream(
+            "a: {exportTo: ['.']}\nb: {exportTo: [other, '~']}\nc: {exportTo: ['~']}\n",
+        );
         let root = &stream.documents[0].root;
         let own = ExportTo::of(root.get("a"));
         assert!(own.admits("shop", "shop") && !own.admits("shop", "web"));
@@ -152,5 +179,10 @@ mod tests {
         assert!(ExportTo::of(None).admits("shop", "web"));
         assert!(!ExportTo::visible_by_annotation(Some("."), "shop", "web"));
         assert!(ExportTo::visible_by_annotation(Some("web, db"), "shop", "web"));
+        let hidden = ExportTo::of(root.get("c"));
+        assert!(own.shares_a_viewer_with("shop", &ExportTo::of(None), "web"));
+        assert!(!own.shares_a_viewer_with("shop", &own, "web"));
+        assert!(other.shares_a_viewer_with("shop", &own, "other"));
+        assert!(!hidden.shares_a_viewer_with("shop", &ExportTo::of(None), "web"));
     }
 }

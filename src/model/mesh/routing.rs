@@ -1,6 +1,6 @@
 //! Istio traffic objects: VirtualService routes and their destinations, DestinationRules.
 
-use super::gateway::gateway_reference;
+use super::gateway::{MESH_GATEWAY, gateway_reference};
 use super::host::{ExportTo, fqdn};
 use crate::model::Object;
 use crate::parse::yaml::Node;
@@ -66,7 +66,7 @@ impl<'o, 's> VirtualService<'o, 's> {
     /// The `gateways` entries that name a Gateway, each with the `(namespace, name)` it resolves
     /// to from `namespace`, the VirtualService's (see [`gateway_reference`]).
     pub fn gateway_references<'n>(
-        &self,
+        self,
         namespace: &'n str,
     ) -> impl Iterator<Item = (&'o Node<'s>, (&'n str, &'n str))> + 'n
     where
@@ -78,6 +78,21 @@ impl<'o, 's> VirtualService<'o, 's> {
             .unwrap_or_default()
             .iter()
             .filter_map(move |entry| Some((entry, gateway_reference(entry.as_text()?, namespace)?)))
+    }
+
+    /// True when the sidecars of the mesh apply it: `gateways` is absent (empty) or lists `mesh`.
+    pub fn binds_mesh(&self) -> bool {
+        let gateways = self
+            .spec
+            .and_then(|s| s.get("gateways"))
+            .map(Node::items)
+            .unwrap_or_default();
+        gateways.is_empty() || gateways.iter().any(|g| g.as_text() == Some(MESH_GATEWAY))
+    }
+
+    /// Who may see it.
+    pub fn export_to(&self) -> ExportTo<'o, 's> {
+        ExportTo::of(self.spec)
     }
 
     /// The routes of one protocol, in order.
@@ -137,6 +152,11 @@ impl<'o, 's> Route<'o, 's> {
     /// The value of a field.
     pub fn get(&self, key: &str) -> Option<&'o Node<'s>> {
         self.node.get(key)
+    }
+
+    /// The `match` entries; none means the route takes every request that reaches it.
+    pub fn matches(&self) -> &'o [Node<'s>] {
+        self.node.get("match").map(Node::items).unwrap_or_default()
     }
 
     /// True when the route forwards to destinations (not a redirect, a direct response or a
@@ -208,6 +228,28 @@ impl<'o, 's> Destination<'o, 's> {
     pub fn fqdn(&self, namespace: &str) -> Option<String> {
         self.host().and_then(Node::as_text).map(|h| fqdn(h, namespace))
     }
+}
+
+/// The port numbers a core Service (`ports[].port`) or a ServiceEntry (`ports[].number`)
+/// exposes, sorted and each once; `None` for another kind or when a port cannot be read (a
+/// template placeholder).
+pub fn exposed_ports(target: &Object<'_>) -> Option<Vec<i64>> {
+    let field = match target.kind() {
+        "Service" if target.api_group().is_empty() => "port",
+        "ServiceEntry" if is_istio(target) => "number",
+        _ => return None,
+    };
+    let mut ports = target
+        .root
+        .path(&["spec", "ports"])
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .map(|port| port.get(field).and_then(Node::as_i64))
+        .collect::<Option<Vec<i64>>>()?;
+    ports.sort_unstable();
+    ports.dedup();
+    Some(ports)
 }
 
 /// A `networking.istio.io` DestinationRule.

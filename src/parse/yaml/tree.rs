@@ -233,6 +233,30 @@ impl<'s> Node<'s> {
         out.entries
     }
 
+    /// True when both nodes hold the same data, wherever they are written: scalars by text
+    /// (nulls alike), sequences item by item, mappings by key whatever their order (merge keys
+    /// resolved).
+    pub fn same_content(&self, other: &Node<'_>) -> bool {
+        match (&self.value, &other.value) {
+            (Value::Scalar(..), Value::Scalar(..)) => self.as_text() == other.as_text(),
+            (Value::Sequence(a), Value::Sequence(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_content(y))
+            }
+            (Value::Mapping(_), Value::Mapping(_)) => {
+                let (mine, theirs) = (self.merged_entries(), other.merged_entries());
+                mine.len() == theirs.len()
+                    && mine.iter().all(|entry| {
+                        entry
+                            .key
+                            .as_str()
+                            .and_then(|key| other.entry(key))
+                            .is_some_and(|found| entry.value.same_content(&found.value))
+                    })
+            }
+            _ => false,
+        }
+    }
+
     /// Number of nodes in this subtree, counting keys.
     pub fn node_count(&self) -> usize {
         let mut count = 0;
@@ -285,6 +309,19 @@ mod tests {
         assert_eq!(entries.len(), 100);
         let k7 = entries.iter().find(|e| e.key.as_str() == Some("k7")).unwrap();
         assert_eq!(k7.value.as_str(), Some("last"));
+    }
+
+    #[test]
+    fn same_content_ignores_key_order_layout_and_quoting() {
+        let node = root("a: {x: 1, y: [p, q]}\nb:\n  y: [p, 'q']\n  x: \"1\"\nc: {x: 1, y: [q, p]}\n");
+        let (a, b, c) = (
+            node.get("a").unwrap(),
+            node.get("b").unwrap(),
+            node.get("c").unwrap(),
+        );
+        assert!(a.same_content(b) && b.same_content(a));
+        assert!(!a.same_content(c));
+        assert!(!a.same_content(node.get("a").unwrap().get("x").unwrap()));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! IST013 host-not-in-gateway.
-use crate::model::mesh::{IstioGateway, VirtualService};
+use super::bound_istio_gateways;
+use crate::model::mesh::VirtualService;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -60,14 +61,8 @@ impl Rule for HostNotInGateway {
         };
         let namespace = cx.index.namespace_of(object);
         let hosts: Vec<&str> = service.hosts().iter().filter_map(|h| h.as_text()).collect();
-        for (entry, (gateway_namespace, name)) in service.gateway_references(namespace) {
-            let Some(gateway) = cx
-                .index
-                .find(gateway_namespace, "Gateway", name)
-                .and_then(IstioGateway::of)
-            else {
-                continue;
-            };
+        for bound in bound_istio_gateways(service, namespace, cx) {
+            let (gateway, gateway_namespace, name) = (bound.gateway, bound.namespace, bound.name);
             if hosts
                 .iter()
                 .any(|host| gateway.serves(gateway_namespace, namespace, host))
@@ -76,7 +71,7 @@ impl Rule for HostNotInGateway {
             }
             let served = gateway.hosts_for(gateway_namespace, namespace);
             out.report(
-                entry.span,
+                bound.entry.span,
                 format!(
                     "VirtualService `{}` binds to Gateway `{gateway_namespace}/{name}`, which serves none of its hosts ({})",
                     object.qualified_name(),

@@ -13,12 +13,16 @@ pub mod ist010_sidecar_injection_disabled;
 pub mod ist011_port_name_without_protocol;
 pub mod ist012_gateway_not_found;
 pub mod ist013_host_not_in_gateway;
+pub mod ist014_conflicting_mesh_hosts;
 pub mod ist015_conflicting_gateways;
+pub mod ist016_destination_port_required;
+pub mod ist017_unreachable_route;
 pub mod ist018_tls_origination_without_ca;
 pub mod ist019_selector_matches_nothing;
 pub mod ist020_destination_rule_host_not_found;
 pub mod ist021_subset_selects_no_pods;
 pub mod ist022_gateway_port_not_on_service;
+pub mod ist023_claim_route_without_request_authentication;
 pub mod ist024_ambiguous_default_sidecar;
 pub mod ist025_proxy_uid_conflict;
 pub mod ist026_injection_labels_conflict;
@@ -29,8 +33,9 @@ use std::collections::HashSet;
 use super::prelude::*;
 use crate::index::LabelledWorkload;
 use crate::model::LabelSelector;
-use crate::model::mesh::host::{ExportTo, is_cluster_local, service_of};
-use crate::model::mesh::{Destination, Protocol, Route, VirtualService};
+use crate::model::mesh::host::{is_cluster_local, service_of};
+use crate::model::mesh::{Destination, IstioGateway, Protocol, Route, VirtualService};
+use crate::parse::yaml::Node;
 
 /// The VirtualService view of an object when the mesh rules run.
 fn meshed_virtual_service<'o, 's>(
@@ -127,13 +132,9 @@ fn unresolved_host(host: &str, viewer: &str, cx: &Context<'_, '_>) -> Option<Str
     if mesh.service_entries(host, viewer, cx.index).next().is_some() {
         return None;
     }
-    let services = mesh.services(host);
-    if !services.is_empty() {
-        let visible = services.iter().any(|s| {
-            let own = cx.index.namespace_of(s);
-            ExportTo::visible_by_annotation(s.annotation("networking.istio.io/exportTo"), own, viewer)
-        });
-        return (!visible).then(|| format!("whose Service is not exported to namespace `{viewer}`"));
+    if !mesh.services(host).is_empty() {
+        let hidden = mesh.visible_services(host, viewer, cx.index).next().is_none();
+        return hidden.then(|| format!("whose Service is not exported to namespace `{viewer}`"));
     }
     if let Some((name, namespace)) = service_of(host) {
         return mesh
@@ -239,4 +240,35 @@ fn pods_without_spec<'c, 'o, 's>(
         None => Box::new(cx.index.of_kind("Pod")),
     };
     pods.filter(|pod| pod.api_group().is_empty() && Workload::of(pod).is_none())
+}
+/// A `gateways` entry of a VirtualService that names an Istio Gateway of the scan.
+struct BoundGateway<'a, 's> {
+    /// The entry.
+    entry: &'a Node<'s>,
+    /// The namespace and name it resolves to.
+    namespace: &'a str,
+    name: &'a str,
+    gateway: IstioGateway<'a, 's>,
+}
+
+/// The Istio Gateways of the scan a VirtualService of `namespace` binds, in `gateways` order.
+fn bound_istio_gateways<'a, 's>(
+    service: VirtualService<'a, 's>,
+    namespace: &'a str,
+    cx: &'a Context<'a, 's>,
+) -> impl Iterator<Item = BoundGateway<'a, 's>> + 'a {
+    service
+        .gateway_references(namespace)
+        .filter_map(move |(entry, (gateway_namespace, name))| {
+            let gateway = cx
+                .index
+                .find(gateway_namespace, "Gateway", name)
+                .and_then(IstioGateway::of)?;
+            Some(BoundGateway {
+                entry,
+                namespace: gateway_namespace,
+                name,
+                gateway,
+            })
+        })
 }

@@ -1,0 +1,346 @@
+//! IST017 unreachable-route.
+use super::meshed_virtual_service;
+use crate::model::mesh::{Protocol, Route};
+use crate::model::network::is_templated;
+use crate::parse::yaml::Node;
+use crate::rules::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags, in the `http`, `tcp` and `tls` routes of a VirtualService, a route that no request
+    /// can reach and a `match` entry that can never select its route, because an earlier route
+    /// (or an earlier match of the same route) takes every request it would take.
+    ///
+    /// - A route after a route without `match` (a catch-all), or whose every match an earlier
+    ///   route already matches, is unreachable; the finding points at the route (its `name`, else
+    ///   its first field).
+    /// - A single match that an earlier one covers is ineffective; the finding points at the
+    ///   match.
+    ///
+    /// One match covers another when each of its conditions is also a condition of the later one
+    /// and accepts at least what it accepts: the same value (`name` and `statPrefix` are not
+    /// conditions, key order and quoting do not matter), a `prefix` that starts the later
+    /// `prefix` or `exact` value (`uri`, `scheme`, `method`, `authority`, `headers`,
+    /// `queryParams`), or an empty string match (header presence). The later match may add
+    /// conditions of its own: it only narrows what it takes. Anything else (regular expressions,
+    /// lists such as `sniHosts`, `sourceLabels`) must be identical to count, and a later
+    /// `ignoreUriCase: true` that the earlier match lacks makes it not covered.
+    ///
+    /// The evidence is the VirtualService itself. Routes with a templated match and Helm chart
+    /// templates (whose `{{ if }}` branches may drop either route) are left alone.
+    ///
+    /// ## Why is this bad?
+    /// Istio tries routes in order and stops at the first that matches: the shadowed route's
+    /// destinations, retries, faults or mirrors never apply. It usually means a catch-all was
+    /// put first, or a fault and a mirror meant for one route were split into two list items.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: VirtualService
+    /// spec:
+    ///   http:
+    ///     - route:
+    ///         - destination: { host: reviews, subset: v1 }
+    ///     - match:
+    ///         - uri: { prefix: /api/v2 }
+    ///       route:
+    ///         - destination: { host: reviews, subset: v2 }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: VirtualService
+    /// spec:
+    ///   http:
+    ///     - match:
+    ///         - uri: { prefix: /api/v2 }
+    ///       route:
+    ///         - destination: { host: reviews, subset: v2 }
+    ///     - route:
+    ///         - destination: { host: reviews, subset: v1 }
+    /// ```
+    ///
+    /// ## Guideline
+    /// Seed 000, "Service Discovery and Routing": if Istio is installed, define VirtualServices
+    /// for routing; each route must be able to carry the traffic it is written for.
+    pub UnreachableRoute {
+        id: "IST017",
+        name: "unreachable-route",
+        family: Family::Ist,
+        severity: Severity::Warning,
+        scope: Scope::Object,
+        security: false,
+        guideline: "seed 000 §Service Discovery and Routing",
+    }
+}
+
+impl Rule for UnreachableRoute {
+    fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
+        let Some(service) = meshed_virtual_service(object, cx) else {
+            return;
+        };
+        if cx.index.in_helm_chart(object) {
+            return;
+        }
+        for protocol in [Protocol::Http, Protocol::Tcp, Protocol::Tls] {
+            let routes: Vec<Route<'_, '_>> = service.routes(protocol).collect();
+            check_routes(&routes, object, out);
+        }
+    }
+}
+
+/// A match entry of a route: `None` stands for a route without `match`, which takes everything.
+type Match<'o, 's> = Option<&'o Node<'s>>;
+
+/// The match entries of a route, or `None` when one of them cannot be read (not a mapping, or
+/// templated): such a route neither shadows nor is judged.
+fn readable_matches<'o, 's>(route: &Route<'o, 's>) -> Option<Vec<Match<'o, 's>>> {
+    let matches = route.matches();
+    if matches.is_empty() {
+        return Some(vec![None]);
+    }
+    matches
+        .iter()
+        .map(|m| (m.is_mapping() && !is_templated(m)).then_some(Some(m)))
+        .collect()
+}
+
+/// What takes a match's requests first: a route and, unless it has no `match`, which of its
+/// matches.
+#[derive(Clone, Copy)]
+struct Shadow {
+    route: usize,
+    matched: Option<usize>,
+}
+
+fn check_routes(routes: &[Route<'_, '_>], object: &Object<'_>, out: &mut Findings) {
+    let matches: Vec<Option<Vec<Match<'_, '_>>>> = routes.iter().map(readable_matches).collect();
+    for index in 0..routes.len() {
+        let Some(own) = &matches[index] else {
+            continue;
+        };
+        let earlier_route = |later: Match<'_, '_>| {
+            (0..index).find_map(|k| {
+                let earlier = matches[k].as_ref()?;
+                let position = earlier.iter().position(|m| covers(*m, later))?;
+                Some(Shadow {
+                    route: k,
+                    matched: earlier[position].map(|_| position),
+                })
+            })
+        };
+        let by_routes: Vec<Option<Shadow>> = own.iter().map(|m| earlier_route(*m)).collect();
+        if by_routes.iter().all(Option::is_some) {
+            let shadows: Vec<Shadow> = by_routes.into_iter().flatten().collect();
+            report_route(routes, index, &shadows, object, out);
+            continue;
+        }
+        for (position, later) in own.iter().enumerate() {
+            let shadow = by_routes[position].or_else(|| {
+                own[..position]
+                    .iter()
+                    .position(|m| covers(*m, *later))
+                    .map(|earlier| Shadow {
+                        route: index,
+                        matched: Some(earlier),
+                    })
+            });
+            if let (Some(shadow), Some(node)) = (shadow, later) {
+                report_match(routes, index, node, position, shadow, object, out);
+            }
+        }
+    }
+}
+
+fn report_route(
+    routes: &[Route<'_, '_>],
+    index: usize,
+    shadows: &[Shadow],
+    object: &Object<'_>,
+    out: &mut Findings,
+) {
+    let route = &routes[index];
+    let mut shadowing: Vec<usize> = shadows.iter().map(|s| s.route).collect();
+    shadowing.sort_unstable();
+    shadowing.dedup();
+    let reason = match shadows.iter().find(|s| s.matched.is_none()) {
+        Some(catch_all) => format!(
+            "{} has no `match` and takes every request first",
+            routes[catch_all.route].label()
+        ),
+        None => {
+            let labels: Vec<String> = shadowing.iter().map(|&k| routes[k].label()).collect();
+            format!("{} already takes every request it matches", labels.join(" and "))
+        }
+    };
+    let finding = out
+        .report(
+            route.span(),
+            format!(
+                "VirtualService `{}`: {} is never reached, {reason}",
+                object.qualified_name(),
+                route.label()
+            ),
+        )
+        .help(format!(
+            "order the routes from the most specific to the catch-all, which must come last, or \
+             remove the dead route:\n{}:\n  - match:\n      - uri: {{ prefix: /api/v2 }}\n    \
+             route: [{{ destination: {{ host: reviews, subset: v2 }} }}]\n  \
+             - route: [{{ destination: {{ host: reviews, subset: v1 }} }}]",
+            route.protocol.field()
+        ))
+        .object(ObjectRef::of(object));
+    for k in shadowing {
+        finding.related(object.file, routes[k].span(), "the route that takes its requests");
+    }
+}
+
+fn report_match(
+    routes: &[Route<'_, '_>],
+    index: usize,
+    node: &Node<'_>,
+    position: usize,
+    shadow: Shadow,
+    object: &Object<'_>,
+    out: &mut Findings,
+) {
+    let route = &routes[index];
+    let shadowing = &routes[shadow.route];
+    let by = match shadow.matched {
+        Some(earlier) if shadow.route == index => format!("its match {}", match_label(route, earlier)),
+        Some(earlier) => format!("{}, match {}", shadowing.label(), match_label(shadowing, earlier)),
+        None => shadowing.label(),
+    };
+    let shadowing_node = shadow
+        .matched
+        .and_then(|earlier| shadowing.matches().get(earlier))
+        .map_or_else(|| shadowing.span(), |m| m.span);
+    out.report(
+        node.span,
+        format!(
+            "VirtualService `{}`: {}, match {} is never used: {by} already takes every request it matches",
+            object.qualified_name(),
+            route.label(),
+            match_label(route, position)
+        ),
+    )
+    .help(
+        "remove the match, or move the narrower match into an earlier route:\nmatch:\n  \
+         - uri: { prefix: /api/v1/products }\n  - uri: { prefix: /api/v1 }",
+    )
+    .object(ObjectRef::of(object))
+    .related(object.file, shadowing_node, "the earlier match");
+}
+
+/// How messages name a match: its `name`, else its position (`#1` is the first).
+fn match_label(route: &Route<'_, '_>, position: usize) -> String {
+    match route.matches().get(position).and_then(|m| m.str_at("name")) {
+        Some(name) => format!("`{name}`"),
+        None => format!("#{}", position + 1),
+    }
+}
+
+/// Fields of a match that name or count it without restricting what it takes.
+const NOT_CONDITIONS: &[&str] = &["name", "statPrefix"];
+
+/// Fields holding one string match (`exact`, `prefix`, `regex`).
+const STRING_MATCHES: &[&str] = &["uri", "scheme", "method", "authority"];
+
+/// Fields holding a map of names to string matches.
+const STRING_MATCH_MAPS: &[&str] = &["headers", "queryParams"];
+
+/// Whether every request `later` takes is taken by `earlier` too.
+fn covers(earlier: Match<'_, '_>, later: Match<'_, '_>) -> bool {
+    let ignores_case = |m: Match<'_, '_>| {
+        m.and_then(|m| m.get("ignoreUriCase"))
+            .and_then(Node::as_bool)
+            .unwrap_or(false)
+    };
+    if ignores_case(later) && !ignores_case(earlier) {
+        return false;
+    }
+    let Some(earlier) = earlier else {
+        return true;
+    };
+    earlier.merged_entries().into_iter().all(|entry| {
+        let Some(key) = entry.key.as_str() else {
+            return false;
+        };
+        if NOT_CONDITIONS.contains(&key) || key == "ignoreUriCase" || entry.value.is_null() {
+            return true;
+        }
+        let Some(wanted) = later.and_then(|l| l.get(key)) else {
+            return false;
+        };
+        if STRING_MATCHES.contains(&key) {
+            string_match_covers(&entry.value, wanted)
+        } else if STRING_MATCH_MAPS.contains(&key) {
+            entry.value.merged_entries().into_iter().all(|name| {
+                name.key
+                    .as_str()
+                    .and_then(|n| wanted.get(n))
+                    .is_some_and(|value| string_match_covers(&name.value, value))
+            })
+        } else {
+            entry.value.same_content(wanted)
+        }
+    })
+}
+
+/// Whether a string match accepts every value another accepts: an empty match (presence), the
+/// same match, or a prefix that starts the other's prefix or exact value.
+fn string_match_covers(earlier: &Node<'_>, later: &Node<'_>) -> bool {
+    let entries = earlier.merged_entries();
+    if earlier.is_mapping() && entries.is_empty() {
+        return true;
+    }
+    if let (Some(prefix), [only]) = (earlier.str_at("prefix"), entries.as_slice())
+        && only.key.as_str() == Some("prefix")
+    {
+        let narrower = later.str_at("prefix").or_else(|| later.str_at("exact"));
+        return later.merged_entries().len() == 1 && narrower.is_some_and(|value| value.starts_with(prefix));
+    }
+    earlier.same_content(later)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::yaml::parse_stream;
+
+    fn covers_text(earlier: &str, later: &str) -> bool {
+        let (a, b) = (parse_stream(earlier), parse_stream(later));
+        covers(Some(&a.documents[0].root), Some(&b.documents[0].root))
+    }
+
+    #[test]
+    fn a_prefix_covers_longer_prefixes_and_exact_paths_under_it() {
+        assert!(covers_text("uri: {prefix: /api}", "uri: {prefix: /api/v1}"));
+        assert!(covers_text(
+            "uri: {prefix: /api}",
+            "uri: {exact: /api/v1}\nmethod: {exact: GET}"
+        ));
+        assert!(!covers_text("uri: {prefix: /api/v1}", "uri: {prefix: /api}"));
+        assert!(!covers_text("uri: {exact: /api}", "uri: {prefix: /api}"));
+        assert!(!covers_text("uri: {regex: /a.*}", "uri: {prefix: /a}"));
+    }
+
+    #[test]
+    fn every_earlier_condition_must_hold_for_the_later_match() {
+        assert!(covers_text(
+            "name: a\nport: 80",
+            "port: 80\nheaders: {x: {exact: y}}"
+        ));
+        assert!(!covers_text("method: {exact: GET}", "uri: {prefix: /}"));
+        assert!(covers_text(
+            "headers: {x: {}}",
+            "headers: {x: {prefix: a}, y: {exact: b}}"
+        ));
+        assert!(!covers_text("sniHosts: [a.com, b.com]", "sniHosts: [a.com]"));
+        assert!(!covers_text(
+            "uri: {prefix: /a}",
+            "uri: {prefix: /a/b}\nignoreUriCase: true"
+        ));
+        assert!(covers(None, None));
+    }
+}
