@@ -192,8 +192,11 @@ impl<'o, 's> Index<'o, 's> {
         self.by_namespace_kind.contains_key(namespace)
     }
 
-    /// True when the scan holds an object of this kind in this namespace.
-    pub fn holds(&self, namespace: &str, kind: &str) -> bool {
-        self.in_namespace(namespace, kind).next().is_some()
+    /// True when the scan holds an object of this kind in this namespace on `referrer`'s
+    /// directory line (see [`Index::related_files`]): evidence that the project `referrer`
+    /// belongs to manages such objects itself, so one it names and lacks is missing.
+    pub fn holds_related(&self, namespace: &str, kind: &str, referrer: &Object<'_>) -> bool {
+        self.in_namespace(namespace, kind)
+            .any(|o| self.related_files(o, referrer))
     }
 }

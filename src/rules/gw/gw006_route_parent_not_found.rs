@@ -9,7 +9,9 @@ declare_rule! {
     ///
     /// - it names a Gateway that is not in the scan (at `name`). The namespace is the ref's
     ///   `namespace`, else the route's. Only when the scan holds some Gateway of that
-    ///   namespace: a Gateway installed by a chart or another repository is common;
+    ///   namespace on the route's directory line (its folder, one above or one below): a
+    ///   Gateway installed by a chart, another repository or the platform's own folder is
+    ///   common;
     /// - its `sectionName` names no listener of the Gateway (at `sectionName`), or its `port`
     ///   is no port of those listeners (at `port`);
     /// - no listener it selects admits the route: `allowedRoutes.kinds` (or, without it, the
@@ -91,7 +93,7 @@ fn check_parent(cx: &Context<'_, '_>, route: &Route<'_, '_>, parent: &Reference<
         .filter_map(Gateway::of)
         .collect();
     if candidates.is_empty() {
-        if index.holds(namespace, "Gateway") {
+        if index.holds_related(namespace, "Gateway", object) {
             out.report_in(
                 object.file,
                 parent.span_of("name"),

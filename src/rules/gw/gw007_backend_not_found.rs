@@ -19,8 +19,9 @@ declare_rule! {
     ///   `name.namespace.svc.cluster.local`); a port must be a Service `port`.
     ///
     /// The finding points at the name (a missing Service) or the port (a missing port). Only
-    /// when the scan holds Services of the backend's namespace: otherwise they are deployed
-    /// from elsewhere. Left alone: templated values, an Emissary `service` that is a URL or host
+    /// when the scan holds Services of the backend's namespace on the referrer's directory line
+    /// (in its folder, a folder above it, or one below): otherwise they are deployed from
+    /// elsewhere, or belong to another project or example of the same scan. Left alone: templated values, an Emissary `service` that is a URL or host
     /// outside the cluster or an IP address, a Mapping with its own `resolver`, backends of
     /// other kinds, an Ingress backend with port name `use-annotation` (an AWS load balancer
     /// action, not a Service), and the ports of an ExternalName Service or one that lists no
@@ -129,7 +130,10 @@ fn check(
     port: Option<BackendPort<'_, '_>>,
 ) {
     let index = cx.index;
-    if referrer.is_controlled() || is_templated(name_node) || !index.holds(namespace, "Service") {
+    if referrer.is_controlled()
+        || is_templated(name_node)
+        || !index.holds_related(namespace, "Service", referrer)
+    {
         return;
     }
     let subject = format!("{} `{}`", referrer.kind(), referrer.qualified_name());
