@@ -10,7 +10,9 @@ declare_rule! {
     /// Routes that do not forward are left alone: a `redirect`, a `directResponse`, and a
     /// `delegate` (the delegate VirtualService's own routes are checked instead). `tcp` and `tls`
     /// routes have no request timeout. A `timeout: 0s` is an explicit choice (a streaming
-    /// endpoint) and is not reported.
+    /// endpoint) and is not reported. Routes whose destinations are all istiod (`istiod`,
+    /// `istiod-<revision>`: a control plane exposed through a gateway) carry xDS streams that
+    /// live as long as the proxy, and are left alone.
     ///
     /// ## Why is this bad?
     /// Istio sets no request timeout by default: a slow or hung upstream holds the caller's

@@ -10,7 +10,8 @@ declare_rule! {
     /// Without `retries` Istio still retries twice on connection failures and some 503s (the
     /// mesh default), so this is a note: the route relies on a default nobody chose for it. A
     /// route with `retries: { attempts: 0 }` has made its choice and is not reported, nor are
-    /// redirects, direct responses and delegations.
+    /// redirects, direct responses, delegations, and routes whose destinations are all istiod
+    /// (xDS streams, which are not retried as requests).
     ///
     /// ## Why is this bad?
     /// Retries decide how a transient failure looks to the caller, and what load a struggling

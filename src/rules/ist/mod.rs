@@ -45,7 +45,8 @@ fn meshed_virtual_service<'o, 's>(
     VirtualService::of(object).filter(|_| cx.index.mesh().active())
 }
 
-/// Reports every forwarding http route of a meshed VirtualService that lacks `field`.
+/// Reports every forwarding http route of a meshed VirtualService that lacks `field`, except
+/// routes to the control plane (istiod), whose xDS streams live as long as the proxy does.
 fn report_http_routes_without(
     object: &Object<'_>,
     cx: &Context<'_, '_>,
@@ -58,7 +59,7 @@ fn report_http_routes_without(
     };
     for route in service
         .routes(Protocol::Http)
-        .filter(|r| r.forwards() && r.get(field).is_none())
+        .filter(|r| r.forwards() && r.get(field).is_none() && !routes_to_control_plane(r))
     {
         out.report(
             route.span(),
@@ -71,6 +72,20 @@ fn report_http_routes_without(
         .help(help)
         .object(ObjectRef::of(object));
     }
+}
+
+/// True when every destination of a route is istiod (`istiod`, `istiod-<revision>`, in any
+/// namespace).
+fn routes_to_control_plane(route: &Route<'_, '_>) -> bool {
+    let mut hosts = route
+        .destinations()
+        .filter_map(|d| d.host().and_then(|h| h.as_text()))
+        .peekable();
+    hosts.peek().is_some()
+        && hosts.all(|host| {
+            let name = host.split('.').next().unwrap_or(host);
+            name == "istiod" || name.starts_with("istiod-")
+        })
 }
 
 /// A route destination of a VirtualService, with the namespace its hosts resolve in.
