@@ -1,10 +1,11 @@
 //! The `mslint` command: arguments, output and exit codes.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use mslint::docs;
 use mslint::report::{Format, Report};
 use mslint::rules::Severity;
@@ -35,7 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check files and directories (the default command).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule.
     Rules {
         /// Regenerate docs/rules/*.md and the README rule table in the current directory.
@@ -47,6 +48,8 @@ enum Command {
         /// Rule id, e.g. K8S002.
         rule: String,
     },
+    /// Write a commented starter `.mslint.yaml` in the current directory.
+    Init,
     /// Print a shell completion script (e.g. `mslint completions bash > /etc/bash_completion.d/mslint`).
     Completions {
         /// The shell.
@@ -65,23 +68,23 @@ struct CheckArgs {
     /// Write the report to a file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: error].
+    #[arg(long, value_enum, env = "MSLINT_FAIL_ON")]
+    fail_on: Option<FailOn>,
     /// Exit 0 even when there are findings (usage and I/O errors still exit 2).
     #[arg(long)]
     exit_zero: bool,
     /// Run only these rules (comma-separated ids).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', env = "MSLINT_SELECT")]
     select: Vec<String>,
     /// Skip these rules (comma-separated ids).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', env = "MSLINT_IGNORE")]
     ignore: Vec<String>,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
     /// Namespace of objects that name none (default: `default`).
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', env = "MSLINT_NAMESPACE")]
     namespace: Option<String>,
     /// Worker threads (default: one per core).
     #[arg(long, short)]
@@ -90,8 +93,17 @@ struct CheckArgs {
     #[arg(long, value_enum)]
     mesh: Option<MeshArg>,
     /// Namespace of mesh-wide Istio policies (default: `istio-system`).
-    #[arg(long, value_name = "NS")]
+    #[arg(long, value_name = "NS", env = "MSLINT_ISTIO_ROOT_NAMESPACE")]
     istio_root_namespace: Option<String>,
+    /// Configuration file to use instead of the `.mslint.yaml` found above the paths.
+    #[arg(long, value_name = "FILE", env = "MSLINT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Use no configuration file.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
+    /// Print the settings in force and where each comes from, then exit.
+    #[arg(long)]
+    show_config: bool,
     /// The name standard input is reported under (a `Dockerfile` name reads it as one).
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
@@ -140,13 +152,15 @@ enum ColorArg {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
-        None => check(cli.check),
-        Some(Command::Check(args)) => check(args),
+        None => check(cli.check, &matches),
+        Some(Command::Check(args)) => check(*args, matches.subcommand_matches("check").unwrap_or(&matches)),
         Some(Command::Rules { write_docs: false }) => print(&docs::rules_listing()),
         Some(Command::Rules { write_docs: true }) => write_docs(),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Init) => init(),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "mslint", &mut script);
@@ -155,22 +169,49 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(args: CheckArgs) -> ExitCode {
+fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
     let root = match std::env::current_dir() {
         Ok(dir) => dir,
         Err(e) => return usage_error(&format!("cannot read the current directory: {e}")),
+    };
+    let file = match configuration_file(&args, &root) {
+        Ok(file) => file,
+        Err(message) => return usage_error(&message),
+    };
+    let settings = Settings::resolve(&args, matches, file.as_ref());
+    if args.show_config {
+        return print(&settings.describe(file.as_ref()));
+    }
+    let filter = match &file {
+        Some(file) => {
+            let base = file
+                .path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(&root);
+            let globs = |list: &[mslint::config::Located<String>]| -> Vec<String> {
+                list.iter().map(|g| g.value.clone()).collect()
+            };
+            match mslint::discover::PathFilter::new(base, &globs(&file.include), &globs(&file.exclude)) {
+                Ok(filter) => filter,
+                Err(e) => return usage_error(&format!("{}: {e}", file.path.display())),
+            }
+        }
+        None => mslint::discover::PathFilter::default(),
     };
     let config = mslint::Config {
         paths: args.paths.clone(),
         root,
         select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        namespace: args.namespace.clone(),
+        ignore: settings.ignore.clone(),
+        namespace: settings.namespace.value.clone(),
         jobs: args.jobs,
         mesh: mslint::MeshSettings {
-            forced: matches!(args.mesh, Some(MeshArg::Istio)),
-            root_namespace: args.istio_root_namespace.clone(),
+            forced: settings.mesh_forced.value,
+            root_namespace: settings.istio_root_namespace.value.clone(),
         },
+        filter,
+        severities: settings.severities.clone(),
         stdin_filename: args.stdin_filename.clone(),
         repository_context: !args.no_context,
     };
@@ -192,7 +233,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let rules: Vec<&'static mslint::RuleMeta> = docs::all_rules()
         .into_iter()
         .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
-        .filter(|m| !args.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
+        .filter(|m| !settings.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
         .collect();
     let report = Report {
         findings: &outcome.findings,
@@ -238,7 +279,7 @@ fn check(args: CheckArgs) -> ExitCode {
     } else if format == Format::Human {
         eprintln!("{}", mslint::report::human::summary(&report, outcome.elapsed));
     }
-    let threshold = match args.fail_on {
+    let threshold = match settings.fail_on.value {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Note => Some(Severity::Note),
@@ -249,6 +290,215 @@ fn check(args: CheckArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The configuration file in force: none with `--isolated`, the one `--config` names, else the
+/// first `.mslint.yaml` above the first path (or the current directory).
+fn configuration_file(args: &CheckArgs, root: &Path) -> Result<Option<mslint::config::FileConfig>, String> {
+    if args.isolated {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => {
+            let start = args
+                .paths
+                .iter()
+                .find(|p| p.as_os_str() != "-")
+                .map_or(root, PathBuf::as_path);
+            // Shown relative to the current directory, as every path in a report is.
+            mslint::config::find(start).map(|found| PathBuf::from(mslint::discover::display(&found, root)))
+        }
+    };
+    path.map(|p| mslint::config::load(&p).map_err(|e| e.to_string()))
+        .transpose()
+}
+
+/// A setting in force and where it comes from.
+struct Sourced<T> {
+    value: T,
+    source: String,
+}
+
+/// The settings in force: command line, then `MSLINT_*` environment variables, then the
+/// configuration file, then the defaults.
+struct Settings {
+    fail_on: Sourced<FailOn>,
+    namespace: Sourced<Option<String>>,
+    istio_root_namespace: Sourced<Option<String>>,
+    mesh_forced: Sourced<bool>,
+    ignore: Vec<String>,
+    severities: Vec<(String, Severity)>,
+}
+
+impl Settings {
+    fn resolve(args: &CheckArgs, matches: &ArgMatches, file: Option<&mslint::config::FileConfig>) -> Self {
+        let from_args = |id: &str| match matches.value_source(id) {
+            Some(ValueSource::EnvVariable) => {
+                let command = Cli::command();
+                let variable = command
+                    .get_arguments()
+                    .find(|a| a.get_id() == id)
+                    .and_then(|a| a.get_env())
+                    .map(|name| name.to_string_lossy().into_owned());
+                Some(format!("environment {}", variable.unwrap_or_default()))
+            }
+            Some(ValueSource::CommandLine) => Some("command line".to_owned()),
+            _ => None,
+        };
+        let pick = |id: &str,
+                    given: Option<String>,
+                    in_file: Option<&mslint::config::Located<String>>|
+         -> Sourced<Option<String>> {
+            match (given, in_file) {
+                (Some(value), _) => Sourced {
+                    value: Some(value),
+                    source: from_args(id).unwrap_or_default(),
+                },
+                (None, Some(located)) => Sourced {
+                    value: Some(located.value.clone()),
+                    source: located.at.clone(),
+                },
+                (None, None) => Sourced {
+                    value: None,
+                    source: "default".to_owned(),
+                },
+            }
+        };
+        let fail_on = match (args.fail_on, file.and_then(|f| f.fail_on.as_ref())) {
+            (Some(value), _) => Sourced {
+                value,
+                source: from_args("fail_on").unwrap_or_default(),
+            },
+            (None, Some(located)) => Sourced {
+                value: FailOn::from_str(&located.value, true).unwrap_or(FailOn::Error),
+                source: located.at.clone(),
+            },
+            (None, None) => Sourced {
+                value: FailOn::Error,
+                source: "default".to_owned(),
+            },
+        };
+        let mesh_forced = match (args.mesh, file.and_then(|f| f.mesh.as_ref())) {
+            (Some(MeshArg::Istio), _) => Sourced {
+                value: true,
+                source: "command line".to_owned(),
+            },
+            (None, Some(located)) => Sourced {
+                value: located.value == "istio",
+                source: located.at.clone(),
+            },
+            (None, None) => Sourced {
+                value: false,
+                source: "default".to_owned(),
+            },
+        };
+        let mut ignore = args.ignore.clone();
+        let mut severities = Vec::new();
+        if let Some(file) = file {
+            for rule in mslint::docs::all_rules() {
+                let selected = args.select.iter().any(|id| id.eq_ignore_ascii_case(rule.id));
+                if !selected && file.disables(rule.id, rule.family) {
+                    ignore.push(rule.id.to_owned());
+                }
+                if let Some(severity) = file.severity_of(rule.id, rule.family) {
+                    severities.push((rule.id.to_owned(), severity));
+                }
+            }
+        }
+        Settings {
+            fail_on,
+            namespace: pick(
+                "namespace",
+                args.namespace.clone(),
+                file.and_then(|f| f.namespace.as_ref()),
+            ),
+            istio_root_namespace: pick(
+                "istio_root_namespace",
+                args.istio_root_namespace.clone(),
+                file.and_then(|f| f.istio_root_namespace.as_ref()),
+            ),
+            mesh_forced,
+            ignore,
+            severities,
+        }
+    }
+
+    /// `--show-config`: each setting, its value and where it comes from.
+    fn describe(&self, file: Option<&mslint::config::FileConfig>) -> String {
+        let mut out = format!(
+            "configuration file: {}\n",
+            file.map_or("none".to_owned(), |f| f.path.display().to_string())
+        );
+        let mut line = |key: &str, value: String, source: &str| {
+            out.push_str(&format!("{key} = {value}  ({source})\n"));
+        };
+        let fail_on = self
+            .fail_on
+            .value
+            .to_possible_value()
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default();
+        line("fail-on", fail_on, &self.fail_on.source);
+        line(
+            "namespace",
+            self.namespace
+                .value
+                .clone()
+                .unwrap_or_else(|| "default".to_owned()),
+            &self.namespace.source,
+        );
+        line(
+            "istio-root-namespace",
+            self.istio_root_namespace
+                .value
+                .clone()
+                .unwrap_or_else(|| "istio-system".to_owned()),
+            &self.istio_root_namespace.source,
+        );
+        line(
+            "mesh",
+            if self.mesh_forced.value { "istio" } else { "auto" }.to_owned(),
+            &self.mesh_forced.source,
+        );
+        if let Some(file) = file {
+            for glob in &file.include {
+                line("include", glob.value.clone(), &glob.at);
+            }
+            for glob in &file.exclude {
+                line("exclude", glob.value.clone(), &glob.at);
+            }
+            for rule in &file.rules {
+                let mut parts = Vec::new();
+                if let Some(enabled) = rule.enabled {
+                    parts.push(if enabled {
+                        "on".to_owned()
+                    } else {
+                        "off".to_owned()
+                    });
+                }
+                if let Some(severity) = rule.severity {
+                    parts.push(severity.as_str().to_owned());
+                }
+                line(&format!("rules.{}", rule.target), parts.join(", "), &rule.at);
+            }
+        }
+        out
+    }
+}
+
+fn init() -> ExitCode {
+    let path = Path::new(mslint::config::FILE_NAMES[0]);
+    if path.exists() {
+        return usage_error(&format!("`{}` exists already; not overwritten", path.display()));
+    }
+    match std::fs::write(path, mslint::config::STARTER) {
+        Ok(()) => {
+            eprintln!("mslint: wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage_error(&format!("cannot write `{}`: {e}", path.display())),
     }
 }
 

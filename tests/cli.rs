@@ -647,3 +647,89 @@ fn html_report_is_one_self_contained_page() {
     assert!(page.contains("<table id=\"namespaces\">") && page.contains("<table id=\"services\">"));
     assert_eq!(page.matches("<article class=\"finding\"").count(), 17);
 }
+
+#[test]
+fn a_configuration_file_turns_rules_off_sets_severities_and_excludes_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/deploy.yaml", DEPLOYMENT);
+    write(dir.path(), "legacy/deploy.yaml", DEPLOYMENT);
+    write(
+        dir.path(),
+        ".mslint.yaml",
+        "fail-on: warning\nexclude: [\"legacy/**\"]\nrules:\n  NS: off\n  K8S: off\n  K8S014: error\n  K8S001: on\n",
+    );
+    let output = mslint(dir.path()).args(["--format", "json"]).output().unwrap();
+    let report = json(&output.stdout);
+    let found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+                f["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("K8S001".into(), "error".into(), "app/deploy.yaml".into()),
+            ("K8S014".into(), "error".into(), "app/deploy.yaml".into()),
+        ]
+    );
+    assert_eq!(output.status.code(), Some(1));
+
+    // The command line wins over the environment, which wins over the file.
+    let shown = mslint(dir.path())
+        .env("MSLINT_FAIL_ON", "note")
+        .args(["--show-config", "--namespace", "shop"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(shown.stdout).unwrap();
+    assert!(
+        text.contains("fail-on = note  (environment MSLINT_FAIL_ON)"),
+        "{text}"
+    );
+    assert!(text.contains("namespace = shop  (command line)"), "{text}");
+    assert!(
+        text.contains("rules.K8S014 = error  (.mslint.yaml:6:3)"),
+        "{text}"
+    );
+    let isolated = mslint(dir.path())
+        .args(["--isolated", "--format", "json"])
+        .output()
+        .unwrap();
+    let rules = rule_lines(&json(&isolated.stdout));
+    assert!(rules.iter().any(|(rule, _, _)| rule == "NS001"));
+    assert!(rules.iter().any(|(_, path, _)| path.starts_with("legacy/")));
+}
+
+#[test]
+fn a_broken_configuration_stops_the_run_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    write(
+        dir.path(),
+        ".mslint.yaml",
+        "fail-on: error\nrules:\n  K8S0014: off\n",
+    );
+    mslint(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            ".mslint.yaml:3:3: unknown rule or family `K8S0014`; did you mean `K8S014`?",
+        ));
+}
+
+#[test]
+fn init_writes_a_starter_configuration_once() {
+    let dir = tempfile::tempdir().unwrap();
+    mslint(dir.path()).arg("init").assert().code(0);
+    let written = std::fs::read_to_string(dir.path().join(".mslint.yaml")).unwrap();
+    assert!(written.contains("fail-on: error"));
+    mslint(dir.path()).arg("init").assert().code(2);
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    mslint(dir.path()).arg("--show-config").assert().code(0);
+}

@@ -42,11 +42,59 @@ pub enum DiscoverError {
 /// Directories never worth walking.
 const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".hg", ".svn"];
 
+/// The `include` and `exclude` globs of a configuration, relative to its folder: a file outside
+/// `include` (when given) or inside `exclude` is neither checked nor read as context.
+#[derive(Debug, Clone, Default)]
+pub struct PathFilter {
+    base: PathBuf,
+    include: Option<globset::GlobSet>,
+    exclude: globset::GlobSet,
+}
+
+impl PathFilter {
+    /// A filter from globs relative to `base`; an invalid glob is an error.
+    pub fn new(base: &Path, include: &[String], exclude: &[String]) -> Result<Self, globset::Error> {
+        let set = |globs: &[String]| -> Result<globset::GlobSet, globset::Error> {
+            let mut builder = globset::GlobSetBuilder::new();
+            for glob in globs {
+                builder.add(globset::GlobBuilder::new(glob).literal_separator(true).build()?);
+            }
+            builder.build()
+        };
+        Ok(PathFilter {
+            base: std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf()),
+            include: if include.is_empty() {
+                None
+            } else {
+                Some(set(include)?)
+            },
+            exclude: set(exclude)?,
+        })
+    }
+
+    /// Whether a file is read. Files outside the base folder are not the configuration's to
+    /// filter.
+    pub fn admits(&self, path: &Path) -> bool {
+        let Ok(absolute) = std::path::absolute(path) else {
+            return true;
+        };
+        let Ok(relative) = absolute.strip_prefix(&self.base) else {
+            return true;
+        };
+        let excluded = self.exclude.is_match(relative)
+            || relative
+                .ancestors()
+                .skip(1)
+                .any(|folder| !folder.as_os_str().is_empty() && self.exclude.is_match(folder));
+        !excluded && self.include.as_ref().is_none_or(|set| set.is_match(relative))
+    }
+}
+
 /// Classifies a file name.
 pub fn classify(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".dockerignore") {
+    if lower.ends_with(".dockerignore") || crate::config::FILE_NAMES.contains(&name) {
         return None;
     }
     if lower == "dockerfile"

@@ -39,6 +39,10 @@ pub struct Config {
     pub jobs: Option<usize>,
     /// How the mesh is set up: whether mesh rules always run, and its root namespace.
     pub mesh: MeshSettings,
+    /// Which files are read at all (a configuration's `include` and `exclude`).
+    pub filter: discover::PathFilter,
+    /// Severities a configuration gives rules, by rule id.
+    pub severities: Vec<(String, crate::rules::Severity)>,
     /// The name standard input (the path `-`) is reported under (`<stdin>` when `None`); Helm's
     /// `# Source:` comments name the files of a rendered chart themselves.
     pub stdin_filename: Option<String>,
@@ -113,11 +117,12 @@ fn selected_rules(config: &Config) -> Result<Vec<&'static dyn Rule>, RunError> {
 fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunError> {
     let started = Instant::now();
     panic_guard::install();
-    let candidates = if config.repository_context {
+    let mut candidates = if config.repository_context {
         discover::discover_with_context(&config.paths, &config.root)?
     } else {
         discover::discover(&config.paths, &config.root)?
     };
+    candidates.retain(|c| config.filter.admits(&c.path));
     let mut loaded: Vec<Loaded> = candidates.par_iter().map(load::read).collect();
     if config.paths.iter().any(|p| p.as_os_str() == "-") {
         loaded.extend(stdin::read(config.stdin_filename.as_deref()));
@@ -194,6 +199,11 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
     parsed.into_par_iter().for_each(drop);
     let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
     let mut findings = crate::report::finding::resolve(raw, &sources);
+    for finding in &mut findings {
+        if let Some((_, severity)) = config.severities.iter().find(|(id, _)| id == finding.rule.id) {
+            finding.severity = *severity;
+        }
+    }
     if partial {
         findings
             .iter_mut()

@@ -79,23 +79,26 @@ impl Report<'_> {
 }
 
 /// Findings counted per rule, most frequent first (then by id): one line each with the count,
-/// the rule id, its name and severity.
+/// the rule id, its name and the severity in force.
 pub fn statistics(findings: &[Finding]) -> String {
-    let mut counts: Vec<(usize, &'static RuleMeta)> = Vec::new();
+    let mut counts: Vec<(usize, &Finding)> = Vec::new();
     for finding in findings {
-        match counts.iter_mut().find(|(_, rule)| rule.id == finding.rule.id) {
+        match counts
+            .iter_mut()
+            .find(|(_, first)| first.rule.id == finding.rule.id)
+        {
             Some((count, _)) => *count += 1,
-            None => counts.push((1, finding.rule)),
+            None => counts.push((1, finding)),
         }
     }
-    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(b.1.id)));
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.rule.id.cmp(b.1.rule.id)));
     let width = counts.first().map_or(1, |(n, _)| n.to_string().len());
     counts
         .iter()
-        .map(|(count, rule)| {
+        .map(|(count, first)| {
             format!(
                 "{count:>width$}  {:<7} {} ({})\n",
-                rule.id, rule.name, rule.severity
+                first.rule.id, first.rule.name, first.severity
             )
         })
         .collect()

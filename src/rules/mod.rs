@@ -64,6 +64,17 @@ pub enum Family {
 }
 
 impl Family {
+    /// Every family, in the order rule ids sort.
+    pub const ALL: [Family; 7] = [
+        Family::Df,
+        Family::Gw,
+        Family::Ist,
+        Family::K8s,
+        Family::Ms,
+        Family::Ns,
+        Family::Sec,
+    ];
+
     /// The id prefix.
     pub fn prefix(self) -> &'static str {
         match self {

@@ -1,0 +1,510 @@
+//! `.mslint.yaml`: the settings a team keeps in its repository, read with every key's location so
+//! that a mistake stops the run at its line and column instead of being ignored.
+//!
+//! The accepted keys and values are those of `schemas/mslint.schema.json`, which editors use to
+//! complete and check the file; a test keeps the two in step.
+
+use std::path::{Path, PathBuf};
+
+use crate::model::schema::suggestion;
+use crate::parse::yaml::{self, Node};
+use crate::rules::registry::ALL;
+use crate::rules::{Family, Severity};
+use crate::source::SourceFile;
+
+/// The names a configuration file may have, in the order they are looked for in a folder.
+pub const FILE_NAMES: &[&str] = &[".mslint.yaml", ".mslint.yml"];
+
+/// The top-level keys.
+pub const KEYS: &[&str] = &[
+    "fail-on",
+    "namespace",
+    "istio-root-namespace",
+    "mesh",
+    "include",
+    "exclude",
+    "rules",
+];
+
+/// The values of `fail-on`.
+pub const FAIL_ON_VALUES: &[&str] = &["error", "warning", "note", "none"];
+
+/// The values a rule or family setting may take, besides a severity.
+pub const SWITCH_VALUES: &[&str] = &["off", "on"];
+
+/// The keys of a rule setting written as a mapping.
+pub const RULE_KEYS: &[&str] = &["enabled", "severity"];
+
+/// A value read from the file, with where it was written (`path:line:column`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// `path:line:column` of the value.
+    pub at: String,
+}
+
+/// What a rule or a family is set to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSetting {
+    /// A rule id (`K8S014`) or a family prefix (`IST`).
+    pub target: String,
+    /// `Some(false)` turns it off, `Some(true)` on (over its family's `off`).
+    pub enabled: Option<bool>,
+    /// The severity its findings get.
+    pub severity: Option<Severity>,
+    /// `path:line:column` of the setting.
+    pub at: String,
+}
+
+/// The settings of one configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileConfig {
+    /// The file.
+    pub path: PathBuf,
+    /// `fail-on`: `error`, `warning`, `note` or `none`.
+    pub fail_on: Option<Located<String>>,
+    /// `namespace`: of objects that name none.
+    pub namespace: Option<Located<String>>,
+    /// `istio-root-namespace`.
+    pub istio_root_namespace: Option<Located<String>>,
+    /// `mesh: istio` runs the mesh rules even when the scan shows no mesh.
+    pub mesh: Option<Located<String>>,
+    /// `include`: globs (relative to the file's folder) a file must match to be read.
+    pub include: Vec<Located<String>>,
+    /// `exclude`: globs of files neither checked nor read for cross-file rules.
+    pub exclude: Vec<Located<String>>,
+    /// `rules`: per rule id or family, in file order.
+    pub rules: Vec<RuleSetting>,
+}
+
+/// A configuration file that cannot be used, with the place to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{at}: {message}")]
+pub struct ConfigError {
+    /// `path:line:column` (`path` alone when the file cannot be read).
+    pub at: String,
+    /// What is wrong and, where one fits, what was meant.
+    pub message: String,
+}
+
+/// The configuration file that applies to `start`: the first of [`FILE_NAMES`] in `start` (or
+/// its folder, for a file) or a folder above it, stopping after the git work tree's root.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(start).ok()?;
+    let first = if absolute.is_dir() {
+        absolute.as_path()
+    } else {
+        absolute.parent()?
+    };
+    for folder in first.ancestors() {
+        if let Some(found) = FILE_NAMES.iter().map(|n| folder.join(n)).find(|p| p.is_file()) {
+            return Some(found);
+        }
+        if folder.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
+/// Reads and checks a configuration file.
+pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        at: path.display().to_string(),
+        message: format!("cannot read the configuration: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Checks the text of a configuration file read from `path`.
+pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    let source = SourceFile::new(path.display().to_string(), text.to_owned());
+    let reader = Reader { source: &source };
+    let stream = yaml::parse_stream(text);
+    if let Some(error) = stream.errors.first() {
+        return Err(reader.error(error.span, format!("invalid YAML: {}", error.message)));
+    }
+    let mut config = FileConfig {
+        path: path.to_path_buf(),
+        ..FileConfig::default()
+    };
+    let Some(document) = stream.documents.first() else {
+        return Ok(config);
+    };
+    if stream.documents.len() > 1 {
+        return Err(reader.error(
+            stream.documents[1].root.span,
+            "the configuration is one YAML document".into(),
+        ));
+    }
+    let root = &document.root;
+    if !root.is_mapping() {
+        return Err(reader.error(
+            root.span,
+            format!("expected a mapping of settings, found {}", root.type_name()),
+        ));
+    }
+    for entry in root.entries() {
+        let key = reader.string(&entry.key)?;
+        let value = &entry.value;
+        match key {
+            "fail-on" => config.fail_on = Some(reader.one_of(value, FAIL_ON_VALUES)?),
+            "namespace" => config.namespace = Some(reader.located_string(value)?),
+            "istio-root-namespace" => config.istio_root_namespace = Some(reader.located_string(value)?),
+            "mesh" => config.mesh = Some(reader.one_of(value, &["auto", "istio"])?),
+            "include" => config.include = reader.globs(value)?,
+            "exclude" => config.exclude = reader.globs(value)?,
+            "rules" => config.rules = reader.rules(value)?,
+            other => return Err(reader.unknown(&entry.key, "setting", other, KEYS)),
+        }
+    }
+    Ok(config)
+}
+
+/// Reads values of one file, turning spans into `path:line:column`.
+struct Reader<'a> {
+    source: &'a SourceFile,
+}
+
+impl Reader<'_> {
+    fn at(&self, node: &Node<'_>) -> String {
+        let region = self.source.locate(node.span);
+        format!(
+            "{}:{}:{}",
+            self.source.path, region.start_line, region.start_column
+        )
+    }
+
+    fn error(&self, span: crate::source::Span, message: String) -> ConfigError {
+        let region = self.source.locate(span);
+        ConfigError {
+            at: format!(
+                "{}:{}:{}",
+                self.source.path, region.start_line, region.start_column
+            ),
+            message,
+        }
+    }
+
+    fn string<'n>(&self, node: &'n Node<'_>) -> Result<&'n str, ConfigError> {
+        node.as_str().ok_or_else(|| {
+            self.error(
+                node.span,
+                format!("expected a string, found {}", node.type_name()),
+            )
+        })
+    }
+
+    fn located_string(&self, node: &Node<'_>) -> Result<Located<String>, ConfigError> {
+        let value = self.string(node)?;
+        if value.is_empty() {
+            return Err(self.error(node.span, "expected a non-empty string".into()));
+        }
+        Ok(Located {
+            value: value.to_owned(),
+            at: self.at(node),
+        })
+    }
+
+    fn one_of(&self, node: &Node<'_>, allowed: &[&'static str]) -> Result<Located<String>, ConfigError> {
+        let value = self.string(node)?;
+        if allowed.contains(&value) {
+            return Ok(Located {
+                value: value.to_owned(),
+                at: self.at(node),
+            });
+        }
+        Err(self.unknown(node, "value", value, allowed))
+    }
+
+    fn unknown(&self, node: &Node<'_>, what: &str, found: &str, allowed: &[&'static str]) -> ConfigError {
+        let hint = match suggestion(found, allowed) {
+            Some(meant) => format!("; did you mean `{meant}`?"),
+            None => format!("; expected one of {}", allowed.join(", ")),
+        };
+        self.error(node.span, format!("unknown {what} `{found}`{hint}"))
+    }
+
+    fn globs(&self, node: &Node<'_>) -> Result<Vec<Located<String>>, ConfigError> {
+        if node.is_null() {
+            return Ok(Vec::new());
+        }
+        if node.is_mapping() || node.as_str().is_some() {
+            return Err(self.error(
+                node.span,
+                format!("expected a list of globs, found {}", node.type_name()),
+            ));
+        }
+        node.items()
+            .iter()
+            .map(|item| {
+                let glob = self.located_string(item)?;
+                globset::Glob::new(&glob.value).map_err(|e| {
+                    self.error(item.span, format!("invalid glob `{}`: {}", glob.value, e.kind()))
+                })?;
+                Ok(glob)
+            })
+            .collect()
+    }
+
+    fn rules(&self, node: &Node<'_>) -> Result<Vec<RuleSetting>, ConfigError> {
+        if node.is_null() {
+            return Ok(Vec::new());
+        }
+        if !node.is_mapping() {
+            return Err(self.error(
+                node.span,
+                format!("expected a mapping of rule ids, found {}", node.type_name()),
+            ));
+        }
+        let targets = targets();
+        let mut settings = Vec::new();
+        for entry in node.entries() {
+            let raw = self.string(&entry.key)?;
+            let target = raw.to_ascii_uppercase();
+            if !targets.contains(&target.as_str()) {
+                let hint = match suggestion(raw, &targets) {
+                    Some(meant) => format!("did you mean `{meant}`?"),
+                    None => "expected a rule id such as `K8S014` (`mslint rules` lists them) or a family: \
+                             DF, GW, IST, K8S, MS, NS, SEC"
+                        .to_owned(),
+                };
+                return Err(self.error(entry.key.span, format!("unknown rule or family `{raw}`; {hint}")));
+            }
+            let mut setting = RuleSetting {
+                target,
+                enabled: None,
+                severity: None,
+                at: self.at(&entry.key),
+            };
+            if entry.value.is_mapping() {
+                for field in entry.value.entries() {
+                    match self.string(&field.key)? {
+                        "enabled" => {
+                            setting.enabled = Some(field.value.as_bool().ok_or_else(|| {
+                                self.error(field.value.span, "expected true or false".into())
+                            })?)
+                        }
+                        "severity" => setting.severity = Some(self.severity(&field.value)?),
+                        other => return Err(self.unknown(&field.key, "rule setting", other, RULE_KEYS)),
+                    }
+                }
+            } else {
+                match entry.value.as_str() {
+                    Some("off") => setting.enabled = Some(false),
+                    Some("on") => setting.enabled = Some(true),
+                    _ => setting.severity = Some(self.severity(&entry.value)?),
+                }
+            }
+            settings.push(setting);
+        }
+        Ok(settings)
+    }
+
+    fn severity(&self, node: &Node<'_>) -> Result<Severity, ConfigError> {
+        let allowed: Vec<&'static str> = SEVERITIES
+            .iter()
+            .map(|(name, _)| *name)
+            .chain(SWITCH_VALUES.iter().copied())
+            .collect();
+        let value = self.string(node)?;
+        SEVERITIES
+            .iter()
+            .find(|(name, _)| *name == value)
+            .map(|(_, severity)| *severity)
+            .ok_or_else(|| self.unknown(node, "severity", value, &allowed))
+    }
+}
+
+/// Severities by the names a configuration writes.
+const SEVERITIES: &[(&str, Severity)] = &[
+    ("error", Severity::Error),
+    ("warning", Severity::Warning),
+    ("note", Severity::Note),
+];
+
+/// Every rule id and family prefix a `rules` key may name.
+fn targets() -> Vec<&'static str> {
+    Family::ALL
+        .iter()
+        .map(|f| f.prefix())
+        .chain(ALL.iter().map(|r| r.meta().id))
+        .collect()
+}
+
+impl FileConfig {
+    /// The setting that decides for a rule: its own, else its family's (the last written wins).
+    fn setting_for(&self, id: &str, family: Family) -> impl Iterator<Item = &RuleSetting> {
+        let own = self.rules.iter().rev().find(|s| s.target == id);
+        let family = self.rules.iter().rev().find(|s| s.target == family.prefix());
+        own.into_iter().chain(family)
+    }
+
+    /// Whether the file turns a rule off. A rule's own setting wins over its family's: giving a
+    /// rule a severity turns it on even in a family that is off.
+    pub fn disables(&self, id: &str, family: Family) -> bool {
+        let own = self.rules.iter().rev().find(|s| s.target == id);
+        let family = self.rules.iter().rev().find(|s| s.target == family.prefix());
+        match own {
+            Some(setting) => setting.enabled == Some(false),
+            None => family.is_some_and(|s| s.enabled == Some(false)),
+        }
+    }
+
+    /// The severity the file gives a rule (its own setting wins over its family's).
+    pub fn severity_of(&self, id: &str, family: Family) -> Option<Severity> {
+        self.setting_for(id, family).find_map(|s| s.severity)
+    }
+}
+
+/// The commented starter file `mslint init` writes.
+pub const STARTER: &str = "\
+# mslint configuration: https://github.com/your-org/mslint#configuration
+# Editors that read JSON schemas can check this file against schemas/mslint.schema.json.
+
+# Lowest severity that makes the exit code 1: error, warning, note or none.
+fail-on: error
+
+# Namespace of objects that name none (after their kustomization's `namespace:`).
+namespace: default
+
+# Where mesh-wide Istio policies live; `mesh: istio` runs the mesh rules even when the
+# scan shows no mesh.
+istio-root-namespace: istio-system
+# mesh: istio
+
+# Files that are neither checked nor read for cross-file rules (globs, relative to this file).
+exclude:
+  - \"**/testdata/**\"
+# include: [\"deploy/**\"]
+
+# Rules and families: off, on, a severity (error, warning, note), or both:
+rules:
+  # IST: off
+  # K8S014: error
+  # K8S025: { enabled: true, severity: note }
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<FileConfig, ConfigError> {
+        parse(Path::new(".mslint.yaml"), text)
+    }
+
+    #[test]
+    fn settings_are_read_with_their_locations() {
+        let config = read(
+            "fail-on: warning\nexclude: [\"legacy/**\"]\nrules:\n  IST: off\n  k8s014: error\n  \
+             IST007: { enabled: true, severity: warning }\n",
+        )
+        .unwrap();
+        assert_eq!(config.fail_on.as_ref().unwrap().value, "warning");
+        assert_eq!(config.fail_on.as_ref().unwrap().at, ".mslint.yaml:1:10");
+        assert_eq!(config.exclude[0].value, "legacy/**");
+        assert!(config.disables("IST001", Family::Ist));
+        assert!(!config.disables("IST007", Family::Ist));
+        assert_eq!(config.severity_of("IST007", Family::Ist), Some(Severity::Warning));
+        assert_eq!(config.severity_of("K8S014", Family::K8s), Some(Severity::Error));
+        assert_eq!(config.severity_of("K8S001", Family::K8s), None);
+    }
+
+    #[test]
+    fn mistakes_stop_at_their_place_with_a_suggestion() {
+        let cases = [
+            (
+                "fail_on: error\n",
+                ".mslint.yaml:1:1: unknown setting `fail_on`; did you mean `fail-on`?",
+            ),
+            (
+                "fail-on: warnings\n",
+                ".mslint.yaml:1:10: unknown value `warnings`; did you mean `warning`?",
+            ),
+            (
+                "rules:\n  K8S0014: off\n",
+                ".mslint.yaml:2:3: unknown rule or family `K8S0014`; did you mean `K8S014`?",
+            ),
+            (
+                "rules:\n  K8S001: loud\n",
+                ".mslint.yaml:2:11: unknown severity `loud`; expected one of error, warning, note, off, on",
+            ),
+            (
+                "exclude: legacy\n",
+                ".mslint.yaml:1:10: expected a list of globs, found scalar",
+            ),
+            (
+                "exclude: [\"a[\"]\n",
+                ".mslint.yaml:1:11: invalid glob `a[`: unclosed character class; missing ']'",
+            ),
+            (
+                "rules:\n  K8S001: { enable: false }\n",
+                ".mslint.yaml:2:13: unknown rule setting `enable`; did you mean `enabled`?",
+            ),
+            (
+                "- fail-on\n",
+                ".mslint.yaml:1:1: expected a mapping of settings, found sequence",
+            ),
+            (
+                "fail-on: [error\n",
+                ".mslint.yaml:2:1: invalid YAML: while parsing a flow sequence, expected ',' or ']'",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = read(text).unwrap_err().to_string();
+            assert!(error.starts_with(expected), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_starter_file_is_valid_and_an_empty_file_sets_nothing() {
+        assert!(read(STARTER).is_ok());
+        assert_eq!(read("").unwrap().rules, []);
+    }
+
+    #[test]
+    fn the_schema_names_exactly_the_keys_and_values_the_loader_accepts() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../schemas/mslint.schema.json")).unwrap();
+        let properties = schema["properties"].as_object().unwrap();
+        let mut keys: Vec<&str> = properties.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut expected = KEYS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+        let strings = |value: &serde_json::Value| -> Vec<String> {
+            value
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(strings(&properties["fail-on"]["enum"]), FAIL_ON_VALUES);
+        let pattern = properties["rules"]["propertyNames"]["pattern"].as_str().unwrap();
+        let pattern = regex::Regex::new(pattern).unwrap();
+        for target in targets() {
+            assert!(pattern.is_match(target), "the schema rejects `{target}`");
+            assert!(pattern.is_match(&target.to_ascii_lowercase()));
+        }
+        let setting = &schema["definitions"]["ruleSetting"];
+        let mut levels = strings(&setting["oneOf"][0]["enum"]);
+        levels.sort_unstable();
+        let mut expected: Vec<&str> = SEVERITIES
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(SWITCH_VALUES.iter().copied())
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(levels, expected);
+        let mut fields: Vec<&str> = setting["oneOf"][1]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(fields, RULE_KEYS);
+    }
+}
