@@ -111,6 +111,12 @@ struct CheckArgs {
     /// repository is still read for cross-file rules).
     #[arg(long, value_name = "REF")]
     diff_base: Option<String>,
+    /// Report only findings this baseline file does not record.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file (then report as usual).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
     /// Print how many findings each rule has instead of the findings.
     #[arg(long)]
     statistics: bool,
@@ -229,6 +235,30 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
     if let Some(changed) = &changed {
         let sources = &outcome.sources;
         outcome.findings.retain(|f| changed.keeps(f, sources));
+    }
+    if let Some(path) = &args.write_baseline {
+        let baseline = mslint::engine::baseline::Baseline::of(&outcome.findings);
+        if let Err(e) = std::fs::write(path, baseline.to_json()) {
+            return usage_error(&format!("cannot write the baseline `{}`: {e}", path.display()));
+        }
+        eprintln!(
+            "mslint: recorded {} findings in {}",
+            baseline.findings.len(),
+            path.display()
+        );
+    }
+    if let Some(path) = &args.baseline {
+        let baseline = match mslint::engine::baseline::Baseline::load(path) {
+            Ok(baseline) => baseline,
+            Err(message) => return usage_error(&message),
+        };
+        let fixed = baseline.filter(&mut outcome.findings);
+        eprintln!(
+            "mslint: baseline {}: {} findings recorded, {fixed} of them fixed; {} new",
+            path.display(),
+            baseline.findings.len(),
+            outcome.findings.len()
+        );
     }
     let rules: Vec<&'static mslint::RuleMeta> = docs::all_rules()
         .into_iter()

@@ -733,3 +733,47 @@ fn init_writes_a_starter_configuration_once() {
     write(dir.path(), "deploy.yaml", DEPLOYMENT);
     mslint(dir.path()).arg("--show-config").assert().code(0);
 }
+
+#[test]
+fn a_baseline_survives_moved_lines_and_reports_only_new_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    write(dir.path(), "old.yaml", DEPLOYMENT.replace("cart", "orders"));
+    mslint(dir.path())
+        .args(["--write-baseline", "baseline.json", "--select", "K8S001,K8S014"])
+        .assert()
+        .code(1);
+    let baseline = std::fs::read_to_string(dir.path().join("baseline.json")).unwrap();
+    assert!(!baseline.contains("\"line\""), "no line numbers: {baseline}");
+    // Every line moves; one new container brings one new finding; old.yaml is fixed.
+    let edited = format!(
+        "# moved down\n\n{}        - name: sidecar\n          image: shop/proxy:1.0\n",
+        DEPLOYMENT
+    );
+    write(dir.path(), "deploy.yaml", edited);
+    std::fs::remove_file(dir.path().join("old.yaml")).unwrap();
+    let output = mslint(dir.path())
+        .args([
+            "--format",
+            "json",
+            "--select",
+            "K8S001,K8S014",
+            "--baseline",
+            "baseline.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        rule_lines(&json(&output.stdout)),
+        [("K8S001".into(), "deploy.yaml".into(), 13)]
+    );
+    let summary = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        summary.contains("4 findings recorded, 2 of them fixed; 1 new"),
+        "{summary}"
+    );
+    mslint(dir.path())
+        .args(["--baseline", "missing.json"])
+        .assert()
+        .code(2);
+}

@@ -1,5 +1,6 @@
 //! The pipeline: discover, read and parse in parallel, index, check in parallel, resolve, sort.
 
+pub mod baseline;
 pub mod diff_base;
 mod kustomize;
 pub mod load;
