@@ -117,6 +117,13 @@ struct CheckArgs {
     /// Record today's findings in this baseline file (then report as usual).
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     write_baseline: Option<PathBuf>,
+    /// Also report the findings that suppressions silence, marked as suppressed.
+    #[arg(long)]
+    show_suppressed: bool,
+    /// In SARIF, include suppressed findings with `suppressions` (GitHub code scanning shows
+    /// them as open alerts, so they are left out by default).
+    #[arg(long)]
+    sarif_suppressed: bool,
     /// Print how many findings each rule has instead of the findings.
     #[arg(long)]
     statistics: bool,
@@ -265,15 +272,6 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
         .filter(|m| !settings.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
         .collect();
-    let report = Report {
-        findings: &outcome.findings,
-        rules: &rules,
-        sources: &outcome.sources,
-        files_checked: outcome.files_checked,
-        files_skipped: outcome.files_skipped,
-        context_files: outcome.context_files,
-        inventory: &outcome.inventory,
-    };
     let format = match args.format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
@@ -283,6 +281,28 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         FormatArg::Junit => Format::Junit,
         FormatArg::Markdown => Format::Markdown,
         FormatArg::Html => Format::Html,
+    };
+    let suppressed = outcome.findings.iter().filter(|f| f.suppressed.is_some()).count();
+    let show_suppressed = args.show_suppressed || (format == Format::Sarif && args.sarif_suppressed);
+    let shown: Vec<mslint::Finding> = if show_suppressed {
+        outcome.findings.clone()
+    } else {
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .cloned()
+            .collect()
+    };
+    let report = Report {
+        findings: &shown,
+        rules: &rules,
+        sources: &outcome.sources,
+        files_checked: outcome.files_checked,
+        files_skipped: outcome.files_skipped,
+        context_files: outcome.context_files,
+        inventory: &outcome.inventory,
+        suppressed,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
@@ -315,7 +335,12 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         FailOn::Note => Some(Severity::Note),
         FailOn::None => None,
     };
-    let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    let failing = threshold.is_some_and(|t| {
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.suppressed.is_none() && f.severity >= t)
+    });
     if failing && !args.exit_zero {
         ExitCode::from(1)
     } else {

@@ -777,3 +777,58 @@ fn a_baseline_survives_moved_lines_and_reports_only_new_findings() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn suppressed_findings_are_counted_not_failing_and_shown_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deploy.yaml",
+        DEPLOYMENT
+            .replace(
+                "        - name: server\n",
+                "        # mslint ignore=K8S001 reason=\"probed by the sidecar\"\n        - name: server\n",
+            )
+            .replace("cart:latest\n", "cart:latest  # mslint ignore=K8S014\n"),
+    );
+    let run = |args: &[&str]| {
+        mslint(dir.path())
+            .args(["--select", "K8S001,K8S014,MS001,MS003"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let quiet = run(&["--format", "json"]);
+    assert_eq!(
+        quiet.status.code(),
+        Some(0),
+        "suppressed findings do not fail the run"
+    );
+    assert_eq!(rule_lines(&json(&quiet.stdout)), []);
+    let human = run(&[]);
+    assert!(String::from_utf8_lossy(&human.stderr).contains("2 suppressed"));
+
+    let shown = json(&run(&["--format", "json", "--show-suppressed"]).stdout);
+    let reasons: Vec<(&str, &str)> = shown["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["suppressed"]["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(reasons, [("K8S001", "probed by the sidecar"), ("K8S014", "")]);
+
+    let sarif = json(&run(&["--format", "sarif"]).stdout);
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
+    let sarif = json(&run(&["--format", "sarif", "--sarif-suppressed"]).stdout);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(
+        results[0]["suppressions"],
+        serde_json::json!([{ "kind": "inSource", "justification": "probed by the sidecar" }])
+    );
+}

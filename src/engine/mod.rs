@@ -6,6 +6,7 @@ mod kustomize;
 pub mod load;
 mod panic_guard;
 pub mod stdin;
+pub mod suppress;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -162,7 +163,7 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
     .with_mesh_settings(&config.mesh);
     let inventory = inventory(&index, &parsed, &is_reported);
     let cx = Context { index: &index };
-    let report_parse_errors = rules.iter().any(|r| r.meta().scope == Scope::Engine);
+    let report_parse_errors = rules.iter().any(|r| r.meta().id == registry::parse_error().id);
 
     let mut raw: Vec<RawFinding> = parsed
         .par_iter()
@@ -195,6 +196,7 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
     let context_files = reported.iter().filter(|r| !**r).count();
     let files_checked = parsed.iter().filter(|p| p.checked && is_reported(p.file)).count();
     let files_skipped = parsed.len() - context_files - files_checked;
+    let suppressions = suppress::collect(&loaded, &parsed, &is_reported);
     // Freeing millions of nodes is real work: spread it over the pool too.
     drop(index);
     parsed.into_par_iter().for_each(drop);
@@ -204,6 +206,12 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
         if let Some((_, severity)) = config.severities.iter().find(|(id, _)| id == finding.rule.id) {
             finding.severity = *severity;
         }
+    }
+    let ran = |id: &str| rules.iter().any(|r| r.meta().id == id);
+    let about_suppressions = suppress::apply(&mut findings, &suppressions, &ran);
+    if !about_suppressions.is_empty() {
+        findings.extend(crate::report::finding::resolve(about_suppressions, &sources));
+        crate::report::finding::sort(&mut findings);
     }
     if partial {
         findings

@@ -44,6 +44,8 @@ pub struct Finding {
     pub fingerprint: String,
     /// True when the source around the span holds a secret, which output must not echo.
     pub sensitive: bool,
+    /// Set when a suppression silences the finding: the reason it gives (maybe empty).
+    pub suppressed: Option<String>,
 }
 
 /// Locates raw findings, sorts them and gives each a fingerprint.
@@ -78,9 +80,20 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 related,
                 fingerprint,
                 sensitive: r.sensitive,
+                suppressed: None,
             })
         })
         .collect();
+    sort(&mut findings);
+    findings.dedup_by(|a, b| {
+        a.path == b.path && a.region == b.region && a.rule.id == b.rule.id && a.message == b.message
+    });
+    number_occurrences(&mut findings);
+    findings
+}
+
+/// Sorts findings by path, line, column, rule id and message, as every report shows them.
+pub fn sort(findings: &mut [Finding]) {
     findings.par_sort_by(|a, b| {
         (
             &a.path,
@@ -97,11 +110,6 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 &b.message,
             ))
     });
-    findings.dedup_by(|a, b| {
-        a.path == b.path && a.region == b.region && a.rule.id == b.rule.id && a.message == b.message
-    });
-    number_occurrences(&mut findings);
-    findings
 }
 
 /// A hash of what the finding is about, never of its line or its wording: the rule, the file,
@@ -146,13 +154,16 @@ fn fnv1a(parts: &[&str]) -> u64 {
     hash
 }
 
-/// Counts by severity: (errors, warnings, notes).
+/// Counts by severity: (errors, warnings, notes), suppressed findings left out.
 pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
-    findings.iter().fold((0, 0, 0), |(e, w, n), f| match f.severity {
-        Severity::Error => (e + 1, w, n),
-        Severity::Warning => (e, w + 1, n),
-        Severity::Note => (e, w, n + 1),
-    })
+    findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .fold((0, 0, 0), |(e, w, n), f| match f.severity {
+            Severity::Error => (e + 1, w, n),
+            Severity::Warning => (e, w + 1, n),
+            Severity::Note => (e, w, n + 1),
+        })
 }
 
 /// The JSON shape of a finding (documented in the README; fields are only ever added).
@@ -174,6 +185,13 @@ pub(crate) struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<JsonRelated<'a>>,
     pub fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<JsonSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonSuppression<'a> {
+    pub reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -214,6 +232,10 @@ impl Finding {
                 })
                 .collect(),
             fingerprint: &self.fingerprint,
+            suppressed: self
+                .suppressed
+                .as_deref()
+                .map(|reason| JsonSuppression { reason }),
         }
     }
 }

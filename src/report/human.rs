@@ -79,8 +79,13 @@ pub fn summary(report: &Report<'_>, elapsed: std::time::Duration) -> String {
     } else {
         String::new()
     };
+    let suppressed = if report.suppressed > 0 {
+        format!(", {} suppressed", report.suppressed)
+    } else {
+        String::new()
+    };
     format!(
-        "mslint: {} checked ({} skipped{context}), {}, {}, {} in {:.2}s",
+        "mslint: {} checked ({} skipped{context}), {}, {}, {}{suppressed} in {:.2}s",
         plural(report.files_checked, "file"),
         report.files_skipped,
         plural(errors, "error"),
@@ -152,8 +157,13 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let suppressed = match self.finding.suppressed.as_deref() {
+            None => String::new(),
+            Some("") => "\nsuppressed (no reason given)".to_owned(),
+            Some(reason) => format!("\nsuppressed: {reason}"),
+        };
         Some(Box::new(format!(
-            "{}\nguideline: {}",
+            "{}\nguideline: {}{suppressed}",
             self.finding.help, self.finding.rule.guideline
         )))
     }

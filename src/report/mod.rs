@@ -54,6 +54,8 @@ pub struct Report<'a> {
     pub context_files: usize,
     /// What the scan holds, for the compliance report.
     pub inventory: &'a compliance::Inventory,
+    /// Findings suppressed by comments or annotations (left out of `findings` unless asked for).
+    pub suppressed: usize,
 }
 
 impl Report<'_> {

@@ -53,6 +53,13 @@ pub fn render(report: &Report<'_>) -> String {
             if !related.is_empty() {
                 result["relatedLocations"] = json!(related);
             }
+            if let Some(reason) = &finding.suppressed {
+                let mut suppression = json!({ "kind": "inSource" });
+                if !reason.is_empty() {
+                    suppression["justification"] = json!(reason);
+                }
+                result["suppressions"] = json!([suppression]);
+            }
             result
         })
         .collect();

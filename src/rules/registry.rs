@@ -76,7 +76,9 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::k8s025_metrics_not_scraped::MetricsNotScraped,
     &k8s::k8s026_committed_secret_data::CommittedSecretData,
     &ms::ms000_parse_error::ParseError,
+    &ms::ms001_unknown_suppression::UnknownSuppression,
     &ms::ms002_unknown_field::UnknownField,
+    &ms::ms003_unused_suppression::UnusedSuppression,
     &ns::ns001_namespace_without_network_policy::NamespaceWithoutNetworkPolicy,
     &ns::ns002_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
     &ns::ns003_pod_not_covered_by_network_policy::PodNotCoveredByNetworkPolicy,
@@ -94,6 +96,11 @@ pub static RETIRED: &[&str] = &[];
 /// The parse-error rule the engine reports under.
 pub fn parse_error() -> &'static super::RuleMeta {
     super::Describe::meta(&ms::ms000_parse_error::ParseError)
+}
+
+/// The metadata of a built-in rule the engine reports itself (`MS001`, `MS003`).
+pub fn meta_of(id: &str) -> &'static super::RuleMeta {
+    find(id).map_or_else(parse_error, |rule| rule.meta())
 }
 
 /// The rule with this id.
