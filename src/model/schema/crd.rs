@@ -140,7 +140,8 @@ impl<'n, 's> Walk<'_, 'n, 's> {
     /// Whether a nested `metadata` field (node `index`, in an object of shape `parent`) is object
     /// metadata: its schema lists some of ObjectMeta's fields (a pod or job template's labels and
     /// annotations), or it sits in an embedded resource beside `kind`. A free-form `metadata`
-    /// elsewhere is a map of its own, such as an EnvoyFilter proxy's node metadata.
+    /// elsewhere is a map of its own: a KEDA trigger's scaler parameters, an EnvoyFilter proxy's
+    /// node metadata.
     fn object_meta(&self, parent: &Shape, index: u32) -> bool {
         self.table
             .node(index)
@@ -306,11 +307,16 @@ mod tests {
 
     #[test]
     fn a_nested_metadata_map_of_free_keys_is_not_object_meta() {
-        // An EnvoyFilter proxy match's `metadata` is the proxy's node metadata, a string map.
+        // A KEDA trigger's `metadata` holds scaler parameters (`additionalProperties`), and so
+        // does an EnvoyFilter proxy match's.
         let envoy = unknown(
             "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: lua}\nspec:\n  configPatches:\n    - applyTo: HTTP_FILTER\n      match: {proxy: {proxyVersion: '^1.2.*', metadata: {ISTIO_VERSION: '1.24'}}}\n      patch: {operation: MERGE, value: {}}\n",
         );
         assert_eq!(envoy, Some(vec![]));
+        let found = unknown(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: worker}\nspec:\n  scaleTargetRef: {name: worker}\n  triggers:\n    - type: prometheus\n      metadata: {serverAddress: 'http://prometheus:9090', query: up, threshold: '5'}\n      metdata: {}\n",
+        );
+        assert_eq!(found, one("spec.triggers[0]", "metdata", Some("metadata")));
     }
 
     #[test]
