@@ -2,7 +2,7 @@
 """Turn CustomResourceDefinitions into the field table MS002 checks custom resources against.
 
 Usage:
-    python3 scripts/crd-schemas.py CRD.yaml [CRD.yaml ...] > src/model/schema/crds/crds.json
+    python3 scripts/crd-schemas.py [--base TABLE.json] CRD.yaml [CRD.yaml ...] > crds.json
 
 Every `CustomResourceDefinition` in the given files is read (other documents are skipped), and
 each served version's `openAPIV3Schema` is reduced to what a field-name check needs:
@@ -23,10 +23,23 @@ objects, `x-kubernetes-int-or-string`, scalars) accepts anything.
 `"*"` names the version to use for an apiVersion the CRD no longer lists; it is only written for
 groups whose versions share their field names (FALLBACK_GROUPS).
 
+`--base TABLE.json` starts from an existing table instead of an empty one: its kinds and nodes are
+kept as they are (same node indexes, so the file only grows at the end), and the kinds of the given
+CRDs are added, sharing the base's nodes where a subtree is identical. A kind that is already in
+the base must come out the same, or the script stops.
+
+A Helm chart's CRD template (such as KEDA's `keda/templates/crds/*.yaml`) can be given as it is:
+lines that hold only a template action (`{{- if ... }}`, `{{- end }}`) are dropped and an action
+inside a line becomes an empty value. In KEDA's chart such lines are only labels and annotations.
+
+Fields that a release newer than the CRD at hand documents can be listed in LATER_FIELDS: they
+are added to the schema as free-form fields before it is reduced.
+
 The sources, their commits and licences are listed in src/model/schema/crds/README.md.
 """
 
 import json
+import re
 import sys
 
 import yaml
@@ -56,16 +69,39 @@ SKIP_VERSIONS = {
 # The keys every object may have at its root, whatever its schema lists.
 ROOT_FIELDS = ("apiVersion", "kind", "metadata")
 
+# Fields that releases newer than the CRD at hand document, by group and kind: (the path of
+# `properties` names from the root, the field). Each is added as a free-form field, so that a
+# manifest written for the newer release is not reported; src/model/schema/crds/README.md names
+# the documentation. A path the schema lacks stops the script; a field it already has is left be.
+LATER_FIELDS = {
+    ("keda.sh", "ScaledObject"): [
+        ("spec.fallback", "behavior"),
+        ("spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown", "tolerance"),
+        ("spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleUp", "tolerance"),
+    ],
+}
+
 
 class Table:
     """Interned nodes: index 0 is the free node `{}`."""
 
-    def __init__(self):
+    def __init__(self, nodes=None):
         self.nodes = [{}]
-        self.index = {json.dumps({}, sort_keys=True): 0}
+        self.index = {self.key({}): 0}
+        if nodes is not None:
+            if not nodes or nodes[0] != {}:
+                sys.exit("the base table's node 0 is not {}")
+            self.nodes = list(nodes)
+            for at, node in enumerate(self.nodes):
+                # The first of two identical nodes keeps the index, as when it was written.
+                self.index.setdefault(self.key(node), at)
+
+    @staticmethod
+    def key(node):
+        return json.dumps(node, sort_keys=True, separators=(",", ":"))
 
     def intern(self, node):
-        key = json.dumps(node, sort_keys=True, separators=(",", ":"))
+        key = self.key(node)
         found = self.index.get(key)
         if found is None:
             found = len(self.nodes)
@@ -102,17 +138,47 @@ class Table:
         return self.intern(node) if node else 0
 
 
+# A line holding only a Helm template action, and an action inside a line.
+HELM_LINE = re.compile(r"^[ \t]*\{\{.*\}\}[ \t]*$\n?", re.MULTILINE)
+HELM_ACTION = re.compile(r"\{\{.*?\}\}")
+
+
+def without_helm(text):
+    """A Helm chart's CRD template as plain YAML (see the module docs)."""
+    return HELM_ACTION.sub("", HELM_LINE.sub("", text))
+
+
 def crds(paths):
     for path in paths:
         with open(path, encoding="utf-8") as stream:
-            for document in yaml.load_all(stream, Loader=Loader):
-                if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
-                    yield document
+            text = stream.read()
+        if "{{" in text:
+            text = without_helm(text)
+        for document in yaml.load_all(text, Loader=Loader):
+            if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
+                yield document
 
 
-def main(paths):
-    table = Table()
-    kinds = {}
+def add_later_fields(group, kind, schema):
+    """Adds LATER_FIELDS to one version's `openAPIV3Schema` (a dict from the CRD)."""
+    for path, field in LATER_FIELDS.get((group, kind), ()):
+        node = schema
+        for name in path.split("."):
+            node = (node.get("properties") or {}).get(name)
+            if not isinstance(node, dict):
+                sys.exit(f"{group}/{kind}: no `{path}` for the later field `{field}`")
+        node.setdefault("properties", {}).setdefault(field, {})
+
+
+def main(paths, base=None):
+    if base is None:
+        table = Table()
+        kinds = {}
+    else:
+        with open(base, encoding="utf-8") as stream:
+            loaded = json.load(stream)
+        table = Table(loaded["nodes"])
+        kinds = loaded["kinds"]
     for crd in crds(paths):
         spec = crd["spec"]
         group, kind = spec["group"], spec["names"]["kind"]
@@ -123,6 +189,7 @@ def main(paths):
             schema = (version.get("schema") or {}).get("openAPIV3Schema")
             if not version.get("served", True) or schema is None or (group, name) in SKIP_VERSIONS:
                 continue
+            add_later_fields(group, kind, schema)
             versions[name] = table.add(schema, ROOT_FIELDS)
             if version.get("storage"):
                 storage = name
@@ -140,6 +207,10 @@ def main(paths):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    base = None
+    if args[:1] == ["--base"] and len(args) >= 2:
+        base, args = args[1], args[2:]
+    if not args or args[0].startswith("-"):
         sys.exit(__doc__)
-    main(sys.argv[1:])
+    main(args, base)

@@ -137,6 +137,18 @@ struct Walk<'r, 'n, 's> {
 }
 
 impl<'n, 's> Walk<'_, 'n, 's> {
+    /// Whether a nested `metadata` field (node `index`, in an object of shape `parent`) is object
+    /// metadata: its schema lists some of ObjectMeta's fields (a pod or job template's labels and
+    /// annotations), or it sits in an embedded resource beside `kind`. A free-form `metadata`
+    /// elsewhere is a map of its own: a KEDA trigger's scaler parameters, an EnvoyFilter proxy's
+    /// node metadata.
+    fn object_meta(&self, parent: &Shape, index: u32) -> bool {
+        self.table
+            .node(index)
+            .is_some_and(|shape| !shape.fields.is_empty())
+            || parent.child("kind").is_some()
+    }
+
     /// Checks a value against a node: the keys of a mapping, the items of a list.
     fn value(&self, node: &'n Node<'s>, index: u32, path: Path<'_>) {
         let Some(shape) = self.table.node(index) else {
@@ -163,9 +175,9 @@ impl<'n, 's> Walk<'_, 'n, 's> {
                 // The controller writes status (Istio adds fields its schema lacks), not the author.
                 continue;
             }
-            if key == "metadata" && (root || child.is_some()) {
-                // CRDs leave `metadata` open or list only labels and annotations (a pod template
-                // in a Rollout): the object's reader takes it as ObjectMeta, so check it as one.
+            if key == "metadata" && (root || child.is_some_and(|child| self.object_meta(shape, child))) {
+                // An object's own `metadata`, open in its CRD, or a template's, whose CRD lists
+                // only labels and annotations: the reader takes it as ObjectMeta, so check it so.
                 load::<ObjectMeta>(&entry.value, here, self.found);
             } else if let Some(child) = child {
                 self.value(&entry.value, child, here);
@@ -291,6 +303,20 @@ mod tests {
             found,
             one("spec.template.metadata", "anotations", Some("annotations"))
         );
+    }
+
+    #[test]
+    fn a_nested_metadata_map_of_free_keys_is_not_object_meta() {
+        // A KEDA trigger's `metadata` holds scaler parameters (`additionalProperties`), and so
+        // does an EnvoyFilter proxy match's.
+        let envoy = unknown(
+            "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: lua}\nspec:\n  configPatches:\n    - applyTo: HTTP_FILTER\n      match: {proxy: {proxyVersion: '^1.2.*', metadata: {ISTIO_VERSION: '1.24'}}}\n      patch: {operation: MERGE, value: {}}\n",
+        );
+        assert_eq!(envoy, Some(vec![]));
+        let found = unknown(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: worker}\nspec:\n  scaleTargetRef: {name: worker}\n  triggers:\n    - type: prometheus\n      metadata: {serverAddress: 'http://prometheus:9090', query: up, threshold: '5'}\n      metdata: {}\n",
+        );
+        assert_eq!(found, one("spec.triggers[0]", "metdata", Some("metadata")));
     }
 
     #[test]

@@ -7,8 +7,8 @@ declare_rule! {
     /// Flags a key that the object's Kubernetes schema does not have — a misspelt
     /// `livenessprobe`, `resource:` for `resources:`, a field at the wrong level — and suggests
     /// the closest accepted name. Built-in kinds are checked, and the Istio, Gateway API, Kong,
-    /// Emissary, Argo Rollouts and KEDA HTTP custom resources whose CRD schema mslint carries;
-    /// other kinds and versions are skipped.
+    /// Emissary, Argo Rollouts and KEDA custom resources whose CRD schema mslint carries; other
+    /// kinds and versions are skipped.
     ///
     /// Kinds with a known schema:
     /// - built-in kinds at their current API versions: core, apps, batch, autoscaling, policy,
@@ -25,10 +25,13 @@ declare_rule! {
     /// - Emissary `getambassador.io/v3alpha1`: Mapping, TCPMapping, Host, Listener, TLSContext,
     ///   AuthService, RateLimitService, Module and the other kinds (the `v1` and `v2` schemas
     ///   are partial, so those versions are skipped);
-    /// - Argo Rollouts Rollout and Experiment, and the KEDA HTTP add-on's HTTPScaledObject.
+    /// - Argo Rollouts Rollout and Experiment;
+    /// - KEDA ScaledObject, TriggerAuthentication and ClusterTriggerAuthentication, and the KEDA
+    ///   HTTP add-on's HTTPScaledObject.
     ///
     /// Free-form fields are not checked: a KongPlugin's `config`, an EnvoyFilter patch's `value`,
-    /// label maps. `metadata` is checked as Kubernetes object metadata, and the `status` of a custom
+    /// a KEDA trigger's `metadata`, label maps. An object's `metadata`, and a pod or job
+    /// template's, is checked as Kubernetes object metadata, and the `status` of a custom
     /// resource is not checked (its controller writes it).
     ///
     /// ## Why is this bad?
