@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::model::schema::suggestion;
 use crate::parse::yaml::{self, Node};
-use crate::rules::registry::ALL;
-use crate::rules::{Family, Severity};
+use crate::rules::registry::{self, ALL};
+use crate::rules::{Family, OptionKind, OptionValue, RuleOptions, Severity};
 use crate::source::SourceFile;
 
 /// The names a configuration file may have, in the order they are looked for in a folder.
@@ -33,7 +33,7 @@ pub const FAIL_ON_VALUES: &[&str] = &["error", "warning", "note", "none"];
 pub const SWITCH_VALUES: &[&str] = &["off", "on"];
 
 /// The keys of a rule setting written as a mapping.
-pub const RULE_KEYS: &[&str] = &["enabled", "severity"];
+pub const RULE_KEYS: &[&str] = &["enabled", "severity", "options"];
 
 /// A value read from the file, with where it was written (`path:line:column`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,8 @@ pub struct RuleSetting {
     pub enabled: Option<bool>,
     /// The severity its findings get.
     pub severity: Option<Severity>,
+    /// The options it is given (a rule only, each one it declares).
+    pub options: Vec<(String, OptionValue)>,
     /// `path:line:column` of the setting.
     pub at: String,
 }
@@ -276,6 +278,7 @@ impl Reader<'_> {
                 target,
                 enabled: None,
                 severity: None,
+                options: Vec::new(),
                 at: self.at(&entry.key),
             };
             if entry.value.is_mapping() {
@@ -287,6 +290,9 @@ impl Reader<'_> {
                             })?)
                         }
                         "severity" => setting.severity = Some(self.severity(&field.value)?),
+                        "options" => {
+                            setting.options = self.options(&setting.target, &field.key, &field.value)?
+                        }
                         other => return Err(self.unknown(&field.key, "rule setting", other, RULE_KEYS)),
                     }
                 }
@@ -300,6 +306,63 @@ impl Reader<'_> {
             settings.push(setting);
         }
         Ok(settings)
+    }
+
+    /// A rule's `options`, each checked against what the rule declares.
+    fn options(
+        &self,
+        target: &str,
+        key: &Node<'_>,
+        node: &Node<'_>,
+    ) -> Result<Vec<(String, OptionValue)>, ConfigError> {
+        let declared = registry::find(target)
+            .map(|r| r.meta().options)
+            .unwrap_or_default();
+        if declared.is_empty() {
+            return Err(self.error(key.span, format!("`{target}` takes no options")));
+        }
+        if !node.is_mapping() {
+            return Err(self.error(
+                node.span,
+                format!("expected a mapping of options, found {}", node.type_name()),
+            ));
+        }
+        let names: Vec<&'static str> = declared.iter().map(|o| o.name).collect();
+        let mut options = Vec::new();
+        for entry in node.entries() {
+            let name = self.string(&entry.key)?;
+            let Some(option) = declared.iter().find(|o| o.name == name) else {
+                return Err(self.unknown(&entry.key, &format!("option of {target}"), name, &names));
+            };
+            let value = match option.kind {
+                OptionKind::Integer { min } => {
+                    let n = entry.value.as_i64().filter(|n| *n >= min).ok_or_else(|| {
+                        self.error(
+                            entry.value.span,
+                            format!("expected a whole number of at least {min}"),
+                        )
+                    })?;
+                    OptionValue::Integer(n)
+                }
+                OptionKind::Strings => {
+                    let items = entry.value.items();
+                    if !matches!(entry.value.value, yaml::Value::Sequence(_)) {
+                        return Err(self.error(
+                            entry.value.span,
+                            format!("expected a list of strings, found {}", entry.value.type_name()),
+                        ));
+                    }
+                    OptionValue::Strings(
+                        items
+                            .iter()
+                            .map(|item| self.located_string(item).map(|s| s.value))
+                            .collect::<Result<_, _>>()?,
+                    )
+                }
+            };
+            options.push((name.to_owned(), value));
+        }
+        Ok(options)
     }
 
     fn severity(&self, node: &Node<'_>) -> Result<Severity, ConfigError> {
@@ -334,6 +397,20 @@ fn targets() -> Vec<&'static str> {
 }
 
 impl FileConfig {
+    /// The options the file gives rules.
+    pub fn rule_options(&self) -> RuleOptions {
+        RuleOptions(
+            self.rules
+                .iter()
+                .flat_map(|s| {
+                    s.options
+                        .iter()
+                        .map(|(name, value)| (s.target.clone(), name.clone(), value.clone()))
+                })
+                .collect(),
+        )
+    }
+
     /// The setting that decides for a rule: its own, else its family's (the last written wins).
     fn setting_for(&self, id: &str, family: Family) -> impl Iterator<Item = &RuleSetting> {
         let own = self.rules.iter().rev().find(|s| s.target == id);
@@ -409,6 +486,14 @@ mod tests {
         assert_eq!(config.severity_of("IST007", Family::Ist), Some(Severity::Warning));
         assert_eq!(config.severity_of("K8S014", Family::K8s), Some(Severity::Error));
         assert_eq!(config.severity_of("K8S001", Family::K8s), None);
+        let options = read("rules:\n  K8S016: { options: { min-replicas: 3 } }\n  K8S014:\n    options:\n      allowed-registries: [ghcr.io/shop]\n")
+            .unwrap()
+            .rule_options();
+        assert_eq!(options.integer("K8S016", "min-replicas"), Some(3));
+        assert_eq!(
+            options.strings("K8S014", "allowed-registries"),
+            Some(&["ghcr.io/shop".to_owned()][..])
+        );
     }
 
     #[test]
@@ -505,6 +590,8 @@ mod tests {
             .map(String::as_str)
             .collect();
         fields.sort_unstable();
-        assert_eq!(fields, RULE_KEYS);
+        let mut keys = RULE_KEYS.to_vec();
+        keys.sort_unstable();
+        assert_eq!(fields, keys);
     }
 }

@@ -16,8 +16,22 @@ pub fn all_rules() -> Vec<&'static RuleMeta> {
 /// The Markdown page for one rule.
 pub fn rule_page(meta: &RuleMeta) -> String {
     let body: Vec<&str> = meta.doc_lines().collect();
+    let mut options = String::new();
+    if !meta.options.is_empty() {
+        options.push_str(
+            "| option (`.mslint.yaml`: `rules: { ID: { options: … } }`) | value | meaning |\n|---|---|---|\n",
+        );
+        for option in meta.options {
+            let kind = match option.kind {
+                crate::rules::OptionKind::Integer { min } => format!("whole number ≥ {min}"),
+                crate::rules::OptionKind::Strings => "list of strings".to_owned(),
+            };
+            options.push_str(&format!("| `{}` | {kind} | {} |\n", option.name, option.doc));
+        }
+        options.push('\n');
+    }
     format!(
-        "# {} {}\n\n| severity | family | scope | guideline |\n|---|---|---|---|\n| {} | {} | {} | {} |\n\n{}\n",
+        "# {} {}\n\n| severity | family | scope | guideline |\n|---|---|---|---|\n| {} | {} | {} | {} |\n\n{options}{}\n",
         meta.id,
         meta.name,
         meta.severity,

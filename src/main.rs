@@ -225,6 +225,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         },
         filter,
         severities: settings.severities.clone(),
+        rule_options: file.as_ref().map(|f| f.rule_options()).unwrap_or_default(),
         stdin_filename: args.stdin_filename.clone(),
         repository_context: !args.no_context,
     };
@@ -535,6 +536,12 @@ impl Settings {
                 }
                 if let Some(severity) = rule.severity {
                     parts.push(severity.as_str().to_owned());
+                }
+                for (name, value) in &rule.options {
+                    parts.push(match value {
+                        mslint::rules::OptionValue::Integer(n) => format!("{name}: {n}"),
+                        mslint::rules::OptionValue::Strings(list) => format!("{name}: [{}]", list.join(", ")),
+                    });
                 }
                 line(&format!("rules.{}", rule.target), parts.join(", "), &rule.at);
             }

@@ -832,3 +832,40 @@ fn suppressed_findings_are_counted_not_failing_and_shown_only_when_asked() {
         serde_json::json!([{ "kind": "inSource", "justification": "probed by the sidecar" }])
     );
 }
+
+#[test]
+fn rule_options_from_the_configuration_change_what_rules_ask_for() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deploy.yaml",
+        DEPLOYMENT
+            .replace("spec:\n  template:", "spec:\n  replicas: 2\n  template:")
+            .replace("shop/cart:latest", "shop/cart:1.4.2"),
+    );
+    let select = ["--format", "json", "--select", "K8S014,K8S016"];
+    let before = mslint(dir.path()).args(select).output().unwrap();
+    assert_eq!(rule_lines(&json(&before.stdout)), []);
+    write(
+        dir.path(),
+        ".mslint.yaml",
+        "rules:\n  K8S016: { options: { min-replicas: 3 } }\n  K8S014:\n    options:\n      allowed-registries: [ghcr.io/shop]\n",
+    );
+    let after = mslint(dir.path()).args(select).output().unwrap();
+    assert_eq!(
+        rule_lines(&json(&after.stdout)),
+        [
+            ("K8S016".into(), "deploy.yaml".into(), 6),
+            ("K8S014".into(), "deploy.yaml".into(), 11),
+        ]
+    );
+    let text = String::from_utf8(after.stdout).unwrap();
+    assert!(
+        text.contains("runs 2 replicas, fewer than the 3 the configuration asks for"),
+        "{text}"
+    );
+    assert!(
+        text.contains("comes from `docker.io`, which is not an allowed registry (ghcr.io/shop)"),
+        "{text}"
+    );
+}

@@ -45,6 +45,8 @@ pub struct Config {
     pub filter: discover::PathFilter,
     /// Severities a configuration gives rules, by rule id.
     pub severities: Vec<(String, crate::rules::Severity)>,
+    /// Options a configuration gives rules.
+    pub rule_options: crate::rules::RuleOptions,
     /// The name standard input (the path `-`) is reported under (`<stdin>` when `None`); Helm's
     /// `# Source:` comments name the files of a rendered chart themselves.
     pub stdin_filename: Option<String>,
@@ -162,7 +164,10 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
     )
     .with_mesh_settings(&config.mesh);
     let inventory = inventory(&index, &parsed, &is_reported);
-    let cx = Context { index: &index };
+    let cx = Context {
+        index: &index,
+        options: &config.rule_options,
+    };
     let report_parse_errors = rules.iter().any(|r| r.meta().id == registry::parse_error().id);
 
     let mut raw: Vec<RawFinding> = parsed

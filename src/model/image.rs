@@ -16,6 +16,31 @@ pub struct ImageRef<'a> {
 }
 
 impl<'a> ImageRef<'a> {
+    /// The registry host: the first path component when it names a host (holds a `.` or a
+    /// `:`, or is `localhost`), else Docker Hub (`docker.io`).
+    pub fn registry(&self) -> &'a str {
+        match self.repository.split_once('/') {
+            Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
+            _ => "docker.io",
+        }
+    }
+
+    /// True when the image comes from one of `allowed`: a registry host (`ghcr.io`) or a
+    /// registry path (`ghcr.io/shop`), which the repository must start with.
+    pub fn comes_from_any(&self, allowed: &[String]) -> bool {
+        let registry = self.registry();
+        allowed.iter().any(|entry| {
+            let entry = entry.trim_end_matches('/');
+            entry == registry
+                || self.repository == entry
+                || self
+                    .repository
+                    .strip_prefix(entry)
+                    .is_some_and(|rest| rest.starts_with('/'))
+                || (registry == "docker.io" && entry == "docker.io")
+        })
+    }
+
     /// Splits a reference; a `:` inside the registry host (`host:5000/app`) is no tag.
     pub fn parse(reference: &'a str) -> ImageRef<'a> {
         let (rest, digest) = match reference.split_once('@') {
@@ -544,6 +569,23 @@ pub fn instruction_words(instruction: &Instruction) -> Vec<InstructionWord<'_>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registries_are_hosts_or_docker_hub() {
+        assert_eq!(ImageRef::parse("ghcr.io/shop/cart:1").registry(), "ghcr.io");
+        assert_eq!(ImageRef::parse("localhost/app").registry(), "localhost");
+        assert_eq!(
+            ImageRef::parse("registry.local:5000/app").registry(),
+            "registry.local:5000"
+        );
+        assert_eq!(ImageRef::parse("shop/cart:1").registry(), "docker.io");
+        assert_eq!(ImageRef::parse("nginx").registry(), "docker.io");
+        let allowed = ["ghcr.io/shop".to_owned(), "registry.example.com".to_owned()];
+        assert!(ImageRef::parse("ghcr.io/shop/cart:1").comes_from_any(&allowed));
+        assert!(!ImageRef::parse("ghcr.io/shopping/cart:1").comes_from_any(&allowed));
+        assert!(ImageRef::parse("registry.example.com/x/y").comes_from_any(&allowed));
+        assert!(!ImageRef::parse("nginx:1.27").comes_from_any(&allowed));
+    }
 
     #[test]
     fn registry_ports_are_not_tags() {

@@ -140,6 +140,69 @@ pub struct RuleMeta {
     pub guideline: &'static str,
     /// The doc comment, in the five sections.
     pub docs: &'static str,
+    /// The settings a configuration may give the rule (`rules: { ID: { options: … } }`).
+    pub options: &'static [RuleOption],
+}
+
+/// A setting a rule reads from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleOption {
+    /// Its key, kebab-case.
+    pub name: &'static str,
+    /// What value it takes.
+    pub kind: OptionKind,
+    /// What it changes, and its default.
+    pub doc: &'static str,
+}
+
+/// The value type of a rule option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    /// A whole number no smaller than `min`.
+    Integer {
+        /// The smallest value accepted.
+        min: i64,
+    },
+    /// A list of strings.
+    Strings,
+}
+
+/// A rule option's value, as the configuration gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionValue {
+    /// See [`OptionKind::Integer`].
+    Integer(i64),
+    /// See [`OptionKind::Strings`].
+    Strings(Vec<String>),
+}
+
+/// The options a configuration gives rules: (rule id, option name, value).
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions(pub Vec<(String, String, OptionValue)>);
+
+impl RuleOptions {
+    fn get(&self, rule: &str, name: &str) -> Option<&OptionValue> {
+        self.0
+            .iter()
+            .find(|(r, n, _)| r == rule && n == name)
+            .map(|(_, _, v)| v)
+    }
+
+    /// A whole-number option of a rule, if the configuration sets it.
+    pub fn integer(&self, rule: &str, name: &str) -> Option<i64> {
+        match self.get(rule, name)? {
+            OptionValue::Integer(n) => Some(*n),
+            OptionValue::Strings(_) => None,
+        }
+    }
+
+    /// A list option of a rule, if the configuration sets it.
+    pub fn strings(&self, rule: &str, name: &str) -> Option<&[String]> {
+        match self.get(rule, name)? {
+            OptionValue::Strings(list) => Some(list),
+            OptionValue::Integer(_) => None,
+        }
+    }
 }
 
 impl RuleMeta {
@@ -192,6 +255,8 @@ pub trait Rule: Describe + Sync {
 pub struct Context<'i, 's> {
     /// Every object of the scan.
     pub index: &'i Index<'i, 's>,
+    /// The options the configuration gives rules.
+    pub options: &'i RuleOptions,
 }
 
 /// An object a finding is about.
@@ -311,6 +376,8 @@ impl Findings {
 
 /// Declares a rule's type and metadata from its doc comment and fields.
 macro_rules! declare_rule {
+    (@options) => { &[] };
+    (@options $options:expr) => { $options };
     (
         $(#[doc = $doc:literal])*
         $vis:vis $name:ident {
@@ -320,7 +387,8 @@ macro_rules! declare_rule {
             severity: $severity:expr,
             scope: $scope:expr,
             security: $security:literal,
-            guideline: $guideline:literal $(,)?
+            guideline: $guideline:literal
+            $(, options: $options:expr)? $(,)?
         }
     ) => {
         #[doc = concat!($id, " ", $rule_name, ".")]
@@ -336,6 +404,7 @@ macro_rules! declare_rule {
                 security: $security,
                 guideline: $guideline,
                 docs: concat!($($doc, "\n"),*),
+                options: $crate::rules::declare_rule!(@options $($options)?),
             };
         }
 
@@ -351,6 +420,8 @@ pub(crate) use declare_rule;
 /// What a rule file needs.
 pub mod prelude {
     pub(crate) use super::declare_rule;
-    pub use super::{Context, Family, Findings, ObjectRef, Rule, Scope, Severity};
+    pub use super::{
+        Context, Describe, Family, Findings, ObjectRef, OptionKind, Rule, RuleOption, Scope, Severity,
+    };
     pub use crate::model::{Image, Object, ProbeKind, Workload};
 }

@@ -248,7 +248,14 @@ mod tests {
         let image = Image::new(&file, &context);
         let index = crate::index::Index::default();
         let mut out = Findings::new(PipeToShell.meta(), FileId(0));
-        PipeToShell.check_dockerfile(&image, &Context { index: &index }, &mut out);
+        PipeToShell.check_dockerfile(
+            &image,
+            &Context {
+                index: &index,
+                options: &Default::default(),
+            },
+            &mut out,
+        );
         out.into_vec()
             .iter()
             .map(|f| text[f.span.range()].to_owned())

@@ -2,6 +2,9 @@
 use crate::model::ImageRef;
 use crate::rules::prelude::*;
 
+/// The option listing the registries images may come from.
+const ALLOWED_REGISTRIES: &str = "allowed-registries";
+
 declare_rule! {
     /// ## What it does
     /// Flags a container image (app, init, sidecar or ephemeral container) with no tag or with
@@ -39,14 +42,22 @@ declare_rule! {
         scope: Scope::Object,
         security: true,
         guideline: "seed 001 §12 Deploy in Containers; seed 003 §Deployment",
+        options: &[RuleOption {
+            name: ALLOWED_REGISTRIES,
+            kind: OptionKind::Strings,
+            doc: "registries (`ghcr.io`) or registry paths (`ghcr.io/shop`) images may come from; \
+                  when set, an image from any other (Docker Hub for a bare `nginx`) is flagged too. \
+                  Unset by default: any registry.",
+        }],
     }
 }
 
 impl Rule for ImageTagNotPinned {
-    fn check_object(&self, object: &Object<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
+    fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
         let Some(workload) = Workload::of(object) else {
             return;
         };
+        let allowed = cx.options.strings(self.meta().id, ALLOWED_REGISTRIES);
         for container in workload.pod.containers() {
             let Some(image) = container.image() else {
                 continue;
@@ -54,7 +65,29 @@ impl Rule for ImageTagNotPinned {
             let Some(reference) = image.as_text() else {
                 continue;
             };
-            if ImageRef::is_templated(reference) || ImageRef::parse(reference).is_pinned() {
+            if ImageRef::is_templated(reference) {
+                continue;
+            }
+            if let Some(allowed) = allowed.filter(|a| !ImageRef::parse(reference).comes_from_any(a)) {
+                out.report(
+                    image.span,
+                    format!(
+                        "{} `{}`, container `{}`: image `{reference}` comes from `{}`, which is not an allowed registry ({})",
+                        workload.kind_name(),
+                        workload.qualified_name(),
+                        container.name(),
+                        ImageRef::parse(reference).registry(),
+                        allowed.join(", ")
+                    ),
+                )
+                .help(format!(
+                    "pull the image from an allowed registry (mirror it there first):\nimage: {}/{}",
+                    allowed.first().map_or("registry.example.com", String::as_str),
+                    ImageRef::parse(reference).repository.rsplit('/').next().unwrap_or_default()
+                ))
+                .object(ObjectRef::of(object));
+            }
+            if ImageRef::parse(reference).is_pinned() {
                 continue;
             }
             let problem = ImageRef::parse(reference).tag_problem();

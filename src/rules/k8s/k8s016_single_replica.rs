@@ -2,6 +2,9 @@
 use crate::model::WorkloadKind;
 use crate::rules::prelude::*;
 
+/// The option raising the fewest replicas accepted.
+const MIN_REPLICAS: &str = "min-replicas";
+
 declare_rule! {
     /// ## What it does
     /// Flags a Deployment or StatefulSet that runs one replica, by `replicas: 1` or by leaving
@@ -47,6 +50,12 @@ declare_rule! {
         scope: Scope::Object,
         security: false,
         guideline: "seed 000 §Disaster Recovery and Multi-Region Deployment; seed 003 §Deployment",
+        options: &[RuleOption {
+            name: MIN_REPLICAS,
+            kind: OptionKind::Integer { min: 2 },
+            doc: "the fewest replicas a Deployment or StatefulSet without an autoscaler may run; \
+                  default 2 (only a single replica is flagged).",
+        }],
     }
 }
 
@@ -55,19 +64,26 @@ impl Rule for SingleReplica {
         let Some(workload) = Workload::of(object) else {
             return;
         };
+        let minimum = cx.options.integer(self.meta().id, MIN_REPLICAS).unwrap_or(2);
         if !matches!(
             workload.kind,
             WorkloadKind::Deployment | WorkloadKind::StatefulSet
-        ) || workload.replicas() != Some(1)
+        ) || workload.replicas().is_none_or(|n| n == 0 || n >= minimum)
             || !cx.index.scalers_of(&workload).is_empty()
             || cx.index.rollout_referencing(object).is_some()
             || (workload.kind == WorkloadKind::Deployment && !cx.index.unshared_claims(&workload).is_empty())
         {
             return;
         }
+        let replicas = workload.replicas().unwrap_or(1);
+        let runs = if replicas == 1 {
+            "runs 1 replica".to_owned()
+        } else {
+            format!("runs {replicas} replicas, fewer than the {minimum} the configuration asks for,")
+        };
         let (span, how) = match workload.replicas_node() {
-            Some(node) => (node.span, "runs 1 replica"),
-            None => (object.name_span(), "runs 1 replica (`replicas` defaults to 1)"),
+            Some(node) => (node.span, runs),
+            None => (object.name_span(), format!("{runs} (`replicas` defaults to 1)")),
         };
         out.report(
             span,
