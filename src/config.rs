@@ -344,20 +344,33 @@ impl Reader<'_> {
                     })?;
                     OptionValue::Integer(n)
                 }
-                OptionKind::Strings => {
-                    let items = entry.value.items();
+                OptionKind::Strings | OptionKind::Patterns => {
                     if !matches!(entry.value.value, yaml::Value::Sequence(_)) {
                         return Err(self.error(
                             entry.value.span,
                             format!("expected a list of strings, found {}", entry.value.type_name()),
                         ));
                     }
-                    OptionValue::Strings(
-                        items
-                            .iter()
-                            .map(|item| self.located_string(item).map(|s| s.value))
-                            .collect::<Result<_, _>>()?,
-                    )
+                    let mut list = Vec::new();
+                    for item in entry.value.items() {
+                        let text = self.located_string(item)?.value;
+                        if option.kind == OptionKind::Patterns
+                            && let Err(e) = regex::Regex::new(&text)
+                        {
+                            let reason = e.to_string();
+                            let last = reason.lines().last().unwrap_or_default().trim().to_owned();
+                            return Err(self.error(item.span, format!("invalid regular expression: {last}")));
+                        }
+                        list.push(text);
+                    }
+                    if option.kind == OptionKind::Strings {
+                        OptionValue::Strings(list)
+                    } else {
+                        let set = regex::RegexSet::new(&list).map_err(|e| {
+                            self.error(entry.value.span, format!("invalid regular expressions: {e}"))
+                        })?;
+                        OptionValue::Patterns(list, set)
+                    }
                 }
             };
             options.push((name.to_owned(), value));

@@ -25,6 +25,7 @@ pub fn rule_page(meta: &RuleMeta) -> String {
             let kind = match option.kind {
                 crate::rules::OptionKind::Integer { min } => format!("whole number ≥ {min}"),
                 crate::rules::OptionKind::Strings => "list of strings".to_owned(),
+                crate::rules::OptionKind::Patterns => "list of regular expressions".to_owned(),
             };
             options.push_str(&format!("| `{}` | {kind} | {} |\n", option.name, option.doc));
         }

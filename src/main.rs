@@ -540,7 +540,10 @@ impl Settings {
                 for (name, value) in &rule.options {
                     parts.push(match value {
                         mslint::rules::OptionValue::Integer(n) => format!("{name}: {n}"),
-                        mslint::rules::OptionValue::Strings(list) => format!("{name}: [{}]", list.join(", ")),
+                        mslint::rules::OptionValue::Strings(list)
+                        | mslint::rules::OptionValue::Patterns(list, _) => {
+                            format!("{name}: [{}]", list.join(", "))
+                        }
                     });
                 }
                 line(&format!("rules.{}", rule.target), parts.join(", "), &rule.at);

@@ -869,3 +869,33 @@ fn rule_options_from_the_configuration_change_what_rules_ask_for() {
         "{text}"
     );
 }
+
+#[test]
+fn secret_name_patterns_from_the_configuration_extend_what_counts_as_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let env =
+        "          env:\n            - name: ACME_WEBHOOK_SIG\n              value: 9f8e7d6c5b4a39281706\n";
+    write(dir.path(), "deploy.yaml", format!("{DEPLOYMENT}{env}"));
+    write(
+        dir.path(),
+        "settings.yaml",
+        "apiVersion: example.com/v1\nkind: Settings\nmetadata:\n  name: acme\nspec:\n  acmeWebhookSig: 9f8e7d6c5b4a39281706\n",
+    );
+    let select = ["--format", "json", "--select", "K8S005,SEC001"];
+    let before = mslint(dir.path()).args(select).output().unwrap();
+    assert_eq!(rule_lines(&json(&before.stdout)), []);
+    write(
+        dir.path(),
+        ".mslint.yaml",
+        "rules:\n  K8S005: { options: { secret-names: [\"^ACME_.*_SIG$\"] } }\n  SEC001: { options: { secret-names: [\"(?i)^acme.*sig$\"] } }\n",
+    );
+    let after = mslint(dir.path()).args(select).output().unwrap();
+    assert_eq!(
+        rule_lines(&json(&after.stdout)),
+        [
+            // A pod's env var is K8S005's; SEC001 judges the rest.
+            ("K8S005".into(), "deploy.yaml".into(), 13),
+            ("SEC001".into(), "settings.yaml".into(), 6),
+        ]
+    );
+}

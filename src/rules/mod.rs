@@ -165,16 +165,34 @@ pub enum OptionKind {
     },
     /// A list of strings.
     Strings,
+    /// A list of regular expressions (Rust `regex` syntax), checked when the configuration is
+    /// read.
+    Patterns,
 }
 
 /// A rule option's value, as the configuration gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum OptionValue {
     /// See [`OptionKind::Integer`].
     Integer(i64),
     /// See [`OptionKind::Strings`].
     Strings(Vec<String>),
+    /// See [`OptionKind::Patterns`]: the expressions as written, and compiled once.
+    Patterns(Vec<String>, regex::RegexSet),
 }
+
+impl PartialEq for OptionValue {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (OptionValue::Integer(a), OptionValue::Integer(b)) => a == b,
+            (OptionValue::Strings(a), OptionValue::Strings(b))
+            | (OptionValue::Patterns(a, _), OptionValue::Patterns(b, _)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for OptionValue {}
 
 /// The options a configuration gives rules: (rule id, option name, value).
 #[derive(Debug, Clone, Default)]
@@ -192,7 +210,7 @@ impl RuleOptions {
     pub fn integer(&self, rule: &str, name: &str) -> Option<i64> {
         match self.get(rule, name)? {
             OptionValue::Integer(n) => Some(*n),
-            OptionValue::Strings(_) => None,
+            _ => None,
         }
     }
 
@@ -200,7 +218,15 @@ impl RuleOptions {
     pub fn strings(&self, rule: &str, name: &str) -> Option<&[String]> {
         match self.get(rule, name)? {
             OptionValue::Strings(list) => Some(list),
-            OptionValue::Integer(_) => None,
+            _ => None,
+        }
+    }
+
+    /// A pattern-list option of a rule, compiled, if the configuration sets it.
+    pub fn patterns(&self, rule: &str, name: &str) -> Option<&regex::RegexSet> {
+        match self.get(rule, name)? {
+            OptionValue::Patterns(_, set) => Some(set),
+            _ => None,
         }
     }
 }

@@ -260,11 +260,26 @@ fn article(kind: &str) -> &'static str {
 /// literal under a secret-looking name (`DB_PASSWORD: hunter2hunter2`) that is neither a
 /// placeholder nor a stand-in for the secret (see [`stands_in_for`]).
 pub fn exposed_secret(name: &str, value: &str) -> Option<Exposure> {
+    exposed_secret_named(name, value, None)
+}
+
+/// [`exposed_secret`], with more names that say they hold a secret (a configuration's
+/// `secret-names` patterns) besides those [`is_secret_name`] knows.
+pub fn exposed_secret_named(
+    name: &str,
+    value: &str,
+    more_names: Option<&regex::RegexSet>,
+) -> Option<Exposure> {
     if let Some(found) = secret_values(value).into_iter().next() {
         return Some(Exposure::Format(found));
     }
-    (is_secret_name(name) && !is_placeholder(value) && !stands_in_for(name, value))
+    (names_secret(name, more_names) && !is_placeholder(value) && !stands_in_for(name, value))
         .then_some(Exposure::NamedLiteral)
+}
+
+/// True when a name says it holds a secret: [`is_secret_name`], or one of `more_names`.
+pub fn names_secret(name: &str, more_names: Option<&regex::RegexSet>) -> bool {
+    is_secret_name(name) || more_names.is_some_and(|set| set.is_match(name))
 }
 
 /// True for a value that stands in for the secret its name describes: the name restated as a

@@ -1,6 +1,18 @@
 //! K8S005 secret-literal-in-env.
-use crate::model::secrets::exposed_secret;
+use crate::model::secrets::exposed_secret_named;
 use crate::rules::prelude::*;
+
+/// The option naming more secret-looking variables.
+pub const SECRET_NAMES: &str = "secret-names";
+
+/// The `secret-names` option K8S005 and SEC001 declare.
+pub const SECRET_NAMES_OPTION: RuleOption = RuleOption {
+    name: SECRET_NAMES,
+    kind: OptionKind::Patterns,
+    doc: "regular expressions for more names that say they hold a secret (`^ACME_.*_SIG$`), \
+          besides the words the rule knows (`password`, `token`, `api key`, …); a literal value \
+          under such a name is flagged. Unset by default.",
+};
 
 declare_rule! {
     /// ## What it does
@@ -48,20 +60,22 @@ declare_rule! {
         scope: Scope::Object,
         security: true,
         guideline: "seed 000 §Orchestration with Kubernetes; seed 003 §Secrets Management",
+        options: &[SECRET_NAMES_OPTION],
     }
 }
 
 impl Rule for SecretLiteralInEnv {
-    fn check_object(&self, object: &Object<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
+    fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
         let Some(workload) = Workload::of(object) else {
             return;
         };
+        let more_names = cx.options.patterns(self.meta().id, SECRET_NAMES);
         for var in workload.literal_env() {
             let (name, value, container) = (var.name, &var.value.value, var.container);
             let Some(text) = value.as_text() else {
                 continue;
             };
-            let Some(exposure) = exposed_secret(name, text) else {
+            let Some(exposure) = exposed_secret_named(name, text, more_names) else {
                 continue;
             };
             out.report(

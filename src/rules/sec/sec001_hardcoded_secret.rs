@@ -2,11 +2,12 @@
 
 use crate::model::image::{WordRole, instruction_words, keywords_of};
 use crate::model::secrets::{
-    Exposure, SecretMatch, is_placeholder, is_secret_name, located, name_words, secret_in_base64,
+    Exposure, SecretMatch, is_placeholder, located, name_words, names_secret, secret_in_base64,
     secret_values, stands_in_for, url_logins,
 };
 use crate::model::{ContainerRole, Schema};
 use crate::parse::yaml::Node;
+use crate::rules::k8s::k8s005_secret_literal_in_env::{SECRET_NAMES, SECRET_NAMES_OPTION};
 use crate::rules::prelude::*;
 use crate::source::{Span, SpanMap, SpanSet};
 
@@ -100,6 +101,7 @@ declare_rule! {
         scope: Scope::File,
         security: true,
         guideline: "seed 003 §Secrets Management; seed 000 §Containerization",
+        options: &[SECRET_NAMES_OPTION],
     }
 }
 
@@ -115,10 +117,11 @@ const REFERENCE_GROUPS: &[&str] = &[
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 impl Rule for HardcodedSecret {
-    fn check_object(&self, object: &Object<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
+    fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
         let group = object.api_group();
         let mut walk = Walk {
             object,
+            more_names: cx.options.patterns(self.meta().id, SECRET_NAMES),
             owned: owned_values(object),
             names_read: !REFERENCE_GROUPS
                 .iter()
@@ -240,6 +243,8 @@ struct Slot<'n> {
 
 struct Walk<'n, 's, 'f> {
     object: &'n Object<'s>,
+    /// Names the configuration adds to the secret-looking ones (`secret-names`).
+    more_names: Option<&'f regex::RegexSet>,
     owned: SpanMap<Owner>,
     /// False where key names do not say what a value is (see `REFERENCE_GROUPS`).
     names_read: bool,
@@ -342,7 +347,7 @@ impl<'n, 's> Walk<'n, 's, '_> {
             return;
         }
         let Some(name) = slot.name else { return };
-        let literal = is_secret_name(name)
+        let literal = names_secret(name, self.more_names)
             && !is_placeholder(text)
             && !stands_in_for(name, text)
             && !self.names_a_secret(name, text, slot.key_span.is_none());
