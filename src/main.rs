@@ -312,7 +312,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let text = if args.statistics {
-        mslint::report::statistics(&outcome.findings)
+        mslint::report::statistics(&shown)
     } else {
         report.render(format, color)
     };
