@@ -24,6 +24,7 @@ pub const KEYS: &[&str] = &[
     "include",
     "exclude",
     "rules",
+    "policies",
 ];
 
 /// The values of `fail-on`.
@@ -78,6 +79,8 @@ pub struct FileConfig {
     pub exclude: Vec<Located<String>>,
     /// `rules`: per rule id or family, in file order.
     pub rules: Vec<RuleSetting>,
+    /// `policies`: folders (or files) of Rego policies, relative to the file's folder.
+    pub policies: Vec<Located<String>>,
 }
 
 /// A configuration file that cannot be used, with the place to fix.
@@ -158,6 +161,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
             "include" => config.include = reader.globs(value)?,
             "exclude" => config.exclude = reader.globs(value)?,
             "rules" => config.rules = reader.rules(value)?,
+            "policies" => config.policies = reader.paths(value)?,
             other => return Err(reader.unknown(&entry.key, "setting", other, KEYS)),
         }
     }
@@ -247,6 +251,22 @@ impl Reader<'_> {
                 })?;
                 Ok(glob)
             })
+            .collect()
+    }
+
+    fn paths(&self, node: &Node<'_>) -> Result<Vec<Located<String>>, ConfigError> {
+        if node.is_null() {
+            return Ok(Vec::new());
+        }
+        if !matches!(node.value, yaml::Value::Sequence(_)) {
+            return Err(self.error(
+                node.span,
+                format!("expected a list of folders, found {}", node.type_name()),
+            ));
+        }
+        node.items()
+            .iter()
+            .map(|item| self.located_string(item))
             .collect()
     }
 
@@ -468,6 +488,9 @@ istio-root-namespace: istio-system
 exclude:
   - \"**/testdata/**\"
 # include: [\"deploy/**\"]
+
+# Organisation policies in Rego (conftest's deny/warn/violation), folders relative to this file.
+# policies: [rules/]
 
 # Rules and families: off, on, a severity (error, warning, note), or both:
 rules:

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod index;
 pub mod model;
 pub mod parse;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod source;

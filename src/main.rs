@@ -50,10 +50,25 @@ enum Command {
     },
     /// Write a commented starter `.mslint.yaml` in the current directory.
     Init,
+    /// Work with organisation policies in Rego.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
     /// Print a shell completion script (e.g. `mslint completions bash > /etc/bash_completion.d/mslint`).
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyAction {
+    /// Run the `test_*` rules of the `*_test.rego` files under the folders.
+    Test {
+        /// Folders (or files) of policies and their tests.
+        #[arg(default_value = "rules")]
+        folders: Vec<PathBuf>,
     },
 }
 
@@ -101,6 +116,10 @@ struct CheckArgs {
     /// Use no configuration file.
     #[arg(long, conflicts_with = "config")]
     isolated: bool,
+    /// A folder (or file) of Rego policies to evaluate on every object (repeatable); adds to
+    /// the configuration's `policies`.
+    #[arg(long = "policy", value_name = "DIR")]
+    policies: Vec<PathBuf>,
     /// Print the settings in force and where each comes from, then exit.
     #[arg(long)]
     show_config: bool,
@@ -174,6 +193,9 @@ fn main() -> ExitCode {
         Some(Command::Rules { write_docs: true }) => write_docs(),
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Init) => init(),
+        Some(Command::Policy {
+            action: PolicyAction::Test { folders },
+        }) => policy_test(&folders),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "mslint", &mut script);
@@ -212,6 +234,19 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         }
         None => mslint::discover::PathFilter::default(),
     };
+    let mut policy_folders = args.policies.clone();
+    if let Some(file) = &file {
+        let base = file
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(&root);
+        policy_folders.extend(file.policies.iter().map(|p| base.join(&p.value)));
+    }
+    let policies = match mslint::policy::Policies::load(&policy_folders) {
+        Ok(policies) => policies,
+        Err(e) => return usage_error(&e.to_string()),
+    };
     let config = mslint::Config {
         paths: args.paths.clone(),
         root,
@@ -226,6 +261,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         filter,
         severities: settings.severities.clone(),
         rule_options: file.as_ref().map(|f| f.rule_options()).unwrap_or_default(),
+        policies: policies.clone(),
         stdin_filename: args.stdin_filename.clone(),
         repository_context: !args.no_context,
     };
@@ -272,6 +308,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         .into_iter()
         .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
         .filter(|m| !settings.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
+        .chain(policies.iter().flat_map(mslint::policy::Policies::rules))
         .collect();
     let format = match args.format {
         FormatArg::Human => Format::Human,
@@ -550,6 +587,31 @@ impl Settings {
             }
         }
         out
+    }
+}
+
+fn policy_test(folders: &[PathBuf]) -> ExitCode {
+    let results = match mslint::policy::run_tests(folders) {
+        Ok(results) => results,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let failed = results.iter().filter(|(_, passed)| !passed).count();
+    let mut text = String::new();
+    for (label, passed) in &results {
+        text.push_str(&format!("{} {label}\n", if *passed { "PASS" } else { "FAIL" }));
+    }
+    text.push_str(&format!(
+        "{} tests, {} passed, {failed} failed\n",
+        results.len(),
+        results.len() - failed
+    ));
+    if let Err(message) = write_stdout(&text) {
+        return usage_error(&message);
+    }
+    if failed > 0 || results.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

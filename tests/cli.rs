@@ -899,3 +899,71 @@ fn secret_name_patterns_from_the_configuration_extend_what_counts_as_a_secret() 
         ]
     );
 }
+
+#[test]
+fn rego_policies_report_at_their_paths_and_their_tests_run() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\n  namespace: prod\n  labels: { team: shop }\nspec:\n  replicas: 60\n  template:\n    spec:\n      containers:\n        - name: server\n          image: docker.io/shop/cart:latest\n",
+    );
+    let output = mslint(dir.path())
+        .args(["--format", "json", "--select", "K8S014", "--policy"])
+        .arg(repo.join("rules"))
+        .arg("deploy.yaml")
+        .output()
+        .unwrap();
+    let found: Vec<(String, u64)> = rule_lines(&json(&output.stdout))
+        .into_iter()
+        .map(|(rule, _, line)| (rule, line))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            // Two recommended labels are missing, one warning each.
+            ("ORG005".into(), 6),
+            ("ORG005".into(), 6),
+            ("ORG004".into(), 8),
+            ("K8S014".into(), 13),
+            ("ORG002".into(), 13),
+            ("ORG003".into(), 13),
+        ]
+    );
+    assert_eq!(output.status.code(), Some(1));
+
+    mslint(dir.path())
+        .args(["policy", "test"])
+        .arg(repo.join("rules"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("25 tests, 25 passed, 0 failed"));
+    write(
+        dir.path(),
+        "policies/p.rego",
+        "package main\ndeny contains \"x\" if { input.kind == \"Deployment\" }\n",
+    );
+    write(
+        dir.path(),
+        "policies/p_test.rego",
+        "package main\ntest_nothing_denied if { count(deny) == 0 with input as {\"kind\": \"Deployment\"} }\n",
+    );
+    mslint(dir.path())
+        .args(["policy", "test", "policies"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "FAIL policies/p_test.rego: test_nothing_denied",
+        ));
+    write(
+        dir.path(),
+        "policies/p.rego",
+        "package main\ndeny contains msg if {\n  msg := \n}\n",
+    );
+    mslint(dir.path())
+        .args(["--policy", "policies", "deploy.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("policies/p.rego:"));
+}

@@ -47,6 +47,8 @@ pub struct Config {
     pub severities: Vec<(String, crate::rules::Severity)>,
     /// Options a configuration gives rules.
     pub rule_options: crate::rules::RuleOptions,
+    /// Organisation policies in Rego, evaluated on every object reported on.
+    pub policies: Option<crate::policy::Policies>,
     /// The name standard input (the path `-`) is reported under (`<stdin>` when `None`); Helm's
     /// `# Source:` comments name the files of a rendered chart themselves.
     pub stdin_filename: Option<String>,
@@ -186,6 +188,21 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
             found
         })
         .collect();
+    if let Some(policies) = &config.policies {
+        raw.par_extend(
+            parsed
+                .par_iter()
+                .filter(|file| is_reported(file.file))
+                .flat_map_iter(|file| match &file.content {
+                    Content::Objects(objects) => objects
+                        .iter()
+                        .filter(|o| !o.is_controlled())
+                        .flat_map(|o| policies.evaluate(o, file.file))
+                        .collect(),
+                    _ => Vec::new(),
+                }),
+        );
+    }
     raw.par_extend(
         rules
             .par_iter()

@@ -1,0 +1,408 @@
+//! Organisation policies in Rego, written for conftest: `deny`, `violation` and `warn` rules in
+//! `package main` or `package mslint.<id>`, evaluated with regorus on every object of the files
+//! reported on, each object as `input`.
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+
+use crate::model::Object;
+use crate::parse::yaml::{Node, ScalarStyle, Value};
+use crate::rules::{Family, Findings, ObjectRef, RawFinding, RuleMeta, Scope, Severity};
+use crate::source::FileId;
+
+/// The rules a policy package may define, with the severity each gives by default.
+const DECISIONS: &[(&str, Severity)] = &[
+    ("deny", Severity::Error),
+    ("violation", Severity::Error),
+    ("warn", Severity::Warning),
+];
+
+/// A policy that cannot be loaded: the message names the `.rego` file and, for a syntax or
+/// type error, its line and column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PolicyError(pub String);
+
+/// The loaded policies, compiled once; each worker evaluates on its own clone of the engine.
+#[derive(Clone)]
+pub struct Policies {
+    engine: regorus::Engine,
+    decisions: Vec<Decision>,
+}
+
+impl std::fmt::Debug for Policies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policies")
+            .field("decisions", &self.decisions)
+            .finish()
+    }
+}
+
+/// One decision rule of one package (`data.main.deny`) and the rule it reports as.
+#[derive(Debug, Clone)]
+struct Decision {
+    rule_path: String,
+    meta: &'static RuleMeta,
+}
+
+/// The `.rego` files under `dirs` (or the files given), sorted; `*_test.rego` only when `tests`.
+pub fn rego_files(dirs: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, PolicyError> {
+    let mut found = Vec::new();
+    for dir in dirs {
+        if dir.is_file() {
+            found.push(dir.clone());
+            continue;
+        }
+        if !dir.is_dir() {
+            return Err(PolicyError(format!(
+                "policy folder `{}` does not exist",
+                dir.display()
+            )));
+        }
+        for entry in ignore::WalkBuilder::new(dir).hidden(false).build().flatten() {
+            let path = entry.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.ends_with(".rego") && (tests || !name.ends_with("_test.rego")) {
+                found.push(path.to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// Adds one policy file to an engine, in Rego v1 or, failing that, v0 (conftest's older
+/// syntax); returns its package (`data.main`).
+fn add_file(engine: &mut regorus::Engine, path: &Path) -> Result<String, PolicyError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| PolicyError(format!("cannot read the policy `{}`: {e}", path.display())))?;
+    let name = path.display().to_string();
+    match engine.add_policy(name.clone(), text.clone()) {
+        Ok(package) => Ok(package),
+        Err(v1) => {
+            engine.set_rego_v0(true);
+            let v0 = engine.add_policy(name, text);
+            engine.set_rego_v0(false);
+            v0.map_err(|_| PolicyError(format!("policy error: {v1}")))
+        }
+    }
+}
+
+impl Policies {
+    /// Loads and checks every policy under `dirs`; `None` when there is none.
+    pub fn load(dirs: &[PathBuf]) -> Result<Option<Self>, PolicyError> {
+        let files = rego_files(dirs, false)?;
+        if files.is_empty() {
+            return Ok(None);
+        }
+        let mut engine = regorus::Engine::new();
+        let mut packages: Vec<(String, String)> = Vec::new();
+        for path in &files {
+            let package = add_file(&mut engine, path)?;
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            match packages.iter_mut().find(|(p, _)| *p == package) {
+                Some((_, all)) => all.push_str(&text),
+                None => packages.push((package, text)),
+            }
+        }
+        let mut decisions = Vec::new();
+        for (package, text) in &packages {
+            let metadata = metadata(&mut engine, package);
+            let declared: Vec<&(&str, Severity)> = DECISIONS
+                .iter()
+                .filter(|(rule, _)| declares(text, rule))
+                .collect();
+            for (rule, severity) in &declared {
+                // A package with several decisions reports each under its own id.
+                let decision = (declared.len() > 1).then_some(*rule);
+                let meta = rule_meta(package, decision, *severity, &metadata)?;
+                decisions.push(Decision {
+                    rule_path: format!("{package}.{rule}"),
+                    meta,
+                });
+            }
+        }
+        // Type errors and undefined references show at the first evaluation: evaluate each
+        // decision once on an empty input so they stop the run before any file is read.
+        engine.set_input(regorus::Value::new_object());
+        for decision in &decisions {
+            engine
+                .eval_rule(decision.rule_path.clone())
+                .map_err(|e| PolicyError(format!("policy error: {e}")))?;
+        }
+        Ok(Some(Policies { engine, decisions }))
+    }
+
+    /// The rules the policies report as, for reports that list rules.
+    pub fn rules(&self) -> Vec<&'static RuleMeta> {
+        let mut rules: Vec<&'static RuleMeta> = Vec::new();
+        for decision in &self.decisions {
+            if !rules.iter().any(|r| r.id == decision.meta.id) {
+                rules.push(decision.meta);
+            }
+        }
+        rules
+    }
+
+    /// Evaluates every decision on one object; a result with a `path` lands on that key.
+    pub fn evaluate(&self, object: &Object<'_>, file: FileId) -> Vec<RawFinding> {
+        let mut engine = self.engine.clone();
+        let Ok(input) = serde_json::from_value::<regorus::Value>(to_json(&object.root)) else {
+            return Vec::new();
+        };
+        engine.set_input(input);
+        let mut out = Vec::new();
+        for decision in &self.decisions {
+            let Ok(value) = engine.eval_rule(decision.rule_path.clone()) else {
+                continue;
+            };
+            let Ok(results) = value
+                .to_json_str()
+                .map(|t| serde_json::from_str::<serde_json::Value>(&t))
+            else {
+                continue;
+            };
+            let Ok(serde_json::Value::Array(results)) = results else {
+                continue;
+            };
+            let mut sink = Findings::new(decision.meta, file);
+            for result in results {
+                let (message, path) = match &result {
+                    serde_json::Value::String(message) => (message.clone(), None),
+                    serde_json::Value::Object(fields) => (
+                        fields
+                            .get("msg")
+                            .and_then(serde_json::Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        fields.get("path").and_then(serde_json::Value::as_array),
+                    ),
+                    other => (other.to_string(), None),
+                };
+                let span = path
+                    .and_then(|steps| locate(&object.root, steps))
+                    .map_or_else(|| object.name_span(), |node| node.span);
+                let finding = sink.report(span, message).object(ObjectRef::of(object));
+                if !decision.meta.docs.is_empty() {
+                    finding.help(decision.meta.docs);
+                }
+            }
+            out.extend(sink.into_vec());
+        }
+        out
+    }
+}
+
+/// True when a package's text defines the decision rule (`deny contains …`, `deny[msg] {…}`).
+fn declares(text: &str, rule: &str) -> bool {
+    Regex::new(&format!(r"(?m)^\s*{rule}\s*(\[|contains\b|if\b|\{{|:?=)"))
+        .is_ok_and(|pattern| pattern.is_match(text))
+}
+
+/// The package's `__rego_metadata__` object, if it defines one.
+fn metadata(engine: &mut regorus::Engine, package: &str) -> serde_json::Map<String, serde_json::Value> {
+    engine.set_input(regorus::Value::new_object());
+    engine
+        .eval_rule(format!("{package}.__rego_metadata__"))
+        .ok()
+        .and_then(|v| v.to_json_str().ok())
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default()
+}
+
+/// The rule a decision reports as: id, name, severity and help from the metadata, else from the
+/// package (`data.mslint.org001` → `ORG001`, `data.main` → `MAIN`) and the decision.
+fn rule_meta(
+    package: &str,
+    decision: Option<&str>,
+    severity: Severity,
+    metadata: &serde_json::Map<String, serde_json::Value>,
+) -> Result<&'static RuleMeta, PolicyError> {
+    let text = |key: &str| metadata.get(key).and_then(serde_json::Value::as_str);
+    let last = package.rsplit('.').next().unwrap_or(package);
+    let base = text("id").map_or_else(|| last.to_ascii_uppercase(), str::to_owned);
+    let id = decision.map_or_else(|| base.clone(), |rule| format!("{base}.{rule}"));
+    let rule = decision.unwrap_or("deny");
+    if crate::rules::registry::find(&id).is_some() {
+        return Err(PolicyError(format!(
+            "policy package `{package}` uses the id `{id}` of a built-in rule; choose another"
+        )));
+    }
+    let severity = match text("severity") {
+        Some("error") => Severity::Error,
+        Some("warning") => Severity::Warning,
+        Some("note") => Severity::Note,
+        Some(other) => {
+            return Err(PolicyError(format!(
+                "policy package `{package}`: unknown severity `{other}` (error, warning or note)"
+            )));
+        }
+        None => severity,
+    };
+    let name = text("title").map_or_else(
+        || format!("{last}-{rule}"),
+        |t| t.to_ascii_lowercase().replace(' ', "-"),
+    );
+    let help = text("help").or(text("description")).unwrap_or_default();
+    let guideline = format!("organisation policy {}", package.trim_start_matches("data."));
+    Ok(Box::leak(Box::new(RuleMeta {
+        id: Box::leak(id.into_boxed_str()),
+        name: Box::leak(name.into_boxed_str()),
+        family: Family::Ms,
+        severity,
+        scope: Scope::Object,
+        security: false,
+        guideline: Box::leak(guideline.into_boxed_str()),
+        docs: Box::leak(help.to_owned().into_boxed_str()),
+        options: &[],
+    })))
+}
+
+/// The node a result's `path` names: mapping keys and list indexes from the object's root.
+fn locate<'n, 's>(root: &'n Node<'s>, steps: &[serde_json::Value]) -> Option<&'n Node<'s>> {
+    let mut node = root;
+    for step in steps {
+        node = match step {
+            serde_json::Value::String(key) => node.get(key)?,
+            serde_json::Value::Number(n) => node.items().get(usize::try_from(n.as_u64()?).ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// A YAML node as the JSON a policy reads, scalars typed as Kubernetes' YAML reader types them.
+fn to_json(node: &Node<'_>) -> serde_json::Value {
+    match &node.value {
+        Value::Mapping(_) => serde_json::Value::Object(
+            node.merged_entries()
+                .into_iter()
+                .filter_map(|e| Some((e.key.as_str()?.to_owned(), to_json(&e.value))))
+                .collect(),
+        ),
+        Value::Sequence(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
+        Value::Scalar(text, ScalarStyle::Plain) => {
+            if node.is_null() {
+                serde_json::Value::Null
+            } else if let Some(b) = node.as_bool().filter(|_| {
+                matches!(
+                    text.as_ref(),
+                    "true" | "false" | "True" | "False" | "TRUE" | "FALSE"
+                )
+            }) {
+                serde_json::Value::Bool(b)
+            } else if let Some(n) = node.as_i64() {
+                serde_json::Value::from(n)
+            } else if let Some(f) = text.parse::<f64>().ok().filter(|f| f.is_finite()) {
+                serde_json::Value::from(f)
+            } else {
+                serde_json::Value::String(text.to_string())
+            }
+        }
+        Value::Scalar(text, _) => serde_json::Value::String(text.to_string()),
+    }
+}
+
+/// `mslint policy test`: evaluates every `test_*` rule of the `*_test.rego` files (with the
+/// policies beside them) and reports each as passed or failed.
+pub fn run_tests(dirs: &[PathBuf]) -> Result<Vec<(String, bool)>, PolicyError> {
+    let files = rego_files(dirs, true)?;
+    let mut engine = regorus::Engine::new();
+    let mut tests = Vec::new();
+    let test_rule = Regex::new(r"(?m)^(test_[A-Za-z0-9_]+)").map_err(|e| PolicyError(e.to_string()))?;
+    for path in &files {
+        let package = add_file(&mut engine, path)?;
+        if !path.to_string_lossy().ends_with("_test.rego") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        for name in test_rule.captures_iter(&text).filter_map(|c| c.get(1)) {
+            let label = format!("{}: {}", path.display(), name.as_str());
+            if !tests.iter().any(|(l, _): &(String, String)| *l == label) {
+                tests.push((label, format!("{package}.{}", name.as_str())));
+            }
+        }
+    }
+    engine.set_input(regorus::Value::new_object());
+    Ok(tests
+        .into_iter()
+        .map(|(label, rule)| {
+            let passed = engine
+                .eval_rule(rule)
+                .is_ok_and(|v| v == regorus::Value::Bool(true));
+            (label, passed)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::object::parse_objects;
+
+    fn policies(files: &[(&str, &str)]) -> Result<Option<Policies>, PolicyError> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        Policies::load(&[dir.path().to_path_buf()])
+    }
+
+    #[test]
+    fn conftest_policies_in_v1_and_v0_report_at_their_path_or_the_object() {
+        let loaded = policies(&[
+            (
+                "labels.rego",
+                "package mslint.org001\n__rego_metadata__ := {\"id\": \"ORG001\", \"title\": \"team label\", \"help\": \"add a team label\"}\n\
+                 deny contains {\"msg\": \"no team label\", \"path\": [\"metadata\", \"name\"]} if {\n  not input.metadata.labels.team\n}\n",
+            ),
+            (
+                "old.rego",
+                "package main\nwarn[msg] {\n  input.spec.replicas > 50\n  msg := sprintf(\"%v replicas\", [input.spec.replicas])\n}\n",
+            ),
+        ])
+        .unwrap()
+        .unwrap();
+        let objects = parse_objects(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\nspec:\n  replicas: 60\n",
+        );
+        let found = loaded.evaluate(&objects[0], FileId(0));
+        let summary: Vec<(&str, Severity, &str, u32)> = found
+            .iter()
+            .map(|f| (f.rule.id, f.rule.severity, f.message.as_str(), f.span.start))
+            .collect();
+        let name_value = objects[0].root.path(&["metadata", "name"]).unwrap().span.start;
+        assert_eq!(
+            summary,
+            [
+                ("ORG001", Severity::Error, "no team label", name_value),
+                (
+                    "MAIN",
+                    Severity::Warning,
+                    "60 replicas",
+                    objects[0].name_span().start
+                ),
+            ]
+        );
+        assert_eq!(found[0].help.as_deref(), Some("add a team label"));
+    }
+
+    #[test]
+    fn a_broken_policy_stops_with_its_file_and_line() {
+        let error = policies(&[(
+            "broken.rego",
+            "package main\ndeny contains msg if {\n  msg := \n}\n",
+        )])
+        .unwrap_err();
+        assert!(error.0.contains("broken.rego:"), "{error}");
+        let clash = policies(&[(
+            "clash.rego",
+            "package mslint.k8s001\ndeny contains \"x\" if { true }\n",
+        )])
+        .unwrap_err();
+        assert!(clash.0.contains("built-in rule"), "{clash}");
+    }
+}
