@@ -149,22 +149,16 @@ impl Policies {
     /// Evaluates every decision on one object; a result with a `path` lands on that key.
     pub fn evaluate(&self, object: &Object<'_>, file: FileId) -> Vec<RawFinding> {
         let mut engine = self.engine.clone();
-        let Ok(input) = serde_json::from_value::<regorus::Value>(to_json(&object.root)) else {
-            return Vec::new();
-        };
-        engine.set_input(input);
+        engine.set_input(to_value(&object.root));
         let mut out = Vec::new();
         for decision in &self.decisions {
             let Ok(value) = engine.eval_rule(decision.rule_path.clone()) else {
                 continue;
             };
-            let Ok(results) = value
+            let Ok(Ok(serde_json::Value::Array(results))) = value
                 .to_json_str()
                 .map(|t| serde_json::from_str::<serde_json::Value>(&t))
             else {
-                continue;
-            };
-            let Ok(serde_json::Value::Array(results)) = results else {
                 continue;
             };
             let mut sink = Findings::new(decision.meta, file);
@@ -274,35 +268,32 @@ fn locate<'n, 's>(root: &'n Node<'s>, steps: &[serde_json::Value]) -> Option<&'n
     Some(node)
 }
 
-/// A YAML node as the JSON a policy reads, scalars typed as Kubernetes' YAML reader types them.
-fn to_json(node: &Node<'_>) -> serde_json::Value {
+/// A YAML node as the value a policy reads, scalars typed as Kubernetes' YAML reader types them.
+fn to_value(node: &Node<'_>) -> regorus::Value {
     match &node.value {
-        Value::Mapping(_) => serde_json::Value::Object(
+        Value::Mapping(_) => regorus::Value::from(
             node.merged_entries()
                 .into_iter()
-                .filter_map(|e| Some((e.key.as_str()?.to_owned(), to_json(&e.value))))
-                .collect(),
+                .filter_map(|e| Some((regorus::Value::from(e.key.as_str()?), to_value(&e.value))))
+                .collect::<std::collections::BTreeMap<_, _>>(),
         ),
-        Value::Sequence(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
+        Value::Sequence(items) => regorus::Value::from(items.iter().map(to_value).collect::<Vec<_>>()),
         Value::Scalar(text, ScalarStyle::Plain) => {
             if node.is_null() {
-                serde_json::Value::Null
-            } else if let Some(b) = node.as_bool().filter(|_| {
-                matches!(
-                    text.as_ref(),
-                    "true" | "false" | "True" | "False" | "TRUE" | "FALSE"
-                )
-            }) {
-                serde_json::Value::Bool(b)
+                regorus::Value::Null
+            } else if matches!(text.as_ref(), "true" | "True" | "TRUE") {
+                regorus::Value::Bool(true)
+            } else if matches!(text.as_ref(), "false" | "False" | "FALSE") {
+                regorus::Value::Bool(false)
             } else if let Some(n) = node.as_i64() {
-                serde_json::Value::from(n)
+                regorus::Value::from(n)
             } else if let Some(f) = text.parse::<f64>().ok().filter(|f| f.is_finite()) {
-                serde_json::Value::from(f)
+                regorus::Value::from(f)
             } else {
-                serde_json::Value::String(text.to_string())
+                regorus::Value::from(text.as_ref())
             }
         }
-        Value::Scalar(text, _) => serde_json::Value::String(text.to_string()),
+        Value::Scalar(text, _) => regorus::Value::from(text.as_ref()),
     }
 }
 
