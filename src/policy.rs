@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 
 use crate::model::Object;
+use crate::parse::dockerfile::{Arguments, CommandForm, Dockerfile, Instruction};
 use crate::parse::yaml::{Node, ScalarStyle, Value};
 use crate::rules::{Family, Findings, ObjectRef, RawFinding, RuleMeta, Scope, Severity};
 use crate::source::FileId;
@@ -148,8 +149,50 @@ impl Policies {
 
     /// Evaluates every decision on one object; a result with a `path` lands on that key.
     pub fn evaluate(&self, object: &Object<'_>, file: FileId) -> Vec<RawFinding> {
+        self.decide(to_value(&object.root), file, |steps| {
+            let span = steps
+                .and_then(|steps| locate(&object.root, steps))
+                .map_or_else(|| object.name_span(), |node| node.span);
+            (span, Some(ObjectRef::of(object)))
+        })
+    }
+
+    /// Evaluates every decision on a Dockerfile, given as conftest gives it: a list of
+    /// instructions `{"Cmd": "from", "Flags": [...], "Value": [...], "Original": "FROM …",
+    /// "Stage": 0, "JSON": false, "StartLine": 1, "EndLine": 1}`. A result whose `path` starts
+    /// with an instruction's index lands on that instruction, else on the first.
+    pub fn evaluate_dockerfile(&self, dockerfile: &Dockerfile, text: &str, file: FileId) -> Vec<RawFinding> {
+        let lines = crate::source::LineIndex::new(text);
+        let input: Vec<regorus::Value> = dockerfile
+            .instructions
+            .iter()
+            .enumerate()
+            .map(|(n, instruction)| instruction_value(instruction, n, dockerfile, text, &lines))
+            .collect();
+        self.decide(regorus::Value::from(input), file, |steps| {
+            let index = steps
+                .and_then(|s| s.first())
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(0);
+            let span = dockerfile
+                .instructions
+                .get(index)
+                .or_else(|| dockerfile.instructions.first())
+                .map_or_else(Default::default, |i| i.span);
+            (span, None)
+        })
+    }
+
+    /// Evaluates every decision on an input; `place` turns a result's `path` into a location.
+    fn decide(
+        &self,
+        input: regorus::Value,
+        file: FileId,
+        place: impl Fn(Option<&Vec<serde_json::Value>>) -> (crate::source::Span, Option<ObjectRef>),
+    ) -> Vec<RawFinding> {
         let mut engine = self.engine.clone();
-        engine.set_input(to_value(&object.root));
+        engine.set_input(input);
         let mut out = Vec::new();
         for decision in &self.decisions {
             let Ok(value) = engine.eval_rule(decision.rule_path.clone()) else {
@@ -175,10 +218,11 @@ impl Policies {
                     ),
                     other => (other.to_string(), None),
                 };
-                let span = path
-                    .and_then(|steps| locate(&object.root, steps))
-                    .map_or_else(|| object.name_span(), |node| node.span);
-                let finding = sink.report(span, message).object(ObjectRef::of(object));
+                let (span, object) = place(path);
+                let finding = sink.report(span, message);
+                if let Some(object) = object {
+                    finding.object(object);
+                }
                 if !decision.meta.docs.is_empty() {
                     finding.help(decision.meta.docs);
                 }
@@ -253,6 +297,73 @@ fn rule_meta(
         docs: Box::leak(help.to_owned().into_boxed_str()),
         options: &[],
     })))
+}
+
+/// One Dockerfile instruction in conftest's shape.
+fn instruction_value(
+    instruction: &Instruction,
+    index: usize,
+    dockerfile: &Dockerfile,
+    text: &str,
+    lines: &crate::source::LineIndex,
+) -> regorus::Value {
+    let original = text.get(instruction.span.range()).unwrap_or_default();
+    let after_flags = instruction
+        .flags
+        .last()
+        .map_or(instruction.keyword_span.end, |f| {
+            f.value.as_ref().map_or(f.name.span.end, |v| v.span.end)
+        });
+    let rest = text
+        .get(after_flags as usize..instruction.span.end as usize)
+        .unwrap_or_default()
+        .trim();
+    let (value, json): (Vec<String>, bool) = match &instruction.arguments {
+        Arguments::Command(CommandForm::Exec(words, _)) => {
+            (words.iter().map(|w| w.text.clone()).collect(), true)
+        }
+        Arguments::Command(_) => (vec![rest.to_owned()], false),
+        _ => (rest.split_whitespace().map(str::to_owned).collect(), false),
+    };
+    let flags: Vec<regorus::Value> = instruction
+        .flags
+        .iter()
+        .map(|f| {
+            let flag = match &f.value {
+                Some(value) => format!("--{}={}", f.name.text, value.text),
+                None => format!("--{}", f.name.text),
+            };
+            regorus::Value::from(flag)
+        })
+        .collect();
+    let stage = dockerfile
+        .stages
+        .iter()
+        .position(|s| s.from <= index && index < s.end)
+        .unwrap_or(0);
+    let (start, _) = lines.line_column(text, instruction.span.start as usize);
+    let (end, _) = lines.line_column(text, instruction.span.end as usize);
+    let field = |key: &str, value: regorus::Value| (regorus::Value::from(key), value);
+    regorus::Value::from(
+        [
+            field(
+                "Cmd",
+                regorus::Value::from(instruction.keyword.to_ascii_lowercase()),
+            ),
+            field("Flags", regorus::Value::from(flags)),
+            field(
+                "Value",
+                regorus::Value::from(value.into_iter().map(regorus::Value::from).collect::<Vec<_>>()),
+            ),
+            field("Original", regorus::Value::from(original)),
+            field("Stage", regorus::Value::from(stage as u64)),
+            field("JSON", regorus::Value::Bool(json)),
+            field("StartLine", regorus::Value::from(u64::from(start))),
+            field("EndLine", regorus::Value::from(u64::from(end))),
+        ]
+        .into_iter()
+        .collect::<std::collections::BTreeMap<_, _>>(),
+    )
 }
 
 /// The node a result's `path` names: mapping keys and list indexes from the object's root.
@@ -379,6 +490,35 @@ mod tests {
             ]
         );
         assert_eq!(found[0].help.as_deref(), Some("add a team label"));
+    }
+
+    #[test]
+    fn dockerfiles_are_a_list_of_instructions_as_conftest_gives_them() {
+        let loaded = policies(&[(
+            "docker.rego",
+            "package main\n\ndeny[msg] {\n  input[i].Cmd == \"from\"\n  contains(input[i].Value[0], \"openjdk\")\n  \
+             msg = sprintf(\"%v\", [input[i].Value])\n}\n\nwarn[{\"msg\": msg, \"path\": [i]}] {\n  input[i].Cmd == \"run\"\n  \
+             input[i].Flags[0] == \"--mount=type=cache,target=/root/.m2\"\n  \
+             msg = sprintf(\"%v %v %v\", [input[i].Stage, input[i].StartLine, input[i].JSON])\n}\n\n\
+             deny[msg] {\n  input[i].Cmd == \"cmd\"\n  input[i].JSON\n  msg = concat(\" \", input[i].Value)\n}\n",
+        )])
+        .unwrap()
+        .unwrap();
+        let text = "FROM openjdk:17 AS build\nRUN --mount=type=cache,target=/root/.m2 mvn package\nCMD [\"java\", \"-jar\", \"app.jar\"]\n";
+        let dockerfile = crate::parse::dockerfile::parse(text);
+        let found = loaded.evaluate_dockerfile(&dockerfile, text, FileId(0));
+        let summary: Vec<(&str, &str, u32)> = found
+            .iter()
+            .map(|f| (f.rule.id, f.message.as_str(), f.span.start))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("MAIN.deny", "[\"openjdk:17\", \"AS\", \"build\"]", 0),
+                ("MAIN.deny", "java -jar app.jar", 0),
+                ("MAIN.warn", "0 2 false", 25),
+            ]
+        );
     }
 
     #[test]

@@ -199,7 +199,13 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
                         .filter(|o| !o.is_controlled())
                         .flat_map(|o| policies.evaluate(o, file.file))
                         .collect(),
-                    _ => Vec::new(),
+                    Content::Dockerfile(dockerfile, _) => {
+                        let text = loaded
+                            .get(file.file.0 as usize)
+                            .map_or("", |l| l.source.text.as_str());
+                        policies.evaluate_dockerfile(dockerfile, text, file.file)
+                    }
+                    Content::Nothing => Vec::new(),
                 }),
         );
     }
