@@ -30,6 +30,8 @@ pub struct PolicyError(pub String);
 pub struct Policies {
     engine: regorus::Engine,
     decisions: Vec<Decision>,
+    /// True when a policy reads `data.mslint`, the scan's objects.
+    reads_scan: bool,
 }
 
 impl std::fmt::Debug for Policies {
@@ -100,9 +102,11 @@ impl Policies {
         }
         let mut engine = regorus::Engine::new();
         let mut packages: Vec<(String, String)> = Vec::new();
+        let mut reads_scan = false;
         for path in &files {
             let package = add_file(&mut engine, path)?;
             let text = std::fs::read_to_string(path).unwrap_or_default();
+            reads_scan |= text.contains("data.mslint");
             match packages.iter_mut().find(|(p, _)| *p == package) {
                 Some((_, all)) => all.push_str(&text),
                 None => packages.push((package, text)),
@@ -133,7 +137,41 @@ impl Policies {
                 .eval_rule(decision.rule_path.clone())
                 .map_err(|e| PolicyError(format!("policy error: {e}")))?;
         }
-        Ok(Some(Policies { engine, decisions }))
+        Ok(Some(Policies {
+            engine,
+            decisions,
+            reads_scan,
+        }))
+    }
+
+    /// The policies with the scan's objects as `data.mslint.objects` (each as written), for
+    /// policies that judge one object against others; unchanged when no policy reads them.
+    pub fn with_scan<'o, 's: 'o>(&self, objects: impl Iterator<Item = &'o Object<'s>>) -> Self {
+        if !self.reads_scan {
+            return self.clone();
+        }
+        let mut scoped = self.clone();
+        let objects: Vec<regorus::Value> = objects.map(|o| to_value(&o.root)).collect();
+        let data = regorus::Value::from(
+            [(
+                regorus::Value::from("mslint"),
+                regorus::Value::from(
+                    [(regorus::Value::from("objects"), regorus::Value::from(objects))]
+                        .into_iter()
+                        .collect::<std::collections::BTreeMap<_, _>>(),
+                ),
+            )]
+            .into_iter()
+            .collect::<std::collections::BTreeMap<_, _>>(),
+        );
+        if scoped.engine.add_data(data).is_ok() {
+            // Evaluating once prepares the engine, so the clones each worker takes start prepared.
+            scoped.engine.set_input(regorus::Value::new_object());
+            if let Some(first) = scoped.decisions.first() {
+                let _ = scoped.engine.eval_rule(first.rule_path.clone());
+            }
+        }
+        scoped
     }
 
     /// The rules the policies report as, for reports that list rules.
@@ -519,6 +557,31 @@ mod tests {
                 ("MAIN.warn", "0 2 false", 25),
             ]
         );
+    }
+
+    #[test]
+    fn policies_that_read_data_mslint_see_every_object_of_the_scan() {
+        let loaded = policies(&[(
+            "services.rego",
+            "package main\n\ndeny contains msg if {\n  input.kind == \"Deployment\"\n  \
+             not some_service_selects\n  msg := sprintf(\"no Service selects %v\", [input.metadata.name])\n}\n\n\
+             some_service_selects if {\n  some s in data.mslint.objects\n  s.kind == \"Service\"\n  \
+             s.spec.selector.app == input.spec.template.metadata.labels.app\n}\n",
+        )])
+        .unwrap()
+        .unwrap();
+        let objects = parse_objects(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cart}\nspec:\n  template:\n    metadata: {labels: {app: cart}}\n\
+             ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: lonely}\nspec:\n  template:\n    metadata: {labels: {app: lonely}}\n\
+             ---\napiVersion: v1\nkind: Service\nmetadata: {name: cart}\nspec:\n  selector: {app: cart}\n",
+        );
+        let scoped = loaded.with_scan(objects.iter());
+        let messages: Vec<String> = objects
+            .iter()
+            .flat_map(|o| scoped.evaluate(o, FileId(0)))
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(messages, ["no Service selects lonely"]);
     }
 
     #[test]

@@ -189,6 +189,10 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
         })
         .collect();
     if let Some(policies) = &config.policies {
+        let policies = policies.with_scan(parsed.iter().flat_map(|p| match &p.content {
+            Content::Objects(objects) => objects.as_slice(),
+            _ => &[],
+        }));
         raw.par_extend(
             parsed
                 .par_iter()
