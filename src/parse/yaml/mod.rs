@@ -354,11 +354,25 @@ impl<'s, 'l> Builder<'s, 'l> {
 /// Moves a node's start past its `&anchor` and `!tag`, so the span starts at the content.
 fn skip_node_properties(text: &str, mut start: usize, end: usize) -> usize {
     let bytes = text.as_bytes();
-    while start < end && matches!(bytes.get(start), Some(b'&' | b'!')) {
-        while start < end && !matches!(bytes.get(start), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            start += 1;
+    let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t' | b'\n' | b'\r'));
+    let mut after_property = false;
+    loop {
+        match bytes.get(start) {
+            Some(b'&' | b'!') if start < end => {
+                while start < end && !blank(bytes.get(start)) {
+                    start += 1;
+                }
+            }
+            // A comment between the properties and the content (`&x # note⏎value`).
+            Some(b'#') if after_property && start < end => {
+                while start < end && !matches!(bytes.get(start), Some(b'\n')) {
+                    start += 1;
+                }
+            }
+            _ => break,
         }
-        while start < end && matches!(bytes.get(start), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        after_property = true;
+        while start < end && blank(bytes.get(start)) {
             start += 1;
         }
     }
