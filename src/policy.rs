@@ -114,7 +114,10 @@ impl Policies {
         }
         let mut decisions = Vec::new();
         for (package, text) in &packages {
-            let metadata = metadata(&mut engine, package);
+            let mut metadata = metadata(&mut engine, package);
+            if metadata.is_empty() {
+                metadata = annotation_metadata(text);
+            }
             let declared: Vec<&(&str, Severity)> = DECISIONS
                 .iter()
                 .filter(|(rule, _)| declares(text, rule))
@@ -287,6 +290,36 @@ fn metadata(engine: &mut regorus::Engine, package: &str) -> serde_json::Map<Stri
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .and_then(|v| v.as_object().cloned())
         .unwrap_or_default()
+}
+
+/// The metadata of the first `# METADATA` block (OPA's annotations, YAML in comments):
+/// `title` and `description`, and `id`, `severity` and `help` under `custom`.
+fn annotation_metadata(text: &str) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    let mut lines = text.lines().skip_while(|l| l.trim() != "# METADATA");
+    if lines.next().is_none() {
+        return out;
+    }
+    let block: String = lines
+        .map_while(|l| l.trim_start().strip_prefix('#'))
+        .map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(l)))
+        .collect();
+    let stream = crate::parse::yaml::parse_stream(&block);
+    let Some(root) = stream.documents.first().map(|d| &d.root) else {
+        return out;
+    };
+    let mut put = |key: &str, node: Option<&Node<'_>>| {
+        if let Some(value) = node.and_then(Node::as_text) {
+            out.insert(key.to_owned(), serde_json::Value::String(value.to_owned()));
+        }
+    };
+    put("title", root.get("title"));
+    put("description", root.get("description"));
+    let custom = root.get("custom");
+    for key in ["id", "severity", "help"] {
+        put(key, custom.and_then(|c| c.get(key)));
+    }
+    out
 }
 
 /// The rule a decision reports as: id, name, severity and help from the metadata, else from the
@@ -582,6 +615,24 @@ mod tests {
             .map(|f| f.message)
             .collect();
         assert_eq!(messages, ["no Service selects lonely"]);
+    }
+
+    #[test]
+    fn metadata_annotations_name_the_rule() {
+        let loaded = policies(&[(
+            "annotated.rego",
+            "# METADATA\n# title: Team label\n# description: Every workload names its team.\n# custom:\n#   id: ORG009\n#   severity: warning\n\
+             package mslint.team\n\ndeny contains \"no team\" if { not input.metadata.labels.team }\n",
+        )])
+        .unwrap()
+        .unwrap();
+        let rules = loaded.rules();
+        let rule = rules[0];
+        assert_eq!(
+            (rule.id, rule.name, rule.severity),
+            ("ORG009", "team-label", Severity::Warning)
+        );
+        assert_eq!(rule.docs, "Every workload names its team.");
     }
 
     #[test]
