@@ -444,27 +444,25 @@ impl FileConfig {
         )
     }
 
-    /// The setting that decides for a rule: its own, else its family's (the last written wins).
-    fn setting_for(&self, id: &str, family: Family) -> impl Iterator<Item = &RuleSetting> {
-        let own = self.rules.iter().rev().find(|s| s.target == id);
-        let family = self.rules.iter().rev().find(|s| s.target == family.prefix());
-        own.into_iter().chain(family)
+    /// A rule's own setting and its family's (the last written of each).
+    fn settings_for(&self, id: &str, family: Family) -> (Option<&RuleSetting>, Option<&RuleSetting>) {
+        let last = |target: &str| self.rules.iter().rev().find(|s| s.target == target);
+        (last(id), last(family.prefix()))
     }
 
     /// Whether the file turns a rule off. A rule's own setting wins over its family's: giving a
     /// rule a severity turns it on even in a family that is off.
     pub fn disables(&self, id: &str, family: Family) -> bool {
-        let own = self.rules.iter().rev().find(|s| s.target == id);
-        let family = self.rules.iter().rev().find(|s| s.target == family.prefix());
-        match own {
-            Some(setting) => setting.enabled == Some(false),
-            None => family.is_some_and(|s| s.enabled == Some(false)),
+        match self.settings_for(id, family) {
+            (Some(own), _) => own.enabled == Some(false),
+            (None, family) => family.is_some_and(|s| s.enabled == Some(false)),
         }
     }
 
     /// The severity the file gives a rule (its own setting wins over its family's).
     pub fn severity_of(&self, id: &str, family: Family) -> Option<Severity> {
-        self.setting_for(id, family).find_map(|s| s.severity)
+        let (own, family) = self.settings_for(id, family);
+        own.into_iter().chain(family).find_map(|s| s.severity)
     }
 }
 

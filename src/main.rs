@@ -322,18 +322,11 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
     };
     let suppressed = outcome.findings.iter().filter(|f| f.suppressed.is_some()).count();
     let show_suppressed = args.show_suppressed || (format == Format::Sarif && args.sarif_suppressed);
-    let shown: Vec<mslint::Finding> = if show_suppressed {
-        outcome.findings.clone()
-    } else {
-        outcome
-            .findings
-            .iter()
-            .filter(|f| f.suppressed.is_none())
-            .cloned()
-            .collect()
-    };
+    if !show_suppressed {
+        outcome.findings.retain(|f| f.suppressed.is_none());
+    }
     let report = Report {
-        findings: &shown,
+        findings: &outcome.findings,
         rules: &rules,
         sources: &outcome.sources,
         files_checked: outcome.files_checked,
@@ -349,7 +342,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let text = if args.statistics {
-        mslint::report::statistics(&shown)
+        mslint::report::statistics(&outcome.findings)
     } else {
         report.render(format, color)
     };

@@ -10,7 +10,7 @@ use crate::model::Object;
 use crate::parse::dockerfile::{Arguments, CommandForm, Dockerfile, Instruction};
 use crate::parse::yaml::{Node, ScalarStyle, Value};
 use crate::rules::{Family, Findings, ObjectRef, RawFinding, RuleMeta, Scope, Severity};
-use crate::source::FileId;
+use crate::source::{FileId, SourceFile};
 
 /// The rules a policy package may define, with the severity each gives by default.
 const DECISIONS: &[(&str, Severity)] = &[
@@ -202,13 +202,17 @@ impl Policies {
     /// instructions `{"Cmd": "from", "Flags": [...], "Value": [...], "Original": "FROM …",
     /// "Stage": 0, "JSON": false, "StartLine": 1, "EndLine": 1}`. A result whose `path` starts
     /// with an instruction's index lands on that instruction, else on the first.
-    pub fn evaluate_dockerfile(&self, dockerfile: &Dockerfile, text: &str, file: FileId) -> Vec<RawFinding> {
-        let lines = crate::source::LineIndex::new(text);
+    pub fn evaluate_dockerfile(
+        &self,
+        dockerfile: &Dockerfile,
+        source: &SourceFile,
+        file: FileId,
+    ) -> Vec<RawFinding> {
         let input: Vec<regorus::Value> = dockerfile
             .instructions
             .iter()
             .enumerate()
-            .map(|(n, instruction)| instruction_value(instruction, n, dockerfile, text, &lines))
+            .map(|(n, instruction)| instruction_value(instruction, n, dockerfile, source))
             .collect();
         self.decide(regorus::Value::from(input), file, |steps| {
             let index = steps
@@ -375,9 +379,9 @@ fn instruction_value(
     instruction: &Instruction,
     index: usize,
     dockerfile: &Dockerfile,
-    text: &str,
-    lines: &crate::source::LineIndex,
+    source: &SourceFile,
 ) -> regorus::Value {
+    let text = source.text.as_str();
     let original = text.get(instruction.span.range()).unwrap_or_default();
     let after_flags = instruction
         .flags
@@ -412,8 +416,8 @@ fn instruction_value(
         .iter()
         .position(|s| s.from <= index && index < s.end)
         .unwrap_or(0);
-    let (start, _) = lines.line_column(text, instruction.span.start as usize);
-    let (end, _) = lines.line_column(text, instruction.span.end as usize);
+    let region = source.locate(instruction.span);
+    let (start, end) = (region.start_line, region.end_line);
     let field = |key: &str, value: regorus::Value| (regorus::Value::from(key), value);
     regorus::Value::from(
         [
@@ -577,7 +581,8 @@ mod tests {
         .unwrap();
         let text = "FROM openjdk:17 AS build\nRUN --mount=type=cache,target=/root/.m2 mvn package\nCMD [\"java\", \"-jar\", \"app.jar\"]\n";
         let dockerfile = crate::parse::dockerfile::parse(text);
-        let found = loaded.evaluate_dockerfile(&dockerfile, text, FileId(0));
+        let source = SourceFile::new("Dockerfile", text.to_owned());
+        let found = loaded.evaluate_dockerfile(&dockerfile, &source, FileId(0));
         let summary: Vec<(&str, &str, u32)> = found
             .iter()
             .map(|f| (f.rule.id, f.message.as_str(), f.span.start))

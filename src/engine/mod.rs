@@ -203,12 +203,10 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
                         .filter(|o| !o.is_controlled())
                         .flat_map(|o| policies.evaluate(o, file.file))
                         .collect(),
-                    Content::Dockerfile(dockerfile, _) => {
-                        let text = loaded
-                            .get(file.file.0 as usize)
-                            .map_or("", |l| l.source.text.as_str());
-                        policies.evaluate_dockerfile(dockerfile, text, file.file)
-                    }
+                    Content::Dockerfile(dockerfile, _) => loaded
+                        .get(file.file.0 as usize)
+                        .map(|l| policies.evaluate_dockerfile(dockerfile, &l.source, file.file))
+                        .unwrap_or_default(),
                     Content::Nothing => Vec::new(),
                 }),
         );

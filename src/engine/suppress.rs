@@ -82,6 +82,10 @@ pub fn collect(
 /// the line's start or after a space; in a Dockerfile only on a line of its own.
 fn comments(file: FileId, loaded: &Loaded, found: &mut Vec<Suppression>) {
     let text = &loaded.source.text;
+    // One search over the bytes spares the line walk in the files (nearly all) with no suppression.
+    if memchr::memmem::find(text.as_bytes(), b"mslint").is_none() {
+        return;
+    }
     let lines: Vec<(usize, &str)> = text
         .split_inclusive('\n')
         .scan(0, |offset, line| {

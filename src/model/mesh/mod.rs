@@ -11,5 +11,5 @@ pub use gateway::{GatewayServer, IstioGateway, gateway_reference};
 pub use routing::{
     Destination, DestinationRule, Place, Protocol, Route, VirtualService, is_istio, is_istio_kind,
 };
-pub use security::{AuthorizationPolicy, Injection, MtlsMode, PeerAuthentication, RequestAuthentication};
+pub use security::{AuthorizationPolicy, Injection, MtlsMode, PeerAuthentication};
 pub use workloads::{WorkloadSelector, requires_locality_label, runs_istio_gateway};

@@ -2,7 +2,6 @@
 
 use super::routing::is_istio_kind;
 use crate::model::object::label_pairs;
-use crate::model::selector::LabelSelector;
 use crate::model::{Object, Workload};
 use crate::parse::yaml::Node;
 
@@ -129,33 +128,6 @@ impl<'o, 's> AuthorizationPolicy<'o, 's> {
             .and_then(|s| s.get("rules"))
             .map(Node::items)
             .unwrap_or_default()
-    }
-}
-
-/// A `security.istio.io` RequestAuthentication.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestAuthentication<'o, 's> {
-    /// The object.
-    pub object: &'o Object<'s>,
-    spec: Option<&'o Node<'s>>,
-}
-
-impl<'o, 's> RequestAuthentication<'o, 's> {
-    /// The view of a RequestAuthentication.
-    pub fn of(object: &'o Object<'s>) -> Option<Self> {
-        is_istio_kind(object, "RequestAuthentication").then(|| RequestAuthentication {
-            object,
-            spec: object.root.get("spec"),
-        })
-    }
-
-    /// Whether it may apply to pods with these labels (of its namespace, or of any namespace when
-    /// it sits in the root namespace): it has no `selector.matchLabels`, or they match. A policy
-    /// attached by `targetRef`/`targetRefs` counts as applying, since which pods its target
-    /// runs on is not read here.
-    pub fn may_select(&self, labels: &[(&str, &str)]) -> bool {
-        LabelSelector::from_equality_map(self.spec.and_then(|s| s.path(&["selector", "matchLabels"])))
-            .is_none_or(|selector| selector.matches_labels(labels))
     }
 }
 

@@ -1,7 +1,7 @@
 //! IST023 claim-route-without-request-authentication.
 use super::{bound_istio_gateways, meshed_virtual_service};
 use crate::model::LabelSelector;
-use crate::model::mesh::{Protocol, RequestAuthentication, Route, VirtualService};
+use crate::model::mesh::{Protocol, Route, VirtualService, WorkloadSelector};
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
 
@@ -150,6 +150,10 @@ fn authenticated(cx: &Context<'_, '_>, pod_namespace: &str, labels: &[(&str, &st
             let own = cx.index.namespace_of(policy);
             own == pod_namespace || own == root
         })
-        .filter_map(RequestAuthentication::of)
-        .any(|policy| policy.may_select(labels))
+        // No selector applies to every pod; a policy attached by `targetRef` (no selector view)
+        // counts as applying, since which pods its target runs on is not read here.
+        .any(|policy| {
+            WorkloadSelector::of(policy)
+                .is_none_or(|s| s.labels().is_none_or(|selector| selector.matches_labels(labels)))
+        })
 }

@@ -68,7 +68,8 @@ impl Rule for ImageTagNotPinned {
             if ImageRef::is_templated(reference) {
                 continue;
             }
-            if let Some(allowed) = allowed.filter(|a| !ImageRef::parse(reference).comes_from_any(a)) {
+            let parsed = ImageRef::parse(reference);
+            if let Some(allowed) = allowed.filter(|a| !parsed.comes_from_any(a)) {
                 out.report(
                     image.span,
                     format!(
@@ -76,21 +77,21 @@ impl Rule for ImageTagNotPinned {
                         workload.kind_name(),
                         workload.qualified_name(),
                         container.name(),
-                        ImageRef::parse(reference).registry(),
+                        parsed.registry(),
                         allowed.join(", ")
                     ),
                 )
                 .help(format!(
                     "pull the image from an allowed registry (mirror it there first):\nimage: {}/{}",
                     allowed.first().map_or("registry.example.com", String::as_str),
-                    ImageRef::parse(reference).repository.rsplit('/').next().unwrap_or_default()
+                    parsed.repository.rsplit('/').next().unwrap_or_default()
                 ))
                 .object(ObjectRef::of(object));
             }
-            if ImageRef::parse(reference).is_pinned() {
+            if parsed.is_pinned() {
                 continue;
             }
-            let problem = ImageRef::parse(reference).tag_problem();
+            let problem = parsed.tag_problem();
             out.report(
                 image.span,
                 format!(
@@ -102,7 +103,7 @@ impl Rule for ImageTagNotPinned {
             )
             .help(format!(
                 "pin the image to a released version, ideally with its digest:\nimage: {}:1.2.3@sha256:<digest>",
-                ImageRef::parse(reference).repository
+                parsed.repository
             ))
             .object(ObjectRef::of(object));
         }
