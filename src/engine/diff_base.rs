@@ -105,7 +105,12 @@ impl ChangedLines {
         {
             return true;
         }
-        let Some(source) = sources.iter().find(|s| s.path == finding.path) else {
+        // Sources are sorted by path.
+        let Some(source) = sources
+            .binary_search_by(|s| (*s.path).cmp(&*finding.path))
+            .ok()
+            .and_then(|n| sources.get(n))
+        else {
             return false;
         };
         let (first, last) = document_lines(&source.text, region.start_line);

@@ -255,6 +255,11 @@ pub fn matrix<'f>(findings: &'f [Finding], inventory: &Inventory) -> Matrix<'f> 
             .or_insert_with(|| empty_row(namespace.clone()));
         row.cells[column(Area::GatewayAuth)].applies = true;
     }
+    let by_object: std::collections::HashMap<&ObjectRef, usize> = services
+        .iter()
+        .enumerate()
+        .map(|(n, (workload, _))| (&workload.object, n))
+        .collect();
     let mut elsewhere = Vec::new();
     for finding in findings {
         let Some(area) = Area::of_rule(finding.rule.id) else {
@@ -264,7 +269,8 @@ pub fn matrix<'f>(findings: &'f [Finding], inventory: &Inventory) -> Matrix<'f> 
         let owner = finding
             .object
             .as_ref()
-            .and_then(|o| services.iter_mut().find(|(w, _)| &w.object == o));
+            .and_then(|o| by_object.get(o).copied())
+            .and_then(|n| services.get_mut(n));
         let namespace = match (&owner, &finding.object) {
             (Some((workload, _)), _) => Some(workload.namespace.clone()),
             (None, Some(o)) if o.kind == "Namespace" => o.name.clone(),
