@@ -284,18 +284,18 @@ impl Reader<'_> {
         let mut settings = Vec::new();
         for entry in node.entries() {
             let raw = self.string(&entry.key)?;
-            let target = raw.to_ascii_uppercase();
-            if !targets.contains(&target.as_str()) {
-                let hint = match suggestion(raw, &targets) {
-                    Some(meant) => format!("did you mean `{meant}`?"),
-                    None => "expected a rule id such as `K8S014` (`mslint rules` lists them) or a family: \
-                             DF, GW, IST, K8S, MS, NS, SEC"
-                        .to_owned(),
-                };
-                return Err(self.error(entry.key.span, format!("unknown rule or family `{raw}`; {hint}")));
+            let builtin = targets.iter().any(|t| t.eq_ignore_ascii_case(raw));
+            // Any other id may be an organisation policy's, known once the policies are loaded
+            // (see `check_policy_ids`); one shaped like a built-in id is a typo now.
+            if !builtin && looks_builtin(raw) {
+                return Err(self.error(entry.key.span, unknown_target(raw, &targets)));
             }
             let mut setting = RuleSetting {
-                target,
+                target: if builtin {
+                    raw.to_ascii_uppercase()
+                } else {
+                    raw.to_owned()
+                },
                 enabled: None,
                 severity: None,
                 options: Vec::new(),
@@ -420,13 +420,35 @@ const SEVERITIES: &[(&str, Severity)] = &[
     ("note", Severity::Note),
 ];
 
-/// Every rule id and family prefix a `rules` key may name.
+/// Every built-in rule id and family prefix a `rules` key may name (and `POLICY`, every
+/// organisation policy).
 fn targets() -> Vec<&'static str> {
     Family::ALL
         .iter()
+        .chain([&Family::Policy])
         .map(|f| f.prefix())
         .chain(ALL.iter().map(|r| r.meta().id))
         .collect()
+}
+
+/// True for an id shaped like a built-in rule's (`K8S` and digits), which no policy may take.
+fn looks_builtin(raw: &str) -> bool {
+    Family::ALL.iter().any(|f| {
+        raw.get(..f.prefix().len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(f.prefix()))
+            && raw[f.prefix().len()..].starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+/// The message for a `rules` key that names no rule, family or policy.
+fn unknown_target(raw: &str, targets: &[&'static str]) -> String {
+    let hint = match suggestion(raw, targets) {
+        Some(meant) => format!("did you mean `{meant}`?"),
+        None => "expected a rule id such as `K8S014` (`mslint rules` lists them), a family \
+                 (DF, GW, IST, K8S, MS, NS, SEC, POLICY) or the id of a loaded policy"
+            .to_owned(),
+    };
+    format!("unknown rule or family `{raw}`; {hint}")
 }
 
 impl FileConfig {
@@ -442,6 +464,31 @@ impl FileConfig {
                 })
                 .collect(),
         )
+    }
+
+    /// Checks that every `rules` key that is no built-in rule or family names one of the
+    /// loaded policies' rules (`policy_ids`), stopping at the first that does not.
+    pub fn check_policy_ids(&mut self, policy_ids: &[&'static str]) -> Result<(), ConfigError> {
+        let builtin = targets();
+        for setting in &mut self.rules {
+            if builtin.contains(&setting.target.as_str()) {
+                continue;
+            }
+            match policy_ids
+                .iter()
+                .find(|id| id.eq_ignore_ascii_case(&setting.target))
+            {
+                Some(id) => setting.target = (*id).to_owned(),
+                None => {
+                    let known: Vec<&'static str> = builtin.iter().chain(policy_ids).copied().collect();
+                    return Err(ConfigError {
+                        at: setting.at.clone(),
+                        message: unknown_target(&setting.target, &known),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A rule's own setting and its family's (the last written of each).

@@ -209,14 +209,10 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         Ok(dir) => dir,
         Err(e) => return usage_error(&format!("cannot read the current directory: {e}")),
     };
-    let file = match configuration_file(&args, &root) {
+    let mut file = match configuration_file(&args, &root) {
         Ok(file) => file,
         Err(message) => return usage_error(&message),
     };
-    let settings = Settings::resolve(&args, matches, file.as_ref());
-    if args.show_config {
-        return print(&settings.describe(file.as_ref()));
-    }
     let filter = match &file {
         Some(file) => {
             let base = file
@@ -247,6 +243,20 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         Ok(policies) => policies,
         Err(e) => return usage_error(&e.to_string()),
     };
+    let policy_rules = policies
+        .iter()
+        .flat_map(mslint::policy::Policies::rules)
+        .collect::<Vec<_>>();
+    if let Some(file) = &mut file {
+        let ids: Vec<&'static str> = policy_rules.iter().map(|r| r.id).collect();
+        if let Err(e) = file.check_policy_ids(&ids) {
+            return usage_error(&e.to_string());
+        }
+    }
+    let settings = Settings::resolve(&args, matches, file.as_ref(), &policy_rules);
+    if args.show_config {
+        return print(&settings.describe(file.as_ref()));
+    }
     let config = mslint::Config {
         paths: args.paths.clone(),
         root,
@@ -306,9 +316,9 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
     }
     let rules: Vec<&'static mslint::RuleMeta> = docs::all_rules()
         .into_iter()
+        .chain(policy_rules.iter().copied())
         .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
         .filter(|m| !settings.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
-        .chain(policies.iter().flat_map(mslint::policy::Policies::rules))
         .collect();
     let format = match args.format {
         FormatArg::Human => Format::Human,
@@ -419,7 +429,12 @@ struct Settings {
 }
 
 impl Settings {
-    fn resolve(args: &CheckArgs, matches: &ArgMatches, file: Option<&mslint::config::FileConfig>) -> Self {
+    fn resolve(
+        args: &CheckArgs,
+        matches: &ArgMatches,
+        file: Option<&mslint::config::FileConfig>,
+        policy_rules: &[&'static mslint::RuleMeta],
+    ) -> Self {
         let from_args = |id: &str| match matches.value_source(id) {
             Some(ValueSource::EnvVariable) => {
                 let command = Cli::command();
@@ -483,7 +498,10 @@ impl Settings {
         let mut ignore = args.ignore.clone();
         let mut severities = Vec::new();
         if let Some(file) = file {
-            for rule in mslint::docs::all_rules() {
+            for rule in mslint::docs::all_rules()
+                .into_iter()
+                .chain(policy_rules.iter().copied())
+            {
                 let selected = args.select.iter().any(|id| id.eq_ignore_ascii_case(rule.id));
                 if !selected && file.disables(rule.id, rule.family) {
                     ignore.push(rule.id.to_owned());

@@ -1,5 +1,7 @@
 //! The command line: exit codes, formats, bad input, determinism.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -42,17 +44,9 @@ fn json(output: &[u8]) -> serde_json::Value {
 }
 
 fn rule_lines(report: &serde_json::Value) -> Vec<(String, String, u64)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["path"].as_str().unwrap().to_owned(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
+    common::finding_fields(report, &["rule", "path", "line"])
+        .into_iter()
+        .map(|f| (f[0].clone(), f[1].clone(), f[2].parse().unwrap()))
         .collect()
 }
 
@@ -900,17 +894,22 @@ fn secret_name_patterns_from_the_configuration_extend_what_counts_as_a_secret() 
     );
 }
 
+/// A Deployment the example policies of `rules/` have something to say about.
+const PROD_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\n  namespace: prod\n  labels: { team: shop }\nspec:\n  replicas: 60\n  template:\n    spec:\n      containers:\n        - name: server\n          image: docker.io/shop/cart:latest\n";
+
 #[test]
 fn rego_policies_report_at_their_paths_and_their_tests_run() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "deploy.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\n  namespace: prod\n  labels: { team: shop }\nspec:\n  replicas: 60\n  template:\n    spec:\n      containers:\n        - name: server\n          image: docker.io/shop/cart:latest\n",
-    );
+    write(dir.path(), "deploy.yaml", PROD_DEPLOYMENT);
     let output = mslint(dir.path())
-        .args(["--format", "json", "--select", "K8S014", "--policy"])
+        .args([
+            "--format",
+            "json",
+            "--select",
+            "K8S014,ORG001,ORG002,ORG003,ORG004,ORG005",
+            "--policy",
+        ])
         .arg(repo.join("rules"))
         .arg("deploy.yaml")
         .output()
@@ -966,4 +965,73 @@ fn rego_policies_report_at_their_paths_and_their_tests_run() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("policies/p.rego:"));
+}
+
+#[test]
+fn policy_rules_are_selected_ignored_and_configured_by_their_ids() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", PROD_DEPLOYMENT);
+    let findings = |args: &[&str]| -> Vec<Vec<String>> {
+        let output = mslint(dir.path())
+            .args(["--format", "json", "--policy"])
+            .arg(repo.join("rules"))
+            .args(args)
+            .arg("deploy.yaml")
+            .output()
+            .unwrap();
+        common::finding_fields(&json(&output.stdout), &["rule", "severity", "line"])
+    };
+    assert_eq!(findings(&["--select", "org004"]), [["ORG004", "warning", "8"]]);
+    let ignored = findings(&["--select", "ORG002,ORG003,ORG004", "--ignore", "ORG003"]);
+    assert_eq!(
+        ignored.iter().map(|f| f[0].as_str()).collect::<Vec<_>>(),
+        ["ORG004", "ORG002"]
+    );
+
+    write(
+        dir.path(),
+        ".mslint.yaml",
+        "rules:\n  K8S: off\n  NS: off\n  ORG004: error\n  org002: off\n  POLICY: note\n",
+    );
+    assert_eq!(
+        findings(&[]),
+        [
+            ["ORG005", "note", "6"],
+            ["ORG005", "note", "6"],
+            ["ORG004", "error", "8"],
+            ["ORG003", "note", "13"],
+        ]
+    );
+    write(
+        dir.path(),
+        ".mslint.yaml",
+        "rules:\n  K8S: off\n  NS: off\n  POLICY: off\n  ORG005: on\n",
+    );
+    assert_eq!(
+        findings(&[]),
+        [["ORG005", "warning", "6"], ["ORG005", "warning", "6"]]
+    );
+    // The command line wins over the file.
+    assert_eq!(findings(&["--select", "ORG003"]), [["ORG003", "error", "13"]]);
+
+    write(
+        dir.path(),
+        ".mslint.yaml",
+        "rules:\n  K8S001: off\n  ORG0004: error\n",
+    );
+    mslint(dir.path())
+        .args(["--policy"])
+        .arg(repo.join("rules"))
+        .arg("deploy.yaml")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            ".mslint.yaml:3:3: unknown rule or family `ORG0004`; did you mean `ORG004`?",
+        ));
+    mslint(dir.path())
+        .args(["--isolated", "--select", "ORG004", "deploy.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown rule `ORG004`"));
 }

@@ -1,6 +1,8 @@
 //! Named files (what a pre-commit hook passes): reported alone, with the rest of their git work
 //! tree read as context for cross-file rules.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -39,18 +41,9 @@ fn scan(dir: &Path, args: &[&str]) -> (Vec<(String, String, String, u64)>, i32) 
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
-    let findings = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["severity"].as_str().unwrap().to_owned(),
-                f["path"].as_str().unwrap().to_owned(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
+    let findings = common::finding_fields(&report, &["rule", "severity", "path", "line"])
+        .into_iter()
+        .map(|f| (f[0].clone(), f[1].clone(), f[2].clone(), f[3].parse().unwrap()))
         .collect();
     (findings, output.status.code().unwrap())
 }

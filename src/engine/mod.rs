@@ -92,20 +92,29 @@ pub enum RunError {
 
 /// Runs a scan.
 pub fn run(config: &Config) -> Result<Outcome, RunError> {
-    let rules = selected_rules(config)?;
+    let (rules, policies) = selected_rules(config)?;
+    let scan = || scan(config, &rules, policies.as_ref());
     match config.jobs {
         Some(jobs) => rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)
             .build()
             .map_err(|e| RunError::Threads(e.to_string()))?
-            .install(|| scan(config, &rules)),
-        None => scan(config, &rules),
+            .install(scan),
+        None => scan(),
     }
 }
 
-fn selected_rules(config: &Config) -> Result<Vec<&'static dyn Rule>, RunError> {
+/// The built-in rules and the policy decisions `--select` and `--ignore` leave in force.
+fn selected_rules(
+    config: &Config,
+) -> Result<(Vec<&'static dyn Rule>, Option<crate::policy::Policies>), RunError> {
+    let policy_rules = config
+        .policies
+        .as_ref()
+        .map(crate::policy::Policies::rules)
+        .unwrap_or_default();
     for id in config.select.iter().chain(&config.ignore) {
-        if registry::find(id).is_none() {
+        if registry::find(id).is_none() && !policy_rules.iter().any(|r| r.id.eq_ignore_ascii_case(id)) {
             return Err(RunError::UnknownRule(id.clone()));
         }
     }
@@ -113,14 +122,20 @@ fn selected_rules(config: &Config) -> Result<Vec<&'static dyn Rule>, RunError> {
         let listed = |ids: &[String]| ids.iter().any(|id| id.eq_ignore_ascii_case(meta.id));
         (config.select.is_empty() || listed(&config.select)) && !listed(&config.ignore)
     };
-    Ok(registry::ALL
+    let rules = registry::ALL
         .iter()
         .copied()
         .filter(|r| wanted(r.meta()))
-        .collect())
+        .collect();
+    let policies = config.policies.as_ref().and_then(|p| p.only(wanted));
+    Ok((rules, policies))
 }
 
-fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunError> {
+fn scan(
+    config: &Config,
+    rules: &[&'static dyn Rule],
+    policies: Option<&crate::policy::Policies>,
+) -> Result<Outcome, RunError> {
     let started = Instant::now();
     panic_guard::install();
     let mut candidates = if config.repository_context {
@@ -188,7 +203,7 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
             found
         })
         .collect();
-    if let Some(policies) = &config.policies {
+    if let Some(policies) = policies {
         let policies = policies.with_scan(parsed.iter().flat_map(|p| match &p.content {
             Content::Objects(objects) => objects.as_slice(),
             _ => &[],
@@ -197,18 +212,22 @@ fn scan(config: &Config, rules: &[&'static dyn Rule]) -> Result<Outcome, RunErro
             parsed
                 .par_iter()
                 .filter(|file| is_reported(file.file))
-                .flat_map_iter(|file| match &file.content {
-                    Content::Objects(objects) => objects
-                        .iter()
-                        .filter(|o| !o.is_controlled())
-                        .flat_map(|o| policies.evaluate(o, file.file))
-                        .collect(),
-                    Content::Dockerfile(dockerfile, _) => loaded
-                        .get(file.file.0 as usize)
-                        .map(|l| policies.evaluate_dockerfile(dockerfile, &l.source, file.file))
-                        .unwrap_or_default(),
-                    Content::Nothing => Vec::new(),
-                }),
+                .map_init(
+                    || policies.evaluator(),
+                    |evaluator, file| match &file.content {
+                        Content::Objects(objects) => objects
+                            .iter()
+                            .filter(|o| !o.is_controlled())
+                            .flat_map(|o| evaluator.evaluate(o, file.file))
+                            .collect(),
+                        Content::Dockerfile(dockerfile, _) => loaded
+                            .get(file.file.0 as usize)
+                            .map(|l| evaluator.evaluate_dockerfile(dockerfile, &l.source, file.file))
+                            .unwrap_or_default(),
+                        Content::Nothing => Vec::new(),
+                    },
+                )
+                .flatten_iter(),
         );
     }
     raw.par_extend(

@@ -61,10 +61,12 @@ pub enum Family {
     Sec,
     /// MS: parse and engine diagnostics.
     Ms,
+    /// POLICY: organisation policies in Rego, whatever ids they report as.
+    Policy,
 }
 
 impl Family {
-    /// Every family, in the order rule ids sort.
+    /// Every family of built-in rules, in the order rule ids sort.
     pub const ALL: [Family; 7] = [
         Family::Df,
         Family::Gw,
@@ -85,6 +87,7 @@ impl Family {
             Family::Gw => "GW",
             Family::Sec => "SEC",
             Family::Ms => "MS",
+            Family::Policy => "POLICY",
         }
     }
 
@@ -98,6 +101,7 @@ impl Family {
             Family::Gw => "gw",
             Family::Sec => "sec",
             Family::Ms => "ms",
+            Family::Policy => "policy",
         }
     }
 }

@@ -106,3 +106,20 @@ pub fn files_or_dirs(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Each finding of a JSON report as the values of `keys`, text and numbers alike as text.
+pub fn finding_fields(report: &serde_json::Value, keys: &[&str]) -> Vec<Vec<String>> {
+    report["findings"]
+        .as_array()
+        .expect("a findings list")
+        .iter()
+        .map(|finding| {
+            keys.iter()
+                .map(|key| match &finding[*key] {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}

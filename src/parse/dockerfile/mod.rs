@@ -9,7 +9,7 @@ mod words;
 use parse_dockerfile::{Command, HealthcheckArguments, Instruction as Parsed, Source};
 
 use crate::source::{LineIndex, Span};
-pub use words::{Pair, split_pairs};
+pub use words::{Pair, raw_words, split_pairs};
 
 /// Most syntax errors collected from one file before giving up on the rest.
 const MAX_ERRORS: usize = 50;

@@ -52,6 +52,15 @@ pub fn split_pairs(raw: &str, base: usize, escape: char) -> Vec<Pair> {
         .collect()
 }
 
+/// The whitespace-separated words of `raw` as written, quotes and escapes kept: the words
+/// the Dockerfile frontend's parser stores before it expands them.
+pub fn raw_words(raw: &str, escape: char) -> Vec<&str> {
+    tokens(raw, escape)
+        .into_iter()
+        .filter_map(|range| raw.get(range))
+        .collect()
+}
+
 /// Byte ranges of the whitespace-separated tokens, quotes and escapes kept inside a token.
 fn tokens(raw: &str, escape: char) -> Vec<std::ops::Range<usize>> {
     let mut tokens = Vec::new();

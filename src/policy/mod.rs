@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
+mod dockerfile;
+
 use crate::model::Object;
-use crate::parse::dockerfile::{Arguments, CommandForm, Dockerfile, Instruction};
+use crate::parse::dockerfile::Dockerfile;
 use crate::parse::yaml::{Node, ScalarStyle, Value};
 use crate::rules::{Family, Findings, ObjectRef, RawFinding, RuleMeta, Scope, Severity};
 use crate::source::{FileId, SourceFile};
@@ -32,6 +34,8 @@ pub struct Policies {
     decisions: Vec<Decision>,
     /// True when a policy reads `data.mslint`, the scan's objects.
     reads_scan: bool,
+    /// `data` as the policies see it, once the scan's objects are added.
+    data: Option<regorus::Value>,
 }
 
 impl std::fmt::Debug for Policies {
@@ -43,11 +47,29 @@ impl std::fmt::Debug for Policies {
 }
 
 /// One decision rule of one package (`data.main.deny`) and the rule it reports as.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Decision {
     rule_path: String,
     meta: &'static RuleMeta,
+    /// The rule compiled for regorus's virtual machine, which evaluates several times faster
+    /// than its interpreter; `None` when the compiler does not take the policy (it does not
+    /// yet compile every construct), which then runs in the interpreter.
+    program: Option<std::sync::Arc<regorus::rvm::program::Program>>,
 }
+
+impl std::fmt::Debug for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decision")
+            .field("rule_path", &self.rule_path)
+            .field("meta", &self.meta.id)
+            .field("compiled", &self.program.is_some())
+            .finish()
+    }
+}
+
+/// Instructions one evaluation may run in the virtual machine before it gives the input to
+/// the interpreter, which has no such bound.
+const VM_INSTRUCTIONS: usize = 10_000_000;
 
 /// The `.rego` files under `dirs` (or the files given), sorted; `*_test.rego` only when `tests`.
 pub fn rego_files(dirs: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, PolicyError> {
@@ -126,9 +148,12 @@ impl Policies {
                 // A package with several decisions reports each under its own id.
                 let decision = (declared.len() > 1).then_some(*rule);
                 let meta = rule_meta(package, decision, *severity, &metadata)?;
+                let rule_path = format!("{package}.{rule}");
+                let program = compile(&mut engine, &rule_path);
                 decisions.push(Decision {
-                    rule_path: format!("{package}.{rule}"),
+                    rule_path,
                     meta,
+                    program,
                 });
             }
         }
@@ -144,6 +169,7 @@ impl Policies {
             engine,
             decisions,
             reads_scan,
+            data: None,
         }))
     }
 
@@ -167,6 +193,7 @@ impl Policies {
             .into_iter()
             .collect::<std::collections::BTreeMap<_, _>>(),
         );
+        scoped.data = Some(data.clone());
         if scoped.engine.add_data(data).is_ok() {
             // Evaluating once prepares the engine, so the clones each worker takes start prepared.
             scoped.engine.set_input(regorus::Value::new_object());
@@ -175,6 +202,13 @@ impl Policies {
             }
         }
         scoped
+    }
+
+    /// The policies with only the decisions whose rule is `wanted`; `None` when none is.
+    pub fn only(&self, wanted: impl Fn(&RuleMeta) -> bool) -> Option<Self> {
+        let mut kept = self.clone();
+        kept.decisions.retain(|d| wanted(d.meta));
+        (!kept.decisions.is_empty()).then_some(kept)
     }
 
     /// The rules the policies report as, for reports that list rules.
@@ -188,8 +222,42 @@ impl Policies {
         rules
     }
 
+    /// An evaluator with its own engine, for one worker: engines are cloned once per worker,
+    /// not once per object.
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        let machines = self
+            .decisions
+            .iter()
+            .map(|d| {
+                let program = d.program.clone()?;
+                let mut vm = regorus::rvm::RegoVM::new();
+                vm.load_program(program);
+                vm.set_max_instructions(VM_INSTRUCTIONS);
+                if let Some(data) = &self.data {
+                    vm.set_data(data.clone()).ok()?;
+                }
+                Some(vm)
+            })
+            .collect();
+        Evaluator {
+            policies: self,
+            engine: self.engine.clone(),
+            machines,
+        }
+    }
+}
+
+/// Evaluates the policies, one input after another, on one worker.
+pub struct Evaluator<'p> {
+    policies: &'p Policies,
+    engine: regorus::Engine,
+    /// A virtual machine per decision that compiled, by decision.
+    machines: Vec<Option<regorus::rvm::RegoVM>>,
+}
+
+impl Evaluator<'_> {
     /// Evaluates every decision on one object; a result with a `path` lands on that key.
-    pub fn evaluate(&self, object: &Object<'_>, file: FileId) -> Vec<RawFinding> {
+    pub fn evaluate(&mut self, object: &Object<'_>, file: FileId) -> Vec<RawFinding> {
         self.decide(to_value(&object.root), file, |steps| {
             let span = steps
                 .and_then(|steps| locate(&object.root, steps))
@@ -199,49 +267,60 @@ impl Policies {
     }
 
     /// Evaluates every decision on a Dockerfile, given as conftest gives it: a list of
-    /// instructions `{"Cmd": "from", "Flags": [...], "Value": [...], "Original": "FROM …",
-    /// "Stage": 0, "JSON": false, "StartLine": 1, "EndLine": 1}`. A result whose `path` starts
-    /// with an instruction's index lands on that instruction, else on the first.
+    /// commands `{"Cmd": "from", "SubCmd": "", "Flags": [...], "Value": [...], "JSON": false,
+    /// "Stage": 0}` (plus `Original`, `StartLine` and `EndLine`), comments before an
+    /// instruction as `comment` commands. A result whose `path` starts with a command's index
+    /// lands on that command, else on the first instruction.
     pub fn evaluate_dockerfile(
-        &self,
+        &mut self,
         dockerfile: &Dockerfile,
         source: &SourceFile,
         file: FileId,
     ) -> Vec<RawFinding> {
-        let input: Vec<regorus::Value> = dockerfile
+        let commands = dockerfile::commands(dockerfile, source);
+        let fallback = dockerfile
             .instructions
-            .iter()
-            .enumerate()
-            .map(|(n, instruction)| instruction_value(instruction, n, dockerfile, source))
-            .collect();
-        self.decide(regorus::Value::from(input), file, |steps| {
-            let index = steps
+            .first()
+            .map(|i| i.span)
+            .unwrap_or_default();
+        let spans: Vec<crate::source::Span> = commands.iter().map(|c| c.span).collect();
+        let input = regorus::Value::from(commands.into_iter().map(|c| c.value).collect::<Vec<_>>());
+        self.decide(input, file, |steps| {
+            let span = steps
                 .and_then(|s| s.first())
                 .and_then(serde_json::Value::as_u64)
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(0);
-            let span = dockerfile
-                .instructions
-                .get(index)
-                .or_else(|| dockerfile.instructions.first())
-                .map_or_else(Default::default, |i| i.span);
+                .and_then(|n| spans.get(usize::try_from(n).ok()?))
+                .copied()
+                .unwrap_or(fallback);
             (span, None)
         })
     }
 
     /// Evaluates every decision on an input; `place` turns a result's `path` into a location.
     fn decide(
-        &self,
+        &mut self,
         input: regorus::Value,
         file: FileId,
         place: impl Fn(Option<&Vec<serde_json::Value>>) -> (crate::source::Span, Option<ObjectRef>),
     ) -> Vec<RawFinding> {
-        let mut engine = self.engine.clone();
-        engine.set_input(input);
         let mut out = Vec::new();
-        for decision in &self.decisions {
-            let Ok(value) = engine.eval_rule(decision.rule_path.clone()) else {
-                continue;
+        let mut interpreter_input = Some(input.clone());
+        for (decision, machine) in self.policies.decisions.iter().zip(&mut self.machines) {
+            let from_vm = machine.as_mut().and_then(|vm| {
+                vm.set_input(input.clone());
+                vm.execute().ok()
+            });
+            let value = match from_vm {
+                Some(value) => value,
+                None => {
+                    if let Some(input) = interpreter_input.take() {
+                        self.engine.set_input(input);
+                    }
+                    let Ok(value) = self.engine.eval_rule(decision.rule_path.clone()) else {
+                        continue;
+                    };
+                    value
+                }
             };
             let Ok(Ok(serde_json::Value::Array(results))) = value
                 .to_json_str()
@@ -276,6 +355,16 @@ impl Policies {
         }
         out
     }
+}
+
+/// The decision compiled for the virtual machine, if its compiler takes it.
+fn compile(
+    engine: &mut regorus::Engine,
+    rule_path: &str,
+) -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
+    let entry: regorus::Rc<str> = rule_path.into();
+    let compiled = engine.compile_with_entrypoint(&entry).ok()?;
+    regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &[rule_path]).ok()
 }
 
 /// True when a package's text defines the decision rule (`deny contains …`, `deny[msg] {…}`).
@@ -364,7 +453,7 @@ fn rule_meta(
     Ok(Box::leak(Box::new(RuleMeta {
         id: Box::leak(id.into_boxed_str()),
         name: Box::leak(name.into_boxed_str()),
-        family: Family::Ms,
+        family: Family::Policy,
         severity,
         scope: Scope::Object,
         security: false,
@@ -372,73 +461,6 @@ fn rule_meta(
         docs: Box::leak(help.to_owned().into_boxed_str()),
         options: &[],
     })))
-}
-
-/// One Dockerfile instruction in conftest's shape.
-fn instruction_value(
-    instruction: &Instruction,
-    index: usize,
-    dockerfile: &Dockerfile,
-    source: &SourceFile,
-) -> regorus::Value {
-    let text = source.text.as_str();
-    let original = text.get(instruction.span.range()).unwrap_or_default();
-    let after_flags = instruction
-        .flags
-        .last()
-        .map_or(instruction.keyword_span.end, |f| {
-            f.value.as_ref().map_or(f.name.span.end, |v| v.span.end)
-        });
-    let rest = text
-        .get(after_flags as usize..instruction.span.end as usize)
-        .unwrap_or_default()
-        .trim();
-    let (value, json): (Vec<String>, bool) = match &instruction.arguments {
-        Arguments::Command(CommandForm::Exec(words, _)) => {
-            (words.iter().map(|w| w.text.clone()).collect(), true)
-        }
-        Arguments::Command(_) => (vec![rest.to_owned()], false),
-        _ => (rest.split_whitespace().map(str::to_owned).collect(), false),
-    };
-    let flags: Vec<regorus::Value> = instruction
-        .flags
-        .iter()
-        .map(|f| {
-            let flag = match &f.value {
-                Some(value) => format!("--{}={}", f.name.text, value.text),
-                None => format!("--{}", f.name.text),
-            };
-            regorus::Value::from(flag)
-        })
-        .collect();
-    let stage = dockerfile
-        .stages
-        .iter()
-        .position(|s| s.from <= index && index < s.end)
-        .unwrap_or(0);
-    let region = source.locate(instruction.span);
-    let (start, end) = (region.start_line, region.end_line);
-    let field = |key: &str, value: regorus::Value| (regorus::Value::from(key), value);
-    regorus::Value::from(
-        [
-            field(
-                "Cmd",
-                regorus::Value::from(instruction.keyword.to_ascii_lowercase()),
-            ),
-            field("Flags", regorus::Value::from(flags)),
-            field(
-                "Value",
-                regorus::Value::from(value.into_iter().map(regorus::Value::from).collect::<Vec<_>>()),
-            ),
-            field("Original", regorus::Value::from(original)),
-            field("Stage", regorus::Value::from(stage as u64)),
-            field("JSON", regorus::Value::Bool(json)),
-            field("StartLine", regorus::Value::from(u64::from(start))),
-            field("EndLine", regorus::Value::from(u64::from(end))),
-        ]
-        .into_iter()
-        .collect::<std::collections::BTreeMap<_, _>>(),
-    )
 }
 
 /// The node a result's `path` names: mapping keys and list indexes from the object's root.
@@ -546,7 +568,7 @@ mod tests {
         let objects = parse_objects(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\nspec:\n  replicas: 60\n",
         );
-        let found = loaded.evaluate(&objects[0], FileId(0));
+        let found = loaded.evaluator().evaluate(&objects[0], FileId(0));
         let summary: Vec<(&str, Severity, &str, u32)> = found
             .iter()
             .map(|f| (f.rule.id, f.rule.severity, f.message.as_str(), f.span.start))
@@ -568,6 +590,45 @@ mod tests {
     }
 
     #[test]
+    fn policies_run_compiled_and_those_the_compiler_refuses_run_interpreted_alike() {
+        let examples = Policies::load(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")])
+            .unwrap()
+            .unwrap();
+        assert!(
+            examples.decisions.iter().all(|d| d.program.is_some()),
+            "{examples:?}"
+        );
+        // `with` is not compiled: the same rule written with it runs in the interpreter.
+        let body = "  input.kind == \"Deployment\"\n  not input.metadata.labels.team\n";
+        let loaded = policies(&[
+            (
+                "plain.rego",
+                &format!("package mslint.org001\ndeny contains \"no team\" if {{\n{body}}}\n"),
+            ),
+            (
+                "with.rego",
+                &format!(
+                    "package mslint.org002\nkinds := {{\"Deployment\"}}\n\
+                     deny contains \"no team\" if {{\n  known with data.mslint.org002.kinds as {{\"Deployment\"}}\n{body}}}\n\
+                     known if input.kind in kinds\n"
+                ),
+            ),
+        ])
+        .unwrap()
+        .unwrap();
+        let compiled: Vec<bool> = loaded.decisions.iter().map(|d| d.program.is_some()).collect();
+        assert_eq!(compiled, [true, false]);
+        let objects = parse_objects("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\n");
+        let found: Vec<&str> = loaded
+            .evaluator()
+            .evaluate(&objects[0], FileId(0))
+            .iter()
+            .map(|f| f.rule.id)
+            .collect();
+        assert_eq!(found, ["ORG001", "ORG002"]);
+    }
+
+    #[test]
     fn dockerfiles_are_a_list_of_instructions_as_conftest_gives_them() {
         let loaded = policies(&[(
             "docker.rego",
@@ -582,7 +643,9 @@ mod tests {
         let text = "FROM openjdk:17 AS build\nRUN --mount=type=cache,target=/root/.m2 mvn package\nCMD [\"java\", \"-jar\", \"app.jar\"]\n";
         let dockerfile = crate::parse::dockerfile::parse(text);
         let source = SourceFile::new("Dockerfile", text.to_owned());
-        let found = loaded.evaluate_dockerfile(&dockerfile, &source, FileId(0));
+        let found = loaded
+            .evaluator()
+            .evaluate_dockerfile(&dockerfile, &source, FileId(0));
         let summary: Vec<(&str, &str, u32)> = found
             .iter()
             .map(|f| (f.rule.id, f.message.as_str(), f.span.start))
@@ -616,7 +679,7 @@ mod tests {
         let scoped = loaded.with_scan(objects.iter());
         let messages: Vec<String> = objects
             .iter()
-            .flat_map(|o| scoped.evaluate(o, FileId(0)))
+            .flat_map(|o| scoped.evaluator().evaluate(o, FileId(0)))
             .map(|f| f.message)
             .collect();
         assert_eq!(messages, ["no Service selects lonely"]);
