@@ -14,7 +14,8 @@ use crate::parse::yaml::{Node, ScalarStyle, Value};
 use crate::rules::{Family, Findings, ObjectRef, RawFinding, RuleMeta, Scope, Severity};
 use crate::source::{FileId, SourceFile};
 
-/// The rules a policy package may define, with the severity each gives by default.
+/// The rules a policy package may define, with the severity each gives by default; conftest's
+/// named variants (`deny_privileged`) count too.
 const DECISIONS: &[(&str, Severity)] = &[
     ("deny", Severity::Error),
     ("violation", Severity::Error),
@@ -55,6 +56,9 @@ struct Decision {
     /// than its interpreter; `None` when the compiler does not take the policy (it does not
     /// yet compile every construct), which then runs in the interpreter.
     program: Option<std::sync::Arc<regorus::rvm::program::Program>>,
+    /// For a named decision (`deny_privileged`) of a package with conftest `exception` rules:
+    /// the exception rule's path and the name exceptions give the decision (`privileged`).
+    exception: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for Decision {
@@ -140,20 +144,24 @@ impl Policies {
             if metadata.is_empty() {
                 metadata = annotation_metadata(text);
             }
-            let declared: Vec<&(&str, Severity)> = DECISIONS
-                .iter()
-                .filter(|(rule, _)| declares(text, rule))
-                .collect();
+            let declared = decision_rules(text);
+            let exceptions = declared_rules(text)
+                .any(|rule| rule == "exception")
+                .then(|| format!("{package}.exception"));
             for (rule, severity) in &declared {
                 // A package with several decisions reports each under its own id.
-                let decision = (declared.len() > 1).then_some(*rule);
+                let decision = (declared.len() > 1).then_some(rule.as_str());
                 let meta = rule_meta(package, decision, *severity, &metadata)?;
                 let rule_path = format!("{package}.{rule}");
                 let program = compile(&mut engine, &rule_path);
+                // conftest's exceptions name a rule without its prefix: `privileged` for
+                // `deny_privileged`.
+                let excepted_as = rule.split_once('_').map(|(_, name)| name.to_owned());
                 decisions.push(Decision {
                     rule_path,
                     meta,
                     program,
+                    exception: exceptions.clone().zip(excepted_as),
                 });
             }
         }
@@ -328,6 +336,12 @@ impl Evaluator<'_> {
             else {
                 continue;
             };
+            if !results.is_empty()
+                && let Some((exception, name)) = &decision.exception
+                && excepts(&mut self.engine, exception, name, &mut interpreter_input)
+            {
+                continue;
+            }
             let mut sink = Findings::new(decision.meta, file);
             for result in results {
                 let (message, path) = match &result {
@@ -357,6 +371,34 @@ impl Evaluator<'_> {
     }
 }
 
+/// True when the package's conftest `exception` rules name `name` for this input
+/// (`exception contains ["privileged"] if …`).
+fn excepts(
+    engine: &mut regorus::Engine,
+    exception: &str,
+    name: &str,
+    input: &mut Option<regorus::Value>,
+) -> bool {
+    if let Some(input) = input.take() {
+        engine.set_input(input);
+    }
+    let Ok(value) = engine.eval_rule(exception.to_owned()) else {
+        return false;
+    };
+    let names = value
+        .to_json_str()
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    let Some(serde_json::Value::Array(lists)) = names else {
+        return false;
+    };
+    lists.iter().any(|list| match list {
+        serde_json::Value::Array(names) => names.iter().any(|n| n.as_str() == Some(name)),
+        serde_json::Value::String(one) => one == name,
+        _ => false,
+    })
+}
+
 /// The decision compiled for the virtual machine, if its compiler takes it.
 fn compile(
     engine: &mut regorus::Engine,
@@ -367,10 +409,33 @@ fn compile(
     regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &[rule_path]).ok()
 }
 
-/// True when a package's text defines the decision rule (`deny contains …`, `deny[msg] {…}`).
-fn declares(text: &str, rule: &str) -> bool {
-    Regex::new(&format!(r"(?m)^\s*{rule}\s*(\[|contains\b|if\b|\{{|:?=)"))
-        .is_ok_and(|pattern| pattern.is_match(text))
+/// The names of the rules a package's text defines (`deny contains …`, `deny[msg] {…}`,
+/// `exception[rules] {…}`), in order, repeated as often as they are defined.
+fn declared_rules(text: &str) -> impl Iterator<Item = &str> {
+    static HEAD: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r"(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\[|contains\b|if\b|\{|:?=)")
+            .expect("a valid pattern")
+    });
+    HEAD.captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str())
+}
+
+/// The decision rules a package defines, each once, in order, with its default severity.
+fn decision_rules(text: &str) -> Vec<(String, Severity)> {
+    let mut rules: Vec<(String, Severity)> = Vec::new();
+    for name in declared_rules(text) {
+        let kind = DECISIONS.iter().find(|(prefix, _)| {
+            name.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
+        });
+        if let Some((_, severity)) = kind
+            && !rules.iter().any(|(known, _)| known == name)
+        {
+            rules.push((name.to_owned(), *severity));
+        }
+    }
+    rules
 }
 
 /// The package's `__rego_metadata__` object, if it defines one.
@@ -626,6 +691,59 @@ mod tests {
             .map(|f| f.rule.id)
             .collect();
         assert_eq!(found, ["ORG001", "ORG002"]);
+    }
+
+    #[test]
+    fn named_decisions_helper_packages_and_exceptions_work_as_in_conftest() {
+        let loaded = policies(&[
+            (
+                "kubernetes.rego",
+                "package kubernetes\n\nis_deployment {\n  input.kind = \"Deployment\"\n}\n",
+            ),
+            (
+                "deployment.rego",
+                "package main\n\nimport data.kubernetes\n\nname = input.metadata.name\n\n\
+                 deny_run_as_root[msg] {\n  kubernetes.is_deployment\n  \
+                 not input.spec.template.spec.securityContext.runAsNonRoot\n  \
+                 msg = sprintf(\"Containers must not run as root in Deployment %s\", [name])\n}\n\n\
+                 warn_no_team[msg] {\n  not input.metadata.labels.team\n  msg = \"no team\"\n}\n\n\
+                 exception[rules] {\n  input.metadata.name == \"legacy\"\n  rules = [\"run_as_root\"]\n}\n",
+            ),
+        ])
+        .unwrap()
+        .unwrap();
+        let ids: Vec<&str> = loaded.rules().iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["MAIN.deny_run_as_root", "MAIN.warn_no_team"]);
+        let objects = parse_objects(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\n---\n\
+             apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: legacy\n",
+        );
+        let mut evaluator = loaded.evaluator();
+        let found: Vec<Vec<(&str, Severity, String)>> = objects
+            .iter()
+            .map(|o| {
+                evaluator
+                    .evaluate(o, FileId(0))
+                    .into_iter()
+                    .map(|f| (f.rule.id, f.rule.severity, f.message))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                vec![
+                    (
+                        "MAIN.deny_run_as_root",
+                        Severity::Error,
+                        "Containers must not run as root in Deployment cart".to_owned()
+                    ),
+                    ("MAIN.warn_no_team", Severity::Warning, "no team".to_owned()),
+                ],
+                // The exception lifts the denial for `legacy`, not the warning.
+                vec![("MAIN.warn_no_team", Severity::Warning, "no team".to_owned())],
+            ]
+        );
     }
 
     #[test]
