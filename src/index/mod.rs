@@ -2,6 +2,7 @@
 
 mod gateways;
 mod mesh;
+mod partners;
 
 use std::collections::{HashMap, HashSet};
 
@@ -195,6 +196,8 @@ pub struct Index<'o, 's> {
     chart_directories: HashSet<&'o str>,
     /// (namespace, target kind, target name) → positions of the autoscalers targeting it.
     scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>>,
+    /// The label sets of the pods operators create from the custom resources of each namespace.
+    operated: HashMap<&'o str, Vec<Vec<(&'o str, &'o str)>>>,
     /// Positions of the objects of each kind, in scan order.
     by_kind: HashMap<&'o str, Vec<usize>>,
     /// Mesh lookups.
@@ -236,6 +239,7 @@ impl<'o, 's> Index<'o, 's> {
         let mut by_name: HashMap<&'o str, Vec<usize>> = HashMap::new();
         let mut scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>> = HashMap::new();
         let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
+        let mut operated: HashMap<&'o str, Vec<Vec<(&'o str, &'o str)>>> = HashMap::new();
         for (n, object) in objects.iter().enumerate() {
             by_kind.entry(object.kind()).or_default().push(n);
             let namespace = if CLUSTER_SCOPED.contains(&object.kind()) {
@@ -254,6 +258,11 @@ impl<'o, 's> Index<'o, 's> {
                 .push(n);
             if let Some(workload) = Workload::of(object) {
                 templates.add(namespace, workload);
+            } else if is_custom_resource(object) {
+                let sets = crate::model::operated::pod_label_sets(object);
+                if !sets.is_empty() {
+                    operated.entry(namespace).or_default().extend(sets);
+                }
             }
             if let Some(name) = object.name() {
                 by_identity.entry((namespace, object.kind(), name)).or_insert(n);
@@ -280,6 +289,7 @@ impl<'o, 's> Index<'o, 's> {
             by_kind,
             chart_directories,
             scaler_targets,
+            operated,
             mesh: Mesh::default(),
         }
     }
@@ -516,19 +526,6 @@ impl<'o, 's> Index<'o, 's> {
             .collect()
     }
 
-    /// The `(namespace, name)` of every custom resource (an object of an API group Kubernetes
-    /// does not serve itself). An operator labels the pods it creates for one with its name, so
-    /// a selector naming it likely selects pods the scan cannot show.
-    pub fn custom_resource_names(&self) -> HashSet<(&'o str, &'o str)> {
-        self.objects()
-            .filter(|o| o.api_group().contains('.') && !BUILT_IN_GROUPS.contains(&o.api_group()))
-            .filter_map(|o| {
-                let namespace = o.namespace().unwrap_or_else(|| self.implicit_namespace(o));
-                Some((namespace, o.name()?))
-            })
-            .collect()
-    }
-
     /// Every workload grouped by namespace with its pod template's labels read once, for rules
     /// that match many selectors.
     pub fn pod_templates(&self) -> &PodTemplates<'o, 's> {
@@ -691,6 +688,11 @@ impl<'o, 's> Index<'o, 's> {
                 .strip_prefix(outer)
                 .is_some_and(|rest| rest.starts_with('/'))
     }
+}
+
+/// True for an object of an API group Kubernetes does not serve itself.
+fn is_custom_resource(object: &Object<'_>) -> bool {
+    object.api_group().contains('.') && !BUILT_IN_GROUPS.contains(&object.api_group())
 }
 
 /// True when two folders are near enough to hold one project's files: each lies at most three

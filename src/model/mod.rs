@@ -6,6 +6,7 @@ pub mod mesh;
 pub mod monitoring;
 pub mod network;
 pub mod object;
+pub mod operated;
 pub mod packages;
 pub mod scaling;
 pub mod schema;

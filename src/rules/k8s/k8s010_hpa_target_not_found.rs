@@ -10,7 +10,11 @@ declare_rule! {
     /// checked: Deployment, StatefulSet, ReplicaSet, ReplicationController and Argo Rollout, with
     /// a matching `apiVersion` when one is given (KEDA's kind defaults to Deployment). A target
     /// of any other kind (a custom resource with a scale subresource) is left alone, and so are
-    /// templated references. Near misses are shown as related locations: a workload of that name
+    /// templated references. An autoscaler is judged only when its own folder holds workloads of
+    /// its namespace, or a near miss (below): the project deploys those workloads beside it, so a
+    /// target that is none of them is likely misnamed rather than deployed from elsewhere (a Helm
+    /// chart, another repository, a file the scan was not given, a folder of autoscalers kept
+    /// apart from the manifests). Near misses are shown as related locations: a workload of that name
     /// and kind in another namespace, or of that name and another kind in the same namespace.
     ///
     /// ## Why is this bad?
@@ -78,6 +82,22 @@ impl Rule for HpaTargetNotFound {
             };
             let kind = scaler.target_kind();
             let namespace = cx.index.namespace_of(scaler.object);
+            // Near misses: the same name under another workload kind here, or in another namespace.
+            let near_misses: Vec<&Object<'_>> = cx
+                .index
+                .named(name)
+                .filter(|o| {
+                    TARGET_KINDS.contains(&o.kind())
+                        && (o.kind() == kind) != (cx.index.namespace_of(o) == namespace)
+                })
+                .collect();
+            let beside =
+                |o: &Object<'_>| cx.index.folder_of(o.file) == cx.index.folder_of(scaler.object.file);
+            if !cx.index.deploys_pods_beside(namespace, scaler.object)
+                && !near_misses.iter().any(|o| beside(o))
+            {
+                continue;
+            }
             let api_version = match kind {
                 "Rollout" => "argoproj.io/v1alpha1",
                 "ReplicationController" => "v1",
@@ -100,11 +120,7 @@ impl Rule for HpaTargetNotFound {
                      apiVersion: {api_version}\n  kind: {kind}\n  name: {name}"
                 ))
                 .object(ObjectRef::of(scaler.object));
-            // Near misses: the same name under another workload kind here, or in another namespace.
-            for near in cx.index.named(name).filter(|o| {
-                TARGET_KINDS.contains(&o.kind())
-                    && (o.kind() == kind) != (cx.index.namespace_of(o) == namespace)
-            }) {
+            for near in near_misses {
                 let label = format!(
                     "{} `{name}` in namespace `{}`",
                     near.kind(),

@@ -1,4 +1,6 @@
 //! K8S020 service-selects-nothing.
+use std::collections::HashMap;
+
 use crate::index::PodTemplates;
 use crate::model::LabelSelector;
 use crate::model::network::is_templated;
@@ -13,15 +15,27 @@ declare_rule! {
     /// those their controller adds: `job-name` (a Job's name), `statefulset.kubernetes.io/pod-name`
     /// (`<name>-<ordinal>`), and hash and uid labels whose values only the cluster knows.
     ///
-    /// Left alone: a Service without a selector or with an empty one (its endpoints are managed
-    /// elsewhere), `type: ExternalName`, a templated selector, a Service whose namespace holds no
-    /// workload in the scan at all (its pods are deployed from elsewhere), a Service in a Helm
+    /// A Service is judged only when its own folder holds workloads of its namespace: the
+    /// project deploys that namespace's pods beside it, so a selector that matches none of them
+    /// is likely wrong rather than meant for pods deployed from elsewhere (a Helm chart, another
+    /// repository, a file the scan was not given). Services of other layouts (`services/` beside
+    /// `deployments/`) are not judged. Pods that several Services select and the scan does not
+    /// hold are a backend deployed from elsewhere (canary and stable Services of a Rollout kept
+    /// in another file, a shared test backend), and are not reported either.
+    ///
+    /// Pods that operators create from a custom resource of the scan count as selected: those of
+    /// a Prometheus, Alertmanager or ThanosRuler (the operator's labels and
+    /// `podMetadata.labels`), a Strimzi Kafka (`strimzi.io/cluster`), any resource with a pod
+    /// template (a KEDA ScaledJob's `jobTargetRef.template`), and pods a selector finds by a
+    /// value that names a custom resource of the namespace (a CloudNativePG `Cluster`, a
+    /// `LeaderWorkerSet`): operators label their pods with their resource's name.
+    ///
+    /// Left alone too: a Service without a selector or with an empty one (its endpoints are
+    /// managed elsewhere), `type: ExternalName`, a templated selector, and a Service in a Helm
     /// chart's `templates/` (the chart's `Chart.yaml` is in the scan), whose workload templates
-    /// often hold directives such as `{{ if }}` lines that keep them from being read, and a
-    /// selector with a value that names a custom resource of the namespace (a CloudNativePG
-    /// `Cluster`, a `LeaderWorkerSet`, a `Prometheus`): the operator that creates those pods
-    /// labels them with its resource's name. Related locations show the pod template of the namespace that
-    /// matches the most selector entries, and matching pod templates in other namespaces.
+    /// often hold directives such as `{{ if }}` lines that keep them from being read. Related
+    /// locations show the pod template of the namespace that matches the most selector entries,
+    /// and matching pod templates in other namespaces.
     ///
     /// ## Why is this bad?
     /// A Service that selects no pod has no endpoints: clients resolve its DNS name and then get
@@ -65,7 +79,7 @@ declare_rule! {
 impl Rule for ServiceSelectsNothing {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let templates = cx.index.pod_templates();
-        let custom_resources = cx.index.custom_resource_names();
+        let mut unmatched = Vec::new();
         for service in cx.index.of_kind("Service") {
             let Some(spec) = service.root.get("spec") else {
                 continue;
@@ -81,15 +95,28 @@ impl Rule for ServiceSelectsNothing {
                 || service.is_controlled()
                 || spec.str_at("type") == Some("ExternalName")
                 || is_templated(&entry.value)
-                || templates.in_namespace(namespace).next().is_none()
+                || !cx.index.deploys_pods_beside(namespace, service)
                 // The chart's workload templates may not be readable (`{{ if }}` lines).
                 || cx.index.in_helm_chart(service)
                 || templates.matching(namespace, &selector).next().is_some()
-                || selector.requirements.iter().any(|r| {
-                    r.values
-                        .iter()
-                        .any(|value| custom_resources.contains(&(namespace, *value)))
-                })
+                || cx.index.operated_pods_match(namespace, &selector)
+            {
+                continue;
+            }
+            unmatched.push((service, entry, namespace, selector));
+        }
+        // Pods that several Services select and the scan does not hold are a backend deployed
+        // from elsewhere (a file the scan was not given), not a typo repeated.
+        let mut services_by_selector: HashMap<SelectedPods<'_>, usize> = HashMap::new();
+        for (_, _, namespace, selector) in &unmatched {
+            *services_by_selector
+                .entry((namespace, pairs(selector)))
+                .or_default() += 1;
+        }
+        for (service, entry, namespace, selector) in unmatched {
+            if services_by_selector
+                .get(&(namespace, pairs(&selector)))
+                .is_some_and(|count| *count > 1)
             {
                 continue;
             }
@@ -118,6 +145,20 @@ impl Rule for ServiceSelectsNothing {
             }
         }
     }
+}
+
+/// A namespace and the sorted label pairs its pods must carry.
+type SelectedPods<'a> = (&'a str, Vec<(&'a str, &'a str)>);
+
+/// A selector's key/value pairs, sorted, to compare selectors written in any order.
+fn pairs<'a>(selector: &LabelSelector<'a>) -> Vec<(&'a str, &'a str)> {
+    let mut pairs: Vec<(&str, &str)> = selector
+        .requirements
+        .iter()
+        .map(|r| (r.key, r.values.first().copied().unwrap_or("")))
+        .collect();
+    pairs.sort_unstable();
+    pairs
 }
 
 /// Pod templates that explain the miss: those of other namespaces that match, then the one of

@@ -11,9 +11,18 @@ declare_rule! {
     /// A budget that selects nothing protects nothing: it usually outlived a relabelled or
     /// renamed workload, or copies labels that the pod template does not carry (the
     /// Deployment's own `metadata.labels` instead of `spec.template.metadata.labels`). Drains
-    /// then evict the pods it was meant to protect. Namespaces with no workload in the scan are
-    /// skipped (their pods are deployed from elsewhere), and so are budgets with a templated
-    /// selector and namespaces with templated pod labels.
+    /// then evict the pods it was meant to protect.
+    ///
+    /// A budget is judged only when its own folder holds workloads of its namespace: the
+    /// project deploys that namespace's pods itself, so a budget that matches none of them is
+    /// likely wrong rather than meant for pods deployed from elsewhere (a Helm chart, another
+    /// repository, a file the scan was not given). Pods that operators create from a custom
+    /// resource of the scan count as selected: those of a Prometheus, Alertmanager or
+    /// ThanosRuler (their labels, and `podMetadata.labels`), a Strimzi Kafka
+    /// (`strimzi.io/cluster`), any resource with a pod template (a KEDA ScaledJob's
+    /// `jobTargetRef.template`), and a selector value that names a custom resource of the
+    /// namespace. Budgets with a templated selector and namespaces with templated pod labels are
+    /// skipped too.
     ///
     /// ## Example
     /// ```yaml
@@ -56,7 +65,7 @@ impl Rule for PdbSelectsNothing {
         for pdb in super::budgets(cx) {
             let namespace = cx.index.namespace_of(pdb.object);
             if super::has_templated_selector(&pdb)
-                || cx.index.workloads_in(namespace).next().is_none()
+                || !cx.index.deploys_pods_beside(namespace, pdb.object)
                 || unreadable.contains(namespace)
             {
                 continue;
@@ -64,7 +73,9 @@ impl Rule for PdbSelectsNothing {
             let name = pdb.object.qualified_name();
             let message = match pdb.selector() {
                 Some(selector) => {
-                    if cx.index.selected_by(namespace, &selector).next().is_some() {
+                    if cx.index.selected_by(namespace, &selector).next().is_some()
+                        || cx.index.operated_pods_match(namespace, &selector)
+                    {
                         continue;
                     }
                     format!("PodDisruptionBudget `{name}` selects no pod template of namespace `{namespace}`")

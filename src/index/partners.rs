@@ -1,0 +1,48 @@
+//! Evidence about partners the scan may not hold: whether a project deploys a namespace's pods
+//! itself, and which pods operators create from custom resources of the scan.
+
+use std::collections::HashSet;
+
+use super::{Index, is_custom_resource};
+use crate::model::{LabelSelector, Object};
+
+impl<'o, 's> Index<'o, 's> {
+    /// The `(namespace, name)` of every custom resource (an object of an API group Kubernetes
+    /// does not serve itself). An operator labels the pods it creates for one with its name, so
+    /// a selector naming it likely selects pods the scan cannot show.
+    pub fn custom_resource_names(&self) -> HashSet<(&'o str, &'o str)> {
+        self.objects()
+            .filter(|o| is_custom_resource(o))
+            .filter_map(|o| Some((self.scan_namespace_of(o), o.name()?)))
+            .collect()
+    }
+
+    /// True when pods an operator creates from a custom resource of `namespace` match
+    /// `selector`: by the labels the resource gives its pods (`podMetadata`, a pod template, the
+    /// operator's own labels; see [`crate::model::operated`]), or by a selector value naming the
+    /// resource, which is how operators label their pods.
+    pub fn operated_pods_match(&self, namespace: &str, selector: &LabelSelector<'_>) -> bool {
+        let by_labels = self
+            .operated
+            .get(namespace)
+            .is_some_and(|sets| sets.iter().any(|labels| selector.matches_labels(labels)));
+        by_labels
+            || selector.requirements.iter().any(|r| {
+                r.values.iter().any(|value| {
+                    self.named(value)
+                        .any(|o| is_custom_resource(o) && self.scan_namespace_of(o) == namespace)
+                })
+            })
+    }
+
+    /// True when the folder of `object`'s file holds a workload of `namespace`: the project
+    /// deploys that namespace's pods beside `object`, so a selector of it that matches none of
+    /// them is likely wrong, rather than meant for pods deployed from elsewhere (a chart, an
+    /// operator, a file the scan was not given).
+    pub fn deploys_pods_beside(&self, namespace: &str, object: &Object<'_>) -> bool {
+        let folder = self.folder_of(object.file);
+        self.templates
+            .in_namespace(namespace)
+            .any(|w| self.folder_of(w.object.file) == folder)
+    }
+}
