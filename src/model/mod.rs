@@ -8,6 +8,7 @@ pub mod network;
 pub mod object;
 pub mod operated;
 pub mod packages;
+pub mod scale_out;
 pub mod scaling;
 pub mod schema;
 pub mod secrets;

@@ -1,5 +1,6 @@
 //! K8S009 stateless-without-hpa.
 use crate::model::network::is_templated;
+use crate::model::scale_out;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -12,6 +13,19 @@ declare_rule! {
     /// - ones parked at `replicas: 0`, which an HPA does not scale from zero;
     /// - leader-elected controllers and operators (a container flag such as `--leader-elect` or
     ///   `--enable-leader-election`): one replica works at a time, so more add no capacity;
+    /// - servers that keep state, recognised by a word of their image's name: databases
+    ///   (`postgres`, `mysql`, `mariadb`, `mongo`, `cassandra`, `cockroach`, a `db` such as
+    ///   `catalogue-db`, …), brokers (`kafka`, `rabbitmq`, `zookeeper`), caches (`redis`,
+    ///   `valkey`, `memcached`), stores (`prometheus`, `alertmanager`, `elasticsearch`, `etcd`,
+    ///   `minio`, Jaeger's in-memory `all-in-one`, …) — but not their companions (`*-exporter`,
+    ///   `*-proxy`, `*-router`, `*-ui`, `*-operator`, `kafka-bridge`, …). Run as a Deployment,
+    ///   such a server usually keeps its data in an `emptyDir`: more replicas are independent
+    ///   copies, not more capacity;
+    /// - pods that keep data in an `emptyDir` mounted where servers keep data (`/data`,
+    ///   `/var/lib/…`, `/bitnami/…`, `/prometheus`, `/var/opt/…`);
+    /// - controllers and operators without leader election, recognised when every container's
+    ///   image names a `controller`, `operator` or `manager`: each replica would reconcile the
+    ///   same objects; and kube-state-metrics, which shards instead of replicating;
     /// - a Deployment that an Argo Rollout runs through `workloadRef` (the Rollout is what gets
     ///   scaled), and objects a controller owns (`ownerReferences`).
     ///
@@ -79,7 +93,9 @@ impl Rule for StatelessWithoutHpa {
             // A Rollout with a `workloadRef` runs the referenced Deployment's pod template.
             let template = Workload::of(object).or_else(|| referenced_workload(object, cx));
             let exempt = template.is_some_and(|workload| {
-                !cx.index.unshared_claims(&workload).is_empty() || is_leader_elected(&workload)
+                !cx.index.unshared_claims(&workload).is_empty()
+                    || is_leader_elected(&workload)
+                    || scale_out::blocker(&workload).is_some()
             });
             if exempt {
                 continue;
