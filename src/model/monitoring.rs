@@ -2,6 +2,8 @@
 
 use super::object::Object;
 use super::selector::LabelSelector;
+use super::workload::Workload;
+use crate::parse::yaml::Node;
 
 /// What a monitor's `selector` picks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +75,108 @@ impl<'o, 's> Monitor<'o, 's> {
             names.iter().any(|name| name.as_text() == Some(namespace))
         }
     }
+}
+
+/// A Service a scanned Prometheus or OpenTelemetry collector configuration scrapes by name, from
+/// a `static_configs` target such as `cart:8080` or `cart.shop.svc:8080`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticTarget {
+    /// The Service name (the host's first label).
+    pub service: String,
+    /// The namespace the host names, or that of the configuration (short names resolve in the
+    /// scraper's own namespace).
+    pub namespace: String,
+}
+
+/// The `static_configs` targets of the scrape configurations `object` holds: Prometheus or
+/// collector configurations in a ConfigMap's data (a value with `scrape_configs`), or an
+/// OpenTelemetryCollector's `spec.config` (a mapping or a YAML string). `namespace` is the
+/// object's namespace.
+pub fn static_targets(object: &Object<'_>, namespace: &str) -> Vec<StaticTarget> {
+    let configs: Vec<&Node<'_>> = match (object.api_group(), object.kind()) {
+        ("", "ConfigMap") => object
+            .root
+            .get("data")
+            .map(|data| data.entries().iter().map(|e| &e.value).collect())
+            .unwrap_or_default(),
+        ("opentelemetry.io", "OpenTelemetryCollector") => {
+            object.root.path(&["spec", "config"]).into_iter().collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut hosts: Vec<String> = Vec::new();
+    for config in configs {
+        match config.as_str() {
+            Some(text) if text.contains("scrape_configs") => {
+                for document in crate::parse::yaml::parse_stream(text).documents {
+                    collect_targets(&document.root, SCRAPE_CONFIG_DEPTH, &mut hosts);
+                }
+            }
+            Some(_) => {}
+            None => collect_targets(config, SCRAPE_CONFIG_DEPTH, &mut hosts),
+        }
+    }
+    hosts
+        .iter()
+        .filter_map(|target| {
+            let host = target.rsplit_once(':').map_or(target.as_str(), |(host, _)| host);
+            let mut labels = host.split('.');
+            let service = labels.next().filter(|s| !s.is_empty())?;
+            // An address is no Service name.
+            if service.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            Some(StaticTarget {
+                service: service.to_owned(),
+                namespace: labels.next().unwrap_or(namespace).to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// How deep below a configuration's root `static_configs` are looked for (a collector nests
+/// them at `receivers.prometheus.config.scrape_configs[].static_configs`).
+const SCRAPE_CONFIG_DEPTH: usize = 8;
+
+/// The `targets` of every `static_configs` entry below `node`.
+fn collect_targets(node: &Node<'_>, depth: usize, hosts: &mut Vec<String>) {
+    if depth == 0 {
+        return;
+    }
+    for entry in node.entries() {
+        if entry.key.as_str() == Some("static_configs") {
+            for config in entry.value.items() {
+                let targets = config.get("targets").map(Node::items).unwrap_or_default();
+                hosts.extend(targets.iter().filter_map(|t| t.as_str()).map(str::to_owned));
+            }
+        } else {
+            collect_targets(&entry.value, depth - 1, hosts);
+        }
+    }
+    for item in node.items() {
+        collect_targets(item, depth - 1, hosts);
+    }
+}
+
+/// True when a container of the workload pushes its metrics over OpenTelemetry: it names an
+/// OTLP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`) or a
+/// metrics exporter (`OTEL_METRICS_EXPORTER`), and does not turn metrics off
+/// (`OTEL_METRICS_EXPORTER=none`, `OTEL_SDK_DISABLED=true`).
+pub fn pushes_otlp_metrics(workload: &Workload<'_, '_>) -> bool {
+    workload.pod.app_containers().any(|container| {
+        let value = |name: &str| {
+            container
+                .env()
+                .iter()
+                .find(|e| e.str_at("name") == Some(name))
+                .map(|e| e.str_at("value").unwrap_or_default())
+        };
+        let exporter = value("OTEL_METRICS_EXPORTER");
+        let endpoint = value("OTEL_EXPORTER_OTLP_ENDPOINT").or(value("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"));
+        let off = exporter.is_some_and(|e| e.trim() == "none")
+            || value("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        (exporter.is_some() || endpoint.is_some()) && !off
+    })
 }
 
 #[cfg(test)]

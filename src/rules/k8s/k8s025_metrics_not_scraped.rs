@@ -1,6 +1,7 @@
 //! K8S025 metrics-not-scraped.
 use std::collections::HashMap;
 
+use crate::model::monitoring::{StaticTarget, pushes_otlp_metrics, static_targets};
 use crate::rules::prelude::*;
 
 /// The annotation the usual Prometheus `kubernetes_sd_configs` jobs keep pods and Services by.
@@ -17,7 +18,15 @@ declare_rule! {
     /// - a ServiceMonitor (Prometheus Operator) or VMServiceScrape (VictoriaMetrics) selects such
     ///   a Service by its labels;
     /// - a PodMonitor, VMPodScrape, or Google Managed Prometheus PodMonitoring or
-    ///   ClusterPodMonitoring selects its pod template.
+    ///   ClusterPodMonitoring selects its pod template;
+    /// - a scanned Prometheus or OpenTelemetry collector configuration (a ConfigMap's
+    ///   `prometheus.yml` or collector config with `scrape_configs`, or an
+    ///   OpenTelemetryCollector's `spec.config`) names a Service that selects its pods in a
+    ///   `static_configs` target (`payments:8080`, `payments.orders.svc:8080`; a short name
+    ///   resolves in the configuration's namespace);
+    /// - it pushes its metrics over OpenTelemetry: a container sets `OTEL_EXPORTER_OTLP_ENDPOINT`,
+    ///   `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or `OTEL_METRICS_EXPORTER`, without turning metrics
+    ///   off (`OTEL_METRICS_EXPORTER=none`, `OTEL_SDK_DISABLED=true`).
     ///
     /// Monitors look in their own namespace unless `namespaceSelector` says `any: true` or lists
     /// `matchNames`; an absent monitor `selector` selects everything, as these CRDs read it.
@@ -76,6 +85,11 @@ impl Rule for MetricsNotScraped {
         let monitors = cx.index.monitors();
         let annotated = |object: &Object<'_>| object.annotation(SCRAPE_ANNOTATION).is_some();
         let mut in_use: HashMap<&str, bool> = HashMap::new();
+        let static_targets: Vec<StaticTarget> = cx
+            .index
+            .objects()
+            .flat_map(|o| static_targets(o, cx.index.namespace_of(o)))
+            .collect();
         for (workload, services) in cx.index.workloads_with_services() {
             if workload.object.is_controlled()
                 || workload.runs_to_completion()
@@ -94,7 +108,16 @@ impl Rule for MetricsNotScraped {
             if !prometheus_in_use {
                 continue;
             }
-            if services.iter().any(|s| annotated(s))
+            let named_by_static_target = |service: &Object<'_>| {
+                let namespace = cx.index.namespace_of(service);
+                service.name().is_some_and(|name| {
+                    static_targets
+                        .iter()
+                        .any(|t| t.service == name && t.namespace == namespace)
+                })
+            };
+            if services.iter().any(|s| annotated(s) || named_by_static_target(s))
+                || pushes_otlp_metrics(&workload)
                 || monitors
                     .iter()
                     .any(|m| cx.index.monitor_selects(m, &workload, &services))
