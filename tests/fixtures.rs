@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -45,9 +46,22 @@ fn check(id: &str, dir: &Path, failing: bool) -> Result<(), Failed> {
     let mut findings = common::run(dir, selection);
     findings.retain(|f| f.rule.id == id);
     let actual = common::hits(&findings);
-    let missing: Vec<_> = expected.difference(&actual).collect();
-    let unexpected: Vec<_> = actual.difference(&expected).collect();
+    let announced: BTreeSet<common::Hit> = expected.keys().cloned().collect();
+    let missing: Vec<_> = announced.difference(&actual).collect();
+    let unexpected: Vec<_> = actual.difference(&announced).collect();
     let mut problems = String::new();
+    for finding in &findings {
+        let hit = common::hit(finding);
+        let severity = finding.severity.to_string();
+        if let Some(Some(wanted)) = expected.get(&hit)
+            && *wanted != severity
+        {
+            problems.push_str(&format!(
+                "severity   {} {}:{}:{} is {severity}, expected {wanted}\n",
+                hit.0, hit.1, hit.2, hit.3
+            ));
+        }
+    }
     for (rule, file, line, column) in &missing {
         problems.push_str(&format!("missing    {rule} {file}:{line}:{column}\n"));
     }

@@ -514,6 +514,24 @@ impl<'o, 's> Container<'o, 's> {
         })
     }
 
+    /// True when the container's command only waits (`sleep infinity`, `tail -f /dev/null`,
+    /// a shell loop of `sleep`): a client or toolbox kept alive to `kubectl exec` into, which
+    /// serves nothing.
+    pub fn only_waits(&self) -> bool {
+        let words: Vec<&str> = self.command_line().collect();
+        let program = |word: &str| word.rsplit('/').next().unwrap_or(word).to_owned();
+        match words.as_slice() {
+            [first, ..] if program(first) == "sleep" || program(first) == "pause" => true,
+            [first, "-f", "/dev/null"] if program(first) == "tail" => true,
+            [shell, "-c", script] | [shell, "-ec", script]
+                if matches!(program(shell).as_str(), "sh" | "bash" | "ash") =>
+            {
+                script.contains("sleep") && script.split([' ', ';', '&', '\n', '\t']).all(waits)
+            }
+            _ => false,
+        }
+    }
+
     /// The words of `command` and `args`, in that order.
     pub fn command_line(&self) -> impl Iterator<Item = &'o str> + 'o {
         let words = |key| self.node.get(key).map(Node::items).unwrap_or_default();
@@ -551,6 +569,32 @@ impl<'o, 's> Container<'o, 's> {
 pub fn port_number(node: &Node<'_>) -> Option<i64> {
     node.as_i64()
         .or_else(|| node.as_text().and_then(|text| text.parse().ok()))
+}
+
+/// True for a word of a shell script that only waits: `while true; do sleep 3600; done`,
+/// `trap : TERM INT; sleep infinity & wait`.
+fn waits(word: &str) -> bool {
+    word.is_empty()
+        || matches!(
+            word,
+            "sleep"
+                | "while"
+                | "true"
+                | "do"
+                | "done"
+                | "trap"
+                | "wait"
+                | "exec"
+                | ":"
+                | "TERM"
+                | "INT"
+                | "infinity"
+                | "inf"
+        )
+        || word
+            .trim_end_matches(['s', 'm', 'h', 'd'])
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.')
 }
 
 #[cfg(test)]

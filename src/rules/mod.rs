@@ -332,12 +332,21 @@ pub struct RawFinding {
     pub related: Vec<(FileId, Span, String)>,
     /// True when the source around the span holds a secret, which output must not echo.
     pub sensitive: bool,
+    /// A severity below the rule's, for a finding the rule is less sure of.
+    pub severity: Option<Severity>,
 }
 
 impl RawFinding {
     /// Marks the finding as pointing at a secret: reporters mask it instead of quoting it.
     pub fn sensitive(&mut self) -> &mut Self {
         self.sensitive = true;
+        self
+    }
+
+    /// Reports this finding at a lower severity than the rule's (a note where the rule cannot
+    /// tell a problem from a deliberate choice).
+    pub fn lowered_to(&mut self, severity: Severity) -> &mut Self {
+        self.severity = Some(severity);
         self
     }
 
@@ -393,6 +402,7 @@ impl Findings {
             object: None,
             related: Vec::new(),
             sensitive: false,
+            severity: None,
         });
         let last = self.items.len() - 1;
         &mut self.items[last]

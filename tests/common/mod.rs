@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The repository root.
@@ -29,9 +29,10 @@ pub fn scan(dir: &Path, rules: &[&str]) -> mslint::Outcome {
     mslint::run(&config).expect("scan runs")
 }
 
-/// The `# expect: ID line:column` annotations of every file under `dir`.
-pub fn expectations(dir: &Path) -> BTreeSet<Hit> {
-    let mut found = BTreeSet::new();
+/// The `# expect: ID line:column [severity]` annotations of every file under `dir`, each with
+/// the severity it names, if any (`note` for a finding reported below its rule's severity).
+pub fn expectations(dir: &Path) -> BTreeMap<Hit, Option<String>> {
+    let mut found = BTreeMap::new();
     for file in files(dir) {
         let Ok(bytes) = std::fs::read(&file) else {
             continue;
@@ -51,12 +52,13 @@ pub fn expectations(dir: &Path) -> BTreeSet<Hit> {
                 panic!("malformed expectation in {}: {line}", file.display())
             };
             let (l, c) = position.split_once(':').expect("line:column");
-            found.insert((
+            let hit = (
                 id.to_owned(),
                 relative.clone(),
                 l.parse().unwrap(),
                 c.parse().unwrap(),
-            ));
+            );
+            found.insert(hit, parts.next().map(str::to_owned));
         }
     }
     found
@@ -83,19 +85,19 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A finding as a comparable hit.
+pub fn hit(finding: &mslint::Finding) -> Hit {
+    (
+        finding.rule.id.to_owned(),
+        finding.path.to_string(),
+        finding.region.start_line,
+        finding.region.start_column,
+    )
+}
+
 /// The findings as comparable hits.
 pub fn hits(findings: &[mslint::Finding]) -> BTreeSet<Hit> {
-    findings
-        .iter()
-        .map(|f| {
-            (
-                f.rule.id.to_owned(),
-                f.path.to_string(),
-                f.region.start_line,
-                f.region.start_column,
-            )
-        })
-        .collect()
+    findings.iter().map(hit).collect()
 }
 
 /// The entries of a directory, sorted (none if it is missing).

@@ -6,7 +6,10 @@ declare_rule! {
     /// Flags a pod spec (of any workload kind: Deployment, StatefulSet, DaemonSet, ReplicaSet,
     /// ReplicationController, Job, CronJob, Argo Rollout or a bare Pod) that sets
     /// `terminationGracePeriodSeconds: 0`. The finding points at the value. Leaving the field out
-    /// gives the Kubernetes default of 30 seconds and is not flagged.
+    /// gives the Kubernetes default of 30 seconds and is not flagged. A pod whose containers only
+    /// wait (`sleep infinity`, `tail -f /dev/null`, a shell loop of `sleep`: a test client or
+    /// toolbox kept alive to `kubectl exec` into) is reported as a note: it serves nothing that
+    /// a SIGKILL could cut short, though a client in the middle of a test run still loses it.
     ///
     /// ## Why is this bad?
     /// With a grace period of zero the kubelet kills the containers with SIGKILL at once: no
@@ -55,7 +58,9 @@ impl Rule for NoGracefulShutdown {
         if grace.as_i64() != Some(0) {
             return;
         }
-        out.report(
+        // A client kept alive to exec into loses nothing when killed at once.
+        let idle = workload.pod.app_containers().all(|c| c.only_waits());
+        let finding = out.report(
             grace.span,
             format!(
                 "{} `{}` sets terminationGracePeriodSeconds to 0, so its containers are killed without SIGTERM",
@@ -68,5 +73,8 @@ impl Rule for NoGracefulShutdown {
              terminationGracePeriodSeconds: 30",
         )
         .object(ObjectRef::of(object));
+        if idle {
+            finding.lowered_to(Severity::Note);
+        }
     }
 }
