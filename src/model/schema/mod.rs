@@ -2,6 +2,7 @@
 
 mod crd;
 mod de;
+mod misplaced;
 
 use std::cell::RefCell;
 
@@ -11,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::object::Object;
 use crate::parse::yaml::Node;
 pub use de::Ignored;
+pub use misplaced::belongs_at;
 
 /// The keys of an object that its schema does not know; `None` when mslint has no schema for
 /// the object's `apiVersion`/`kind` (older API versions, custom resources without a table).

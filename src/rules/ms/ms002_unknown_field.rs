@@ -1,12 +1,16 @@
 //! MS002 unknown-field.
-use crate::model::schema::{suggestion, unknown_fields};
+use crate::model::schema::{belongs_at, suggestion, unknown_fields};
 use crate::rules::prelude::*;
 
 declare_rule! {
     /// ## What it does
     /// Flags a key that the object's Kubernetes schema does not have — a misspelt
     /// `livenessprobe`, `resource:` for `resources:`, a field at the wrong level — and suggests
-    /// the closest accepted name. Built-in kinds are checked, and the Istio, Gateway API, Kong,
+    /// the closest accepted name. A workload field written at the wrong level is sent where it
+    /// belongs: `runAsUser` on a container to its `securityContext`, `resources` or `image` on
+    /// a pod spec to each container, `containers` in a Deployment's `spec` to `template.spec`,
+    /// `labels` in a pod template to `template.metadata`, `replicas` in a pod template to the
+    /// workload's `spec`. Built-in kinds are checked, and the Istio, Gateway API, Kong,
     /// Emissary, Argo Rollouts and KEDA custom resources whose CRD schema mslint carries; other
     /// kinds and versions are skipped.
     ///
@@ -89,9 +93,15 @@ impl Rule for UnknownField {
                 object.kind(),
                 object.qualified_name()
             );
-            let help = match suggestion(key, field.fields) {
-                Some(name) => format!("rename `{key}` to `{name}`, the field Kubernetes reads:\n{name}:"),
-                None => format!(
+            let help = match (
+                suggestion(key, field.fields),
+                belongs_at(object.kind(), &field.parent, key),
+            ) {
+                (Some(name), _) => {
+                    format!("rename `{key}` to `{name}`, the field Kubernetes reads:\n{name}:")
+                }
+                (None, Some(place)) => format!("move `{key}` {place}, where Kubernetes reads it"),
+                (None, None) => format!(
                     "remove `{key}` or move it to where the schema has it; the fields accepted here are {}",
                     field
                         .fields
