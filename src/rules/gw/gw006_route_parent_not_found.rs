@@ -1,6 +1,9 @@
 //! GW006 route-parent-not-found.
+use std::collections::{HashMap, HashSet};
+
 use crate::model::gateway::api::{GROUP, Gateway, Reference, Route};
 use crate::rules::prelude::*;
+use crate::source::FileId;
 
 declare_rule! {
     /// ## What it does
@@ -11,7 +14,8 @@ declare_rule! {
     ///   `namespace`, else the route's. Only when the scan holds some Gateway of that
     ///   namespace on the route's directory line (its folder, one above or one below): a
     ///   Gateway installed by a chart, another repository or the platform's own folder is
-    ///   common;
+    ///   common. A Gateway that routes of several files attach to and the scan lacks is
+    ///   deployed from elsewhere too (a shared test gateway), and is not reported;
     /// - its `sectionName` names no listener of the Gateway (at `sectionName`), or its `port`
     ///   is no port of those listeners (at `port`);
     /// - no listener it selects admits the route: `allowedRoutes.kinds` (or, without it, the
@@ -67,18 +71,46 @@ declare_rule! {
 
 impl Rule for RouteParentNotFound {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
-        for route in cx.index.gateway_routes() {
-            if route.object.is_controlled() {
-                continue;
+        let routes: Vec<Route<'_, '_>> = cx
+            .index
+            .gateway_routes()
+            .filter(|r| !r.object.is_controlled())
+            .collect();
+        // A Gateway that routes of several files attach to and the scan lacks is deployed from
+        // elsewhere (a shared test gateway, a file the scan was not given), not misnamed.
+        let mut files_naming: HashMap<(&str, &str), HashSet<FileId>> = HashMap::new();
+        for route in &routes {
+            for parent in route.parent_refs().iter().filter(|p| p.is_gateway()) {
+                let Some(name) = parent.name() else { continue };
+                let namespace = parent.namespace().unwrap_or(cx.index.namespace_of(route.object));
+                if cx.index.find(namespace, "Gateway", name).is_none() {
+                    files_naming
+                        .entry((namespace, name))
+                        .or_default()
+                        .insert(route.object.file);
+                }
             }
+        }
+        let shared = |namespace: &str, name: &str| {
+            files_naming
+                .get(&(namespace, name))
+                .is_some_and(|files| files.len() > 1)
+        };
+        for route in &routes {
             for parent in route.parent_refs() {
-                check_parent(cx, &route, &parent, out);
+                check_parent(cx, route, &parent, &shared, out);
             }
         }
     }
 }
 
-fn check_parent(cx: &Context<'_, '_>, route: &Route<'_, '_>, parent: &Reference<'_, '_>, out: &mut Findings) {
+fn check_parent(
+    cx: &Context<'_, '_>,
+    route: &Route<'_, '_>,
+    parent: &Reference<'_, '_>,
+    shared: &dyn Fn(&str, &str) -> bool,
+    out: &mut Findings,
+) {
     let index = cx.index;
     let object = route.object;
     let route_namespace = index.namespace_of(object);
@@ -93,7 +125,7 @@ fn check_parent(cx: &Context<'_, '_>, route: &Route<'_, '_>, parent: &Reference<
         .filter_map(Gateway::of)
         .collect();
     if candidates.is_empty() {
-        if index.holds_related(namespace, "Gateway", object) {
+        if index.holds_related(namespace, "Gateway", object) && !shared(namespace, name) {
             out.report_in(
                 object.file,
                 parent.span_of("name"),

@@ -1,9 +1,12 @@
 //! GW007 backend-not-found.
+use std::collections::{HashMap, HashSet};
+
 use crate::model::gateway::emissary::Mapping;
 use crate::model::gateway::ingress::{BackendPort, Ingress};
 use crate::model::network::is_templated;
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
+use crate::source::FileId;
 
 declare_rule! {
     /// ## What it does
@@ -21,7 +24,9 @@ declare_rule! {
     /// The finding points at the name (a missing Service) or the port (a missing port). Only
     /// when the scan holds Services of the backend's namespace on the referrer's directory line
     /// (in its folder, a folder above it, or one below): otherwise they are deployed from
-    /// elsewhere, or belong to another project or example of the same scan. Left alone: templated values, an Emissary `service` that is a URL or host
+    /// elsewhere, or belong to another project or example of the same scan. A Service that
+    /// referrers of several files name and the scan lacks is deployed from elsewhere too (a
+    /// shared test backend, a file the scan was not given), and is not reported. Left alone: templated values, an Emissary `service` that is a URL or host
     /// outside the cluster or an IP address, a Mapping with its own `resolver`, backends of
     /// other kinds, an Ingress backend with port name `use-annotation` (an AWS load balancer
     /// action, not a Service), and the ports of an ExternalName Service or one that lists no
@@ -72,6 +77,7 @@ declare_rule! {
 impl Rule for BackendNotFound {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let index = cx.index;
+        let mut references: Vec<Reference<'_, '_>> = Vec::new();
         for route in index.gateway_routes() {
             let namespace = index.namespace_of(route.object);
             for backend in route.backend_refs().iter().filter(|b| b.is_core("Service")) {
@@ -82,7 +88,7 @@ impl Rule for BackendNotFound {
                     .field("port")
                     .and_then(|p| Some(BackendPort::Number(p.as_i64()?, p)));
                 let namespace = backend.namespace().unwrap_or(namespace);
-                check(cx, out, route.object, namespace, (name, name_node), port);
+                references.push((route.object, namespace, (name, name_node), port));
             }
         }
         for ingress in index.of_kind("Ingress").filter_map(Ingress::of) {
@@ -96,14 +102,7 @@ impl Rule for BackendNotFound {
                 if matches!(backend.port, Some(BackendPort::Name("use-annotation", _))) {
                     continue;
                 }
-                check(
-                    cx,
-                    out,
-                    ingress.object,
-                    namespace,
-                    (name, backend.name),
-                    backend.port,
-                );
+                references.push((ingress.object, namespace, (name, backend.name), backend.port));
             }
         }
         for mapping in index.of_kind("Mapping").filter_map(Mapping::of) {
@@ -114,10 +113,39 @@ impl Rule for BackendNotFound {
                 .namespace
                 .unwrap_or_else(|| index.namespace_of(mapping.object));
             let port = address.port.map(|p| BackendPort::Number(p, node));
-            check(cx, out, mapping.object, namespace, (address.name, node), port);
+            references.push((mapping.object, namespace, (address.name, node), port));
+        }
+        // A Service that referrers of several files name and the scan lacks is deployed from
+        // elsewhere (a shared test backend, a file the scan was not given), not misnamed.
+        let mut files_naming: HashMap<(&str, &str), HashSet<FileId>> = HashMap::new();
+        for (referrer, namespace, (name, _), _) in &references {
+            if index.find(namespace, "Service", name).is_none() {
+                files_naming
+                    .entry((namespace, name))
+                    .or_default()
+                    .insert(referrer.file);
+            }
+        }
+        for (referrer, namespace, name, port) in references {
+            if files_naming
+                .get(&(namespace, name.0))
+                .is_some_and(|files| files.len() > 1)
+            {
+                continue;
+            }
+            check(cx, out, referrer, namespace, name, port);
         }
     }
 }
+
+/// A backend reference: the referrer, the Service's namespace, its name with the node that
+/// holds it, and the port.
+type Reference<'o, 'n> = (
+    &'o Object<'n>,
+    &'o str,
+    (&'o str, &'o Node<'n>),
+    Option<BackendPort<'o, 'n>>,
+);
 
 /// Reports a backend whose Service, or whose port on it, is not in the scan. `name_node` holds
 /// the name (for an Emissary Mapping, within its `service` address).
