@@ -198,6 +198,9 @@ pub struct Index<'o, 's> {
     scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>>,
     /// The label sets of the pods operators create from the custom resources of each namespace.
     operated: HashMap<&'o str, Vec<Vec<(&'o str, &'o str)>>>,
+    /// Folders whose files define the same object more than once: alternatives (samples, test
+    /// cases, variants), not one configuration applied together.
+    folders_of_alternatives: HashSet<&'o str>,
     /// Positions of the objects of each kind, in scan order.
     by_kind: HashMap<&'o str, Vec<usize>>,
     /// Mesh lookups.
@@ -240,6 +243,9 @@ impl<'o, 's> Index<'o, 's> {
         let mut scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>> = HashMap::new();
         let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
         let mut operated: HashMap<&'o str, Vec<Vec<(&'o str, &'o str)>>> = HashMap::new();
+        let mut folders_of_alternatives: HashSet<&'o str> = HashSet::new();
+        let mut first_file_in_folder: HashMap<(&'o str, &'o str, &'o str, &'o str), FileId> = HashMap::new();
+        let folder = |file: FileId| folder_of_path(paths.get(file.0 as usize).copied().unwrap_or(""));
         for (n, object) in objects.iter().enumerate() {
             by_kind.entry(object.kind()).or_default().push(n);
             let namespace = if CLUSTER_SCOPED.contains(&object.kind()) {
@@ -266,6 +272,13 @@ impl<'o, 's> Index<'o, 's> {
             }
             if let Some(name) = object.name() {
                 by_identity.entry((namespace, object.kind(), name)).or_insert(n);
+                let here = folder(object.file);
+                let first_file = *first_file_in_folder
+                    .entry((here, namespace, object.kind(), name))
+                    .or_insert(object.file);
+                if first_file != object.file {
+                    folders_of_alternatives.insert(here);
+                }
                 by_name.entry(name).or_default().push(n);
             }
             if let Some(scaler) = Scaler::of(object)
@@ -290,6 +303,7 @@ impl<'o, 's> Index<'o, 's> {
             chart_directories,
             scaler_targets,
             operated,
+            folders_of_alternatives,
             mesh: Mesh::default(),
         }
     }
@@ -670,8 +684,21 @@ impl<'o, 's> Index<'o, 's> {
 
     /// The folder of a file's display path ("" at the top).
     pub fn folder_of(&self, file: FileId) -> &'o str {
-        let path = self.paths.get(file.0 as usize).copied().unwrap_or("");
-        path.rsplit_once('/').map_or("", |(folder, _)| folder)
+        folder_of_path(self.paths.get(file.0 as usize).copied().unwrap_or(""))
+    }
+
+    /// True when two files are applied together as one configuration: the same file, or files
+    /// of one folder that does not define any object twice (a folder that does holds
+    /// alternatives: samples, test cases or variants of one configuration).
+    pub fn applied_together(&self, a: FileId, b: FileId) -> bool {
+        let folder = self.folder_of(a);
+        a == b || (folder == self.folder_of(b) && !self.holds_alternatives(folder))
+    }
+
+    /// True when a folder's files define some object twice: they are alternatives (samples,
+    /// test cases, variants), each applied on its own.
+    pub fn holds_alternatives(&self, folder: &str) -> bool {
+        self.folders_of_alternatives.contains(folder)
     }
 
     /// True when two files are near enough to belong to one project (see [`folders_near`]).
@@ -688,6 +715,11 @@ impl<'o, 's> Index<'o, 's> {
                 .strip_prefix(outer)
                 .is_some_and(|rest| rest.starts_with('/'))
     }
+}
+
+/// The folder part of a display path ("" for a file at the top).
+fn folder_of_path(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(folder, _)| folder)
 }
 
 /// True for an object of an API group Kubernetes does not serve itself.

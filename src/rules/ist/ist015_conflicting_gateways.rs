@@ -16,10 +16,12 @@ declare_rule! {
     /// location.
     ///
     /// Gateways in every namespace are compared, as Istio applies a Gateway to matching pods of
-    /// any namespace, but only Gateways the scan shows are applied together: in files of one
-    /// folder, or both with an explicit `metadata.namespace` in files near each other (at most
-    /// three folders below the folder they share). Samples kept in sibling folders without a
-    /// namespace are alternatives and are not compared. Two copies of one Gateway (same namespace and name, for example a base
+    /// any namespace, but only Gateways the scan shows are applied together: in one file, in
+    /// files of one folder, or both with an explicit `metadata.namespace` in files of folders
+    /// near each other (at most three folders below the folder they share). Samples kept in
+    /// sibling folders without a namespace are alternatives and are not compared, and so are the
+    /// files of a folder that defines some object twice (test cases or samples side by side,
+    /// each applied on its own). Two copies of one Gateway (same namespace and name, for example a base
     /// and its overlay) are one object, not a conflict; servers without a port number are left
     /// to schema validation.
     ///
@@ -100,12 +102,19 @@ impl Rule for ConflictingGateways {
     }
 }
 
-/// True when the scan shows two Gateways applied together: files of one folder, or both with an
-/// explicit namespace and near each other. Samples and test cases kept side by side elsewhere
-/// are alternatives, not one configuration.
+/// True when the scan shows two Gateways applied together: files of one folder that holds no
+/// alternatives (see [`crate::index::Index::applied_together`]), or both with an explicit namespace and near
+/// each other. Samples and test cases kept side by side are alternatives, not one
+/// configuration.
 fn deployed_together(a: &Object<'_>, b: &Object<'_>, cx: &Context<'_, '_>) -> bool {
-    cx.index.folder_of(a.file) == cx.index.folder_of(b.file)
-        || (a.namespace().is_some() && b.namespace().is_some() && cx.index.near(a.file, b.file))
+    let (folder_a, folder_b) = (cx.index.folder_of(a.file), cx.index.folder_of(b.file));
+    cx.index.applied_together(a.file, b.file)
+        || (a.namespace().is_some()
+            && b.namespace().is_some()
+            && folder_a != folder_b
+            && !cx.index.holds_alternatives(folder_a)
+            && !cx.index.holds_alternatives(folder_b)
+            && cx.index.near(a.file, b.file))
 }
 
 /// Reports `listener` once if a server of another Gateway in its group serves a host it serves.
