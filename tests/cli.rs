@@ -296,7 +296,7 @@ fn an_unreadable_file_is_a_diagnostic() {
     write(dir.path(), "open.yaml", DEPLOYMENT);
     let locked = dir.path().join("locked.yaml");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    // Permissions do not stop root; a link to /proc/self/mem opens but fails to read for anyone.
+    // Permissions do not stop root; a link to /proc/self/mem, outside the tree, is not read.
     std::os::unix::fs::symlink("/proc/self/mem", dir.path().join("mem.yaml")).unwrap();
     let report = json(
         &mslint(dir.path())
@@ -1034,4 +1034,71 @@ fn policy_rules_are_selected_ignored_and_configured_by_their_ids() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown rule `ORG004`"));
+}
+
+#[cfg(unix)]
+#[test]
+fn links_that_lead_outside_the_scanned_tree_are_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "kubeconfig.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: runner\nstringData:\n  token: runner-credential-4f9a8b7c6d5e\n",
+    );
+    write(outside.path(), "dir/more.yaml", DEPLOYMENT);
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    write(repo.path(), "deploy/app.yaml", DEPLOYMENT);
+    write(repo.path(), "shared/base.yaml", DEPLOYMENT);
+    let link =
+        |target: &Path, name: &str| std::os::unix::fs::symlink(target, repo.path().join(name)).unwrap();
+    link(&outside.path().join("kubeconfig.yaml"), "deploy/env.yaml");
+    link(&outside.path().join("dir"), "deploy/linked-dir");
+    link(Path::new("/proc/self/environ"), "deploy/environ.yaml");
+    // A link inside the work tree is read, even from another folder of it.
+    link(&repo.path().join("shared/base.yaml"), "deploy/base.yaml");
+    std::os::unix::fs::symlink("loop.yaml", repo.path().join("deploy/loop.yaml")).unwrap();
+    for format in ["json", "human", "sarif", "github"] {
+        let output = mslint(repo.path())
+            .args(["--format", format, "deploy"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(!text.contains("runner-credential"), "{format}: {text}");
+        assert!(!text.contains("PATH="), "{format}: {text}");
+    }
+    let output = mslint(repo.path())
+        .args(["--format", "json", "deploy"])
+        .output()
+        .unwrap();
+    let report = json(&output.stdout);
+    let found = common::finding_fields(&report, &["rule", "path", "severity"]);
+    for unread in ["deploy/env.yaml", "deploy/environ.yaml"] {
+        assert!(
+            found.contains(&vec!["MS000".to_owned(), unread.to_owned(), "note".to_owned()]),
+            "{found:?}"
+        );
+    }
+    assert!(
+        found.iter().all(|f| !f[1].starts_with("deploy/linked-dir")),
+        "{found:?}"
+    );
+    assert!(found.contains(&vec![
+        "MS000".to_owned(),
+        "deploy/loop.yaml".to_owned(),
+        "error".to_owned()
+    ]));
+    for checked in ["deploy/app.yaml", "deploy/base.yaml"] {
+        assert!(
+            found.iter().any(|f| f[0] == "K8S014" && f[1] == checked),
+            "{found:?}"
+        );
+    }
+    // A file named on the command line, as a hook names it, is held to the same limit.
+    let named = mslint(repo.path())
+        .args(["--format", "json", "deploy/env.yaml"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&named.stdout).contains("runner-credential"));
+    assert_eq!(named.status.code(), Some(0));
 }

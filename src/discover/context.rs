@@ -140,6 +140,11 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
     }) else {
         return BuildContext::default();
     };
+    // A link in the context that leads outside the repository is not read.
+    let Some(boundary) = super::boundary::boundary_of(dir) else {
+        return BuildContext::default();
+    };
+    let read = |path: &Path| super::boundary::read_inside(path, &boundary);
     let specific = dockerfile
         .file_name()
         .map(|n| format!("{}.dockerignore", n.to_string_lossy()));
@@ -150,7 +155,7 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
     });
     let rules = ignore_file
         .as_ref()
-        .and_then(|name| std::fs::read_to_string(dir.join(name)).ok())
+        .and_then(|name| read(&dir.join(name)))
         .map(|text| DockerIgnore::parse(&text))
         .unwrap_or_default();
     let mut exposed = Vec::new();
@@ -203,10 +208,7 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
             }
             continue;
         }
-        if secret_file(&name, || {
-            std::fs::read_to_string(entry.path()).unwrap_or_default()
-        }) && !rules.excludes(&relative)
-        {
+        if secret_file(&name, || read(entry.path()).unwrap_or_default()) && !rules.excludes(&relative) {
             exposed.push(relative);
         }
     }

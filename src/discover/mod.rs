@@ -1,5 +1,6 @@
 //! Finding the files to check: walking directories (honouring ignore files) and classifying names.
 
+pub mod boundary;
 pub mod context;
 
 use std::path::{Component, Path, PathBuf};
@@ -29,6 +30,9 @@ pub struct Candidate {
     /// True for a file the scan reports on; false for one read only as context for cross-file
     /// rules (see [`discover_with_context`]).
     pub reported: bool,
+    /// Where a symbolic link leads when that is outside the scanned tree (see [`boundary`]):
+    /// the file is not read.
+    pub outside: Option<PathBuf>,
 }
 
 /// Why discovery failed before anything was checked.
@@ -114,7 +118,8 @@ pub fn classify(path: &Path) -> Option<FileKind> {
 ///
 /// Directories are walked with `.gitignore`, `.ignore` and `.mslintignore` honoured; symbolic
 /// links are not followed into directories (a loop cannot trap the walk), and a linked file is
-/// read through its link. Files named explicitly are taken as given.
+/// read through its link only when the link stays inside the scanned tree (see [`boundary`]).
+/// Files named explicitly are taken as given, with the same limit on links.
 pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, DiscoverError> {
     let mut found = Vec::new();
     for path in paths {
@@ -131,12 +136,14 @@ pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, Discov
             // pre-commit passes every staged file: names we do not check are skipped quietly.
             let kind = classify(path);
             if kind.is_some() {
+                let outside = boundary::boundary_of(path).and_then(|b| boundary::leads_outside(path, &b));
                 found.push(Candidate {
                     path: path.clone(),
                     display: display(path, root),
                     kind,
                     error: None,
                     reported: true,
+                    outside,
                 });
             }
         }
@@ -188,6 +195,7 @@ pub fn work_tree_of(path: &Path) -> Option<PathBuf> {
 }
 
 fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
+    let boundary = boundary::boundary_of(dir);
     let walker = WalkBuilder::new(dir)
         .hidden(false)
         .require_git(false)
@@ -219,12 +227,19 @@ fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
                 if file_type.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
                     continue;
                 }
+                let outside = match &boundary {
+                    Some(boundary) if file_type.is_symlink() => {
+                        boundary::leads_outside(entry.path(), boundary)
+                    }
+                    _ => None,
+                };
                 found.push(Candidate {
                     path: entry.path().to_path_buf(),
                     display: display(entry.path(), root),
                     kind: Some(kind),
                     error: None,
                     reported,
+                    outside,
                 });
             }
             Err(error) => {
@@ -236,6 +251,7 @@ fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
                         kind: None,
                         error: Some(error_text(&error)),
                         reported,
+                        outside: None,
                     });
                 }
             }

@@ -27,11 +27,25 @@ pub struct Loaded {
     pub context: Option<BuildContext>,
     /// False for a file read only as context for cross-file rules.
     pub reported: bool,
+    /// True for a symbolic link left unread because it leads outside the scanned tree.
+    pub outside: bool,
 }
 
 /// Reads a candidate; binary, non-UTF-8, oversized and unreadable files carry a problem instead.
 pub fn read(candidate: &Candidate) -> Loaded {
     let display = candidate.display.as_str();
+    if let Some(target) = &candidate.outside {
+        let mut loaded = unreadable(
+            display,
+            format!(
+                "not read: a symbolic link to `{}`, outside the scanned tree",
+                target.display()
+            ),
+        );
+        loaded.reported = candidate.reported;
+        loaded.outside = true;
+        return loaded;
+    }
     let bytes = match &candidate.error {
         Some(error) => Err(format!("cannot read: {error}")),
         None => read_capped(&candidate.path),
@@ -55,6 +69,7 @@ pub fn unreadable(display: &str, message: String) -> Loaded {
         problem: Some((Span::default(), message)),
         context: None,
         reported: true,
+        outside: false,
     }
 }
 
@@ -75,6 +90,7 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
             problem: None,
             context: (kind == Some(FileKind::Dockerfile)).then(BuildContext::default),
             reported: true,
+            outside: false,
         },
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
@@ -88,6 +104,7 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
                 )),
                 context: None,
                 reported: true,
+                outside: false,
             }
         }
     }
@@ -149,10 +166,17 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
     let mut report = |span: Span, message: String| problems.push(parse_error(file, span, message));
     if let Some((span, message)) = &loaded.problem {
         let mut unreadable = parse_error(file, *span, message.clone());
-        unreadable.help = Some(
+        unreadable.help = Some(if loaded.outside {
+            "nothing outside the scanned tree is read, so no secret of the machine reaches a report; \
+             copy the file into the repository if it is configuration to check"
+                .to_owned()
+        } else {
             "make it a readable UTF-8 text file, or list it in `.mslintignore` if it is not configuration"
-                .to_owned(),
-        );
+                .to_owned()
+        });
+        if loaded.outside {
+            unreadable.lowered_to(crate::rules::Severity::Note);
+        }
         problems.push(unreadable);
         return Parsed {
             file,
