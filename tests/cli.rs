@@ -1102,3 +1102,26 @@ fn links_that_lead_outside_the_scanned_tree_are_not_read() {
     assert!(!String::from_utf8_lossy(&named.stdout).contains("runner-credential"));
     assert_eq!(named.status.code(), Some(0));
 }
+
+#[test]
+fn control_characters_from_the_files_never_reach_a_report_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = DEPLOYMENT.replacen("name: cart", "name: \"cart\\e[31m\\rX\\u202e\"", 1);
+    write(dir.path(), "deploy.yaml", &deployment);
+    #[cfg(unix)]
+    write(dir.path(), "odd\u{1b}[2Jname.yaml", DEPLOYMENT);
+    for format in [
+        "human", "json", "sarif", "github", "gitlab", "junit", "markdown", "html",
+    ] {
+        let output = mslint(dir.path()).args(["--format", format]).output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("cart"), "{format}: {text}");
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|c| {
+                (c.is_control() && !matches!(c, '\n' | '\t')) || ('\u{202a}'..='\u{202e}').contains(c)
+            })
+            .collect();
+        assert!(raw.is_empty(), "{format} prints {raw:?}");
+    }
+}

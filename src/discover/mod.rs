@@ -289,7 +289,12 @@ pub fn display(path: &Path, root: &Path) -> String {
         }
     }
     let joined = parts.join("/");
-    if joined.is_empty() { ".".to_owned() } else { joined }
+    if joined.is_empty() {
+        ".".to_owned()
+    } else {
+        // File names reach terminals and CI logs: no control character of theirs raw.
+        crate::source::escape::escape_controls(&joined, false).into_owned()
+    }
 }
 
 #[cfg(test)]

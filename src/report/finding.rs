@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::rules::{ObjectRef, RawFinding, RuleMeta, Severity};
+use crate::source::escape::escape_controls;
 use crate::source::{Region, SourceFile, Span};
 
 /// A related location shown beside the primary one.
@@ -63,7 +64,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                     Some(RelatedLocation {
                         path: other.path.clone(),
                         region: other.locate(*span),
-                        label: label.clone(),
+                        label: escape_controls(label, false).into_owned(),
                     })
                 })
                 .collect();
@@ -74,8 +75,10 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 path: file.path.clone(),
                 region: file.locate(r.span),
                 span: r.span,
-                help: r.help.unwrap_or_else(|| r.rule.summary()),
-                message: r.message,
+                // Names and values from the files reach terminals and CI logs: no control
+                // character of theirs gets through raw.
+                help: escape_controls(&r.help.unwrap_or_else(|| r.rule.summary()), true).into_owned(),
+                message: escape_controls(&r.message, false).into_owned(),
                 object: r.object,
                 related,
                 fingerprint,

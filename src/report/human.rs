@@ -10,6 +10,7 @@ use miette::{
 use super::Report;
 use super::finding::Finding;
 use crate::rules::Severity;
+use crate::source::escape::blank_controls;
 
 /// Renders every finding; `color` picks the themed or the plain ASCII-free output.
 pub fn render(report: &Report<'_>, color: bool) -> String {
@@ -25,14 +26,21 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     // must not repeat what the finding warns about.
     let guarded = handler.clone().with_context_lines(0);
     let mut out = String::new();
+    // Snippets show the file's text with its control characters blanked, span for span; the
+    // findings come sorted by file, so each file is blanked once.
+    let mut current: Option<(&str, std::borrow::Cow<'_, str>)> = None;
     for finding in report.findings {
-        let text = report.source_text(&finding.path).unwrap_or("");
+        if current.as_ref().is_none_or(|(path, _)| *path != &*finding.path) {
+            let text = report.source_text(&finding.path).unwrap_or("");
+            current = Some((&finding.path, blank_controls(text)));
+        }
+        let blanked = current.as_ref().map_or("", |(_, text)| text.as_ref());
         let masked;
         let (text, handler) = if finding.sensitive {
-            masked = mask(text, finding.span);
+            masked = mask(blanked, finding.span);
             (masked.as_str(), &guarded)
         } else {
-            (text, &handler)
+            (blanked, &handler)
         };
         let shown = Shown {
             finding,

@@ -13,6 +13,7 @@ use std::fmt;
 
 use crate::index::Index;
 use crate::model::{Image, Object};
+use crate::source::escape::escape_controls;
 use crate::source::{FileId, Span};
 
 /// How bad a finding is.
@@ -303,12 +304,14 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
-    /// The reference for a Kubernetes-style object.
+    /// The reference for a Kubernetes-style object, its names safe to print (see
+    /// [`escape_controls`]).
     pub fn of(object: &Object<'_>) -> Self {
+        let printable = |text: &str| escape_controls(text, false).into_owned();
         ObjectRef {
-            kind: object.kind().to_owned(),
-            namespace: object.namespace().map(str::to_owned),
-            name: object.name().map(str::to_owned),
+            kind: printable(object.kind()),
+            namespace: object.namespace().map(printable),
+            name: object.name().map(printable),
         }
     }
 }

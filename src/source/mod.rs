@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+pub mod escape;
+
 /// A byte range into one file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {

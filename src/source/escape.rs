@@ -1,0 +1,68 @@
+//! Text from scanned files made safe to print: a name holding an escape sequence, a carriage
+//! return or a bidirectional override must not recolour a terminal, rewrite a CI log line or
+//! reorder what a reviewer reads.
+
+use std::borrow::Cow;
+
+/// True for a character that must not reach a terminal raw: C0 and C1 controls, DEL, and the
+/// bidirectional embedding, override and isolate characters.
+fn unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with each unsafe character written as a `\u{1b}` escape; line breaks are kept when
+/// `keep_newlines` (multi-line help), escaped otherwise (a one-line message or path).
+pub fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let escaped = |c: char| unsafe_char(c) && !(keep_newlines && c == '\n');
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Source text for a snippet, each unsafe character replaced by as many `?` as it has bytes, so
+/// that byte spans into the text still point at the same places. Line breaks, tabs and the
+/// carriage return of a CRLF line end are kept.
+pub fn blank_controls(text: &str) -> Cow<'_, str> {
+    let blanked = |(i, c): (usize, char)| {
+        unsafe_char(c) && c != '\n' && c != '\t' && !(c == '\r' && text[i + 1..].starts_with('\n'))
+    };
+    if !text.char_indices().any(blanked) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if blanked((i, c)) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_blanks_keep_what_they_must() {
+        assert_eq!(escape_controls("web\u{1b}[31m", false), "web\\u{1b}[31m");
+        assert_eq!(escape_controls("a\nb\r", false), "a\\u{a}b\\u{d}");
+        assert_eq!(escape_controls("a\nb", true), "a\nb");
+        assert_eq!(escape_controls("x\u{202e}y", false), "x\\u{202e}y");
+        assert!(matches!(escape_controls("plain", false), Cow::Borrowed(_)));
+        let text = "name: web\u{1b}[31m\r\nnext: \u{85}x\rz\n";
+        let blanked = blank_controls(text);
+        assert_eq!(blanked, "name: web?[31m\r\nnext: ??x?z\n");
+        assert_eq!(blanked.len(), text.len());
+    }
+}
