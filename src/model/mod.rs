@@ -7,6 +7,7 @@ pub mod monitoring;
 pub mod network;
 pub mod object;
 pub mod packages;
+pub mod ports;
 pub mod scaling;
 pub mod schema;
 pub mod secrets;
