@@ -1,5 +1,6 @@
 //! Cross-file lookups over every object of the scan, built once after parsing.
 
+mod configs;
 mod gateways;
 mod mesh;
 mod partners;

@@ -8,6 +8,7 @@ pub mod network;
 pub mod object;
 pub mod operated;
 pub mod packages;
+pub mod ports;
 pub mod scale_out;
 pub mod scaling;
 pub mod schema;

@@ -508,10 +508,9 @@ impl<'o, 's> Container<'o, 's> {
     /// set by flag or variable (`--port=18080`, `KONG_ADMIN_LISTEN: 0.0.0.0:8444`).
     pub fn mentions_number(&self, number: i64) -> bool {
         let values = self.env().iter().filter_map(|e| e.str_at("value"));
-        self.command_line().chain(values).any(|text| {
-            text.split(|c: char| !c.is_ascii_digit())
-                .any(|word| word.parse::<i64>().ok() == Some(number))
-        })
+        self.command_line()
+            .chain(values)
+            .any(|text| super::ports::mentions_number(text, number))
     }
 
     /// True when the container's command only waits (`sleep infinity`, `tail -f /dev/null`,

@@ -1,4 +1,6 @@
 //! K8S019 probe-port-not-declared.
+use crate::model::ports::near_typo;
+use crate::model::workload::port_number;
 use crate::model::{Container, ContainerRole};
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
@@ -6,20 +8,31 @@ use crate::rules::prelude::*;
 declare_rule! {
     /// ## What it does
     /// Flags a probe (`livenessProbe`, `readinessProbe`, `startupProbe`) whose `httpGet`,
-    /// `tcpSocket` or `grpc` port is not among the container's `ports`.
+    /// `tcpSocket` or `grpc` port the pod spec shows to be wrong:
+    /// - a port *name* the probing container does not declare: Kubernetes resolves a probe's
+    ///   named port only among that container's own `ports`, so the probe never succeeds; or a
+    ///   name it declares only with protocol UDP or SCTP, since probes connect over TCP;
+    /// - a port *number* the probing container does not declare, when it does declare ports and
+    ///   either another running container of the pod (an app container or a native sidecar)
+    ///   declares that number for TCP, so the probe checks that container's process (the pod
+    ///   shares one network), or the number is a near-typo of a port the container declares:
+    ///   two adjacent digits swapped (8008 or 8800 for 8080), or one digit missing or typed
+    ///   twice anywhere but in front (808 or 80800 for 8080, 443 for 4443).
     ///
-    /// Kubernetes resolves a named port only among the probing container's own `ports`, so a
-    /// name that is not there always fails the probe: it is always reported. A numeric port works
-    /// whether it is declared or not (`ports` is informational), so it is reported only when the
-    /// container does declare ports, neither it nor another container of the pod (they share the
-    /// network namespace) declares that number, and the number does not appear in the
-    /// container's `command`, `args` or `env` values (as in `--health-probe-bind-address=:8081`,
-    /// where the process is told to serve health checks on an undeclared port): the probe then
-    /// most likely checks a stale or mistyped port. A container with no `ports` at all, a probe
-    /// that sets `host` (it checks another address) with a numeric port, `exec` probes and
-    /// templated ports are skipped. A port declared only with protocol UDP or SCTP is reported:
-    /// probes connect over TCP. Only app and native sidecar containers are checked; Kubernetes
-    /// runs no probes for the others.
+    /// Any other undeclared number is left alone. Declaring ports is optional (`ports` is
+    /// informational), and programs open health ports of their own: Kong's ingress controller
+    /// 10254, Jaeger's admin port 14269, the OpenTelemetry collector's 13133, CoreDNS 8080 and
+    /// 8181, Envoy's admin 9901. A digit changed in place is no evidence either: port families
+    /// are built that way (8080 and 8081, 4317 and 5317, 10254 and 10255), nor is a digit added
+    /// or dropped in front (18080 beside 8080, 443 beside 8443). Even with evidence, the rule
+    /// stays silent when the container may be told to listen on the number: its `command`,
+    /// `args` or `env` values name it (`--health-probe-bind-address=:8081`), or a ConfigMap or
+    /// Secret it mounts or reads variables from names it, or is not in the scan (a file it
+    /// holds could set any port). A number the container declares only for UDP is not
+    /// reported (programs such as statsd-exporter answer TCP on it too). Probes that set `host` (they check another
+    /// address) with a numeric port, `exec` probes, templated ports and containers with a
+    /// templated `containerPort` are skipped. Only app and native sidecar containers are
+    /// checked; Kubernetes runs no probes for the others.
     ///
     /// ## Why is this bad?
     /// A probe on the wrong port fails even though the application is healthy: a liveness probe
@@ -36,6 +49,8 @@ declare_rule! {
     ///       - { name: http, containerPort: 8080 }
     ///     livenessProbe:
     ///       httpGet: { path: /healthz, port: web }
+    ///     readinessProbe:
+    ///       httpGet: { path: /ready, port: 8008 }
     /// ```
     ///
     /// ## Use instead
@@ -47,6 +62,8 @@ declare_rule! {
     ///       - { name: http, containerPort: 8080 }
     ///     livenessProbe:
     ///       httpGet: { path: /healthz, port: http }
+    ///     readinessProbe:
+    ///       httpGet: { path: /ready, port: http }
     /// ```
     ///
     /// ## Guideline
@@ -67,21 +84,47 @@ declare_rule! {
 /// Probe handlers that name a port.
 const HANDLERS: &[&str] = &["httpGet", "tcpSocket", "grpc"];
 
+/// What the pod spec shows to be wrong with a probe's port.
+enum Problem<'o, 's> {
+    /// A name the container does not declare.
+    UnknownName,
+    /// A name the container declares only for UDP or SCTP.
+    NotTcp,
+    /// A number another running container declares, at this `ports` entry.
+    OtherContainer(Container<'o, 's>, &'o Node<'s>),
+    /// A number one slip away from this declared one.
+    Typo(i64),
+}
+
 impl Rule for ProbePortNotDeclared {
-    fn check_object(&self, object: &Object<'_>, _cx: &Context<'_, '_>, out: &mut Findings) {
+    fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
         let Some(workload) = Workload::of(object) else {
             return;
         };
-        let containers: Vec<Container<'_, '_>> = workload.pod.containers().collect();
-        for container in containers
-            .iter()
+        let namespace = cx.index.namespace_of(object);
+        let running: Vec<Container<'_, '_>> = workload
+            .pod
+            .containers()
             .filter(|c| matches!(c.role, ContainerRole::App | ContainerRole::Sidecar))
-        {
+            .collect();
+        for (n, container) in running.iter().enumerate() {
+            let others: Vec<Container<'_, '_>> = running
+                .iter()
+                .enumerate()
+                .filter(|(m, _)| *m != n)
+                .map(|(_, c)| *c)
+                .collect();
+            let subject = format!(
+                "{} `{}`, container `{}`",
+                workload.kind_name(),
+                workload.qualified_name(),
+                container.name()
+            );
             for kind in [ProbeKind::Liveness, ProbeKind::Readiness, ProbeKind::Startup] {
                 let Some(probe) = container.probe(kind) else {
                     continue;
                 };
-                for handler in HANDLERS.iter().filter_map(|h| probe.get(h)) {
+                for (handler_name, handler) in HANDLERS.iter().filter_map(|h| Some((*h, probe.get(h)?))) {
                     let Some(port) = handler.get("port") else {
                         continue;
                     };
@@ -91,84 +134,122 @@ impl Rule for ProbePortNotDeclared {
                     if text.contains("{{") || text.contains('$') {
                         continue;
                     }
-                    let Some(what) = problem(container, &containers, handler, text) else {
+                    let problem = match port_number(port) {
+                        Some(number) if handler.str_at("host").is_none() => {
+                            numeric_problem(container, &others, number)
+                                .filter(|_| !cx.index.may_configure_port(namespace, container, number))
+                        }
+                        Some(_) => None,
+                        None => named_problem(container, text),
+                    };
+                    let Some(problem) = problem else {
                         continue;
                     };
-                    out.report(
-                        port.span,
-                        format!(
-                            "{} `{}`, container `{}`: {} port `{text}` {what}",
-                            workload.kind_name(),
-                            workload.qualified_name(),
-                            container.name(),
-                            kind.field()
-                        ),
-                    )
-                    .help(
-                        "probe a TCP port the container declares, or declare the port:\n\
-                         ports:\n  - name: http\n    containerPort: 8080",
-                    )
-                    .object(ObjectRef::of(object));
+                    let (what, help) = describe(&problem, container, kind, handler_name);
+                    let message = format!("{subject}: {} port `{text}` {what}", kind.field());
+                    let finding = out
+                        .report(port.span, message)
+                        .help(help)
+                        .object(ObjectRef::of(object));
+                    if let Problem::OtherContainer(other, entry) = problem {
+                        finding.related(
+                            object.file,
+                            entry.span,
+                            format!("declared by container `{}`", other.name()),
+                        );
+                    }
                 }
             }
         }
     }
 }
 
-/// What is wrong with a probe's port, or `None` when Kubernetes will probe a declared TCP port
-/// (or a numeric port the reading in the docs accepts).
-fn problem(
-    container: &Container<'_, '_>,
-    pod: &[Container<'_, '_>],
-    handler: &Node<'_>,
-    port: &str,
-) -> Option<&'static str> {
-    let numeric = port.bytes().all(|b| b.is_ascii_digit());
-    let matching: Vec<&Node<'_>> = container
+/// The problem with a named port, or `None` when it names a TCP port of the container.
+fn named_problem<'o, 's>(container: &Container<'o, 's>, name: &str) -> Option<Problem<'o, 's>> {
+    let named: Vec<&Node<'_>> = container
         .ports()
         .iter()
-        .filter(|p| {
-            if numeric {
-                p.str_at("containerPort") == Some(port)
-            } else {
-                p.str_at("name") == Some(port)
-            }
-        })
+        .filter(|p| p.str_at("name") == Some(name))
         .collect();
-    if !matching.is_empty() {
-        // Probes speak TCP; a port declared only as UDP or SCTP does not answer them.
-        let tcp = matching
-            .iter()
-            .any(|p| p.str_at("protocol").is_none_or(|proto| proto == "TCP"));
-        return (!tcp).then_some("is not a TCP port of the container");
+    if named.is_empty() {
+        return Some(Problem::UnknownName);
     }
-    if !numeric {
-        return Some("names no port of the container");
-    }
-    let suspect = !container.ports().is_empty()
-        && handler.str_at("host").is_none()
-        && !pod.iter().any(|other| {
-            other
-                .ports()
-                .iter()
-                .any(|p| p.str_at("containerPort") == Some(port))
-        })
-        && !configures_port(container, port);
-    suspect.then_some("is not among the container's ports")
+    // Probes speak TCP; a port declared only as UDP or SCTP does not answer them.
+    let tcp = named
+        .iter()
+        .any(|p| p.str_at("protocol").is_none_or(|proto| proto == "TCP"));
+    (!tcp).then_some(Problem::NotTcp)
 }
 
-/// True when the container's command, args or env values mention the port number as a word
-/// (`--health-probe-bind-address=:8081`, `HEALTH_PORT=8081`): the process is told to listen there.
-fn configures_port(container: &Container<'_, '_>, port: &str) -> bool {
-    let mentions = |text: &str| text.split(|c: char| !c.is_ascii_digit()).any(|w| w == port);
-    let items = |key: &str| container.node.get(key).map(Node::items).unwrap_or_default();
-    items("command")
-        .iter()
-        .chain(items("args"))
-        .filter_map(Node::as_text)
-        .any(mentions)
-        || items("env")
+/// The evidence against a numeric port the container does not declare, when there is any.
+fn numeric_problem<'o, 's>(
+    container: &Container<'o, 's>,
+    others: &[Container<'o, 's>],
+    number: i64,
+) -> Option<Problem<'o, 's>> {
+    // A container that lists no ports, or whose ports are placeholders, could listen anywhere.
+    let declared = container.declared_port_numbers().filter(|d| !d.is_empty())?;
+    if declared.contains(&number) {
+        return None;
+    }
+    // TCP and UDP ports are apart: another container's UDP port leaves the TCP one free.
+    let other = others.iter().find_map(|other| {
+        let entry = other.ports().iter().find(|p| {
+            p.get("containerPort").and_then(port_number) == Some(number)
+                && p.str_at("protocol").is_none_or(|proto| proto == "TCP")
+        })?;
+        Some(Problem::OtherContainer(*other, entry))
+    });
+    other.or_else(|| {
+        declared
             .iter()
-            .filter_map(|env| env.str_at("value"))
-            .any(mentions)
+            .find(|d| near_typo(number, **d))
+            .map(|d| Problem::Typo(*d))
+    })
+}
+
+/// The end of the message and the help for a problem.
+fn describe(
+    problem: &Problem<'_, '_>,
+    container: &Container<'_, '_>,
+    kind: ProbeKind,
+    handler: &str,
+) -> (String, String) {
+    let own = container
+        .ports()
+        .iter()
+        .find_map(|p| p.str_at("name").or_else(|| p.str_at("containerPort")))
+        .unwrap_or("http");
+    let probe = |port: &str| format!("{}:\n  {handler}:\n    port: {port}", kind.field());
+    match problem {
+        Problem::UnknownName => (
+            "names no port of the container".to_owned(),
+            "probe a port the container declares, by its name, or declare the port under that \
+             name:\nports:\n  - name: http\n    containerPort: 8080"
+                .to_owned(),
+        ),
+        Problem::NotTcp => (
+            "is not a TCP port of the container".to_owned(),
+            "probe a TCP port of the container, or declare the TCP port under a name of its \
+             own:\nports:\n  - name: http\n    containerPort: 8080"
+                .to_owned(),
+        ),
+        Problem::OtherContainer(other, _) => (
+            format!(
+                "is a port of container `{}`, so the probe checks that container's process",
+                other.name()
+            ),
+            format!(
+                "probe a port this container listens on, preferably by name:\n{}",
+                probe(own)
+            ),
+        ),
+        Problem::Typo(declared) => (
+            format!("is not among the container's ports and looks like a typo of its port {declared}"),
+            format!(
+                "probe the port the container declares:\n{}",
+                probe(&declared.to_string())
+            ),
+        ),
+    }
 }

@@ -1,5 +1,6 @@
 //! K8S021 service-target-port-mismatch.
 use crate::model::network::is_templated;
+use crate::model::ports::near_typo;
 use crate::model::workload::port_number;
 use crate::model::{Container, ContainerRole, LabelSelector};
 use crate::parse::yaml::Node;
@@ -7,22 +8,34 @@ use crate::rules::prelude::*;
 
 declare_rule! {
     /// ## What it does
-    /// Flags a Service port whose `targetPort` (or `port`, when `targetPort` is absent, as
-    /// Kubernetes defaults it) reaches no container of the pods the Service selects in the scan.
-    /// The containers that count are the app containers and native sidecars (init containers
-    /// with `restartPolicy: Always`), the ones Kubernetes looks in.
-    /// - A named `targetPort` must be the `name` of a container port with the same protocol
-    ///   (TCP unless set), since that is how Kubernetes resolves it in each pod.
-    /// - A numeric `targetPort` must be a declared `containerPort`. Declaring ports is optional,
-    ///   so a selected workload whose containers declare no ports at all could listen anywhere:
-    ///   the port is flagged only when every selected workload declares ports, none declares it,
-    ///   and no selected container names the number in its command, arguments or environment
-    ///   (a port set by flag or variable, such as `--port=18080` or `0.0.0.0:8444`).
+    /// Flags a Service port whose target the selected pods show to be wrong. The target is
+    /// `targetPort`, or `port` when `targetPort` is absent, `0` or empty (Kubernetes then
+    /// targets the same number). The pods are those of the workloads in the scan whose pod
+    /// template the Service's selector matches, and the containers that count are their app
+    /// containers and native sidecars (init containers with `restartPolicy: Always`), the ones
+    /// Kubernetes looks in.
+    /// - A named target must be the `name` of a container port with the same protocol (TCP
+    ///   unless set), since that is how Kubernetes resolves it in each pod: it is reported when
+    ///   no selected workload declares that name for that protocol.
+    /// - A numeric target is reported only on evidence that it is wrong: no selected container
+    ///   declares it, and it is a near-typo of a port they do declare (two adjacent digits
+    ///   swapped, as 8008 or 8800 for 8080, or one digit missing or typed twice anywhere but in
+    ///   front, as 808 or 80800 for 8080, 443 for 4443).
+    ///
+    /// Any other undeclared number is left alone: declaring ports is optional, and programs
+    /// listen on ports of their own or from their configuration (an echo server's 1027,
+    /// Jaeger's collector on 14268, a collector receiver set to 5317 in its config file). A
+    /// digit changed in place is no evidence (port families are built that way: 4317 and 5317,
+    /// 8080 and 8081, 9443 and 8443), nor is a digit added or dropped in front (16379 beside
+    /// 6379, 443 beside 8443). Even a near-typo is not reported for a workload that may listen
+    /// on the number: one whose containers declare no ports, or a placeholder `containerPort`,
+    /// or whose container names the number in its command, arguments or environment
+    /// (`--port=18080`, `0.0.0.0:8444`), or in a ConfigMap or Secret it mounts or reads
+    /// variables from, or reads one the scan does not hold (a file in it could set any port).
     ///
     /// Services without a selector, `type: ExternalName`, templated ports or a `port` that is no
-    /// number (a placeholder substituted before applying), and Services that
-    /// select nothing in the scan (K8S020) are left alone. Related locations show the selected
-    /// workloads.
+    /// number (a placeholder substituted before applying), and Services that select nothing in
+    /// the scan (K8S020) are left alone. Related locations show the selected workloads.
     ///
     /// ## Why is this bad?
     /// kube-proxy forwards the Service's traffic to a port nothing listens on (connections are
@@ -35,7 +48,7 @@ declare_rule! {
     /// spec:
     ///   selector: { app: cart }
     ///   ports:
-    ///     - { name: http, port: 80, targetPort: 8000 }
+    ///     - { name: http, port: 80, targetPort: 8008 }
     /// ---
     /// kind: Deployment
     /// spec:
@@ -66,6 +79,26 @@ declare_rule! {
     }
 }
 
+/// Where a Service port sends its traffic.
+#[derive(Clone, Copy)]
+enum Target<'n> {
+    /// A port name, resolved in each pod.
+    Named(&'n str),
+    /// A number.
+    Number(i64),
+}
+
+/// How the Service port says where its traffic goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// An explicit `targetPort`.
+    Explicit,
+    /// No `targetPort`: the same number as `port`.
+    Absent,
+    /// `targetPort: 0` or `""`: the same number as `port`.
+    Zero,
+}
+
 impl Rule for ServiceTargetPortMismatch {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let templates = cx.index.pod_templates();
@@ -90,31 +123,102 @@ impl Rule for ServiceTargetPortMismatch {
                 continue;
             }
             for port in spec.get("ports").map(Node::items).unwrap_or_default() {
-                // A `port` that is no number is a placeholder substituted before applying.
-                if is_templated(port) || port.get("port").and_then(port_number).is_none() {
-                    continue;
-                }
-                let explicit = port.get("targetPort");
-                let Some(target) = explicit.or_else(|| port.get("port")) else {
+                let Some((target, written)) = target_of(port) else {
                     continue;
                 };
-                let protocol = port.str_at("protocol").unwrap_or("TCP");
-                let reaches = |workload: &Workload<'_, '_>| match port_number(target) {
-                    // Declaring ports is optional: a workload that declares none may listen on it.
-                    Some(number) => {
-                        serving_containers(workload).all(|c| c.ports().is_empty())
-                            || serving_containers(workload)
-                                .any(|c| c.declares_port_number(number) || c.mentions_number(number))
-                    }
-                    None => target.as_text().is_some_and(|name| {
-                        serving_containers(workload).any(|c| c.declares_port_name(name, protocol))
-                    }),
-                };
-                if selected.iter().any(reaches) {
+                let Some(evidence) = evidence(cx, namespace, &selected, port, target) else {
                     continue;
+                };
+                let span = match port.get("targetPort").filter(|_| written != Written::Absent) {
+                    Some(node) => node.span,
+                    None => port
+                        .entry("port")
+                        .map_or(port.span, |e| e.key.span.cover(e.value.span)),
+                };
+                let message = format!(
+                    "Service `{}` port {} {}",
+                    service.qualified_name(),
+                    port_label(port),
+                    what(written, &evidence, port)
+                );
+                let finding = out
+                    .report_in(service.file, span, message)
+                    .help(help(port, &evidence, &selected))
+                    .object(ObjectRef::of(service));
+                for workload in &selected {
+                    let label = format!(
+                        "selected {} `{}`",
+                        workload.kind_name(),
+                        workload.qualified_name()
+                    );
+                    finding.related(workload.object.file, workload.object.name_span(), label);
                 }
-                report(service, port, target, explicit.is_some(), &selected, out);
             }
+        }
+    }
+}
+
+/// Where a Service port sends its traffic and how it says so; `None` for a templated port or
+/// a `port` that is no number (a placeholder substituted before applying).
+fn target_of<'n>(port: &'n Node<'_>) -> Option<(Target<'n>, Written)> {
+    if is_templated(port) {
+        return None;
+    }
+    let number = port.get("port").and_then(port_number)?;
+    Some(match port.get("targetPort") {
+        None => (Target::Number(number), Written::Absent),
+        Some(t) if port_number(t) == Some(0) || t.as_text() == Some("") => {
+            (Target::Number(number), Written::Zero)
+        }
+        Some(t) => match port_number(t) {
+            Some(target) => (Target::Number(target), Written::Explicit),
+            None => (Target::Named(t.as_text().unwrap_or("")), Written::Explicit),
+        },
+    })
+}
+
+/// What the selected pods show to be wrong with a Service port's target.
+enum Evidence<'a> {
+    /// No selected container declares this name for the port's protocol.
+    UndeclaredName(&'a str),
+    /// No selected workload may listen on `target`, a near-typo of the declared port
+    /// `declared` (named `name`).
+    Typo {
+        target: i64,
+        declared: i64,
+        name: Option<&'a str>,
+    },
+}
+
+/// The evidence that a target is wrong, or `None` when there is none.
+fn evidence<'a>(
+    cx: &Context<'_, '_>,
+    namespace: &str,
+    selected: &[Workload<'a, '_>],
+    port: &Node<'_>,
+    target: Target<'a>,
+) -> Option<Evidence<'a>> {
+    match target {
+        Target::Named(name) => {
+            let protocol = port.str_at("protocol").unwrap_or("TCP");
+            let declared = selected
+                .iter()
+                .flat_map(serving_containers)
+                .any(|c| c.declares_port_name(name, protocol));
+            (!declared).then_some(Evidence::UndeclaredName(name))
+        }
+        Target::Number(number) => {
+            if selected.iter().any(|w| may_listen_on(cx, namespace, w, number)) {
+                return None;
+            }
+            declared_ports(selected)
+                .into_iter()
+                .find(|(declared, _)| near_typo(number, *declared))
+                .map(|(declared, name)| Evidence::Typo {
+                    target: number,
+                    declared,
+                    name,
+                })
         }
     }
 }
@@ -127,102 +231,108 @@ fn serving_containers<'o, 's>(workload: &Workload<'o, 's>) -> impl Iterator<Item
         .filter(|c| matches!(c.role, ContainerRole::App | ContainerRole::Sidecar))
 }
 
-/// Reports one port of a Service that reaches no selected container.
-fn report(
-    service: &Object<'_>,
-    port: &Node<'_>,
-    target: &Node<'_>,
-    explicit: bool,
-    selected: &[Workload<'_, '_>],
-    out: &mut Findings,
-) {
-    let port_label = port
-        .str_at("name")
-        .map(|name| format!("`{name}`"))
-        .or_else(|| port.str_at("port").map(str::to_owned))
-        .unwrap_or_else(|| "<unnamed>".to_owned());
-    let target_text = target.as_text().unwrap_or("");
-    let what = match (port_number(target), explicit) {
-        (Some(number), true) => format!("targets port {number}, which no selected container declares"),
-        (Some(number), false) => {
-            format!("has no targetPort, so it targets port {number}, which no selected container declares")
-        }
-        (None, _) => format!(
-            "targets the port name `{target_text}`, which no selected container declares for {}",
-            port.str_at("protocol").unwrap_or("TCP")
-        ),
-    };
-    let span = if explicit {
-        target.span
-    } else {
-        port.entry("port")
-            .map_or(port.span, |e| e.key.span.cover(e.value.span))
-    };
-    let finding = out
-        .report_in(
-            service.file,
-            span,
-            format!("Service `{}` port {port_label} {what}", service.qualified_name()),
-        )
-        .help(help(port, target, selected))
-        .object(ObjectRef::of(service));
-    for workload in selected {
-        finding.related(
-            workload.object.file,
-            workload.object.name_span(),
-            format!(
-                "selected {} `{}`",
-                workload.kind_name(),
-                workload.qualified_name()
-            ),
-        );
-    }
+/// True unless the workload's pod spec shows it does not listen on `number`: it declares it,
+/// declares no ports or a placeholder one (it could listen anywhere), or a container may be
+/// told to listen there (`Index::may_configure_port`).
+fn may_listen_on(cx: &Context<'_, '_>, namespace: &str, workload: &Workload<'_, '_>, number: i64) -> bool {
+    let containers: Vec<Container<'_, '_>> = serving_containers(workload).collect();
+    containers.iter().all(|c| c.ports().is_empty())
+        || containers.iter().any(|c| {
+            c.declared_port_numbers()
+                .is_none_or(|declared| declared.contains(&number))
+                || cx.index.may_configure_port(namespace, c, number)
+        })
 }
 
-/// What to change: target a declared port, or declare the one the Service needs.
-fn help(port: &Node<'_>, target: &Node<'_>, selected: &[Workload<'_, '_>]) -> String {
-    let target_text = target.as_text().unwrap_or("");
-    let mut declared: Vec<(&str, Option<&str>)> = Vec::new();
+/// The `containerPort` numbers the selected containers declare, each with its name when it has
+/// one, in declaration order and each once.
+fn declared_ports<'o>(selected: &[Workload<'o, '_>]) -> Vec<(i64, Option<&'o str>)> {
+    let mut declared: Vec<(i64, Option<&'o str>)> = Vec::new();
     for port in selected
         .iter()
         .flat_map(serving_containers)
         .flat_map(|c| c.ports())
     {
-        if let Some(number) = port.str_at("containerPort") {
+        if let Some(number) = port.get("containerPort").and_then(port_number) {
             let entry = (number, port.str_at("name"));
             if !declared.contains(&entry) {
                 declared.push(entry);
             }
         }
     }
-    let suggestion = declared
-        .iter()
-        .find_map(|(_, name)| *name)
-        .or_else(|| declared.first().map(|(number, _)| *number));
+    declared
+}
+
+/// The Service port as messages name it: its name, else its number.
+fn port_label(port: &Node<'_>) -> String {
+    port.str_at("name")
+        .map(|name| format!("`{name}`"))
+        .or_else(|| port.str_at("port").map(str::to_owned))
+        .unwrap_or_else(|| "<unnamed>".to_owned())
+}
+
+/// The end of the message: where the port sends traffic, and why that is wrong.
+fn what(written: Written, evidence: &Evidence<'_>, port: &Node<'_>) -> String {
+    match *evidence {
+        Evidence::UndeclaredName(name) => format!(
+            "targets the port name `{name}`, which no selected container declares for {}",
+            port.str_at("protocol").unwrap_or("TCP")
+        ),
+        Evidence::Typo { target, declared, .. } => {
+            let how = match written {
+                Written::Explicit => format!("targets port {target}"),
+                Written::Absent => format!("has no targetPort, so it targets port {target}"),
+                Written::Zero => format!("has targetPort 0, so it targets port {target}"),
+            };
+            format!(
+                "{how}, which no selected container declares and looks like a typo of their port {declared}"
+            )
+        }
+    }
+}
+
+/// What to change: target the declared port, or declare the one the Service needs.
+fn help(port: &Node<'_>, evidence: &Evidence<'_>, selected: &[Workload<'_, '_>]) -> String {
     let service_port = port.str_at("port").unwrap_or("80");
     let protocol = port.str_at("protocol").unwrap_or("TCP");
+    let target_name = match *evidence {
+        Evidence::UndeclaredName(name) => name,
+        Evidence::Typo { declared, name, .. } => {
+            let fixed = name.map_or(declared.to_string(), str::to_owned);
+            return format!(
+                "set `targetPort` to the port the selected containers declare, preferably by \
+                 name:\nports:\n  - port: {service_port}\n    targetPort: {fixed}"
+            );
+        }
+    };
+    let declared = declared_ports(selected);
     // The name exists for another protocol: each protocol needs a named port of its own.
     let same_name = selected
         .iter()
         .flat_map(serving_containers)
         .flat_map(|c| c.ports())
-        .filter(|_| port_number(target).is_none())
-        .find(|p| p.str_at("name") == Some(target_text))
+        .find(|p| p.str_at("name") == Some(target_name))
         .and_then(|p| p.str_at("containerPort"));
-    match suggestion {
-        _ if same_name.is_some() => format!(
+    if let Some(number) = same_name {
+        return format!(
             "declare the port for {protocol} under a name of its own on the container, and \
-             target that name:\nports:\n  - name: {target_text}-{lower}\n    containerPort: \
-             {}\n    protocol: {protocol}",
-            same_name.unwrap_or(service_port),
+             target that name:\nports:\n  - name: {target_name}-{lower}\n    containerPort: \
+             {number}\n    protocol: {protocol}",
             lower = protocol.to_ascii_lowercase()
-        ),
+        );
+    }
+    let suggestion = declared
+        .iter()
+        .find_map(|(_, name)| *name)
+        .map(str::to_owned)
+        .or_else(|| declared.first().map(|(number, _)| number.to_string()));
+    match suggestion {
         Some(suggestion) => {
             let listed: Vec<String> = declared
                 .iter()
                 .map(|(number, name)| match name {
                     Some(name) => format!("{number} ({name})"),
-                    None => (*number).to_owned(),
+                    None => number.to_string(),
                 })
                 .collect();
             format!(
@@ -233,8 +343,8 @@ fn help(port: &Node<'_>, target: &Node<'_>, selected: &[Workload<'_, '_>]) -> St
         }
         None => format!(
             "declare the port, with a name, on the container that listens on it, and target \
-             that name:\nports:\n  - name: http\n    containerPort: 8080\n# Service:\nports:\n  \
-             - port: {service_port}\n    targetPort: http"
+             that name:\nports:\n  - name: {target_name}\n    containerPort: 8080\n# Service:\n\
+             ports:\n  - port: {service_port}\n    targetPort: {target_name}"
         ),
     }
 }
