@@ -1,5 +1,6 @@
 //! One test per fixture folder: `fixtures/<family>/<ID>/{fail,pass}` must produce exactly the
-//! findings announced by its `# expect:` lines, and nothing else.
+//! findings announced by its `# expect:` lines, and nothing else. An expectation that ends with
+//! a severity (`# expect: K8S024 12:9 note`) also requires the finding to have it.
 
 mod common;
 
@@ -61,6 +62,18 @@ fn check(id: &str, dir: &Path, failing: bool) -> Result<(), Failed> {
             "unexpected {} {}:{}:{}  {message}\n",
             hit.0, hit.1, hit.2, hit.3
         ));
+    }
+    for ((rule, file, line, column), severity) in common::expected_severities(dir) {
+        let found = findings.iter().find(|f| {
+            (f.rule.id, &*f.path, f.region.start_line, f.region.start_column)
+                == (rule.as_str(), file.as_str(), line, column)
+        });
+        if let Some(finding) = found.filter(|f| f.severity.as_str() != severity) {
+            problems.push_str(&format!(
+                "severity   {rule} {file}:{line}:{column} is {}, expected {severity}\n",
+                finding.severity
+            ));
+        }
     }
     for finding in &findings {
         problems.push_str(&style_problems(finding));

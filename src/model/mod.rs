@@ -1,5 +1,6 @@
 //! Typed views over parsed files: Kubernetes-style objects, workloads, images.
 
+pub mod agents;
 pub mod gateway;
 pub mod image;
 pub mod mesh;

@@ -70,7 +70,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
             let fingerprint = fingerprint(r.rule.id, &file.path, r.object.as_ref(), file.slice(r.span));
             Some(Finding {
                 rule: r.rule,
-                severity: r.rule.severity,
+                severity: r.severity.unwrap_or(r.rule.severity),
                 path: file.path.clone(),
                 region: file.locate(r.span),
                 span: r.span,

@@ -332,9 +332,19 @@ pub struct RawFinding {
     pub related: Vec<(FileId, Span, String)>,
     /// True when the source around the span holds a secret, which output must not echo.
     pub sensitive: bool,
+    /// A severity of the finding's own, below the rule's (see [`RawFinding::as_note`]); `None`
+    /// for the rule's severity, or the one the configuration gives the rule.
+    pub severity: Option<Severity>,
 }
 
 impl RawFinding {
+    /// Reports the finding as a note, whatever the rule's severity and the configuration's: for
+    /// a case the rule's doc names as usually accepted, kept visible rather than dropped.
+    pub fn as_note(&mut self) -> &mut Self {
+        self.severity = Some(Severity::Note);
+        self
+    }
+
     /// Marks the finding as pointing at a secret: reporters mask it instead of quoting it.
     pub fn sensitive(&mut self) -> &mut Self {
         self.sensitive = true;
@@ -393,6 +403,7 @@ impl Findings {
             object: None,
             related: Vec::new(),
             sensitive: false,
+            severity: None,
         });
         let last = self.items.len() - 1;
         &mut self.items[last]

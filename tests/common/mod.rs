@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The repository root.
@@ -31,7 +31,21 @@ pub fn scan(dir: &Path, rules: &[&str]) -> mslint::Outcome {
 
 /// The `# expect: ID line:column` annotations of every file under `dir`.
 pub fn expectations(dir: &Path) -> BTreeSet<Hit> {
-    let mut found = BTreeSet::new();
+    annotations(dir).into_iter().map(|(hit, _)| hit).collect()
+}
+
+/// The severities that `# expect: ID line:column severity` annotations under `dir` require (an
+/// annotation without one accepts any).
+pub fn expected_severities(dir: &Path) -> BTreeMap<Hit, String> {
+    annotations(dir)
+        .into_iter()
+        .filter_map(|(hit, severity)| Some((hit, severity?)))
+        .collect()
+}
+
+/// Every `# expect:` annotation under `dir`, with its severity when it names one.
+fn annotations(dir: &Path) -> Vec<(Hit, Option<String>)> {
+    let mut found = Vec::new();
     for file in files(dir) {
         let Ok(bytes) = std::fs::read(&file) else {
             continue;
@@ -51,12 +65,13 @@ pub fn expectations(dir: &Path) -> BTreeSet<Hit> {
                 panic!("malformed expectation in {}: {line}", file.display())
             };
             let (l, c) = position.split_once(':').expect("line:column");
-            found.insert((
+            let hit = (
                 id.to_owned(),
                 relative.clone(),
                 l.parse().unwrap(),
                 c.parse().unwrap(),
-            ));
+            );
+            found.push((hit, parts.next().map(str::to_owned)));
         }
     }
     found

@@ -184,18 +184,9 @@ fn identifies_gateway(object: &Object<'_>, cx: &Context<'_, '_>) -> bool {
             container
                 .image()
                 .and_then(|i| i.as_text())
-                .is_some_and(|image| names_gateway(image_path(image)))
+                .is_some_and(|image| names_gateway(ImageRef::parse(image).path()))
         })
     })
-}
-
-/// The repository of an image reference without its registry host (`registry.k8s.io/`).
-fn image_path(image: &str) -> &str {
-    let repository = ImageRef::parse(image).repository;
-    match repository.split_once('/') {
-        Some((host, path)) if host.contains('.') || host.contains(':') || host == "localhost" => path,
-        _ => repository,
-    }
 }
 
 /// True when a word of `text` is a gateway product, or contains `gateway` or `ingress`.
