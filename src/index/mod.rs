@@ -429,11 +429,19 @@ impl<'o, 's> Index<'o, 's> {
     /// names its kind and name, in scan order. Works for objects without a pod template too,
     /// such as an Argo Rollout with a `workloadRef`.
     pub fn scalers_targeting(&self, object: &Object<'_>) -> Vec<&'o Object<'s>> {
-        let Some(name) = object.name() else {
-            return Vec::new();
-        };
-        let key = (self.namespace_of(object), object.kind(), name);
-        let positions: &[usize] = self.scaler_targets.get(&key).map_or(&[], Vec::as_slice);
+        match object.name() {
+            Some(name) => self.scalers_of_target(self.namespace_of(object), object.kind(), name),
+            None => Vec::new(),
+        }
+    }
+
+    /// The autoscalers of `namespace` whose `scaleTargetRef` names this kind and name, whether
+    /// or not the scan holds that workload, in scan order.
+    pub fn scalers_of_target(&self, namespace: &str, kind: &str, name: &str) -> Vec<&'o Object<'s>> {
+        let positions: &[usize] = self
+            .scaler_targets
+            .get(&(namespace, kind, name))
+            .map_or(&[], Vec::as_slice);
         positions
             .iter()
             .filter_map(|&n| self.objects.get(n).copied())
