@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 pub use mesh::{Mesh, MeshSettings};
 
+use crate::model::delivery::Rollout;
 use crate::model::monitoring::{Monitor, Scrapes};
 use crate::model::selector::Operator;
 use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
@@ -482,12 +483,7 @@ impl<'o, 's> Index<'o, 's> {
     pub fn rollout_referencing(&self, object: &Object<'_>) -> Option<&'o Object<'s>> {
         let name = object.name()?;
         self.in_namespace(self.namespace_of(object), "Rollout")
-            .find(|rollout| {
-                let reference = rollout.root.path(&["spec", "workloadRef"]);
-                rollout.api_group() == "argoproj.io"
-                    && reference.and_then(|r| r.str_at("kind")) == Some(object.kind())
-                    && reference.and_then(|r| r.str_at("name")) == Some(name)
-            })
+            .find(|rollout| Rollout::of(rollout).is_some_and(|r| r.references(object.kind(), name)))
     }
 
     /// Every workload with the Services in its namespace whose `selector` matches its pods
