@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 pub use mesh::{Mesh, MeshSettings};
 
-use crate::model::delivery::Rollout;
+use crate::model::delivery::{FlaggerCanary, Rollout};
 use crate::model::monitoring::{Monitor, Scrapes};
 use crate::model::selector::Operator;
 use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
@@ -484,6 +484,14 @@ impl<'o, 's> Index<'o, 's> {
         let name = object.name()?;
         self.in_namespace(self.namespace_of(object), "Rollout")
             .find(|rollout| Rollout::of(rollout).is_some_and(|r| r.references(object.kind(), name)))
+    }
+
+    /// The Flagger Canary in an object's namespace whose `spec.targetRef` names it: Flagger
+    /// rolls out each new version of it step by step.
+    pub fn canary_targeting(&self, object: &Object<'_>) -> Option<&'o Object<'s>> {
+        let name = object.name()?;
+        self.in_namespace(self.namespace_of(object), "Canary")
+            .find(|canary| FlaggerCanary::of(canary).is_some_and(|c| c.targets(object.kind(), name)))
     }
 
     /// Every workload with the Services in its namespace whose `selector` matches its pods

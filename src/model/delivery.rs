@@ -1,4 +1,5 @@
-//! Progressive delivery: Argo Rollouts and their canary or blue/green strategy.
+//! Progressive delivery: Argo Rollouts and their canary or blue/green strategy, and Flagger
+//! Canaries.
 
 use super::object::Object;
 use crate::parse::yaml::{Entry, Node};
@@ -83,6 +84,29 @@ impl<'o, 's> Rollout<'o, 's> {
                 set(&entry.value, "prePromotionAnalysis") || set(&entry.value, "postPromotionAnalysis")
             }
         }
+    }
+}
+
+/// A Flagger `Canary` (`flagger.app`).
+#[derive(Debug, Clone, Copy)]
+pub struct FlaggerCanary<'o, 's> {
+    /// The object.
+    pub object: &'o Object<'s>,
+}
+
+impl<'o, 's> FlaggerCanary<'o, 's> {
+    /// The view of a Flagger Canary.
+    pub fn of(object: &'o Object<'s>) -> Option<Self> {
+        (object.kind() == "Canary" && object.api_group() == "flagger.app").then_some(FlaggerCanary { object })
+    }
+
+    /// True when `spec.targetRef` names an object of this kind and name (Flagger's kind
+    /// defaults to nothing: it must be written).
+    pub fn targets(&self, kind: &str, name: &str) -> bool {
+        self.object
+            .root
+            .path(&["spec", "targetRef"])
+            .is_some_and(|r| r.str_at("kind") == Some(kind) && r.str_at("name") == Some(name))
     }
 }
 

@@ -75,6 +75,7 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::k8s024_host_namespace_or_path::HostNamespaceOrPath,
     &k8s::k8s025_metrics_not_scraped::MetricsNotScraped,
     &k8s::k8s026_committed_secret_data::CommittedSecretData,
+    &k8s::k8s027_no_progressive_delivery::NoProgressiveDelivery,
     &k8s::k8s028_rollout_without_analysis::RolloutWithoutAnalysis,
     &ms::ms000_parse_error::ParseError,
     &ms::ms001_unknown_suppression::UnknownSuppression,
