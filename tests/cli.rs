@@ -639,7 +639,7 @@ fn html_report_is_one_self_contained_page() {
         );
     }
     assert!(page.contains("<table id=\"namespaces\">") && page.contains("<table id=\"services\">"));
-    assert_eq!(page.matches("<article class=\"finding\"").count(), 17);
+    assert_eq!(page.matches("<article class=\"finding\"").count(), 20);
 }
 
 #[test]

@@ -305,6 +305,23 @@ impl<'o, 's> PodSpec<'o, 's> {
         self.node.get("hostNetwork").and_then(Node::as_bool) == Some(true)
     }
 
+    /// The ServiceAccount the pod runs as: `serviceAccountName`, else the deprecated
+    /// `serviceAccount`; `None` when neither names one, so the pod runs as the namespace's
+    /// `default` ServiceAccount.
+    pub fn service_account_name(&self) -> Option<&'o Node<'s>> {
+        ["serviceAccountName", "serviceAccount"]
+            .iter()
+            .filter_map(|key| self.node.get(key))
+            .find(|name| name.as_text().is_some_and(|n| !n.is_empty()))
+    }
+
+    /// `automountServiceAccountToken`, when set (not null).
+    pub fn automount_token(&self) -> Option<&'o Node<'s>> {
+        self.node
+            .get("automountServiceAccountToken")
+            .filter(|value| !value.is_null())
+    }
+
     /// Pod-level `resources` (the PodLevelResources feature), which bound every container.
     pub fn resources(&self) -> Option<&'o Node<'s>> {
         self.node.get("resources")

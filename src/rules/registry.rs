@@ -77,6 +77,7 @@ pub static ALL: &[&dyn Rule] = &[
     &k8s::k8s026_committed_secret_data::CommittedSecretData,
     &k8s::k8s027_no_progressive_delivery::NoProgressiveDelivery,
     &k8s::k8s028_rollout_without_analysis::RolloutWithoutAnalysis,
+    &k8s::k8s029_service_account_token_mounted::ServiceAccountTokenMounted,
     &ms::ms000_parse_error::ParseError,
     &ms::ms001_unknown_suppression::UnknownSuppression,
     &ms::ms002_unknown_field::UnknownField,
