@@ -639,7 +639,34 @@ fn html_report_is_one_self_contained_page() {
         );
     }
     assert!(page.contains("<table id=\"namespaces\">") && page.contains("<table id=\"services\">"));
-    assert_eq!(page.matches("<article class=\"finding\"").count(), 17);
+    assert_eq!(page.matches("<article class=\"finding\"").count(), 20);
+}
+
+#[test]
+fn a_configured_severity_leaves_a_finding_its_rule_lowered_to_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = |kind: &str, image: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: {kind}\nmetadata: {{ name: logs }}\nspec:\n  template:\n    spec:\n      \
+             containers: [{{ name: shipper, image: {image} }}]\n      \
+             volumes: [{{ name: varlog, hostPath: {{ path: /var/log }} }}]\n"
+        )
+    };
+    write(
+        dir.path(),
+        "agent.yaml",
+        pod("DaemonSet", "fluent/fluent-bit:3.0.4"),
+    );
+    write(dir.path(), "app.yaml", pod("Deployment", "shop/logs:1.0.0"));
+    write(dir.path(), ".mslint.yaml", "rules:\n  K8S024: error\n");
+    let output = mslint(dir.path())
+        .args(["--format", "json", "--select", "K8S024"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        common::finding_fields(&json(&output.stdout), &["path", "severity"]),
+        [["agent.yaml", "note"], ["app.yaml", "error"]]
+    );
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! One test per fixture folder: `fixtures/<family>/<ID>/{fail,pass}` must produce exactly the
-//! findings announced by its `# expect:` lines, and nothing else.
+//! findings announced by its `# expect:` lines, and nothing else. An expectation that ends with
+//! a severity (`# expect: K8S024 12:9 note`) also requires the finding to have it.
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -46,22 +46,9 @@ fn check(id: &str, dir: &Path, failing: bool) -> Result<(), Failed> {
     let mut findings = common::run(dir, selection);
     findings.retain(|f| f.rule.id == id);
     let actual = common::hits(&findings);
-    let announced: BTreeSet<common::Hit> = expected.keys().cloned().collect();
-    let missing: Vec<_> = announced.difference(&actual).collect();
-    let unexpected: Vec<_> = actual.difference(&announced).collect();
+    let missing: Vec<_> = expected.difference(&actual).collect();
+    let unexpected: Vec<_> = actual.difference(&expected).collect();
     let mut problems = String::new();
-    for finding in &findings {
-        let hit = common::hit(finding);
-        let severity = finding.severity.to_string();
-        if let Some(Some(wanted)) = expected.get(&hit)
-            && *wanted != severity
-        {
-            problems.push_str(&format!(
-                "severity   {} {}:{}:{} is {severity}, expected {wanted}\n",
-                hit.0, hit.1, hit.2, hit.3
-            ));
-        }
-    }
     for (rule, file, line, column) in &missing {
         problems.push_str(&format!("missing    {rule} {file}:{line}:{column}\n"));
     }
@@ -75,6 +62,18 @@ fn check(id: &str, dir: &Path, failing: bool) -> Result<(), Failed> {
             "unexpected {} {}:{}:{}  {message}\n",
             hit.0, hit.1, hit.2, hit.3
         ));
+    }
+    for ((rule, file, line, column), severity) in common::expected_severities(dir) {
+        let found = findings.iter().find(|f| {
+            (f.rule.id, &*f.path, f.region.start_line, f.region.start_column)
+                == (rule.as_str(), file.as_str(), line, column)
+        });
+        if let Some(finding) = found.filter(|f| f.severity.as_str() != severity) {
+            problems.push_str(&format!(
+                "severity   {rule} {file}:{line}:{column} is {}, expected {severity}\n",
+                finding.severity
+            ));
+        }
     }
     for finding in &findings {
         problems.push_str(&style_problems(finding));

@@ -175,7 +175,7 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
                 .to_owned()
         });
         if loaded.outside {
-            unreadable.lowered_to(crate::rules::Severity::Note);
+            unreadable.as_note();
         }
         problems.push(unreadable);
         return Parsed {

@@ -250,12 +250,13 @@ fn scan(
     drop(index);
     parsed.into_par_iter().for_each(drop);
     let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
-    let mut findings = crate::report::finding::resolve(raw, &sources);
-    for finding in &mut findings {
+    // A finding a rule lowered to a note keeps it (see `RawFinding::as_note`).
+    for finding in raw.iter_mut().filter(|f| f.severity.is_none()) {
         if let Some((_, severity)) = config.severities.iter().find(|(id, _)| id == finding.rule.id) {
-            finding.severity = *severity;
+            finding.severity = Some(*severity);
         }
     }
+    let mut findings = crate::report::finding::resolve(raw, &sources);
     let ran = |id: &str| rules.iter().any(|r| r.meta().id == id);
     let about_suppressions = suppress::apply(&mut findings, &suppressions, &ran);
     if !about_suppressions.is_empty() {

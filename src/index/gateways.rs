@@ -4,11 +4,15 @@
 use std::collections::HashMap;
 
 use super::Index;
-use crate::model::Object;
 use crate::model::gateway::PluginClass;
 use crate::model::gateway::api::{AllowedNamespaces, Gateway, Listener, Reference, Route};
+use crate::model::gateway::emissary::Mapping;
 use crate::model::gateway::ingress::Ingress;
 use crate::model::gateway::kong_k8s::{self, KongPluginResource};
+use crate::model::mesh::host::fqdn;
+use crate::model::mesh::{IstioGateway, VirtualService};
+use crate::model::{ImageRef, LabelSelector, Object};
+use crate::parse::yaml::Node;
 
 /// The routes whose `parentRefs` name each Gateway, by (namespace, name), with the reference.
 pub type AttachedRoutes<'o, 's> = HashMap<(&'o str, &'o str), Vec<(Route<'o, 's>, Reference<'o, 's>)>>;
@@ -181,6 +185,29 @@ impl<'o, 's> Index<'o, 's> {
         if same_file.is_empty() { found } else { same_file }
     }
 
+    /// The candidates nearest to `near`: those in its file, else those in its folder, else
+    /// those on its directory line (see [`Index::related_files`]); none when every candidate
+    /// lies elsewhere. A scan of many projects, or of one with variants side by side, holds
+    /// look-alike objects in one namespace: the nearest are the ones that belong with `near`.
+    pub fn nearest(
+        &self,
+        candidates: impl IntoIterator<Item = &'o Object<'s>>,
+        near: &Object<'_>,
+    ) -> Vec<&'o Object<'s>> {
+        let related: Vec<&'o Object<'s>> = candidates
+            .into_iter()
+            .filter(|o| self.related_files(o, near))
+            .collect();
+        let folder = self.folder_of(near.file);
+        let tiers: [&dyn Fn(&Object<'_>) -> bool; 2] =
+            [&|o| o.file == near.file, &|o| self.folder_of(o.file) == folder];
+        tiers
+            .iter()
+            .map(|tier| related.iter().copied().filter(|o| tier(o)).collect::<Vec<_>>())
+            .find(|found| !found.is_empty())
+            .unwrap_or(related)
+    }
+
     /// True when two objects' files share a directory line: one sits in the other's directory
     /// or below it. Evidence from an unrelated project of the same scan does not count.
     pub fn related_files(&self, a: &Object<'_>, b: &Object<'_>) -> bool {
@@ -199,4 +226,128 @@ impl<'o, 's> Index<'o, 's> {
         self.in_namespace(namespace, kind)
             .any(|o| self.related_files(o, referrer))
     }
+
+    /// The objects that bring traffic from outside the cluster to the Service `name` of
+    /// `namespace`: the Ingresses and Gateway API routes of [`Index::routes_to_service`] (not
+    /// the Argo Rollouts it lists, which only shift traffic between two Services), Kong
+    /// `TCPIngress` and `UDPIngress` with it as a backend, Emissary Mappings whose `service`
+    /// names it, and VirtualServices bound to an Istio Gateway (not only to `mesh`, and not
+    /// only to Gateways of the scan that run on egress pods) with a route destination that
+    /// resolves to it.
+    pub fn entry_routes_to_service(&self, namespace: &str, name: &str) -> Vec<&'o Object<'s>> {
+        let mut routes: Vec<&'o Object<'s>> = self
+            .routes_to_service(namespace, name)
+            .into_iter()
+            .filter(|route| route.kind() != "Rollout")
+            .collect();
+        let kong_backend =
+            |rule: &Node<'_>| rule.path(&["backend", "serviceName"]).and_then(Node::as_text) == Some(name);
+        routes.extend(
+            ["TCPIngress", "UDPIngress"]
+                .iter()
+                .flat_map(|kind| self.in_namespace(namespace, kind))
+                .filter(|ingress| {
+                    ingress.api_group() == "configuration.konghq.com"
+                        && ingress
+                            .root
+                            .path(&["spec", "rules"])
+                            .map(Node::items)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(kong_backend)
+                }),
+        );
+        routes.extend(self.of_kind("Mapping").filter(|mapping| {
+            Mapping::of(mapping)
+                .and_then(|m| m.service())
+                .is_some_and(|(address, _)| {
+                    address.name == name
+                        && address.namespace.unwrap_or_else(|| self.namespace_of(mapping)) == namespace
+                })
+        }));
+        let target = fqdn(name, namespace);
+        routes.extend(
+            self.istio_of_kind("VirtualService")
+                .filter_map(VirtualService::of)
+                .filter(|service| {
+                    let own = self.namespace_of(service.object);
+                    self.binds_ingress_gateway(service)
+                        && service.all_routes().any(|route| {
+                            route
+                                .destinations()
+                                .any(|destination| destination.fqdn(own).as_deref() == Some(target.as_str()))
+                        })
+                })
+                .map(|service| service.object),
+        );
+        routes
+    }
+
+    /// True when a VirtualService's `gateways` names an Istio Gateway that is not, as far as the
+    /// scan shows, an egress gateway.
+    fn binds_ingress_gateway(&self, service: &VirtualService<'_, '_>) -> bool {
+        service
+            .gateway_references(self.namespace_of(service.object))
+            .any(|(_, (namespace, name))| {
+                !self
+                    .find(namespace, "Gateway", name)
+                    .and_then(IstioGateway::of)
+                    .is_some_and(|gateway| gateway.selects_egress())
+            })
+    }
+
+    /// True when a Service identifies a gateway or ingress controller: a word of its name,
+    /// namespace, labels or selector (keys or values), or of the image repository (registry
+    /// host left out) of an app container of a workload it selects, is a known gateway product
+    /// or contains `gateway` or `ingress`.
+    pub fn service_identifies_gateway(&self, object: &Object<'_>) -> bool {
+        let namespace = self.namespace_of(object);
+        let selector_node = object.root.path(&["spec", "selector"]);
+        let selector_pairs = crate::model::object::label_pairs(selector_node);
+        let mut texts: Vec<&str> = vec![object.name().unwrap_or(""), namespace];
+        for (key, value) in object.labels().chain(selector_pairs) {
+            texts.push(key);
+            texts.push(value);
+        }
+        if texts.iter().any(|t| names_gateway(t)) {
+            return true;
+        }
+        let Some(selector) = LabelSelector::from_equality_map(selector_node) else {
+            return false;
+        };
+        self.selected_by(namespace, &selector).any(|workload| {
+            workload.pod.app_containers().any(|container| {
+                container
+                    .image()
+                    .and_then(|i| i.as_text())
+                    .is_some_and(|image| names_gateway(ImageRef::parse(image).path()))
+            })
+        })
+    }
+}
+
+/// Words that name a gateway or ingress controller product.
+const GATEWAY_PRODUCTS: &[&str] = &[
+    "kong",
+    "ambassador",
+    "emissary",
+    "traefik",
+    "envoy",
+    "contour",
+    "haproxy",
+    "apisix",
+    "gloo",
+    "tyk",
+    "krakend",
+    "zuul",
+    "skipper",
+    "kgateway",
+    "higress",
+];
+
+/// True when a word of `text` is a gateway product, or contains `gateway` or `ingress`.
+fn names_gateway(text: &str) -> bool {
+    text.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| GATEWAY_PRODUCTS.contains(&word) || word.contains("gateway") || word.contains("ingress"))
 }

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 pub use mesh::{Mesh, MeshSettings};
 
+use crate::model::delivery::{FlaggerCanary, Rollout};
 use crate::model::monitoring::{Monitor, Scrapes};
 use crate::model::selector::Operator;
 use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
@@ -454,11 +455,19 @@ impl<'o, 's> Index<'o, 's> {
     /// names its kind and name, in scan order. Works for objects without a pod template too,
     /// such as an Argo Rollout with a `workloadRef`.
     pub fn scalers_targeting(&self, object: &Object<'_>) -> Vec<&'o Object<'s>> {
-        let Some(name) = object.name() else {
-            return Vec::new();
-        };
-        let key = (self.namespace_of(object), object.kind(), name);
-        let positions: &[usize] = self.scaler_targets.get(&key).map_or(&[], Vec::as_slice);
+        match object.name() {
+            Some(name) => self.scalers_of_target(self.namespace_of(object), object.kind(), name),
+            None => Vec::new(),
+        }
+    }
+
+    /// The autoscalers of `namespace` whose `scaleTargetRef` names this kind and name, whether
+    /// or not the scan holds that workload, in scan order.
+    pub fn scalers_of_target(&self, namespace: &str, kind: &str, name: &str) -> Vec<&'o Object<'s>> {
+        let positions: &[usize] = self
+            .scaler_targets
+            .get(&(namespace, kind, name))
+            .map_or(&[], Vec::as_slice);
         positions
             .iter()
             .filter_map(|&n| self.objects.get(n).copied())
@@ -499,12 +508,15 @@ impl<'o, 's> Index<'o, 's> {
     pub fn rollout_referencing(&self, object: &Object<'_>) -> Option<&'o Object<'s>> {
         let name = object.name()?;
         self.in_namespace(self.namespace_of(object), "Rollout")
-            .find(|rollout| {
-                let reference = rollout.root.path(&["spec", "workloadRef"]);
-                rollout.api_group() == "argoproj.io"
-                    && reference.and_then(|r| r.str_at("kind")) == Some(object.kind())
-                    && reference.and_then(|r| r.str_at("name")) == Some(name)
-            })
+            .find(|rollout| Rollout::of(rollout).is_some_and(|r| r.references(object.kind(), name)))
+    }
+
+    /// The Flagger Canary in an object's namespace whose `spec.targetRef` names it: Flagger
+    /// rolls out each new version of it step by step.
+    pub fn canary_targeting(&self, object: &Object<'_>) -> Option<&'o Object<'s>> {
+        let name = object.name()?;
+        self.in_namespace(self.namespace_of(object), "Canary")
+            .find(|canary| FlaggerCanary::of(canary).is_some_and(|c| c.targets(object.kind(), name)))
     }
 
     /// Every workload with the Services in its namespace whose `selector` matches its pods

@@ -19,10 +19,20 @@ impl<'a> ImageRef<'a> {
     /// The registry host: the first path component when it names a host (holds a `.` or a
     /// `:`, or is `localhost`), else Docker Hub (`docker.io`).
     pub fn registry(&self) -> &'a str {
-        match self.repository.split_once('/') {
-            Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
-            _ => "docker.io",
-        }
+        self.host_and_path().map_or("docker.io", |(host, _)| host)
+    }
+
+    /// The repository without its registry host: `fluent/fluent-bit` for
+    /// `cr.fluentbit.io/fluent/fluent-bit`, `calico/node` for `calico/node`.
+    pub fn path(&self) -> &'a str {
+        self.host_and_path().map_or(self.repository, |(_, path)| path)
+    }
+
+    /// The registry host and the rest, when the first path component names a host.
+    fn host_and_path(&self) -> Option<(&'a str, &'a str)> {
+        self.repository
+            .split_once('/')
+            .filter(|(first, _)| first.contains(['.', ':']) || *first == "localhost")
     }
 
     /// True when the image comes from one of `allowed`: a registry host (`ghcr.io`) or a
@@ -597,6 +607,16 @@ mod tests {
         let image = ImageRef::parse("registry.local:5000/team/app:1.2");
         assert_eq!(image.tag, Some("1.2"));
         assert!(image.is_pinned());
+    }
+
+    #[test]
+    fn the_path_leaves_out_a_registry_host_only() {
+        let path = |reference| ImageRef::parse(reference).path();
+        assert_eq!(path("registry.local:5000/team/app:1.2"), "team/app");
+        assert_eq!(path("cr.fluentbit.io/fluent/fluent-bit:3.0"), "fluent/fluent-bit");
+        assert_eq!(path("localhost/app"), "app");
+        assert_eq!(path("calico/node:v3.27.0"), "calico/node");
+        assert_eq!(path("nginx"), "nginx");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Typed views over parsed files: Kubernetes-style objects, workloads, images.
 
+pub mod agents;
+pub mod delivery;
 pub mod gateway;
 pub mod image;
 pub mod mesh;

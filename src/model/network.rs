@@ -29,6 +29,43 @@ pub fn is_templated(node: &Node<'_>) -> bool {
     false
 }
 
+/// Annotations that keep a cloud load balancer on the private network, with the value that does.
+const INTERNAL_LOAD_BALANCER: &[(&str, &str)] = &[
+    ("service.beta.kubernetes.io/aws-load-balancer-internal", ""),
+    ("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"),
+    ("service.beta.kubernetes.io/azure-load-balancer-internal", "true"),
+    ("networking.gke.io/load-balancer-type", "internal"),
+    ("cloud.google.com/load-balancer-type", "internal"),
+    ("service.beta.kubernetes.io/oci-load-balancer-internal", "true"),
+    (
+        "service.beta.kubernetes.io/openstack-internal-load-balancer",
+        "true",
+    ),
+    (
+        "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type",
+        "private",
+    ),
+    (
+        "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type",
+        "intranet",
+    ),
+];
+
+/// True when a cloud annotation keeps a Service's load balancer on the private network.
+pub fn is_internal_load_balancer(object: &Object<'_>) -> bool {
+    INTERNAL_LOAD_BALANCER.iter().any(|(key, internal)| {
+        object.annotation(key).is_some_and(|value| {
+            let value = value.trim();
+            // The AWS "internal" annotation takes any value except false (historically 0.0.0.0/0).
+            if internal.is_empty() {
+                !value.eq_ignore_ascii_case("false")
+            } else {
+                value.eq_ignore_ascii_case(internal)
+            }
+        })
+    })
+}
+
 /// A `networking.k8s.io` NetworkPolicy (not Calico's or Antrea's kind of the same name).
 #[derive(Debug, Clone, Copy)]
 pub struct NetworkPolicy<'o, 's> {

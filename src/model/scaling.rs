@@ -2,6 +2,7 @@
 
 use super::object::Object;
 use crate::parse::yaml::Node;
+use crate::source::Span;
 
 /// An object that scales a workload through `spec.scaleTargetRef`.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +38,34 @@ impl<'o, 's> Scaler<'o, 's> {
             .path(&["spec", "scaleTargetRef"])
             .filter(|t| t.is_mapping())?;
         known.then_some(Scaler { object, target })
+    }
+
+    /// The `scaleTargetRef` key, where findings about the target as a whole point.
+    pub fn target_ref_span(&self) -> Span {
+        self.object
+            .root
+            .get("spec")
+            .and_then(|spec| spec.entry("scaleTargetRef"))
+            .map_or(self.target.span, |entry| entry.key.span)
+    }
+
+    /// True when this is a KEDA `ScaledObject` that takes over the HorizontalPodAutoscaler
+    /// `hpa` instead of creating its own: the annotation
+    /// `scaledobject.keda.sh/transfer-hpa-ownership: "true"` with
+    /// `spec.advanced.horizontalPodAutoscalerConfig.name` naming it.
+    pub fn adopts(&self, hpa: &Object<'_>) -> bool {
+        let adopted = self
+            .object
+            .root
+            .path(&["spec", "advanced", "horizontalPodAutoscalerConfig", "name"])
+            .and_then(Node::as_text);
+        self.object.kind() == "ScaledObject"
+            && hpa.kind() == "HorizontalPodAutoscaler"
+            && self
+                .object
+                .annotation("scaledobject.keda.sh/transfer-hpa-ownership")
+                .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+            && adopted.is_some_and(|name| Some(name) == hpa.name())
     }
 
     /// The target's kind. The HPA requires it; KEDA defaults it to Deployment.

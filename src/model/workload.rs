@@ -2,7 +2,7 @@
 
 use super::object::{Object, label_pairs};
 use super::selector::{LabelSelector, Operator};
-use crate::parse::yaml::Node;
+use crate::parse::yaml::{Entry, Node};
 use crate::source::Span;
 
 /// The kinds that carry a pod template.
@@ -305,6 +305,23 @@ impl<'o, 's> PodSpec<'o, 's> {
         self.node.get("hostNetwork").and_then(Node::as_bool) == Some(true)
     }
 
+    /// The ServiceAccount the pod runs as: `serviceAccountName`, else the deprecated
+    /// `serviceAccount`; `None` when neither names one, so the pod runs as the namespace's
+    /// `default` ServiceAccount.
+    pub fn service_account_name(&self) -> Option<&'o Node<'s>> {
+        ["serviceAccountName", "serviceAccount"]
+            .iter()
+            .filter_map(|key| self.node.get(key))
+            .find(|name| name.as_text().is_some_and(|n| !n.is_empty()))
+    }
+
+    /// `automountServiceAccountToken`, when set (not null).
+    pub fn automount_token(&self) -> Option<&'o Node<'s>> {
+        self.node
+            .get("automountServiceAccountToken")
+            .filter(|value| !value.is_null())
+    }
+
     /// Pod-level `resources` (the PodLevelResources feature), which bound every container.
     pub fn resources(&self) -> Option<&'o Node<'s>> {
         self.node.get("resources")
@@ -479,6 +496,15 @@ impl<'o, 's> Container<'o, 's> {
     /// The container's `ports`.
     pub fn ports(&self) -> &'o [Node<'s>] {
         self.node.get("ports").map(Node::items).unwrap_or_default()
+    }
+
+    /// The `hostPort` entries of its `ports` that bind a port of the node: a positive number
+    /// (`0`, like an absent `hostPort`, binds none).
+    pub fn host_ports(&self) -> impl Iterator<Item = &'o Entry<'s>> + 'o {
+        self.ports()
+            .iter()
+            .filter_map(|port| port.entry("hostPort"))
+            .filter(|entry| entry.value.as_i64().is_some_and(|n| n > 0))
     }
 
     /// Whether the container exposes a port, given by number or by name.

@@ -96,6 +96,7 @@ const RULE_AREAS: &[(&str, Area)] = &[
     ("K8S012", Area::SecurityContext),
     ("K8S013", Area::SecurityContext),
     ("K8S024", Area::SecurityContext),
+    ("K8S029", Area::SecurityContext),
     ("IST025", Area::SecurityContext),
     ("DF004", Area::SecurityContext),
     ("NS007", Area::SecurityContext),

@@ -335,21 +335,22 @@ pub struct RawFinding {
     pub related: Vec<(FileId, Span, String)>,
     /// True when the source around the span holds a secret, which output must not echo.
     pub sensitive: bool,
-    /// A severity below the rule's, for a finding the rule is less sure of.
+    /// A severity of the finding's own, below the rule's (see [`RawFinding::as_note`]); `None`
+    /// for the rule's severity, or the one the configuration gives the rule.
     pub severity: Option<Severity>,
 }
 
 impl RawFinding {
-    /// Marks the finding as pointing at a secret: reporters mask it instead of quoting it.
-    pub fn sensitive(&mut self) -> &mut Self {
-        self.sensitive = true;
+    /// Reports the finding as a note, whatever the rule's severity and the configuration's: for
+    /// a case the rule's doc names as usually accepted, kept visible rather than dropped.
+    pub fn as_note(&mut self) -> &mut Self {
+        self.severity = Some(Severity::Note);
         self
     }
 
-    /// Reports this finding at a lower severity than the rule's (a note where the rule cannot
-    /// tell a problem from a deliberate choice).
-    pub fn lowered_to(&mut self, severity: Severity) -> &mut Self {
-        self.severity = Some(severity);
+    /// Marks the finding as pointing at a secret: reporters mask it instead of quoting it.
+    pub fn sensitive(&mut self) -> &mut Self {
+        self.sensitive = true;
         self
     }
 

@@ -29,10 +29,23 @@ pub fn scan(dir: &Path, rules: &[&str]) -> mslint::Outcome {
     mslint::run(&config).expect("scan runs")
 }
 
-/// The `# expect: ID line:column [severity]` annotations of every file under `dir`, each with
-/// the severity it names, if any (`note` for a finding reported below its rule's severity).
-pub fn expectations(dir: &Path) -> BTreeMap<Hit, Option<String>> {
-    let mut found = BTreeMap::new();
+/// The `# expect: ID line:column` annotations of every file under `dir`.
+pub fn expectations(dir: &Path) -> BTreeSet<Hit> {
+    annotations(dir).into_iter().map(|(hit, _)| hit).collect()
+}
+
+/// The severities that `# expect: ID line:column severity` annotations under `dir` require (an
+/// annotation without one accepts any).
+pub fn expected_severities(dir: &Path) -> BTreeMap<Hit, String> {
+    annotations(dir)
+        .into_iter()
+        .filter_map(|(hit, severity)| Some((hit, severity?)))
+        .collect()
+}
+
+/// Every `# expect:` annotation under `dir`, with its severity when it names one.
+fn annotations(dir: &Path) -> Vec<(Hit, Option<String>)> {
+    let mut found = Vec::new();
     for file in files(dir) {
         let Ok(bytes) = std::fs::read(&file) else {
             continue;
@@ -58,7 +71,7 @@ pub fn expectations(dir: &Path) -> BTreeMap<Hit, Option<String>> {
                 l.parse().unwrap(),
                 c.parse().unwrap(),
             );
-            found.insert(hit, parts.next().map(str::to_owned));
+            found.push((hit, parts.next().map(str::to_owned)));
         }
     }
     found

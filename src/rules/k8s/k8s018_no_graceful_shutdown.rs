@@ -74,7 +74,7 @@ impl Rule for NoGracefulShutdown {
         )
         .object(ObjectRef::of(object));
         if idle {
-            finding.lowered_to(Severity::Note);
+            finding.as_note();
         }
     }
 }

@@ -1,5 +1,5 @@
 //! K8S022 service-exposed-without-gateway.
-use crate::model::{ImageRef, LabelSelector};
+use crate::model::network::is_internal_load_balancer;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -67,47 +67,6 @@ declare_rule! {
     }
 }
 
-/// Words that name a gateway or ingress controller product.
-const GATEWAY_PRODUCTS: &[&str] = &[
-    "kong",
-    "ambassador",
-    "emissary",
-    "traefik",
-    "envoy",
-    "contour",
-    "haproxy",
-    "apisix",
-    "gloo",
-    "tyk",
-    "krakend",
-    "zuul",
-    "skipper",
-    "kgateway",
-    "higress",
-];
-
-/// Annotations that keep a cloud load balancer on the private network, with the value that does.
-const INTERNAL_LOAD_BALANCER: &[(&str, &str)] = &[
-    ("service.beta.kubernetes.io/aws-load-balancer-internal", ""),
-    ("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"),
-    ("service.beta.kubernetes.io/azure-load-balancer-internal", "true"),
-    ("networking.gke.io/load-balancer-type", "internal"),
-    ("cloud.google.com/load-balancer-type", "internal"),
-    ("service.beta.kubernetes.io/oci-load-balancer-internal", "true"),
-    (
-        "service.beta.kubernetes.io/openstack-internal-load-balancer",
-        "true",
-    ),
-    (
-        "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type",
-        "private",
-    ),
-    (
-        "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type",
-        "intranet",
-    ),
-];
-
 impl Rule for ServiceExposedWithoutGateway {
     fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
         if !object.api_group().is_empty() || object.kind() != "Service" {
@@ -119,7 +78,7 @@ impl Rule for ServiceExposedWithoutGateway {
         let Some(exposure @ ("LoadBalancer" | "NodePort")) = service_type.as_text() else {
             return;
         };
-        if is_internal_load_balancer(object) || identifies_gateway(object, cx) {
+        if is_internal_load_balancer(object) || cx.index.service_identifies_gateway(object) {
             return;
         }
         // Cloud ingress controllers (GKE Ingress, AWS ALB in instance mode) reach their backends
@@ -146,61 +105,4 @@ impl Rule for ServiceExposedWithoutGateway {
         )
         .object(ObjectRef::of(object));
     }
-}
-
-/// True when a cloud annotation makes the load balancer internal.
-fn is_internal_load_balancer(object: &Object<'_>) -> bool {
-    INTERNAL_LOAD_BALANCER.iter().any(|(key, internal)| {
-        object.annotation(key).is_some_and(|value| {
-            let value = value.trim();
-            // The AWS "internal" annotation takes any value except false (historically 0.0.0.0/0).
-            if internal.is_empty() {
-                !value.eq_ignore_ascii_case("false")
-            } else {
-                value.eq_ignore_ascii_case(internal)
-            }
-        })
-    })
-}
-
-/// True when the Service's name, namespace, labels, selector or selected images name a gateway.
-fn identifies_gateway(object: &Object<'_>, cx: &Context<'_, '_>) -> bool {
-    let namespace = cx.index.namespace_of(object);
-    let selector_node = object.root.path(&["spec", "selector"]);
-    let selector_pairs = crate::model::object::label_pairs(selector_node);
-    let mut texts: Vec<&str> = vec![object.name().unwrap_or(""), namespace];
-    for (key, value) in object.labels().chain(selector_pairs) {
-        texts.push(key);
-        texts.push(value);
-    }
-    if texts.iter().any(|t| names_gateway(t)) {
-        return true;
-    }
-    let Some(selector) = LabelSelector::from_equality_map(selector_node) else {
-        return false;
-    };
-    cx.index.selected_by(namespace, &selector).any(|workload| {
-        workload.pod.app_containers().any(|container| {
-            container
-                .image()
-                .and_then(|i| i.as_text())
-                .is_some_and(|image| names_gateway(image_path(image)))
-        })
-    })
-}
-
-/// The repository of an image reference without its registry host (`registry.k8s.io/`).
-fn image_path(image: &str) -> &str {
-    let repository = ImageRef::parse(image).repository;
-    match repository.split_once('/') {
-        Some((host, path)) if host.contains('.') || host.contains(':') || host == "localhost" => path,
-        _ => repository,
-    }
-}
-
-/// True when a word of `text` is a gateway product, or contains `gateway` or `ingress`.
-fn names_gateway(text: &str) -> bool {
-    text.to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| GATEWAY_PRODUCTS.contains(&word) || word.contains("gateway") || word.contains("ingress"))
 }

@@ -26,6 +26,9 @@ pub mod k8s023_ingress_without_tls;
 pub mod k8s024_host_namespace_or_path;
 pub mod k8s025_metrics_not_scraped;
 pub mod k8s026_committed_secret_data;
+pub mod k8s027_no_progressive_delivery;
+pub mod k8s028_rollout_without_analysis;
+pub mod k8s029_service_account_token_mounted;
 
 use super::prelude::*;
 
