@@ -256,6 +256,8 @@ fn parse_from(text: &str, start: usize, file: &mut Dockerfile) -> Option<usize> 
 }
 
 fn error_at(text: &str, offset: usize, message: String) -> DockerfileError {
+    // An unterminated here-document is reported where it opens, not where the file ends.
+    let offset = unterminated_heredoc(text, offset, &message).unwrap_or(offset);
     let end = text[offset.min(text.len())..]
         .find(['\n', '\r'])
         .map_or(text.len(), |n| offset + n);
@@ -263,6 +265,23 @@ fn error_at(text: &str, offset: usize, message: String) -> DockerfileError {
         message: strip_position(&message),
         span: Span::new(offset, end),
     }
+}
+
+/// For an error about a here-document that never ends ("expected end of here-document (EOF)"),
+/// the offset of its last opener (`<<EOF`, `<<-"EOF"`) before `offset`.
+fn unterminated_heredoc(text: &str, offset: usize, message: &str) -> Option<usize> {
+    let delimiter = message.split_once("here-document (")?.1.split_once(')')?.0;
+    let before = text.get(..offset.min(text.len()))?;
+    let mut search = before.len();
+    while let Some(at) = before[..search].rfind("<<") {
+        let opener = before[at + 2..].trim_start_matches('-');
+        let opener = opener.trim_start_matches(['"', '\'']);
+        if opener.starts_with(delimiter) {
+            return Some(at);
+        }
+        search = at;
+    }
+    None
 }
 
 /// The parser appends "at line N column M"; reports give the position themselves.
