@@ -9,9 +9,11 @@ declare_rule! {
     /// value holding a known token format (private key block, AWS access key id, GitHub, GitLab
     /// or Slack token, JWT, …), also when it sits inside an embedded file such as
     /// `application.properties: |`. Both `data` and `binaryData` (decoded) are read.
-    /// Placeholders (`${DB_PASSWORD}`, `<password>`, `changeme`, `{{ … }}`), values that only
-    /// restate the key (`api-key: API_KEY_HERE`) or point at a mounted file, and keys about a
-    /// secret rather than the secret itself (`password-file`, `token_url`) are left alone.
+    /// Keys and values are read as K8S005 reads env vars: placeholders and slots to fill in
+    /// (`${DB_PASSWORD}`, `<password>`, `changeme`, `{{ … }}`, `replace with your key`,
+    /// `nvapi-NVKEY`), stored password hashes, values that only restate the key
+    /// (`api-key: API_KEY_HERE`) or point at a mounted file, and keys about a secret rather than
+    /// the secret itself (`password-file`, `token_url`) are left alone.
     ///
     /// A finding points at a one-line value; for a multi-line value (an embedded file) it points
     /// at the key that holds it. The message never shows the value: at most the first four

@@ -2,8 +2,8 @@
 
 use crate::model::image::{WordRole, instruction_words, keywords_of};
 use crate::model::secrets::{
-    Exposure, SecretMatch, is_placeholder, located, name_words, names_secret, secret_in_base64,
-    secret_values, stands_in_for, url_logins,
+    Exposure, SecretMatch, is_literal, is_sha1_hex, located, name_words, names_secret, secret_in_base64,
+    secret_values, url_logins,
 };
 use crate::model::{ContainerRole, Schema};
 use crate::parse::yaml::Node;
@@ -34,9 +34,12 @@ declare_rule! {
     /// those rules do not read URLs.
     ///
     /// Left alone: documentation samples (`AKIAIOSFODNN7EXAMPLE`, the jwt.io token, filler such
-    /// as `XXXXXXXX`), placeholders and references (`${TOKEN}`, `{{ .Values.pw }}`, `<password>`,
-    /// `changeme`, `{vault://env/pg-password}`, `{.credential.access_token}`), mounted file
-    /// paths, hashes, UUIDs, digests, base64 of ordinary text, and the
+    /// as `XXXXXXXX`), placeholders, slots and references (`${TOKEN}`, `{{ .Values.pw }}`,
+    /// `<password>`, `changeme`, `replace with your access key`, `nvapi-NVKEY`,
+    /// `{vault://env/pg-password}`, `{.credential.access_token}`; names and values are judged
+    /// as K8S005 judges env vars), mounted file paths, stored password hashes (`$2b$…`,
+    /// `$argon2id$…`, `{SSHA}…`, and the SHA-1 hex digest Kong keeps and decK dumps as a
+    /// `basicauth_credentials` password), UUIDs, digests, base64 of ordinary text, and the
     /// `kubectl.kubernetes.io/last-applied-configuration` annotation (a copy of the object).
     /// Names are not read under `metadata` (annotation keys such as `…/auth-secret` name
     /// Secrets), in objects whose job is to reference secrets (External Secrets, Sealed Secrets,
@@ -287,6 +290,14 @@ impl<'n, 's> Walk<'n, 's, '_> {
                 "value" => tuple_name.or(Some(key)),
                 // A Kong key-auth credential's `key` is the API key itself.
                 "key" if self.in_list("keyauth_credentials") => Some("api_key"),
+                // Kong keeps a basic-auth password as its SHA-1 digest, and decK dumps it so: a
+                // digest there is the stored hash, not the password.
+                "password"
+                    if self.in_list("basicauth_credentials")
+                        && entry.value.as_text().is_some_and(is_sha1_hex) =>
+                {
+                    None
+                }
                 _ => Some(key),
             };
             self.path.push(Step::Key(key));
@@ -348,8 +359,7 @@ impl<'n, 's> Walk<'n, 's, '_> {
         }
         let Some(name) = slot.name else { return };
         let literal = names_secret(name, self.more_names)
-            && !is_placeholder(text)
-            && !stands_in_for(name, text)
+            && is_literal(name, text)
             && !self.names_a_secret(name, text, slot.key_span.is_none());
         if literal {
             self.report(at(0..text.len()), "a literal secret");
