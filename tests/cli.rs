@@ -419,6 +419,34 @@ fn human_output_never_echoes_the_secret_it_reports() {
 }
 
 #[test]
+fn human_output_masks_the_secret_values_and_never_the_key_a_finding_points_at() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: Zq8vLx2mP4tR\n",
+    );
+    write(
+        dir.path(),
+        "config.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  app.env: |\n    GH=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n    LOG=info\n",
+    );
+    let output = mslint(dir.path())
+        .args(["--format", "human", "--select", "K8S026,K8S006"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("K8S026") && text.contains("K8S006"), "{text}");
+    assert!(text.contains("│ stringData"), "the key is shown: {text}");
+    assert!(text.contains("│ app.env"), "the key is shown: {text}");
+    assert!(!text.contains("**********"), "no key is starred out: {text}");
+    assert!(
+        !text.contains("Zq8vLx2mP4tR") && !text.contains("aBcDeFgHiJkL"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_rendered_helm_chart_on_standard_input_is_reported_at_its_template_paths() {
     let dir = tempfile::tempdir().unwrap();
     let stream = std::fs::read(

@@ -266,6 +266,6 @@ fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
         ),
         object: None,
         related: Vec::new(),
-        sensitive: false,
+        secrets: Vec::new(),
     }
 }

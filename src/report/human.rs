@@ -28,11 +28,11 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     for finding in report.findings {
         let text = report.source_text(&finding.path).unwrap_or("");
         let masked;
-        let (text, handler) = if finding.sensitive {
-            masked = mask(text, finding.span);
-            (masked.as_str(), &guarded)
-        } else {
+        let (text, handler) = if finding.secrets.is_empty() {
             (text, &handler)
+        } else {
+            masked = mask(text, &finding.secrets);
+            (masked.as_str(), &guarded)
         };
         let shown = Shown {
             finding,
@@ -52,11 +52,11 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     out
 }
 
-/// The text with the characters of `span` replaced by `*` (line breaks kept).
-fn mask(text: &str, span: crate::source::Span) -> String {
+/// The text with the characters of the `secrets` spans replaced by `*` (line breaks kept).
+fn mask(text: &str, secrets: &[crate::source::Span]) -> String {
     let mut out = String::with_capacity(text.len());
     for (offset, c) in text.char_indices() {
-        let inside = span.range().contains(&offset);
+        let inside = secrets.iter().any(|span| span.range().contains(&offset));
         // One byte per masked character would shift later offsets, so pad to the same width.
         if inside && !matches!(c, '\n' | '\r') {
             out.extend(std::iter::repeat_n('*', c.len_utf8()));

@@ -99,7 +99,7 @@ impl Rule for SecretInConfigmap {
                     name = object.name().unwrap_or("app")
                 ))
                 .object(ObjectRef::of(object))
-                .sensitive();
+                .secret_at(entry.value.span);
             }
         }
     }

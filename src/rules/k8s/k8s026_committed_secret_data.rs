@@ -69,7 +69,7 @@ impl Rule for CommittedSecretData {
             let Some(entry) = object.root.entry(section) else {
                 continue;
             };
-            let keys: Vec<&str> = entry
+            let committed: Vec<_> = entry
                 .value
                 .merged_entries()
                 .into_iter()
@@ -82,8 +82,8 @@ impl Rule for CommittedSecretData {
                         !is_placeholder(&text) && !is_placeholder(raw) && !raw.starts_with("ENC[")
                     })
                 })
-                .filter_map(|e| e.key.as_str())
                 .collect();
+            let keys: Vec<&str> = committed.iter().filter_map(|e| e.key.as_str()).collect();
             if keys.is_empty() {
                 continue;
             }
@@ -96,22 +96,26 @@ impl Rule for CommittedSecretData {
             if keys.len() > SHOWN {
                 listed.push_str(&format!(" and {} more", keys.len() - SHOWN));
             }
-            out.report(
-                entry.key.span,
-                format!(
-                    "Secret `{}` commits the values of {listed} in `{section}`",
-                    object.qualified_name()
-                ),
-            )
-            .help(format!(
-                "keep the values in a secrets manager (and rotate them) and commit a reference that \
+            let finding = out
+                .report(
+                    entry.key.span,
+                    format!(
+                        "Secret `{}` commits the values of {listed} in `{section}`",
+                        object.qualified_name()
+                    ),
+                )
+                .help(format!(
+                    "keep the values in a secrets manager (and rotate them) and commit a reference that \
                  fills the Secret at deploy time, e.g. an ExternalSecret:\nkind: ExternalSecret\n\
                  spec:\n  secretStoreRef: {{ kind: ClusterSecretStore, name: vault }}\n  \
                  target: {{ name: {name} }}\n  dataFrom: [{{ extract: {{ key: {name} }} }}]",
-                name = object.name().unwrap_or("app-secrets")
-            ))
-            .object(ObjectRef::of(object))
-            .sensitive();
+                    name = object.name().unwrap_or("app-secrets")
+                ))
+                .object(ObjectRef::of(object));
+            // The finding points at `data:`; only the values below it are secret.
+            for value in &committed {
+                finding.secret_at(value.value.span);
+            }
         }
     }
 }

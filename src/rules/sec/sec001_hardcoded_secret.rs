@@ -331,11 +331,12 @@ impl<'n, 's> Walk<'n, 's, '_> {
             return;
         }
         let multi_line = text.trim_end().contains('\n');
+        // Where a finding points, and what holds the secret (masked in output).
         let at = |range: std::ops::Range<usize>| {
             let span = located(node.span, text, range);
             match slot.key_span {
-                Some(key) if multi_line && span == node.span => key,
-                _ => span,
+                Some(key) if multi_line && span == node.span => (key, span),
+                _ => (span, span),
             }
         };
         let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
@@ -418,7 +419,7 @@ impl<'n, 's> Walk<'n, 's, '_> {
         text
     }
 
-    fn report(&mut self, span: Span, described: &str) {
+    fn report(&mut self, (span, secret): (Span, Span), described: &str) {
         if !self.reported.insert(span) {
             return;
         }
@@ -441,6 +442,6 @@ impl<'n, 's> Walk<'n, 's, '_> {
             .report(span, message)
             .help(help)
             .object(ObjectRef::of(self.object))
-            .sensitive();
+            .secret_at(secret);
     }
 }
