@@ -893,6 +893,29 @@ fn rule_options_from_the_configuration_change_what_rules_ask_for() {
 }
 
 #[test]
+fn a_committed_secret_of_demo_values_is_a_note_whatever_severity_the_configuration_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "secrets.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: { name: demo }\nstringData: { username: bob, password: bob-password }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: real }\nstringData: { password: Zq8vLx2mP4tR }\n",
+    );
+    write(dir.path(), ".mslint.yaml", "rules:\n  K8S026: error\n");
+    let output = mslint(dir.path())
+        .args(["--format", "json", "--select", "K8S026"])
+        .output()
+        .unwrap();
+    let report = json(&output.stdout);
+    let severities: Vec<(u64, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(severities, [(4, "note"), (9, "error")]);
+}
+
+#[test]
 fn secret_name_patterns_from_the_configuration_extend_what_counts_as_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let env =

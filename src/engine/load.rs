@@ -267,5 +267,6 @@ fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
         object: None,
         related: Vec::new(),
         secrets: Vec::new(),
+        lowered: false,
     }
 }

@@ -251,7 +251,7 @@ fn scan(
     parsed.into_par_iter().for_each(drop);
     let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
     let mut findings = crate::report::finding::resolve(raw, &sources);
-    for finding in &mut findings {
+    for finding in findings.iter_mut().filter(|f| !f.lowered) {
         if let Some((_, severity)) = config.severities.iter().find(|(id, _)| id == finding.rule.id) {
             finding.severity = *severity;
         }

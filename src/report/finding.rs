@@ -44,6 +44,8 @@ pub struct Finding {
     pub fingerprint: String,
     /// Spans of the file that hold a secret, which output must not echo.
     pub secrets: Vec<Span>,
+    /// True when the rule lowered it to a note (see [`RawFinding::as_note`]).
+    pub lowered: bool,
     /// Set when a suppression silences the finding: the reason it gives (maybe empty).
     pub suppressed: Option<String>,
 }
@@ -70,7 +72,11 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
             let fingerprint = fingerprint(r.rule.id, &file.path, r.object.as_ref(), file.slice(r.span));
             Some(Finding {
                 rule: r.rule,
-                severity: r.rule.severity,
+                severity: if r.lowered {
+                    Severity::Note
+                } else {
+                    r.rule.severity
+                },
                 path: file.path.clone(),
                 region: file.locate(r.span),
                 span: r.span,
@@ -80,6 +86,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 related,
                 fingerprint,
                 secrets: r.secrets,
+                lowered: r.lowered,
                 suppressed: None,
             })
         })

@@ -332,6 +332,9 @@ pub struct RawFinding {
     pub related: Vec<(FileId, Span, String)>,
     /// Spans of the file that hold a secret, which output must not echo.
     pub secrets: Vec<Span>,
+    /// True when the rule reports this one as a note, whatever its severity: the case is
+    /// probably harmless (a demo value), and the rule's doc says where that line is.
+    pub lowered: bool,
 }
 
 impl RawFinding {
@@ -345,6 +348,13 @@ impl RawFinding {
     /// holds the values): reporters mask that span, and never the key.
     pub fn secret_at(&mut self, span: Span) -> &mut Self {
         self.secrets.push(span);
+        self
+    }
+
+    /// Reports the finding as a note: the rule's doc must say which cases it lowers, and why.
+    /// A severity set in the configuration does not raise it.
+    pub fn as_note(&mut self) -> &mut Self {
+        self.lowered = true;
         self
     }
 
@@ -400,6 +410,7 @@ impl Findings {
             object: None,
             related: Vec::new(),
             secrets: Vec::new(),
+            lowered: false,
         });
         let last = self.items.len() - 1;
         &mut self.items[last]
