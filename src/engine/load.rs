@@ -195,7 +195,7 @@ fn parse_yaml(file: FileId, source: &SourceFile, mut problems: Vec<RawFinding>) 
     let text = source.text.as_str();
     let stream = yaml::parse_stream_indexed(text, &source.lines);
     let kustomization = kustomize::read(&source.path, &stream.documents);
-    let recognised = objects_of(file, stream.documents);
+    let recognised = objects_of(file, text, stream.documents);
     let mut objects = Vec::new();
     let mut others = Vec::new();
     for item in recognised {

@@ -80,6 +80,8 @@ const NOT_THE_SECRET: &[&str] = &[
     "VOLUME",
     "ENCRYPTION",
     "METHOD",
+    "STDIN",
+    "PROMPT",
 ];
 
 /// Secret words that are also written glued to what they qualify, as the end of one word

@@ -2,8 +2,8 @@
 
 use crate::model::image::{WordRole, instruction_words, keywords_of};
 use crate::model::secrets::{
-    Exposure, SecretMatch, is_literal, is_sha1_hex, located, name_words, names_secret, secret_in_base64,
-    secret_values, url_logins,
+    Exposure, SecretMatch, command_line_secrets, connection_passwords, is_literal, is_sha1_hex, located,
+    located_in_scalar, name_words, names_secret, secret_in_base64, secret_values, url_logins,
 };
 use crate::model::{ContainerRole, Schema};
 use crate::parse::yaml::Node;
@@ -23,15 +23,29 @@ declare_rule! {
     /// secret (`password: …`, `clientSecret: …`, `token: …`, the items of
     /// `client_secret: [...]`, a `{name: API_TOKEN, value: …}` pair, the `key` of a Kong
     /// `keyauth_credentials` entry), in Kong declarative configs, kubeconfigs and custom
-    /// resources alike. The finding points at the token (at the value
-    /// when it is quoted, at the key when it spans several lines); the message names the kind
-    /// of secret, its key path and at most a short prefix of it.
+    /// resources alike. It also flags a password in a connection string: `Password=…` or `Pwd=…`
+    /// among other `key=value` settings (ADO.NET `Server=db;…;Password=…;`, libpq
+    /// `host=db … password=…`, a JAAS `username=… password=…`) or a `password=` query parameter
+    /// (`jdbc:mysql://db/shop?user=app&password=…`); a lone `password=…` line is a setting and
+    /// left to K8S006 in a ConfigMap. And a secret passed on a container's command line (the
+    /// `command` and `args` items of any pod template, probes included, and the script of
+    /// `sh -c`): a flag whose name says it is a secret with a literal value (`--password=…`,
+    /// `--db-password …`, Go's `-token=…`), `-pSECRET` glued to a MySQL client (`mysql`,
+    /// `mysqldump`, `mysqladmin`, …; a lone `-p` prompts), and a leading `PGPASSWORD=…`
+    /// assignment. Expansions (`$(DB_PASSWORD)`, `"$MYSQL_PWD"`), placeholders, flags about a
+    /// secret (`--password-file`, `--password-stdin`, `--no-password`) and other programs' `-p`
+    /// (a port) are left alone.
+    ///
+    /// The finding points at the token: inside a literal block (`|`) on its own line, at a
+    /// quoted value as a whole, at the key when the value is folded or escaped over several
+    /// lines; the message names the kind of secret, its key path and at most a short prefix of
+    /// it.
     ///
     /// One secret gives one finding: values a more specific rule reads are left to it, namely
     /// container `env` values (K8S005), ConfigMap `data`/`binaryData` (K8S006), Secret
     /// `data`/`stringData` (K8S026) and, in Dockerfiles, `ENV`/`ARG` values (DF002) and logins
-    /// in URLs (DF010). A login URL in an env value or a ConfigMap is reported here, since
-    /// those rules do not read URLs.
+    /// in URLs (DF010). A login URL or a connection string in an env value or a ConfigMap is
+    /// reported here, since those rules do not read them.
     ///
     /// Left alone: documentation samples (`AKIAIOSFODNN7EXAMPLE`, the jwt.io token, filler such
     /// as `XXXXXXXX`), placeholders, slots and references (`${TOKEN}`, `{{ .Values.pw }}`,
@@ -131,6 +145,7 @@ impl Rule for HardcodedSecret {
                 .any(|g| group == *g || group.ends_with(&format!(".{g}"))),
             seen: SpanSet::default(),
             reported: SpanSet::default(),
+            flags: SpanMap::default(),
             path: Vec::new(),
             out,
         };
@@ -255,6 +270,9 @@ struct Walk<'n, 's, 'f> {
     seen: SpanSet,
     /// One finding per span, however many tokens a quoted value holds.
     reported: SpanSet,
+    /// Secrets given as flags on a command line, by the `command` or `args` item that holds
+    /// them: where in its text, and the flag.
+    flags: SpanMap<Vec<(std::ops::Range<usize>, String)>>,
     path: Vec<Step<'n>>,
     out: &'f mut Findings,
 }
@@ -277,6 +295,7 @@ impl<'n, 's> Walk<'n, 's, '_> {
             self.node(item, item_slot);
             self.path.pop();
         }
+        self.command_line(node);
         // `{name: API_TOKEN, value: …}`: the value is named by its sibling.
         let tuple_name = node.get("name").and_then(Node::as_str);
         for entry in node.entries() {
@@ -310,6 +329,20 @@ impl<'n, 's> Walk<'n, 's, '_> {
         }
     }
 
+    /// Notes the secrets a container-style `command`/`args` pair passes as flags, for the scalars
+    /// that hold them to report.
+    fn command_line(&mut self, node: &'n Node<'s>) {
+        let items = |key| node.get(key).map(Node::items).unwrap_or_default();
+        let (command, args) = (items("command"), items("args"));
+        if self.object.schema != Schema::Kubernetes || (command.is_empty() && args.is_empty()) {
+            return;
+        }
+        for secret in command_line_secrets(command, args) {
+            let held = self.flags.entry(secret.item.span).or_default();
+            held.push((secret.range, secret.flag));
+        }
+    }
+
     /// True when the path is exactly `keys`.
     fn at(&self, keys: &[&str]) -> bool {
         self.path.len() == keys.len()
@@ -332,8 +365,9 @@ impl<'n, 's> Walk<'n, 's, '_> {
         }
         let multi_line = text.trim_end().contains('\n');
         // Where a finding points, and what holds the secret (masked in output).
+        let source = self.object.source;
         let at = |range: std::ops::Range<usize>| {
-            let span = located(node.span, text, range);
+            let span = located_in_scalar(source, node, text, range);
             match slot.key_span {
                 Some(key) if multi_line && span == node.span => (key, span),
                 _ => (span, span),
@@ -354,6 +388,19 @@ impl<'n, 's> Walk<'n, 's, '_> {
             let described = format!("a login in the URL `{}`", login.redacted(text));
             self.report(at(login.secret.clone()), &described);
             taken.push(login.secret);
+        }
+        for password in connection_passwords(text) {
+            if !taken.iter().any(|t| overlaps(t, &password)) {
+                self.report(at(password.clone()), "a password in a connection string");
+                taken.push(password);
+            }
+        }
+        for (range, flag) in self.flags.remove(&node.span).unwrap_or_default() {
+            if !taken.iter().any(|t| overlaps(t, &range)) {
+                let described = format!("a literal secret given to the program as `{flag}`");
+                self.report(at(range.clone()), &described);
+                taken.push(range);
+            }
         }
         if !taken.is_empty() || owner.is_some() || !self.names_read_here() {
             return;
