@@ -429,7 +429,7 @@ fn human_output_masks_the_secret_values_and_never_the_key_a_finding_points_at() 
     write(
         dir.path(),
         "config.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  app.env: |\n    GH=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n    LOG=info\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  notes.txt: |\n    GH=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n    LOG=info\n",
     );
     let output = mslint(dir.path())
         .args(["--format", "human", "--select", "K8S026,K8S006"])
@@ -438,7 +438,7 @@ fn human_output_masks_the_secret_values_and_never_the_key_a_finding_points_at() 
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("K8S026") && text.contains("K8S006"), "{text}");
     assert!(text.contains("│ stringData"), "the key is shown: {text}");
-    assert!(text.contains("│ app.env"), "the key is shown: {text}");
+    assert!(text.contains("│ notes.txt"), "the key is shown: {text}");
     assert!(!text.contains("**********"), "no key is starred out: {text}");
     assert!(
         !text.contains("Zq8vLx2mP4tR") && !text.contains("aBcDeFgHiJkL"),

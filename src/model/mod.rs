@@ -1,5 +1,6 @@
 //! Typed views over parsed files: Kubernetes-style objects, workloads, images.
 
+pub mod configmap;
 pub mod gateway;
 pub mod image;
 pub mod mesh;
@@ -11,6 +12,7 @@ pub mod scaling;
 pub mod schema;
 pub mod secrets;
 pub mod selector;
+pub mod settings;
 pub mod workload;
 
 pub use image::{Image, ImageRef};

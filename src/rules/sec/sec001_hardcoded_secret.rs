@@ -1,9 +1,11 @@
 //! SEC001 hardcoded-secret.
 
+use crate::model::configmap::ConfigMap;
 use crate::model::image::{WordRole, instruction_words, keywords_of};
 use crate::model::secrets::{
-    Exposure, SecretMatch, command_line_secrets, connection_passwords, is_literal, is_sha1_hex, located,
-    located_in_scalar, name_words, names_secret, secret_in_base64, secret_values, url_logins,
+    Exposure, SECRET_SECTIONS, SecretMatch, command_line_secrets, connection_passwords, is_literal,
+    is_sha1_hex, located, located_in_scalar, name_words, names_secret, secret_in_base64, secret_values,
+    url_logins,
 };
 use crate::model::{ContainerRole, Schema};
 use crate::parse::yaml::Node;
@@ -227,20 +229,17 @@ fn owned_values(object: &Object<'_>) -> SpanMap<Owner> {
             }
         }
     }
-    let sections: &[&str] = match (object.kind(), object.api_group()) {
-        ("ConfigMap", "") => &["data", "binaryData"],
-        ("Secret", "") => &["data", "stringData"],
-        _ => &[],
-    };
-    let owner = if object.kind() == "Secret" {
-        Owner::Secret
-    } else {
-        Owner::ConfigMap
-    };
-    for section in sections {
-        let entries = object.root.get(section).map(Node::merged_entries);
-        for entry in entries.unwrap_or_default() {
-            owned.insert(entry.value.span, owner);
+    if let Some(config) = ConfigMap::of(object) {
+        for entry in config.entries() {
+            owned.insert(entry.entry.value.span, Owner::ConfigMap);
+        }
+    }
+    if object.kind() == "Secret" && object.api_group().is_empty() {
+        for section in SECRET_SECTIONS {
+            let entries = object.root.get(section).map(Node::merged_entries);
+            for entry in entries.unwrap_or_default() {
+                owned.insert(entry.value.span, Owner::Secret);
+            }
         }
     }
     owned
