@@ -54,6 +54,17 @@ pub fn settings(source: &str, node: &Node<'_>, format: SettingsFormat) -> Vec<Se
     };
     let map = ScalarMap::of(source, node);
     let locate = |range: Range<usize>| map.as_ref().and_then(|m| m.span(range)).unwrap_or(node.span);
+    read(text, format, &locate)
+}
+
+/// The settings of a file's text read as `format`, their spans offsets into `text`.
+pub fn text_settings(text: &str, format: SettingsFormat) -> Vec<Setting> {
+    read(text, format, &|range: Range<usize>| {
+        Span::new(range.start, range.end)
+    })
+}
+
+fn read(text: &str, format: SettingsFormat, locate: &dyn Fn(Range<usize>) -> Span) -> Vec<Setting> {
     let mut found = Vec::new();
     match format {
         SettingsFormat::Yaml => {
@@ -62,11 +73,11 @@ pub fn settings(source: &str, node: &Node<'_>, format: SettingsFormat) -> Vec<Se
                 return Vec::new();
             }
             for document in &stream.documents {
-                yaml_settings(&document.root, &mut String::new(), None, &locate, &mut found);
+                yaml_settings(&document.root, &mut String::new(), None, locate, &mut found);
             }
         }
         SettingsFormat::Properties | SettingsFormat::Ini => {
-            line_settings(text, format == SettingsFormat::Ini, &locate, &mut found);
+            line_settings(text, format == SettingsFormat::Ini, locate, &mut found);
         }
     }
     found

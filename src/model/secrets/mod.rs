@@ -88,6 +88,15 @@ pub fn is_literal(name: &str, value: &str) -> bool {
     !placeholder && !is_password_hash(value) && !stands_in_for(name, value)
 }
 
+/// True when a `name = value` setting exposes a secret as SEC001 reads one: a known token
+/// format, a literal under a secret-looking name (see [`exposed_secret`]), a login in a URL or
+/// a password in a connection string.
+pub fn setting_exposes_secret(name: &str, value: &str) -> bool {
+    exposed_secret(name, value).is_some()
+        || !url_logins(value).is_empty()
+        || !connection_passwords(value).is_empty()
+}
+
 /// True when a name says it holds a secret: [`is_secret_name`], or one of `more_names`.
 pub fn names_secret(name: &str, more_names: Option<&regex::RegexSet>) -> bool {
     is_secret_name(name) || more_names.is_some_and(|set| set.is_match(name))
