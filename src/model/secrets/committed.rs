@@ -158,14 +158,14 @@ fn names_key_file(key: &str, has_cert: bool) -> bool {
 }
 
 /// PEM text holding certificates or public keys only, no private key.
-pub fn is_public_material(text: &str) -> bool {
+fn is_public_material(text: &str) -> bool {
     text.contains("-----BEGIN ") && !text.contains("PRIVATE KEY")
 }
 
 /// A value that gives nothing away: a stock default (`admin`, `guest`, `123456`), or a one-line
 /// value that spells out a secret word (`password1`, `bob-password`, `my-token`,
 /// `Password$123456`).
-pub fn is_demo_value(text: &str) -> bool {
+fn is_demo_value(text: &str) -> bool {
     const SPELLED: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY"];
     let text = text.trim();
     let stock = STOCK_VALUES.contains(&text.to_ascii_lowercase().as_str());

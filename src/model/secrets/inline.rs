@@ -50,7 +50,7 @@ pub fn connection_passwords(text: &str) -> Vec<Range<usize>> {
 
 /// A literal secret given to a program on its command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlagSecret {
+struct FlagSecret {
     /// Which word holds the value (an index into the words read).
     pub word: usize,
     /// Where in that word's text the value is.
@@ -86,7 +86,7 @@ const NOT_VALUED: &[&str] = &[
 /// value (`--password=…`, `--db-password …`, `-token=…`), `-p…` glued to a MySQL program, and a
 /// leading `PGPASSWORD=…` assignment. Values that are placeholders, Kubernetes or shell
 /// expansions (`$(DB_PASSWORD)`, `"$PASS"`), stored hashes or other flags are skipped.
-pub fn flag_secrets(words: &[&str]) -> Vec<FlagSecret> {
+fn flag_secrets(words: &[&str]) -> Vec<FlagSecret> {
     let mut found = Vec::new();
     let program = words
         .iter()

@@ -13,13 +13,13 @@ mod placeholders;
 pub use addresses::{
     UrlLogin, has_shell_variable, host_ip_literals, located, located_in_scalar, url_credentials, url_logins,
 };
-pub use committed::{
-    Committed, CommittedValue, SECRET_SECTIONS, committed_values, is_demo_value, is_public_material,
-};
+pub use committed::{Committed, CommittedValue, SECRET_SECTIONS, committed_values};
 pub use formats::{SecretMatch, base64_text, secret_in_base64, secret_values};
-pub use inline::{CommandSecret, FlagSecret, command_line_secrets, connection_passwords, flag_secrets};
-pub use names::{ends_in_password, is_secret_name, name_words};
-pub use placeholders::{is_password_hash, is_password_word, is_placeholder, is_sha1_hex, stands_in_for};
+pub use inline::{CommandSecret, command_line_secrets, connection_passwords};
+use names::ends_in_password;
+pub use names::{is_secret_name, name_words};
+use placeholders::{is_password_hash, is_password_word};
+pub use placeholders::{is_placeholder, is_sha1_hex, stands_in_for};
 
 /// Why a named value counts as a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
