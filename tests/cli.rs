@@ -419,6 +419,34 @@ fn human_output_never_echoes_the_secret_it_reports() {
 }
 
 #[test]
+fn human_output_masks_the_secret_values_and_never_the_key_a_finding_points_at() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: Zq8vLx2mP4tR\n",
+    );
+    write(
+        dir.path(),
+        "config.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  notes.txt: |\n    GH=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n    LOG=info\n",
+    );
+    let output = mslint(dir.path())
+        .args(["--format", "human", "--select", "K8S026,K8S006"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("K8S026") && text.contains("K8S006"), "{text}");
+    assert!(text.contains("│ stringData"), "the key is shown: {text}");
+    assert!(text.contains("│ notes.txt"), "the key is shown: {text}");
+    assert!(!text.contains("**********"), "no key is starred out: {text}");
+    assert!(
+        !text.contains("Zq8vLx2mP4tR") && !text.contains("aBcDeFgHiJkL"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_rendered_helm_chart_on_standard_input_is_reported_at_its_template_paths() {
     let dir = tempfile::tempdir().unwrap();
     let stream = std::fs::read(
@@ -889,6 +917,29 @@ fn rule_options_from_the_configuration_change_what_rules_ask_for() {
         text.contains("comes from `docker.io`, which is not an allowed registry (ghcr.io/shop)"),
         "{text}"
     );
+}
+
+#[test]
+fn a_committed_secret_of_demo_values_is_a_note_whatever_severity_the_configuration_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "secrets.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: { name: demo }\nstringData: { username: bob, password: bob-password }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: real }\nstringData: { password: Zq8vLx2mP4tR }\n",
+    );
+    write(dir.path(), ".mslint.yaml", "rules:\n  K8S026: error\n");
+    let output = mslint(dir.path())
+        .args(["--format", "json", "--select", "K8S026"])
+        .output()
+        .unwrap();
+    let report = json(&output.stdout);
+    let severities: Vec<(u64, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(severities, [(4, "note"), (9, "error")]);
 }
 
 #[test]

@@ -12,6 +12,8 @@ const MAX_ENTRIES: usize = 100_000;
 const SKIPPED: &[&str] = &["node_modules", "target", "vendor", ".venv", "__pycache__"];
 /// Directories that are secrets as a whole.
 const SECRET_DIRS: &[&str] = &[".git", ".aws", ".ssh", ".gnupg"];
+/// Largest `.env` file whose text is kept for judging; a bigger one is judged by its name.
+const MAX_ENV_FILE: u64 = 64 * 1024;
 
 /// What a Dockerfile's default build context (its directory) holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,6 +23,10 @@ pub struct BuildContext {
     /// Secret-looking files and directories (`.git/`) the ignore file does not exclude,
     /// relative to the context, sorted.
     pub exposed_secrets: Vec<String>,
+    /// The text of every `.env` file of the context (`.env`, `.env.*`) of at most 64 KiB, by
+    /// path relative to the context, excluded or not: whether it holds a secret depends on what
+    /// it sets, which the model judges.
+    pub env_files: std::collections::BTreeMap<String, String>,
 }
 
 /// Docker's `.dockerignore` rules: in order, last match wins, `!` re-includes, and a pattern
@@ -89,8 +95,7 @@ fn secret_file(name: &str, contents: impl FnOnce() -> String) -> bool {
     if template || lower.ends_with(".pub") {
         return false;
     }
-    let by_name = lower == ".env"
-        || lower.starts_with(".env.")
+    let by_name = is_env_file(&lower)
         || lower.ends_with(".pem")
         || lower.ends_with(".key")
         || lower.ends_with(".p12")
@@ -109,6 +114,12 @@ fn secret_file(name: &str, contents: impl FnOnce() -> String) -> bool {
         ".pypirc" => sets_literal(&contents(), &["password"]),
         _ => false,
     }
+}
+
+/// Whether a (lower-case) file name is an environment file: `.env` or `.env.*` (templates are
+/// told apart by the caller).
+fn is_env_file(lower: &str) -> bool {
+    lower == ".env" || lower.starts_with(".env.")
 }
 
 /// Whether an ini-style file (`.npmrc`, `.pypirc`) sets a key ending in one of `keys` (after a
@@ -159,6 +170,7 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
         .map(|text| DockerIgnore::parse(&text))
         .unwrap_or_default();
     let mut exposed = Vec::new();
+    let mut env_files = std::collections::BTreeMap::new();
     let walker = WalkBuilder::new(dir)
         .standard_filters(false)
         .hidden(false)
@@ -208,6 +220,13 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
             }
             continue;
         }
+        let small = entry.metadata().is_ok_and(|m| m.len() <= MAX_ENV_FILE);
+        if is_env_file(&name.to_ascii_lowercase())
+            && small
+            && let Some(text) = read(entry.path())
+        {
+            env_files.insert(relative.clone(), text);
+        }
         if secret_file(&name, || read(entry.path()).unwrap_or_default()) && !rules.excludes(&relative) {
             exposed.push(relative);
         }
@@ -216,6 +235,7 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
     BuildContext {
         ignore_file,
         exposed_secrets: exposed,
+        env_files,
     }
 }
 
@@ -295,6 +315,10 @@ mod tests {
         let context = inspect(&root.join("Dockerfile"));
         assert_eq!(context.ignore_file.as_deref(), Some(".dockerignore"));
         assert_eq!(context.exposed_secrets, [".env", "config/id_rsa"]);
+        assert_eq!(
+            context.env_files.into_iter().collect::<Vec<_>>(),
+            [(".env".to_owned(), "A=1".to_owned())]
+        );
     }
 
     #[test]

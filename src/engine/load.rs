@@ -219,7 +219,7 @@ fn parse_yaml(file: FileId, source: &SourceFile, mut problems: Vec<RawFinding>) 
     let text = source.text.as_str();
     let stream = yaml::parse_stream_indexed(text, &source.lines);
     let kustomization = kustomize::read(&source.path, &stream.documents);
-    let recognised = objects_of(file, stream.documents);
+    let recognised = objects_of(file, text, stream.documents);
     let mut objects = Vec::new();
     let mut others = Vec::new();
     for item in recognised {
@@ -290,7 +290,7 @@ fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
         ),
         object: None,
         related: Vec::new(),
-        sensitive: false,
+        secrets: Vec::new(),
         severity: None,
     }
 }

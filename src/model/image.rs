@@ -1,6 +1,8 @@
 //! Image references and the stage view of a Dockerfile.
 
 use crate::discover::context::{BuildContext, DockerIgnore};
+use crate::model::secrets::setting_exposes_secret;
+use crate::model::settings::{SettingsFormat, text_settings};
 use crate::parse::dockerfile::{Arguments, CommandForm, Dockerfile, Instruction, Pair, Stage, Word};
 use crate::parse::shell::{self, Joiner, ShellCommand, ShellWord};
 
@@ -430,8 +432,25 @@ impl<'d> Image<'d> {
             .collect()
     }
 
+    /// The names the context's `.env` file at `path` (relative to the Dockerfile's directory,
+    /// as a `COPY` source is written) sets to a secret: a literal under a secret-looking name, a
+    /// token, a login URL or a connection-string password. `None` when the file is not in the
+    /// context (or too large to read), so only its name is known.
+    pub fn env_file_secrets(&self, path: &str) -> Option<Vec<String>> {
+        let text = self.context.env_files.get(&clean_path(path))?;
+        let settings = text_settings(text, SettingsFormat::Properties);
+        Some(
+            settings
+                .into_iter()
+                .filter(|s| setting_exposes_secret(&s.name, &s.value))
+                .map(|s| s.name)
+                .collect(),
+        )
+    }
+
     /// The secret-looking context files (see [`BuildContext::exposed_secrets`]) that a `COPY` or
-    /// `ADD` of the whole build context brings in: those its own `--exclude` patterns leave in.
+    /// `ADD` of the whole build context brings in: those its own `--exclude` patterns leave in,
+    /// less the `.env` files that set no secret (see [`Image::env_file_secrets`]).
     pub fn secrets_copied_by(&self, instruction: &Instruction) -> Vec<&'d str> {
         let patterns: Vec<&str> = instruction
             .flags
@@ -445,8 +464,18 @@ impl<'d> Image<'d> {
             .iter()
             .map(String::as_str)
             .filter(|path| !excluded.excludes(path.trim_end_matches('/')))
+            .filter(|path| self.env_file_secrets(path).is_none_or(|names| !names.is_empty()))
             .collect()
     }
+}
+
+/// A context path as written in a `COPY` source (`./config/.env`, `config//.env`) in the form
+/// the context lists it (`config/.env`).
+fn clean_path(path: &str) -> String {
+    path.split('/')
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Expands `$NAME`, `${NAME}`, `${NAME:-default}` with `lookup`; `None` when a name has no value.
@@ -690,9 +719,40 @@ mod tests {
         let context = BuildContext {
             ignore_file: None,
             exposed_secrets: vec![".aws/".into(), ".env".into(), "tls.key".into()],
+            ..BuildContext::default()
         };
         let image = Image::new(&file, &context);
         assert_eq!(image.secrets_copied_by(&file.instructions[1]), [".env"]);
         assert_eq!(image.secrets_copied_by(&file.instructions[2]).len(), 3);
+    }
+
+    #[test]
+    fn a_context_env_file_is_judged_by_what_it_sets() {
+        let text = "FROM alpine:3.20\nCOPY . /app\n";
+        let file = parsed(text);
+        let env_files = [
+            (".env", "NODE_ENV=production\nDB_PASSWORD=${DB_PASSWORD}\n"),
+            ("config/.env.prod", "export DB_PASSWORD='Zq8vLx2mP4tR'\nPORT=80\n"),
+        ];
+        let context = BuildContext {
+            exposed_secrets: vec![".env".into(), "config/.env.prod".into(), "deploy/.env".into()],
+            env_files: env_files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+            ..BuildContext::default()
+        };
+        let image = Image::new(&file, &context);
+        assert_eq!(
+            image.secrets_copied_by(&file.instructions[1]),
+            ["config/.env.prod", "deploy/.env"],
+            "a file the context did not read is kept by its name"
+        );
+        assert_eq!(
+            image.env_file_secrets("./config//.env.prod"),
+            Some(vec!["DB_PASSWORD".to_owned()])
+        );
+        assert_eq!(image.env_file_secrets(".env"), Some(vec![]));
+        assert_eq!(image.env_file_secrets("missing/.env"), None);
     }
 }

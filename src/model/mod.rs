@@ -1,6 +1,7 @@
 //! Typed views over parsed files: Kubernetes-style objects, workloads, images.
 
 pub mod agents;
+pub mod configmap;
 pub mod delivery;
 pub mod gateway;
 pub mod image;
@@ -16,6 +17,7 @@ pub mod scaling;
 pub mod schema;
 pub mod secrets;
 pub mod selector;
+pub mod settings;
 pub mod workload;
 
 pub use image::{Image, ImageRef};

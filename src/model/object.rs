@@ -23,6 +23,9 @@ pub struct Object<'s> {
     pub schema: Schema,
     /// The object's mapping.
     pub root: Node<'s>,
+    /// The text of the whole file, for the views that locate text inside a scalar (an embedded
+    /// settings file, a shell script); rules do not read it.
+    pub source: &'s str,
     /// Read once: every rule asks for these.
     identity: Identity<'s>,
 }
@@ -38,7 +41,7 @@ struct Identity<'s> {
 
 impl<'s> Object<'s> {
     /// An object over a document's mapping.
-    pub fn new(file: FileId, schema: Schema, root: Node<'s>) -> Self {
+    pub fn new(file: FileId, schema: Schema, root: Node<'s>, source: &'s str) -> Self {
         let text = |node: Option<&Node<'s>>| node.and_then(Node::scalar_text);
         let identity = Identity {
             api_version: text(root.get("apiVersion")).unwrap_or_default(),
@@ -50,6 +53,7 @@ impl<'s> Object<'s> {
             file,
             schema,
             root,
+            source,
             identity,
         }
     }
@@ -65,13 +69,16 @@ pub enum Recognised<'s> {
 }
 
 /// Sorts a stream's documents into platform objects and everything else.
-pub fn objects_of<'s>(file: FileId, documents: Vec<Document<'s>>) -> Vec<Recognised<'s>> {
-    documents.into_iter().map(|d| recognise(file, d.root)).collect()
+pub fn objects_of<'s>(file: FileId, source: &'s str, documents: Vec<Document<'s>>) -> Vec<Recognised<'s>> {
+    documents
+        .into_iter()
+        .map(|d| recognise(file, source, d.root))
+        .collect()
 }
 
-fn recognise<'s>(file: FileId, root: Node<'s>) -> Recognised<'s> {
+fn recognise<'s>(file: FileId, source: &'s str, root: Node<'s>) -> Recognised<'s> {
     if root.get("_format_version").is_some() {
-        return Recognised::Objects(vec![Object::new(file, Schema::KongDeclarative, root)]);
+        return Recognised::Objects(vec![Object::new(file, Schema::KongDeclarative, root, source)]);
     }
     let is_object = root.str_at("apiVersion").is_some() && root.str_at("kind").is_some();
     if !is_object {
@@ -98,11 +105,11 @@ fn recognise<'s>(file: FileId, root: Node<'s>) -> Recognised<'s> {
             items
                 .into_iter()
                 .filter(|item| item.str_at("apiVersion").is_some() && item.str_at("kind").is_some())
-                .map(|root| Object::new(file, Schema::Kubernetes, root))
+                .map(|root| Object::new(file, Schema::Kubernetes, root, source))
                 .collect(),
         );
     }
-    Recognised::Objects(vec![Object::new(file, Schema::Kubernetes, root)])
+    Recognised::Objects(vec![Object::new(file, Schema::Kubernetes, root, source)])
 }
 
 impl<'s> Object<'s> {
@@ -188,7 +195,7 @@ pub fn label_pairs<'n>(map: Option<&'n Node<'_>>) -> impl Iterator<Item = (&'n s
 #[cfg(test)]
 pub(crate) fn parse_objects(text: &str) -> Vec<Object<'_>> {
     let stream = crate::parse::yaml::parse_stream(text);
-    objects_of(FileId(0), stream.documents)
+    objects_of(FileId(0), text, stream.documents)
         .into_iter()
         .flat_map(|found| match found {
             Recognised::Objects(objects) => objects,

@@ -43,8 +43,8 @@ pub struct Finding {
     pub related: Vec<RelatedLocation>,
     /// Stable across line shifts: rule, path, object (or message), and occurrence.
     pub fingerprint: String,
-    /// True when the source around the span holds a secret, which output must not echo.
-    pub sensitive: bool,
+    /// Spans of the file that hold a secret, which output must not echo.
+    pub secrets: Vec<Span>,
     /// Set when a suppression silences the finding: the reason it gives (maybe empty).
     pub suppressed: Option<String>,
 }
@@ -82,7 +82,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 object: r.object,
                 related,
                 fingerprint,
-                sensitive: r.sensitive,
+                secrets: r.secrets,
                 suppressed: None,
             })
         })

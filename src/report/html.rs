@@ -155,7 +155,7 @@ fn finding_article(out: &mut String, finding: &Finding, report: &Report<'_>) {
         region.start_column,
         escape(&finding.message),
     );
-    if finding.sensitive {
+    if !finding.secrets.is_empty() {
         out.push_str("<p><em>Source not shown: it holds a secret.</em></p>\n");
     } else if let Some(text) = report.source_text(&finding.path) {
         snippet(out, text, region.start_line, region.end_line);

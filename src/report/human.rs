@@ -36,11 +36,11 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
         }
         let blanked = current.as_ref().map_or("", |(_, text)| text.as_ref());
         let masked;
-        let (text, handler) = if finding.sensitive {
-            masked = mask(blanked, finding.span);
-            (masked.as_str(), &guarded)
-        } else {
+        let (text, handler) = if finding.secrets.is_empty() {
             (blanked, &handler)
+        } else {
+            masked = mask(blanked, &finding.secrets);
+            (masked.as_str(), &guarded)
         };
         let shown = Shown {
             finding,
@@ -60,11 +60,11 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     out
 }
 
-/// The text with the characters of `span` replaced by `*` (line breaks kept).
-fn mask(text: &str, span: crate::source::Span) -> String {
+/// The text with the characters of the `secrets` spans replaced by `*` (line breaks kept).
+fn mask(text: &str, secrets: &[crate::source::Span]) -> String {
     let mut out = String::with_capacity(text.len());
     for (offset, c) in text.char_indices() {
-        let inside = span.range().contains(&offset);
+        let inside = secrets.iter().any(|span| span.range().contains(&offset));
         // One byte per masked character would shift later offsets, so pad to the same width.
         if inside && !matches!(c, '\n' | '\r') {
             out.extend(std::iter::repeat_n('*', c.len_utf8()));

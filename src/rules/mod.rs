@@ -333,8 +333,8 @@ pub struct RawFinding {
     pub object: Option<ObjectRef>,
     /// Other places that explain the finding.
     pub related: Vec<(FileId, Span, String)>,
-    /// True when the source around the span holds a secret, which output must not echo.
-    pub sensitive: bool,
+    /// Spans of the file that hold a secret, which output must not echo.
+    pub secrets: Vec<Span>,
     /// A severity of the finding's own, below the rule's (see [`RawFinding::as_note`]); `None`
     /// for the rule's severity, or the one the configuration gives the rule.
     pub severity: Option<Severity>,
@@ -350,7 +350,14 @@ impl RawFinding {
 
     /// Marks the finding as pointing at a secret: reporters mask it instead of quoting it.
     pub fn sensitive(&mut self) -> &mut Self {
-        self.sensitive = true;
+        self.secrets.push(self.span);
+        self
+    }
+
+    /// Marks `span` as holding a secret, for a finding that points elsewhere (at the key that
+    /// holds the values): reporters mask that span, and never the key.
+    pub fn secret_at(&mut self, span: Span) -> &mut Self {
+        self.secrets.push(span);
         self
     }
 
@@ -405,7 +412,7 @@ impl Findings {
             help: None,
             object: None,
             related: Vec::new(),
-            sensitive: false,
+            secrets: Vec::new(),
             severity: None,
         });
         let last = self.items.len() - 1;

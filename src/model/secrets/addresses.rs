@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::is_placeholder;
+use crate::parse::yaml::{Node, ScalarMap};
 use crate::source::Span;
 
 /// True when a value uses a shell or Dockerfile variable (`$PASS`, `${PASS}`, `pre-$SUFFIX`), so
@@ -106,6 +107,18 @@ pub fn located(span: Span, text: &str, range: Range<usize>) -> Span {
     } else {
         span
     }
+}
+
+/// Where `range` of a scalar's text is written: as [`located`] finds it on one line (a quoted
+/// value as a whole), and in a literal block (`|`) the exact sub-span on its own line (see
+/// [`ScalarMap`]); a folded or escaped multi-line value as a whole.
+pub fn located_in_scalar(source: &str, node: &Node<'_>, text: &str, range: Range<usize>) -> Span {
+    let lines = text.trim_end().contains('\n');
+    lines
+        .then(|| ScalarMap::of(source, node))
+        .flatten()
+        .and_then(|map| map.span(range.clone()))
+        .unwrap_or_else(|| located(node.span, text, range))
 }
 
 /// IPv4 literals that name a particular host: not loopback, unspecified, link-local, broadcast,

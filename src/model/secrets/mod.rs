@@ -4,220 +4,22 @@
 //! match a known token format, and placeholders (`${VAR}`, `<password>`, `changeme`) never count.
 
 mod addresses;
+mod committed;
 mod formats;
+mod inline;
+mod names;
+mod placeholders;
 
-pub use addresses::{UrlLogin, has_shell_variable, host_ip_literals, located, url_credentials, url_logins};
+pub use addresses::{
+    UrlLogin, has_shell_variable, host_ip_literals, located, located_in_scalar, url_credentials, url_logins,
+};
+pub use committed::{Committed, CommittedValue, SECRET_SECTIONS, committed_values};
 pub use formats::{SecretMatch, base64_text, secret_in_base64, secret_values};
-
-/// Words that make a name secret-looking.
-const SECRET_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
-    "SECRET",
-    "TOKEN",
-    "APIKEY",
-    "CREDENTIAL",
-    "CREDENTIALS",
-];
-
-/// Word pairs that do (`API_KEY`, `PRIVATE_KEY`).
-const SECRET_PAIRS: &[(&str, &str)] = &[
-    ("API", "KEY"),
-    ("PRIVATE", "KEY"),
-    ("ACCESS", "KEY"),
-    ("SECRET", "KEY"),
-    ("AUTH", "KEY"),
-    ("ENCRYPTION", "KEY"),
-    ("SIGNING", "KEY"),
-    ("CLIENT", "SECRET"),
-];
-
-/// A last word that makes the name about a secret rather than the secret itself.
-const NOT_THE_SECRET: &[&str] = &[
-    "FILE",
-    "PATH",
-    "DIR",
-    "NAME",
-    "URL",
-    "URI",
-    "ENDPOINT",
-    "HOST",
-    "PORT",
-    "TTL",
-    "EXPIRY",
-    "EXPIRATION",
-    "TIMEOUT",
-    "LENGTH",
-    "ENABLED",
-    "ENABLE",
-    "DISABLED",
-    "REF",
-    "TYPE",
-    "ID",
-    "HEADER",
-    "FIELD",
-    "MOUNT",
-    "LOCATION",
-    "VERSION",
-    "ALGORITHM",
-    "ALG",
-    "ALGO",
-    "ENV",
-    "POLICY",
-    "PREFIX",
-    "ROTATION",
-    "PERIOD",
-    "SECONDS",
-    "COUNT",
-    "SIZE",
-    "FORMAT",
-    "MODE",
-    "KIND",
-    "PROVIDER",
-    "REQUIRED",
-    "SOURCE",
-    "STORE",
-    "VAULT",
-    "ISSUER",
-    "AUDIENCE",
-    "LIFETIME",
-    "REFRESH",
-    "DURATION",
-    "KEYS",
-    "NAMESPACE",
-    "VOLUME",
-    "ENCRYPTION",
-    "METHOD",
-];
-
-/// Splits `dbPassword`, `DB_PASSWORD`, `db-password`, `db.password` into upper-case words.
-pub fn name_words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            previous_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && previous_lower && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_uppercase());
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
-}
-
-/// True when a key or variable name says it holds a secret (`DB_PASSWORD`, `apiKey`), and not
-/// merely something about one (`PASSWORD_FILE`, `TOKEN_URL`, `SECRET_NAME`).
-pub fn is_secret_name(name: &str) -> bool {
-    // Every secret word holds one of these; most names hold none, and skip the word split.
-    const STEMS: &[&[u8]] = &[b"pass", b"secret", b"token", b"key", b"credential", b"pwd"];
-    let bytes = name.as_bytes();
-    let has_stem = STEMS
-        .iter()
-        .any(|stem| bytes.windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem)));
-    if !has_stem {
-        return false;
-    }
-    let words = name_words(name);
-    let Some(last) = words.last() else {
-        return false;
-    };
-    if NOT_THE_SECRET.contains(&last.as_str()) {
-        return false;
-    }
-    // `PASS` and `PWD` are too short to trust alone (`PWD` is the working directory), but as the
-    // last word of a longer name (`DB_PASS`, `SMTP_PWD`) they are the password.
-    let short_password = words.len() > 1 && matches!(last.as_str(), "PASS" | "PWD");
-    short_password
-        || words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
-        || words
-            .windows(2)
-            .any(|pair| SECRET_PAIRS.iter().any(|(a, b)| pair[0] == *a && pair[1] == *b))
-}
-
-/// True for values that stand in for a secret rather than being one.
-pub fn is_placeholder(value: &str) -> bool {
-    let value = value.trim();
-    if value.is_empty() || value.len() < 4 {
-        return true;
-    }
-    let lower = value.to_ascii_lowercase();
-    let variable =
-        value.starts_with('$') || value.contains("${") || value.contains("{{") || value.contains("$(");
-    let angle = value.starts_with('<') && value.ends_with('>');
-    // `{.credential.access_token}` (kubectl JSONPath), `{vault://env/pg-password}` (Kong vault
-    // reference), `#{ENV['TOKEN']}` and `%{env:TOKEN}` (Ruby, Fluentd), `__TOKEN__` and
-    // `@TOKEN@` (token replacement at deploy time).
-    let braced =
-        (value.starts_with('{') && value.ends_with('}')) || value.contains("#{") || value.contains("%{");
-    let replaced = value.len() > 4
-        && ((value.starts_with("__") && value.ends_with("__"))
-            || (value.starts_with('@') && value.ends_with('@')));
-    let masked = value
-        .chars()
-        .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '_' | '#'));
-    const WORDS: &[&str] = &[
-        "changeme",
-        "change-me",
-        "change_me",
-        "changeit",
-        "replaceme",
-        "replace-me",
-        "replace_me",
-        "placeholder",
-        "redacted",
-        "example",
-        "dummy",
-        "notasecret",
-        "not-a-secret",
-        "none",
-        "null",
-        "true",
-        "false",
-        "todo",
-        "tbd",
-        "secret",
-        "password",
-        "yourpassword",
-        "your-password",
-        "mypassword",
-        "pass",
-        "passwd",
-        "enabled",
-        "disabled",
-    ];
-    variable
-        || angle
-        || braced
-        || replaced
-        || masked
-        || WORDS.contains(&lower.as_str())
-        || lower.starts_with("your_")
-        || lower.starts_with("your-")
-        || SLOT_PREFIXES.iter().any(|p| lower.starts_with(p))
-        || lower.contains("not-a-real")
-        || lower.contains("not_a_real")
-}
-
-/// How values that ask to be filled in begin (`replace-me-token`, `changeme-in-prod`).
-const SLOT_PREFIXES: &[&str] = &[
-    "changeme",
-    "change-me",
-    "change_me",
-    "replaceme",
-    "replace-me",
-    "replace_me",
-];
+pub use inline::{CommandSecret, command_line_secrets, connection_passwords};
+use names::ends_in_password;
+pub use names::{is_secret_name, name_words};
+use placeholders::{is_password_hash, is_password_word};
+pub use placeholders::{is_placeholder, is_sha1_hex, stands_in_for};
 
 /// Why a named value counts as a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,31 +75,31 @@ pub fn exposed_secret_named(
     if let Some(found) = secret_values(value).into_iter().next() {
         return Some(Exposure::Format(found));
     }
-    (names_secret(name, more_names) && !is_placeholder(value) && !stands_in_for(name, value))
-        .then_some(Exposure::NamedLiteral)
+    (names_secret(name, more_names) && is_literal(name, value)).then_some(Exposure::NamedLiteral)
+}
+
+/// True when `value`, under a name that says it holds a secret, is that secret written out:
+/// not a placeholder (see [`is_placeholder`]), a stored password hash, or a stand-in for the
+/// name (see [`stands_in_for`]). The stock `password` is a placeholder under most names, but a
+/// literal under a longer name that ends in a password word (`MYSQL_PASSWORD: password`), where
+/// it is the working default password.
+pub fn is_literal(name: &str, value: &str) -> bool {
+    let placeholder = is_placeholder(value) && !(is_password_word(value) && ends_in_password(name));
+    !placeholder && !is_password_hash(value) && !stands_in_for(name, value)
+}
+
+/// True when a `name = value` setting exposes a secret as SEC001 reads one: a known token
+/// format, a literal under a secret-looking name (see [`exposed_secret`]), a login in a URL or
+/// a password in a connection string.
+pub fn setting_exposes_secret(name: &str, value: &str) -> bool {
+    exposed_secret(name, value).is_some()
+        || !url_logins(value).is_empty()
+        || !connection_passwords(value).is_empty()
 }
 
 /// True when a name says it holds a secret: [`is_secret_name`], or one of `more_names`.
 pub fn names_secret(name: &str, more_names: Option<&regex::RegexSet>) -> bool {
     is_secret_name(name) || more_names.is_some_and(|set| set.is_match(name))
-}
-
-/// True for a value that stands in for the secret its name describes: the name restated as a
-/// template slot (`HF_TOKEN: HF_TOKEN`, `GOOGLE_API_KEY: GOOGLE_API_KEY_VAL`,
-/// `ETCD_TOKEN: INSERT_ETCD_TOKEN`), or an absolute file path where the secret is mounted
-/// (`GOOGLE_APPLICATION_CREDENTIALS: /var/secrets/google/key.json`).
-pub fn stands_in_for(name: &str, value: &str) -> bool {
-    let squash = |text: &str| -> String {
-        text.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_uppercase())
-            .collect()
-    };
-    let value = value.trim();
-    let path = value.starts_with('/') && !value.contains(char::is_whitespace);
-    let (name, squashed) = (squash(name), squash(value));
-    let restated = !name.is_empty() && squashed.contains(&name) && name.len() * 2 >= squashed.len();
-    path || restated
 }
 
 /// A secret shown safely: a prefix of at most four characters and at most a quarter of the
@@ -311,63 +113,6 @@ pub fn redact(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_names_are_matched_by_whole_words() {
-        for name in [
-            "DB_PASSWORD",
-            "dbPassword",
-            "api-key",
-            "API_KEY",
-            "stripeSecretKey",
-            "AWS_SECRET_ACCESS_KEY",
-            "authToken",
-            "CLIENT_SECRET",
-            "credentials",
-        ] {
-            assert!(is_secret_name(name), "{name}");
-        }
-        for name in [
-            "PASSWORD_FILE",
-            "TOKEN_URL",
-            "secretName",
-            "KEYCLOAK_HOST",
-            "MONKEY",
-            "TOKENIZER",
-            "AWS_ACCESS_KEY_ID",
-            "password_min_length",
-            "SECRET_REF",
-            "PASSWORD_HASH_ALGO",
-            "ACCESS_KEY_ID_ENV",
-            "password_encryption",
-            "secretNamespace",
-            "kuma.io/service-account-token-volume",
-            "PASSWORD_HASH_METHOD",
-        ] {
-            assert!(!is_secret_name(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn placeholders_are_not_secrets() {
-        for value in [
-            "${DB_PASSWORD}",
-            "$TOKEN",
-            "<password>",
-            "changeme",
-            "CHANGEME",
-            "********",
-            "xxxx",
-            "{{ .Values.pw }}",
-            "",
-            "true",
-        ] {
-            assert!(is_placeholder(value), "{value}");
-        }
-        for value in ["s3cr3t-Pa55", "hunter2hunter2", "Zx9!kLm2"] {
-            assert!(!is_placeholder(value), "{value}");
-        }
-    }
 
     #[test]
     fn exposures_prefer_token_formats_and_skip_placeholders() {
@@ -414,34 +159,15 @@ mod tests {
     }
 
     #[test]
-    fn short_password_words_count_only_at_the_end_of_a_longer_name() {
-        for name in ["DB_PASS", "smtpPwd", "MYSQL_PASS"] {
-            assert!(is_secret_name(name), "{name}");
+    fn the_stock_password_is_a_literal_only_under_a_longer_password_name() {
+        for name in ["MYSQL_DB_PASSWORD", "PGPASSWORD", "rootPass"] {
+            assert!(is_literal(name, "password"), "{name}");
         }
-        for name in ["PWD", "PASS", "BYPASS", "PASS_THROUGH", "COMPASS"] {
-            assert!(!is_secret_name(name), "{name}");
+        for name in ["password", "passwordKey", "API_TOKEN"] {
+            assert!(!is_literal(name, "password"), "{name}");
         }
-    }
-
-    #[test]
-    fn references_and_deploy_time_slots_are_placeholders() {
-        for value in [
-            "{.credential.access_token}",
-            "{vault://env/pg-password}",
-            "#{ENV['DB_PASSWORD']}",
-            "%{env:TOKEN}",
-            "__DB_PASSWORD__",
-            "@DB_PASSWORD@",
-            "pass",
-            "enabled",
-            "replace-me-token",
-            "changeme-in-production",
-            "not-a-real-secret",
-        ] {
-            assert!(is_placeholder(value), "{value}");
-        }
-        for value in ["{9x!Lp2#", "__init", "p@ssw0rd@"] {
-            assert!(!is_placeholder(value), "{value}");
-        }
+        assert!(!is_literal("DB_PASSWORD", "$2b$12$KIXQJ0r5zFj1g5cAq9C2eO"));
+        assert!(!is_literal("NGC_API_KEY", "nvapi-NVKEY"));
+        assert!(is_literal("MYSQL_ROOT_PASSWORD", "supersecret"));
     }
 }

@@ -4,6 +4,7 @@
 //! alias bombs) ends in a located error rather than a stack overflow or an unbounded allocation.
 
 mod leniency;
+mod positions;
 mod tree;
 
 use std::borrow::Cow;
@@ -12,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span as SaphyrSpan};
 
 use crate::source::{LineIndex, Span};
+pub use positions::ScalarMap;
 pub use tree::{Entry, Node, ScalarStyle, Value};
 
 /// Deepest nesting accepted; Kubernetes objects stay under 30 levels.

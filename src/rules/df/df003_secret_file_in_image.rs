@@ -26,6 +26,16 @@ declare_rule! {
     ///   be the Dockerfile's directory, as `docker build .` beside it does. A secret directory
     ///   whose contents are all excluded (`.git/*`) is left in empty, and does not count.
     ///
+    /// A `.env` file is judged by what it sets when it is in the build context (the path
+    /// relative to the Dockerfile's directory, as a named `COPY .env` or `COPY config/.env.prod`
+    /// writes it, or found there by a whole-context copy): read as `KEY=value` lines, it counts
+    /// only when a line holds a secret as SEC001 and K8S005 read one (a literal under a
+    /// secret-looking name such as `DB_PASSWORD`, a token, a login URL, a connection-string
+    /// password), so `NODE_ENV=production` and `DB_PASSWORD=${DB_PASSWORD}` do not; the message
+    /// names the variables that do, never their values. A `.env` the scan cannot read (not in
+    /// the scanned tree, as when the build context is another directory, or over 64 KiB) is
+    /// flagged by its name alone.
+    ///
     /// Files named one by one are flagged only in the final stage and the stages it is built
     /// `FROM`: a build stage that copies `.npmrc` to install private packages and hands only its
     /// output on keeps the token out of the image (a file that the final stage then takes with
@@ -103,13 +113,23 @@ impl Rule for SecretFileInImage {
                     } else if shipped.contains(&stage.index)
                         && let Some(kind) = secret_kind(&path, &dest.text)
                     {
+                        // A `.env` in the context is judged by what it sets.
+                        let sets = match kind {
+                            Secret::EnvFile => image.env_file_secrets(&path),
+                            _ => None,
+                        };
+                        if sets.as_ref().is_some_and(Vec::is_empty) {
+                            continue;
+                        }
+                        let which = sets.map_or_else(String::new, |names| {
+                            format!(" (it sets `{}`)", names.join("`, `"))
+                        });
                         out.report(
                             source.span,
                             format!(
-                                "{} puts the {} `{}` into the image, where anyone who can pull it can read it",
+                                "{} puts the {} `{path}`{which} into the image, where anyone who can pull it can read it",
                                 transfer.keyword,
                                 kind.describe(),
-                                path
                             ),
                         )
                         .help(kind.help());

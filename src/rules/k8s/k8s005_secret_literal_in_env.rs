@@ -18,15 +18,26 @@ declare_rule! {
     /// ## What it does
     /// Flags an environment variable of a container (app, init or sidecar) whose `value` is a
     /// secret written into the manifest: a literal under a name that says it is a secret
-    /// (`DB_PASSWORD`, `apiKey`, `STRIPE_SECRET_KEY`), or any value that holds a known token
-    /// format (private key block, AWS access key id, GitHub, GitLab or Slack token, JWT, …).
+    /// (`DB_PASSWORD`, `apiKey`, `STRIPE_SECRET_KEY`, also glued into one word as in
+    /// `PGPASSWORD` or `MYSQLPASSWORD`, and `PASS`/`PWD` after what they qualify: `DB_PASS`,
+    /// `DB_PASS_BD`), or any value that holds a known token format (private key block, AWS
+    /// access key id, GitHub, GitLab or Slack token, JWT, …). The stock value `password` counts
+    /// under a longer name that ends in a password word (`MYSQL_PASSWORD: password` is the
+    /// working default password), not under a bare `password` or `passwordKey`, where it names
+    /// a key.
+    ///
     /// Left alone: placeholders (`${DB_PASSWORD}`, `$(TOKEN)`, `<password>`, `changeme`,
-    /// `{{ … }}`), values that only restate the name as a slot to fill (`HF_TOKEN: HF_TOKEN`,
-    /// `API_KEY: INSERT_API_KEY`), absolute paths to a mounted secret
-    /// (`GOOGLE_APPLICATION_CREDENTIALS: /var/secrets/google/key.json`), names about a secret
-    /// rather than the secret itself (`PASSWORD_FILE`, `TOKEN_URL`, `SECRET_NAME`), and
-    /// ephemeral debug containers. The message never shows the value: at most the first four
-    /// characters of a recognised token.
+    /// `{{ … }}`, `xxxx`, one character repeated), slots to fill in: a value with a word such as
+    /// `your`, `replace`, `example`, `fake`, `dummy`, `placeholder` or `here`
+    /// (`replace with your access key`, `fake_password`), or an upper-case word naming a secret
+    /// where a real key has a random body (`nvapi-NVKEY`, `sk-YOUR_KEY`); values that only
+    /// restate the name (`HF_TOKEN: HF_TOKEN`, `API_KEY: INSERT_API_KEY`); stored password
+    /// hashes (`$2b$…`, `$argon2id$…`, `{SSHA}…`); absolute paths to a mounted secret
+    /// (`GOOGLE_APPLICATION_CREDENTIALS: /var/secrets/google/key.json`); names about a secret
+    /// rather than the secret itself (`PASSWORD_FILE`, `DB_PASSWORD_PATH`, `TOKEN_URL`,
+    /// `SECRET_NAME`) or that only spell the letters (`BYPASS`, `COMPASS`, `PASSPORT`,
+    /// `PASS_THROUGH`); and ephemeral debug containers. The message never shows the value: at
+    /// most the first four characters of a recognised token.
     ///
     /// ## Why is this bad?
     /// A literal in the pod spec is stored in the repository, in every copy of it, in CI logs

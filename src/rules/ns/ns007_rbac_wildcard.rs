@@ -18,7 +18,10 @@ declare_rule! {
     /// checked themselves), the API server's own roles labelled
     /// `kubernetes.io/bootstrapping: rbac-defaults` (as found in cluster dumps), rules with
     /// only `nonResourceURLs`, and templated rules. Subresource patterns such as `pods/*` are
-    /// not `*`.
+    /// not `*`. `resources: ["*"]` is also left alone in a rule whose `apiGroups` are only the
+    /// metrics APIs (`external.metrics.k8s.io`, `custom.metrics.k8s.io`): their resources are
+    /// metric names that an HPA's metrics adapter cannot list in advance, and reading metrics
+    /// reaches no Secret. `verbs: ["*"]` there is still reported.
     ///
     /// ## Example
     /// ```yaml
@@ -67,7 +70,7 @@ impl Rule for RbacWildcard {
                 continue;
             }
             let verbs = wildcard(rule, "verbs");
-            let resources = wildcard(rule, "resources");
+            let resources = wildcard(rule, "resources").filter(|_| !metrics_only(rule));
             let Some(star) = verbs.or(resources) else {
                 continue;
             };
@@ -97,6 +100,18 @@ impl Rule for RbacWildcard {
             .object(ObjectRef::of(object));
         }
     }
+}
+
+/// API groups whose resources are metric names, served by metrics adapters to HPAs.
+const METRICS_GROUPS: &[&str] = &["external.metrics.k8s.io", "custom.metrics.k8s.io"];
+
+/// True when a rule's `apiGroups` are all metrics APIs (and there is at least one).
+fn metrics_only(rule: &Node<'_>) -> bool {
+    let groups = rule.get("apiGroups").map(Node::items).unwrap_or_default();
+    !groups.is_empty()
+        && groups
+            .iter()
+            .all(|group| group.as_text().is_some_and(|g| METRICS_GROUPS.contains(&g)))
 }
 
 /// The `*` item of a rule's list, when there is one.

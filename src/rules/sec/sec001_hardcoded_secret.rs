@@ -1,9 +1,11 @@
 //! SEC001 hardcoded-secret.
 
+use crate::model::configmap::ConfigMap;
 use crate::model::image::{WordRole, instruction_words, keywords_of};
 use crate::model::secrets::{
-    Exposure, SecretMatch, is_placeholder, located, name_words, names_secret, secret_in_base64,
-    secret_values, stands_in_for, url_logins,
+    Exposure, SECRET_SECTIONS, SecretMatch, command_line_secrets, connection_passwords, is_literal,
+    is_sha1_hex, located, located_in_scalar, name_words, names_secret, secret_in_base64, secret_values,
+    url_logins,
 };
 use crate::model::{ContainerRole, Schema};
 use crate::parse::yaml::Node;
@@ -23,20 +25,37 @@ declare_rule! {
     /// secret (`password: …`, `clientSecret: …`, `token: …`, the items of
     /// `client_secret: [...]`, a `{name: API_TOKEN, value: …}` pair, the `key` of a Kong
     /// `keyauth_credentials` entry), in Kong declarative configs, kubeconfigs and custom
-    /// resources alike. The finding points at the token (at the value
-    /// when it is quoted, at the key when it spans several lines); the message names the kind
-    /// of secret, its key path and at most a short prefix of it.
+    /// resources alike. It also flags a password in a connection string: `Password=…` or `Pwd=…`
+    /// among other `key=value` settings (ADO.NET `Server=db;…;Password=…;`, libpq
+    /// `host=db … password=…`, a JAAS `username=… password=…`) or a `password=` query parameter
+    /// (`jdbc:mysql://db/shop?user=app&password=…`); a lone `password=…` line is a setting and
+    /// left to K8S006 in a ConfigMap. And a secret passed on a container's command line (the
+    /// `command` and `args` items of any pod template, probes included, and the script of
+    /// `sh -c`): a flag whose name says it is a secret with a literal value (`--password=…`,
+    /// `--db-password …`, Go's `-token=…`), `-pSECRET` glued to a MySQL client (`mysql`,
+    /// `mysqldump`, `mysqladmin`, …; a lone `-p` prompts), and a leading `PGPASSWORD=…`
+    /// assignment. Expansions (`$(DB_PASSWORD)`, `"$MYSQL_PWD"`), placeholders, flags about a
+    /// secret (`--password-file`, `--password-stdin`, `--no-password`) and other programs' `-p`
+    /// (a port) are left alone.
+    ///
+    /// The finding points at the token: inside a literal block (`|`) on its own line, at a
+    /// quoted value as a whole, at the key when the value is folded or escaped over several
+    /// lines; the message names the kind of secret, its key path and at most a short prefix of
+    /// it.
     ///
     /// One secret gives one finding: values a more specific rule reads are left to it, namely
     /// container `env` values (K8S005), ConfigMap `data`/`binaryData` (K8S006), Secret
     /// `data`/`stringData` (K8S026) and, in Dockerfiles, `ENV`/`ARG` values (DF002) and logins
-    /// in URLs (DF010). A login URL in an env value or a ConfigMap is reported here, since
-    /// those rules do not read URLs.
+    /// in URLs (DF010). A login URL or a connection string in an env value or a ConfigMap is
+    /// reported here, since those rules do not read them.
     ///
     /// Left alone: documentation samples (`AKIAIOSFODNN7EXAMPLE`, the jwt.io token, filler such
-    /// as `XXXXXXXX`), placeholders and references (`${TOKEN}`, `{{ .Values.pw }}`, `<password>`,
-    /// `changeme`, `{vault://env/pg-password}`, `{.credential.access_token}`), mounted file
-    /// paths, hashes, UUIDs, digests, base64 of ordinary text, and the
+    /// as `XXXXXXXX`), placeholders, slots and references (`${TOKEN}`, `{{ .Values.pw }}`,
+    /// `<password>`, `changeme`, `replace with your access key`, `nvapi-NVKEY`,
+    /// `{vault://env/pg-password}`, `{.credential.access_token}`; names and values are judged
+    /// as K8S005 judges env vars), mounted file paths, stored password hashes (`$2b$…`,
+    /// `$argon2id$…`, `{SSHA}…`, and the SHA-1 hex digest Kong keeps and decK dumps as a
+    /// `basicauth_credentials` password), UUIDs, digests, base64 of ordinary text, and the
     /// `kubectl.kubernetes.io/last-applied-configuration` annotation (a copy of the object).
     /// Names are not read under `metadata` (annotation keys such as `…/auth-secret` name
     /// Secrets), in objects whose job is to reference secrets (External Secrets, Sealed Secrets,
@@ -128,6 +147,7 @@ impl Rule for HardcodedSecret {
                 .any(|g| group == *g || group.ends_with(&format!(".{g}"))),
             seen: SpanSet::default(),
             reported: SpanSet::default(),
+            flags: SpanMap::default(),
             path: Vec::new(),
             out,
         };
@@ -209,20 +229,17 @@ fn owned_values(object: &Object<'_>) -> SpanMap<Owner> {
             }
         }
     }
-    let sections: &[&str] = match (object.kind(), object.api_group()) {
-        ("ConfigMap", "") => &["data", "binaryData"],
-        ("Secret", "") => &["data", "stringData"],
-        _ => &[],
-    };
-    let owner = if object.kind() == "Secret" {
-        Owner::Secret
-    } else {
-        Owner::ConfigMap
-    };
-    for section in sections {
-        let entries = object.root.get(section).map(Node::merged_entries);
-        for entry in entries.unwrap_or_default() {
-            owned.insert(entry.value.span, owner);
+    if let Some(config) = ConfigMap::of(object) {
+        for entry in config.entries() {
+            owned.insert(entry.entry.value.span, Owner::ConfigMap);
+        }
+    }
+    if object.kind() == "Secret" && object.api_group().is_empty() {
+        for section in SECRET_SECTIONS {
+            let entries = object.root.get(section).map(Node::merged_entries);
+            for entry in entries.unwrap_or_default() {
+                owned.insert(entry.value.span, Owner::Secret);
+            }
         }
     }
     owned
@@ -252,6 +269,9 @@ struct Walk<'n, 's, 'f> {
     seen: SpanSet,
     /// One finding per span, however many tokens a quoted value holds.
     reported: SpanSet,
+    /// Secrets given as flags on a command line, by the `command` or `args` item that holds
+    /// them: where in its text, and the flag.
+    flags: SpanMap<Vec<(std::ops::Range<usize>, String)>>,
     path: Vec<Step<'n>>,
     out: &'f mut Findings,
 }
@@ -274,6 +294,7 @@ impl<'n, 's> Walk<'n, 's, '_> {
             self.node(item, item_slot);
             self.path.pop();
         }
+        self.command_line(node);
         // `{name: API_TOKEN, value: …}`: the value is named by its sibling.
         let tuple_name = node.get("name").and_then(Node::as_str);
         for entry in node.entries() {
@@ -287,6 +308,14 @@ impl<'n, 's> Walk<'n, 's, '_> {
                 "value" => tuple_name.or(Some(key)),
                 // A Kong key-auth credential's `key` is the API key itself.
                 "key" if self.in_list("keyauth_credentials") => Some("api_key"),
+                // Kong keeps a basic-auth password as its SHA-1 digest, and decK dumps it so: a
+                // digest there is the stored hash, not the password.
+                "password"
+                    if self.in_list("basicauth_credentials")
+                        && entry.value.as_text().is_some_and(is_sha1_hex) =>
+                {
+                    None
+                }
                 _ => Some(key),
             };
             self.path.push(Step::Key(key));
@@ -296,6 +325,20 @@ impl<'n, 's> Walk<'n, 's, '_> {
             };
             self.node(&entry.value, slot);
             self.path.pop();
+        }
+    }
+
+    /// Notes the secrets a container-style `command`/`args` pair passes as flags, for the scalars
+    /// that hold them to report.
+    fn command_line(&mut self, node: &'n Node<'s>) {
+        let items = |key| node.get(key).map(Node::items).unwrap_or_default();
+        let (command, args) = (items("command"), items("args"));
+        if self.object.schema != Schema::Kubernetes || (command.is_empty() && args.is_empty()) {
+            return;
+        }
+        for secret in command_line_secrets(command, args) {
+            let held = self.flags.entry(secret.item.span).or_default();
+            held.push((secret.range, secret.flag));
         }
     }
 
@@ -320,11 +363,13 @@ impl<'n, 's> Walk<'n, 's, '_> {
             return;
         }
         let multi_line = text.trim_end().contains('\n');
+        // Where a finding points, and what holds the secret (masked in output).
+        let source = self.object.source;
         let at = |range: std::ops::Range<usize>| {
-            let span = located(node.span, text, range);
+            let span = located_in_scalar(source, node, text, range);
             match slot.key_span {
-                Some(key) if multi_line && span == node.span => key,
-                _ => span,
+                Some(key) if multi_line && span == node.span => (key, span),
+                _ => (span, span),
             }
         };
         let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
@@ -343,13 +388,25 @@ impl<'n, 's> Walk<'n, 's, '_> {
             self.report(at(login.secret.clone()), &described);
             taken.push(login.secret);
         }
+        for password in connection_passwords(text) {
+            if !taken.iter().any(|t| overlaps(t, &password)) {
+                self.report(at(password.clone()), "a password in a connection string");
+                taken.push(password);
+            }
+        }
+        for (range, flag) in self.flags.remove(&node.span).unwrap_or_default() {
+            if !taken.iter().any(|t| overlaps(t, &range)) {
+                let described = format!("a literal secret given to the program as `{flag}`");
+                self.report(at(range.clone()), &described);
+                taken.push(range);
+            }
+        }
         if !taken.is_empty() || owner.is_some() || !self.names_read_here() {
             return;
         }
         let Some(name) = slot.name else { return };
         let literal = names_secret(name, self.more_names)
-            && !is_placeholder(text)
-            && !stands_in_for(name, text)
+            && is_literal(name, text)
             && !self.names_a_secret(name, text, slot.key_span.is_none());
         if literal {
             self.report(at(0..text.len()), "a literal secret");
@@ -408,7 +465,7 @@ impl<'n, 's> Walk<'n, 's, '_> {
         text
     }
 
-    fn report(&mut self, span: Span, described: &str) {
+    fn report(&mut self, (span, secret): (Span, Span), described: &str) {
         if !self.reported.insert(span) {
             return;
         }
@@ -431,6 +488,6 @@ impl<'n, 's> Walk<'n, 's, '_> {
             .report(span, message)
             .help(help)
             .object(ObjectRef::of(self.object))
-            .sensitive();
+            .secret_at(secret);
     }
 }
