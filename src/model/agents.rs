@@ -59,14 +59,15 @@ pub fn node_agent_image<'o>(workload: &Workload<'o, '_>) -> Option<&'o str> {
         .pod
         .app_containers()
         .filter_map(|container| container.image().and_then(Node::as_text))
-        .map(|image| ImageRef::parse(image).path())
-        .find(|path| is_node_agent_image(path))
+        .map(ImageRef::parse)
+        .find(is_node_agent_image)
+        .map(|image| image.path())
 }
 
-/// True when an image path (registry host left out) is a well-known node agent's.
-fn is_node_agent_image(path: &str) -> bool {
-    let last = path.rsplit('/').next().unwrap_or(path);
-    let csi = last.split(['-', '_', '.']).any(|word| word == "csi");
+/// True when an image is a well-known node agent's.
+fn is_node_agent_image(image: &ImageRef<'_>) -> bool {
+    let path = image.path();
+    let csi = image.name_words().any(|word| word == "csi");
     csi || NODE_AGENT_IMAGES.iter().any(|agent| {
         path.strip_suffix(agent)
             .is_some_and(|rest| rest.is_empty() || rest.ends_with('/'))
@@ -89,7 +90,7 @@ mod tests {
             "ebs-csi-driver/aws-ebs-csi-driver",
             "timberio/vector",
         ] {
-            assert!(is_node_agent_image(path), "{path}");
+            assert!(is_node_agent_image(&ImageRef::parse(path)), "{path}");
         }
         for path in [
             "shop/node",
@@ -98,7 +99,7 @@ mod tests {
             "shop/vectors",
             "physics",
         ] {
-            assert!(!is_node_agent_image(path), "{path}");
+            assert!(!is_node_agent_image(&ImageRef::parse(path)), "{path}");
         }
     }
 }

@@ -30,6 +30,16 @@ impl<'a> ImageRef<'a> {
         self.host_and_path().map_or(self.repository, |(_, path)| path)
     }
 
+    /// The last component of the repository (`redis-cluster` for `docker.io/bitnami/redis-cluster`).
+    pub fn name(&self) -> &'a str {
+        self.repository.rsplit('/').next().unwrap_or(self.repository)
+    }
+
+    /// The words of [`ImageRef::name`], split at `-`, `_` and `.` (`redis`, `cluster`).
+    pub fn name_words(&self) -> impl Iterator<Item = &'a str> {
+        self.name().split(['-', '_', '.']).filter(|w| !w.is_empty())
+    }
+
     /// The registry host and the rest, when the first path component names a host.
     fn host_and_path(&self) -> Option<(&'a str, &'a str)> {
         self.repository

@@ -131,18 +131,14 @@ pub fn blocker(workload: &Workload<'_, '_>) -> Option<ScaleOutBlocker> {
     (!names.is_empty() && controllers.count() == names.len()).then_some(ScaleOutBlocker::Controller)
 }
 
-/// The words of the last path segment of a container's image name, without tag or digest
-/// (`docker.io/bitnami/redis-cluster:7.2` gives `redis`, `cluster`), and the whole segment.
+/// The name of a container's image and its words, without registry, path, tag or digest
+/// (`docker.io/bitnami/redis-cluster:7.2` gives `redis-cluster`, `redis`, `cluster`).
 fn image_words<'o>(container: &Container<'o, '_>) -> Vec<&'o str> {
     let Some(reference) = container.image().and_then(|n| n.as_str()) else {
         return Vec::new();
     };
-    let repository = ImageRef::parse(reference).repository;
-    let segment = repository.rsplit('/').next().unwrap_or(repository);
-    std::iter::once(segment)
-        .chain(segment.split(['-', '_', '.']))
-        .filter(|w| !w.is_empty())
-        .collect()
+    let image = ImageRef::parse(reference);
+    std::iter::once(image.name()).chain(image.name_words()).collect()
 }
 
 /// The mount path of a container's pod-local volume (`emptyDir`) that sits where servers keep
