@@ -146,6 +146,10 @@ struct CheckArgs {
     /// Print how many findings each rule has instead of the findings.
     #[arg(long)]
     statistics: bool,
+    /// Print to standard error where the time of the run went: each phase, and each rule family
+    /// (summed over the workers).
+    #[arg(long)]
+    timings: bool,
     /// Check named files alone: do not read the rest of their git repository for cross-file rules.
     #[arg(long)]
     no_context: bool,
@@ -274,6 +278,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         policies: policies.clone(),
         stdin_filename: args.stdin_filename.clone(),
         repository_context: !args.no_context,
+        timings: args.timings,
     };
     let changed = match &args.diff_base {
         Some(base) => match mslint::engine::diff_base::ChangedLines::since(base, &config.root) {
@@ -369,6 +374,9 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         eprintln!("mslint: nothing to check: no Dockerfile or platform manifest found under the given paths");
     } else if format == Format::Human {
         eprintln!("{}", mslint::report::human::summary(&report, outcome.elapsed));
+    }
+    if let Some(timings) = &outcome.timings {
+        eprint!("{}", timings.describe());
     }
     let threshold = match settings.fail_on.value {
         FailOn::Error => Some(Severity::Error),

@@ -1203,3 +1203,32 @@ fn control_characters_from_the_files_never_reach_a_report_raw() {
         assert!(raw.is_empty(), "{format} prints {raw:?}");
     }
 }
+
+#[test]
+fn timings_say_where_the_time_went() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    let output = mslint(dir.path())
+        .args(["--timings", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for phase in [
+        "discover ",
+        "parse ",
+        "index ",
+        "file rules ",
+        "cross-file rules ",
+        "findings ",
+    ] {
+        assert!(stderr.contains(phase), "{stderr}");
+    }
+    assert!(
+        stderr.contains("(all workers): ") && stderr.contains("K8S "),
+        "{stderr}"
+    );
+    // The report itself is unchanged.
+    json(&output.stdout);
+    let quiet = mslint(dir.path()).args(["--format", "json"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("timings"));
+}

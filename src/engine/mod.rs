@@ -7,6 +7,7 @@ pub mod load;
 mod panic_guard;
 pub mod stdin;
 pub mod suppress;
+pub mod timings;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use crate::report::finding::{Finding, RelatedLocation};
 use crate::rules::{Context, Findings, ObjectRef, RawFinding, Rule, RuleMeta, Scope, registry};
 use crate::source::{FileId, SourceFile};
 use load::{Content, Loaded, Parsed};
+use timings::Clock;
 
 /// What to check and how.
 #[derive(Debug, Clone, Default)]
@@ -55,6 +57,8 @@ pub struct Config {
     /// Load the rest of the git work tree as context when files are named (see
     /// [`discover::discover_with_context`]); findings are still reported only on the paths given.
     pub repository_context: bool,
+    /// Measure where the time goes (`--timings`), rule families included.
+    pub timings: bool,
 }
 
 /// The result of a scan.
@@ -74,6 +78,8 @@ pub struct Outcome {
     pub sources: Vec<Arc<SourceFile>>,
     /// Wall time of the scan.
     pub elapsed: Duration,
+    /// Where the time went, when the configuration asked (`--timings`).
+    pub timings: Option<timings::Timings>,
 }
 
 /// Why a scan could not run.
@@ -137,6 +143,7 @@ fn scan(
     policies: Option<&crate::policy::Policies>,
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
+    let mut clock = Clock::start();
     panic_guard::install();
     let mut candidates = if config.repository_context {
         discover::discover_with_context(&config.paths, &config.root)?
@@ -144,11 +151,13 @@ fn scan(
         discover::discover(&config.paths, &config.root)?
     };
     candidates.retain(|c| config.filter.admits(&c.path));
+    clock.phase("discover");
     let mut loaded: Vec<Loaded> = candidates.par_iter().map(load::read).collect();
     if config.paths.iter().any(|p| p.as_os_str() == "-") {
         loaded.extend(stdin::read(config.stdin_filename.as_deref()));
         loaded.sort_by(|a, b| a.source.path.cmp(&b.source.path));
     }
+    clock.phase("read");
     let reported: Vec<bool> = loaded.iter().map(|l| l.reported).collect();
     let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
     // Named files are a partial view of a repository, with or without its context.
@@ -167,6 +176,7 @@ fn scan(
             })
         })
         .collect();
+    clock.phase("parse");
     let paths: Vec<&str> = loaded.iter().map(|l| &*l.source.path).collect();
     kustomize::set_aside_patches(&mut parsed, &paths);
     let file_namespaces = kustomize::namespaces(&parsed, &paths);
@@ -186,6 +196,8 @@ fn scan(
         options: &config.rule_options,
     };
     let report_parse_errors = rules.iter().any(|r| r.meta().id == registry::parse_error().id);
+    clock.phase("index");
+    let rule_clock = config.timings.then_some(&clock);
 
     let mut raw: Vec<RawFinding> = parsed
         .par_iter()
@@ -197,12 +209,13 @@ fn scan(
                 Vec::new()
             };
             found.extend(
-                panic_guard::catch(|| check_file(file, rules, &cx))
+                panic_guard::catch(|| check_file(file, rules, &cx, rule_clock))
                     .unwrap_or_else(|message| vec![internal_error(file.file, &message)]),
             );
             found
         })
         .collect();
+    clock.phase("file rules");
     if let Some(policies) = policies {
         let policies = policies.with_scan(parsed.iter().flat_map(|p| match &p.content {
             Content::Objects(objects) => objects.as_slice(),
@@ -229,19 +242,24 @@ fn scan(
                 )
                 .flatten_iter(),
         );
+        clock.phase("policies");
     }
+    let rule_clock = config.timings.then_some(&clock);
     raw.par_extend(
         rules
             .par_iter()
             .filter(|r| matches!(r.meta().scope, Scope::Project | Scope::Namespace))
             .flat_map_iter(|rule| {
                 let mut out = Findings::new(rule.meta(), FileId(0));
-                rule.check_project(&cx, &mut out);
+                Clock::time(rule_clock, rule.meta().family, || {
+                    rule.check_project(&cx, &mut out)
+                });
                 out.into_vec()
             })
             .filter(|finding| is_reported(finding.file)),
     );
 
+    clock.phase("cross-file rules");
     let context_files = reported.iter().filter(|r| !**r).count();
     let files_checked = parsed.iter().filter(|p| p.checked && is_reported(p.file)).count();
     let files_skipped = parsed.len() - context_files - files_checked;
@@ -269,6 +287,7 @@ fn scan(
             .filter(|f| f.rule.scope == Scope::Namespace)
             .for_each(lower_for_partial_scan);
     }
+    clock.phase("findings");
     Ok(Outcome {
         findings,
         files_checked,
@@ -277,6 +296,7 @@ fn scan(
         inventory,
         sources,
         elapsed: started.elapsed(),
+        timings: config.timings.then(|| clock.timings()),
     })
 }
 
@@ -340,7 +360,12 @@ fn lower_for_partial_scan(finding: &mut Finding) {
     );
 }
 
-fn check_file(file: &Parsed<'_>, rules: &[&'static dyn Rule], cx: &Context<'_, '_>) -> Vec<RawFinding> {
+fn check_file(
+    file: &Parsed<'_>,
+    rules: &[&'static dyn Rule],
+    cx: &Context<'_, '_>,
+    clock: Option<&Clock>,
+) -> Vec<RawFinding> {
     let mut found = Vec::new();
     match &file.content {
         Content::Objects(objects) => {
@@ -350,9 +375,11 @@ fn check_file(file: &Parsed<'_>, rules: &[&'static dyn Rule], cx: &Context<'_, '
             {
                 let mut out = Findings::new(rule.meta(), file.file);
                 // An object a controller owns was dumped from a cluster: its owner gets the finding.
-                for object in objects.iter().filter(|o| !o.is_controlled()) {
-                    rule.check_object(object, cx, &mut out);
-                }
+                Clock::time(clock, rule.meta().family, || {
+                    for object in objects.iter().filter(|o| !o.is_controlled()) {
+                        rule.check_object(object, cx, &mut out);
+                    }
+                });
                 found.extend(out.into_vec());
             }
         }
@@ -363,7 +390,9 @@ fn check_file(file: &Parsed<'_>, rules: &[&'static dyn Rule], cx: &Context<'_, '
                 .filter(|r| matches!(r.meta().scope, Scope::Dockerfile | Scope::File))
             {
                 let mut out = Findings::new(rule.meta(), file.file);
-                rule.check_dockerfile(&image, cx, &mut out);
+                Clock::time(clock, rule.meta().family, || {
+                    rule.check_dockerfile(&image, cx, &mut out)
+                });
                 found.extend(out.into_vec());
             }
         }

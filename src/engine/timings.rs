@@ -1,0 +1,130 @@
+//! `--timings`: where the time of a run went, for users tuning a CI step: the wall time of each
+//! phase, and the time each rule family took, summed over the workers that ran it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::rules::Family;
+
+/// Every family rules may belong to, in report order: the built-in ones, then policies.
+fn families() -> impl Iterator<Item = Family> {
+    Family::ALL.into_iter().chain([Family::Policy])
+}
+
+/// How many there are.
+const FAMILY_COUNT: usize = Family::ALL.len() + 1;
+
+/// The time of a run, by phase and by rule family.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timings {
+    /// Wall time of each phase, in order.
+    pub phases: Vec<(&'static str, Duration)>,
+    /// Time rules of each family took, summed over workers; families that ran no rule are left out.
+    pub families: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    /// The two lines `--timings` prints.
+    pub fn describe(&self) -> String {
+        let list = |items: &[(&str, Duration)]| {
+            items
+                .iter()
+                .map(|(name, time)| format!("{name} {:.3} s", time.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "mslint timings, wall time: {}\nmslint timings, rules by family (all workers): {}\n",
+            list(&self.phases),
+            list(&self.families)
+        )
+    }
+}
+
+/// Measures phases one after the other, and rule families from any worker.
+#[derive(Debug)]
+pub struct Clock {
+    phase_started: Instant,
+    phases: Vec<(&'static str, Duration)>,
+    family_nanos: [AtomicU64; FAMILY_COUNT],
+}
+
+impl Clock {
+    /// A clock whose first phase starts now.
+    pub fn start() -> Self {
+        Clock {
+            phase_started: Instant::now(),
+            phases: Vec::new(),
+            family_nanos: Default::default(),
+        }
+    }
+
+    /// Ends the phase running since the last one ended.
+    pub fn phase(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.phases.push((name, now - self.phase_started));
+        self.phase_started = now;
+    }
+
+    /// Runs `work` for a rule of `family` and adds its time to the family's.
+    pub fn rule<T>(&self, family: Family, work: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let result = work();
+        if let Some(slot) = families().position(|f| f == family) {
+            let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.family_nanos[slot].fetch_add(nanos, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Runs `work` for a rule of `family`, timed when there is a clock.
+    pub fn time<T>(clock: Option<&Clock>, family: Family, work: impl FnOnce() -> T) -> T {
+        match clock {
+            Some(clock) => clock.rule(family, work),
+            None => work(),
+        }
+    }
+
+    /// What was measured.
+    pub fn timings(&self) -> Timings {
+        let families = families()
+            .zip(&self.family_nanos)
+            .map(|(family, nanos)| {
+                (
+                    family.prefix(),
+                    Duration::from_nanos(nanos.load(Ordering::Relaxed)),
+                )
+            })
+            .filter(|(_, time)| !time.is_zero())
+            .collect();
+        Timings {
+            phases: self.phases.clone(),
+            families,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_and_families_are_measured_and_described() {
+        let mut clock = Clock::start();
+        clock.phase("parse");
+        let answer = clock.rule(Family::K8s, || {
+            std::thread::sleep(Duration::from_millis(2));
+            42
+        });
+        assert_eq!(answer, 42);
+        let timings = clock.timings();
+        assert_eq!(timings.phases.len(), 1);
+        assert_eq!(timings.families.len(), 1);
+        assert!(timings.families[0].1 >= Duration::from_millis(2));
+        let text = timings.describe();
+        assert!(
+            text.contains("wall time: parse ") && text.contains("(all workers): K8S "),
+            "{text}"
+        );
+    }
+}
