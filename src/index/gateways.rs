@@ -17,6 +17,16 @@ use crate::parse::yaml::Node;
 /// The routes whose `parentRefs` name each Gateway, by (namespace, name), with the reference.
 pub type AttachedRoutes<'o, 's> = HashMap<(&'o str, &'o str), Vec<(Route<'o, 's>, Reference<'o, 's>)>>;
 
+/// The entry routes found by host or address rather than by a Service's own namespace:
+/// Emissary Mappings and ingress-bound VirtualServices (see [`Index::entry_route_lookup`]).
+#[derive(Debug, Default)]
+pub struct EntryRoutes<'o, 's> {
+    /// Emissary Mappings by (namespace, Service name).
+    mappings: HashMap<(&'o str, &'o str), Vec<&'o Object<'s>>>,
+    /// Ingress-bound VirtualServices by destination FQDN.
+    virtual_services: HashMap<String, Vec<&'o Object<'s>>>,
+}
+
 impl<'o, 's> Index<'o, 's> {
     /// The plugin a `konghq.com/plugins` name resolves to for an object of `namespace`: the
     /// KongPlugin of that namespace, else the cluster-scoped KongClusterPlugin.
@@ -233,8 +243,13 @@ impl<'o, 's> Index<'o, 's> {
     /// `TCPIngress` and `UDPIngress` with it as a backend, Emissary Mappings whose `service`
     /// names it, and VirtualServices bound to an Istio Gateway (not only to `mesh`, and not
     /// only to Gateways of the scan that run on egress pods) with a route destination that
-    /// resolves to it.
-    pub fn entry_routes_to_service(&self, namespace: &str, name: &str) -> Vec<&'o Object<'s>> {
+    /// resolves to it; the last two from `lookup`, built once by [`Index::entry_route_lookup`].
+    pub fn entry_routes_to_service(
+        &self,
+        lookup: &EntryRoutes<'o, 's>,
+        namespace: &str,
+        name: &str,
+    ) -> Vec<&'o Object<'s>> {
         let mut routes: Vec<&'o Object<'s>> = self
             .routes_to_service(namespace, name)
             .into_iter()
@@ -257,30 +272,55 @@ impl<'o, 's> Index<'o, 's> {
                             .any(kong_backend)
                 }),
         );
-        routes.extend(self.of_kind("Mapping").filter(|mapping| {
-            Mapping::of(mapping)
-                .and_then(|m| m.service())
-                .is_some_and(|(address, _)| {
-                    address.name == name
-                        && address.namespace.unwrap_or_else(|| self.namespace_of(mapping)) == namespace
-                })
-        }));
-        let target = fqdn(name, namespace);
+        routes.extend(lookup.mappings.get(&(namespace, name)).into_iter().flatten());
         routes.extend(
-            self.istio_of_kind("VirtualService")
-                .filter_map(VirtualService::of)
-                .filter(|service| {
-                    let own = self.namespace_of(service.object);
-                    self.binds_ingress_gateway(service)
-                        && service.all_routes().any(|route| {
-                            route
-                                .destinations()
-                                .any(|destination| destination.fqdn(own).as_deref() == Some(target.as_str()))
-                        })
-                })
-                .map(|service| service.object),
+            lookup
+                .virtual_services
+                .get(fqdn(name, namespace).as_str())
+                .into_iter()
+                .flatten(),
         );
         routes
+    }
+
+    /// The Emissary Mappings by the Service they send to, and the VirtualServices bound to an
+    /// ingress gateway by the fully qualified host of each destination, each walked once, for
+    /// [`Index::entry_routes_to_service`].
+    pub fn entry_route_lookup(&self) -> EntryRoutes<'o, 's> {
+        let mut lookup = EntryRoutes::default();
+        for mapping in self.of_kind("Mapping") {
+            if let Some((address, _)) = Mapping::of(mapping).and_then(|m| m.service()) {
+                let namespace = address
+                    .namespace
+                    .unwrap_or_else(|| self.scan_namespace_of(mapping));
+                lookup
+                    .mappings
+                    .entry((namespace, address.name))
+                    .or_default()
+                    .push(mapping);
+            }
+        }
+        for service in self
+            .istio_of_kind("VirtualService")
+            .filter_map(VirtualService::of)
+        {
+            if !self.binds_ingress_gateway(&service) {
+                continue;
+            }
+            let own = self.namespace_of(service.object);
+            for route in service.all_routes() {
+                for host in route.destinations().filter_map(|d| d.fqdn(own)) {
+                    let list = lookup.virtual_services.entry(host).or_default();
+                    if !list
+                        .last()
+                        .is_some_and(|last| std::ptr::eq(*last, service.object))
+                    {
+                        list.push(service.object);
+                    }
+                }
+            }
+        }
+        lookup
     }
 
     /// True when a VirtualService's `gateways` names an Istio Gateway that is not, as far as the

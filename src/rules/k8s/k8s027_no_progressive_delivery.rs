@@ -1,4 +1,5 @@
 //! K8S027 no-progressive-delivery.
+use crate::index::EntryRoutes;
 use crate::model::WorkloadKind;
 use crate::model::network::is_internal_load_balancer;
 use crate::rules::prelude::*;
@@ -80,6 +81,7 @@ declare_rule! {
 impl Rule for NoProgressiveDelivery {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let index = cx.index;
+        let lookup = index.entry_route_lookup();
         for (workload, services) in index.workloads_with_services() {
             let object = workload.object;
             if workload.kind != WorkloadKind::Deployment
@@ -94,7 +96,7 @@ impl Rule for NoProgressiveDelivery {
             let way_in = index
                 .nearest(services, object)
                 .into_iter()
-                .find_map(|service| way_in(service, cx));
+                .find_map(|service| way_in(service, &lookup, cx));
             let Some((entry, label)) = way_in else {
                 continue;
             };
@@ -121,7 +123,11 @@ impl Rule for NoProgressiveDelivery {
 
 /// What brings outside traffic to a Service, with a label naming it: the Service itself when it
 /// is a public load balancer that is not a gateway's, else the first route to it.
-fn way_in<'o, 's>(service: &'o Object<'s>, cx: &Context<'o, 's>) -> Option<(&'o Object<'s>, String)> {
+fn way_in<'o, 's>(
+    service: &'o Object<'s>,
+    lookup: &EntryRoutes<'o, 's>,
+    cx: &Context<'o, 's>,
+) -> Option<(&'o Object<'s>, String)> {
     let index = cx.index;
     let public_load_balancer = service.root.path(&["spec", "type"]).and_then(|t| t.as_text())
         == Some("LoadBalancer")
@@ -133,7 +139,7 @@ fn way_in<'o, 's>(service: &'o Object<'s>, cx: &Context<'o, 's>) -> Option<(&'o 
             format!("LoadBalancer Service `{}`", service.qualified_name()),
         ));
     }
-    let routes = index.entry_routes_to_service(index.namespace_of(service), service.name()?);
+    let routes = index.entry_routes_to_service(lookup, index.namespace_of(service), service.name()?);
     let route = index.nearest(routes, service).into_iter().next()?;
     let label = format!(
         "{} `{}` routes to it through Service `{}`",
