@@ -203,6 +203,8 @@ pub struct Index<'o, 's> {
     /// Folders whose files define the same object more than once: alternatives (samples, test
     /// cases, variants), not one configuration applied together.
     folders_of_alternatives: HashSet<&'o str>,
+    /// (namespace, folder) of every workload: where a project deploys a namespace's pods.
+    workload_folders: HashSet<(&'o str, &'o str)>,
     /// Positions of the objects of each kind, in scan order.
     by_kind: HashMap<&'o str, Vec<usize>>,
     /// Mesh lookups.
@@ -246,6 +248,7 @@ impl<'o, 's> Index<'o, 's> {
         let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
         let mut operated: HashMap<&'o str, Vec<Vec<(&'o str, &'o str)>>> = HashMap::new();
         let mut folders_of_alternatives: HashSet<&'o str> = HashSet::new();
+        let mut workload_folders: HashSet<(&'o str, &'o str)> = HashSet::new();
         let mut first_file_in_folder: HashMap<(&'o str, &'o str, &'o str, &'o str), FileId> = HashMap::new();
         let folder = |file: FileId| folder_of_path(paths.get(file.0 as usize).copied().unwrap_or(""));
         for (n, object) in objects.iter().enumerate() {
@@ -266,6 +269,7 @@ impl<'o, 's> Index<'o, 's> {
                 .push(n);
             if let Some(workload) = Workload::of(object) {
                 templates.add(namespace, workload);
+                workload_folders.insert((namespace, folder(object.file)));
             } else if is_custom_resource(object) {
                 let sets = crate::model::operated::pod_label_sets(object);
                 if !sets.is_empty() {
@@ -306,6 +310,7 @@ impl<'o, 's> Index<'o, 's> {
             scaler_targets,
             operated,
             folders_of_alternatives,
+            workload_folders,
             mesh: Mesh::default(),
         }
     }

@@ -40,9 +40,7 @@ impl<'o, 's> Index<'o, 's> {
     /// them is likely wrong, rather than meant for pods deployed from elsewhere (a chart, an
     /// operator, a file the scan was not given).
     pub fn deploys_pods_beside(&self, namespace: &str, object: &Object<'_>) -> bool {
-        let folder = self.folder_of(object.file);
-        self.templates
-            .in_namespace(namespace)
-            .any(|w| self.folder_of(w.object.file) == folder)
+        self.workload_folders
+            .contains(&(namespace, self.folder_of(object.file)))
     }
 }
