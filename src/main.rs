@@ -150,6 +150,10 @@ struct CheckArgs {
     /// (summed over the workers).
     #[arg(long)]
     timings: bool,
+    /// Only read and parse the files and report what cannot be parsed (MS000), without running
+    /// the rules: the floor a full run's time is measured against.
+    #[arg(long, conflicts_with_all = ["select", "ignore"])]
+    parse_only: bool,
     /// Check named files alone: do not read the rest of their git repository for cross-file rules.
     #[arg(long)]
     no_context: bool,
@@ -279,6 +283,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         stdin_filename: args.stdin_filename.clone(),
         repository_context: !args.no_context,
         timings: args.timings,
+        parse_only: args.parse_only,
     };
     let changed = match &args.diff_base {
         Some(base) => match mslint::engine::diff_base::ChangedLines::since(base, &config.root) {

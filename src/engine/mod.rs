@@ -59,6 +59,9 @@ pub struct Config {
     pub repository_context: bool,
     /// Measure where the time goes (`--timings`), rule families included.
     pub timings: bool,
+    /// Read and parse every file and report only what cannot be parsed: no index, no rules
+    /// (`--parse-only`, the floor a full run is measured against).
+    pub parse_only: bool,
 }
 
 /// The result of a scan.
@@ -177,9 +180,66 @@ fn scan(
         })
         .collect();
     clock.phase("parse");
+    let (mut raw, inventory) = if config.parse_only {
+        let problems = parsed.iter().filter(|file| is_reported(file.file));
+        (problems.flat_map(|file| file.problems.clone()).collect(), Inventory::default())
+    } else {
+        check_all(config, rules, policies, &loaded, &mut parsed, &is_reported, &mut clock)
+    };
+    let context_files = reported.iter().filter(|r| !**r).count();
+    let files_checked = parsed.iter().filter(|p| p.checked && is_reported(p.file)).count();
+    let files_skipped = parsed.len() - context_files - files_checked;
+    let suppressions = suppress::collect(&loaded, &parsed, &is_reported);
+    // Freeing millions of nodes is real work: spread it over the pool too.
+    parsed.into_par_iter().for_each(drop);
+    let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
+    // A finding a rule lowered to a note keeps it (see `RawFinding::as_note`).
+    for finding in raw.iter_mut().filter(|f| f.severity.is_none()) {
+        if let Some((_, severity)) = config.severities.iter().find(|(id, _)| id == finding.rule.id) {
+            finding.severity = Some(*severity);
+        }
+    }
+    let mut findings = crate::report::finding::resolve(raw, &sources);
+    let ran = |id: &str| rules.iter().any(|r| r.meta().id == id);
+    let about_suppressions = suppress::apply(&mut findings, &suppressions, &ran);
+    if !about_suppressions.is_empty() {
+        findings.extend(crate::report::finding::resolve(about_suppressions, &sources));
+        crate::report::finding::sort(&mut findings);
+    }
+    if partial {
+        findings
+            .iter_mut()
+            .filter(|f| f.rule.scope == Scope::Namespace)
+            .for_each(lower_for_partial_scan);
+    }
+    clock.phase("findings");
+    Ok(Outcome {
+        findings,
+        files_checked,
+        files_skipped,
+        context_files,
+        inventory,
+        sources,
+        elapsed: started.elapsed(),
+        timings: config.timings.then(|| clock.timings()),
+    })
+}
+
+/// Indexes the parsed files and runs the rules and policies on them: the findings, and what the
+/// reported files hold for the compliance report.
+fn check_all(
+    config: &Config,
+    rules: &[&'static dyn Rule],
+    policies: Option<&crate::policy::Policies>,
+    loaded: &[Loaded],
+    parsed: &mut [Parsed<'_>],
+    is_reported: &(dyn Fn(FileId) -> bool + Sync),
+    clock: &mut Clock,
+) -> (Vec<RawFinding>, Inventory) {
     let paths: Vec<&str> = loaded.iter().map(|l| &*l.source.path).collect();
-    kustomize::set_aside_patches(&mut parsed, &paths);
-    let file_namespaces = kustomize::namespaces(&parsed, &paths);
+    kustomize::set_aside_patches(parsed, &paths);
+    let parsed: &[Parsed<'_>] = parsed;
+    let file_namespaces = kustomize::namespaces(parsed, &paths);
     let index = Index::with_file_namespaces(
         parsed.iter().flat_map(|p| match &p.content {
             Content::Objects(objects) => objects.as_slice(),
@@ -190,14 +250,14 @@ fn scan(
         file_namespaces,
     )
     .with_mesh_settings(&config.mesh);
-    let inventory = inventory(&index, &parsed, &is_reported);
+    let inventory = inventory(&index, parsed, is_reported);
     let cx = Context {
         index: &index,
         options: &config.rule_options,
     };
     let report_parse_errors = rules.iter().any(|r| r.meta().id == registry::parse_error().id);
     clock.phase("index");
-    let rule_clock = config.timings.then_some(&clock);
+    let rule_clock = config.timings.then_some(&*clock);
 
     let mut raw: Vec<RawFinding> = parsed
         .par_iter()
@@ -244,7 +304,7 @@ fn scan(
         );
         clock.phase("policies");
     }
-    let rule_clock = config.timings.then_some(&clock);
+    let rule_clock = config.timings.then_some(&*clock);
     raw.par_extend(
         rules
             .par_iter()
@@ -260,44 +320,7 @@ fn scan(
     );
 
     clock.phase("cross-file rules");
-    let context_files = reported.iter().filter(|r| !**r).count();
-    let files_checked = parsed.iter().filter(|p| p.checked && is_reported(p.file)).count();
-    let files_skipped = parsed.len() - context_files - files_checked;
-    let suppressions = suppress::collect(&loaded, &parsed, &is_reported);
-    // Freeing millions of nodes is real work: spread it over the pool too.
-    drop(index);
-    parsed.into_par_iter().for_each(drop);
-    let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
-    // A finding a rule lowered to a note keeps it (see `RawFinding::as_note`).
-    for finding in raw.iter_mut().filter(|f| f.severity.is_none()) {
-        if let Some((_, severity)) = config.severities.iter().find(|(id, _)| id == finding.rule.id) {
-            finding.severity = Some(*severity);
-        }
-    }
-    let mut findings = crate::report::finding::resolve(raw, &sources);
-    let ran = |id: &str| rules.iter().any(|r| r.meta().id == id);
-    let about_suppressions = suppress::apply(&mut findings, &suppressions, &ran);
-    if !about_suppressions.is_empty() {
-        findings.extend(crate::report::finding::resolve(about_suppressions, &sources));
-        crate::report::finding::sort(&mut findings);
-    }
-    if partial {
-        findings
-            .iter_mut()
-            .filter(|f| f.rule.scope == Scope::Namespace)
-            .for_each(lower_for_partial_scan);
-    }
-    clock.phase("findings");
-    Ok(Outcome {
-        findings,
-        files_checked,
-        files_skipped,
-        context_files,
-        inventory,
-        sources,
-        elapsed: started.elapsed(),
-        timings: config.timings.then(|| clock.timings()),
-    })
+    (raw, inventory)
 }
 
 /// The workloads and routed namespaces of the reported files, for the compliance report.
