@@ -1,7 +1,7 @@
 //! Property tests: the parsers never panic, and spans stay inside the text on char boundaries.
 
+use mslint::parse::dockerfile;
 use mslint::parse::yaml::{Node, Value, parse_stream};
-use mslint::parse::{dockerfile, yaml};
 use proptest::prelude::*;
 
 fn check_spans(text: &str, node: &Node<'_>) {
@@ -15,10 +15,10 @@ fn check_spans(text: &str, node: &Node<'_>) {
         );
         assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
         match &node.value {
-            Value::Scalar(value, yaml::ScalarStyle::Plain)
-                if !value.contains(['\n', ' ']) && !value.is_empty() =>
+            Value::Scalar(value)
+                if value.is_plain() && !value.text().contains(['\n', ' ']) && !value.text().is_empty() =>
             {
-                assert_eq!(&text[range], value.as_ref());
+                assert_eq!(&text[range], value.text());
             }
             Value::Scalar(..) => {}
             Value::Sequence(items) => pending.extend(items),

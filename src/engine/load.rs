@@ -112,12 +112,14 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
 
 fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {}", io_text(&e)))?;
-    read_stream_capped(file)
+    // Sized from the file's length, the text is held once, not in a buffer grown by doubling.
+    let expected = file.metadata().map_or(0, |m| m.len()).min(MAX_FILE_BYTES + 1);
+    read_stream_capped(file, expected as usize)
 }
 
 /// Reads a stream up to [`MAX_FILE_BYTES`], or says why not.
-pub fn read_stream_capped(stream: impl Read) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
+pub fn read_stream_capped(stream: impl Read, expected: usize) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::with_capacity(expected);
     stream
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -12,7 +12,7 @@ pub const DEFAULT_NAME: &str = "<stdin>";
 pub fn read(name: Option<&str>) -> Vec<Loaded> {
     let name = name.unwrap_or(DEFAULT_NAME);
     let kind = discover::classify(std::path::Path::new(name)).unwrap_or(FileKind::Yaml);
-    let bytes = match load::read_stream_capped(std::io::stdin().lock()) {
+    let bytes = match load::read_stream_capped(std::io::stdin().lock(), 0) {
         Ok(bytes) => bytes,
         Err(message) => return vec![load::unreadable(name, message)],
     };

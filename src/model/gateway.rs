@@ -72,9 +72,10 @@ impl PluginClass {
 /// a plain or quoted scalar written on one line without escapes; otherwise every item gets the
 /// span of the whole value.
 pub fn comma_items<'n>(node: &'n Node<'_>) -> Vec<(&'n str, Span)> {
-    let Value::Scalar(text, style) = &node.value else {
+    let Value::Scalar(scalar) = &node.value else {
         return Vec::new();
     };
+    let (text, style) = (scalar.text(), scalar.style());
     let written = (node.span.end - node.span.start) as usize;
     let start = match style {
         ScalarStyle::Plain if written == text.len() => Some(node.span.start as usize),

@@ -12,7 +12,8 @@ pub fn is_templated(node: &Node<'_>) -> bool {
     let mut pending = vec![node];
     while let Some(node) = pending.pop() {
         match &node.value {
-            Value::Scalar(text, _) => {
+            Value::Scalar(scalar) => {
+                let text = scalar.text();
                 if text.contains("{{") || text.contains("${") {
                     return true;
                 }

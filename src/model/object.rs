@@ -97,7 +97,7 @@ fn recognise<'s>(file: FileId, source: &'s str, root: Node<'s>) -> Recognised<'s
             .find(|e| e.key.as_str() == Some("items"))
             .map(|e| e.value)
             .map(|items| match items.value {
-                Value::Sequence(items) => items,
+                Value::Sequence(items) => items.into_vec(),
                 _ => Vec::new(),
             })
             .unwrap_or_default();

@@ -10,7 +10,7 @@ mod dockerfile;
 
 use crate::model::Object;
 use crate::parse::dockerfile::Dockerfile;
-use crate::parse::yaml::{Node, ScalarStyle, Value};
+use crate::parse::yaml::{Node, Value};
 use crate::rules::{Family, Findings, ObjectRef, RawFinding, RuleMeta, Scope, Severity};
 use crate::source::{FileId, SourceFile};
 
@@ -551,22 +551,23 @@ fn to_value(node: &Node<'_>) -> regorus::Value {
                 .collect::<std::collections::BTreeMap<_, _>>(),
         ),
         Value::Sequence(items) => regorus::Value::from(items.iter().map(to_value).collect::<Vec<_>>()),
-        Value::Scalar(text, ScalarStyle::Plain) => {
+        Value::Scalar(scalar) if scalar.is_plain() => {
+            let text = scalar.text();
             if node.is_null() {
                 regorus::Value::Null
-            } else if matches!(text.as_ref(), "true" | "True" | "TRUE") {
+            } else if matches!(text, "true" | "True" | "TRUE") {
                 regorus::Value::Bool(true)
-            } else if matches!(text.as_ref(), "false" | "False" | "FALSE") {
+            } else if matches!(text, "false" | "False" | "FALSE") {
                 regorus::Value::Bool(false)
             } else if let Some(n) = node.as_i64() {
                 regorus::Value::from(n)
             } else if let Some(f) = text.parse::<f64>().ok().filter(|f| f.is_finite()) {
                 regorus::Value::from(f)
             } else {
-                regorus::Value::from(text.as_ref())
+                regorus::Value::from(text)
             }
         }
-        Value::Scalar(text, _) => regorus::Value::from(text.as_ref()),
+        Value::Scalar(scalar) => regorus::Value::from(scalar.text()),
     }
 }
 

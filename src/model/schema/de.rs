@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::parse::yaml::{Node, ScalarStyle, Value};
+use crate::parse::yaml::{Node, Value};
 
 /// A key the schema does not know.
 #[derive(Debug, Clone)]
@@ -85,7 +85,7 @@ struct NodeDeserializer<'n, 's, 'p, 'r> {
 impl<'n, 's, 'p, 'r> NodeDeserializer<'n, 's, 'p, 'r> {
     fn text(&self) -> Option<&'n str> {
         match &self.node.value {
-            Value::Scalar(text, _) => Some(text),
+            Value::Scalar(scalar) => Some(scalar.text()),
             _ => None,
         }
     }
@@ -120,15 +120,12 @@ impl<'de, 'n, 's, 'p, 'r> de::Deserializer<'de> for NodeDeserializer<'n, 's, 'p,
         match &self.node.value {
             Value::Mapping(_) => self.deserialize_map(visitor),
             Value::Sequence(_) => self.deserialize_seq(visitor),
-            Value::Scalar(text, ScalarStyle::Plain) => {
+            Value::Scalar(scalar) if scalar.is_plain() => {
+                let text = scalar.text();
                 if self.node.is_null() {
                     return visitor.visit_unit();
                 }
-                if let Some(flag) = self
-                    .node
-                    .as_bool()
-                    .filter(|_| matches!(text.as_ref(), "true" | "false"))
-                {
+                if let Some(flag) = self.node.as_bool().filter(|_| matches!(text, "true" | "false")) {
                     return visitor.visit_bool(flag);
                 }
                 if let Ok(n) = text.parse::<i64>() {
@@ -139,7 +136,7 @@ impl<'de, 'n, 's, 'p, 'r> de::Deserializer<'de> for NodeDeserializer<'n, 's, 'p,
                 }
                 visitor.visit_str(text)
             }
-            Value::Scalar(text, _) => visitor.visit_str(text),
+            Value::Scalar(scalar) => visitor.visit_str(scalar.text()),
         }
     }
 

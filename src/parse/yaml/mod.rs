@@ -14,7 +14,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span as SaphyrSpa
 
 use crate::source::{LineIndex, Span};
 pub use positions::ScalarMap;
-pub use tree::{Entry, Node, ScalarStyle, Value};
+pub use tree::{Entry, Node, Scalar, ScalarStyle, Value};
 
 /// Deepest nesting accepted; Kubernetes objects stay under 30 levels.
 pub const MAX_DEPTH: usize = 256;
@@ -134,16 +134,18 @@ fn run<'s, 'i>(
     (builder.stream, None)
 }
 
+/// An open collection; its finished children wait on the builder's shared stacks from
+/// `first` on, so each collection is allocated once, at its exact size, when it closes.
 enum Frame<'s> {
     Sequence {
         start: Span,
         anchor: usize,
-        items: Vec<Node<'s>>,
+        first: usize,
     },
     Mapping {
         start: Span,
         anchor: usize,
-        entries: Vec<Entry<'s>>,
+        first: usize,
         key: Option<Node<'s>>,
     },
 }
@@ -153,6 +155,8 @@ struct Builder<'s, 'l> {
     lines: &'l LineIndex,
     pads: &'l [usize],
     stack: Vec<Frame<'s>>,
+    pending_items: Vec<Node<'s>>,
+    pending_entries: Vec<Entry<'s>>,
     anchors: HashMap<usize, (Node<'s>, usize)>,
     alias_nodes: usize,
     document_count: usize,
@@ -166,6 +170,8 @@ impl<'s, 'l> Builder<'s, 'l> {
             lines,
             pads,
             stack: Vec::new(),
+            pending_items: Vec::new(),
+            pending_entries: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
             document_count: 0,
@@ -194,6 +200,8 @@ impl<'s, 'l> Builder<'s, 'l> {
         match event {
             Event::DocumentStart(_) => {
                 self.stack.clear();
+                self.pending_items.clear();
+                self.pending_entries.clear();
                 self.anchors.clear();
             }
             Event::Scalar(text, style, anchor, _tag) => {
@@ -206,7 +214,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                 self.complete(
                     Node {
                         span,
-                        value: Value::Scalar(text, style),
+                        value: Value::Scalar(Scalar::new(text, style)),
                     },
                     anchor,
                 )?;
@@ -231,7 +239,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                 Frame::Sequence {
                     start: span,
                     anchor,
-                    items: Vec::new(),
+                    first: self.pending_items.len(),
                 },
                 span,
             )?,
@@ -239,7 +247,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                 Frame::Mapping {
                     start: span,
                     anchor,
-                    entries: Vec::new(),
+                    first: self.pending_entries.len(),
                     key: None,
                 },
                 span,
@@ -249,19 +257,17 @@ impl<'s, 'l> Builder<'s, 'l> {
                     return Ok(());
                 };
                 let (node, anchor) = match frame {
-                    Frame::Sequence { start, anchor, items } => (
+                    Frame::Sequence { start, anchor, first } => (
                         Node {
                             span: start.cover(span),
-                            value: Value::Sequence(items),
+                            value: Value::Sequence(self.pending_items.drain(first..).collect()),
                         },
                         anchor,
                     ),
                     Frame::Mapping {
-                        start,
-                        anchor,
-                        entries,
-                        ..
+                        start, anchor, first, ..
                     } => {
+                        let entries: Box<[Entry<'s>]> = self.pending_entries.drain(first..).collect();
                         self.check_duplicate_keys(&entries);
                         (
                             Node {
@@ -314,15 +320,15 @@ impl<'s, 'l> Builder<'s, 'l> {
             None => {
                 let position = self.document_count;
                 self.document_count += 1;
-                let empty = matches!(&node.value, Value::Scalar(t, ScalarStyle::Plain) if t.is_empty());
+                let empty = matches!(&node.value, Value::Scalar(s) if s.is_plain() && s.text().is_empty());
                 if !empty {
                     self.stream.documents.push(Document { root: node, position });
                 }
             }
-            Some(Frame::Sequence { items, .. }) => items.push(node),
-            Some(Frame::Mapping { entries, key, .. }) => match key.take() {
+            Some(Frame::Sequence { .. }) => self.pending_items.push(node),
+            Some(Frame::Mapping { key, .. }) => match key.take() {
                 None => *key = Some(node),
-                Some(key) => entries.push(Entry { key, value: node }),
+                Some(key) => self.pending_entries.push(Entry { key, value: node }),
             },
         }
         Ok(())

@@ -18,16 +18,17 @@ pub struct ScalarMap {
 impl ScalarMap {
     /// The map of `node`'s text in `source`, the whole text the node was parsed from.
     pub fn of(source: &str, node: &Node<'_>) -> Option<ScalarMap> {
-        let Value::Scalar(text, style) = &node.value else {
+        let Value::Scalar(scalar) = &node.value else {
             return None;
         };
+        let (text, style) = (scalar.text(), &scalar.style());
         let start = node.span.start as usize;
         let written = source.get(node.span.range())?;
         let inner = match style {
             ScalarStyle::Quoted => written.get(1..written.len().saturating_sub(1)),
             _ => Some(written),
         };
-        if !text.contains('\n') && inner == Some(text.as_ref()) {
+        if !text.contains('\n') && inner == Some(text) {
             let offset = start + usize::from(*style == ScalarStyle::Quoted);
             return Some(ScalarMap {
                 lines: vec![(0, offset, text.len())],

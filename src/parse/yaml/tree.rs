@@ -15,6 +15,56 @@ pub enum ScalarStyle {
     Block,
 }
 
+/// A scalar's text and how it was written. The text is the source's own wherever the source holds
+/// it as it reads (almost always); only escaped, folded and block text is held apart. Kept to two
+/// words and a style, so a node is four words: a file's tree is most of a scan's memory.
+#[derive(Debug, Clone)]
+pub struct Scalar<'s>(ScalarText<'s>);
+
+#[derive(Debug, Clone)]
+enum ScalarText<'s> {
+    Source(&'s str, ScalarStyle),
+    Unescaped(Box<str>, ScalarStyle),
+}
+
+impl<'s> Scalar<'s> {
+    /// A scalar with this text and style.
+    pub fn new(text: Cow<'s, str>, style: ScalarStyle) -> Self {
+        Scalar(match text {
+            Cow::Borrowed(text) => ScalarText::Source(text, style),
+            Cow::Owned(text) => ScalarText::Unescaped(text.into_boxed_str(), style),
+        })
+    }
+
+    /// The text, as the YAML reader reads it.
+    pub fn text(&self) -> &str {
+        match &self.0 {
+            ScalarText::Source(text, _) => text,
+            ScalarText::Unescaped(text, _) => text,
+        }
+    }
+
+    /// How it was written.
+    pub fn style(&self) -> ScalarStyle {
+        match &self.0 {
+            ScalarText::Source(_, style) | ScalarText::Unescaped(_, style) => *style,
+        }
+    }
+
+    /// The text, borrowed from the source where it is the source's own.
+    pub fn to_cow(&self) -> Cow<'s, str> {
+        match &self.0 {
+            ScalarText::Source(text, _) => Cow::Borrowed(text),
+            ScalarText::Unescaped(text, _) => Cow::Owned(text.to_string()),
+        }
+    }
+
+    /// True for plain text.
+    pub fn is_plain(&self) -> bool {
+        self.style() == ScalarStyle::Plain
+    }
+}
+
 /// A YAML node with the span of its source text.
 #[derive(Debug, Clone)]
 pub struct Node<'s> {
@@ -28,11 +78,11 @@ pub struct Node<'s> {
 #[derive(Debug, Clone)]
 pub enum Value<'s> {
     /// A scalar, kept as its source text: the field reading it decides its type.
-    Scalar(Cow<'s, str>, ScalarStyle),
+    Scalar(Scalar<'s>),
     /// A sequence.
-    Sequence(Vec<Node<'s>>),
+    Sequence(Box<[Node<'s>]>),
     /// A mapping, in source order.
-    Mapping(Vec<Entry<'s>>),
+    Mapping(Box<[Entry<'s>]>),
 }
 
 /// One `key: value` pair of a mapping.
@@ -90,7 +140,7 @@ impl<'s> Node<'s> {
     /// The scalar text, whatever its style.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
-            Value::Scalar(text, _) => Some(text),
+            Value::Scalar(scalar) => Some(scalar.text()),
             _ => None,
         }
     }
@@ -98,7 +148,7 @@ impl<'s> Node<'s> {
     /// The scalar text as the tree holds it (borrowed from the source where it could be).
     pub fn scalar_text(&self) -> Option<Cow<'s, str>> {
         match &self.value {
-            Value::Scalar(text, _) if !self.is_null() => Some(text.clone()),
+            Value::Scalar(scalar) if !self.is_null() => Some(scalar.to_cow()),
             _ => None,
         }
     }
@@ -110,14 +160,14 @@ impl<'s> Node<'s> {
 
     /// True for a plain `~`, `null` or empty scalar, which Kubernetes reads as an absent value.
     pub fn is_null(&self) -> bool {
-        matches!(&self.value, Value::Scalar(text, ScalarStyle::Plain)
-            if matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL"))
+        matches!(&self.value, Value::Scalar(scalar)
+            if scalar.is_plain() && matches!(scalar.text(), "" | "~" | "null" | "Null" | "NULL"))
     }
 
     /// A boolean as Kubernetes' YAML reader resolves it (YAML 1.1 words included); quoted text is no boolean.
     pub fn as_bool(&self) -> Option<bool> {
         match &self.value {
-            Value::Scalar(text, ScalarStyle::Plain) => match text.as_ref() {
+            Value::Scalar(scalar) if scalar.is_plain() => match scalar.text() {
                 "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
                     Some(true)
                 }
@@ -133,7 +183,7 @@ impl<'s> Node<'s> {
     /// A plain decimal integer.
     pub fn as_i64(&self) -> Option<i64> {
         match &self.value {
-            Value::Scalar(text, ScalarStyle::Plain) => text.replace('_', "").parse().ok(),
+            Value::Scalar(scalar) if scalar.is_plain() => scalar.text().replace('_', "").parse().ok(),
             _ => None,
         }
     }
