@@ -361,16 +361,22 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         ColorArg::Never => false,
         ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let text = if args.statistics {
-        mslint::report::statistics(&outcome.findings)
-    } else {
-        report.render(format, color)
+    let write = |out: &mut dyn Write| {
+        if args.statistics {
+            out.write_all(mslint::report::statistics(&outcome.findings).as_bytes())
+        } else {
+            report.write(format, color, out)
+        }
     };
     let written = match &args.output {
-        Some(path) => {
-            std::fs::write(path, &text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
-        }
-        None => write_stdout(&text),
+        Some(path) => std::fs::File::create(path)
+            .and_then(|file| {
+                let mut out = std::io::BufWriter::new(file);
+                write(&mut out)?;
+                out.flush()
+            })
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        None => write_stdout_with(write),
     };
     if let Err(message) = written {
         return usage_error(&message);
@@ -654,8 +660,12 @@ fn init() -> ExitCode {
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    write_stdout_with(|out| out.write_all(text.as_bytes()))
+}
+
+fn write_stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), String> {
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         // A closed pipe (`mslint | head`) is the reader's choice, not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|e| format!("cannot write the report: {e}")),

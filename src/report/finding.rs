@@ -77,8 +77,8 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 span: r.span,
                 // Names and values from the files reach terminals and CI logs: no control
                 // character of theirs gets through raw.
-                help: escape_controls(&r.help.unwrap_or_else(|| r.rule.summary()), true).into_owned(),
-                message: escape_controls(&r.message, false).into_owned(),
+                help: escaped(r.help.unwrap_or_else(|| r.rule.summary()), true),
+                message: escaped(r.message, false),
                 object: r.object,
                 related,
                 fingerprint,
@@ -93,6 +93,14 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
     });
     number_occurrences(&mut findings);
     findings
+}
+
+/// The text with its control characters escaped, reusing its buffer when it holds none.
+fn escaped(text: String, keep_newlines: bool) -> String {
+    match escape_controls(&text, keep_newlines) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    }
 }
 
 /// Sorts findings by path, line, column, rule id and message, as every report shows them.

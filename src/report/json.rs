@@ -2,15 +2,15 @@
 
 use serde::Serialize;
 
-use super::Report;
-use super::finding::{JsonFinding, counts};
+use super::finding::{Finding, counts};
+use super::{Report, Streamed, write_json};
 
 #[derive(Serialize)]
-struct JsonReport<'a> {
+struct JsonReport<F> {
     tool: &'static str,
     version: &'static str,
     summary: Summary,
-    findings: Vec<JsonFinding<'a>>,
+    findings: F,
 }
 
 #[derive(Serialize)]
@@ -22,8 +22,8 @@ struct Summary {
     notes: usize,
 }
 
-/// Renders the JSON report.
-pub fn render(report: &Report<'_>) -> String {
+/// Writes the JSON report.
+pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let (errors, warnings, notes) = counts(report.findings);
     let document = JsonReport {
         tool: "mslint",
@@ -35,9 +35,7 @@ pub fn render(report: &Report<'_>) -> String {
             warnings,
             notes,
         },
-        findings: report.findings.iter().map(|f| f.to_json()).collect(),
+        findings: Streamed::new(report.findings.iter().map(Finding::to_json)),
     };
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    text
+    write_json(&document, out)
 }

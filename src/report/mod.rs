@@ -68,9 +68,13 @@ impl Report<'_> {
     /// Renders in a format; `color` applies to human output only.
     pub fn render(&self, format: Format, color: bool) -> String {
         match format {
+            Format::Json | Format::Sarif => {
+                let mut out = Vec::new();
+                // Writing into memory cannot fail, and the writers emit UTF-8 only.
+                let _ = self.write(format, color, &mut out);
+                String::from_utf8(out).unwrap_or_default()
+            }
             Format::Human => human::render(self, color),
-            Format::Json => json::render(self),
-            Format::Sarif => sarif::render(self),
             Format::Github => github::render(self),
             Format::Gitlab => gitlab::render(self),
             Format::Junit => junit::render(self),
@@ -78,6 +82,42 @@ impl Report<'_> {
             Format::Html => html::render(self),
         }
     }
+
+    /// Writes the report in a format. JSON and SARIF are written finding by finding, so a run
+    /// with many findings never holds its whole report in memory.
+    pub fn write(&self, format: Format, color: bool, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match format {
+            Format::Json => json::write(self, out),
+            Format::Sarif => sarif::write(self, out),
+            _ => out.write_all(self.render(format, color).as_bytes()),
+        }
+    }
+}
+
+/// Serializes what an iterator yields as a sequence, one item at a time, without collecting it.
+struct Streamed<I>(std::cell::Cell<Option<I>>);
+
+impl<I> Streamed<I> {
+    fn new(items: I) -> Self {
+        Streamed(std::cell::Cell::new(Some(items)))
+    }
+}
+
+impl<I> serde::Serialize for Streamed<I>
+where
+    I: Iterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Serialized once: a report is written once.
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
+}
+
+/// Writes a value as pretty JSON and a final line break.
+fn write_json(value: &impl serde::Serialize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 /// Findings counted per rule, most frequent first (then by id): one line each with the count,

@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::Report;
+use serde::Serialize;
+
+use super::{Report, Streamed, write_json};
 use crate::rules::{RuleMeta, Severity};
 use crate::source::Region;
 
@@ -12,12 +14,9 @@ const ROOT: &str = "%SRCROOT%";
 const MAX_DESCRIPTION: usize = 1024;
 
 /// Renders the SARIF log.
-pub fn render(report: &Report<'_>) -> String {
+pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules: Vec<Value> = report.rules.iter().map(|meta| descriptor(meta)).collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|finding| {
+    let results = report.findings.iter().map(|finding| {
             let rule_index = report.rules.iter().position(|m| m.id == finding.rule.id);
             let related: Vec<Value> = finding
                 .related
@@ -61,26 +60,42 @@ pub fn render(report: &Report<'_>) -> String {
                 result["suppressions"] = json!([suppression]);
             }
             result
-        })
-        .collect();
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+        });
+    // Keys in alphabetical order, as `serde_json::Value` writes the objects inside.
+    let log = Log {
+        schema: SCHEMA,
+        runs: [Run {
+            column_kind: "unicodeCodePoints",
+            original_uri_base_ids: json!({ ROOT: { "description": { "text": "The directory mslint was run from." } } }),
+            results: Streamed::new(results),
+            tool: json!({ "driver": {
                 "name": "mslint",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
-            }},
-            "originalUriBaseIds": { ROOT: { "description": { "text": "The directory mslint was run from." } } },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            }}),
         }],
-    });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+        version: "2.1.0",
+    };
+    write_json(&log, out)
+}
+
+/// The SARIF log around the results, which are written one by one.
+#[derive(Serialize)]
+struct Log<R> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<R>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<R> {
+    column_kind: &'static str,
+    original_uri_base_ids: Value,
+    results: R,
+    tool: Value,
 }
 
 fn descriptor(meta: &RuleMeta) -> Value {
