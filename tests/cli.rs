@@ -1232,3 +1232,47 @@ fn timings_say_where_the_time_went() {
     let quiet = mslint(dir.path()).args(["--format", "json"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("timings"));
 }
+
+#[test]
+fn parse_only_reports_what_cannot_be_parsed_and_runs_no_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    write(
+        dir.path(),
+        "broken.yaml",
+        "apiVersion: v1\nkind: ConfigMap\ndata: [a, b\n",
+    );
+    let output = mslint(dir.path())
+        .args(["--parse-only", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a file that cannot be parsed is an error"
+    );
+    let report = json(&output.stdout);
+    assert_eq!(
+        rule_lines(&report),
+        [("MS000".to_owned(), "broken.yaml".to_owned(), 4)]
+    );
+    assert_eq!(report["summary"]["files_checked"], 2);
+    // The full run finds the Deployment's problems too.
+    let full = json(
+        &mslint(dir.path())
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert!(
+        rule_lines(&full)
+            .iter()
+            .any(|(rule, path, _)| rule != "MS000" && path == "deploy.yaml")
+    );
+    let conflict = mslint(dir.path())
+        .args(["--parse-only", "--select", "K8S001"])
+        .output()
+        .unwrap();
+    assert_eq!(conflict.status.code(), Some(2));
+}

@@ -182,9 +182,20 @@ fn scan(
     clock.phase("parse");
     let (mut raw, inventory) = if config.parse_only {
         let problems = parsed.iter().filter(|file| is_reported(file.file));
-        (problems.flat_map(|file| file.problems.clone()).collect(), Inventory::default())
+        (
+            problems.flat_map(|file| file.problems.clone()).collect(),
+            Inventory::default(),
+        )
     } else {
-        check_all(config, rules, policies, &loaded, &mut parsed, &is_reported, &mut clock)
+        check_all(
+            config,
+            rules,
+            policies,
+            &loaded,
+            &mut parsed,
+            &is_reported,
+            &mut clock,
+        )
     };
     let context_files = reported.iter().filter(|r| !**r).count();
     let files_checked = parsed.iter().filter(|p| p.checked && is_reported(p.file)).count();
