@@ -116,7 +116,7 @@ fn check_scalar_map(text: &str, node: &Node<'_>, value: &str) {
 pub fn check_dockerfile(text: &str) {
     let file = dockerfile::parse(text);
     for instruction in &file.instructions {
-        check_instruction(text, instruction);
+        check_instruction(text, instruction, file.escape);
     }
     for stage in &file.stages {
         assert!(stage.from < stage.end && stage.end <= file.instructions.len());
@@ -127,14 +127,14 @@ pub fn check_dockerfile(text: &str) {
     }
 }
 
-fn check_instruction(text: &str, instruction: &Instruction) {
+fn check_instruction(text: &str, instruction: &Instruction, escape: char) {
     let keyword = instruction.keyword;
     assert_span(text, instruction.span, keyword);
     assert_span(text, instruction.keyword_span, keyword);
     if keyword != "UNKNOWN" {
         let written = &text[instruction.keyword_span.range()];
         assert!(
-            written.eq_ignore_ascii_case(keyword),
+            joined(written, escape).eq_ignore_ascii_case(keyword),
             "`{written}` read as {keyword}"
         );
     }
@@ -164,7 +164,7 @@ fn check_instruction(text: &str, instruction: &Instruction) {
                 words.extend(&pair.value);
             }
         }
-        Arguments::Onbuild(inner) => check_instruction(text, inner),
+        Arguments::Onbuild(inner) => check_instruction(text, inner, escape),
         Arguments::Words(items) => words.extend(items),
     }
     for word in words {
@@ -174,6 +174,33 @@ fn check_instruction(text: &str, instruction: &Instruction) {
         assert_span(text, body.span, "heredoc body");
         assert_eq!(&text[body.span.range()], body.text, "heredoc body source");
     }
+}
+
+/// Dockerfile text with its line continuations joined, as the parser reads it: the escape
+/// character at the end of a line, and the blank and comment lines after it, are left out.
+fn joined(written: &str, escape: char) -> String {
+    let mut out = String::new();
+    let mut lines = written.split_inclusive('\n');
+    while let Some(line) = lines.next() {
+        let Some(continued) = line
+            .trim_end()
+            .strip_suffix(escape)
+            .filter(|_| line.ends_with('\n'))
+        else {
+            out.push_str(line);
+            continue;
+        };
+        out.push_str(continued);
+        let mut rest = lines.clone();
+        while rest.clone().next().is_some_and(|next| {
+            let next = next.trim_start();
+            next.is_empty() || next.starts_with('#')
+        }) {
+            rest.next();
+        }
+        lines = rest;
+    }
+    out
 }
 
 /// The shell splitter, on `script` as if it started at byte `base` of its file: words are
