@@ -86,9 +86,9 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
 
 /// [`parse_stream`] with the text's line index already built.
 ///
-/// The repairs are bounded ([`leniency::MAX_REPAIRS`] re-parses reading at most
-/// [`leniency::MAX_REPAIR_BYTES`] together); past that, the stream read with the repairs made
-/// so far is kept, and the construct that still needed one is reported as past the limit.
+/// The repairs are bounded (200 re-parses that read at most 4 MiB together); past that, the
+/// stream read with the repairs made so far is kept, and the construct that still needed one
+/// is reported as past the limit.
 pub fn parse_stream_indexed<'s>(text: &'s str, lines: &LineIndex) -> Stream<'s> {
     match LineIndex::yaml(text) {
         Some(yaml_lines) => parse_lines(text, &yaml_lines),
