@@ -5,27 +5,8 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
+use common::{CLEAN, DEPLOYMENT};
 use predicates::prelude::*;
-
-const DEPLOYMENT: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: cart
-spec:
-  template:
-    spec:
-      containers:
-        - name: server
-          image: shop/cart:latest
-";
-
-const CLEAN: &str = "apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-data:
-  mode: fast
-";
 
 fn mslint(dir: &Path) -> Command {
     let mut command = Command::cargo_bin("mslint").expect("binary");

@@ -241,11 +241,12 @@ fn parse_yaml(file: FileId, source: &SourceFile, mut problems: Vec<RawFinding>) 
         };
     }
     for error in stream.errors {
-        problems.push(parse_error(
-            file,
-            error.span,
-            format!("invalid YAML: {}", error.message),
-        ));
+        let message = if error.limit {
+            format!("{}; the rest of the file is not checked", error.message)
+        } else {
+            format!("invalid YAML: {}", error.message)
+        };
+        problems.push(parse_error(file, error.span, message));
     }
     for other in others {
         let what = match other.type_name() {

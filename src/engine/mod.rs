@@ -3,6 +3,7 @@
 pub mod baseline;
 pub mod diff_base;
 mod kustomize;
+pub mod limits;
 pub mod load;
 mod panic_guard;
 pub mod stdin;
@@ -213,10 +214,9 @@ fn scan(
     let mut findings = crate::report::finding::resolve(raw, &sources);
     let ran = |id: &str| rules.iter().any(|r| r.meta().id == id);
     let about_suppressions = suppress::apply(&mut findings, &suppressions, &ran);
-    if !about_suppressions.is_empty() {
-        findings.extend(crate::report::finding::resolve(about_suppressions, &sources));
-        crate::report::finding::sort(&mut findings);
-    }
+    add_sorted(&mut findings, about_suppressions, &sources);
+    let left_out = limits::cap_per_file(&mut findings, &sources);
+    add_sorted(&mut findings, left_out, &sources);
     if partial {
         findings
             .iter_mut()
@@ -332,6 +332,14 @@ fn check_all(
 
     clock.phase("cross-file rules");
     (raw, inventory)
+}
+
+/// Adds findings the engine reports about the others (suppressions, the cap per file) in order.
+fn add_sorted(findings: &mut Vec<Finding>, raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) {
+    if !raw.is_empty() {
+        findings.extend(crate::report::finding::resolve(raw, sources));
+        crate::report::finding::sort(findings);
+    }
 }
 
 /// The workloads and routed namespaces of the reported files, for the compliance report.

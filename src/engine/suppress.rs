@@ -3,6 +3,7 @@
 //! `ignore-check.mslint.io/RULE: "reason"` on an object. Each names the rules it silences, and
 //! one that names no rule (MS001) or silences nothing (MS003) is itself reported.
 
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
@@ -43,6 +44,21 @@ pub struct Suppression {
     reason: String,
 }
 
+impl Suppression {
+    /// The rule ids it names, each with where it is written.
+    pub fn ids(&self) -> &[(String, Span)] {
+        &self.ids
+    }
+
+    /// The 1-based line whose findings it silences; `None` for a whole file or object.
+    pub fn line(&self) -> Option<u32> {
+        match self.target {
+            Target::Line(line) => Some(line),
+            Target::File | Target::Object(_) => None,
+        }
+    }
+}
+
 /// The suppressions written in the files reported on.
 pub fn collect(
     loaded: &[Loaded],
@@ -54,8 +70,13 @@ pub fn collect(
         let Some(source) = loaded.get(file.file.0 as usize) else {
             continue;
         };
-        if source.kind.is_some() {
-            comments(file.file, source, &mut found);
+        if let Some(kind) = source.kind {
+            found.extend(comments(
+                file.file,
+                &source.source.path,
+                &source.source.text,
+                kind == FileKind::Dockerfile,
+            ));
         }
         if let Content::Objects(objects) = &file.content {
             for object in objects {
@@ -78,13 +99,13 @@ pub fn collect(
     found
 }
 
-/// The comment suppressions of one file. In YAML a comment starts at a `#` outside quotes, at
-/// the line's start or after a space; in a Dockerfile only on a line of its own.
-fn comments(file: FileId, loaded: &Loaded, found: &mut Vec<Suppression>) {
-    let text = &loaded.source.text;
+/// The comment suppressions of one file's text. In YAML a comment starts at a `#` outside
+/// quotes, at the line's start or after a space; in a Dockerfile only on a line of its own.
+pub fn comments(file: FileId, path: &Arc<str>, text: &str, dockerfile: bool) -> Vec<Suppression> {
+    let mut found = Vec::new();
     // One search over the bytes spares the line walk in the files (nearly all) with no suppression.
     if memchr::memmem::find(text.as_bytes(), b"mslint").is_none() {
-        return;
+        return found;
     }
     let lines: Vec<(usize, &str)> = text
         .split_inclusive('\n')
@@ -94,8 +115,11 @@ fn comments(file: FileId, loaded: &Loaded, found: &mut Vec<Suppression>) {
             Some((start, line.trim_end_matches(['\n', '\r'])))
         })
         .collect();
+    // The first line with content after the last comment of its own line, found once for a
+    // run of comments (a file of nothing but suppression comments stays linear).
+    let mut next_content = 0;
     for (number, (offset, line)) in lines.iter().enumerate() {
-        let Some(at) = comment_start(line, loaded.kind == Some(FileKind::Dockerfile)) else {
+        let Some(at) = comment_start(line, dockerfile) else {
             continue;
         };
         let comment = &line[at..];
@@ -119,24 +143,32 @@ fn comments(file: FileId, loaded: &Loaded, found: &mut Vec<Suppression>) {
             Target::File
         } else if own_line {
             // The next line with content, past blank lines and other comments.
-            let next = lines
-                .iter()
-                .enumerate()
-                .skip(number + 1)
-                .find(|(_, (_, l))| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-                .map_or(number + 2, |(n, _)| n + 1);
+            if next_content <= number {
+                next_content = lines
+                    .iter()
+                    .enumerate()
+                    .skip(number + 1)
+                    .find(|(_, (_, l))| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                    .map_or(lines.len(), |(n, _)| n);
+            }
+            let next = if next_content < lines.len() {
+                next_content + 1
+            } else {
+                number + 2
+            };
             Target::Line(next as u32)
         } else {
             Target::Line(number as u32 + 1)
         };
         found.push(Suppression {
             file,
-            path: loaded.source.path.clone(),
+            path: path.clone(),
             ids,
             target,
             reason: captures.get(3).map_or(String::new(), |r| r.as_str().to_owned()),
         });
     }
+    found
 }
 
 /// Where a line's comment starts, if it has one.
@@ -168,9 +200,33 @@ pub fn apply(
     ran: &dyn Fn(&str) -> bool,
 ) -> Vec<RawFinding> {
     let mut used: Vec<Vec<bool>> = suppressions.iter().map(|s| vec![false; s.ids.len()]).collect();
+    // The suppressions that may cover a finding, by its file and line: trying every one of the
+    // scan on every finding made a file of many findings and comments quadratic.
+    let mut on_line: HashMap<(&str, u32), Vec<usize>> = HashMap::new();
+    let mut in_file: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (n, suppression) in suppressions.iter().enumerate() {
+        match suppression.target {
+            Target::Line(line) => on_line.entry((&suppression.path, line)).or_default().push(n),
+            Target::File | Target::Object(_) => in_file.entry(&suppression.path).or_default().push(n),
+        }
+    }
     for finding in findings.iter_mut() {
-        for (n, suppression) in suppressions.iter().enumerate() {
-            if suppression.path != finding.path || !covers(suppression.target, finding) {
+        let mut candidates: Vec<usize> = [
+            on_line.get(&(&*finding.path, finding.region.start_line)),
+            in_file.get(&*finding.path),
+        ]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .collect();
+        // The first suppression written wins, as it did when every one was tried in order.
+        candidates.sort_unstable();
+        for n in candidates {
+            let Some(suppression) = suppressions.get(n) else {
+                continue;
+            };
+            if !covers(suppression.target, finding) {
                 continue;
             }
             if let Some(k) = suppression

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::compliance::{Area, Row, checked_areas, matrix, severity_icon};
+use super::excerpt::{Excerpt, Shown};
 use super::finding::{Finding, counts};
 use super::{Report, escape_markup as escape};
 
@@ -157,8 +158,11 @@ fn finding_article(out: &mut String, finding: &Finding, report: &Report<'_>) {
     );
     if !finding.secrets.is_empty() {
         out.push_str("<p><em>Source not shown: it holds a secret.</em></p>\n");
-    } else if let Some(text) = report.source_text(&finding.path) {
-        snippet(out, text, region.start_line, region.end_line);
+    } else if let Some(source) = report.source(&finding.path) {
+        snippet(
+            out,
+            &Excerpt::of(source, finding.span, SNIPPET_CONTEXT, Shown::Raw),
+        );
     }
     let _ = writeln!(
         out,
@@ -169,19 +173,11 @@ fn finding_article(out: &mut String, finding: &Finding, report: &Report<'_>) {
 }
 
 /// The lines of the span, marked, with a little context.
-fn snippet(out: &mut String, text: &str, first: u32, last: u32) {
-    let from = first.saturating_sub(SNIPPET_CONTEXT).max(1);
-    let to = last.saturating_add(SNIPPET_CONTEXT);
+fn snippet(out: &mut String, excerpt: &Excerpt) {
     out.push_str("<pre>");
-    for (number, line) in (1u32..).zip(text.lines()) {
-        if number < from {
-            continue;
-        }
-        if number > to {
-            break;
-        }
+    for (number, line) in (excerpt.first_line..).zip(excerpt.text.lines()) {
         let line = escape(line);
-        if (first..=last).contains(&number) {
+        if excerpt.span_lines.contains(&number) {
             let _ = writeln!(out, "{number:>5} │ <mark>{line}</mark>");
         } else {
             let _ = writeln!(out, "{number:>5} │ {line}");

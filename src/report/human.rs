@@ -8,9 +8,9 @@ use miette::{
 };
 
 use super::Report;
+use super::excerpt::{Excerpt, Shown};
 use super::finding::Finding;
 use crate::rules::Severity;
-use crate::source::escape::blank_controls;
 
 /// Renders every finding; `color` picks the themed or the plain ASCII-free output.
 pub fn render(report: &Report<'_>, color: bool) -> String {
@@ -26,51 +26,32 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     // must not repeat what the finding warns about.
     let guarded = handler.clone().with_context_lines(0);
     let mut out = String::new();
-    // Snippets show the file's text with its control characters blanked, span for span; the
-    // findings come sorted by file, so each file is blanked once.
-    let mut current: Option<(&str, std::borrow::Cow<'_, str>)> = None;
     for finding in report.findings {
-        if current.as_ref().is_none_or(|(path, _)| *path != &*finding.path) {
-            let text = report.source_text(&finding.path).unwrap_or("");
-            current = Some((&finding.path, blank_controls(text)));
-        }
-        let blanked = current.as_ref().map_or("", |(_, text)| text.as_ref());
-        let masked;
-        let (text, handler) = if finding.secrets.is_empty() {
-            (blanked, &handler)
+        // Snippets show the file's text with its control characters blanked, span for span, and
+        // a finding about a secret shows it starred out.
+        let (shown, handler) = if finding.secrets.is_empty() {
+            (Shown::Safe(&[]), &handler)
         } else {
-            masked = mask(blanked, &finding.secrets);
-            (masked.as_str(), &guarded)
+            (Shown::Safe(&finding.secrets), &guarded)
         };
-        let shown = Shown {
+        let excerpt = report
+            .source(&finding.path)
+            .filter(|source| !source.text.is_empty())
+            .map(|source| Excerpt::of(source, finding.span, SNIPPET_CONTEXT, shown));
+        let diagnostic = Diagnosed {
             finding,
             source: Named {
                 name: &finding.path,
-                text,
+                excerpt,
             },
         };
-        if handler.render_report(&mut out, &shown).is_err() {
+        if handler.render_report(&mut out, &diagnostic).is_err() {
             out.push_str(&format!(
                 "{}:{}:{}: {}\n",
                 finding.path, finding.region.start_line, finding.region.start_column, finding.message
             ));
         }
         out.push('\n');
-    }
-    out
-}
-
-/// The text with the characters of the `secrets` spans replaced by `*` (line breaks kept).
-fn mask(text: &str, secrets: &[crate::source::Span]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (offset, c) in text.char_indices() {
-        let inside = secrets.iter().any(|span| span.range().contains(&offset));
-        // One byte per masked character would shift later offsets, so pad to the same width.
-        if inside && !matches!(c, '\n' | '\r') {
-            out.extend(std::iter::repeat_n('*', c.len_utf8()));
-        } else {
-            out.push(c);
-        }
     }
     out
 }
@@ -103,9 +84,14 @@ pub fn summary(report: &Report<'_>, elapsed: std::time::Duration) -> String {
     )
 }
 
+/// Lines of context an excerpt holds around a finding: as many as the handler shows, or more.
+const SNIPPET_CONTEXT: u32 = 2;
+
+/// A finding's file as miette reads it: only the excerpt a snippet needs, answering in the
+/// file's own line numbers and columns.
 struct Named<'a> {
     name: &'a str,
-    text: &'a str,
+    excerpt: Option<Excerpt>,
 }
 
 impl SourceCode for Named<'_> {
@@ -115,40 +101,49 @@ impl SourceCode for Named<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let contents = self
+        let excerpt = self.excerpt.as_ref().ok_or(MietteError::OutOfBounds)?;
+        let contents = excerpt
             .text
+            .as_str()
             .read_span(span, context_lines_before, context_lines_after)?;
+        // Without context lines the contents start at the span, and their column is the span's
+        // (in bytes, as miette counts): the bytes a cut took from the line count too.
+        let column = if context_lines_before == 0 {
+            contents.column() + excerpt.shift(contents.line())
+        } else {
+            contents.column()
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_owned(),
             contents.data(),
             *contents.span(),
-            contents.line(),
-            contents.column(),
+            contents.line() + excerpt.first_line as usize - 1,
+            column,
             contents.line_count(),
         )))
     }
 }
 
-struct Shown<'a> {
+struct Diagnosed<'a> {
     finding: &'a Finding,
     source: Named<'a>,
 }
 
-impl fmt::Debug for Shown<'_> {
+impl fmt::Debug for Diagnosed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.finding.message)
     }
 }
 
-impl fmt::Display for Shown<'_> {
+impl fmt::Display for Diagnosed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.finding.message)
     }
 }
 
-impl std::error::Error for Shown<'_> {}
+impl std::error::Error for Diagnosed<'_> {}
 
-impl Diagnostic for Shown<'_> {
+impl Diagnostic for Diagnosed<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(format!(
             "{}({})",
@@ -177,21 +172,17 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        if self.source.text.is_empty() {
-            None
-        } else {
-            Some(&self.source)
-        }
+        self.source
+            .excerpt
+            .as_ref()
+            .map(|_| &self.source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.source.text.is_empty() {
-            return None;
-        }
-        let span = self.finding.span;
+        let span = &self.source.excerpt.as_ref()?.span;
         let label = LabeledSpan::new_primary_with_span(
             Some(self.finding.rule.name.to_owned()),
-            SourceSpan::new((span.start as usize).into(), (span.end - span.start) as usize),
+            SourceSpan::new(span.start.into(), span.len()),
         );
         Some(Box::new(std::iter::once(label)))
     }

@@ -1,6 +1,7 @@
 //! Reporters: one file per output format. They see findings and rule metadata, nothing else.
 
 pub mod compliance;
+pub mod excerpt;
 pub mod finding;
 pub mod github;
 pub mod gitlab;
@@ -59,10 +60,10 @@ pub struct Report<'a> {
 }
 
 impl Report<'_> {
-    fn source_text(&self, path: &str) -> Option<&str> {
+    fn source(&self, path: &str) -> Option<&SourceFile> {
         // Sources come in discovery order, which is sorted by path.
         let found = self.sources.binary_search_by(|s| (*s.path).cmp(path)).ok()?;
-        self.sources.get(found).map(|s| s.text.as_str())
+        self.sources.get(found).map(|s| &**s)
     }
 
     /// Renders in a format; `color` applies to human output only.

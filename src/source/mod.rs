@@ -126,24 +126,105 @@ pub struct Region {
 }
 
 /// Byte offsets of every line start, for turning offsets into positions and back.
+///
+/// Columns count code points. In a text that is not ASCII, counting them from the line start
+/// would make every position on a long line cost the line's length (a 20 MB one-line JSON
+/// file holds millions of nodes), so the index also keeps the number of code points before
+/// every 64-byte block: a position costs at most a few blocks' walk, whatever the line.
 #[derive(Debug, Default)]
 pub struct LineIndex {
     starts: Vec<u32>,
     ascii: bool,
+    /// For text that is not ASCII: code points starting before byte `k * BLOCK`, for each `k`.
+    blocks: Vec<u32>,
+}
+
+/// Bytes between two code-point checkpoints of a [`LineIndex`]: 6% of a text that is not ASCII.
+const BLOCK: usize = 64;
+
+/// True for the first byte of a UTF-8 sequence (not a `10xxxxxx` continuation byte).
+fn starts_char(byte: u8) -> bool {
+    (byte as i8) >= -0x40
+}
+
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| starts_char(**b)).count()
 }
 
 impl LineIndex {
     /// Indexes the line starts of `text` (a line ends after `\n`).
     pub fn new(text: &str) -> Self {
+        let breaks = memchr::memchr_iter(b'\n', text.as_bytes());
+        Self::with_breaks(text, breaks)
+    }
+
+    /// The lines as YAML counts them, when they differ from [`LineIndex::new`]'s: YAML also ends
+    /// a line at a carriage return that no line feed follows (old Mac line ends, a stray `\r`),
+    /// and its parser reports positions in those lines.
+    pub fn yaml(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        let lone = |i: &usize| bytes.get(i + 1) != Some(&b'\n');
+        memchr::memchr_iter(b'\r', bytes).find(lone)?;
+        let breaks =
+            memchr::memchr2_iter(b'\n', b'\r', bytes).filter(|i| bytes.get(*i) == Some(&b'\n') || lone(i));
+        Some(Self::with_breaks(text, breaks))
+    }
+
+    /// Indexes the lines that end at the bytes `breaks` (in order).
+    fn with_breaks(text: &str, breaks: impl Iterator<Item = usize>) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(
-            memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
+        starts.extend(breaks.map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
+        let ascii = text.is_ascii();
+        let mut blocks = Vec::new();
+        if !ascii {
+            let mut before = 0u32;
+            for block in text.as_bytes().chunks(BLOCK) {
+                blocks.push(before);
+                before = before.saturating_add(count_chars(block) as u32);
+            }
+            blocks.push(before);
+        }
         LineIndex {
             starts,
-            ascii: text.is_ascii(),
+            ascii,
+            blocks,
         }
+    }
+
+    /// Code points that start before byte `offset` of `text` (a text that is not ASCII).
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / BLOCK;
+        let counted = self.blocks.get(block).copied().unwrap_or(0) as usize;
+        counted + text.as_bytes().get(block * BLOCK..offset).map_or(0, count_chars)
+    }
+
+    /// Code points between byte offsets `from <= to`, walking short distances directly.
+    fn chars_between(&self, text: &str, from: usize, to: usize) -> usize {
+        if to - from < BLOCK {
+            text.as_bytes().get(from..to).map_or(0, count_chars)
+        } else {
+            self.chars_before(text, to) - self.chars_before(text, from)
+        }
+    }
+
+    /// The byte offset where code point number `target` of `text` starts, if it does.
+    fn char_start(&self, text: &str, target: usize) -> Option<usize> {
+        let block = self
+            .blocks
+            .partition_point(|&before| before as usize <= target)
+            .checked_sub(1)?;
+        let mut count = self.blocks.get(block).copied()? as usize;
+        let from = block * BLOCK;
+        for (i, byte) in text.as_bytes().get(from..)?.iter().enumerate() {
+            if starts_char(*byte) {
+                if count == target {
+                    return Some(from + i);
+                }
+                count += 1;
+            }
+        }
+        None
     }
 
     /// Number of lines (a trailing newline opens an empty last line).
@@ -184,8 +265,7 @@ impl LineIndex {
         let column = if self.ascii {
             offset - start
         } else {
-            text.get(start..offset)
-                .map_or(offset - start, |s| s.chars().count())
+            self.chars_between(text, start, offset.max(start))
         };
         (line_index as u32 + 1, column as u32 + 1)
     }
@@ -196,12 +276,19 @@ impl LineIndex {
         if self.ascii {
             return (range.start + char_column).min(text.len());
         }
-        let line_text = text.get(range.clone()).unwrap_or("");
-        match line_text.char_indices().nth(char_column) {
-            Some((i, _)) => range.start + i,
-            None => (range.start + line_text.len() + char_column.saturating_sub(line_text.chars().count()))
-                .min(text.len()),
+        let before_line = self.chars_before(text, range.start);
+        let line_chars = self.chars_before(text, range.end) - before_line;
+        if char_column >= line_chars {
+            // Past the text, a column counts the bytes of the line break, never into the next line.
+            let next_line = if line < self.starts.len() {
+                self.line_start(line + 1)
+            } else {
+                text.len()
+            };
+            return (range.end + (char_column - line_chars)).min(next_line);
         }
+        self.char_start(text, before_line + char_column)
+            .map_or(range.end, |i| i.min(range.end))
     }
 }
 
@@ -228,6 +315,37 @@ mod tests {
             let (line, column) = index.line_column(text, offset);
             assert_eq!(index.offset_of(text, line as usize, column as usize - 1), offset);
         }
+    }
+
+    #[test]
+    fn positions_on_a_long_line_that_is_not_ascii_match_a_count_from_the_line_start() {
+        let mut text = String::from("intro\n");
+        for n in 0..3_000 {
+            text.push_str(["a", "é", "日本", "🦀", " "][n % 5]);
+        }
+        text.push_str("\nlast é\n");
+        let index = LineIndex::new(&text);
+        for (offset, _) in text.char_indices().step_by(7) {
+            let start = index.line_start(index.line_column(&text, offset).0 as usize);
+            let expected = text[start..offset].chars().count() as u32 + 1;
+            let (line, column) = index.line_column(&text, offset);
+            assert_eq!(column, expected, "offset {offset}");
+            assert_eq!(index.offset_of(&text, line as usize, column as usize - 1), offset);
+        }
+        let end_of_long_line = text.len() - "\nlast é\n".len();
+        let long_chars = text[6..end_of_long_line].chars().count();
+        assert_eq!(index.offset_of(&text, 2, long_chars), end_of_long_line);
+        assert_eq!(index.offset_of(&text, 2, long_chars + 1), end_of_long_line + 1);
+    }
+
+    #[test]
+    fn yaml_lines_also_end_at_a_lone_carriage_return() {
+        assert!(LineIndex::yaml("a: 1\r\nb: 2\n").is_none());
+        let text = "a: 1\rb: [x,\r\n  y]\r";
+        let index = LineIndex::yaml(text).expect("a lone carriage return");
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(&text[index.line_range(text, 2)], "b: [x,");
+        assert_eq!(index.offset_of(text, 3, 2), text.find('y').unwrap());
     }
 
     #[test]

@@ -4,6 +4,30 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+pub mod properties;
+
+/// A Deployment whose image uses the tag `latest`: K8S014 (a warning) on line 10.
+pub const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cart
+spec:
+  template:
+    spec:
+      containers:
+        - name: server
+          image: shop/cart:latest
+";
+
+/// A ConfigMap no rule reports.
+pub const CLEAN: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  mode: fast
+";
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

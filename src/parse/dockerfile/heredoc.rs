@@ -15,6 +15,7 @@ pub(super) struct Masked {
 /// Blanks the inline heredoc bodies of `text`; `None` when there are none.
 pub(super) fn mask_inline(text: &str) -> Option<Masked> {
     let lines: Vec<(usize, &str)> = line_offsets(text);
+    let mut closers: Option<Closers<'_>> = None;
     let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
     let mut bodies = Vec::new();
     let mut n = 0;
@@ -25,19 +26,12 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
         if markers.is_empty() {
             continue;
         }
+        let closers = closers.get_or_insert_with(|| Closers::of(&lines));
         let mut cursor = n;
         let mut found = Vec::new();
         for (delimiter, strip_tabs) in markers {
             let body_start = cursor;
-            let Some(end) = (cursor..lines.len()).find(|&k| {
-                let content = lines[k].1.trim_end_matches(['\r', '\n']);
-                let content = if strip_tabs {
-                    content.trim_start_matches('\t')
-                } else {
-                    content
-                };
-                content == delimiter
-            }) else {
+            let Some(end) = closers.find(&delimiter, strip_tabs, cursor) else {
                 found.clear();
                 break;
             };
@@ -76,6 +70,48 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
     // Only ASCII bytes were written over whole lines, so the text stays valid UTF-8.
     let text = String::from_utf8(masked).ok()?;
     Some(Masked { text, bodies })
+}
+
+/// The lines that could close a heredoc (a delimiter is a word of letters, digits and `_`),
+/// by their text, so that finding the end of each heredoc does not walk the rest of the file:
+/// a file of many `RUN cat <<EOF` lines that never end stays linear.
+struct Closers<'t> {
+    /// Line numbers of each delimiter-like line, in order.
+    exact: std::collections::HashMap<&'t str, Vec<usize>>,
+    /// The same with leading tabs stripped, for `<<-`.
+    tab_stripped: std::collections::HashMap<&'t str, Vec<usize>>,
+}
+
+impl<'t> Closers<'t> {
+    fn of(lines: &[(usize, &'t str)]) -> Self {
+        let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let mut closers = Closers {
+            exact: Default::default(),
+            tab_stripped: Default::default(),
+        };
+        for (n, (_, line)) in lines.iter().enumerate() {
+            let content = line.trim_end_matches(['\r', '\n']);
+            let stripped = content.trim_start_matches('\t');
+            if word(stripped) {
+                closers.tab_stripped.entry(stripped).or_default().push(n);
+                if stripped.len() == content.len() {
+                    closers.exact.entry(content).or_default().push(n);
+                }
+            }
+        }
+        closers
+    }
+
+    /// The first line at or after `from` that closes `delimiter`.
+    fn find(&self, delimiter: &str, strip_tabs: bool, from: usize) -> Option<usize> {
+        let map = if strip_tabs {
+            &self.tab_stripped
+        } else {
+            &self.exact
+        };
+        let lines = map.get(delimiter)?;
+        lines.get(lines.partition_point(|&n| n < from)).copied()
+    }
 }
 
 fn line_offsets(text: &str) -> Vec<(usize, &str)> {

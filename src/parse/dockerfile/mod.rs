@@ -218,15 +218,28 @@ fn parse_from(text: &str, start: usize, file: &mut Dockerfile) -> Option<usize> 
         owned = format!("{prefix}{rest}");
         &owned
     };
+    // The parser skips one byte order mark that opens its input, and counts offsets after it
+    // (a restart on a line that starts with one, a file that starts with two).
+    let skipped = if chunk.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
+    let parsed = chunk.get(skipped..).unwrap_or(chunk);
     let shift = Shift {
-        by: start as isize - prefix.len() as isize,
+        by: (start + skipped) as isize - prefix.len() as isize,
         skip_before: prefix.len(),
         text,
         escape: file.escape,
     };
-    let chunk_lines = LineIndex::new(chunk);
     let locate = |e: &parse_dockerfile::Error| {
-        let offset = chunk_lines.offset_of(chunk, e.line(), e.column().saturating_sub(1));
+        // Only the lines up to the error are indexed: indexing the whole rest of the file at
+        // each restart made a large file with many errors cost as many passes over it.
+        let head_end = memchr::memchr_iter(b'\n', parsed.as_bytes())
+            .nth(e.line().saturating_sub(1))
+            .map_or(parsed.len(), |i| i + 1);
+        let head = parsed.get(..head_end).unwrap_or(parsed);
+        let offset = LineIndex::new(head).offset_of(head, e.line(), e.column().saturating_sub(1));
         shift.offset(offset.max(shift.skip_before))
     };
     let iter = match parse_dockerfile::parse_iter(chunk) {

@@ -10,6 +10,10 @@ use crate::source::LineIndex;
 
 /// Most re-parses for one file: each repair fixes one construct and parses the file again.
 pub(super) const MAX_REPAIRS: usize = 200;
+/// Most bytes the re-parses of one file read together: 200 re-parses of a 20 KiB file, two of
+/// a 2 MiB one. Each re-parse reads the whole file again, so a large file with many repairs
+/// would otherwise cost hundreds of parses.
+pub(super) const MAX_REPAIR_BYTES: usize = 4 * 1024 * 1024;
 /// Larger files are not repaired, so a hostile file cannot make the scan quadratic.
 const MAX_REPAIRED_BYTES: usize = 2 * 1024 * 1024;
 

@@ -20,6 +20,11 @@ pub use tree::{Entry, Node, Scalar, ScalarStyle, Value};
 pub const MAX_DEPTH: usize = 256;
 /// Most nodes one file may produce through aliases, against "billion laughs" expansion.
 pub const MAX_ALIAS_NODES: usize = 100_000;
+/// What saphyr says past 255 nested flow collections (it counts them in a byte).
+const FLOW_LIMIT: &str = "recursion limit exceeded";
+/// Most documents read from one file: the largest rendered charts hold a few thousand objects,
+/// and a 5 MiB file of small ConfigMaps some 60,000.
+pub const MAX_DOCUMENTS: usize = 100_000;
 
 /// One document of a stream.
 #[derive(Debug)]
@@ -37,6 +42,27 @@ pub struct YamlError {
     pub message: String,
     /// Where it is.
     pub span: Span,
+    /// True when the text went past one of mslint's limits ([`MAX_DEPTH`], [`MAX_ALIAS_NODES`],
+    /// [`MAX_DOCUMENTS`]) rather than breaking YAML's syntax; reading stopped there.
+    pub limit: bool,
+}
+
+impl YamlError {
+    fn syntax(message: impl Into<String>, span: Span) -> Self {
+        YamlError {
+            message: message.into(),
+            span,
+            limit: false,
+        }
+    }
+
+    fn limit(message: String, span: Span) -> Self {
+        YamlError {
+            message,
+            span,
+            limit: true,
+        }
+    }
 }
 
 /// Everything a stream yielded: the documents parsed before any fatal error, and the errors.
@@ -59,23 +85,54 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
 }
 
 /// [`parse_stream`] with the text's line index already built.
+///
+/// The repairs are bounded (200 re-parses that read at most 4 MiB together); past that, the
+/// stream read with the repairs made so far is kept, and the construct that still needed one
+/// is reported as past the limit.
 pub fn parse_stream_indexed<'s>(text: &'s str, lines: &LineIndex) -> Stream<'s> {
+    match LineIndex::yaml(text) {
+        Some(yaml_lines) => parse_lines(text, &yaml_lines),
+        None => parse_lines(text, lines),
+    }
+}
+
+/// Parses with `lines` counted as the parser counts them.
+fn parse_lines<'s>(text: &'s str, lines: &LineIndex) -> Stream<'s> {
     let (stream, failure) = run(text, lines, text, &[], |event| event);
     let Some(first_failure) = failure.filter(|f| leniency::forgivable(text, lines, f)) else {
         return stream;
     };
     let mut pads = vec![0usize; lines.line_count() + 1];
     let mut failure = first_failure;
+    let mut budget = leniency::MAX_REPAIR_BYTES;
+    let mut latest: Option<Stream<'s>> = None;
     for _ in 0..leniency::MAX_REPAIRS {
         if !leniency::repair(text, lines, &failure, &mut pads) {
-            break;
+            return stream;
         }
         let padded = leniency::pad(text, lines, &pads);
+        let Some(left) = budget.checked_sub(padded.len()) else {
+            break;
+        };
+        budget = left;
         let (repaired, next) = run(text, lines, &padded, &pads, leniency::owned_event);
         match next {
-            Some(next) if leniency::forgivable(text, lines, &next) => failure = next,
+            Some(next) if leniency::forgivable(text, lines, &next) => {
+                failure = next;
+                latest = Some(repaired);
+            }
             _ => return repaired,
         }
+    }
+    let mut stream = latest.unwrap_or(stream);
+    if let Some(last) = stream.errors.last_mut() {
+        last.message = format!(
+            "indentation Kubernetes accepts ({}) needs more re-reads than mslint's limit of {} ({} MiB in all)",
+            last.message,
+            leniency::MAX_REPAIRS,
+            leniency::MAX_REPAIR_BYTES / (1024 * 1024)
+        );
+        last.limit = true;
     }
     stream
 }
@@ -112,13 +169,21 @@ fn run<'s, 'i>(
                 let marker = error.marker();
                 let (line, column) = (marker.line(), builder.unpadded(marker.line(), marker.col()));
                 let offset = lines.offset_of(original, line, column);
-                let end = original[offset..]
-                    .chars()
-                    .next()
+                let end = original
+                    .get(offset..)
+                    .and_then(|rest| rest.chars().next())
                     .map_or(offset, |c| offset + c.len_utf8());
-                builder.stream.errors.push(YamlError {
-                    message: error.info().to_owned(),
-                    span: Span::new(offset, end),
+                let span = Span::new(offset, end);
+                builder.stream.errors.push(if error.info() == FLOW_LIMIT {
+                    YamlError::limit(
+                        format!(
+                            "flow collections nest deeper than the parser's limit of {} levels",
+                            u8::MAX
+                        ),
+                        span,
+                    )
+                } else {
+                    YamlError::syntax(error.info(), span)
                 });
                 return (
                     builder.stream,
@@ -134,20 +199,29 @@ fn run<'s, 'i>(
     (builder.stream, None)
 }
 
-/// An open collection; its finished children wait on the builder's shared stacks from
-/// `first` on, so each collection is allocated once, at its exact size, when it closes.
-enum Frame<'s> {
-    Sequence {
-        start: Span,
-        anchor: usize,
-        first: usize,
-    },
-    Mapping {
-        start: Span,
-        anchor: usize,
-        first: usize,
-        key: Option<Node<'s>>,
-    },
+/// A collection being read: where it starts, its anchor, how many nodes it holds so far
+/// (itself, keys and expanded aliases included), and its content. Finished children wait on the
+/// builder's shared stacks from `first` on, so each collection is allocated once, at its exact
+/// size, when it closes.
+struct Frame<'s> {
+    start: Span,
+    anchor: usize,
+    nodes: usize,
+    content: Collection<'s>,
+}
+
+enum Collection<'s> {
+    Sequence { first: usize },
+    Mapping { first: usize, key: Option<Node<'s>> },
+}
+
+/// An anchored node, kept for its aliases, and its size in nodes. Anchored nodes are copies, so
+/// the nodes one document keeps this way are bounded by [`MAX_ALIAS_NODES`] too (nested
+/// anchors over a large list would otherwise copy it once per level); an anchor past that is
+/// not kept, and an alias to it is an error.
+struct Anchored<'s> {
+    node: Option<Node<'s>>,
+    nodes: usize,
 }
 
 struct Builder<'s, 'l> {
@@ -157,7 +231,9 @@ struct Builder<'s, 'l> {
     stack: Vec<Frame<'s>>,
     pending_items: Vec<Node<'s>>,
     pending_entries: Vec<Entry<'s>>,
-    anchors: HashMap<usize, (Node<'s>, usize)>,
+    anchors: HashMap<usize, Anchored<'s>>,
+    /// Nodes the anchors of the current document keep.
+    anchored_nodes: usize,
     alias_nodes: usize,
     document_count: usize,
     stream: Stream<'s>,
@@ -173,6 +249,7 @@ impl<'s, 'l> Builder<'s, 'l> {
             pending_items: Vec::new(),
             pending_entries: Vec::new(),
             anchors: HashMap::new(),
+            anchored_nodes: 0,
             alias_nodes: 0,
             document_count: 0,
             stream: Stream::default(),
@@ -199,10 +276,17 @@ impl<'s, 'l> Builder<'s, 'l> {
         let span = self.span(&span);
         match event {
             Event::DocumentStart(_) => {
+                if self.document_count >= MAX_DOCUMENTS {
+                    return Err(YamlError::limit(
+                        format!("the file holds more documents than mslint's limit of {MAX_DOCUMENTS}"),
+                        span,
+                    ));
+                }
                 self.stack.clear();
                 self.pending_items.clear();
                 self.pending_entries.clear();
                 self.anchors.clear();
+                self.anchored_nodes = 0;
             }
             Event::Scalar(text, style, anchor, _tag) => {
                 let style = match style {
@@ -217,68 +301,61 @@ impl<'s, 'l> Builder<'s, 'l> {
                         value: Value::Scalar(Scalar::new(text, style)),
                     },
                     anchor,
+                    1,
                 )?;
             }
             Event::Alias(anchor) => {
-                let (node, count) = self.anchors.get(&anchor).cloned().ok_or_else(|| YamlError {
-                    message: "alias names no anchor defined before it".to_owned(),
-                    span,
-                })?;
-                self.alias_nodes += count;
+                let anchored = self
+                    .anchors
+                    .get(&anchor)
+                    .ok_or_else(|| YamlError::syntax("alias names no anchor defined before it", span))?;
+                let nodes = anchored.nodes;
+                self.alias_nodes += nodes;
                 if self.alias_nodes > MAX_ALIAS_NODES {
-                    return Err(YamlError {
-                        message: format!(
-                            "aliases expand to more than {MAX_ALIAS_NODES} nodes (a \"billion laughs\" alias bomb?)"
+                    return Err(YamlError::limit(
+                        format!(
+                            "aliases expand to more nodes than mslint's limit of {MAX_ALIAS_NODES} (a \"billion laughs\" alias bomb?)"
                         ),
                         span,
-                    });
+                    ));
                 }
-                self.complete(node, 0)?;
+                let node = anchored.node.clone().ok_or_else(|| {
+                    YamlError::limit(
+                        format!(
+                            "the anchors of this document hold more nodes than mslint's limit of {MAX_ALIAS_NODES}, so this alias cannot be expanded"
+                        ),
+                        span,
+                    )
+                })?;
+                self.complete(node, 0, nodes)?;
             }
-            Event::SequenceStart(anchor, _) => self.open(
-                Frame::Sequence {
-                    start: span,
-                    anchor,
-                    first: self.pending_items.len(),
-                },
-                span,
-            )?,
-            Event::MappingStart(anchor, _) => self.open(
-                Frame::Mapping {
-                    start: span,
-                    anchor,
-                    first: self.pending_entries.len(),
-                    key: None,
-                },
-                span,
-            )?,
+            Event::SequenceStart(anchor, _) => {
+                let first = self.pending_items.len();
+                self.open(anchor, span, Collection::Sequence { first })?
+            }
+            Event::MappingStart(anchor, _) => {
+                let first = self.pending_entries.len();
+                self.open(anchor, span, Collection::Mapping { first, key: None })?
+            }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else {
                     return Ok(());
                 };
-                let (node, anchor) = match frame {
-                    Frame::Sequence { start, anchor, first } => (
-                        Node {
-                            span: start.cover(span),
-                            value: Value::Sequence(self.pending_items.drain(first..).collect()),
-                        },
-                        anchor,
-                    ),
-                    Frame::Mapping {
-                        start, anchor, first, ..
-                    } => {
+                let value = match frame.content {
+                    Collection::Sequence { first } => {
+                        Value::Sequence(self.pending_items.drain(first..).collect())
+                    }
+                    Collection::Mapping { first, .. } => {
                         let entries: Box<[Entry<'s>]> = self.pending_entries.drain(first..).collect();
                         self.check_duplicate_keys(&entries);
-                        (
-                            Node {
-                                span: start.cover(span),
-                                value: Value::Mapping(entries),
-                            },
-                            anchor,
-                        )
+                        Value::Mapping(entries)
                     }
                 };
-                self.complete(node, anchor)?;
+                let node = Node {
+                    span: frame.start.cover(span),
+                    value,
+                };
+                self.complete(node, frame.anchor, frame.nodes)?;
             }
             Event::DocumentEnd | Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
@@ -300,21 +377,36 @@ impl<'s, 'l> Builder<'s, 'l> {
         }
     }
 
-    fn open(&mut self, frame: Frame<'s>, span: Span) -> Result<(), YamlError> {
+    fn open(&mut self, anchor: usize, span: Span, content: Collection<'s>) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(YamlError {
-                message: format!("nesting is deeper than {MAX_DEPTH} levels"),
+            return Err(YamlError::limit(
+                format!("nesting is deeper than mslint's limit of {MAX_DEPTH} levels"),
                 span,
-            });
+            ));
         }
-        self.stack.push(frame);
+        self.stack.push(Frame {
+            start: span,
+            anchor,
+            nodes: 1,
+            content,
+        });
         Ok(())
     }
 
-    fn complete(&mut self, node: Node<'s>, anchor: usize) -> Result<(), YamlError> {
+    /// Adds a finished node of `nodes` nodes to the collection being read, or to the stream.
+    fn complete(&mut self, node: Node<'s>, anchor: usize, nodes: usize) -> Result<(), YamlError> {
         if anchor != 0 {
-            let count = node.node_count();
-            self.anchors.insert(anchor, (node.clone(), count));
+            let kept = self.anchored_nodes + nodes <= MAX_ALIAS_NODES;
+            if kept {
+                self.anchored_nodes += nodes;
+            }
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    node: kept.then(|| node.clone()),
+                    nodes,
+                },
+            );
         }
         match self.stack.last_mut() {
             None => {
@@ -325,11 +417,16 @@ impl<'s, 'l> Builder<'s, 'l> {
                     self.stream.documents.push(Document { root: node, position });
                 }
             }
-            Some(Frame::Sequence { .. }) => self.pending_items.push(node),
-            Some(Frame::Mapping { key, .. }) => match key.take() {
-                None => *key = Some(node),
-                Some(key) => self.pending_entries.push(Entry { key, value: node }),
-            },
+            Some(frame) => {
+                frame.nodes += nodes;
+                match &mut frame.content {
+                    Collection::Sequence { .. } => self.pending_items.push(node),
+                    Collection::Mapping { key, .. } => match key.take() {
+                        None => *key = Some(node),
+                        Some(key) => self.pending_entries.push(Entry { key, value: node }),
+                    },
+                }
+            }
         }
         Ok(())
     }
@@ -350,10 +447,10 @@ impl<'s, 'l> Builder<'s, 'l> {
                     .any(|earlier| earlier.key.as_str() == Some(key))
             };
             if repeated {
-                self.stream.errors.push(YamlError {
-                    message: format!("duplicate key `{key}`; Kubernetes rejects the document"),
-                    span: entry.key.span,
-                });
+                self.stream.errors.push(YamlError::syntax(
+                    format!("duplicate key `{key}`; Kubernetes rejects the document"),
+                    entry.key.span,
+                ));
             }
         }
     }

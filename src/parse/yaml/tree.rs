@@ -306,26 +306,6 @@ impl<'s> Node<'s> {
             _ => false,
         }
     }
-
-    /// Number of nodes in this subtree, counting keys.
-    pub fn node_count(&self) -> usize {
-        let mut count = 0;
-        let mut pending = vec![self];
-        while let Some(node) = pending.pop() {
-            count += 1;
-            match &node.value {
-                Value::Scalar(..) => {}
-                Value::Sequence(items) => pending.extend(items),
-                Value::Mapping(entries) => {
-                    for entry in entries {
-                        pending.push(&entry.key);
-                        pending.push(&entry.value);
-                    }
-                }
-            }
-        }
-        count
-    }
 }
 
 #[cfg(test)]

@@ -89,10 +89,20 @@ impl Rule for SingleStageBuild {
             .map(|run| image.commands(run))
             .collect();
         let node_deps = runs.iter().flatten().any(installs_node_dependencies);
+        // For each RUN: whether it purges packages, and whether a later one does, found in one
+        // pass from the end (a walk of the later RUNs for each RUN made long files quadratic).
+        let removes: Vec<bool> = runs
+            .iter()
+            .map(|commands| commands.iter().any(removes_packages))
+            .collect();
+        let mut removed_later = vec![false; runs.len()];
+        for index in (1..runs.len()).rev() {
+            removed_later[index - 1] = removed_later[index] || removes[index];
+        }
         let mut toolchain: Option<(&ShellWord, String)> = None;
-        for (index, commands) in runs.iter().enumerate() {
+        for ((commands, removes), removed_later) in runs.iter().zip(removes).zip(removed_later) {
             // Build dependencies installed, used and purged in one RUN never reach a layer.
-            if commands.iter().any(removes_packages) {
+            if removes {
                 continue;
             }
             if let Some((word, what)) = commands.iter().find_map(|c| compiles(c, node_deps)) {
@@ -109,12 +119,6 @@ impl Rule for SingleStageBuild {
                 ));
                 return;
             }
-            let removed_later = runs
-                .get(index + 1..)
-                .unwrap_or_default()
-                .iter()
-                .flatten()
-                .any(removes_packages);
             if toolchain.is_none() && !removed_later {
                 toolchain = commands.iter().find_map(toolchain_package);
             }

@@ -1,0 +1,3 @@
+RUN <<EOF
+﻿﻿FROM alpine:3.20 AS build
+EOF

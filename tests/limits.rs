@@ -1,0 +1,454 @@
+//! The caps on hostile or runaway input (the README's "Limits"): each is reached by an input the
+//! test builds, ends in an MS000 finding where the trouble starts, and leaves the rest of the
+//! file (what comes before the trouble) and every other file checked. Inputs that once took
+//! quadratic time or memory finish well inside a generous bound.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use common::{CLEAN, DEPLOYMENT};
+use mslint::engine::limits::MAX_FINDINGS_PER_FILE;
+use mslint::engine::load::MAX_FILE_BYTES;
+use mslint::parse::yaml::{MAX_ALIAS_NODES, MAX_DEPTH, MAX_DOCUMENTS};
+
+/// Far above what these inputs take in a debug build on a busy two-core machine, far below
+/// what they took when they were quadratic (minutes to hours).
+const BOUND: Duration = Duration::from_secs(60);
+
+/// A finding as (rule, path, line, column, message).
+type Hit = (String, String, u32, u32, String);
+
+fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Scans `dir` with the rules `select` (all when empty) and `jobs` workers, within [`BOUND`].
+fn scan(dir: &Path, select: &[&str], jobs: usize) -> Vec<Hit> {
+    let config = mslint::Config {
+        paths: vec![dir.to_path_buf()],
+        root: dir.to_path_buf(),
+        select: select.iter().map(|s| s.to_string()).collect(),
+        jobs: Some(jobs),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let findings = mslint::run(&config).unwrap().findings;
+    let took = started.elapsed();
+    assert!(took < BOUND, "the scan took {took:?}");
+    findings
+        .into_iter()
+        .map(|f| {
+            let (line, column) = (f.region.start_line, f.region.start_column);
+            (f.rule.id.to_owned(), f.path.to_string(), line, column, f.message)
+        })
+        .collect()
+}
+
+/// The MS000 findings of `path`, as (line, column, message).
+fn ms000(hits: &[Hit], path: &str) -> Vec<(u32, u32, String)> {
+    hits.iter()
+        .filter(|h| h.0 == "MS000" && h.1 == path)
+        .map(|h| (h.2, h.3, h.4.clone()))
+        .collect()
+}
+
+fn has(hits: &[Hit], rule: &str, path: &str, line: u32) -> bool {
+    hits.iter().any(|h| h.0 == rule && h.1 == path && h.2 == line)
+}
+
+/// A Deployment named `name` whose image uses `latest` (K8S014 on its line 10).
+fn deployment(name: &str) -> String {
+    DEPLOYMENT.replace("name: cart", &format!("name: {name}"))
+}
+
+/// A stream of `count` ConfigMaps after one Deployment, each document after the first opening
+/// with `---`: the Deployment takes lines 1–10, and document `n` (0-based) opens on line
+/// `11 + (n - 1) * 7`.
+fn documents(count: usize) -> String {
+    let mut text = DEPLOYMENT.to_owned();
+    for n in 1..count {
+        text.push_str("---\n");
+        text.push_str(&CLEAN.replace("name: settings", &format!("name: settings-{n}")));
+    }
+    text
+}
+
+#[test]
+fn documents_past_the_cap_end_in_one_finding_at_the_first_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "stream.yaml", documents(MAX_DOCUMENTS + 5));
+    let hits = scan(dir.path(), &[], 2);
+    let first_past = 11 + (MAX_DOCUMENTS as u32 - 1) * 7;
+    let found = ms000(&hits, "stream.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (first_past, 1));
+    assert!(found[0].2.contains("100000"), "{}", found[0].2);
+    // The documents before the cap are checked.
+    assert!(has(&hits, "K8S014", "stream.yaml", 10), "{hits:?}");
+}
+
+#[test]
+fn two_hundred_thousand_tiny_documents_stop_at_the_cap_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..200_000)
+        .map(|n| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{n}}}\n"))
+        .collect();
+    write(dir.path(), "many.yaml", text);
+    let found = ms000(&scan(dir.path(), &[], 2), "many.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, MAX_DOCUMENTS as u32 * 4 + 1);
+}
+
+#[test]
+fn findings_past_the_cap_are_counted_in_one_finding_the_same_in_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = 200;
+    let text: Vec<String> = (0..MAX_FINDINGS_PER_FILE + extra)
+        .map(|n| deployment(&format!("cart-{n}")))
+        .collect();
+    write(dir.path(), "generated.yaml", text.join("---\n"));
+    let hits = scan(dir.path(), &["K8S014"], 1);
+    assert_eq!(hits, scan(dir.path(), &["K8S014"], 2));
+    let kept = hits.iter().filter(|h| h.0 == "K8S014").count();
+    assert_eq!(kept, MAX_FINDINGS_PER_FILE);
+    let found = ms000(&hits, "generated.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (line, _, message) = &found[0];
+    // Each Deployment takes 11 lines with its `---`: the first finding left out is the 1001st.
+    assert_eq!(*line, MAX_FINDINGS_PER_FILE as u32 * 11 + 10);
+    assert!(
+        message.starts_with(&format!(
+            "{extra} more findings in this file are left out ({extra} warnings)"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_note_about_findings_left_out_keeps_their_severity_for_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    // Errors come after the cap: the findings kept are warnings, the ones left out errors.
+    let mut text: Vec<String> = (0..MAX_FINDINGS_PER_FILE)
+        .map(|n| deployment(&format!("cart-{n}")))
+        .collect();
+    text.extend(
+        (0..3).map(|n| format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: m{n}}}\nbroken: [\n")),
+    );
+    write(dir.path(), "generated.yaml", text.join("---\n"));
+    let run = |fail_on: &str| {
+        Command::cargo_bin("mslint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args([
+                "--select",
+                "K8S014,MS000",
+                "--fail-on",
+                fail_on,
+                "--format",
+                "json",
+                ".",
+            ])
+            .output()
+            .unwrap()
+    };
+    let output = run("error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary: Vec<_> = common::finding_fields(&report, &["rule", "severity", "message"])
+        .into_iter()
+        .filter(|f| f[0] == "MS000")
+        .collect();
+    assert_eq!(summary.len(), 1, "{summary:?}");
+    assert_eq!(summary[0][1], "error");
+    assert!(summary[0][2].starts_with("1 more findings"), "{summary:?}");
+}
+
+/// Block mappings nested `levels` deep under `data:`; level `n` (the root is level 1) opens
+/// on line `n + 3`, at column `n`.
+fn nested_mappings(levels: usize) -> String {
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata:\n");
+    for n in 0..levels {
+        text.push_str(&format!("{}k{n}:\n", " ".repeat(n + 1)));
+    }
+    text
+}
+
+#[test]
+fn nesting_past_the_cap_is_reported_where_it_crosses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "block.yaml", nested_mappings(MAX_DEPTH + 50));
+    write(
+        dir.path(),
+        "flow.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: f}}\nx: {}\n",
+            "[".repeat(100_000)
+        ),
+    );
+    let hits = scan(dir.path(), &[], 2);
+    let level = MAX_DEPTH as u32 + 1;
+    assert_eq!(
+        ms000(&hits, "block.yaml"),
+        [(
+            level + 3,
+            level,
+            format!(
+                "nesting is deeper than mslint's limit of {MAX_DEPTH} levels; the rest of the file is not checked"
+            )
+        )]
+    );
+    // The parser counts flow levels in a byte: the 256th `[` is one too many.
+    let flow = ms000(&hits, "flow.yaml");
+    assert_eq!((flow[0].0, flow[0].1), (4, "x: ".len() as u32 + 256), "{flow:?}");
+    assert!(
+        flow[0].2.contains("deeper than the parser's limit of 255"),
+        "{flow:?}"
+    );
+}
+
+#[test]
+fn an_alias_bomb_is_reported_at_the_alias_past_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each alias of `a` adds 1,000 nodes: the 101st goes past 100,000.
+    let items = vec!["x"; 999].join(",");
+    let aliases = vec!["*a"; 200].join(", ");
+    write(
+        dir.path(),
+        "bomb.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: b}}\ndata: {{}}\na: &a [{items}]\nb: [{aliases}]\n"
+        ),
+    );
+    let per_alias = 1000;
+    let crossing = (MAX_ALIAS_NODES / per_alias + 1) as u32;
+    let found = ms000(&scan(dir.path(), &[], 2), "bomb.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (6, 5 + (crossing - 1) * 4));
+    assert!(found[0].2.contains("billion laughs"), "{found:?}");
+}
+
+#[test]
+fn anchors_past_the_budget_are_not_kept_and_an_alias_to_one_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    // 150 anchored lists of 1,000 nodes: the first 100 are kept for their aliases.
+    let items = vec!["x"; 999].join(",");
+    let anchors: String = (0..150).map(|n| format!("  a{n}: &a{n} [{items}]\n")).collect();
+    write(
+        dir.path(),
+        "anchors.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n{anchors}y: *a99\nz: *a100\n"
+        ),
+    );
+    let found = ms000(&scan(dir.path(), &[], 2), "anchors.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (4 + 150 + 2, 4), "{found:?}");
+    assert!(
+        found[0].2.contains("anchors of this document hold more nodes"),
+        "{found:?}"
+    );
+}
+
+/// `count` flow sequences whose closing bracket sits at their key's indentation, which
+/// Kubernetes reads and each of which takes one repair to read: construct `n` (0-based) closes
+/// on line `first + 3 * n + 2`.
+fn repairable(count: usize) -> String {
+    (0..count)
+        .map(|n| format!("  k{n}: [\n    \"a\",\n  ]\n"))
+        .collect()
+}
+
+#[test]
+fn repairs_past_the_cap_are_reported_at_the_first_construct_left_unrepaired() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: r}\ndata:\n";
+    write(dir.path(), "few.yaml", format!("{head}{}", repairable(3)));
+    write(dir.path(), "many.yaml", format!("{head}{}", repairable(250)));
+    // A large file runs out of bytes to re-read first: two re-reads of 1.5 MiB fit in 4 MiB.
+    let filler: String = (0..150_000).map(|n| format!("  f{n}: v\n")).collect();
+    write(
+        dir.path(),
+        "large.yaml",
+        format!("{head}{filler}{}", repairable(5)),
+    );
+    let hits = scan(dir.path(), &[], 2);
+    assert!(ms000(&hits, "few.yaml").is_empty(), "{hits:?}");
+    let many = ms000(&hits, "many.yaml");
+    assert_eq!((many[0].0, many[0].1), (5 + 3 * 200 + 2, 3), "{many:?}");
+    assert!(many[0].2.contains("re-reads"), "{many:?}");
+    let large = ms000(&hits, "large.yaml");
+    assert_eq!(large[0].0, 5 + 150_000 + 3 * 2 + 2, "{large:?}");
+}
+
+#[test]
+fn a_file_past_the_size_cap_is_reported_and_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = deployment("big");
+    text.push_str(&"# padding\n".repeat(MAX_FILE_BYTES as usize / 10 + 1));
+    write(dir.path(), "big.yaml", text);
+    let hits = scan(dir.path(), &[], 2);
+    let found = ms000(&hits, "big.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (1, 1));
+    assert!(found[0].2.contains("larger than 32 MiB"), "{found:?}");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+}
+
+#[test]
+fn huge_single_lines_are_read_and_reported_in_bounded_time_and_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let filler = "y".repeat(20 * 1024 * 1024);
+    write(
+        dir.path(),
+        "minified.json",
+        format!(
+            r#"{{"apiVersion":"apps/v1","kind":"Deployment","metadata":{{"name":"x"}},"note":"{filler}","spec":{{"template":{{"spec":{{"containers":[{{"name":"c","image":"a:latest"}}]}}}}}}}}"#
+        ),
+    );
+    write(
+        dir.path(),
+        "scalar.yaml",
+        format!("{CLEAN}  blob: {}\n", "ab ".repeat(5 * 1024 * 1024 / 3)),
+    );
+    // Many nodes on one line that is not ASCII: every position on it once cost the line's length.
+    let keys: Vec<String> = (0..100_000).map(|n| format!(r#""k{n}":"é{n}""#)).collect();
+    write(
+        dir.path(),
+        "wide.json",
+        format!(
+            r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"é"}},"data":{{{}}}}}"#,
+            keys.join(",")
+        ),
+    );
+    let started = Instant::now();
+    let output = Command::cargo_bin("mslint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--select", "K8S014", "."])
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < BOUND, "took {:?}", started.elapsed());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("minified.json:1:"), "{text}");
+    // The snippet shows the part of the 20 MB line around the finding, not the line.
+    assert!(
+        output.stdout.len() < 10_000,
+        "{} bytes of output",
+        output.stdout.len()
+    );
+}
+
+#[test]
+fn long_dockerfiles_and_comment_runs_finish_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    // Here-documents that never end, each once searched for to the end of the file.
+    let heredocs: String = (0..50_000).map(|n| format!("RUN cat <<EOF{n} > /x\n")).collect();
+    write(
+        dir.path(),
+        "heredocs/Dockerfile",
+        format!("FROM alpine:3.20\n{heredocs}USER app\n"),
+    );
+    // RUN lines, each once compared with every later one.
+    write(
+        dir.path(),
+        "runs/Dockerfile",
+        format!("FROM golang:1.22\n{}", "RUN go build ./...\n".repeat(20_000)),
+    );
+    // Syntax errors at the top of a large file, each once followed by indexing the rest of it:
+    // the first 50 are reported, and reading stops there.
+    let errors = format!(
+        "FROM alpine:3.20\n{}{}",
+        "BOGUS x\n".repeat(60),
+        "RUN echo hi\n".repeat(1_500_000)
+    );
+    write(dir.path(), "errors/Dockerfile", errors);
+    // Suppression comments on lines of their own above the finding, each once searched past the
+    // others, and each once tried on every finding.
+    let (head, image) = DEPLOYMENT.split_at(DEPLOYMENT.find("          image").unwrap());
+    let comments = "# mslint ignore=K8S014 reason=\"generated\"\n".repeat(100_000);
+    write(dir.path(), "comments.yaml", format!("{head}{comments}{image}"));
+    let hits = scan(dir.path(), &["K8S014", "DF001", "MS000"], 2);
+    assert!(has(&hits, "DF001", "runs/Dockerfile", 2), "{hits:?}");
+    let errors = ms000(&hits, "errors/Dockerfile");
+    assert_eq!(
+        (errors.len(), errors.last().map(|e| e.0)),
+        (50, Some(51)),
+        "{errors:?}"
+    );
+    let suppressed = mslint::run(&mslint::Config {
+        paths: vec![dir.path().join("comments.yaml")],
+        root: dir.path().to_path_buf(),
+        select: vec!["K8S014".to_owned()],
+        ..Default::default()
+    })
+    .unwrap()
+    .findings;
+    assert!(
+        suppressed.iter().all(|f| f.suppressed.is_some()),
+        "{suppressed:?}"
+    );
+}
+
+#[test]
+fn bad_files_beside_a_good_one_leave_it_checked_and_memory_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good.yaml", DEPLOYMENT);
+    write(dir.path(), "bad/deep.yaml", nested_mappings(MAX_DEPTH + 10));
+    write(dir.path(), "bad/documents.yaml", documents(MAX_DOCUMENTS + 1));
+    let opening: String = (0..250).map(|n| format!("&a{n} [")).collect();
+    write(
+        dir.path(),
+        "bad/anchors.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\nx: {opening}{}{}\n",
+            vec!["x"; 500_000].join(","),
+            "]".repeat(250)
+        ),
+    );
+    write(
+        dir.path(),
+        "bad/heredoc/Dockerfile",
+        "FROM alpine:3.20\nUSER app\nRUN <<EOF\necho never ends\n",
+    );
+    write(
+        dir.path(),
+        "bad/huge.yaml",
+        "x".repeat(MAX_FILE_BYTES as usize + 1),
+    );
+    // The address space a debug build needs, with room to spare, and far less than copying the
+    // anchored list once per level takes.
+    let output = Command::new("sh")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 3000000; exec {} --format json --jobs 2 .",
+            assert_cmd::cargo::cargo_bin("mslint").display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    let found: Vec<(String, String, String)> = common::finding_fields(&report, &["rule", "path", "line"])
+        .into_iter()
+        .map(|f| (f[0].clone(), f[1].clone(), f[2].clone()))
+        .collect();
+    let at = |rule: &str, path: &str, line: u32| {
+        found.contains(&(rule.to_owned(), path.to_owned(), line.to_string()))
+    };
+    assert!(at("K8S014", "good.yaml", 10), "{found:?}");
+    assert!(at("MS000", "bad/deep.yaml", MAX_DEPTH as u32 + 4), "{found:?}");
+    assert!(
+        at("MS000", "bad/documents.yaml", 11 + (MAX_DOCUMENTS as u32 - 1) * 7),
+        "{found:?}"
+    );
+    assert!(at("MS000", "bad/heredoc/Dockerfile", 3), "{found:?}");
+    assert!(at("MS000", "bad/huge.yaml", 1), "{found:?}");
+    assert!(found.iter().any(|f| f.1 == "bad/anchors.yaml"), "{found:?}");
+}
