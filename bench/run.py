@@ -359,13 +359,15 @@ def run_event_floor(folder, *, repeat):
 
 
 def run_checkov(exe, folder, scratch, *, repeat, timeout):
-    # Run in the scratch folder: without --output-file-path checkov drops results.sarif into cwd.
+    # checkov's Kubernetes runner skips every file whose path has a hidden folder in it (the
+    # default work folder is under ~/.cache), so it runs inside the input and is given `.`.
+    # Its SARIF goes to the scratch folder: without --output-file-path it lands in cwd.
     argv = [
-        exe, "-d", str(folder), "--framework", "kubernetes", "dockerfile", "-o", "sarif",
+        exe, "-d", ".", "--framework", "kubernetes", "dockerfile", "-o", "sarif",
         "--output-file-path", str(scratch), "--quiet", "--compact", "--skip-download",
     ]
     sarif = scratch / "results_sarif.sarif"
-    return repeated(argv, repeat=repeat, warm_up=False, timeout=timeout, cwd=scratch,
+    return repeated(argv, repeat=repeat, warm_up=False, timeout=timeout, cwd=folder,
                     findings=lambda: sarif_result_count(sarif), ok_codes=(0, 1))
 
 
@@ -535,7 +537,7 @@ def format_seconds(seconds):
 def format_rate(rate):
     if not rate:
         return ""
-    return f"{rate:,.0f}"
+    return f"{rate:,.0f}" if rate >= 10 else f"{rate:.2g}"
 
 
 def row_lookup(results):
