@@ -343,6 +343,7 @@ class Outcome:
     findings: int | None = None
     status: str = "ok"  # ok, timeout, missing, failed, skipped
     note: str = ""
+    stderr_tail: str = ""
 
 
 def run_mslint(folder, scratch, flags, *, repeat):
@@ -373,12 +374,13 @@ def run_checkov(exe, folder, scratch, *, repeat, timeout):
 
 def run_trivy(exe, folder, scratch, *, repeat, timeout):
     # All three skip flags are needed to keep trivy off the network (it fetches its checks,
-    # checks for a new version and reports telemetry otherwise).
+    # checks for a new version and reports telemetry otherwise). trivy gives up by itself after
+    # 5 minutes ("context deadline exceeded"): its own limit is set past ours, so ours decides.
     sarif = scratch / "trivy.sarif"
     argv = [
         exe, "config", "--format", "sarif", "--output", str(sarif), "--skip-check-update",
         "--skip-version-check", "--disable-telemetry", "--cache-dir", str(CACHE / "trivy-cache"),
-        str(folder),
+        "--timeout", f"{int(timeout) + 60}s", str(folder),
     ]
     return repeated(argv, repeat=repeat, warm_up=False, timeout=timeout, cwd=scratch,
                     findings=lambda: sarif_result_count(sarif))
@@ -433,8 +435,11 @@ def finish_failed(outcome, run):
         outcome.runs = [run]
     else:
         outcome.status = "failed"
-        last = (getattr(run, "stderr", "") or "").strip().splitlines()
-        outcome.note = f"exit {run.exit_code}" + (f": {last[-1][:160]}" if last else "")
+        stderr = (getattr(run, "stderr", "") or "").strip()
+        last = stderr.splitlines()[-1] if stderr else ""
+        outcome.note = f"exit {run.exit_code}" + (f": {last[:300]}" if last else "")
+        # The whole end of the error goes to results.json: a peer's fatal error is one long line.
+        outcome.stderr_tail = stderr[-4000:]
     return outcome
 
 
@@ -518,6 +523,8 @@ def make_row(tool, input_name, outcome, counts, stamp, version, note):
         "findings": outcome.findings,
         "note": "; ".join(n for n in (note, outcome.note) if n),
     }
+    if outcome.stderr_tail:
+        row["stderr_tail"] = outcome.stderr_tail
     if outcome.status == "ok" and times:
         median = statistics.median(times)
         row["median_s"] = round(median, 6)
@@ -577,7 +584,9 @@ def render_table(results, timeout):
         else:
             cells += [row["status"], "", "", "", "", ""]
         if row["note"]:
-            cells[3] += f" ({row['note']})"
+            # A peer's fatal error is a long line: the table keeps its start, results.json all.
+            note = row["note"] if len(row["note"]) <= 120 else row["note"][:119] + "…"
+            cells[3] += f" ({note})"
         if show_stamp:
             cells.append(f"{row['date'][:10]} {row['commit']}")
         lines.append("| " + " | ".join(cells) + " |")
