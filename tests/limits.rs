@@ -82,7 +82,9 @@ fn documents(count: usize) -> String {
 fn documents_past_the_cap_end_in_one_finding_at_the_first_of_them() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "stream.yaml", documents(MAX_DOCUMENTS + 5));
-    let hits = scan(dir.path(), &[], 2);
+    // Two rules are enough to show where reading stopped and that the rest was checked; all of
+    // them over 100,000 documents would make this the slowest test of a debug build.
+    let hits = scan(dir.path(), &["MS000", "K8S014"], 2);
     let first_past = 11 + (MAX_DOCUMENTS as u32 - 1) * 7;
     let found = ms000(&hits, "stream.yaml");
     assert_eq!(found.len(), 1, "{found:?}");
@@ -99,7 +101,7 @@ fn two_hundred_thousand_tiny_documents_stop_at_the_cap_quickly() {
         .map(|n| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{n}}}\n"))
         .collect();
     write(dir.path(), "many.yaml", text);
-    let found = ms000(&scan(dir.path(), &[], 2), "many.yaml");
+    let found = ms000(&scan(dir.path(), &["MS000"], 2), "many.yaml");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, MAX_DOCUMENTS as u32 * 4 + 1);
 }
