@@ -98,8 +98,10 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
             Loaded {
                 source: SourceFile::new(display, text),
                 kind: None,
+                // The text holds U+FFFD where the first invalid bytes were: the span covers it,
+                // so that it does not split a character of the text reports show.
                 problem: Some((
-                    Span::new(at, at + 1),
+                    Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
                     "file is not valid UTF-8 (invalid byte here); save it as UTF-8".to_owned(),
                 )),
                 context: None,
