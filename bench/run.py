@@ -615,8 +615,7 @@ def render_table(results, timeout):
                       format_rate(row.get("files_per_s")), format_rate(row.get("documents_per_s")),
                       "" if row["findings"] is None else f"{row['findings']:,}", ratio]
         elif row["status"] == "timeout":
-            limit = row["times_s"][0] if row["times_s"] else timeout
-            cells += [f"> {limit:.0f} s", "", "", "", "", ""]
+            cells += [f"> {row.get('limit_s', timeout):.0f} s", "", "", "", "", ""]
         elif row["status"] == "skipped":
             cells += [f"> {row.get('limit_s', timeout):.0f} s (not run)", "", "", "", "", ""]
         else:
@@ -800,7 +799,7 @@ def main():
             version_of = {"event-floor": "saphyr-parser", "parse-only": "mslint"}.get(tool, tool)
             note = parse_note if tool == "parse-only" else ""
             row = make_row(tool, name, outcome, inputs_meta[name], stamp, versions.get(version_of), note)
-            if outcome.status == "skipped":
+            if outcome.status in ("skipped", "timeout"):
                 row["limit_s"] = args.peer_timeout
             merge_row(results, row)
             # Saved after every row: a long run that is stopped keeps what it measured.
