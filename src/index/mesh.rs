@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Index, folders_near};
+use super::{Index, NearFolders};
 use crate::model::mesh::host::{ExportTo, covers, fqdn, overlap};
 use crate::model::mesh::security::{
     DEFAULT_ROOT_NAMESPACE, Injection, namespace_injection, pod_requests_injection,
@@ -40,32 +40,11 @@ pub struct Mesh<'o, 's> {
     /// Positions in `destination_rules` of the rules with a wildcard host.
     wildcard_rules: Vec<usize>,
     /// Namespaces whose pods get sidecars, with the folders of the files that say so.
-    meshed_namespaces: HashMap<&'o str, Folders<'o>>,
+    meshed_namespaces: HashMap<&'o str, NearFolders<'o>>,
     /// Folders of the files holding an Istio object or an injection label.
-    evidence: Folders<'o>,
+    evidence: NearFolders<'o>,
     /// Folders of the files holding a DestinationRule.
-    rule_folders: Folders<'o>,
-}
-
-/// Distinct folders, in the order first seen: "is there one near this file" asks each once,
-/// however many files a folder holds.
-#[derive(Debug, Default)]
-struct Folders<'o> {
-    list: Vec<&'o str>,
-    seen: HashSet<&'o str>,
-}
-
-impl<'o> Folders<'o> {
-    fn add(&mut self, folder: &'o str) {
-        if self.seen.insert(folder) {
-            self.list.push(folder);
-        }
-    }
-
-    /// True when one of the folders is near `folder` (see [`Index::near`]).
-    fn near(&self, folder: &str) -> bool {
-        self.list.iter().any(|seen| folders_near(seen, folder))
-    }
+    rule_folders: NearFolders<'o>,
 }
 
 impl<'o, 's> Mesh<'o, 's> {

@@ -4,12 +4,12 @@ mod configs;
 mod gateways;
 mod mesh;
 mod partners;
+mod traffic;
 
 use std::collections::{HashMap, HashSet};
 
 pub use mesh::{Mesh, MeshSettings};
 
-use crate::model::delivery::{FlaggerCanary, Rollout};
 use crate::model::monitoring::{Monitor, Scrapes};
 use crate::model::selector::Operator;
 use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
@@ -207,6 +207,8 @@ pub struct Index<'o, 's> {
     workload_folders: HashSet<(&'o str, &'o str)>,
     /// Positions of the objects of each kind, in scan order.
     by_kind: HashMap<&'o str, Vec<usize>>,
+    /// What routes to each Service and what rolls each workload out.
+    traffic: traffic::Traffic<'o>,
     /// Mesh lookups.
     mesh: Mesh<'o, 's>,
 }
@@ -249,6 +251,7 @@ impl<'o, 's> Index<'o, 's> {
         let mut operated: HashMap<&'o str, Vec<Vec<(&'o str, &'o str)>>> = HashMap::new();
         let mut folders_of_alternatives: HashSet<&'o str> = HashSet::new();
         let mut workload_folders: HashSet<(&'o str, &'o str)> = HashSet::new();
+        let mut traffic = traffic::Traffic::default();
         let mut first_file_in_folder: HashMap<(&'o str, &'o str, &'o str, &'o str), FileId> = HashMap::new();
         let folder = |file: FileId| folder_of_path(paths.get(file.0 as usize).copied().unwrap_or(""));
         for (n, object) in objects.iter().enumerate() {
@@ -267,6 +270,7 @@ impl<'o, 's> Index<'o, 's> {
                 .entry(object.kind())
                 .or_default()
                 .push(n);
+            traffic.add(object, n, namespace);
             if let Some(workload) = Workload::of(object) {
                 templates.add(namespace, workload);
                 workload_folders.insert((namespace, folder(object.file)));
@@ -296,6 +300,7 @@ impl<'o, 's> Index<'o, 's> {
                     .push(n);
             }
         }
+        traffic.finish();
         Index {
             objects,
             paths,
@@ -311,6 +316,7 @@ impl<'o, 's> Index<'o, 's> {
             operated,
             folders_of_alternatives,
             workload_folders,
+            traffic,
             mesh: Mesh::default(),
         }
     }
@@ -511,17 +517,19 @@ impl<'o, 's> Index<'o, 's> {
     /// The Argo Rollout in an object's namespace whose `spec.workloadRef` names it: the Rollout
     /// runs the pods and is what gets scaled, and Argo scales the referenced object down.
     pub fn rollout_referencing(&self, object: &Object<'_>) -> Option<&'o Object<'s>> {
-        let name = object.name()?;
-        self.in_namespace(self.namespace_of(object), "Rollout")
-            .find(|rollout| Rollout::of(rollout).is_some_and(|r| r.references(object.kind(), name)))
+        let position = self
+            .traffic
+            .rollout_of(self.namespace_of(object), object.kind(), object.name()?)?;
+        self.objects.get(position).copied()
     }
 
     /// The Flagger Canary in an object's namespace whose `spec.targetRef` names it: Flagger
     /// rolls out each new version of it step by step.
     pub fn canary_targeting(&self, object: &Object<'_>) -> Option<&'o Object<'s>> {
-        let name = object.name()?;
-        self.in_namespace(self.namespace_of(object), "Canary")
-            .find(|canary| FlaggerCanary::of(canary).is_some_and(|c| c.targets(object.kind(), name)))
+        let position = self
+            .traffic
+            .canary_of(self.namespace_of(object), object.kind(), object.name()?)?;
+        self.objects.get(position).copied()
     }
 
     /// Every workload with the Services in its namespace whose `selector` matches its pods
@@ -596,61 +604,10 @@ impl<'o, 's> Index<'o, 's> {
     /// names another), and Argo Rollouts whose `trafficRouting` shifts traffic between it and
     /// another Service (`canaryService`, `stableService`, `pingPong`, `alb.rootService`).
     pub fn routes_to_service(&self, namespace: &str, name: &str) -> Vec<&'o Object<'s>> {
-        let names =
-            |node: Option<&crate::parse::yaml::Node<'_>>| node.and_then(|n| n.as_text()) == Some(name);
-        let ingresses = self.in_namespace(namespace, "Ingress").filter(|ingress| {
-            let spec = ingress.root.get("spec");
-            let path = |keys: &[&str]| spec.and_then(|s| s.path(keys));
-            let backend_names = |backend: Option<&crate::parse::yaml::Node<'_>>| {
-                backend.is_some_and(|b| names(b.path(&["service", "name"])) || names(b.get("serviceName")))
-            };
-            backend_names(path(&["defaultBackend"]))
-                || backend_names(path(&["backend"]))
-                || path(&["rules"])
-                    .map(|r| r.items())
-                    .unwrap_or_default()
-                    .iter()
-                    .flat_map(|rule| {
-                        rule.path(&["http", "paths"])
-                            .map(|p| p.items())
-                            .unwrap_or_default()
-                    })
-                    .any(|p| backend_names(p.get("backend")))
-        });
-        let routes = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]
-            .iter()
-            .flat_map(|kind| self.of_kind(kind))
-            .filter(|route| {
-                let route_namespace = self.namespace_of(route);
-                route
-                    .root
-                    .path(&["spec", "rules"])
-                    .map(|r| r.items())
-                    .unwrap_or_default()
-                    .iter()
-                    .flat_map(|rule| rule.get("backendRefs").map(|b| b.items()).unwrap_or_default())
-                    .any(|backend| {
-                        backend.str_at("kind").unwrap_or("Service") == "Service"
-                            && backend.str_at("group").is_none_or(str::is_empty)
-                            && backend.str_at("namespace").unwrap_or(route_namespace) == namespace
-                            && names(backend.get("name"))
-                    })
-            });
-        let rollouts = self.in_namespace(namespace, "Rollout").filter(|rollout| {
-            let canary = rollout.root.path(&["spec", "strategy", "canary"]);
-            let at = |keys: &[&str]| canary.and_then(|c| c.path(keys));
-            at(&["trafficRouting"]).is_some()
-                && [
-                    &["canaryService"][..],
-                    &["stableService"],
-                    &["pingPong", "pingService"],
-                    &["pingPong", "pongService"],
-                    &["trafficRouting", "alb", "rootService"],
-                ]
-                .iter()
-                .any(|keys| names(at(keys)))
-        });
-        ingresses.chain(routes).chain(rollouts).collect()
+        self.traffic
+            .routes_to(namespace, name)
+            .filter_map(|position| self.objects.get(position).copied())
+            .collect()
     }
 
     /// The objects of one kind in one namespace, in scan order.
@@ -745,21 +702,53 @@ fn is_custom_resource(object: &Object<'_>) -> bool {
     object.api_group().contains('.') && !BUILT_IN_GROUPS.contains(&object.api_group())
 }
 
+/// How many folders below the folder they share two folders of one project may lie.
+const NEAR_LEVELS: usize = 3;
+
 /// True when two folders are near enough to hold one project's files: each lies at most three
 /// folders below the folder they share (`istio` and `k8s/overlays/prod` are near; two
 /// repositories' folders deep under one checkout folder are not).
 pub fn folders_near(a: &str, b: &str) -> bool {
-    const LEVELS: usize = 3;
     fn parts(folder: &str) -> impl Iterator<Item = &str> + Clone {
         folder.split('/').filter(|c| !c.is_empty())
     }
     let shared = parts(a).zip(parts(b)).take_while(|(x, y)| x == y).count();
-    parts(a).count() - shared <= LEVELS && parts(b).count() - shared <= LEVELS
+    parts(a).count() - shared <= NEAR_LEVELS && parts(b).count() - shared <= NEAR_LEVELS
+}
+
+/// A folder and its ancestors up to [`NEAR_LEVELS`] above it, nearest first: two folders are
+/// near exactly when they have one of these in common.
+fn near_anchors(folder: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(folder.trim_matches('/'));
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = (!current.is_empty()).then(|| current.rsplit_once('/').map_or("", |(parent, _)| parent));
+        Some(current)
+    })
+    .take(NEAR_LEVELS + 1)
+}
+
+/// A set of folders that answers "is one of them near this folder" (see [`folders_near`]) with
+/// four lookups, however many folders it holds.
+#[derive(Debug, Default)]
+pub struct NearFolders<'o> {
+    anchors: HashSet<&'o str>,
+}
+
+impl<'o> NearFolders<'o> {
+    pub fn add(&mut self, folder: &'o str) {
+        self.anchors.extend(near_anchors(folder));
+    }
+
+    /// True when one of the folders is near `folder`.
+    pub fn near(&self, folder: &str) -> bool {
+        near_anchors(folder).any(|anchor| self.anchors.contains(anchor))
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::folders_near;
+    use super::{NearFolders, folders_near};
 
     #[test]
     fn folders_are_near_within_three_levels_of_what_they_share() {
@@ -771,5 +760,32 @@ mod tests {
             "corpus/istio/pkg/config/analysis/testdata",
             "corpus/samples/ai-ml/agent/deploy"
         ));
+    }
+
+    #[test]
+    fn a_set_of_folders_is_near_what_one_of_them_is_near() {
+        let folders = [
+            "",
+            "a",
+            "a/b/c/d",
+            "a/b/c/d/e/f",
+            "istio",
+            "k8s/overlays/prod",
+            "corpus/shop/k8s",
+            "corpus/istio/pkg/config/analysis/testdata",
+            "corpus/samples/ai-ml/agent/deploy",
+            "x/y",
+        ];
+        for known in folders {
+            let mut set = NearFolders::default();
+            set.add(known);
+            for asked in folders {
+                assert_eq!(
+                    set.near(asked),
+                    folders_near(known, asked),
+                    "{known:?} near {asked:?}"
+                );
+            }
+        }
     }
 }

@@ -41,12 +41,6 @@ impl<'o, 's> Rollout<'o, 's> {
         self.object.root.path(&["spec", "workloadRef"])
     }
 
-    /// True when `spec.workloadRef` names an object of this kind and name.
-    pub fn references(&self, kind: &str, name: &str) -> bool {
-        self.workload_ref()
-            .is_some_and(|r| r.str_at("kind") == Some(kind) && r.str_at("name") == Some(name))
-    }
-
     /// The `canary` or `blueGreen` entry of `spec.strategy`, with which one it is.
     pub fn strategy(&self) -> Option<(Strategy, &'o Entry<'s>)> {
         let strategy = self.object.root.path(&["spec", "strategy"])?;
@@ -100,13 +94,10 @@ impl<'o, 's> FlaggerCanary<'o, 's> {
         (object.kind() == "Canary" && object.api_group() == "flagger.app").then_some(FlaggerCanary { object })
     }
 
-    /// True when `spec.targetRef` names an object of this kind and name (Flagger's kind
-    /// defaults to nothing: it must be written).
-    pub fn targets(&self, kind: &str, name: &str) -> bool {
-        self.object
-            .root
-            .path(&["spec", "targetRef"])
-            .is_some_and(|r| r.str_at("kind") == Some(kind) && r.str_at("name") == Some(name))
+    /// `spec.targetRef`: the workload Flagger rolls out (its `kind` must be written: Flagger
+    /// does not default it).
+    pub fn target_ref(&self) -> Option<&'o Node<'s>> {
+        self.object.root.path(&["spec", "targetRef"])
     }
 }
 
