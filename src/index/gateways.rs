@@ -233,8 +233,9 @@ impl<'o, 's> Index<'o, 's> {
     /// directory line (see [`Index::related_files`]): evidence that the project `referrer`
     /// belongs to manages such objects itself, so one it names and lacks is missing.
     pub fn holds_related(&self, namespace: &str, kind: &str, referrer: &Object<'_>) -> bool {
-        self.in_namespace(namespace, kind)
-            .any(|o| self.related_files(o, referrer))
+        self.kind_folders
+            .get(&(namespace, kind))
+            .is_some_and(|folders| folders.on_line_of(self.folder_of(referrer.file)))
     }
 
     /// The objects that bring traffic from outside the cluster to the Service `name` of

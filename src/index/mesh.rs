@@ -1,7 +1,7 @@
 //! Mesh lookups: whether the scan is meshed, Services and ServiceEntries by host, the
 //! DestinationRules of a host, and which namespaces have sidecars.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use super::{Index, NearFolders};
 use crate::model::mesh::host::{ExportTo, covers, fqdn, overlap};

@@ -6,7 +6,7 @@ mod mesh;
 mod partners;
 mod traffic;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 pub use mesh::{Mesh, MeshSettings};
 
@@ -184,6 +184,8 @@ impl<'o, 's> PodTemplates<'o, 's> {
 pub struct Index<'o, 's> {
     objects: Vec<&'o Object<'s>>,
     paths: Vec<&'o str>,
+    /// The folder of each file's display path.
+    folders: Vec<&'o str>,
     default_namespace: &'o str,
     /// The namespace a kustomization sets on the objects of a file that name none.
     file_namespaces: HashMap<FileId, &'o str>,
@@ -207,6 +209,8 @@ pub struct Index<'o, 's> {
     workload_folders: HashSet<(&'o str, &'o str)>,
     /// Positions of the objects of each kind, in scan order.
     by_kind: HashMap<&'o str, Vec<usize>>,
+    /// (namespace, kind) → the folders of the files that hold objects of that kind there.
+    kind_folders: HashMap<(&'o str, &'o str), FolderLines<'o>>,
     /// What routes to each Service and what rolls each workload out.
     traffic: traffic::Traffic<'o>,
     /// Mesh lookups.
@@ -221,7 +225,7 @@ impl<'o, 's> Index<'o, 's> {
         paths: Vec<&'o str>,
         default_namespace: &'o str,
     ) -> Self {
-        Self::with_file_namespaces(objects, paths, default_namespace, HashMap::new())
+        Self::with_file_namespaces(objects, paths, default_namespace, [])
     }
 
     /// Like [`Index::new`], but objects without `metadata.namespace` in a file of
@@ -231,8 +235,9 @@ impl<'o, 's> Index<'o, 's> {
         objects: impl IntoIterator<Item = &'o Object<'s>>,
         paths: Vec<&'o str>,
         default_namespace: &'o str,
-        file_namespaces: HashMap<FileId, &'o str>,
+        file_namespaces: impl IntoIterator<Item = (FileId, &'o str)>,
     ) -> Self {
+        let file_namespaces: HashMap<FileId, &'o str> = file_namespaces.into_iter().collect();
         let objects: Vec<&'o Object<'s>> = objects.into_iter().collect();
         let chart_directories: HashSet<&'o str> = paths
             .iter()
@@ -252,8 +257,10 @@ impl<'o, 's> Index<'o, 's> {
         let mut folders_of_alternatives: HashSet<&'o str> = HashSet::new();
         let mut workload_folders: HashSet<(&'o str, &'o str)> = HashSet::new();
         let mut traffic = traffic::Traffic::default();
+        let mut kind_folders: HashMap<(&'o str, &'o str), FolderLines<'o>> = HashMap::new();
         let mut first_file_in_folder: HashMap<(&'o str, &'o str, &'o str, &'o str), FileId> = HashMap::new();
-        let folder = |file: FileId| folder_of_path(paths.get(file.0 as usize).copied().unwrap_or(""));
+        let folders: Vec<&'o str> = paths.iter().map(|path| folder_of_path(path)).collect();
+        let folder = |file: FileId| folders.get(file.0 as usize).copied().unwrap_or("");
         for (n, object) in objects.iter().enumerate() {
             by_kind.entry(object.kind()).or_default().push(n);
             let namespace = if CLUSTER_SCOPED.contains(&object.kind()) {
@@ -271,6 +278,10 @@ impl<'o, 's> Index<'o, 's> {
                 .or_default()
                 .push(n);
             traffic.add(object, n, namespace);
+            kind_folders
+                .entry((namespace, object.kind()))
+                .or_default()
+                .add(folder(object.file));
             if let Some(workload) = Workload::of(object) {
                 templates.add(namespace, workload);
                 workload_folders.insert((namespace, folder(object.file)));
@@ -304,6 +315,7 @@ impl<'o, 's> Index<'o, 's> {
         Index {
             objects,
             paths,
+            folders,
             default_namespace,
             file_namespaces,
             by_namespace_kind,
@@ -316,6 +328,7 @@ impl<'o, 's> Index<'o, 's> {
             operated,
             folders_of_alternatives,
             workload_folders,
+            kind_folders,
             traffic,
             mesh: Mesh::default(),
         }
@@ -659,7 +672,7 @@ impl<'o, 's> Index<'o, 's> {
 
     /// The folder of a file's display path ("" at the top).
     pub fn folder_of(&self, file: FileId) -> &'o str {
-        folder_of_path(self.paths.get(file.0 as usize).copied().unwrap_or(""))
+        self.folders.get(file.0 as usize).copied().unwrap_or("")
     }
 
     /// True when two files are applied together as one configuration: the same file, or files
@@ -746,9 +759,41 @@ impl<'o> NearFolders<'o> {
     }
 }
 
+/// A set of folders that answers "is one of them on this folder's directory line" (the folder
+/// itself, one above it or one below it) with a lookup per folder above it.
+#[derive(Debug, Default)]
+pub struct FolderLines<'o> {
+    folders: HashSet<&'o str>,
+    /// Every folder of the set and every folder above one.
+    enclosing: HashSet<&'o str>,
+}
+
+impl<'o> FolderLines<'o> {
+    pub fn add(&mut self, folder: &'o str) {
+        if self.folders.insert(folder) {
+            self.enclosing.extend(folder_and_above(folder));
+        }
+    }
+
+    /// True when one of the folders is `folder`, encloses it or lies within it.
+    pub fn on_line_of(&self, folder: &str) -> bool {
+        self.enclosing.contains(folder) || folder_and_above(folder).any(|above| self.folders.contains(above))
+    }
+}
+
+/// A folder and every folder above it, up to the top ("").
+fn folder_and_above(folder: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(folder);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = (!current.is_empty()).then(|| folder_of_path(current));
+        Some(current)
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{NearFolders, folders_near};
+    use super::{FolderLines, NearFolders, folders_near};
 
     #[test]
     fn folders_are_near_within_three_levels_of_what_they_share() {
@@ -784,6 +829,28 @@ mod tests {
                     set.near(asked),
                     folders_near(known, asked),
                     "{known:?} near {asked:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_set_of_folder_lines_holds_what_encloses_or_lies_within_one_of_them() {
+        let on_line = |a: &str, b: &str| {
+            let encloses = |outer: &str, inner: &str| {
+                outer.is_empty() || inner == outer || inner.starts_with(&format!("{outer}/"))
+            };
+            encloses(a, b) || encloses(b, a)
+        };
+        let folders = ["", "a", "a/b", "a/b/c", "ab", "ab/c", "x/a/b"];
+        for known in folders {
+            let mut set = FolderLines::default();
+            set.add(known);
+            for asked in folders {
+                assert_eq!(
+                    set.on_line_of(asked),
+                    on_line(known, asked),
+                    "{known:?} on line of {asked:?}"
                 );
             }
         }

@@ -2,7 +2,7 @@
 //! indexing: the Services that Ingresses, Gateway API routes and Argo Rollouts route to, the
 //! workload each Argo Rollout references and the target of each Flagger Canary.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::model::Object;
 use crate::model::delivery::{FlaggerCanary, Rollout};
