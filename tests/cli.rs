@@ -1198,8 +1198,7 @@ fn timings_say_where_the_time_went() {
         "discover ",
         "parse ",
         "index ",
-        "file rules ",
-        "cross-file rules ",
+        "rules ",
         "findings ",
     ] {
         assert!(stderr.contains(phase), "{stderr}");

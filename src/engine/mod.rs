@@ -270,53 +270,29 @@ fn check_all(
     clock.phase("index");
     let rule_clock = config.timings.then_some(&*clock);
 
-    let mut raw: Vec<RawFinding> = parsed
-        .par_iter()
-        .filter(|file| is_reported(file.file))
-        .flat_map_iter(|file| {
-            let mut found = if report_parse_errors {
-                file.problems.clone()
-            } else {
-                Vec::new()
-            };
-            found.extend(
-                panic_guard::catch(|| check_file(file, rules, &cx, rule_clock))
-                    .unwrap_or_else(|message| vec![internal_error(file.file, &message)]),
-            );
-            found
-        })
-        .collect();
-    clock.phase("file rules");
-    if let Some(policies) = policies {
-        let policies = policies.with_scan(parsed.iter().flat_map(|p| match &p.content {
-            Content::Objects(objects) => objects.as_slice(),
-            _ => &[],
-        }));
-        raw.par_extend(
-            parsed
-                .par_iter()
-                .filter(|file| is_reported(file.file))
-                .map_init(
-                    || policies.evaluator(),
-                    |evaluator, file| match &file.content {
-                        Content::Objects(objects) => objects
-                            .iter()
-                            .filter(|o| !o.is_controlled())
-                            .flat_map(|o| evaluator.evaluate(o, file.file))
-                            .collect(),
-                        Content::Dockerfile(dockerfile, _) => loaded
-                            .get(file.file.0 as usize)
-                            .map(|l| evaluator.evaluate_dockerfile(dockerfile, &l.source, file.file))
-                            .unwrap_or_default(),
-                        Content::Nothing => Vec::new(),
-                    },
-                )
-                .flatten_iter(),
-        );
-        clock.phase("policies");
-    }
-    let rule_clock = config.timings.then_some(&*clock);
-    raw.par_extend(
+    let file_rules = || {
+        let mut raw: Vec<RawFinding> = parsed
+            .par_iter()
+            .filter(|file| is_reported(file.file))
+            .flat_map_iter(|file| {
+                let mut found = if report_parse_errors {
+                    file.problems.clone()
+                } else {
+                    Vec::new()
+                };
+                found.extend(
+                    panic_guard::catch(|| check_file(file, rules, &cx, rule_clock))
+                        .unwrap_or_else(|message| vec![internal_error(file.file, &message)]),
+                );
+                found
+            })
+            .collect();
+        if let Some(policies) = policies {
+            raw.extend(policy_findings(policies, loaded, parsed, is_reported));
+        }
+        raw
+    };
+    let project_rules = || {
         rules
             .par_iter()
             .filter(|r| matches!(r.meta().scope, Scope::Project | Scope::Namespace))
@@ -327,11 +303,48 @@ fn check_all(
                 });
                 out.into_vec()
             })
-            .filter(|finding| is_reported(finding.file)),
-    );
-
-    clock.phase("cross-file rules");
+            .filter(|finding| is_reported(finding.file))
+            .collect::<Vec<_>>()
+    };
+    // Cross-file rules are few and uneven: running them beside the file rules keeps every
+    // worker busy.
+    let (mut raw, project) = rayon::join(file_rules, project_rules);
+    raw.extend(project);
+    clock.phase("rules");
     (raw, inventory)
+}
+
+/// What the policies find in the reported files, file by file.
+fn policy_findings(
+    policies: &crate::policy::Policies,
+    loaded: &[Loaded],
+    parsed: &[Parsed<'_>],
+    is_reported: &(dyn Fn(FileId) -> bool + Sync),
+) -> Vec<RawFinding> {
+    let policies = policies.with_scan(parsed.iter().flat_map(|p| match &p.content {
+        Content::Objects(objects) => objects.as_slice(),
+        _ => &[],
+    }));
+    parsed
+        .par_iter()
+        .filter(|file| is_reported(file.file))
+        .map_init(
+            || policies.evaluator(),
+            |evaluator, file| match &file.content {
+                Content::Objects(objects) => objects
+                    .iter()
+                    .filter(|o| !o.is_controlled())
+                    .flat_map(|o| evaluator.evaluate(o, file.file))
+                    .collect(),
+                Content::Dockerfile(dockerfile, _) => loaded
+                    .get(file.file.0 as usize)
+                    .map(|l| evaluator.evaluate_dockerfile(dockerfile, &l.source, file.file))
+                    .unwrap_or_default(),
+                Content::Nothing => Vec::new(),
+            },
+        )
+        .flatten_iter()
+        .collect()
 }
 
 /// Adds findings the engine reports about the others (suppressions, the cap per file) in order.
