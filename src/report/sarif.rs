@@ -1,5 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it.
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use serde::Serialize;
@@ -16,51 +18,57 @@ const MAX_DESCRIPTION: usize = 1024;
 /// Renders the SARIF log.
 pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules: Vec<Value> = report.rules.iter().map(|meta| descriptor(meta)).collect();
-    let results = report.findings.iter().map(|finding| {
-            let rule_index = report.rules.iter().position(|m| m.id == finding.rule.id);
-            let related: Vec<Value> = finding
-                .related
-                .iter()
-                .enumerate()
-                .map(|(n, r)| {
-                    json!({
-                        "id": n + 1,
-                        "physicalLocation": physical(&r.path, r.region),
-                        "message": { "text": r.label },
-                    })
-                })
-                .collect();
-            let mut result = json!({
-                "ruleId": finding.rule.id,
-                "level": level(finding.severity),
-                "message": { "text": format!("{}\n{}", finding.message, finding.help) },
-                "locations": [{ "physicalLocation": physical(&finding.path, finding.region) }],
-                "partialFingerprints": { "primaryLocationLineHash": finding.fingerprint },
-            });
-            if let Some(index) = rule_index {
-                result["ruleIndex"] = json!(index);
-            }
-            if let Some(object) = &finding.object {
+    let rule_indices: HashMap<&str, usize> = report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(n, meta)| (meta.id, n))
+        .rev()
+        .collect();
+    let results = report.findings.iter().map(|finding| SarifResult {
+        level: level(finding.severity),
+        locations: [Location {
+            logical_locations: finding.object.as_ref().map(|object| {
                 let name = [object.namespace.as_deref(), object.name.as_deref()]
                     .into_iter()
                     .flatten()
                     .collect::<Vec<_>>()
                     .join("/");
-                result["locations"][0]["logicalLocations"] =
-                    json!([{ "name": name, "kind": "object", "fullyQualifiedName": format!("{}/{name}", object.kind) }]);
-            }
-            if !related.is_empty() {
-                result["relatedLocations"] = json!(related);
-            }
-            if let Some(reason) = &finding.suppressed {
-                let mut suppression = json!({ "kind": "inSource" });
-                if !reason.is_empty() {
-                    suppression["justification"] = json!(reason);
-                }
-                result["suppressions"] = json!([suppression]);
-            }
-            result
-        });
+                [LogicalLocation {
+                    fully_qualified_name: format!("{}/{name}", object.kind),
+                    kind: "object",
+                    name,
+                }]
+            }),
+            physical_location: physical(&finding.path, finding.region),
+        }],
+        message: Message {
+            text: format!("{}\n{}", finding.message, finding.help),
+        },
+        partial_fingerprints: Fingerprints {
+            primary_location_line_hash: &finding.fingerprint,
+        },
+        related_locations: finding
+            .related
+            .iter()
+            .enumerate()
+            .map(|(n, r)| Related {
+                id: n + 1,
+                message: Message {
+                    text: r.label.as_str(),
+                },
+                physical_location: physical(&r.path, r.region),
+            })
+            .collect(),
+        rule_id: finding.rule.id,
+        rule_index: rule_indices.get(finding.rule.id).copied(),
+        suppressions: finding.suppressed.as_deref().map(|reason| {
+            [Suppression {
+                justification: (!reason.is_empty()).then_some(reason),
+                kind: "inSource",
+            }]
+        }),
+    });
     // Keys in alphabetical order, as `serde_json::Value` writes the objects inside.
     let log = Log {
         schema: SCHEMA,
@@ -98,6 +106,88 @@ struct Run<R> {
     tool: Value,
 }
 
+/// One result, its keys in alphabetical order like the rest of the log.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'f> {
+    level: &'static str,
+    locations: [Location; 1],
+    message: Message<String>,
+    partial_fingerprints: Fingerprints<'f>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Related<'f>>,
+    rule_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[Suppression<'f>; 1]>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[LogicalLocation; 1]>,
+    physical_location: Physical,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    fully_qualified_name: String,
+    kind: &'static str,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Message<T> {
+    text: T,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fingerprints<'f> {
+    primary_location_line_hash: &'f str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Related<'f> {
+    id: usize,
+    message: Message<&'f str>,
+    physical_location: Physical,
+}
+
+#[derive(Serialize)]
+struct Suppression<'f> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<&'f str>,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical {
+    artifact_location: Artifact,
+    region: SarifRegion,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Artifact {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRegion {
+    end_column: u32,
+    end_line: u32,
+    start_column: u32,
+    start_line: u32,
+}
+
 fn descriptor(meta: &RuleMeta) -> Value {
     let full = truncate(&meta.section("What it does").replace('\n', " "));
     let mut markdown = meta.doc_lines().collect::<Vec<_>>().join("\n");
@@ -131,16 +221,23 @@ fn descriptor(meta: &RuleMeta) -> Value {
     })
 }
 
-fn physical(path: &str, region: Region) -> Value {
-    json!({
-        "artifactLocation": { "uri": uri(path), "uriBaseId": ROOT },
-        "region": {
-            "startLine": region.start_line,
-            "startColumn": region.start_column,
-            "endLine": region.end_line,
-            "endColumn": region.end_column.max(if region.end_line == region.start_line { region.start_column } else { 1 }),
+fn physical(path: &str, region: Region) -> Physical {
+    Physical {
+        artifact_location: Artifact {
+            uri: uri(path),
+            uri_base_id: ROOT,
         },
-    })
+        region: SarifRegion {
+            start_line: region.start_line,
+            start_column: region.start_column,
+            end_line: region.end_line,
+            end_column: region.end_column.max(if region.end_line == region.start_line {
+                region.start_column
+            } else {
+                1
+            }),
+        },
+    }
 }
 
 fn level(severity: Severity) -> &'static str {
