@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use rayon::prelude::*;
+
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,
@@ -12,8 +14,12 @@ use super::excerpt::{Excerpt, Shown};
 use super::finding::Finding;
 use crate::rules::Severity;
 
-/// Renders every finding; `color` picks the themed or the plain ASCII-free output.
-pub fn render(report: &Report<'_>, color: bool) -> String {
+/// How many findings are rendered at once, side by side, before they are written.
+const RENDERED_AT_ONCE: usize = 512;
+
+/// Writes every finding; `color` picks the themed or the plain ASCII-free output. Findings are
+/// rendered in parallel a batch at a time and written in order.
+pub fn write(report: &Report<'_>, color: bool, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -25,34 +31,51 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     // A finding about a secret shows only its own line, with the secret starred out: a CI log
     // must not repeat what the finding warns about.
     let guarded = handler.clone().with_context_lines(0);
-    let mut out = String::new();
-    for finding in report.findings {
-        // Snippets show the file's text with its control characters blanked, span for span, and
-        // a finding about a secret shows it starred out.
-        let (shown, handler) = if finding.secrets.is_empty() {
-            (Shown::Safe(&[]), &handler)
-        } else {
-            (Shown::Safe(&finding.secrets), &guarded)
-        };
-        let excerpt = report
-            .source(&finding.path)
-            .filter(|source| !source.text.is_empty())
-            .map(|source| Excerpt::of(source, finding.span, SNIPPET_CONTEXT, shown));
-        let diagnostic = Diagnosed {
-            finding,
-            source: Named {
-                name: &finding.path,
-                excerpt,
-            },
-        };
-        if handler.render_report(&mut out, &diagnostic).is_err() {
-            out.push_str(&format!(
-                "{}:{}:{}: {}\n",
-                finding.path, finding.region.start_line, finding.region.start_column, finding.message
-            ));
+    for batch in report.findings.chunks(RENDERED_AT_ONCE) {
+        let rendered: Vec<String> = batch
+            .par_iter()
+            .map(|finding| render_one(report, finding, &handler, &guarded))
+            .collect();
+        for text in rendered {
+            out.write_all(text.as_bytes())?;
         }
-        out.push('\n');
     }
+    Ok(())
+}
+
+/// One finding with its snippet, and the blank line after it.
+fn render_one(
+    report: &Report<'_>,
+    finding: &Finding,
+    handler: &GraphicalReportHandler,
+    guarded: &GraphicalReportHandler,
+) -> String {
+    // Snippets show the file's text with its control characters blanked, span for span, and a
+    // finding about a secret shows it starred out.
+    let (shown, handler) = if finding.secrets.is_empty() {
+        (Shown::Safe(&[]), handler)
+    } else {
+        (Shown::Safe(&finding.secrets), guarded)
+    };
+    let excerpt = report
+        .source(&finding.path)
+        .filter(|source| !source.text.is_empty())
+        .map(|source| Excerpt::of(source, finding.span, SNIPPET_CONTEXT, shown));
+    let diagnostic = Diagnosed {
+        finding,
+        source: Named {
+            name: &finding.path,
+            excerpt,
+        },
+    };
+    let mut out = String::new();
+    if handler.render_report(&mut out, &diagnostic).is_err() {
+        out = format!(
+            "{}:{}:{}: {}\n",
+            finding.path, finding.region.start_line, finding.region.start_column, finding.message
+        );
+    }
+    out.push('\n');
     out
 }
 

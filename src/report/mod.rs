@@ -69,13 +69,12 @@ impl Report<'_> {
     /// Renders in a format; `color` applies to human output only.
     pub fn render(&self, format: Format, color: bool) -> String {
         match format {
-            Format::Json | Format::Sarif => {
+            Format::Json | Format::Sarif | Format::Human => {
                 let mut out = Vec::new();
                 // Writing into memory cannot fail, and the writers emit UTF-8 only.
                 let _ = self.write(format, color, &mut out);
                 String::from_utf8(out).unwrap_or_default()
             }
-            Format::Human => human::render(self, color),
             Format::Github => github::render(self),
             Format::Gitlab => gitlab::render(self),
             Format::Junit => junit::render(self),
@@ -84,12 +83,13 @@ impl Report<'_> {
         }
     }
 
-    /// Writes the report in a format. JSON and SARIF are written finding by finding, so a run
-    /// with many findings never holds its whole report in memory.
+    /// Writes the report in a format. JSON, SARIF and human output are written finding by
+    /// finding, so a run with many findings never holds its whole report in memory.
     pub fn write(&self, format: Format, color: bool, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match format {
             Format::Json => json::write(self, out),
             Format::Sarif => sarif::write(self, out),
+            Format::Human => human::write(self, color, out),
             _ => out.write_all(self.render(format, color).as_bytes()),
         }
     }
