@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::finding::{Finding, counts};
-use super::{Report, Streamed, write_json};
+use super::{Report, write_json_with_list};
 
 #[derive(Serialize)]
 struct JsonReport<F> {
@@ -35,7 +35,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Resu
             warnings,
             notes,
         },
-        findings: Streamed::new(report.findings.iter().map(Finding::to_json)),
+        findings: [(); 0],
     };
-    write_json(&document, out)
+    write_json_with_list(&document, "findings", report.findings, Finding::to_json, out)
 }

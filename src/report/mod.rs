@@ -12,7 +12,10 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 
+use std::io::Write;
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use crate::rules::RuleMeta;
 use crate::source::SourceFile;
@@ -95,30 +98,70 @@ impl Report<'_> {
     }
 }
 
-/// Serializes what an iterator yields as a sequence, one item at a time, without collecting it.
-struct Streamed<I>(std::cell::Cell<Option<I>>);
+/// How many list items are rendered at once, side by side, before they are written.
+const RENDERED_AT_ONCE: usize = 512;
 
-impl<I> Streamed<I> {
-    fn new(items: I) -> Self {
-        Streamed(std::cell::Cell::new(Some(items)))
+/// Writes `document` as pretty JSON and a final line break, with the list under `key` (empty in
+/// `document`, and the only list of that name in it) holding `item` of each of `items`. The items
+/// are rendered in parallel a batch at a time, each at the depth the list puts it, and written
+/// in order: the bytes are those of serializing the whole document at once.
+fn write_json_with_list<'a, T: Sync, I: serde::Serialize>(
+    document: &impl serde::Serialize,
+    key: &str,
+    items: &'a [T],
+    item: impl Fn(&'a T) -> I + Sync,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let skeleton = serde_json::to_string_pretty(document)?;
+    let empty_list = format!("\"{key}\": []");
+    let mut places = skeleton.match_indices(&empty_list).map(|(at, _)| at);
+    let (Some(at), None) = (places.next(), places.next()) else {
+        return Err(std::io::Error::other(format!(
+            "no single empty `{key}` list to fill"
+        )));
+    };
+    let line_start = skeleton[..at].rfind('\n').map_or(0, |n| n + 1);
+    // Two spaces a level, as the pretty printer indents: the items sit one level below the key.
+    let depth = (at - line_start) / 2 + 1;
+    let indent = |depth: usize| "  ".repeat(depth);
+    // The serializer writes many small pieces: buffered here, they are copied in place rather
+    // than each passed on through `dyn Write`.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    let (before, after) = skeleton.split_at(at + empty_list.len() - 1);
+    buffered.write_all(before.as_bytes())?;
+    let mut separator = "\n";
+    for batch in items.chunks(RENDERED_AT_ONCE) {
+        let rendered: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|each| pretty_at_depth(&item(each), depth))
+            .collect::<Result<_, _>>()?;
+        for text in rendered {
+            buffered.write_all(separator.as_bytes())?;
+            buffered.write_all(indent(depth).as_bytes())?;
+            buffered.write_all(&text)?;
+            separator = ",\n";
+        }
     }
+    if !items.is_empty() {
+        buffered.write_all(format!("\n{}", indent(depth - 1)).as_bytes())?;
+    }
+    buffered.write_all(after.as_bytes())?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
 
-impl<I> serde::Serialize for Streamed<I>
-where
-    I: Iterator,
-    I::Item: serde::Serialize,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Serialized once: a report is written once.
-        serializer.collect_seq(self.0.take().into_iter().flatten())
+/// A value as pretty JSON nested `depth` levels deep: its inner lines indented as they would be
+/// there, its first line not (the enclosing list writes that indentation).
+fn pretty_at_depth(value: &impl serde::Serialize, depth: usize) -> std::io::Result<Vec<u8>> {
+    use serde_json::ser::Formatter;
+    let mut formatter = serde_json::ser::PrettyFormatter::new();
+    for _ in 0..depth {
+        // Opening a list is how the formatter goes a level deeper.
+        formatter.begin_array(&mut std::io::sink())?;
     }
-}
-
-/// Writes a value as pretty JSON and a final line break.
-fn write_json(value: &impl serde::Serialize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    out.write_all(b"\n")
+    let mut text = Vec::new();
+    value.serialize(&mut serde_json::Serializer::with_formatter(&mut text, formatter))?;
+    Ok(text)
 }
 
 /// Findings counted per rule, most frequent first (then by id): one line each with the count,

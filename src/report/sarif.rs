@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use serde::Serialize;
 
-use super::{Report, Streamed, write_json};
+use super::finding::Finding;
+use super::{Report, write_json_with_list};
 use crate::rules::{RuleMeta, Severity};
 use crate::source::Region;
 
@@ -16,7 +17,7 @@ const ROOT: &str = "%SRCROOT%";
 const MAX_DESCRIPTION: usize = 1024;
 
 /// Renders the SARIF log.
-pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules: Vec<Value> = report.rules.iter().map(|meta| descriptor(meta)).collect();
     let rule_indices: HashMap<&str, usize> = report
         .rules
@@ -25,7 +26,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Resu
         .map(|(n, meta)| (meta.id, n))
         .rev()
         .collect();
-    let results = report.findings.iter().map(|finding| SarifResult {
+    let result = |finding: &'r Finding| SarifResult {
         level: level(finding.severity),
         locations: [Location {
             logical_locations: finding.object.as_ref().map(|object| {
@@ -68,14 +69,14 @@ pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Resu
                 kind: "inSource",
             }]
         }),
-    });
+    };
     // Keys in alphabetical order, as `serde_json::Value` writes the objects inside.
     let log = Log {
         schema: SCHEMA,
         runs: [Run {
             column_kind: "unicodeCodePoints",
             original_uri_base_ids: json!({ ROOT: { "description": { "text": "The directory mslint was run from." } } }),
-            results: Streamed::new(results),
+            results: [(); 0],
             tool: json!({ "driver": {
                 "name": "mslint",
                 "version": env!("CARGO_PKG_VERSION"),
@@ -85,7 +86,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Resu
         }],
         version: "2.1.0",
     };
-    write_json(&log, out)
+    write_json_with_list(&log, "results", report.findings, result, out)
 }
 
 /// The SARIF log around the results, which are written one by one.
