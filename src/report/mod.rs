@@ -210,7 +210,7 @@ pub fn escape_markup(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_markup;
+    use super::{RENDERED_AT_ONCE, escape_markup, write_json_with_list};
 
     #[test]
     fn markup_and_forbidden_characters_are_escaped() {
@@ -218,5 +218,35 @@ mod tests {
             escape_markup("a<b & \"c\"\u{1}"),
             "a&lt;b &amp; &quot;c&quot;\u{FFFD}"
         );
+    }
+
+    #[test]
+    fn a_list_written_item_by_item_gives_the_bytes_of_the_whole_document() {
+        #[derive(serde::Serialize)]
+        struct Outer<L> {
+            before: &'static str,
+            runs: [Inner<L>; 1],
+            after: Vec<u8>,
+        }
+        #[derive(serde::Serialize)]
+        struct Inner<L> {
+            items: L,
+            tail: Option<u8>,
+        }
+        let document = |items| Outer {
+            before: "\"items\": [] in a string is no list",
+            runs: [Inner { items, tail: None }],
+            after: vec![1, 2],
+        };
+        for count in [0, 1, 2, RENDERED_AT_ONCE + 1] {
+            let items: Vec<serde_json::Value> = (0..count)
+                .map(|n| serde_json::json!({ "n": n, "nested": { "list": [n, [], {}] } }))
+                .collect();
+            let mut written = Vec::new();
+            write_json_with_list(&document(Vec::new()), "items", &items, |item| item, &mut written)
+                .expect("written");
+            let whole = serde_json::to_string_pretty(&document(items)).expect("serialized") + "\n";
+            assert_eq!(String::from_utf8(written).expect("UTF-8"), whole, "{count} items");
+        }
     }
 }
