@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::names::{is_secret_name, name_words};
-use super::{has_shell_variable, is_literal};
+use super::{has_shell_variable, is_literal, mentions};
 use crate::parse::shell;
 use crate::parse::yaml::Node;
 
@@ -19,8 +19,8 @@ use crate::parse::yaml::Node;
 pub fn connection_passwords(text: &str) -> Vec<Range<usize>> {
     static SETTING: OnceLock<Option<Regex>> = OnceLock::new();
     static PAIR: OnceLock<Option<Regex>> = OnceLock::new();
-    let lower = text.to_ascii_lowercase();
-    if !lower.contains("password") && !lower.contains("pwd") && !lower.contains("passwd") {
+    // Every key the pattern reads holds `passw` or `pwd`: most values hold neither.
+    if !mentions(text, b"passw") && !mentions(text, b"pwd") {
         return Vec::new();
     }
     let (Some(setting), Some(pair)) = (

@@ -45,6 +45,14 @@ impl Exposure {
     }
 }
 
+/// True when `text` holds `needle` in any ASCII case: a check cheap enough to run on every value
+/// before the word splits and patterns that find what it hints at.
+fn mentions(text: &str, needle: &[u8]) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
 /// "a" or "an" before a kind: by its first letter, or by the name of its first letter when the
 /// first word is an initialism ("an AWS access key id", "an NPM token", "a JSON Web Token").
 fn article(kind: &str) -> &'static str {

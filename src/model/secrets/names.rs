@@ -1,5 +1,7 @@
 //! Names that say they hold a secret: `DB_PASSWORD`, `apiKey`, `PGPASSWORD`, `DB_PASS_BD`.
 
+use super::mentions;
+
 /// Words that make a name secret-looking.
 const SECRET_WORDS: &[&str] = &[
     "PASSWORD",
@@ -127,11 +129,7 @@ pub fn name_words(name: &str) -> Vec<String> {
 pub fn is_secret_name(name: &str) -> bool {
     // Every secret word holds one of these; most names hold none, and skip the word split.
     const STEMS: &[&[u8]] = &[b"pass", b"secret", b"token", b"key", b"credential", b"pwd"];
-    let bytes = name.as_bytes();
-    let has_stem = STEMS
-        .iter()
-        .any(|stem| bytes.windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem)));
-    if !has_stem {
+    if !STEMS.iter().any(|stem| mentions(name, stem)) {
         return false;
     }
     let words = name_words(name);
