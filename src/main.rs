@@ -401,6 +401,9 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
             .iter()
             .any(|f| f.suppressed.is_none() && f.severity >= t)
     });
+    // The process ends here: the system takes its memory back at once, while freeing every
+    // finding and file text one by one takes a noticeable part of a large run.
+    std::mem::forget(outcome);
     if failing && !args.exit_zero {
         ExitCode::from(1)
     } else {
