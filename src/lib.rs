@@ -8,6 +8,7 @@ pub mod config;
 pub mod discover;
 pub mod docs;
 pub mod engine;
+pub mod fix;
 pub mod index;
 pub mod model;
 pub mod parse;

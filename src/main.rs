@@ -157,6 +157,17 @@ struct CheckArgs {
     /// Check named files alone: do not read the rest of their git repository for cross-file rules.
     #[arg(long)]
     no_context: bool,
+    /// Apply the safe fixes of the findings to the files, then report what is left.
+    #[arg(long, conflicts_with_all = ["parse_only", "diff_base", "baseline", "write_baseline", "statistics"])]
+    fix: bool,
+    /// With `--fix` or `--diff`, apply the unsafe fixes too: they change what the configuration
+    /// does or choose a value a person should check.
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print the changes the fixes make as a unified diff instead of writing them, and exit 1
+    /// when there is one.
+    #[arg(long, conflicts_with_all = ["parse_only", "diff_base", "baseline", "write_baseline", "statistics"])]
+    diff: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy)]
@@ -284,6 +295,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         repository_context: !args.no_context,
         timings: args.timings,
         parse_only: args.parse_only,
+        contents: Default::default(),
     };
     let changed = match &args.diff_base {
         Some(base) => match mslint::engine::diff_base::ChangedLines::since(base, &config.root) {
@@ -292,9 +304,24 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         },
         None => None,
     };
-    let mut outcome = match mslint::run(&config) {
-        Ok(outcome) => outcome,
-        Err(e) => return usage_error(&e.to_string()),
+    let mut outcome = if args.fix || args.diff {
+        let fixed = match fix(&args, &config) {
+            Ok(fixed) => fixed,
+            Err(message) => return usage_error(&message),
+        };
+        if args.diff {
+            return match write_stdout(&fixes_as_diff(&fixed)) {
+                Ok(()) if fixed.files.is_empty() => ExitCode::SUCCESS,
+                Ok(()) => ExitCode::from(1),
+                Err(message) => usage_error(&message),
+            };
+        }
+        fixed.outcome
+    } else {
+        match mslint::run(&config) {
+            Ok(outcome) => outcome,
+            Err(e) => return usage_error(&e.to_string()),
+        }
     };
     if let Some(changed) = &changed {
         let sources = &outcome.sources;
@@ -709,6 +736,64 @@ fn write_docs() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => usage_error(&format!("cannot write the docs: {e}")),
     }
+}
+
+/// Runs the fix loop; with `--fix`, writes the fixed files. Says on standard error what was
+/// fixed and what was not.
+fn fix(args: &CheckArgs, config: &mslint::Config) -> Result<mslint::fix::Fixed, String> {
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err("--fix and --diff change files: standard input cannot be fixed".to_owned());
+    }
+    let mode = if args.unsafe_fixes {
+        mslint::fix::FixMode::Unsafe
+    } else {
+        mslint::fix::FixMode::Safe
+    };
+    let fixed = mslint::fix::fix_files(config, mode).map_err(|e| e.to_string())?;
+    for dropped in &fixed.dropped {
+        eprintln!("mslint: fix not applied: {dropped}");
+    }
+    if !fixed.settled {
+        eprintln!("mslint: fixes kept applying after the last pass; run `mslint --fix` again");
+    }
+    let files = fixed.files.len();
+    let (count, verb) = (fixed.applied(), if args.diff { "would fix" } else { "fixed" });
+    if !args.diff {
+        for file in &fixed.files {
+            // A file changed since it was read is left as it is now.
+            let current = std::fs::read_to_string(&file.disk)
+                .map_err(|e| format!("cannot read `{}`: {e}", file.path))?;
+            if current != file.before {
+                return Err(format!(
+                    "`{}` changed while it was being fixed; run `mslint --fix` again",
+                    file.path
+                ));
+            }
+            std::fs::write(&file.disk, &file.after)
+                .map_err(|e| format!("cannot write `{}`: {e}", file.path))?;
+        }
+    }
+    eprintln!(
+        "mslint: {verb} {count} finding{} in {files} file{}",
+        if count == 1 { "" } else { "s" },
+        if files == 1 { "" } else { "s" }
+    );
+    Ok(fixed)
+}
+
+/// The fixes as a unified diff, file by file.
+fn fixes_as_diff(fixed: &mslint::fix::Fixed) -> String {
+    fixed
+        .files
+        .iter()
+        .map(|file| {
+            similar::TextDiff::from_lines(&file.before, &file.after)
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{}", file.path), &format!("b/{}", file.path))
+                .to_string()
+        })
+        .collect()
 }
 
 fn usage_error(message: &str) -> ExitCode {

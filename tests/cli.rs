@@ -1250,3 +1250,53 @@ fn parse_only_reports_what_cannot_be_parsed_and_runs_no_rule() {
         .unwrap();
     assert_eq!(conflict.status.code(), Some(2));
 }
+
+#[test]
+fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web # the app\n      image: web:1.0.0\n      securityContext:\n        privileged: false\n";
+    write(dir.path(), "pod.yaml", manifest);
+    let diff = mslint(dir.path())
+        .args(["--select", "K8S011", "--diff"])
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(1), "a change to show exits 1");
+    let shown = String::from_utf8_lossy(&diff.stdout);
+    assert!(shown.contains("--- a/pod.yaml\n+++ b/pod.yaml\n"), "{shown}");
+    assert!(
+        shown.contains("+        allowPrivilegeEscalation: false\n"),
+        "{shown}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap(),
+        manifest,
+        "--diff writes nothing"
+    );
+
+    let fix = mslint(dir.path())
+        .args(["--select", "K8S011", "--fix"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        fix.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fix.stderr)
+    );
+    assert!(String::from_utf8_lossy(&fix.stderr).contains("fixed 1 finding in 1 file"));
+    let fixed = std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap();
+    assert_eq!(
+        fixed,
+        format!("{manifest}        allowPrivilegeEscalation: false\n")
+    );
+
+    let again = mslint(dir.path())
+        .args(["--select", "K8S011", "--diff"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0), "nothing left to fix");
+    assert!(again.stdout.is_empty());
+
+    let stdin = mslint(dir.path()).args(["--fix", "-"]).output().unwrap();
+    assert_eq!(stdin.status.code(), Some(2), "standard input cannot be fixed");
+}

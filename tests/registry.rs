@@ -70,8 +70,24 @@ fn docs_have_the_five_sections_in_order() {
     ];
     for meta in metas() {
         let headings: Vec<&str> = meta.doc_lines().filter_map(|l| l.strip_prefix("## ")).collect();
-        assert_eq!(headings, sections, "{} docs sections", meta.id);
-        for section in sections {
+        // A rule with fixes says what they change, and of which kind, before its guideline.
+        let mut expected = sections.to_vec();
+        if let Some(kind) = meta.fix {
+            expected.insert(4, "Fix");
+            let said = meta.section("Fix");
+            let kind = if kind == mslint::fix::Applicability::Safe {
+                "Safe:"
+            } else {
+                "Unsafe:"
+            };
+            assert!(
+                said.starts_with(kind),
+                "{} Fix section starts with `{kind}`",
+                meta.id
+            );
+        }
+        assert_eq!(headings, expected, "{} docs sections", meta.id);
+        for section in expected {
             assert!(
                 !meta.section(section).is_empty(),
                 "{} section {section} is empty",

@@ -31,8 +31,9 @@ pub struct Loaded {
     pub outside: bool,
 }
 
-/// Reads a candidate; binary, non-UTF-8, oversized and unreadable files carry a problem instead.
-pub fn read(candidate: &Candidate) -> Loaded {
+/// Reads a candidate, or takes `text` for its content when given; binary, non-UTF-8, oversized
+/// and unreadable files carry a problem instead.
+pub fn read(candidate: &Candidate, text: Option<&String>) -> Loaded {
     let display = candidate.display.as_str();
     if let Some(target) = &candidate.outside {
         let mut loaded = unreadable(
@@ -46,9 +47,10 @@ pub fn read(candidate: &Candidate) -> Loaded {
         loaded.outside = true;
         return loaded;
     }
-    let bytes = match &candidate.error {
-        Some(error) => Err(format!("cannot read: {error}")),
-        None => read_capped(&candidate.path),
+    let bytes = match (&candidate.error, text) {
+        (_, Some(text)) => Ok(text.clone().into_bytes()),
+        (Some(error), None) => Err(format!("cannot read: {error}")),
+        (None, None) => read_capped(&candidate.path),
     };
     let mut loaded = match bytes {
         Ok(bytes) => from_bytes(display, candidate.kind, bytes),
@@ -296,6 +298,7 @@ fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
         object: None,
         related: Vec::new(),
         secrets: Vec::new(),
+        fix: None,
         severity: None,
     }
 }

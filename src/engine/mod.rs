@@ -63,6 +63,9 @@ pub struct Config {
     /// Read and parse every file and report only what cannot be parsed: no index, no rules
     /// (`--parse-only`, the floor a full run is measured against).
     pub parse_only: bool,
+    /// Texts that stand in for the files at these display paths: the fix loop checks its edits
+    /// before it writes them.
+    pub contents: std::collections::HashMap<String, String>,
 }
 
 /// The result of a scan.
@@ -156,7 +159,10 @@ fn scan(
     };
     candidates.retain(|c| config.filter.admits(&c.path));
     clock.phase("discover");
-    let mut loaded: Vec<Loaded> = candidates.par_iter().map(load::read).collect();
+    let mut loaded: Vec<Loaded> = candidates
+        .par_iter()
+        .map(|candidate| load::read(candidate, config.contents.get(&candidate.display)))
+        .collect();
     if config.paths.iter().any(|p| p.as_os_str() == "-") {
         loaded.extend(stdin::read(config.stdin_filename.as_deref()));
         loaded.sort_by(|a, b| a.source.path.cmp(&b.source.path));

@@ -525,6 +525,7 @@ fn rule_meta(
         guideline: Box::leak(guideline.into_boxed_str()),
         docs: Box::leak(help.to_owned().into_boxed_str()),
         options: &[],
+        fix: None,
     })))
 }
 

@@ -47,6 +47,8 @@ pub struct Finding {
     pub secrets: Vec<Span>,
     /// Set when a suppression silences the finding: the reason it gives (maybe empty).
     pub suppressed: Option<String>,
+    /// The edits that resolve it, in its file.
+    pub fix: Option<crate::fix::Fix>,
 }
 
 /// Locates raw findings, sorts them and gives each a fingerprint.
@@ -84,6 +86,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 fingerprint,
                 secrets: r.secrets,
                 suppressed: None,
+                fix: r.fix,
             })
         })
         .collect();
@@ -198,6 +201,25 @@ pub(crate) struct JsonFinding<'a> {
     pub fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<JsonSuppression<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonFix<'a> {
+    pub applicability: crate::fix::Applicability,
+    pub message: &'a str,
+    pub edits: Vec<JsonEdit<'a>>,
+}
+
+/// An edit by position: the text from (line, column) to (end_line, end_column) becomes `content`.
+#[derive(Serialize)]
+pub(crate) struct JsonEdit<'a> {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub content: &'a str,
 }
 
 #[derive(Serialize)]
@@ -216,7 +238,9 @@ pub(crate) struct JsonRelated<'a> {
 }
 
 impl Finding {
-    pub(crate) fn to_json(&self) -> JsonFinding<'_> {
+    /// The finding as the JSON report writes it; `source` is its file, where its fix's edits
+    /// are located.
+    pub(crate) fn to_json<'a>(&'a self, source: Option<&SourceFile>) -> JsonFinding<'a> {
         JsonFinding {
             rule: self.rule.id,
             name: self.rule.name,
@@ -247,6 +271,24 @@ impl Finding {
                 .suppressed
                 .as_deref()
                 .map(|reason| JsonSuppression { reason }),
+            fix: self.fix.as_ref().zip(source).map(|(fix, source)| JsonFix {
+                applicability: fix.applicability,
+                message: &fix.title,
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|edit| {
+                        let region = source.locate(edit.span);
+                        JsonEdit {
+                            line: region.start_line,
+                            column: region.start_column,
+                            end_line: region.end_line,
+                            end_column: region.end_column,
+                            content: &edit.content,
+                        }
+                    })
+                    .collect(),
+            }),
         }
     }
 }

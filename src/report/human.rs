@@ -12,6 +12,7 @@ use miette::{
 use super::Report;
 use super::excerpt::{Excerpt, Shown};
 use super::finding::Finding;
+use crate::fix::Applicability;
 use crate::rules::Severity;
 
 /// How many findings are rendered at once, side by side, before they are written.
@@ -96,8 +97,24 @@ pub fn summary(report: &Report<'_>, elapsed: std::time::Duration) -> String {
     } else {
         String::new()
     };
+    let fixable = |applicability: Applicability| {
+        report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.suppressed.is_none() && f.fix.as_ref().is_some_and(|x| x.applicability == applicability)
+            })
+            .count()
+    };
+    let fixable = match (fixable(Applicability::Safe), fixable(Applicability::Unsafe)) {
+        (0, 0) => String::new(),
+        (safe, 0) => format!("; {safe} fixable with `mslint --fix`"),
+        (safe, unsafe_) => {
+            format!("; {safe} fixable with `mslint --fix` ({unsafe_} more with `--unsafe-fixes`)")
+        }
+    };
     format!(
-        "mslint: {} checked ({} skipped{context}), {}, {}, {}{suppressed} in {:.2}s",
+        "mslint: {} checked ({} skipped{context}), {}, {}, {}{suppressed} in {:.2}s{fixable}",
         plural(report.files_checked, "file"),
         report.files_skipped,
         plural(errors, "error"),
@@ -188,8 +205,15 @@ impl Diagnostic for Diagnosed<'_> {
             Some("") => "\nsuppressed (no reason given)".to_owned(),
             Some(reason) => format!("\nsuppressed: {reason}"),
         };
+        let fix = match &self.finding.fix {
+            None => String::new(),
+            Some(fix) if fix.applicability == Applicability::Safe => {
+                format!("\nfix: {} (`mslint --fix`)", fix.title)
+            }
+            Some(fix) => format!("\nfix: {} (unsafe: `mslint --fix --unsafe-fixes`)", fix.title),
+        };
         Some(Box::new(format!(
-            "{}\nguideline: {}{suppressed}",
+            "{}\nguideline: {}{fix}{suppressed}",
             self.finding.help, self.finding.rule.guideline
         )))
     }

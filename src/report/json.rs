@@ -23,7 +23,7 @@ struct Summary {
 }
 
 /// Writes the JSON report.
-pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let (errors, warnings, notes) = counts(report.findings);
     let document = JsonReport {
         tool: "mslint",
@@ -37,5 +37,6 @@ pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Resu
         },
         findings: [(); 0],
     };
-    write_json_with_list(&document, "findings", report.findings, Finding::to_json, out)
+    let finding = |finding: &'r Finding| finding.to_json(report.source(&finding.path));
+    write_json_with_list(&document, "findings", report.findings, finding, out)
 }

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::finding::Finding;
 use super::{Report, write_json_with_list};
+use crate::fix::Fix;
 use crate::rules::{RuleMeta, Severity};
-use crate::source::Region;
+use crate::source::{Region, SourceFile};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const ROOT: &str = "%SRCROOT%";
@@ -27,6 +28,11 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
         .rev()
         .collect();
     let result = |finding: &'r Finding| SarifResult {
+        fixes: finding
+            .fix
+            .as_ref()
+            .zip(report.source(&finding.path))
+            .map(|(fix, source)| [sarif_fix(fix, source)]),
         level: level(finding.severity),
         locations: [Location {
             logical_locations: finding.object.as_ref().map(|object| {
@@ -111,6 +117,8 @@ struct Run<R> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'f> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes: Option<[SarifFix<'f>; 1]>,
     level: &'static str,
     locations: [Location; 1],
     message: Message<String>,
@@ -122,6 +130,58 @@ struct SarifResult<'f> {
     rule_index: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[Suppression<'f>; 1]>,
+}
+
+/// A fix as SARIF writes it: replacements in the finding's file, by region.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'f> {
+    artifact_changes: [ArtifactChange<'f>; 1],
+    description: Message<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange<'f> {
+    artifact_location: Artifact,
+    replacements: Vec<Replacement<'f>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'f> {
+    deleted_region: SarifRegion,
+    inserted_content: Message<&'f str>,
+}
+
+fn sarif_fix<'f>(fix: &'f Fix, source: &SourceFile) -> SarifFix<'f> {
+    SarifFix {
+        artifact_changes: [ArtifactChange {
+            artifact_location: Artifact {
+                uri: uri(&source.path),
+                uri_base_id: ROOT,
+            },
+            replacements: fix
+                .edits
+                .iter()
+                .map(|edit| {
+                    let region = source.locate(edit.span);
+                    Replacement {
+                        deleted_region: SarifRegion {
+                            end_column: region.end_column,
+                            end_line: region.end_line,
+                            start_column: region.start_column,
+                            start_line: region.start_line,
+                        },
+                        inserted_content: Message { text: &edit.content },
+                    }
+                })
+                .collect(),
+        }],
+        description: Message {
+            text: format!("{} ({} fix)", fix.title, fix.applicability.as_str()),
+        },
+    }
 }
 
 #[derive(Serialize)]

@@ -147,6 +147,9 @@ pub struct RuleMeta {
     pub docs: &'static str,
     /// The settings a configuration may give the rule (`rules: { ID: { options: … } }`).
     pub options: &'static [RuleOption],
+    /// The kind of the fixes its findings carry, when it has any (its doc's "Fix" section says
+    /// what they change).
+    pub fix: Option<crate::fix::Applicability>,
 }
 
 /// A setting a rule reads from the configuration.
@@ -338,6 +341,8 @@ pub struct RawFinding {
     /// A severity of the finding's own, below the rule's (see [`RawFinding::as_note`]); `None`
     /// for the rule's severity, or the one the configuration gives the rule.
     pub severity: Option<Severity>,
+    /// The edits that resolve it, when a rule knows them.
+    pub fix: Option<crate::fix::Fix>,
 }
 
 impl RawFinding {
@@ -364,6 +369,12 @@ impl RawFinding {
     /// Sets what to change.
     pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Attaches the edits that resolve the finding (none when the rule could not compute them).
+    pub fn fix(&mut self, fix: Option<crate::fix::Fix>) -> &mut Self {
+        self.fix = fix;
         self
     }
 
@@ -414,6 +425,7 @@ impl Findings {
             related: Vec::new(),
             secrets: Vec::new(),
             severity: None,
+            fix: None,
         });
         let last = self.items.len() - 1;
         &mut self.items[last]
@@ -429,6 +441,8 @@ impl Findings {
 macro_rules! declare_rule {
     (@options) => { &[] };
     (@options $options:expr) => { $options };
+    (@fix) => { None };
+    (@fix $fix:expr) => { Some($fix) };
     (
         $(#[doc = $doc:literal])*
         $vis:vis $name:ident {
@@ -439,6 +453,7 @@ macro_rules! declare_rule {
             scope: $scope:expr,
             security: $security:literal,
             guideline: $guideline:literal
+            $(, fix: $fix:expr)?
             $(, options: $options:expr)? $(,)?
         }
     ) => {
@@ -456,6 +471,7 @@ macro_rules! declare_rule {
                 guideline: $guideline,
                 docs: concat!($($doc, "\n"),*),
                 options: $crate::rules::declare_rule!(@options $($options)?),
+                fix: $crate::rules::declare_rule!(@fix $($fix)?),
             };
         }
 

@@ -1,4 +1,6 @@
 //! K8S011 privileged-container.
+use crate::fix::Fix;
+use crate::fix::yaml::set_path;
 use crate::model::{Container, ContainerRole};
 use crate::rules::prelude::*;
 
@@ -43,6 +45,12 @@ declare_rule! {
     ///       capabilities: { drop: [ALL] }
     /// ```
     ///
+    /// ## Fix
+    /// Safe: `--fix` sets `allowPrivilegeEscalation: false` in the container's `securityContext`,
+    /// adding the key (and the `securityContext`) where they are missing. A process that needs
+    /// to gain privileges through a setuid binary fails afterwards, which is what the guideline
+    /// asks; privileged containers and added capabilities have no automatic fix.
+    ///
     /// ## Guideline
     /// Seed 000, "Security": security enforcement is a stage every service passes. Seed 002,
     /// "Frequently Asked Questions": microservices widen the attack surface, so apply zero trust
@@ -55,6 +63,7 @@ declare_rule! {
         scope: Scope::Object,
         security: true,
         guideline: "seed 000 §Security; seed 002 §Frequently Asked Questions (FAQs)",
+        fix: crate::fix::Applicability::Safe,
     }
 }
 
@@ -117,12 +126,19 @@ impl Rule for PrivilegedContainer {
                     format!("{subject} does not set allowPrivilegeEscalation: false"),
                 ),
             };
+            let fix = set_path(
+                object.source,
+                container.node,
+                &["securityContext", "allowPrivilegeEscalation"],
+                "false",
+            );
             out.report(span, message)
                 .help(
                     "forbid privilege escalation in the container's securityContext:\n\
                      securityContext:\n  allowPrivilegeEscalation: false",
                 )
-                .object(ObjectRef::of(object));
+                .object(ObjectRef::of(object))
+                .fix(fix.and_then(|edit| Fix::safe("set `allowPrivilegeEscalation: false`", vec![edit])));
         }
     }
 }

@@ -1,0 +1,99 @@
+//! Automatic fixes: the text edits a rule attaches to a finding ([`Fix`]), the YAML-aware edits
+//! rules compute them with ([`yaml`]), and the loop that applies them, re-checks and repeats
+//! ([`fix_files`]).
+
+mod apply;
+pub mod yaml;
+
+pub use apply::{FixMode, Fixed, FixedFile, fix_files};
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// Whether applying a fix keeps what the configuration does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// It changes behaviour or holds a value a person should choose: applied with
+    /// `--unsafe-fixes` only.
+    Unsafe,
+    /// It has one right answer and keeps what the configuration means to do: applied by `--fix`.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+/// One replacement of a byte range of the finding's file: an insertion when the range is empty,
+/// a deletion when the content is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Edit {
+    pub span: Span,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn insert(at: usize, content: impl Into<String>) -> Self {
+        Edit {
+            span: Span::at(at),
+            content: content.into(),
+        }
+    }
+
+    pub fn replace(span: Span, content: impl Into<String>) -> Self {
+        Edit {
+            span,
+            content: content.into(),
+        }
+    }
+}
+
+/// The edits that resolve a finding, applied together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What the fix does, as a user reads it in a report.
+    pub title: String,
+    /// Edits that do not overlap, in file order.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// A fix of these edits, sorted; `None` when there is none or two of them overlap.
+    pub fn new(applicability: Applicability, title: impl Into<String>, mut edits: Vec<Edit>) -> Option<Self> {
+        edits.sort();
+        let overlapping = edits
+            .windows(2)
+            .any(|pair| pair[1].span.start < pair[0].span.end || pair[1].span.start == pair[0].span.start);
+        (!edits.is_empty() && !overlapping).then(|| Fix {
+            applicability,
+            title: title.into(),
+            edits,
+        })
+    }
+
+    pub fn safe(title: impl Into<String>, edits: Vec<Edit>) -> Option<Self> {
+        Self::new(Applicability::Safe, title, edits)
+    }
+
+    pub fn unsafe_(title: impl Into<String>, edits: Vec<Edit>) -> Option<Self> {
+        Self::new(Applicability::Unsafe, title, edits)
+    }
+
+    /// The byte range from the first edit's start to the last one's end.
+    pub fn extent(&self) -> Span {
+        let start = self.edits.first().map_or(0, |e| e.span.start);
+        let end = self.edits.iter().map(|e| e.span.end).max().unwrap_or(start);
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+}
