@@ -9,6 +9,7 @@ pub use apply::{FixMode, Fixed, FixedFile, fix_files};
 
 use serde::Serialize;
 
+use crate::model::Container;
 use crate::source::Span;
 
 /// Whether applying a fix keeps what the configuration does.
@@ -96,4 +97,17 @@ impl Fix {
             end: end.max(start),
         }
     }
+}
+
+/// The fix that sets `field: value` in a container's own `securityContext` (`source` is the
+/// text of its file), adding the field and the `securityContext` where they are missing.
+pub fn container_security(
+    source: &str,
+    container: &Container<'_, '_>,
+    field: &str,
+    value: &str,
+    applicability: Applicability,
+) -> Option<Fix> {
+    let edit = yaml::set_path(source, container.node, &["securityContext", field], value)?;
+    Fix::new(applicability, format!("set `{field}: {value}`"), vec![edit])
 }

@@ -69,7 +69,12 @@ fn add_entry(
     if text[mapping.span.range()].starts_with('{') {
         let entry = flow_entry(keys, value);
         return match entries.last() {
-            Some(last) => Some(Edit::insert(last.value.span.end as usize, format!(", {entry}"))),
+            Some(last) => {
+                // A scalar's span may run on over the spaces before the next token.
+                let (start, end) = (last.value.span.start as usize, last.value.span.end as usize);
+                let own = text.get(start..end)?.trim_end_matches([' ', '\t']);
+                Some(Edit::insert(start + own.len(), format!(", {entry}")))
+            }
             None => Some(Edit::replace(mapping.span, format!("{{{entry}}}"))),
         };
     }

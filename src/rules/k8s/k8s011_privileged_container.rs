@@ -1,6 +1,5 @@
 //! K8S011 privileged-container.
-use crate::fix::Fix;
-use crate::fix::yaml::set_path;
+use crate::fix::{Applicability, container_security};
 use crate::model::{Container, ContainerRole};
 use crate::rules::prelude::*;
 
@@ -63,7 +62,7 @@ declare_rule! {
         scope: Scope::Object,
         security: true,
         guideline: "seed 000 §Security; seed 002 §Frequently Asked Questions (FAQs)",
-        fix: crate::fix::Applicability::Safe,
+        fix: Applicability::Safe,
     }
 }
 
@@ -126,11 +125,12 @@ impl Rule for PrivilegedContainer {
                     format!("{subject} does not set allowPrivilegeEscalation: false"),
                 ),
             };
-            let fix = set_path(
+            let fix = container_security(
                 object.source,
-                container.node,
-                &["securityContext", "allowPrivilegeEscalation"],
+                &container,
+                "allowPrivilegeEscalation",
                 "false",
+                Applicability::Safe,
             );
             out.report(span, message)
                 .help(
@@ -138,7 +138,7 @@ impl Rule for PrivilegedContainer {
                      securityContext:\n  allowPrivilegeEscalation: false",
                 )
                 .object(ObjectRef::of(object))
-                .fix(fix.and_then(|edit| Fix::safe("set `allowPrivilegeEscalation: false`", vec![edit])));
+                .fix(fix);
         }
     }
 }

@@ -1,4 +1,5 @@
 //! K8S013 writable-root-filesystem.
+use crate::fix::{Applicability, container_security};
 use crate::model::ContainerRole;
 use crate::rules::prelude::*;
 
@@ -41,6 +42,12 @@ declare_rule! {
     ///   - { name: tmp, emptyDir: {} }
     /// ```
     ///
+    /// ## Fix
+    /// Unsafe: `--fix --unsafe-fixes` sets `readOnlyRootFilesystem: true` in the container's
+    /// `securityContext`, adding the key (and the `securityContext`) where they are missing. A
+    /// process that writes outside its mounted volumes fails afterwards: mount an `emptyDir`
+    /// where it writes (`/tmp`, caches) before applying it.
+    ///
     /// ## Guideline
     /// Seed 000, "Security": security enforcement is a stage every service passes. Seed 002,
     /// "Frequently Asked Questions": microservices widen the attack surface, so apply zero trust
@@ -53,6 +60,7 @@ declare_rule! {
         scope: Scope::Object,
         security: true,
         guideline: "seed 000 §Security; seed 002 §Frequently Asked Questions (FAQs)",
+        fix: Applicability::Unsafe,
     }
 }
 
@@ -93,7 +101,14 @@ impl Rule for WritableRootFilesystem {
                     "make the root filesystem read-only and mount an emptyDir where the process \
                      writes:\nsecurityContext:\n  readOnlyRootFilesystem: true",
                 )
-                .object(ObjectRef::of(object));
+                .object(ObjectRef::of(object))
+                .fix(container_security(
+                    object.source,
+                    &container,
+                    "readOnlyRootFilesystem",
+                    "true",
+                    Applicability::Unsafe,
+                ));
         }
     }
 }
