@@ -43,4 +43,14 @@ pre_commit try-repo "$checkout" mslint --verbose --files deploy/good.yaml > "$wo
 cat "$work/good.txt"
 [ "$status" -eq 0 ] || fail "expected deploy/good.yaml to pass"
 grep -q 'Passed' "$work/good.txt" || fail "expected pre-commit to report Passed"
+echo "-- the fix hook writes the safe fix into the file it is given, and fails the commit"
+sed '/allowPrivilegeEscalation: false/d; s/\bweb\b/api/g' deploy/good.yaml > deploy/api.yaml
+git add deploy/api.yaml
+status=0
+pre_commit try-repo "$checkout" mslint-fix --verbose --files deploy/api.yaml > "$work/fix.txt" 2>&1 || status=$?
+cat "$work/fix.txt"
+[ "$status" -ne 0 ] || fail "expected the fix hook to fail the commit after changing a file"
+grep -q 'files were modified by this hook' "$work/fix.txt" || fail "expected pre-commit to see the change"
+grep -q 'fixed 1 finding in 1 file' "$work/fix.txt" || fail "expected mslint to say what it fixed"
+grep -q '^            allowPrivilegeEscalation: false$' deploy/api.yaml || fail "expected the fix in deploy/api.yaml"
 echo "pre-commit hook test passed"
