@@ -1,8 +1,9 @@
 //! Fixes are right, not only applied: for every rule with fixes, `--fix --unsafe-fixes` on its
 //! `fail/` fixtures gives the files of its `fixed/` folder byte for byte (set
 //! `MSLINT_UPDATE_FIXED=1` to write them after a reviewed change); the fixed files no longer carry
-//! a fixable finding of the rule and bring no finding that was not there before; and a second
-//! run changes nothing.
+//! a fixable finding of the rule, and bring no new finding of the rule, no parse error and no
+//! unknown field; and a second run changes nothing. (Other rules may find more once a misspelt
+//! key is renamed: the field they check is read at last.)
 
 mod common;
 
@@ -92,7 +93,8 @@ fn every_fix_gives_its_fixed_files_removes_its_findings_adds_none_and_settles() 
             meta.id
         );
         let (was, now) = (tally(&before.findings), tally(&after.findings));
-        for (key, count) in &now {
+        let judged = |rule: &str| rule == meta.id || rule == "MS000" || rule == "MS002";
+        for (key, count) in now.iter().filter(|((rule, _), _)| judged(rule)) {
             assert!(
                 was.get(key).is_some_and(|old| old >= count),
                 "{}: the fix brought a new finding: {key:?}",

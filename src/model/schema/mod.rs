@@ -63,13 +63,37 @@ pub fn suggestion(key: &str, fields: &[&'static str]) -> Option<&'static str> {
     if let Some(exact) = fields.iter().find(|f| f.to_ascii_lowercase() == lower) {
         return Some(exact);
     }
-    fields
-        .iter()
-        .filter(|f| strsim::damerau_levenshtein(&lower, &f.to_ascii_lowercase()) <= 2.max(f.len() / 4))
-        .map(|f| (strsim::jaro_winkler(&lower, &f.to_ascii_lowercase()), *f))
-        .filter(|(score, _)| *score > 0.8)
+    near_fields(&lower, fields)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, f)| f)
+}
+
+/// The field `key` is a misspelling of when nothing else could be: the one field equal to it
+/// but for case, or the only field near it. What an automatic rename may rely on.
+pub fn sole_suggestion(key: &str, fields: &[&'static str]) -> Option<&'static str> {
+    let lower = key.to_ascii_lowercase();
+    let mut same = fields.iter().filter(|f| f.to_ascii_lowercase() == lower);
+    if let Some(exact) = same.next() {
+        return same.next().is_none().then_some(*exact);
+    }
+    let mut near = near_fields(&lower, fields);
+    match (near.next(), near.next()) {
+        (Some((_, only)), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// The fields within a few edits of `lower` (a key in lowercase) that also read alike, each with
+/// how alike.
+fn near_fields<'f>(
+    lower: &'f str,
+    fields: &'f [&'static str],
+) -> impl Iterator<Item = (f64, &'static str)> + 'f {
+    fields
+        .iter()
+        .filter(move |f| strsim::damerau_levenshtein(lower, &f.to_ascii_lowercase()) <= 2.max(f.len() / 4))
+        .map(move |f| (strsim::jaro_winkler(lower, &f.to_ascii_lowercase()), *f))
+        .filter(|(score, _)| *score > 0.8)
 }
 
 #[cfg(test)]
@@ -161,5 +185,13 @@ mod tests {
             "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nbase: &b {image: x:1}\nspec:\n  containers:\n    - <<: *b\n      name: a\n      resources: {requests: {cpu: 1, memory: 64Mi}}\n      ports: [{containerPort: 80, name: http}]\n      readinessProbe: {httpGet: {port: http}}\n",
         );
         assert_eq!(found, [(String::new(), "base".to_owned(), None)]);
+    }
+
+    #[test]
+    fn a_rename_is_sole_only_when_no_other_field_is_near() {
+        assert_eq!(sole_suggestion("imag", &["image", "ports"]), Some("image"));
+        assert_eq!(sole_suggestion("NAME", &["name", "names"]), Some("name"));
+        assert_eq!(sole_suggestion("imag", &["image", "images"]), None);
+        assert_eq!(sole_suggestion("replicas", &["image", "ports"]), None);
     }
 }

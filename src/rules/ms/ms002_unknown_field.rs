@@ -1,6 +1,9 @@
 //! MS002 unknown-field.
-use crate::model::schema::{belongs_at, suggestion, unknown_fields};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::model::schema::{belongs_at, sole_suggestion, suggestion, unknown_fields};
+use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
+use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
@@ -62,6 +65,11 @@ declare_rule! {
     ///       httpGet: { path: /healthz, port: http }
     /// ```
     ///
+    /// ## Fix
+    /// Safe: `--fix` renames the key to the field it misspells when that field is the only one
+    /// near it (or the only one equal to it but for case) and the mapping does not already hold
+    /// it. A key with several near fields, or one that belongs elsewhere, is left to a person.
+    ///
     /// ## Guideline
     /// Seed 003, "Deployment": configuration is validated before it ships. Seed 000,
     /// "Orchestration with Kubernetes": the probes and limits it asks for must reach the cluster.
@@ -73,6 +81,7 @@ declare_rule! {
         scope: Scope::Object,
         security: false,
         guideline: "seed 003 §Deployment; seed 000 §Orchestration with Kubernetes",
+        fix: Applicability::Safe,
     }
 }
 
@@ -111,9 +120,36 @@ impl Rule for UnknownField {
                         .join(", ")
                 ),
             };
+            // A rename has one right answer only when no other field is near and the right
+            // one is not already there.
+            let rename = sole_suggestion(key, field.fields)
+                .filter(|name| {
+                    mapping_holding(&object.root, field.key.span)
+                        .is_some_and(|mapping| mapping.entries().iter().all(|e| e.key.as_str() != Some(name)))
+                })
+                .and_then(|name| {
+                    Fix::safe(
+                        format!("rename `{key}` to `{name}`"),
+                        vec![Edit::replace(field.key.span, name)],
+                    )
+                });
             out.report(field.key.span, message)
                 .help(help)
-                .object(ObjectRef::of(object));
+                .object(ObjectRef::of(object))
+                .fix(rename);
         }
     }
+}
+
+/// The mapping, at any depth below `node`, that has the key at `key`.
+fn mapping_holding<'n, 's>(node: &'n Node<'s>, key: Span) -> Option<&'n Node<'s>> {
+    if node.entries().iter().any(|e| e.key.span == key) {
+        return Some(node);
+    }
+    node.entries()
+        .iter()
+        .map(|e| &e.value)
+        .chain(node.items())
+        .filter(|child| child.span.start <= key.start)
+        .find_map(|child| mapping_holding(child, key))
 }
