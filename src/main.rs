@@ -787,10 +787,11 @@ fn fixes_as_diff(fixed: &mslint::fix::Fixed) -> String {
         .files
         .iter()
         .map(|file| {
+            let path = file.path.trim_start_matches('/');
             similar::TextDiff::from_lines(&file.before, &file.after)
                 .unified_diff()
                 .context_radius(3)
-                .header(&format!("a/{}", file.path), &format!("b/{}", file.path))
+                .header(&format!("a/{path}"), &format!("b/{path}"))
                 .to_string()
         })
         .collect()

@@ -100,7 +100,7 @@ pub fn fix_files(config: &Config, mode: FixMode) -> Result<Fixed, RunError> {
                 dropped.push(format!("{path}:{line}:{column}: {}: {reason}", fix.title));
                 refused.insert((path.to_owned(), fix.clone()));
             };
-            if let Some(reason) = unfixable(text) {
+            if let Some(reason) = unfixable(path, text) {
                 for fix in fixes {
                     refuse(fix, reason, &mut dropped);
                 }
@@ -198,7 +198,8 @@ fn finish(
 /// Why a file's fixes are not applied: its text has template directives (the file is rendered,
 /// not applied), or anchors, aliases or merge keys (an edit at an anchored node changes every
 /// alias of it too).
-fn unfixable(text: &str) -> Option<&'static str> {
+fn unfixable(path: &str, text: &str) -> Option<&'static str> {
+    let yaml = crate::discover::classify(Path::new(path)) != Some(crate::discover::FileKind::Dockerfile);
     let bytes = text.as_bytes();
     let anchored = bytes.iter().enumerate().any(|(n, &byte)| {
         let starts_token = n == 0 || matches!(bytes[n - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b',');
@@ -209,7 +210,7 @@ fn unfixable(text: &str) -> Option<&'static str> {
     });
     if text.contains("{{") || text.contains("{%") {
         Some("the file holds template directives, so it is not fixed")
-    } else if anchored || text.contains("<<:") {
+    } else if yaml && (anchored || text.contains("<<:")) {
         Some(
             "the file holds YAML anchors, aliases or merge keys, so an edit could change more than this finding",
         )
