@@ -11,6 +11,13 @@ declare_rule! {
     /// check, and files that cannot be read (permissions, symlink loops). The rest of the scan
     /// goes on, and the readable part of the file is still checked.
     ///
+    /// It also marks where mslint stopped reading a hostile or generated file: past 32 MiB, 256
+    /// levels of nesting, 100,000 nodes copied by aliases or kept for them, 100,000 documents,
+    /// 50 Dockerfile syntax errors, or 200 re-reads (4 MiB in all) to accept the indentation
+    /// Kubernetes accepts. A file with more than 1,000 findings keeps the first 1,000 and gets
+    /// one MS000 at the first left out, counting the rest by severity and taking the highest of
+    /// them. README, "Limits", gives the reasons for each value.
+    ///
     /// ## Why is this bad?
     /// A file the cluster or the build cannot read fails at deploy time, and a file mslint cannot
     /// read is a file none of the other rules checked: a clean report would be a false comfort.
