@@ -1,4 +1,6 @@
 //! K8S012 container-may-run-as-root.
+use crate::fix::yaml::set_path;
+use crate::fix::{Applicability, Edit, Fix};
 use crate::model::{Container, ContainerRole};
 use crate::rules::prelude::*;
 use crate::source::Span;
@@ -45,6 +47,12 @@ declare_rule! {
     ///       image: shop/cart:1.4.2
     /// ```
     ///
+    /// ## Fix
+    /// Unsafe: `--fix --unsafe-fixes` sets `runAsNonRoot: true` in each container's own
+    /// `securityContext` where neither field is set, and turns an explicit `runAsNonRoot: false`
+    /// into `true`. The kubelet then refuses to start a container whose image runs as root, so
+    /// check the image's `USER` first. A `runAsUser: 0` has no fix: a person picks the uid.
+    ///
     /// ## Guideline
     /// Seed 000, "Security": security enforcement is a stage every service passes. Seed 002,
     /// "Frequently Asked Questions": microservices widen the attack surface, so apply zero trust
@@ -57,6 +65,7 @@ declare_rule! {
         scope: Scope::Object,
         security: true,
         guideline: "seed 000 §Security; seed 002 §Frequently Asked Questions (FAQs)",
+        fix: Applicability::Unsafe,
     }
 }
 
@@ -100,6 +109,8 @@ struct Pending {
     span: Span,
     problem: Problem,
     containers: Vec<String>,
+    /// The edits that make each container non-root; `None` once one of them has none.
+    edits: Option<Vec<Edit>>,
 }
 
 impl Rule for ContainerMayRunAsRoot {
@@ -120,15 +131,23 @@ impl Rule for ContainerMayRunAsRoot {
                 continue;
             };
             let name = container.name().to_owned();
+            let edit = non_root_edit(object.source, &container, span, problem);
             match pending
                 .iter_mut()
                 .find(|p| p.span == span && p.problem == problem)
             {
-                Some(found) => found.containers.push(name),
+                Some(found) => {
+                    found.containers.push(name);
+                    found.edits = found.edits.take().zip(edit).map(|(mut edits, edit)| {
+                        edits.push(edit);
+                        edits
+                    });
+                }
                 None => pending.push(Pending {
                     span,
                     problem,
                     containers: vec![name],
+                    edits: edit.map(|edit| vec![edit]),
                 }),
             }
         }
@@ -154,8 +173,29 @@ impl Rule for ContainerMayRunAsRoot {
                 ),
             )
             .help(finding.problem.help())
-            .object(ObjectRef::of(object));
+            .object(ObjectRef::of(object))
+            .fix(finding.edits.and_then(|mut edits| {
+                edits.sort();
+                edits.dedup();
+                Fix::unsafe_("set `runAsNonRoot: true`", edits)
+            }));
         }
+    }
+}
+
+/// The edit that makes a container refuse to run as root: `runAsNonRoot: true` where it is unset
+/// (in the container's own `securityContext`), `true` for an explicit `false`. A uid 0 needs a
+/// uid a person picks.
+fn non_root_edit(source: &str, container: &Container<'_, '_>, span: Span, problem: Problem) -> Option<Edit> {
+    match problem {
+        Problem::RootUser => None,
+        Problem::NonRootDisabled => Some(Edit::replace(span, "true")),
+        Problem::Unset => set_path(
+            source,
+            container.node,
+            &["securityContext", "runAsNonRoot"],
+            "true",
+        ),
     }
 }
 
