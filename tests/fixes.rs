@@ -35,7 +35,13 @@ fn tally(findings: &[mslint::Finding]) -> BTreeMap<(String, String), usize> {
 fn copy_folder(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("fixture folder") {
         let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copied");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("folder made");
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copied");
+        }
     }
 }
 
@@ -70,7 +76,7 @@ fn every_fix_gives_its_fixed_files_removes_its_findings_adds_none_and_settles() 
         for file in &fixed.files {
             let expected = expected_dir.join(&file.path);
             if update {
-                std::fs::create_dir_all(&expected_dir).expect("fixed/ folder");
+                std::fs::create_dir_all(expected.parent().expect("a folder")).expect("fixed/ folder");
                 std::fs::write(&expected, &file.after).expect("fixed file written");
                 continue;
             }

@@ -1,4 +1,6 @@
 //! K8S004 missing-memory-limit.
+use crate::fix::yaml::set_path;
+use crate::fix::{Applicability, Fix};
 use crate::index::Supplied;
 use crate::model::ContainerRole;
 use crate::rules::prelude::*;
@@ -27,6 +29,12 @@ declare_rule! {
     ///   limits: { memory: 256Mi }
     /// ```
     ///
+    /// ## Fix
+    /// Unsafe: `--fix --unsafe-fixes` sets the memory limit to the container's memory request
+    /// when it has one written as a plain quantity. A process that uses more than it requested
+    /// is killed afterwards, so check its peak usage; a container without a request has no fix,
+    /// since its limit is a value a person picks.
+    ///
     /// ## Guideline
     /// Seed 002, "Edge cases and failure modes", F6: noisy neighbours from missing limits. Seed
     /// 000, "Orchestration with Kubernetes": set resource requests and limits.
@@ -38,6 +46,7 @@ declare_rule! {
         scope: Scope::Object,
         security: false,
         guideline: "seed 002 §Edge cases and failure modes (F6); seed 000 §Orchestration with Kubernetes",
+        fix: Applicability::Unsafe,
     }
 }
 
@@ -74,7 +83,28 @@ impl Rule for MissingMemoryLimit {
                 ),
             )
             .help("add a memory limit above the container's peak usage:\nresources:\n  limits:\n    memory: 256Mi")
-            .object(ObjectRef::of(object));
+            .object(ObjectRef::of(object))
+            .fix(limit_at_request(object.source, &container));
         }
     }
+}
+
+/// The fix that sets a container's memory limit to its memory request, when that is a plain
+/// quantity (a template is left to a person). The request is what the
+/// scheduler reserves for it, so the container keeps what it was promised and no more.
+fn limit_at_request(source: &str, container: &crate::model::Container<'_, '_>) -> Option<Fix> {
+    let request = container.resource("requests", "memory")?;
+    let quantity = request
+        .as_text()
+        .filter(|q| !q.is_empty() && q.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'))?;
+    let edit = set_path(
+        source,
+        container.node,
+        &["resources", "limits", "memory"],
+        quantity,
+    )?;
+    Fix::unsafe_(
+        format!("set the memory limit to the request, {quantity}"),
+        vec![edit],
+    )
 }
