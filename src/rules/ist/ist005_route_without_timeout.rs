@@ -36,6 +36,11 @@ declare_rule! {
     ///       - destination: { host: cart }
     /// ```
     ///
+    /// ## Fix
+    /// Unsafe: `--fix --unsafe-fixes` sets `timeout: 15s` on the route, the timeout Envoy applies
+    /// by default and Istio turns off. A request slower than that fails afterwards: lower it to a
+    /// little above the upstream's slowest healthy response, or raise it for long requests.
+    ///
     /// ## Guideline
     /// Seed 003, "Resilience": timeouts — always set; they prevent cascading failures. Seed 000,
     /// "Resilience": services must detect failure and isolate it.
@@ -47,8 +52,12 @@ declare_rule! {
         scope: Scope::Object,
         security: false,
         guideline: "seed 003 §Resilience (Timeouts); seed 000 §Resilience",
+        fix: crate::fix::Applicability::Unsafe,
     }
 }
+
+/// The route timeout Envoy applies when nothing sets one, which Istio turns off.
+const ENVOY_DEFAULT_TIMEOUT: &str = "15s";
 
 impl Rule for RouteWithoutTimeout {
     fn check_object(&self, object: &Object<'_>, cx: &Context<'_, '_>, out: &mut Findings) {
@@ -58,6 +67,7 @@ impl Rule for RouteWithoutTimeout {
             "timeout",
             "set a timeout a little above the upstream's slowest healthy response:\n\
              http:\n  - name: cart\n    timeout: 5s\n    route:\n      - destination: { host: cart }",
+            Some(ENVOY_DEFAULT_TIMEOUT),
             out,
         );
     }

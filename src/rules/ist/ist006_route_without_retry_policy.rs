@@ -63,6 +63,7 @@ impl Rule for RouteWithoutRetryPolicy {
             "retries",
             "choose the retries for this route (attempts: 0 to turn them off):\n\
              retries:\n  attempts: 3\n  perTryTimeout: 1s\n  retryOn: 5xx,reset,connect-failure",
+            None,
             out,
         );
     }

@@ -52,6 +52,7 @@ fn report_http_routes_without(
     cx: &Context<'_, '_>,
     field: &str,
     help: &str,
+    fix_value: Option<&str>,
     out: &mut Findings,
 ) {
     let Some(service) = meshed_virtual_service(object, cx) else {
@@ -70,7 +71,11 @@ fn report_http_routes_without(
             ),
         )
         .help(help)
-        .object(ObjectRef::of(object));
+        .object(ObjectRef::of(object))
+        .fix(fix_value.and_then(|value| {
+            let edit = crate::fix::yaml::set_path(object.source, route.node, &[field], value)?;
+            crate::fix::Fix::unsafe_(format!("set `{field}: {value}`"), vec![edit])
+        }));
     }
 }
 
