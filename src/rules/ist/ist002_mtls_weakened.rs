@@ -1,5 +1,7 @@
 //! IST002 mtls-weakened.
+use crate::fix::{Applicability, Edit, Fix};
 use crate::model::mesh::{MtlsMode, PeerAuthentication};
+use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -33,6 +35,11 @@ declare_rule! {
     ///   mtls: { mode: STRICT }
     /// ```
     ///
+    /// ## Fix
+    /// Unsafe: `--fix --unsafe-fixes` sets the weakening mode (`PERMISSIVE`, `DISABLE`) to
+    /// `STRICT`. Clients outside the mesh that still send plain text are refused afterwards:
+    /// move them into the mesh first.
+    ///
     /// ## Guideline
     /// Seed 000, "Security": all internal traffic must be encrypted using mutual TLS. Seed 001,
     /// §Security: mutual TLS between services.
@@ -44,6 +51,7 @@ declare_rule! {
         scope: Scope::Object,
         security: true,
         guideline: "seed 000 §Security; seed 001 §Security",
+        fix: Applicability::Unsafe,
     }
 }
 
@@ -70,7 +78,8 @@ impl Rule for MtlsWeakened {
                 ),
             )
             .help(help)
-            .object(ObjectRef::of(object));
+            .object(ObjectRef::of(object))
+            .fix(strict(mode));
         }
         for (port, mode) in policy.port_modes() {
             let Some(mode) = mode.filter(|m| MtlsMode::of(Some(m)).weakens()) else {
@@ -86,7 +95,16 @@ impl Rule for MtlsWeakened {
                 ),
             )
             .help(help)
-            .object(ObjectRef::of(object));
+            .object(ObjectRef::of(object))
+            .fix(strict(mode));
         }
     }
+}
+
+/// The fix that requires mTLS where a mode lets plain text in.
+fn strict(mode: &Node<'_>) -> Option<Fix> {
+    Fix::unsafe_(
+        "set the mTLS mode to `STRICT`",
+        vec![Edit::replace(mode.span, "STRICT")],
+    )
 }
