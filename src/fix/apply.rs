@@ -106,7 +106,7 @@ pub fn fix_files(config: &Config, mode: FixMode) -> Result<Fixed, RunError> {
                 }
                 continue;
             }
-            fixes.sort_by_key(|fix| (fix.extent(), fix.edits.clone()));
+            fixes.sort_by(|a, b| a.extent().cmp(&b.extent()).then_with(|| a.edits.cmp(&b.edits)));
             fixes.dedup();
             let mut apart: Vec<&Fix> = Vec::new();
             for fix in fixes {
