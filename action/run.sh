@@ -33,6 +33,9 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   run --format markdown --exit-zero "${common[@]}" "${paths[@]}" >> "$GITHUB_STEP_SUMMARY"
 fi
 
+# Fix suggestions on a pull request, when the `suggestions` input asks for them.
+bash "$(dirname "$0")/suggest.sh" "${common[@]}" "${paths[@]}" || exit $?
+
 status=0
 "$mslint" --format "${MSLINT_FORMAT:-github}" --fail-on "${MSLINT_FAIL_ON:-error}" "${common[@]}" "${paths[@]}" || status=$?
 exit "$status"

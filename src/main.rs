@@ -157,16 +157,18 @@ struct CheckArgs {
     /// Check named files alone: do not read the rest of their git repository for cross-file rules.
     #[arg(long)]
     no_context: bool,
-    /// Apply the safe fixes of the findings to the files, then report what is left.
-    #[arg(long, conflicts_with_all = ["parse_only", "diff_base", "baseline", "write_baseline", "statistics"])]
+    /// Apply the safe fixes of the findings to the files, then report what is left. With
+    /// `--diff-base`, only the findings the change is responsible for are fixed.
+    #[arg(long, conflicts_with_all = ["parse_only", "baseline", "write_baseline", "statistics"])]
     fix: bool,
     /// With `--fix` or `--diff`, apply the unsafe fixes too: they change what the configuration
     /// does or choose a value a person should check.
     #[arg(long)]
     unsafe_fixes: bool,
-    /// Print the changes the fixes make as a unified diff instead of writing them, and exit 1
-    /// when there is one.
-    #[arg(long, conflicts_with_all = ["parse_only", "diff_base", "baseline", "write_baseline", "statistics"])]
+    /// Print the changes the fixes make as a unified diff instead of writing them (with
+    /// `--format json`, as line replacements with the fixes behind them), and exit 1 when there
+    /// is one.
+    #[arg(long, conflicts_with_all = ["parse_only", "baseline", "write_baseline", "statistics"])]
     diff: bool,
 }
 
@@ -305,12 +307,20 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         None => None,
     };
     let mut outcome = if args.fix || args.diff {
-        let fixed = match fix(&args, &config) {
+        let fixed = match fix(&args, &config, changed.as_ref()) {
             Ok(fixed) => fixed,
             Err(message) => return usage_error(&message),
         };
         if args.diff {
-            return match write_stdout(&fixes_as_diff(&fixed)) {
+            let shown = match args.format {
+                FormatArg::Json => fixes_as_json(&fixed, changed.as_ref()),
+                _ => fixed
+                    .files
+                    .iter()
+                    .map(mslint::fix::changes::unified_diff)
+                    .collect(),
+            };
+            return match write_stdout(&shown) {
                 Ok(()) if fixed.files.is_empty() => ExitCode::SUCCESS,
                 Ok(()) => ExitCode::from(1),
                 Err(message) => usage_error(&message),
@@ -740,7 +750,11 @@ fn write_docs() -> ExitCode {
 
 /// Runs the fix loop; with `--fix`, writes the fixed files. Says on standard error what was
 /// fixed and what was not.
-fn fix(args: &CheckArgs, config: &mslint::Config) -> Result<mslint::fix::Fixed, String> {
+fn fix(
+    args: &CheckArgs,
+    config: &mslint::Config,
+    changed: Option<&mslint::engine::diff_base::ChangedLines>,
+) -> Result<mslint::fix::Fixed, String> {
     if args.paths.iter().any(|p| p.as_os_str() == "-") {
         return Err("--fix and --diff change files: standard input cannot be fixed".to_owned());
     }
@@ -749,7 +763,10 @@ fn fix(args: &CheckArgs, config: &mslint::Config) -> Result<mslint::fix::Fixed, 
     } else {
         mslint::fix::FixMode::Safe
     };
-    let fixed = mslint::fix::fix_files(config, mode).map_err(|e| e.to_string())?;
+    let scope = |finding: &mslint::Finding, sources: &[std::sync::Arc<mslint::source::SourceFile>]| {
+        changed.is_none_or(|changed| changed.keeps(finding, sources))
+    };
+    let fixed = mslint::fix::fix_files(config, mode, scope).map_err(|e| e.to_string())?;
     for dropped in &fixed.dropped {
         eprintln!("mslint: fix not applied: {dropped}");
     }
@@ -781,20 +798,53 @@ fn fix(args: &CheckArgs, config: &mslint::Config) -> Result<mslint::fix::Fixed, 
     Ok(fixed)
 }
 
-/// The fixes as a unified diff, file by file.
-fn fixes_as_diff(fixed: &mslint::fix::Fixed) -> String {
-    fixed
+/// The fixes as JSON: per file, its unified diff and its changes as line replacements, each
+/// with the fixes behind it and, with `--diff-base`, whether every line it replaces is one the
+/// change touched (a pull-request review can only suggest on those).
+fn fixes_as_json(
+    fixed: &mslint::fix::Fixed,
+    changed: Option<&mslint::engine::diff_base::ChangedLines>,
+) -> String {
+    #[derive(serde::Serialize)]
+    struct Change {
+        #[serde(flatten)]
+        lines: mslint::fix::changes::LineChange,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        within_change: Option<bool>,
+    }
+    #[derive(serde::Serialize)]
+    struct File<'a> {
+        path: &'a str,
+        diff: String,
+        changes: Vec<Change>,
+    }
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        fixes: usize,
+        files: Vec<File<'a>>,
+    }
+    let files = fixed
         .files
         .iter()
-        .map(|file| {
-            let path = file.path.trim_start_matches('/');
-            similar::TextDiff::from_lines(&file.before, &file.after)
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{path}"), &format!("b/{path}"))
-                .to_string()
+        .map(|file| File {
+            path: &file.path,
+            diff: mslint::fix::changes::unified_diff(file),
+            changes: mslint::fix::changes::line_changes(file)
+                .into_iter()
+                .map(|lines| Change {
+                    within_change: changed.map(|c| c.covers(&file.path, lines.start_line, lines.end_line)),
+                    lines,
+                })
+                .collect(),
         })
-        .collect()
+        .collect();
+    let document = Document {
+        fixes: fixed.applied(),
+        files,
+    };
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn usage_error(message: &str) -> ExitCode {

@@ -62,7 +62,8 @@ fn every_fix_gives_its_fixed_files_removes_its_findings_adds_none_and_settles() 
         copy_folder(&rule_dir.join("fail"), work.path());
         let before = mslint::run(&config(work.path(), &[])).expect("scan runs");
 
-        let fixed = fix_files(&config(work.path(), &[meta.id]), FixMode::Unsafe).expect("fix runs");
+        let fixed =
+            fix_files(&config(work.path(), &[meta.id]), FixMode::Unsafe, |_, _| true).expect("fix runs");
         assert!(fixed.settled, "{}: the fixes settle", meta.id);
         assert!(
             fixed.applied() > 0,
@@ -108,7 +109,8 @@ fn every_fix_gives_its_fixed_files_removes_its_findings_adds_none_and_settles() 
             );
         }
 
-        let again = fix_files(&config(work.path(), &[meta.id]), FixMode::Unsafe).expect("fix runs");
+        let again =
+            fix_files(&config(work.path(), &[meta.id]), FixMode::Unsafe, |_, _| true).expect("fix runs");
         assert!(
             again.files.is_empty(),
             "{}: a second --fix changes nothing",

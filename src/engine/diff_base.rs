@@ -92,6 +92,18 @@ impl ChangedLines {
         }
     }
 
+    /// True when every line of a range of a file was added or changed: a pull-request review can
+    /// comment on them.
+    pub fn covers(&self, path: &str, first: u32, last: u32) -> bool {
+        match self.files.get(path) {
+            None => false,
+            Some(None) => true,
+            Some(Some(ranges)) => {
+                (first..=last).all(|line| ranges.iter().any(|&(a, b)| a <= line && line <= b))
+            }
+        }
+    }
+
     /// True when the change is responsible for a finding: it touches the finding's span, one of
     /// its related locations (a partner that changed), or the YAML document of the object it is
     /// about.
@@ -167,6 +179,10 @@ mod tests {
         assert!(changed.touches("k8s/app.yaml", 1, 3));
         assert!(!changed.touches("k8s/app.yaml", 4, 9));
         assert!(!changed.touches("other.yaml", 1, 100));
+        assert!(changed.covers("k8s/app.yaml", 19, 21));
+        assert!(changed.covers("k8s/app.yaml", 10, 10));
+        assert!(!changed.covers("k8s/app.yaml", 18, 19), "line 18 is unchanged");
+        assert!(!changed.covers("k8s/app.yaml", 3, 10), "only the ends changed");
     }
 
     #[test]

@@ -4,10 +4,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::{Applicability, Edit, Fix};
 use crate::engine::{Config, Outcome, RunError, load};
-use crate::source::FileId;
+use crate::report::finding::Finding;
+use crate::source::{FileId, SourceFile, Span};
 
 /// Passes of check and fix before the loop gives up: each pass applies every fix that does not
 /// meet another, so real files settle in two or three.
@@ -28,6 +30,18 @@ impl FixMode {
     }
 }
 
+/// A fix the loop applied.
+#[derive(Debug, Clone)]
+pub struct AppliedFix {
+    /// The rule whose finding it resolves.
+    pub rule: &'static str,
+    pub title: String,
+    pub applicability: Applicability,
+    /// The bytes of the file as it was read that the fix replaced (for a fix of a later pass,
+    /// where its edits land in that text).
+    pub original: Span,
+}
+
 /// A file the fixes changed.
 #[derive(Debug, Clone)]
 pub struct FixedFile {
@@ -37,8 +51,8 @@ pub struct FixedFile {
     pub disk: PathBuf,
     pub before: String,
     pub after: String,
-    /// Fixes applied to it.
-    pub fixes: usize,
+    /// The fixes applied to it, in the order of the text they replaced.
+    pub applied: Vec<AppliedFix>,
 }
 
 /// What the fix loop did.
@@ -57,7 +71,7 @@ pub struct Fixed {
 impl Fixed {
     /// Fixes applied, over every file.
     pub fn applied(&self) -> usize {
-        self.files.iter().map(|f| f.fixes).sum()
+        self.files.iter().map(|f| f.applied.len()).sum()
     }
 }
 
@@ -65,23 +79,85 @@ impl Fixed {
 struct Changed {
     before: String,
     after: String,
-    fixes: usize,
+    applied: Vec<AppliedFix>,
+    /// The edits of each pass, in the text that pass read: they map an offset of the text now
+    /// back to the text on disk.
+    passes: Vec<Vec<Edit>>,
+}
+
+impl Changed {
+    /// Where the byte at `offset` of the text now was in the text on disk; an offset inside
+    /// inserted text maps to where the insertion went.
+    fn original_offset(&self, offset: usize) -> usize {
+        self.passes
+            .iter()
+            .rev()
+            .fold(offset, |offset, edits| offset_before(offset, edits))
+    }
+}
+
+/// Where `offset` of the text after `edits` was before them.
+fn offset_before(offset: usize, edits: &[Edit]) -> usize {
+    let mut growth: isize = 0;
+    for edit in edits {
+        let (start, end) = (edit.span.start as usize, edit.span.end as usize);
+        let new_start = start.saturating_add_signed(growth);
+        if offset < new_start {
+            break;
+        }
+        let new_end = new_start + edit.content.len();
+        if offset < new_end {
+            return start;
+        }
+        growth += edit.content.len() as isize - (end - start) as isize;
+    }
+    offset.saturating_add_signed(-growth)
+}
+
+/// What identifies a finding from one pass to the next: its rule, file and object (or, for a
+/// finding about no object, its fingerprint), since fixes move its lines.
+fn scope_key(finding: &Finding) -> String {
+    match &finding.object {
+        Some(object) => format!("{} {} {object:?}", finding.rule.id, finding.path),
+        None => finding.fingerprint.clone(),
+    }
 }
 
 /// Runs the check and applies the fixes `mode` allows until none is left, in memory: the caller
-/// writes the files or shows the diff.
-pub fn fix_files(config: &Config, mode: FixMode) -> Result<Fixed, RunError> {
+/// writes the files or shows the diff. Only the findings of the first check that `scope` keeps
+/// are fixed (`--diff-base` keeps those a change is responsible for), and later passes only fix
+/// findings of the same rules and objects.
+pub fn fix_files(
+    config: &Config,
+    mode: FixMode,
+    scope: impl Fn(&Finding, &[Arc<SourceFile>]) -> bool,
+) -> Result<Fixed, RunError> {
     let mut changed: BTreeMap<String, Changed> = BTreeMap::new();
     let mut refused: HashSet<(String, Fix)> = HashSet::new();
     let mut dropped = Vec::new();
+    let mut in_scope: Option<HashSet<String>> = None;
     for _ in 0..MAX_PASSES {
         let outcome = check(config, &changed)?;
-        let mut wanted: BTreeMap<&str, Vec<&Fix>> = BTreeMap::new();
+        let scoped = in_scope.get_or_insert_with(|| {
+            let fixable = outcome.findings.iter().filter(|f| f.fix.is_some());
+            fixable
+                .filter(|f| scope(f, &outcome.sources))
+                .map(scope_key)
+                .collect()
+        });
+        let mut wanted: BTreeMap<&str, Vec<(&Fix, &'static str)>> = BTreeMap::new();
         for finding in &outcome.findings {
             let Some(fix) = &finding.fix else { continue };
             let known_refused = refused.contains(&(finding.path.to_string(), fix.clone()));
-            if finding.suppressed.is_none() && mode.applies(fix.applicability) && !known_refused {
-                wanted.entry(&finding.path).or_default().push(fix);
+            if finding.suppressed.is_none()
+                && mode.applies(fix.applicability)
+                && !known_refused
+                && scoped.contains(&scope_key(finding))
+            {
+                wanted
+                    .entry(&finding.path)
+                    .or_default()
+                    .push((fix, finding.rule.id));
             }
         }
         if wanted.is_empty() {
@@ -101,50 +177,70 @@ pub fn fix_files(config: &Config, mode: FixMode) -> Result<Fixed, RunError> {
                 refused.insert((path.to_owned(), fix.clone()));
             };
             if let Some(reason) = unfixable(path, text) {
-                for fix in fixes {
+                for (fix, _) in fixes {
                     refuse(fix, reason, &mut dropped);
                 }
                 continue;
             }
-            fixes.sort_by(|a, b| a.extent().cmp(&b.extent()).then_with(|| a.edits.cmp(&b.edits)));
-            fixes.dedup();
-            let mut apart: Vec<&Fix> = Vec::new();
-            for fix in fixes {
+            fixes.sort_by(|(a, _), (b, _)| a.extent().cmp(&b.extent()).then_with(|| a.edits.cmp(&b.edits)));
+            fixes.dedup_by(|(a, _), (b, _)| a == b);
+            let mut apart: Vec<(&Fix, &'static str)> = Vec::new();
+            for (fix, rule) in fixes {
                 if apart
                     .last()
-                    .is_none_or(|last| last.extent().end < fix.extent().start)
+                    .is_none_or(|(last, _)| last.extent().end < fix.extent().start)
                 {
-                    apart.push(fix);
+                    apart.push((fix, rule));
                 }
             }
-            let mut after = text.to_owned();
-            let mut applied = 0;
             let problems = parse_problems(path, text);
-            let all_at_once = apply_fixes(text, &apart);
-            if parse_problems(path, &all_at_once) <= problems {
-                after = all_at_once;
-                applied = apart.len();
+            let all_at_once = apply_fixes(text, apart.iter().map(|(fix, _)| *fix));
+            let (after, applied) = if parse_problems(path, &all_at_once) <= problems {
+                (all_at_once, apart)
             } else {
                 // One by one, from the last back, so the spans of the ones before stay valid.
-                for fix in apart.iter().rev() {
+                let mut after = text.to_owned();
+                let mut applied = Vec::new();
+                for (fix, rule) in apart.into_iter().rev() {
                     let candidate = apply_edits(&after, &fix.edits);
                     if parse_problems(path, &candidate) <= problems {
                         after = candidate;
-                        applied += 1;
+                        applied.push((fix, rule));
                     } else {
                         refuse(fix, "the file would no longer parse", &mut dropped);
                     }
                 }
-            }
-            if applied > 0 {
+                applied.reverse();
+                (after, applied)
+            };
+            if !applied.is_empty() {
                 progress = true;
                 let entry = changed.entry(path.to_owned()).or_insert_with(|| Changed {
                     before: text.to_owned(),
                     after: String::new(),
-                    fixes: 0,
+                    applied: Vec::new(),
+                    passes: Vec::new(),
                 });
+                for (fix, rule) in &applied {
+                    let extent = fix.extent();
+                    let original = Span::new(
+                        entry.original_offset(extent.start as usize),
+                        entry.original_offset(extent.end as usize),
+                    );
+                    entry.applied.push(AppliedFix {
+                        rule,
+                        title: fix.title.clone(),
+                        applicability: fix.applicability,
+                        original,
+                    });
+                }
                 entry.after = after;
-                entry.fixes += applied;
+                entry.passes.push(
+                    applied
+                        .iter()
+                        .flat_map(|(fix, _)| fix.edits.iter().cloned())
+                        .collect(),
+                );
             }
         }
         if !progress {
@@ -152,9 +248,12 @@ pub fn fix_files(config: &Config, mode: FixMode) -> Result<Fixed, RunError> {
         }
     }
     let outcome = check(config, &changed)?;
+    let scoped = in_scope.unwrap_or_default();
     let settled = !outcome.findings.iter().any(|f| {
         f.fix.as_ref().is_some_and(|fix| {
-            mode.applies(fix.applicability) && !refused.contains(&(f.path.to_string(), fix.clone()))
+            mode.applies(fix.applicability)
+                && !refused.contains(&(f.path.to_string(), fix.clone()))
+                && scoped.contains(&scope_key(f))
         })
     });
     Ok(finish(config, changed, outcome, dropped, settled))
@@ -179,12 +278,16 @@ fn finish(
     let files = changed
         .into_iter()
         .filter(|(_, c)| c.before != c.after)
-        .map(|(path, c)| FixedFile {
-            disk: config.root.join(&path),
-            path,
-            before: c.before,
-            after: c.after,
-            fixes: c.fixes,
+        .map(|(path, mut c)| {
+            c.applied
+                .sort_by_key(|fix| (fix.original.start, fix.original.end));
+            FixedFile {
+                disk: config.root.join(&path),
+                path,
+                before: c.before,
+                after: c.after,
+                applied: c.applied,
+            }
         })
         .collect();
     Fixed {
@@ -227,8 +330,8 @@ fn parse_problems(path: &str, text: &str) -> usize {
 }
 
 /// The text with every edit of non-overlapping fixes applied.
-fn apply_fixes(text: &str, fixes: &[&Fix]) -> String {
-    let edits: Vec<Edit> = fixes.iter().flat_map(|fix| fix.edits.iter().cloned()).collect();
+fn apply_fixes<'f>(text: &str, fixes: impl Iterator<Item = &'f Fix>) -> String {
+    let edits: Vec<Edit> = fixes.flat_map(|fix| fix.edits.iter().cloned()).collect();
     apply_edits(text, &edits)
 }
 
@@ -244,4 +347,23 @@ pub(crate) fn apply_edits(text: &str, edits: &[Edit]) -> String {
     }
     out.push_str(text.get(from..).unwrap_or_default());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_after_edits_map_back_to_the_text_before_them() {
+        let text = "a: 1\nb: 2\nc: 3\n";
+        let edits = vec![Edit::insert(5, "x: 0\n"), Edit::replace(Span::new(8, 9), "22")];
+        let after = apply_edits(text, &edits);
+        assert_eq!(after, "a: 1\nx: 0\nb: 22\nc: 3\n");
+        assert_eq!(offset_before(0, &edits), 0);
+        assert_eq!(offset_before(7, &edits), 5, "inside the insertion");
+        assert_eq!(offset_before(10, &edits), 5, "`b` moved down by the insertion");
+        assert_eq!(offset_before(13, &edits), 8, "inside the replacement");
+        assert_eq!(offset_before(16, &edits), 10, "`c` after both");
+        assert_eq!(offset_before(after.len(), &edits), text.len());
+    }
 }

@@ -3,9 +3,10 @@
 //! ([`fix_files`]).
 
 mod apply;
+pub mod changes;
 pub mod yaml;
 
-pub use apply::{FixMode, Fixed, FixedFile, fix_files};
+pub use apply::{AppliedFix, FixMode, Fixed, FixedFile, fix_files};
 
 use serde::Serialize;
 
