@@ -25,6 +25,8 @@ pub const KEYS: &[&str] = &[
     "exclude",
     "rules",
     "policies",
+    "fix",
+    "unsafe-fixes",
 ];
 
 /// The values of `fail-on`.
@@ -34,7 +36,7 @@ pub const FAIL_ON_VALUES: &[&str] = &["error", "warning", "note", "none"];
 pub const SWITCH_VALUES: &[&str] = &["off", "on"];
 
 /// The keys of a rule setting written as a mapping.
-pub const RULE_KEYS: &[&str] = &["enabled", "severity", "options"];
+pub const RULE_KEYS: &[&str] = &["enabled", "severity", "options", "fix"];
 
 /// A value read from the file, with where it was written (`path:line:column`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +58,8 @@ pub struct RuleSetting {
     pub severity: Option<Severity>,
     /// The options it is given (a rule only, each one it declares).
     pub options: Vec<(String, OptionValue)>,
+    /// `fix: false`: the rule's findings offer no fix, and none is applied.
+    pub fix: Option<bool>,
     /// `path:line:column` of the setting.
     pub at: String,
 }
@@ -81,6 +85,10 @@ pub struct FileConfig {
     pub rules: Vec<RuleSetting>,
     /// `policies`: folders (or files) of Rego policies, relative to the file's folder.
     pub policies: Vec<Located<String>>,
+    /// `fix: true`: a run applies the fixes, as `--fix` does.
+    pub fix: Option<Located<bool>>,
+    /// `unsafe-fixes: true`: fixing applies the unsafe fixes too, as `--unsafe-fixes` does.
+    pub unsafe_fixes: Option<Located<bool>>,
 }
 
 /// A configuration file that cannot be used, with the place to fix.
@@ -162,6 +170,8 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
             "exclude" => config.exclude = reader.globs(value)?,
             "rules" => config.rules = reader.rules(value)?,
             "policies" => config.policies = reader.paths(value)?,
+            "fix" => config.fix = Some(reader.located_bool(value)?),
+            "unsafe-fixes" => config.unsafe_fixes = Some(reader.located_bool(value)?),
             other => return Err(reader.unknown(&entry.key, "setting", other, KEYS)),
         }
     }
@@ -209,6 +219,18 @@ impl Reader<'_> {
         }
         Ok(Located {
             value: value.to_owned(),
+            at: self.at(node),
+        })
+    }
+
+    fn bool(&self, node: &Node<'_>) -> Result<bool, ConfigError> {
+        node.as_bool()
+            .ok_or_else(|| self.error(node.span, "expected true or false".into()))
+    }
+
+    fn located_bool(&self, node: &Node<'_>) -> Result<Located<bool>, ConfigError> {
+        Ok(Located {
+            value: self.bool(node)?,
             at: self.at(node),
         })
     }
@@ -299,16 +321,14 @@ impl Reader<'_> {
                 enabled: None,
                 severity: None,
                 options: Vec::new(),
+                fix: None,
                 at: self.at(&entry.key),
             };
             if entry.value.is_mapping() {
                 for field in entry.value.entries() {
                     match self.string(&field.key)? {
-                        "enabled" => {
-                            setting.enabled = Some(field.value.as_bool().ok_or_else(|| {
-                                self.error(field.value.span, "expected true or false".into())
-                            })?)
-                        }
+                        "enabled" => setting.enabled = Some(self.bool(&field.value)?),
+                        "fix" => setting.fix = Some(self.bool(&field.value)?),
                         "severity" => setting.severity = Some(self.severity(&field.value)?),
                         "options" => {
                             setting.options = self.options(&setting.target, &field.key, &field.value)?
@@ -506,6 +526,12 @@ impl FileConfig {
         }
     }
 
+    /// Whether the file turns a rule's fixes off (its own setting wins over its family's).
+    pub fn fixes_off(&self, id: &str, family: Family) -> bool {
+        let (own, family) = self.settings_for(id, family);
+        own.into_iter().chain(family).find_map(|s| s.fix) == Some(false)
+    }
+
     /// The severity the file gives a rule (its own setting wins over its family's).
     pub fn severity_of(&self, id: &str, family: Family) -> Option<Severity> {
         let (own, family) = self.settings_for(id, family);
@@ -537,11 +563,18 @@ exclude:
 # Organisation policies in Rego (conftest's deny/warn/violation), folders relative to this file.
 # policies: [rules/]
 
-# Rules and families: off, on, a severity (error, warning, note), or both:
+# Apply the fixes on every run, as `mslint --fix` does; `unsafe-fixes` adds the fixes that
+# change what the configuration does.
+# fix: true
+# unsafe-fixes: false
+
+# Rules and families: off, on, a severity (error, warning, note), or both; `fix: false`
+# keeps a rule's fixes from being offered or applied:
 rules:
   # IST: off
   # K8S014: error
   # K8S025: { enabled: true, severity: note }
+  # K8S013: { fix: false }
 ";
 
 #[cfg(test)]
@@ -607,6 +640,11 @@ mod tests {
             (
                 "rules:\n  K8S001: { enable: false }\n",
                 ".mslint.yaml:2:13: unknown rule setting `enable`; did you mean `enabled`?",
+            ),
+            ("fix: yes please\n", ".mslint.yaml:1:6: expected true or false"),
+            (
+                "rules:\n  K8S013: { fix: later }\n",
+                ".mslint.yaml:2:18: expected true or false",
             ),
             (
                 "- fail-on\n",

@@ -165,6 +165,12 @@ struct CheckArgs {
     /// does or choose a value a person should check.
     #[arg(long)]
     unsafe_fixes: bool,
+    /// Do not apply fixes although the configuration says `fix: true`.
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
+    no_fix: bool,
+    /// Apply only the safe fixes although the configuration says `unsafe-fixes: true`.
+    #[arg(long, conflicts_with = "unsafe_fixes")]
+    no_unsafe_fixes: bool,
     /// Print the changes the fixes make as a unified diff instead of writing them (with
     /// `--format json`, as line replacements with the fixes behind them), and exit 1 when there
     /// is one.
@@ -291,6 +297,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         },
         filter,
         severities: settings.severities.clone(),
+        unfixable: settings.unfixable.clone(),
         rule_options: file.as_ref().map(|f| f.rule_options()).unwrap_or_default(),
         policies: policies.clone(),
         stdin_filename: args.stdin_filename.clone(),
@@ -306,8 +313,15 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         },
         None => None,
     };
-    let mut outcome = if args.fix || args.diff {
-        let fixed = match fix(&args, &config, changed.as_ref()) {
+    // A configuration's `fix: true` stands for `--fix` where `--fix` is allowed.
+    let fix_by_configuration = settings.fix.value
+        && !(args.parse_only
+            || args.statistics
+            || args.baseline.is_some()
+            || args.write_baseline.is_some()
+            || args.paths.iter().any(|p| p.as_os_str() == "-"));
+    let mut outcome = if args.fix || args.diff || fix_by_configuration {
+        let fixed = match fix(&args, settings.unsafe_fixes.value, &config, changed.as_ref()) {
             Ok(fixed) => fixed,
             Err(message) => return usage_error(&message),
         };
@@ -485,6 +499,9 @@ struct Settings {
     mesh_forced: Sourced<bool>,
     ignore: Vec<String>,
     severities: Vec<(String, Severity)>,
+    fix: Sourced<bool>,
+    unsafe_fixes: Sourced<bool>,
+    unfixable: Vec<String>,
 }
 
 impl Settings {
@@ -554,8 +571,30 @@ impl Settings {
                 source: "default".to_owned(),
             },
         };
+        let switch =
+            |on: bool, off: bool, in_file: Option<&mslint::config::Located<bool>>| match (on, off, in_file) {
+                (true, _, _) | (_, true, _) => Sourced {
+                    value: on,
+                    source: "command line".to_owned(),
+                },
+                (false, false, Some(located)) => Sourced {
+                    value: located.value,
+                    source: located.at.clone(),
+                },
+                (false, false, None) => Sourced {
+                    value: false,
+                    source: "default".to_owned(),
+                },
+            };
+        let fix = switch(args.fix, args.no_fix, file.and_then(|f| f.fix.as_ref()));
+        let unsafe_fixes = switch(
+            args.unsafe_fixes,
+            args.no_unsafe_fixes,
+            file.and_then(|f| f.unsafe_fixes.as_ref()),
+        );
         let mut ignore = args.ignore.clone();
         let mut severities = Vec::new();
+        let mut unfixable = Vec::new();
         if let Some(file) = file {
             for rule in mslint::docs::all_rules()
                 .into_iter()
@@ -567,6 +606,9 @@ impl Settings {
                 }
                 if let Some(severity) = file.severity_of(rule.id, rule.family) {
                     severities.push((rule.id.to_owned(), severity));
+                }
+                if rule.fix.is_some() && file.fixes_off(rule.id, rule.family) {
+                    unfixable.push(rule.id.to_owned());
                 }
             }
         }
@@ -585,6 +627,9 @@ impl Settings {
             mesh_forced,
             ignore,
             severities,
+            fix,
+            unsafe_fixes,
+            unfixable,
         }
     }
 
@@ -625,6 +670,12 @@ impl Settings {
             if self.mesh_forced.value { "istio" } else { "auto" }.to_owned(),
             &self.mesh_forced.source,
         );
+        line("fix", self.fix.value.to_string(), &self.fix.source);
+        line(
+            "unsafe-fixes",
+            self.unsafe_fixes.value.to_string(),
+            &self.unsafe_fixes.source,
+        );
         if let Some(file) = file {
             for glob in &file.include {
                 line("include", glob.value.clone(), &glob.at);
@@ -643,6 +694,9 @@ impl Settings {
                 }
                 if let Some(severity) = rule.severity {
                     parts.push(severity.as_str().to_owned());
+                }
+                if let Some(fix) = rule.fix {
+                    parts.push(format!("fix: {fix}"));
                 }
                 for (name, value) in &rule.options {
                     parts.push(match value {
@@ -752,13 +806,14 @@ fn write_docs() -> ExitCode {
 /// fixed and what was not.
 fn fix(
     args: &CheckArgs,
+    unsafe_fixes: bool,
     config: &mslint::Config,
     changed: Option<&mslint::engine::diff_base::ChangedLines>,
 ) -> Result<mslint::fix::Fixed, String> {
     if args.paths.iter().any(|p| p.as_os_str() == "-") {
         return Err("--fix and --diff change files: standard input cannot be fixed".to_owned());
     }
-    let mode = if args.unsafe_fixes {
+    let mode = if unsafe_fixes {
         mslint::fix::FixMode::Unsafe
     } else {
         mslint::fix::FixMode::Safe

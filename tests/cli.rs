@@ -1300,3 +1300,79 @@ fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
     let stdin = mslint(dir.path()).args(["--fix", "-"]).output().unwrap();
     assert_eq!(stdin.status.code(), Some(2), "standard input cannot be fixed");
 }
+
+#[test]
+fn a_configuration_can_fix_on_every_run_include_unsafe_fixes_and_turn_a_rules_fixes_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: web:1.0.0\n      securityContext:\n        privileged: false\n";
+    write(dir.path(), "pod.yaml", manifest);
+    write(
+        dir.path(),
+        ".mslint.yaml",
+        "fix: true\nunsafe-fixes: true\nrules:\n  K8S013: { fix: false }\n",
+    );
+    let rules = ["--select", "K8S011,K8S012,K8S013", "--format", "json"];
+
+    let report = mslint(dir.path()).args(rules).arg("--no-fix").output().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap(),
+        manifest,
+        "--no-fix writes nothing"
+    );
+    let findings: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let fixable: Vec<(&str, bool)> = findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f.get("fix").is_some()))
+        .collect();
+    assert_eq!(
+        fixable,
+        [("K8S011", true), ("K8S012", true), ("K8S013", false)],
+        "{findings}"
+    );
+
+    let shown = mslint(dir.path()).arg("--show-config").output().unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("fix = true  (.mslint.yaml:1:6)"), "{shown}");
+    assert!(
+        shown.contains("unsafe-fixes = true  (.mslint.yaml:2:15)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("rules.K8S013 = fix: false  (.mslint.yaml:4:3)"),
+        "{shown}"
+    );
+
+    let safe_only = mslint(dir.path())
+        .args(rules)
+        .arg("--no-unsafe-fixes")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&safe_only.stderr).contains("fixed 1 finding in 1 file"));
+    let fixed = std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap();
+    assert!(
+        fixed.contains("allowPrivilegeEscalation: false") && !fixed.contains("runAsNonRoot"),
+        "{fixed}"
+    );
+
+    let run = mslint(dir.path()).args(rules).output().unwrap();
+    assert!(String::from_utf8_lossy(&run.stderr).contains("fixed 1 finding in 1 file"));
+    let fixed = std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap();
+    assert!(
+        fixed.contains("runAsNonRoot: true"),
+        "the unsafe fix too: {fixed}"
+    );
+    assert!(
+        !fixed.contains("readOnlyRootFilesystem"),
+        "K8S013's fixes are off: {fixed}"
+    );
+    let left: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let rules_left: Vec<&str> = left["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules_left, ["K8S013"]);
+}

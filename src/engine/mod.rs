@@ -48,6 +48,8 @@ pub struct Config {
     pub filter: discover::PathFilter,
     /// Severities a configuration gives rules, by rule id.
     pub severities: Vec<(String, crate::rules::Severity)>,
+    /// Rules whose fixes a configuration turns off (`fix: false`): their findings carry none.
+    pub unfixable: Vec<String>,
     /// Options a configuration gives rules.
     pub rule_options: crate::rules::RuleOptions,
     /// Organisation policies in Rego, evaluated on every object reported on.
@@ -216,6 +218,11 @@ fn scan(
         if let Some((_, severity)) = config.severities.iter().find(|(id, _)| id == finding.rule.id) {
             finding.severity = Some(*severity);
         }
+    }
+    if !config.unfixable.is_empty() {
+        raw.iter_mut()
+            .filter(|f| f.fix.is_some() && config.unfixable.iter().any(|id| id == f.rule.id))
+            .for_each(|f| f.fix = None);
     }
     let mut findings = crate::report::finding::resolve(raw, &sources);
     let ran = |id: &str| rules.iter().any(|r| r.meta().id == id);
