@@ -1,8 +1,9 @@
 //! DF009 package-cache-kept.
+use crate::fix::{Applicability, Edit, Fix};
 use crate::model::image::StageView;
 use crate::model::packages::{Manager, PackageCommand};
-use crate::parse::dockerfile::Instruction;
-use crate::parse::shell::ShellCommand;
+use crate::parse::dockerfile::{Arguments, CommandForm, Instruction, Word};
+use crate::parse::shell::{ShellCommand, ShellWord};
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -53,6 +54,17 @@ declare_rule! {
     /// RUN pip install --no-cache-dir -r requirements.txt
     /// ```
     ///
+    /// ## Fix
+    /// Safe: `--fix` adds `--no-cache` after `apk add` and `--no-cache-dir` after `pip install`
+    /// (neither changes what is installed), and appends `&& rm -rf /var/lib/apt/lists/*` to a
+    /// `RUN` that runs `apt-get update`, on a continuation line when the `RUN` spans several.
+    /// The lists are removed only when no later `RUN` of the Dockerfile uses apt before one
+    /// updates the lists again: it would find none to install from. Unsafe: `--no-install-recommends`, since
+    /// a program may need a package that only comes as a recommendation (`curl` gets
+    /// `ca-certificates` that way); `--unsafe-fixes` adds it. No fix is offered in a heredoc, in
+    /// a `RUN` whose text holds a comment or ends in an operator, or in a Dockerfile with a
+    /// `SHELL` instruction (the shell may not read `&&`).
+    ///
     /// ## Guideline
     /// Seed 001, §12 "Deploy in Containers": Dockerfiles should be minimal and reproducible.
     /// Seed 003, "Scripts & Tools": production-optimized Dockerfiles.
@@ -64,6 +76,7 @@ declare_rule! {
         scope: Scope::Dockerfile,
         security: false,
         guideline: "seed 001 §12 Deploy in Containers; seed 003 §Scripts & Tools",
+        fix: Applicability::Safe,
     }
 }
 
@@ -102,7 +115,8 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
                 )
                 .help(format!(
                     "remove the lists in the same RUN:\nRUN {tool} update \\\n && {tool} install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*"
-                ));
+                ))
+                .fix(lists_removal_fix(image, run, &commands));
             }
             continue;
         }
@@ -123,6 +137,13 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
                     .help(format!(
                         "add `--no-install-recommends` and name what you need:\n\
                          RUN {tool} update \\\n && {tool} install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*"
+                    ))
+                    .fix(flag_fix(
+                        image,
+                        run,
+                        package.subcommand,
+                        "--no-install-recommends",
+                        Applicability::Unsafe,
                     ));
                 }
             }
@@ -136,7 +157,8 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
                         package.subcommand.span,
                         format!("`apk add` without `--no-cache` keeps the package index in `{APK_CACHE}`"),
                     )
-                    .help("pass `--no-cache`, which fetches the index without storing it:\nRUN apk add --no-cache <packages>");
+                    .help("pass `--no-cache`, which fetches the index without storing it:\nRUN apk add --no-cache <packages>")
+                    .fix(flag_fix(image, run, package.subcommand, "--no-cache", Applicability::Safe));
                 }
             }
             Manager::Pip => {
@@ -157,12 +179,98 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
                     )
                     .help(format!(
                         "pass `--no-cache-dir`, or set `ENV PIP_NO_CACHE_DIR=1` once in the stage:\nRUN {invocation} --no-cache-dir -r requirements.txt"
-                    ));
+                    ))
+                    .fix(flag_fix(image, run, package.subcommand, "--no-cache-dir", Applicability::Safe));
                 }
             }
             Manager::Yum => {}
         }
     }
+}
+
+/// The shell-form script of a `RUN` that a fix may edit: written as it reads (no heredoc, no
+/// comment line the parser dropped), in a Dockerfile that keeps the default shell.
+fn editable_script<'i>(image: &Image<'_>, run: &'i Instruction) -> Option<&'i Word> {
+    let Arguments::Command(CommandForm::Shell(script)) = &run.arguments else {
+        return None;
+    };
+    let verbatim = script.span.end - script.span.start == script.text.len() as u32;
+    let comment = script
+        .text
+        .lines()
+        .any(|line| line.trim_start().starts_with('#') || line.contains(" #") || line.contains("\t#"));
+    let custom_shell = image.file.instructions.iter().any(|i| i.keyword == "SHELL");
+    (verbatim && !comment && !custom_shell && run.inline_heredocs.is_empty()).then_some(script)
+}
+
+/// The fix that writes `flag` after a package manager's subcommand, when the subcommand is
+/// written plainly in the `RUN`'s script.
+fn flag_fix(
+    image: &Image<'_>,
+    run: &Instruction,
+    subcommand: &ShellWord,
+    flag: &str,
+    applicability: Applicability,
+) -> Option<Fix> {
+    let script = editable_script(image, run)?;
+    let start = subcommand.span.start.checked_sub(script.span.start)? as usize;
+    let end = subcommand.span.end.checked_sub(script.span.start)? as usize;
+    if script.text.get(start..end)? != subcommand.text {
+        return None;
+    }
+    Fix::new(
+        applicability,
+        format!("add `{flag}`"),
+        vec![Edit::insert(subcommand.span.end as usize, format!(" {flag}"))],
+    )
+}
+
+/// The fix that ends a `RUN` that updates apt's lists with their removal (with `sudo` when the
+/// `RUN` needs it for apt), unless a later `RUN` uses apt without updating them again.
+fn lists_removal_fix(image: &Image<'_>, run: &Instruction, commands: &[ShellCommand]) -> Option<Fix> {
+    let script = editable_script(image, run)?;
+    // The RUNs after it read the lists until one updates them again.
+    let later_needs_lists = image
+        .file
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == "RUN" && i.span.start > run.span.start)
+        .map(|later| {
+            let commands = image.commands(later);
+            let updates = commands.iter().any(|c| {
+                PackageCommand::parse(c)
+                    .is_some_and(|p| p.manager == Manager::Apt && p.subcommand.text == "update")
+            });
+            let uses_apt = commands
+                .iter()
+                .any(|c| matches!(c.program(), Some("apt" | "apt-get" | "apt-cache" | "aptitude")));
+            (updates, uses_apt)
+        })
+        .take_while(|&(updates, _)| !updates)
+        .any(|(_, uses_apt)| uses_apt);
+    let body = script.text.trim_end();
+    let escape = image.file.escape;
+    let open_end = body.ends_with([';', '&', '|', escape]);
+    if later_needs_lists || open_end || body.is_empty() {
+        return None;
+    }
+    let sudo = commands
+        .iter()
+        .any(|c| c.words.first().is_some_and(|w| w.text == "sudo"));
+    let removal = format!("&& {}rm -rf {APT_LISTS}/*", if sudo { "sudo " } else { "" });
+    let content = match body.rsplit_once('\n') {
+        // A `RUN` over several lines gets a line of its own, indented as its last one.
+        Some((before, last)) => {
+            let indent: String = last.chars().take_while(|c| matches!(c, ' ' | '\t')).collect();
+            let newline = if before.ends_with('\r') { "\r\n" } else { "\n" };
+            format!(" {escape}{newline}{indent}{removal}")
+        }
+        None => format!(" {removal}"),
+    };
+    Fix::safe(
+        format!("remove `{APT_LISTS}` in the same RUN"),
+        vec![Edit::insert(script.span.start as usize + body.len(), content)],
+    )
 }
 
 /// Whether an `apt.conf` setting or option turns recommends off: a word of this `RUN`, or of an
