@@ -1,4 +1,5 @@
 //! K8S001 missing-liveness-probe.
+use crate::fix::Applicability;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -29,6 +30,15 @@ declare_rule! {
     ///       httpGet: { path: /healthz, port: http }
     /// ```
     ///
+    /// ## Fix
+    /// Unsafe: `--unsafe-fixes` adds a TCP check on the port the container declares (its one
+    /// TCP port, or of several its one port named `http…`, by name when it has one):
+    /// `livenessProbe: { tcpSocket: { port: http }, initialDelaySeconds: 10, periodSeconds: 10 }`.
+    /// A TCP check is what a skeleton can get right without knowing the program's health
+    /// endpoints; a person should check the timing and may prefer an `httpGet` on a real health
+    /// path. A container that declares no port, or several with none clearly its server's, gets
+    /// no fix.
+    ///
     /// ## Guideline
     /// Seed 000, "Orchestration with Kubernetes": all services must define liveness and readiness
     /// probes. Seed 003, "Deployment", lists health checks among the release gates.
@@ -40,6 +50,7 @@ declare_rule! {
         scope: Scope::Object,
         security: false,
         guideline: "seed 000 §Orchestration with Kubernetes; seed 003 §Deployment",
+        fix: Applicability::Unsafe,
     }
 }
 

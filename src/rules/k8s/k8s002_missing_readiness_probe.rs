@@ -1,4 +1,5 @@
 //! K8S002 missing-readiness-probe.
+use crate::fix::Applicability;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -27,6 +28,14 @@ declare_rule! {
     ///       httpGet: { path: /ready, port: http }
     /// ```
     ///
+    /// ## Fix
+    /// Unsafe: `--unsafe-fixes` adds a TCP check on the port the container declares (its one
+    /// TCP port, or of several its one port named `http…`, by name when it has one):
+    /// `readinessProbe: { tcpSocket: { port: http }, periodSeconds: 5 }`. A TCP check is what a
+    /// skeleton can get right without knowing the program's health endpoints; a person should
+    /// check the timing and may prefer an `httpGet` on a real health path. A container that
+    /// declares no port, or several with none clearly its server's, gets no fix.
+    ///
     /// ## Guideline
     /// Seed 000, "Orchestration with Kubernetes": every service defines liveness and readiness
     /// probes. Seed 003, "Deployment", lists health checks among the release gates.
@@ -38,6 +47,7 @@ declare_rule! {
         scope: Scope::Object,
         security: false,
         guideline: "seed 000 §Orchestration with Kubernetes; seed 003 §Deployment",
+        fix: Applicability::Unsafe,
     }
 }
 

@@ -31,6 +31,10 @@ pub mod k8s028_rollout_without_analysis;
 pub mod k8s029_service_account_token_mounted;
 
 use super::prelude::*;
+use crate::fix::Fix;
+use crate::model::Container;
+use crate::model::workload::port_number;
+use crate::parse::yaml::Node;
 
 /// Reports every long-running app container of `object` that lacks a probe of `kind`.
 ///
@@ -44,6 +48,7 @@ fn report_missing_probe(object: &Object<'_>, kind: ProbeKind, help: &str, out: &
         return;
     }
     for container in workload.pod.app_containers().filter(|c| c.probe(kind).is_none()) {
+        let fix = probe_skeleton(object.source, &container, kind);
         out.report(
             container.name_entry_span(),
             format!(
@@ -55,6 +60,50 @@ fn report_missing_probe(object: &Object<'_>, kind: ProbeKind, help: &str, out: &
             ),
         )
         .help(help)
-        .object(ObjectRef::of(object));
+        .object(ObjectRef::of(object))
+        .fix(fix);
     }
+}
+
+/// The unsafe fix that adds a `tcpSocket` probe on the port the container declares: its one TCP
+/// port, or of several its one port named `http…`. A TCP check is the one a skeleton can get
+/// right without knowing the program's health paths; a person tunes it or swaps in `httpGet`.
+fn probe_skeleton(source: &str, container: &Container<'_, '_>, kind: ProbeKind) -> Option<Fix> {
+    let tcp: Vec<&Node<'_>> = container
+        .ports()
+        .iter()
+        .filter(|p| p.str_at("protocol").is_none_or(|protocol| protocol == "TCP"))
+        .filter(|p| p.get("containerPort").and_then(port_number).is_some())
+        .collect();
+    let port = match tcp.as_slice() {
+        [one] => *one,
+        several => {
+            let mut http = several
+                .iter()
+                .filter(|p| p.str_at("name").is_some_and(|name| name.starts_with("http")));
+            match (http.next(), http.next()) {
+                (Some(one), None) => *one,
+                _ => return None,
+            }
+        }
+    };
+    let reference = match port.str_at("name") {
+        Some(name) if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+            name.to_owned()
+        }
+        _ => port.get("containerPort").and_then(port_number)?.to_string(),
+    };
+    let timing = match kind {
+        ProbeKind::Liveness => "initialDelaySeconds: 10, periodSeconds: 10",
+        ProbeKind::Readiness | ProbeKind::Startup => "periodSeconds: 5",
+    };
+    let value = format!("{{ tcpSocket: {{ port: {reference} }}, {timing} }}");
+    let edit = crate::fix::yaml::set_path(source, container.node, &[kind.field()], &value)?;
+    Fix::unsafe_(
+        format!(
+            "add a {} that checks port `{reference}` accepts connections",
+            kind.field()
+        ),
+        vec![edit],
+    )
 }
