@@ -1,6 +1,10 @@
 //! IST011 port-name-without-protocol.
+use crate::fix::{Applicability, Fix};
+use crate::index::service_pod_selector;
 use crate::model::mesh::protocol::named_protocol;
 use crate::model::mesh::security::is_control_plane;
+use crate::model::workload::port_number;
+use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -39,6 +43,15 @@ declare_rule! {
     ///     - { name: http-web, port: 80, targetPort: 8080 }
     /// ```
     ///
+    /// ## Fix
+    /// Safe: when the port's target says its protocol, `--fix` sets `appProtocol` to it. The
+    /// target says it when `targetPort` is a name that starts with a protocol (`http-api`), or
+    /// when every container port it reaches in the pods the Service selects (by number, TCP) is
+    /// named with the same protocol. `appProtocol` wins over the name in Istio, and the port
+    /// keeps its name: a rename would break what refers to the port by name, and that may live
+    /// outside the repository (an Ingress's `port.name`, a ServiceMonitor's `port`, a client's
+    /// DNS SRV lookup of `_name._tcp`).
+    ///
     /// ## Guideline
     /// Seed 000, "Service Discovery and Routing": if Istio is installed, route with
     /// VirtualServices, which need the port's protocol to apply HTTP routing.
@@ -50,6 +63,7 @@ declare_rule! {
         scope: Scope::Object,
         security: false,
         guideline: "seed 000 §Service Discovery and Routing",
+        fix: Applicability::Safe,
     }
 }
 
@@ -124,7 +138,39 @@ impl Rule for PortNameWithoutProtocol {
                 "prefix the port name with its protocol, or set appProtocol:\n\
                  ports:\n  - name: http-web\n    port: 80\n    appProtocol: http",
             )
-            .object(ObjectRef::of(object));
+            .object(ObjectRef::of(object))
+            .fix(app_protocol_fix(object, port, cx));
         }
     }
+}
+
+/// The fix that sets a port's `appProtocol` to the protocol its target names.
+fn app_protocol_fix(service: &Object<'_>, port: &Node<'_>, cx: &Context<'_, '_>) -> Option<Fix> {
+    let protocol = target_protocol(service, port, cx)?;
+    let edit = crate::fix::yaml::set_path(service.source, port, &["appProtocol"], &protocol)?;
+    Fix::safe(format!("set `appProtocol: {protocol}`"), vec![edit])
+}
+
+/// The protocol a Service port's target names: a `targetPort` name's prefix, or the one prefix
+/// of every TCP container port of that number in the pods the Service selects.
+fn target_protocol(service: &Object<'_>, port: &Node<'_>, cx: &Context<'_, '_>) -> Option<String> {
+    let target = port.get("targetPort").or_else(|| port.get("port"))?;
+    if let Some(name) = target.as_str().filter(|_| port_number(target).is_none()) {
+        return named_protocol(name);
+    }
+    let number = port_number(target)?;
+    let selector = service_pod_selector(service)?;
+    let namespace = cx.index.namespace_of(service);
+    let mut protocols = cx
+        .index
+        .selected_by(namespace, &selector)
+        .flat_map(|workload| workload.pod.containers().collect::<Vec<_>>())
+        .flat_map(|container| container.ports())
+        .filter(|p| p.get("containerPort").and_then(port_number) == Some(number))
+        .filter(|p| p.str_at("protocol").is_none_or(|protocol| protocol == "TCP"))
+        .map(|p| p.str_at("name").and_then(named_protocol));
+    let first = protocols.next()??;
+    protocols
+        .all(|other| other.as_ref() == Some(&first))
+        .then_some(first)
 }
