@@ -1376,3 +1376,51 @@ fn a_configuration_can_fix_on_every_run_include_unsafe_fixes_and_turn_a_rules_fi
         .collect();
     assert_eq!(rules_left, ["K8S013"]);
 }
+
+#[test]
+fn a_fix_that_edits_another_file_names_it_in_json_and_is_applied_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: billing\n---\napiVersion: apps/v1\n\
+                     kind: Deployment\nmetadata: { name: invoices, namespace: billing }\nspec:\n  \
+                     selector: { matchLabels: { app: invoices } }\n  template:\n    \
+                     metadata: { labels: { app: invoices } }\n    spec:\n      \
+                     containers: [{ name: invoices, image: \"shop/invoices:1.0.0\" }]\n";
+    write(dir.path(), "namespace.yaml", namespace);
+    let policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: invoices\n  namespace: billing\nspec:\n  podSelector: { matchLabels: { app: invoices } }\n  ingress: [{ from: [{ podSelector: {} }] }]\n";
+    write(dir.path(), "policies.yaml", policy);
+    let report = mslint(dir.path())
+        .args(["--select", "NS002", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = json(&report.stdout);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["path"], "namespace.yaml");
+    assert_eq!(finding["fix"]["path"], "policies.yaml", "{finding}");
+    assert_eq!(
+        finding["fix"]["edits"][0]["line"], 9,
+        "after the policy file's last line"
+    );
+
+    let fix = mslint(dir.path())
+        .args(["--select", "NS002", "--fix", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        fix.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fix.stderr)
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("policies.yaml")).unwrap();
+    assert_eq!(
+        fixed,
+        format!(
+            "{policy}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-ingress\n  \
+             namespace: billing\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress]\n"
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("namespace.yaml")).unwrap(),
+        namespace
+    );
+}

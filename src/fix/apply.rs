@@ -148,16 +148,16 @@ pub fn fix_files(
         let mut wanted: BTreeMap<&str, Vec<(&Fix, &'static str)>> = BTreeMap::new();
         for finding in &outcome.findings {
             let Some(fix) = &finding.fix else { continue };
-            let known_refused = refused.contains(&(finding.path.to_string(), fix.clone()));
+            let Some(path) = fix_path(finding, fix, &outcome.sources) else {
+                continue;
+            };
+            let known_refused = refused.contains(&(path.to_owned(), fix.clone()));
             if finding.suppressed.is_none()
                 && mode.applies(fix.applicability)
                 && !known_refused
                 && scoped.contains(&scope_key(finding))
             {
-                wanted
-                    .entry(&finding.path)
-                    .or_default()
-                    .push((fix, finding.rule.id));
+                wanted.entry(path).or_default().push((fix, finding.rule.id));
             }
         }
         if wanted.is_empty() {
@@ -251,12 +251,21 @@ pub fn fix_files(
     let scoped = in_scope.unwrap_or_default();
     let settled = !outcome.findings.iter().any(|f| {
         f.fix.as_ref().is_some_and(|fix| {
+            let path = fix_path(f, fix, &outcome.sources).unwrap_or_default();
             mode.applies(fix.applicability)
-                && !refused.contains(&(f.path.to_string(), fix.clone()))
+                && !refused.contains(&(path.to_owned(), fix.clone()))
                 && scoped.contains(&scope_key(f))
         })
     });
     Ok(finish(config, changed, outcome, dropped, settled))
+}
+
+/// The path of the file a finding's fix edits: the finding's own, or the one the fix names.
+fn fix_path<'a>(finding: &'a Finding, fix: &Fix, sources: &'a [Arc<SourceFile>]) -> Option<&'a str> {
+    match fix.file {
+        None => Some(&finding.path),
+        Some(file) => sources.get(file.0 as usize).map(|source| &*source.path),
+    }
 }
 
 /// Checks the files, with the changed ones read as they are now.

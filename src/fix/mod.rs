@@ -11,7 +11,7 @@ pub use apply::{AppliedFix, FixMode, Fixed, FixedFile, fix_files};
 use serde::Serialize;
 
 use crate::model::Container;
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 /// Whether applying a fix keeps what the configuration does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -65,6 +65,9 @@ pub struct Fix {
     pub title: String,
     /// Edits that do not overlap, in file order.
     pub edits: Vec<Edit>,
+    /// The file the edits go to, when it is not the finding's: a cross-file finding may be
+    /// fixed where its partners are.
+    pub file: Option<FileId>,
 }
 
 impl Fix {
@@ -78,6 +81,7 @@ impl Fix {
             applicability,
             title: title.into(),
             edits,
+            file: None,
         })
     }
 
@@ -87,6 +91,14 @@ impl Fix {
 
     pub fn unsafe_(title: impl Into<String>, edits: Vec<Edit>) -> Option<Self> {
         Self::new(Applicability::Unsafe, title, edits)
+    }
+
+    /// The same fix, with its edits going to `file` instead of the finding's file.
+    pub fn in_file(self, file: FileId) -> Self {
+        Fix {
+            file: Some(file),
+            ..self
+        }
     }
 
     /// The byte range from the first edit's start to the last one's end.

@@ -209,6 +209,9 @@ pub(crate) struct JsonFinding<'a> {
 pub(crate) struct JsonFix<'a> {
     pub applicability: crate::fix::Applicability,
     pub message: &'a str,
+    /// The file the edits go to, when it is not the finding's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<&'a str>,
     pub edits: Vec<JsonEdit<'a>>,
 }
 
@@ -240,7 +243,8 @@ pub(crate) struct JsonRelated<'a> {
 impl Finding {
     /// The finding as the JSON report writes it; `source` is its file, where its fix's edits
     /// are located.
-    pub(crate) fn to_json<'a>(&'a self, source: Option<&SourceFile>) -> JsonFinding<'a> {
+    /// The finding as JSON; `fix_source` is the file its fix edits.
+    pub(crate) fn to_json<'a>(&'a self, fix_source: Option<&'a SourceFile>) -> JsonFinding<'a> {
         JsonFinding {
             rule: self.rule.id,
             name: self.rule.name,
@@ -271,9 +275,10 @@ impl Finding {
                 .suppressed
                 .as_deref()
                 .map(|reason| JsonSuppression { reason }),
-            fix: self.fix.as_ref().zip(source).map(|(fix, source)| JsonFix {
+            fix: self.fix.as_ref().zip(fix_source).map(|(fix, source)| JsonFix {
                 applicability: fix.applicability,
                 message: &fix.title,
+                path: fix.file.map(|_| &*source.path),
                 edits: fix
                     .edits
                     .iter()

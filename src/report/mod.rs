@@ -69,6 +69,14 @@ impl Report<'_> {
         self.sources.get(found).map(|s| &**s)
     }
 
+    /// The source a finding's fix edits: the finding's own file, or the one the fix names.
+    fn fix_source(&self, finding: &crate::report::finding::Finding) -> Option<&SourceFile> {
+        match finding.fix.as_ref()?.file {
+            None => self.source(&finding.path),
+            Some(file) => self.sources.get(file.0 as usize).map(|s| &**s),
+        }
+    }
+
     /// Renders in a format; `color` applies to human output only.
     pub fn render(&self, format: Format, color: bool) -> String {
         match format {

@@ -31,7 +31,7 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
         fixes: finding
             .fix
             .as_ref()
-            .zip(report.source(&finding.path))
+            .zip(report.fix_source(finding))
             .map(|(fix, source)| [sarif_fix(fix, source)]),
         level: level(finding.severity),
         locations: [Location {

@@ -1,4 +1,5 @@
 //! NS002 namespace-without-default-deny.
+use crate::fix::{Applicability, Edit, Fix};
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -41,6 +42,14 @@ declare_rule! {
     ///   policyTypes: [Ingress]
     /// ```
     ///
+    /// ## Fix
+    /// Unsafe: `--unsafe-fixes` appends the policy above as a new document to the YAML file of
+    /// the namespace's first NetworkPolicy, where the policies already get applied from (a
+    /// kustomization lists that file, say), with the namespace written as that policy writes
+    /// it. It denies every ingress not yet allowed, so a person checks first that each flow the
+    /// namespace needs has its policy. No fix is offered when that file is JSON or templated, or
+    /// when the namespace already holds a policy named `default-deny-ingress`.
+    ///
     /// ## Guideline
     /// Seed 000, "Security": each namespace should define strict NetworkPolicies to control
     /// service-to-service communication. Seed 003, "Production Checklist", asks for network
@@ -53,6 +62,7 @@ declare_rule! {
         scope: Scope::Namespace,
         security: true,
         guideline: "seed 000 §Security; seed 003 §Production Checklist",
+        fix: Applicability::Unsafe,
     }
 }
 
@@ -81,7 +91,8 @@ impl Rule for NamespaceWithoutDefaultDeny {
                     "add a policy that selects every pod and admits nothing, then allow each flow explicitly:\n{}",
                     namespace.default_deny_snippet()
                 ))
-                .object(namespace.object_ref());
+                .object(namespace.object_ref())
+                .fix(default_deny_fix(&namespace, cx));
             for policy in &namespace.policies {
                 finding.related(
                     policy.object.file,
@@ -91,4 +102,46 @@ impl Rule for NamespaceWithoutDefaultDeny {
             }
         }
     }
+}
+
+/// The name the added policy takes.
+const DEFAULT_DENY_NAME: &str = "default-deny-ingress";
+
+/// The fix that appends a default-deny policy to the file of the namespace's first policy.
+fn default_deny_fix(namespace: &super::Namespace<'_, '_>, cx: &Context<'_, '_>) -> Option<Fix> {
+    let first = namespace.policies.first()?.object;
+    let text = first.source;
+    let json = text.trim_start().starts_with(['{', '[']);
+    let taken = cx
+        .index
+        .find(namespace.name, "NetworkPolicy", DEFAULT_DENY_NAME)
+        .is_some();
+    if json || taken {
+        return None;
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let namespace_line = first
+        .root
+        .path(&["metadata", "namespace"])
+        .and_then(|n| n.as_text())
+        .map(|written| format!("  namespace: {written}{newline}"))
+        .unwrap_or_default();
+    let document = format!(
+        "---{newline}apiVersion: networking.k8s.io/v1{newline}kind: NetworkPolicy{newline}metadata:{newline}  \
+         name: {DEFAULT_DENY_NAME}{newline}{namespace_line}spec:{newline}  podSelector: {{}}{newline}  \
+         policyTypes: [Ingress]{newline}"
+    );
+    let separator = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        newline
+    };
+    let fix = Fix::unsafe_(
+        format!(
+            "add NetworkPolicy `{DEFAULT_DENY_NAME}`, denying ingress by default, to the file of NetworkPolicy `{}`",
+            first.qualified_name()
+        ),
+        vec![Edit::insert(text.len(), format!("{separator}{document}"))],
+    )?;
+    Some(fix.in_file(first.file))
 }
