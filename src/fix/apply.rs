@@ -2,7 +2,7 @@
 //! again, and repeat until no fix applies (within a bound), as ruff does. Edits that meet are
 //! left for the next pass, when their spans are fresh.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -124,9 +124,8 @@ fn scope_key(finding: &Finding) -> String {
 }
 
 /// Runs the check and applies the fixes `mode` allows until none is left, in memory: the caller
-/// writes the files or shows the diff. Only the findings of the first check that `scope` keeps
-/// are fixed (`--diff-base` keeps those a change is responsible for), and later passes only fix
-/// findings of the same rules and objects.
+/// writes the files or shows the diff. Only the findings `scope` keeps when the loop first sees
+/// them are fixed (`--diff-base` keeps those a change is responsible for).
 pub fn fix_files(
     config: &Config,
     mode: FixMode,
@@ -135,16 +134,17 @@ pub fn fix_files(
     let mut changed: BTreeMap<String, Changed> = BTreeMap::new();
     let mut refused: HashSet<(String, Fix)> = HashSet::new();
     let mut dropped = Vec::new();
-    let mut in_scope: Option<HashSet<String>> = None;
+    // Whether each finding is in scope, decided when it is first seen: a later pass finds its
+    // lines moved. A fix may reveal findings the first check could not see (a renamed key is
+    // read at last); they are decided in the pass that finds them.
+    let mut in_scope: HashMap<String, bool> = HashMap::new();
     for _ in 0..MAX_PASSES {
         let outcome = check(config, &changed)?;
-        let scoped = in_scope.get_or_insert_with(|| {
-            let fixable = outcome.findings.iter().filter(|f| f.fix.is_some());
-            fixable
-                .filter(|f| scope(f, &outcome.sources))
-                .map(scope_key)
-                .collect()
-        });
+        for finding in outcome.findings.iter().filter(|f| f.fix.is_some()) {
+            in_scope
+                .entry(scope_key(finding))
+                .or_insert_with(|| scope(finding, &outcome.sources));
+        }
         let mut wanted: BTreeMap<&str, Vec<(&Fix, &'static str)>> = BTreeMap::new();
         for finding in &outcome.findings {
             let Some(fix) = &finding.fix else { continue };
@@ -155,7 +155,7 @@ pub fn fix_files(
             if finding.suppressed.is_none()
                 && mode.applies(fix.applicability)
                 && !known_refused
-                && scoped.contains(&scope_key(finding))
+                && in_scope.get(&scope_key(finding)) == Some(&true)
             {
                 wanted.entry(path).or_default().push((fix, finding.rule.id));
             }
@@ -248,13 +248,12 @@ pub fn fix_files(
         }
     }
     let outcome = check(config, &changed)?;
-    let scoped = in_scope.unwrap_or_default();
     let settled = !outcome.findings.iter().any(|f| {
         f.fix.as_ref().is_some_and(|fix| {
             let path = fix_path(f, fix, &outcome.sources).unwrap_or_default();
             mode.applies(fix.applicability)
                 && !refused.contains(&(path.to_owned(), fix.clone()))
-                && scoped.contains(&scope_key(f))
+                && in_scope.get(&scope_key(f)).is_none_or(|in_scope| *in_scope)
         })
     });
     Ok(finish(config, changed, outcome, dropped, settled))

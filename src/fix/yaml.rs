@@ -75,7 +75,17 @@ fn add_entry(
                 let own = text.get(start..end)?.trim_end_matches([' ', '\t']);
                 Some(Edit::insert(start + own.len(), format!(", {entry}")))
             }
-            None => Some(Edit::replace(mapping.span, format!("{{{entry}}}"))),
+            None => {
+                // The span of `{}` may run on over the spaces and a comment after it.
+                let start = mapping.span.start as usize;
+                let inner = text.get(start + 1..)?;
+                let close = inner.find('}')?;
+                if !inner[..close].trim().is_empty() {
+                    return None;
+                }
+                let braces = Span::new(start, start + close + 2);
+                Some(Edit::replace(braces, format!("{{{entry}}}")))
+            }
         };
     }
     let first = entries.first()?;
@@ -263,6 +273,17 @@ mod tests {
             )
             .as_deref(),
             Some("c:\n  securityContext: {x: false}\n")
+        );
+        assert_eq!(
+            set(
+                "c:\n  securityContext: {}  # set by the platform\n  name: web\n",
+                &["c"],
+                &["securityContext", "x"],
+                "false"
+            )
+            .as_deref(),
+            Some("c:\n  securityContext: {x: false}  # set by the platform\n  name: web\n"),
+            "the comment after the braces stays"
         );
     }
 
