@@ -45,6 +45,8 @@ pub struct Mesh<'o, 's> {
     evidence: NearFolders<'o>,
     /// Folders of the files holding a DestinationRule.
     rule_folders: NearFolders<'o>,
+    /// Folders of the files holding an Istio Gateway.
+    gateway_folders: NearFolders<'o>,
 }
 
 impl<'o, 's> Mesh<'o, 's> {
@@ -105,6 +107,7 @@ impl<'o, 's> Mesh<'o, 's> {
                     self.service_namespaces.insert(namespace);
                 }
             }
+            "Gateway" if is_istio(object) => self.gateway_folders.add(index.folder_of(object.file)),
             "ServiceEntry" if is_istio(object) => {
                 let hosts = object
                     .root
@@ -243,6 +246,11 @@ impl<'o, 's> Mesh<'o, 's> {
             .collect();
         found.sort_by_key(|(specificity, n, _)| (*specificity, *n));
         found.into_iter().map(|(_, _, rule)| rule).collect()
+    }
+
+    /// True when the scan holds an Istio Gateway near `file`.
+    pub fn has_gateways_near(&self, file: FileId, index: &Index<'_, '_>) -> bool {
+        self.gateway_folders.near(index.folder_of(file))
     }
 
     /// True when the scan holds a DestinationRule near `file`.

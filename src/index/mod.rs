@@ -87,14 +87,30 @@ pub struct PodTemplates<'o, 's> {
     by_namespace: HashMap<&'o str, Vec<LabelledWorkload<'o, 's>>>,
     /// (namespace, label key, label value) → positions in `by_namespace[namespace]`.
     postings: HashMap<(&'o str, &'o str, &'o str), Vec<usize>>,
+    /// The namespaces of `by_namespace`, sorted.
+    namespaces: Vec<&'o str>,
+    /// The position in the index's objects of each workload of `by_namespace`.
+    positions: HashMap<&'o str, Vec<usize>>,
+    /// The folders of each namespace's workloads and Pods without a spec.
+    folders: HashMap<&'o str, NearFolders<'o>>,
+    /// Pod manifests without a spec, with their namespace, in scan order (see
+    /// [`PodTemplates::bare_pods`]).
+    bare: Vec<(&'o str, &'o Object<'s>)>,
+    /// (namespace, label key) of every template and Pod without a spec.
+    keys: HashSet<(&'o str, &'o str)>,
+    /// Every label key a template or a Pod without a spec carries.
+    keys_anywhere: HashSet<&'o str>,
 }
 
 /// A workload with its pod template's labels.
 pub type LabelledWorkload<'o, 's> = (Workload<'o, 's>, Vec<(&'o str, &'o str)>);
 
 impl<'o, 's> PodTemplates<'o, 's> {
-    fn add(&mut self, namespace: &'o str, workload: Workload<'o, 's>) {
+    fn add(&mut self, namespace: &'o str, workload: Workload<'o, 's>, folder: &'o str, position: usize) {
         let labels: Vec<(&'o str, &'o str)> = workload.template_labels().collect();
+        self.positions.entry(namespace).or_default().push(position);
+        self.folders.entry(namespace).or_default().add(folder);
+        self.add_keys(namespace, labels.iter().map(|(key, _)| *key));
         let list = self.by_namespace.entry(namespace).or_default();
         for (key, value) in &labels {
             self.postings
@@ -103,6 +119,51 @@ impl<'o, 's> PodTemplates<'o, 's> {
                 .push(list.len());
         }
         list.push((workload, labels));
+    }
+
+    /// A Pod manifest that holds labels but no `spec`.
+    fn add_bare(&mut self, namespace: &'o str, pod: &'o Object<'s>, folder: &'o str) {
+        self.folders.entry(namespace).or_default().add(folder);
+        self.add_keys(namespace, pod.labels().map(|(key, _)| key));
+        self.bare.push((namespace, pod));
+    }
+
+    /// Sorts what lookups read in order, once every workload is in.
+    fn finish(&mut self) {
+        self.namespaces = self.by_namespace.keys().copied().collect();
+        self.namespaces.sort_unstable();
+    }
+
+    /// The namespaces that hold a workload, sorted.
+    pub fn namespaces(&self) -> &[&'o str] {
+        &self.namespaces
+    }
+
+    fn add_keys(&mut self, namespace: &'o str, keys: impl Iterator<Item = &'o str>) {
+        for key in keys {
+            self.keys.insert((namespace, key));
+            self.keys_anywhere.insert(key);
+        }
+    }
+
+    /// The Pod manifests of `namespace` (of every namespace when `None`) that hold labels but
+    /// no `spec`, in scan order: no workload, since the API server rejects a Pod without
+    /// containers, but they still show which labels pods carry, as `istioctl analyze`'s inputs
+    /// and partial manifests do.
+    pub fn bare_pods<'k>(&'k self, namespace: Option<&'k str>) -> impl Iterator<Item = &'o Object<'s>> + 'k {
+        self.bare
+            .iter()
+            .filter(move |(of, _)| namespace.is_none_or(|namespace| namespace == *of))
+            .map(|(_, pod)| *pod)
+    }
+
+    /// True when a pod template or a Pod without a spec of `namespace` (of any namespace when
+    /// `None`) carries the label key.
+    pub fn carries_key(&self, namespace: Option<&str>, key: &str) -> bool {
+        match namespace {
+            Some(namespace) => self.keys.contains(&(namespace, key)),
+            None => self.keys_anywhere.contains(key),
+        }
     }
 
     /// The workloads of a namespace, in scan order.
@@ -124,11 +185,9 @@ impl<'o, 's> PodTemplates<'o, 's> {
         &'k self,
         selector: &'k LabelSelector<'_>,
     ) -> impl Iterator<Item = (&'o str, &'k Workload<'o, 's>)> + 'k {
-        let mut namespaces: Vec<&'o str> = self.by_namespace.keys().copied().collect();
-        namespaces.sort_unstable();
-        namespaces
-            .into_iter()
-            .flat_map(move |namespace| self.matching(namespace, selector).map(move |w| (namespace, w)))
+        self.namespaces
+            .iter()
+            .flat_map(move |&namespace| self.matching(namespace, selector).map(move |w| (namespace, w)))
     }
 
     /// The workloads of a namespace whose pods match a selector (see [`Workload::pods_match`]),
@@ -147,22 +206,61 @@ impl<'o, 's> PodTemplates<'o, 's> {
             .filter_map(move |n| list.get(n).map(|(w, _)| w))
     }
 
+    /// True when the pods of a workload of the namespace match a selector: [`Self::matching`],
+    /// stopping at the first.
+    pub fn any_matching(&self, namespace: &str, selector: &LabelSelector<'_>) -> bool {
+        let list = self.by_namespace.get(namespace).map_or(&[][..], Vec::as_slice);
+        let matches = |n: usize| {
+            list.get(n)
+                .is_some_and(|(workload, labels)| workload.pods_match_labels(selector, labels))
+        };
+        match self.narrowed(namespace, selector) {
+            Some(positions) => positions.into_iter().flatten().any(|&n| matches(n)),
+            None => (0..list.len()).any(matches),
+        }
+    }
+
+    /// True when the pods of a workload of any namespace match a selector.
+    pub fn any_matching_anywhere(&self, selector: &LabelSelector<'_>) -> bool {
+        self.by_namespace
+            .keys()
+            .any(|namespace| self.any_matching(namespace, selector))
+    }
+
+    /// True when a workload or a Pod without a spec of the namespace sits in a folder near
+    /// `folder` (see [`folders_near`]).
+    pub fn pods_near(&self, namespace: &str, folder: &str) -> bool {
+        self.folders
+            .get(namespace)
+            .is_some_and(|folders| folders.near(folder))
+    }
+
+    /// The postings an `In` requirement on a label only the template can carry narrows a
+    /// selector's candidates to, one list per value; `None` when no requirement narrows them.
+    fn narrowed<'k>(
+        &'k self,
+        namespace: &'k str,
+        selector: &'k LabelSelector<'_>,
+    ) -> Option<Vec<&'k Vec<usize>>> {
+        let requirement = selector
+            .requirements
+            .iter()
+            .find(|r| r.operator == Operator::In && !CONTROLLER_LABELS.contains(&r.key))?;
+        Some(
+            requirement
+                .values
+                .iter()
+                .filter_map(|value| self.postings.get(&(namespace, requirement.key, *value)))
+                .collect(),
+        )
+    }
+
     /// Positions in the namespace's list of the workloads whose pods match, ascending.
     fn matching_positions(&self, namespace: &str, selector: &LabelSelector<'_>) -> Vec<usize> {
         let list = self.by_namespace.get(namespace).map_or(&[][..], Vec::as_slice);
-        let narrowing = selector
-            .requirements
-            .iter()
-            .find(|r| r.operator == Operator::In && !CONTROLLER_LABELS.contains(&r.key));
-        let candidates: Vec<usize> = match narrowing {
-            Some(requirement) => {
-                let mut positions: Vec<usize> = requirement
-                    .values
-                    .iter()
-                    .filter_map(|value| self.postings.get(&(namespace, requirement.key, *value)))
-                    .flatten()
-                    .copied()
-                    .collect();
+        let candidates: Vec<usize> = match self.narrowed(namespace, selector) {
+            Some(postings) => {
+                let mut positions: Vec<usize> = postings.into_iter().flatten().copied().collect();
                 positions.sort_unstable();
                 positions.dedup();
                 positions
@@ -186,6 +284,9 @@ pub struct Index<'o, 's> {
     paths: Vec<&'o str>,
     /// The folder of each file's display path.
     folders: Vec<&'o str>,
+    /// Each file's near anchors (see [`near_anchors`]), as numbers: files are near when they
+    /// share one.
+    anchors: Vec<Anchors>,
     default_namespace: &'o str,
     /// The namespace a kustomization sets on the objects of a file that name none.
     file_namespaces: HashMap<FileId, &'o str>,
@@ -215,6 +316,8 @@ pub struct Index<'o, 's> {
     traffic: traffic::Traffic<'o>,
     /// Mesh lookups.
     mesh: Mesh<'o, 's>,
+    /// See [`Index::workloads_with_services`].
+    services_of_workloads: std::sync::OnceLock<Vec<(usize, Vec<usize>)>>,
 }
 
 impl<'o, 's> Index<'o, 's> {
@@ -283,8 +386,10 @@ impl<'o, 's> Index<'o, 's> {
                 .or_default()
                 .add(folder(object.file));
             if let Some(workload) = Workload::of(object) {
-                templates.add(namespace, workload);
+                templates.add(namespace, workload, folder(object.file), n);
                 workload_folders.insert((namespace, folder(object.file)));
+            } else if object.kind() == "Pod" && object.api_group().is_empty() {
+                templates.add_bare(namespace, object, folder(object.file));
             } else if is_custom_resource(object) {
                 let sets = crate::model::operated::pod_label_sets(object);
                 if !sets.is_empty() {
@@ -312,9 +417,11 @@ impl<'o, 's> Index<'o, 's> {
             }
         }
         traffic.finish();
+        templates.finish();
         Index {
             objects,
             paths,
+            anchors: number_anchors(&folders),
             folders,
             default_namespace,
             file_namespaces,
@@ -331,6 +438,7 @@ impl<'o, 's> Index<'o, 's> {
             kind_folders,
             traffic,
             mesh: Mesh::default(),
+            services_of_workloads: std::sync::OnceLock::new(),
         }
     }
 
@@ -428,20 +536,8 @@ impl<'o, 's> Index<'o, 's> {
     }
 
     /// Namespaces that hold at least one workload, sorted.
-    pub fn namespaces_with_workloads(&self) -> Vec<&'o str> {
-        let mut namespaces: Vec<&'o str> = self
-            .by_namespace_kind
-            .iter()
-            .filter(|(_, kinds)| {
-                kinds
-                    .values()
-                    .flatten()
-                    .any(|&n| self.objects.get(n).is_some_and(|o| Workload::of(o).is_some()))
-            })
-            .map(|(namespace, _)| *namespace)
-            .collect();
-        namespaces.sort_unstable();
-        namespaces
+    pub fn namespaces_with_workloads(&self) -> &[&'o str] {
+        self.templates.namespaces()
     }
 
     /// The object of a kind and name in a namespace (the first, if the scan holds it twice).
@@ -546,16 +642,34 @@ impl<'o, 's> Index<'o, 's> {
     }
 
     /// Every workload with the Services in its namespace whose `selector` matches its pods
-    /// (ExternalName Services and Services without a selector select none), computed in one pass
-    /// over the Services; workloads in no particular order.
-    pub fn workloads_with_services(&self) -> Vec<(Workload<'o, 's>, Vec<&'o Object<'s>>)> {
+    /// (ExternalName Services and Services without a selector select none), computed once, in
+    /// one pass over the Services, for every rule that asks; workloads in no particular order.
+    pub fn workloads_with_services(
+        &self,
+    ) -> impl Iterator<Item = (Workload<'o, 's>, Vec<&'o Object<'s>>)> + '_ {
+        let object = |n: usize| self.objects.get(n).copied();
+        self.services_of_workloads
+            .get_or_init(|| self.select_services())
+            .iter()
+            .filter_map(move |(workload, services)| {
+                let workload = Workload::of(object(*workload)?)?;
+                Some((workload, services.iter().filter_map(|&n| object(n)).collect()))
+            })
+    }
+
+    /// [`Index::workloads_with_services`] by positions in `objects`, which keep the index free
+    /// of its own lifetimes.
+    fn select_services(&self) -> Vec<(usize, Vec<usize>)> {
         let templates = &self.templates;
-        let mut selecting: HashMap<&str, Vec<Vec<&'o Object<'s>>>> = templates
+        let mut selecting: HashMap<&str, Vec<Vec<usize>>> = templates
             .by_namespace
             .iter()
             .map(|(namespace, list)| (*namespace, vec![Vec::new(); list.len()]))
             .collect();
-        for service in self.of_kind("Service") {
+        for &n in self.by_kind.get("Service").map_or(&[][..], Vec::as_slice) {
+            let Some(service) = self.objects.get(n) else {
+                continue;
+            };
             let Some(selector) = service_pod_selector(service) else {
                 continue;
             };
@@ -565,16 +679,16 @@ impl<'o, 's> Index<'o, 's> {
             };
             for position in templates.matching_positions(namespace, &selector) {
                 if let Some(slot) = slots.get_mut(position) {
-                    slot.push(service);
+                    slot.push(n);
                 }
             }
         }
         templates
-            .by_namespace
+            .positions
             .iter()
-            .flat_map(|(namespace, list)| {
+            .flat_map(|(namespace, positions)| {
                 let slots = selecting.remove(namespace).unwrap_or_default();
-                list.iter().map(|(workload, _)| *workload).zip(slots)
+                positions.iter().copied().zip(slots)
             })
             .collect()
     }
@@ -691,7 +805,11 @@ impl<'o, 's> Index<'o, 's> {
 
     /// True when two files are near enough to belong to one project (see [`folders_near`]).
     pub fn near(&self, a: FileId, b: FileId) -> bool {
-        folders_near(self.folder_of(a), self.folder_of(b))
+        let anchors = |file: FileId| self.anchors.get(file.0 as usize);
+        match (anchors(a), anchors(b)) {
+            (Some(a), Some(b)) => a.iter().any(|&n| n != NO_ANCHOR && b.contains(&n)),
+            _ => folders_near(self.folder_of(a), self.folder_of(b)),
+        }
     }
 
     /// True when `outer`'s file sits in the directory of `inner`'s file or above it.
@@ -727,6 +845,27 @@ pub fn folders_near(a: &str, b: &str) -> bool {
     }
     let shared = parts(a).zip(parts(b)).take_while(|(x, y)| x == y).count();
     parts(a).count() - shared <= NEAR_LEVELS && parts(b).count() - shared <= NEAR_LEVELS
+}
+
+/// A file's near anchors, numbered; [`NO_ANCHOR`] fills the places a shallow folder lacks.
+type Anchors = [u32; NEAR_LEVELS + 1];
+
+const NO_ANCHOR: u32 = u32::MAX;
+
+/// Each folder's near anchors, numbered so that equal anchors get equal numbers.
+fn number_anchors(folders: &[&str]) -> Vec<Anchors> {
+    let mut numbers: HashMap<&str, u32> = HashMap::new();
+    folders
+        .iter()
+        .map(|folder| {
+            let mut anchors = [NO_ANCHOR; NEAR_LEVELS + 1];
+            for (slot, anchor) in anchors.iter_mut().zip(near_anchors(folder)) {
+                let next = u32::try_from(numbers.len()).unwrap_or(NO_ANCHOR - 1);
+                *slot = *numbers.entry(anchor).or_insert(next);
+            }
+            anchors
+        })
+        .collect()
 }
 
 /// A folder and its ancestors up to [`NEAR_LEVELS`] above it, nearest first: two folders are
@@ -793,7 +932,32 @@ fn folder_and_above(folder: &str) -> impl Iterator<Item = &str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{FolderLines, NearFolders, folders_near};
+    use super::{FolderLines, NO_ANCHOR, NearFolders, folders_near, number_anchors};
+
+    #[test]
+    fn numbered_anchors_tell_near_folders_as_their_paths_do() {
+        let folders = [
+            "",
+            "a",
+            "a/b",
+            "a/b/c",
+            "a/b/c/d",
+            "a/b/c/d/e",
+            "a/x/y/z",
+            "q/b/c",
+            "istio",
+            "k8s/overlays/prod",
+        ];
+        let anchors = number_anchors(&folders);
+        for (i, a) in folders.iter().enumerate() {
+            for (j, b) in folders.iter().enumerate() {
+                let numbered = anchors[i]
+                    .iter()
+                    .any(|&n| n != NO_ANCHOR && anchors[j].contains(&n));
+                assert_eq!(numbered, folders_near(a, b), "`{a}` and `{b}`");
+            }
+        }
+    }
 
     #[test]
     fn folders_are_near_within_three_levels_of_what_they_share() {

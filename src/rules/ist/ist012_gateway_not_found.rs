@@ -88,8 +88,5 @@ fn gateways_managed_here(cx: &Context<'_, '_>, namespace: &str, referrer: &Objec
     cx.index
         .in_namespace(namespace, "Gateway")
         .any(|g| IstioGateway::of(g).is_some())
-        || cx
-            .index
-            .istio_of_kind("Gateway")
-            .any(|g| cx.index.near(g.file, referrer.file))
+        || cx.index.mesh().has_gateways_near(referrer.file, cx.index)
 }

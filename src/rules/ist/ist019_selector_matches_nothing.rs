@@ -1,5 +1,6 @@
 //! IST019 selector-matches-nothing.
-use super::{closest_labels, names_custom_resource, pods_without_spec, selector_keys_carried};
+use super::{closest_labels, names_custom_resource, selector_keys_carried};
+use crate::index::NearFolders;
 use crate::model::mesh::{WorkloadSelector, requires_locality_label, runs_istio_gateway};
 use crate::rules::prelude::*;
 
@@ -100,7 +101,10 @@ impl Rule for SelectorMatchesNothing {
             return;
         }
         let templates = index.pod_templates();
-        let gateway_pods: Vec<Workload<'_, '_>> = index.workloads().filter(runs_istio_gateway).collect();
+        let mut gateway_folders = NearFolders::default();
+        for workload in index.workloads().filter(runs_istio_gateway) {
+            gateway_folders.add(index.folder_of(workload.object.file));
+        }
         let root = index.mesh().root_namespace();
         let custom_resources = index.custom_resource_names();
         let selectors = SELECTING_KINDS
@@ -113,20 +117,19 @@ impl Rule for SelectorMatchesNothing {
                 continue;
             };
             let namespace = index.scan_namespace_of(object);
-            let near = |file| index.near(file, object.file);
+            let folder = index.folder_of(object.file);
             let (anywhere, evidence) = match object.kind() {
-                "Gateway" => (true, gateway_pods.iter().any(|w| near(w.object.file))),
+                "Gateway" => (true, gateway_folders.near(folder)),
                 kind => (
                     namespace == root && !matches!(kind, "Sidecar" | "Telemetry"),
-                    templates.in_namespace(namespace).any(|w| near(w.object.file))
-                        || pods_without_spec(cx, Some(namespace)).any(|pod| near(pod.file)),
+                    templates.pods_near(namespace, folder),
                 ),
             };
             let scope = (!anywhere).then_some(namespace);
             let matched = match scope {
-                None => templates.matching_anywhere(&labels).next().is_some(),
-                Some(namespace) => templates.matching(namespace, &labels).next().is_some(),
-            } || pods_without_spec(cx, scope).any(|pod| labels.matches(pod.labels()));
+                None => templates.any_matching_anywhere(&labels),
+                Some(namespace) => templates.any_matching(namespace, &labels),
+            } || templates.bare_pods(scope).any(|pod| labels.matches(pod.labels()));
             if matched
                 || !evidence
                 || selector.is_templated()

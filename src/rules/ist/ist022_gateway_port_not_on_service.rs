@@ -78,10 +78,11 @@ impl Rule for GatewayPortNotOnService {
         }
         let services_of: HashMap<Place, Vec<&Object<'_>>> = index
             .workloads_with_services()
-            .into_iter()
             .filter(|(_, services)| !services.is_empty())
             .map(|(workload, services)| ((workload.object.file, workload.object.root.span.start), services))
             .collect();
+        // Each Service's ports are read once, however many gateways reach it.
+        let mut ports_of: HashMap<Place, Option<BTreeSet<i64>>> = HashMap::new();
         for gateway in index.istio_of_kind("Gateway").filter_map(IstioGateway::of) {
             let object = gateway.object;
             let Some(selector) = WorkloadSelector::of(object).filter(|s| !s.is_templated()) else {
@@ -102,7 +103,15 @@ impl Rule for GatewayPortNotOnService {
                 .flatten()
                 .copied()
                 .collect();
-            let Some(exposed) = exposed_ports(&services).filter(|_| near && !services.is_empty()) else {
+            if !near || services.is_empty() {
+                continue;
+            }
+            let Some(exposed) = services.iter().try_fold(BTreeSet::new(), |mut exposed, service| {
+                let place = (service.file, service.root.span.start);
+                let ports = ports_of.entry(place).or_insert_with(|| exposed_ports(service));
+                exposed.extend(ports.as_ref()?);
+                Some(exposed)
+            }) else {
                 continue;
             };
             for port in gateway.servers().iter().filter_map(|server| server.get("port")) {
@@ -140,16 +149,12 @@ impl Rule for GatewayPortNotOnService {
     }
 }
 
-/// The TCP `port` and `targetPort` numbers of the Services' ports; `None` when one of them is
+/// The TCP `port` and `targetPort` numbers of a Service's ports; `None` when one of them is
 /// templated or reaches its pods by a port name, so the ports the pods receive are not known.
-fn exposed_ports(services: &[&Object<'_>]) -> Option<BTreeSet<i64>> {
+fn exposed_ports(service: &Object<'_>) -> Option<BTreeSet<i64>> {
     let mut exposed = BTreeSet::new();
-    for port in services.iter().flat_map(|s| {
-        s.root
-            .path(&["spec", "ports"])
-            .map(Node::items)
-            .unwrap_or_default()
-    }) {
+    let ports = service.root.path(&["spec", "ports"]).map(Node::items);
+    for port in ports.unwrap_or_default() {
         if port.str_at("protocol").unwrap_or("TCP") != "TCP" {
             continue;
         }

@@ -1,7 +1,6 @@
 //! IST024 ambiguous-default-sidecar.
 use std::collections::BTreeMap;
 
-use super::pods_without_spec;
 use crate::model::mesh::WorkloadSelector;
 use crate::rules::prelude::*;
 
@@ -142,7 +141,11 @@ fn report_overlapping_selectors(
                 return Vec::new();
             };
             let templates = cx.index.selected_by(namespace, &labels).map(|w| w.object);
-            let pods = pods_without_spec(cx, Some(namespace)).filter(|pod| labels.matches(pod.labels()));
+            let pods = cx
+                .index
+                .pod_templates()
+                .bare_pods(Some(namespace))
+                .filter(|pod| labels.matches(pod.labels()));
             templates.chain(pods).collect()
         })
         .collect();

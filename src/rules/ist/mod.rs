@@ -221,7 +221,7 @@ fn labelled_in_reach<'c, 'o, 's>(
     let templates = cx.index.pod_templates();
     let namespaces: Vec<&'c str> = match namespace {
         Some(namespace) => vec![namespace],
-        None => cx.index.namespaces_with_workloads(),
+        None => cx.index.namespaces_with_workloads().to_vec(),
     };
     namespaces
         .into_iter()
@@ -237,30 +237,14 @@ fn selector_keys_carried(
     namespace: Option<&str>,
     selector: &LabelSelector<'_>,
 ) -> bool {
-    let carried = |key: &str| {
-        labelled_in_reach(cx, namespace).any(|(_, labels)| labels.iter().any(|(k, _)| *k == key))
-            || pods_without_spec(cx, namespace).any(|pod| pod.labels().any(|(k, _)| k == key))
-    };
+    let templates = cx.index.pod_templates();
     selector
         .requirements
         .iter()
         .filter(|r| r.values.iter().any(|v| !v.is_empty()))
-        .all(|r| carried(r.key))
+        .all(|r| templates.carries_key(namespace, r.key))
 }
 
-/// The Pod manifests of `namespace` (of every namespace when `None`) that hold labels but no
-/// `spec`: no workload, since the API server rejects a Pod without containers, but they still
-/// show which labels pods carry, as `istioctl analyze`'s inputs and partial manifests do.
-fn pods_without_spec<'c, 'o, 's>(
-    cx: &'c Context<'o, 's>,
-    namespace: Option<&'c str>,
-) -> impl Iterator<Item = &'o Object<'s>> + 'c {
-    let pods: Box<dyn Iterator<Item = &'o Object<'s>> + 'c> = match namespace {
-        Some(namespace) => Box::new(cx.index.in_namespace(namespace, "Pod")),
-        None => Box::new(cx.index.of_kind("Pod")),
-    };
-    pods.filter(|pod| pod.api_group().is_empty() && Workload::of(pod).is_none())
-}
 /// A `gateways` entry of a VirtualService that names an Istio Gateway of the scan.
 struct BoundGateway<'a, 's> {
     /// The entry.

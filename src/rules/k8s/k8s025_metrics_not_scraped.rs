@@ -1,8 +1,9 @@
 //! K8S025 metrics-not-scraped.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::model::monitoring::{StaticTarget, pushes_otlp_metrics, static_targets};
+use crate::model::monitoring::{pushes_otlp_metrics, static_targets};
 use crate::rules::prelude::*;
+use crate::source::FileId;
 
 /// The annotation the usual Prometheus `kubernetes_sd_configs` jobs keep pods and Services by.
 const SCRAPE_ANNOTATION: &str = "prometheus.io/scrape";
@@ -85,10 +86,24 @@ impl Rule for MetricsNotScraped {
         let monitors = cx.index.monitors();
         let annotated = |object: &Object<'_>| object.annotation(SCRAPE_ANNOTATION).is_some();
         let mut in_use: HashMap<&str, bool> = HashMap::new();
-        let static_targets: Vec<StaticTarget> = cx
+        let static_targets: HashSet<(String, String)> = cx
             .index
             .objects()
             .flat_map(|o| static_targets(o, cx.index.namespace_of(o)))
+            .map(|target| (target.namespace, target.service))
+            .collect();
+        // Read once per Service: many workloads may share it.
+        let scraped_services: HashSet<(FileId, u32)> = cx
+            .index
+            .of_kind("Service")
+            .filter(|service| {
+                let named = service.name().is_some_and(|name| {
+                    let key = (cx.index.namespace_of(service).to_owned(), name.to_owned());
+                    static_targets.contains(&key)
+                });
+                annotated(service) || named
+            })
+            .map(|service| (service.file, service.root.span.start))
             .collect();
         for (workload, services) in cx.index.workloads_with_services() {
             if workload.object.is_controlled()
@@ -108,15 +123,9 @@ impl Rule for MetricsNotScraped {
             if !prometheus_in_use {
                 continue;
             }
-            let named_by_static_target = |service: &Object<'_>| {
-                let namespace = cx.index.namespace_of(service);
-                service.name().is_some_and(|name| {
-                    static_targets
-                        .iter()
-                        .any(|t| t.service == name && t.namespace == namespace)
-                })
-            };
-            if services.iter().any(|s| annotated(s) || named_by_static_target(s))
+            if services
+                .iter()
+                .any(|s| scraped_services.contains(&(s.file, s.root.span.start)))
                 || pushes_otlp_metrics(&workload)
                 || monitors
                     .iter()

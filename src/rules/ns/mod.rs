@@ -87,7 +87,8 @@ fn network_namespaces<'o, 's>(cx: &Context<'o, 's>) -> Vec<Namespace<'o, 's>> {
         .any(|o| CLUSTER_WIDE_POLICY_KINDS.contains(&o.kind()));
     cx.index
         .namespaces_with_workloads()
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|name| !SYSTEM_NAMESPACES.contains(name) && !is_template_text(name))
         .filter_map(|name| {
             let workloads: Vec<Workload<'o, 's>> = cx
