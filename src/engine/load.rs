@@ -175,10 +175,10 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded) -> Parsed<'s> {
         unreadable.help = Some(if loaded.outside {
             "nothing outside the scanned tree is read, so no secret of the machine reaches a report; \
              copy the file into the repository if it is configuration to check"
-                .to_owned()
+                .into()
         } else {
             "make it a readable UTF-8 text file, or list it in `.mslintignore` if it is not configuration"
-                .to_owned()
+                .into()
         });
         if loaded.outside {
             unreadable.as_note();
@@ -292,9 +292,7 @@ fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
         file,
         span,
         message,
-        help: Some(
-            "fix the file so it parses; the rest of the scan went on without this part of it".to_owned(),
-        ),
+        help: Some("fix the file so it parses; the rest of the scan went on without this part of it".into()),
         object: None,
         related: Vec::new(),
         secrets: Vec::new(),

@@ -422,7 +422,7 @@ const ROUTE_KINDS: &[&str] = &[
 /// compliant, and says so.
 fn lower_for_partial_scan(finding: &mut Finding) {
     finding.severity = crate::rules::Severity::Note;
-    finding.help.push_str(
+    finding.help.to_mut().push_str(
         "\n(reported as a note because only some files were named: the finding is about the \
          namespace, not this file; a scan of the whole repository reports it at its own severity)",
     );

@@ -1,5 +1,6 @@
 //! Findings as reporters see them: located by path, line and column, sorted and fingerprinted.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -36,7 +37,8 @@ pub struct Finding {
     /// What is wrong.
     pub message: String,
     /// What to change.
-    pub help: String,
+    /// Borrowed where the rule's text is fixed: many findings share it.
+    pub help: Cow<'static, str>,
     /// The object it is about.
     pub object: Option<ObjectRef>,
     /// Other places involved.
@@ -79,7 +81,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 span: r.span,
                 // Names and values from the files reach terminals and CI logs: no control
                 // character of theirs gets through raw.
-                help: escaped(r.help.unwrap_or_else(|| r.rule.summary()), true),
+                help: escaped_text(r.help.unwrap_or_else(|| r.rule.summary().into())),
                 message: escaped(r.message, false),
                 object: r.object,
                 related,
@@ -99,6 +101,14 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
 }
 
 /// The text with its control characters escaped, reusing its buffer when it holds none.
+/// The text with control characters escaped, borrowed still where it has none.
+fn escaped_text(text: Cow<'static, str>) -> Cow<'static, str> {
+    match text {
+        Cow::Borrowed(text) => escape_controls(text, true),
+        Cow::Owned(text) => Cow::Owned(escaped(text, true)),
+    }
+}
+
 fn escaped(text: String, keep_newlines: bool) -> String {
     match escape_controls(&text, keep_newlines) {
         std::borrow::Cow::Borrowed(_) => text,

@@ -331,7 +331,7 @@ pub struct RawFinding {
     /// What is wrong.
     pub message: String,
     /// What to change.
-    pub help: Option<String>,
+    pub help: Option<std::borrow::Cow<'static, str>>,
     /// The object it is about.
     pub object: Option<ObjectRef>,
     /// Other places that explain the finding.
@@ -367,7 +367,7 @@ impl RawFinding {
     }
 
     /// Sets what to change.
-    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+    pub fn help(&mut self, help: impl Into<std::borrow::Cow<'static, str>>) -> &mut Self {
         self.help = Some(help.into());
         self
     }

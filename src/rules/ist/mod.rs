@@ -51,7 +51,7 @@ fn report_http_routes_without(
     object: &Object<'_>,
     cx: &Context<'_, '_>,
     field: &str,
-    help: &str,
+    help: &'static str,
     fix_value: Option<&str>,
     out: &mut Findings,
 ) {

@@ -1,4 +1,6 @@
 //! K8S024 host-namespace-or-path.
+use std::borrow::Cow;
+
 use crate::model::agents::node_agent_image;
 use crate::rules::prelude::*;
 
@@ -97,7 +99,7 @@ impl Rule for HostNamespaceOrPath {
         let subject = format!("{} `{}`", workload.kind_name(), workload.qualified_name());
         let agent = node_agent_image(&workload);
         // A node agent's findings stay visible as notes, with the image that makes it one.
-        let report = |out: &mut Findings, span, message: String, help: &str, by_design: bool| {
+        let report = |out: &mut Findings, span, message: String, help: Cow<'static, str>, by_design: bool| {
             let finding = out.report(span, message).object(ObjectRef::of(object));
             match agent.filter(|_| by_design) {
                 Some(image) => {
@@ -120,7 +122,7 @@ impl Rule for HostNamespaceOrPath {
                  processes over the network:\nspec:\n  {field}: false"
             );
             let message = format!("{subject} shares the node's {shared} namespace ({field}: true)");
-            report(out, value.span, message, &help, true);
+            report(out, value.span, message, help.into(), true);
         }
         // With the node's network, every container port is a port of the node already.
         if !workload.pod.uses_host_network() {
@@ -131,7 +133,7 @@ impl Rule for HostNamespaceOrPath {
                         container.name(),
                         entry.value.as_i64().unwrap_or_default()
                     );
-                    report(out, entry.key.span, message, HOST_PORT_HELP, true);
+                    report(out, entry.key.span, message, HOST_PORT_HELP.into(), true);
                 }
             }
         }
@@ -145,7 +147,13 @@ impl Rule for HostNamespaceOrPath {
                 "{subject}, volume `{}` mounts the node's path `{path}`",
                 volume.str_at("name").unwrap_or("<unnamed>")
             );
-            report(out, entry.key.span, message, HOST_PATH_HELP, !takes_over_node);
+            report(
+                out,
+                entry.key.span,
+                message,
+                HOST_PATH_HELP.into(),
+                !takes_over_node,
+            );
         }
     }
 }

@@ -40,7 +40,7 @@ use crate::parse::yaml::Node;
 ///
 /// Jobs, CronJobs and run-to-completion Pods are exempt (nothing restarts or routes to them), and
 /// so are init, sidecar and ephemeral containers: the guideline asks it of the service container.
-fn report_missing_probe(object: &Object<'_>, kind: ProbeKind, help: &str, out: &mut Findings) {
+fn report_missing_probe(object: &Object<'_>, kind: ProbeKind, help: &'static str, out: &mut Findings) {
     let Some(workload) = Workload::of(object) else {
         return;
     };
