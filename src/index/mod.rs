@@ -106,10 +106,19 @@ pub struct PodTemplates<'o, 's> {
 pub type LabelledWorkload<'o, 's> = (Workload<'o, 's>, Vec<(&'o str, &'o str)>);
 
 impl<'o, 's> PodTemplates<'o, 's> {
-    fn add(&mut self, namespace: &'o str, workload: Workload<'o, 's>, folder: &'o str, position: usize) {
+    /// Adds a workload; `new_folder` when it is the namespace's first in its folder.
+    fn add(
+        &mut self,
+        namespace: &'o str,
+        workload: Workload<'o, 's>,
+        folder: Option<&'o str>,
+        position: usize,
+    ) {
         let labels: Vec<(&'o str, &'o str)> = workload.template_labels().collect();
         self.positions.entry(namespace).or_default().push(position);
-        self.folders.entry(namespace).or_default().add(folder);
+        if let Some(folder) = folder {
+            self.folders.entry(namespace).or_default().add(folder);
+        }
         self.add_keys(namespace, labels.iter().map(|(key, _)| *key));
         let list = self.by_namespace.entry(namespace).or_default();
         for (key, value) in &labels {
@@ -386,8 +395,9 @@ impl<'o, 's> Index<'o, 's> {
                 .or_default()
                 .add(folder(object.file));
             if let Some(workload) = Workload::of(object) {
-                templates.add(namespace, workload, folder(object.file), n);
-                workload_folders.insert((namespace, folder(object.file)));
+                let here = folder(object.file);
+                let new_folder = workload_folders.insert((namespace, here));
+                templates.add(namespace, workload, new_folder.then_some(here), n);
             } else if object.kind() == "Pod" && object.api_group().is_empty() {
                 templates.add_bare(namespace, object, folder(object.file));
             } else if is_custom_resource(object) {

@@ -34,6 +34,8 @@ pub struct Object<'s> {
 #[derive(Debug)]
 struct Identity<'s> {
     api_version: Cow<'s, str>,
+    /// Where the group ends in `api_version` (0 for the core group): rules ask for it often.
+    group_end: usize,
     kind: Cow<'s, str>,
     name: Option<Cow<'s, str>>,
     namespace: Option<Cow<'s, str>>,
@@ -43,8 +45,10 @@ impl<'s> Object<'s> {
     /// An object over a document's mapping.
     pub fn new(file: FileId, schema: Schema, root: Node<'s>, source: &'s str) -> Self {
         let text = |node: Option<&Node<'s>>| node.and_then(Node::scalar_text);
+        let api_version = text(root.get("apiVersion")).unwrap_or_default();
         let identity = Identity {
-            api_version: text(root.get("apiVersion")).unwrap_or_default(),
+            group_end: api_version.rfind('/').unwrap_or(0),
+            api_version,
             kind: text(root.get("kind")).unwrap_or_default(),
             name: text(root.path(&["metadata", "name"])),
             namespace: text(root.path(&["metadata", "namespace"])),
@@ -120,7 +124,7 @@ impl<'s> Object<'s> {
 
     /// The API group (`apps`, `networking.istio.io`; "" for the core group).
     pub fn api_group(&self) -> &str {
-        self.api_version().rsplit_once('/').map_or("", |(group, _)| group)
+        &self.identity.api_version[..self.identity.group_end]
     }
 
     /// `kind`, or "" for a Kong declarative file.
