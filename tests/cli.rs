@@ -1424,3 +1424,53 @@ fn a_fix_that_edits_another_file_names_it_in_json_and_is_applied_there() {
         namespace
     );
 }
+
+#[test]
+fn findings_in_files_fixes_may_not_edit_offer_no_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = |name: &str, extra: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n{extra}spec:\n  containers:\n    - name: app\n      \
+             image: shop/app:1.0.0\n"
+        )
+    };
+    write(
+        dir.path(),
+        "anchored.yaml",
+        pod("anchored", "  labels: &labels { app: web }\n"),
+    );
+    write(
+        dir.path(),
+        "templated.yaml",
+        pod("templated", "  annotations: { note: \"{{ .Values.note }}\" }\n"),
+    );
+    write(dir.path(), "plain.yaml", pod("plain", ""));
+    let report = mslint(dir.path())
+        .args(["--select", "K8S011", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = json(&report.stdout);
+    let offered: Vec<(&str, bool)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f.get("fix").is_some()))
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            ("anchored.yaml", false),
+            ("plain.yaml", true),
+            ("templated.yaml", false)
+        ]
+    );
+    let diff = mslint(dir.path())
+        .args(["--select", "K8S011", "--diff"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        shown.contains("+++ b/plain.yaml") && !shown.contains("anchored") && !shown.contains("templated"),
+        "{shown}"
+    );
+}

@@ -10,6 +10,7 @@ pub mod stdin;
 pub mod suppress;
 pub mod timings;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -219,10 +220,22 @@ fn scan(
             finding.severity = Some(*severity);
         }
     }
-    if !config.unfixable.is_empty() {
-        raw.iter_mut()
-            .filter(|f| f.fix.is_some() && config.unfixable.iter().any(|id| id == f.rule.id))
-            .for_each(|f| f.fix = None);
+    // A fix is offered only where `--fix` would apply it.
+    let mut editable: HashMap<FileId, bool> = HashMap::new();
+    for finding in raw.iter_mut().filter(|f| f.fix.is_some()) {
+        let target = finding
+            .fix
+            .as_ref()
+            .and_then(|fix| fix.file)
+            .unwrap_or(finding.file);
+        let may_edit = *editable.entry(target).or_insert_with(|| {
+            sources
+                .get(target.0 as usize)
+                .is_some_and(|source| crate::fix::editable(&source.path, &source.text))
+        });
+        if !may_edit || config.unfixable.iter().any(|id| id == finding.rule.id) {
+            finding.fix = None;
+        }
     }
     let mut findings = crate::report::finding::resolve(raw, &sources);
     let ran = |id: &str| rules.iter().any(|r| r.meta().id == id);

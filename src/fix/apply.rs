@@ -176,12 +176,6 @@ pub fn fix_files(
                 dropped.push(format!("{path}:{line}:{column}: {}: {reason}", fix.title));
                 refused.insert((path.to_owned(), fix.clone()));
             };
-            if let Some(reason) = unfixable(path, text) {
-                for (fix, _) in fixes {
-                    refuse(fix, reason, &mut dropped);
-                }
-                continue;
-            }
             fixes.sort_by(|(a, _), (b, _)| a.extent().cmp(&b.extent()).then_with(|| a.edits.cmp(&b.edits)));
             fixes.dedup_by(|(a, _), (b, _)| a == b);
             let mut apart: Vec<(&Fix, &'static str)> = Vec::new();
@@ -303,30 +297,6 @@ fn finish(
         outcome,
         dropped,
         settled,
-    }
-}
-
-/// Why a file's fixes are not applied: its text has template directives (the file is rendered,
-/// not applied), or anchors, aliases or merge keys (an edit at an anchored node changes every
-/// alias of it too).
-fn unfixable(path: &str, text: &str) -> Option<&'static str> {
-    let yaml = crate::discover::classify(Path::new(path)) != Some(crate::discover::FileKind::Dockerfile);
-    let bytes = text.as_bytes();
-    let anchored = bytes.iter().enumerate().any(|(n, &byte)| {
-        let starts_token = n == 0 || matches!(bytes[n - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b',');
-        let named = bytes
-            .get(n + 1)
-            .is_some_and(|next| next.is_ascii_alphanumeric() || matches!(next, b'_' | b'-' | b'.'));
-        matches!(byte, b'&' | b'*') && starts_token && named
-    });
-    if text.contains("{{") || text.contains("{%") {
-        Some("the file holds template directives, so it is not fixed")
-    } else if yaml && (anchored || text.contains("<<:")) {
-        Some(
-            "the file holds YAML anchors, aliases or merge keys, so an edit could change more than this finding",
-        )
-    } else {
-        None
     }
 }
 

@@ -112,6 +112,27 @@ impl Fix {
     }
 }
 
+/// Whether fixes may edit a file: not when its text holds template directives (the file is
+/// rendered, not applied, and the edit could land in the template's logic), nor, in YAML, anchors,
+/// aliases or merge keys (an edit at an anchored node changes every alias of it too). Findings
+/// whose fix would edit such a file carry none.
+pub fn editable(path: &str, text: &str) -> bool {
+    let yaml =
+        crate::discover::classify(std::path::Path::new(path)) != Some(crate::discover::FileKind::Dockerfile);
+    let bytes = text.as_bytes();
+    let anchored = || {
+        bytes.iter().enumerate().any(|(n, &byte)| {
+            let starts_token = n == 0 || matches!(bytes[n - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b',');
+            let named = bytes
+                .get(n + 1)
+                .is_some_and(|next| next.is_ascii_alphanumeric() || matches!(next, b'_' | b'-' | b'.'));
+            matches!(byte, b'&' | b'*') && starts_token && named
+        })
+    };
+    let templated = text.contains("{{") || text.contains("{%");
+    !templated && !(yaml && (text.contains("<<:") || anchored()))
+}
+
 /// The fix that sets `field: value` in a container's own `securityContext` (`source` is the
 /// text of its file), adding the field and the `securityContext` where they are missing.
 pub fn container_security(
