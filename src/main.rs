@@ -210,23 +210,7 @@ enum ColorArg {
     Never,
 }
 
-// A scan allocates millions of small nodes from every thread: mimalloc serves them faster than
-// the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// mimalloc's `mi_option_purge_delay` (v3's option number; mimalloc only ever appends options).
-const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Returns freed pages to the system at once rather than a second later: the trees of a large
-/// scan are freed while its findings are made, so the run peaks a tenth lower.
-fn tune_allocator() {
-    // SAFETY: a plain option setter, called on the main thread before any other thread exists.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
-}
-
 fn main() -> ExitCode {
-    tune_allocator();
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
