@@ -27,6 +27,9 @@ case "${GITHUB_EVENT_NAME:-}" in
   pull_request | pull_request_target) ;;
   *) notice "fix suggestions are posted on pull requests only"; exit 0 ;;
 esac
+for tool in jq curl git; do
+  command -v "$tool" > /dev/null || { notice "fix suggestions need $tool on the runner"; exit 0; }
+done
 event="${GITHUB_EVENT_PATH:?not running in GitHub Actions}"
 number=$(jq -r '.pull_request.number' "$event")
 head=$(jq -r '.pull_request.head.sha' "$event")
@@ -53,10 +56,11 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-"$mslint" --diff --format json --diff-base "$since" "${unsafe[@]}" "$@" > "$work/fixes.json" || status=$?
+"$mslint" --diff --format json --diff-base "$since" "${unsafe[@]}" "$@" > "$work/fixes.json" 2> "$work/error.txt" || status=$?
 if [ "$status" -ge 2 ]; then
-  echo "::error title=mslint::mslint --diff failed (exit $status)"
-  exit "$status"
+  # Suggestions are extra: the check itself still runs and decides the step.
+  warning "mslint --diff failed (exit $status), so no fix is suggested: $(head -c 300 "$work/error.txt")"
+  exit 0
 fi
 [ "$status" -eq 1 ] || exit 0
 
@@ -67,25 +71,29 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     echo
     echo "\`mslint --fix${unsafe[*]:+ ${unsafe[*]}}\` would make these changes to what this pull request changed:"
     echo
-    echo '```diff'
+    # A fence of tildes no diff line closes.
+    echo '~~~~~~~~~~ diff'
     jq -r '.files[].diff' "$work/fixes.json"
-    echo '```'
+    echo '~~~~~~~~~~'
   } >> "$GITHUB_STEP_SUMMARY"
 fi
 
-# Files whose lines are the head commit's.
+# Files whose lines are the head commit's: tracked, and in the work tree as the head has them
+# (not changed by the merge, nor by an earlier step of the job).
 placed=()
 while IFS= read -r path; do
-  if [ "$checked_out" = "$head" ] || git diff --quiet HEAD "$head" -- "$path" 2>/dev/null; then
+  if git --literal-pathspecs ls-files --error-unmatch -- "$path" > /dev/null 2>&1 \
+    && git --literal-pathspecs diff --quiet "$head" -- "$path" 2> /dev/null; then
     placed+=("$path")
   fi
 done < <(jq -r '.files[].path' "$work/fixes.json")
 placed_json=$(printf '%s\n' "${placed[@]}" | jq -R . | jq -s 'map(select(length > 0))')
 
 api="${GITHUB_API_URL:-https://api.github.com}/repos/${GITHUB_REPOSITORY:?not running in GitHub Actions}/pulls/$number"
+# The token goes to curl in a file, not on its command line where other processes see it.
+(umask 077 && printf 'Authorization: Bearer %s\n' "${MSLINT_TOKEN:?no token to post suggestions with}" > "$work/auth")
 request() {
-  curl --silent --show-error --location --fail-with-body \
-    -H "Authorization: Bearer ${MSLINT_TOKEN:?no token to post suggestions with}" \
+  curl --silent --show-error --location --fail-with-body -H @"$work/auth" \
     -H "Accept: application/vnd.github+json" -H "X-GitHub-Api-Version: 2022-11-28" "$@"
 }
 
@@ -103,7 +111,8 @@ done
 
 jq --arg marker "$marker" --arg head "$head" --argjson placed "$placed_json" --argjson limit "$limit" \
   --slurpfile posted "$work/posted.json" '
-  def fence: if (.replacement | contains("```")) then "````" else "```" end;
+  # One backtick more than the longest run in the text, and three at least.
+  def fence: "`" * ([3, ([.replacement | scan("`+") | length] | max // 0) + 1] | max);
   def body:
     ([.fixes[] | "**mslint** \(.rule): \(.title)" + (if .applicability == "unsafe" then " (an unsafe fix: check it before you commit it)" else "" end)] | join("\n"))
     + "\n\n" + fence + "suggestion\n" + (.replacement | gsub("\r"; "") | rtrimstr("\n")) + "\n" + fence + "\n" + $marker;

@@ -831,8 +831,9 @@ fn fix(
     let files = fixed.files.len();
     let (count, verb) = (fixed.applied(), if args.diff { "would fix" } else { "fixed" });
     if !args.diff {
+        // Every file is checked before any is written: a file changed since it was read stops
+        // the run with all of them left as they are.
         for file in &fixed.files {
-            // A file changed since it was read is left as it is now.
             let current = std::fs::read_to_string(&file.disk)
                 .map_err(|e| format!("cannot read `{}`: {e}", file.path))?;
             if current != file.before {
@@ -841,6 +842,8 @@ fn fix(
                     file.path
                 ));
             }
+        }
+        for file in &fixed.files {
             std::fs::write(&file.disk, &file.after)
                 .map_err(|e| format!("cannot write `{}`: {e}", file.path))?;
         }

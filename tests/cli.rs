@@ -1416,7 +1416,7 @@ fn a_fix_that_edits_another_file_names_it_in_json_and_is_applied_there() {
         fixed,
         format!(
             "{policy}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-ingress\n  \
-             namespace: billing\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress]\n"
+             namespace: \"billing\"\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress]\n"
         )
     );
     assert_eq!(

@@ -28,6 +28,9 @@ impl ChangedLines {
         let diff = git(
             root,
             &[
+                // Paths as they are, not octal-escaped.
+                "-c",
+                "core.quotePath=false",
                 "diff",
                 "--unified=0",
                 "--no-color",
@@ -40,7 +43,14 @@ impl ChangedLines {
         let mut changed = ChangedLines::parse_diff(&diff, |path| discover::display(&top.join(path), root));
         for path in git(
             root,
-            &["ls-files", "--others", "--exclude-standard", "--full-name"],
+            &[
+                "-c",
+                "core.quotePath=false",
+                "ls-files",
+                "--others",
+                "--exclude-standard",
+                "--full-name",
+            ],
         )?
         .lines()
         {
@@ -58,6 +68,8 @@ impl ChangedLines {
         let mut current: Option<String> = None;
         for line in diff.lines() {
             if let Some(path) = line.strip_prefix("+++ ") {
+                // git ends the name with a tab when it holds a space.
+                let path = path.strip_suffix('\t').unwrap_or(path);
                 current = path.strip_prefix("b/").map(&display);
                 if let Some(path) = &current {
                     files.entry(path.clone()).or_insert_with(|| Some(Vec::new()));
@@ -183,6 +195,13 @@ mod tests {
         assert!(changed.covers("k8s/app.yaml", 10, 10));
         assert!(!changed.covers("k8s/app.yaml", 18, 19), "line 18 is unchanged");
         assert!(!changed.covers("k8s/app.yaml", 3, 10), "only the ends changed");
+    }
+
+    #[test]
+    fn a_path_with_a_space_is_read_without_the_tab_git_ends_it_with() {
+        let diff = "--- a/k8s/my app.yaml\t\n+++ b/k8s/my app.yaml\t\n@@ -3 +3 @@\n-a\n+b\n";
+        let changed = ChangedLines::parse_diff(diff, str::to_owned);
+        assert!(changed.touches("k8s/my app.yaml", 3, 3));
     }
 
     #[test]

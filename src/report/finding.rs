@@ -88,7 +88,10 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 fingerprint,
                 secrets: r.secrets,
                 suppressed: None,
-                fix: r.fix,
+                fix: r.fix.map(|fix| crate::fix::Fix {
+                    title: escaped(fix.title, false),
+                    ..fix
+                }),
             })
         })
         .collect();

@@ -58,8 +58,9 @@ declare_rule! {
     /// Safe: `--fix` adds `--no-cache` after `apk add` and `--no-cache-dir` after `pip install`
     /// (neither changes what is installed), and appends `&& rm -rf /var/lib/apt/lists/*` to a
     /// `RUN` that runs `apt-get update`, on a continuation line when the `RUN` spans several.
-    /// The lists are removed only when no later `RUN` of the Dockerfile uses apt before one
-    /// updates the lists again: it would find none to install from. Unsafe: `--no-install-recommends`, since
+    /// The lists are removed only when no later `RUN` of the Dockerfile may use apt before one
+    /// updates the lists again (it would find none to install from): one that mentions apt in
+    /// any word, runs a script, is in exec form, or an `ONBUILD` instruction, keeps them. Unsafe: `--no-install-recommends`, since
     /// a program may need a package that only comes as a recommendation (`curl` gets
     /// `ca-certificates` that way); `--unsafe-fixes` adds it. No fix is offered in a heredoc, in
     /// a `RUN` whose text holds a comment or ends in an operator, or in a Dockerfile with a
@@ -229,25 +230,42 @@ fn flag_fix(
 /// `RUN` needs it for apt), unless a later `RUN` uses apt without updating them again.
 fn lists_removal_fix(image: &Image<'_>, run: &Instruction, commands: &[ShellCommand]) -> Option<Fix> {
     let script = editable_script(image, run)?;
-    // The RUNs after it read the lists until one updates them again.
-    let later_needs_lists = image
+    // The RUNs after it read the lists until one updates them again. Any word that mentions apt
+    // (`bash -c 'apt-get install …'`, `xargs apt-get …`) or runs a script counts as a use, and
+    // so does an ONBUILD instruction: what they run is not read here.
+    let mut later_needs_lists = false;
+    for later in image
         .file
         .instructions
         .iter()
-        .filter(|i| i.keyword == "RUN" && i.span.start > run.span.start)
-        .map(|later| {
-            let commands = image.commands(later);
-            let updates = commands.iter().any(|c| {
-                PackageCommand::parse(c)
-                    .is_some_and(|p| p.manager == Manager::Apt && p.subcommand.text == "update")
-            });
-            let uses_apt = commands
-                .iter()
-                .any(|c| matches!(c.program(), Some("apt" | "apt-get" | "apt-cache" | "aptitude")));
-            (updates, uses_apt)
-        })
-        .take_while(|&(updates, _)| !updates)
-        .any(|(_, uses_apt)| uses_apt);
+        .filter(|i| i.span.start > run.span.start)
+    {
+        if later.keyword == "ONBUILD" {
+            later_needs_lists = true;
+            break;
+        }
+        if later.keyword != "RUN" {
+            continue;
+        }
+        let commands = image.commands(later);
+        let updates = commands.iter().any(|c| {
+            PackageCommand::parse(c)
+                .is_some_and(|p| p.manager == Manager::Apt && p.subcommand.text == "update")
+        });
+        if updates {
+            break;
+        }
+        let may_use_apt = commands.iter().flat_map(|c| &c.words).any(|word| {
+            let text = word.text.to_ascii_lowercase();
+            // apt's own folders (`rm -rf /var/lib/apt/lists/*`) name it without running it.
+            let apt_folder = text.starts_with("/var/lib/apt") || text.starts_with("/var/cache/apt");
+            (text.contains("apt") && !apt_folder) || text.ends_with(".sh") || text.starts_with("./")
+        });
+        if may_use_apt || !matches!(later.arguments, Arguments::Command(CommandForm::Shell(_))) {
+            later_needs_lists = true;
+            break;
+        }
+    }
     let body = script.text.trim_end();
     let escape = image.file.escape;
     let open_end = body.ends_with([';', '&', '|', escape]);

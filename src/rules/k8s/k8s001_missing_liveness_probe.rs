@@ -33,7 +33,7 @@ declare_rule! {
     /// ## Fix
     /// Unsafe: `--unsafe-fixes` adds a TCP check on the port the container declares (its one
     /// TCP port, or of several its one port named `http…`, by name when it has one):
-    /// `livenessProbe: { tcpSocket: { port: http }, initialDelaySeconds: 10, periodSeconds: 10 }`.
+    /// `livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 10, periodSeconds: 10 }`.
     /// A TCP check is what a skeleton can get right without knowing the program's health
     /// endpoints; a person should check the timing and may prefer an `httpGet` on a real health
     /// path. A container that declares no port, or several with none clearly its server's, gets

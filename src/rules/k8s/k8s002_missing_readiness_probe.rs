@@ -31,7 +31,7 @@ declare_rule! {
     /// ## Fix
     /// Unsafe: `--unsafe-fixes` adds a TCP check on the port the container declares (its one
     /// TCP port, or of several its one port named `http…`, by name when it has one):
-    /// `readinessProbe: { tcpSocket: { port: http }, periodSeconds: 5 }`. A TCP check is what a
+    /// `readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 5 }`. A TCP check is what a
     /// skeleton can get right without knowing the program's health endpoints; a person should
     /// check the timing and may prefer an `httpGet` on a real health path. A container that
     /// declares no port, or several with none clearly its server's, gets no fix.

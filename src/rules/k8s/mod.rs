@@ -87,11 +87,16 @@ fn probe_skeleton(source: &str, container: &Container<'_, '_>, kind: ProbeKind) 
             }
         }
     };
-    let reference = match port.str_at("name") {
+    // A name is quoted, so one YAML would read as a number or a boolean (`0x50`, `on`) stays a
+    // name.
+    let (shown, reference) = match port.str_at("name") {
         Some(name) if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
-            name.to_owned()
+            (name.to_owned(), format!("\"{name}\""))
         }
-        _ => port.get("containerPort").and_then(port_number)?.to_string(),
+        _ => {
+            let number = port.get("containerPort").and_then(port_number)?.to_string();
+            (number.clone(), number)
+        }
     };
     let timing = match kind {
         ProbeKind::Liveness => "initialDelaySeconds: 10, periodSeconds: 10",
@@ -101,7 +106,7 @@ fn probe_skeleton(source: &str, container: &Container<'_, '_>, kind: ProbeKind) 
     let edit = crate::fix::yaml::set_path(source, container.node, &[kind.field()], &value)?;
     Fix::unsafe_(
         format!(
-            "add a {} that checks port `{reference}` accepts connections",
+            "add a {} that checks port `{shown}` accepts connections",
             kind.field()
         ),
         vec![edit],

@@ -45,8 +45,8 @@ declare_rule! {
     /// ## Fix
     /// Unsafe: `--unsafe-fixes` appends the policy above as a new document to the YAML file of
     /// the namespace's first NetworkPolicy, where the policies already get applied from (a
-    /// kustomization lists that file, say), with the namespace written as that policy writes
-    /// it. It denies every ingress not yet allowed, so a person checks first that each flow the
+    /// kustomization lists that file, say), naming the namespace (quoted) only where that
+    /// policy names it. It denies every ingress not yet allowed, so a person checks first that each flow the
     /// namespace needs has its policy. No fix is offered when that file is JSON or templated, or
     /// when the namespace already holds a policy named `default-deny-ingress`.
     ///
@@ -124,7 +124,13 @@ fn default_deny_fix(namespace: &super::Namespace<'_, '_>, cx: &Context<'_, '_>) 
         .root
         .path(&["metadata", "namespace"])
         .and_then(|n| n.as_text())
-        .map(|written| format!("  namespace: {written}{newline}"))
+        // Quoted, so a name YAML would read as a number or a boolean stays a string.
+        .map(|written| {
+            format!(
+                "  namespace: {}{newline}",
+                serde_json::to_string(written).unwrap_or_default()
+            )
+        })
         .unwrap_or_default();
     let document = format!(
         "---{newline}apiVersion: networking.k8s.io/v1{newline}kind: NetworkPolicy{newline}metadata:{newline}  \
