@@ -2466,8 +2466,8 @@ spec:
     );
     let elsewhere = doctored(
         &file,
-        "  namespace: billing\nspec:\n  podSelector: {}",
-        "  namespace: shop\nspec:\n  podSelector: {}",
+        "  namespace: \"billing\"\nspec:\n  podSelector: {}",
+        "  namespace: \"shop\"\nspec:\n  podSelector: {}",
     );
     let found = violations(&elsewhere).join("\n");
     assert!(
