@@ -245,10 +245,16 @@ mod tests {
             let whole = serde_json::to_value(document(items.clone())).expect("serialized");
             assert_eq!(read, whole, "{count} items");
             assert!(text.ends_with("}\n"));
-            let lines: Vec<&str> = text.lines().map(|line| line.trim().trim_end_matches(',')).collect();
+            let lines: Vec<&str> = text
+                .lines()
+                .map(|line| line.trim().trim_end_matches(','))
+                .collect();
             for item in &items {
                 let compact = serde_json::to_string(item).expect("serialized");
-                assert!(lines.contains(&compact.as_str()), "{compact} on a line of its own");
+                assert!(
+                    lines.contains(&compact.as_str()),
+                    "{compact} on a line of its own"
+                );
             }
         }
     }
