@@ -172,8 +172,8 @@ struct CheckArgs {
     #[arg(long, conflicts_with = "unsafe_fixes")]
     no_unsafe_fixes: bool,
     /// Print the changes the fixes make as a unified diff instead of writing them (with
-    /// `--format json`, as line replacements with the fixes behind them), and exit 1 when there
-    /// is one.
+    /// `--format json`, as line replacements with the fixes behind them; to `--output` when
+    /// given), and exit 1 when there is one.
     #[arg(long, conflicts_with_all = ["parse_only", "baseline", "write_baseline", "statistics"])]
     diff: bool,
 }
@@ -334,7 +334,12 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
                     .map(mslint::fix::changes::unified_diff)
                     .collect(),
             };
-            return match write_stdout(&shown) {
+            let written = match &args.output {
+                Some(path) => std::fs::write(path, &shown)
+                    .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+                None => write_stdout(&shown),
+            };
+            return match written {
                 Ok(()) if fixed.files.is_empty() => ExitCode::SUCCESS,
                 Ok(()) => ExitCode::from(1),
                 Err(message) => usage_error(&message),

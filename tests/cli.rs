@@ -1272,6 +1272,18 @@ fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
         manifest,
         "--diff writes nothing"
     );
+    let to_file = mslint(dir.path())
+        .args(["--select", "K8S011", "--diff", "--output", "fixes.diff"])
+        .output()
+        .unwrap();
+    assert_eq!(to_file.status.code(), Some(1));
+    assert!(to_file.stdout.is_empty(), "the diff goes to --output");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("fixes.diff")).unwrap(),
+        shown,
+        "the same diff, in the file"
+    );
+    std::fs::remove_file(dir.path().join("fixes.diff")).unwrap();
 
     let fix = mslint(dir.path())
         .args(["--select", "K8S011", "--fix"])
