@@ -765,23 +765,6 @@ fn is_container(path: &[Seg]) -> bool {
         )
 }
 
-/// The protocols Istio reads from a port's name or `appProtocol` (its protocol selection).
-const ISTIO_PROTOCOLS: &[&str] = &[
-    "http",
-    "http2",
-    "https",
-    "http_proxy",
-    "grpc",
-    "grpc-web",
-    "tcp",
-    "tls",
-    "udp",
-    "mongo",
-    "mysql",
-    "redis",
-    "hbone",
-];
-
 /// The rule whose fix writes `value` at `path` of `document` (the document after the fixes),
 /// when a fix may write it there: see [`FIX_EDITS`].
 fn allowed_edit(path: &[Seg], value: &Yaml, document: &Yaml) -> Option<&'static str> {
@@ -847,7 +830,7 @@ fn allowed_edit(path: &[Seg], value: &Yaml, document: &Yaml) -> Option<&'static 
             .map(str::to_ascii_lowercase);
         let protocol = value
             .text()
-            .filter(|p| value.is_plain(p) && ISTIO_PROTOCOLS.contains(p));
+            .filter(|p| value.is_plain(p) && mslint::model::mesh::protocol::PROTOCOLS.contains(p));
         let fits = protocol.is_some_and(|protocol| {
             named.is_none_or(|name| name == protocol || name.starts_with(&format!("{protocol}-")))
         });

@@ -3,7 +3,7 @@
 use crate::parse::yaml::Node;
 
 /// Protocols Istio reads from a port name's prefix (case-insensitive).
-const PROTOCOLS: &[&str] = &[
+pub const PROTOCOLS: &[&str] = &[
     "http",
     "http2",
     "https",

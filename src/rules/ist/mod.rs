@@ -219,12 +219,14 @@ fn labelled_in_reach<'c, 'o, 's>(
     namespace: Option<&'c str>,
 ) -> impl Iterator<Item = &'c LabelledWorkload<'o, 's>> + 'c {
     let templates = cx.index.pod_templates();
-    let namespaces: Vec<&'c str> = match namespace {
-        Some(namespace) => vec![namespace],
-        None => cx.index.namespaces_with_workloads().to_vec(),
+    let every: &[&str] = if namespace.is_none() {
+        cx.index.namespaces_with_workloads()
+    } else {
+        &[]
     };
-    namespaces
+    namespace
         .into_iter()
+        .chain(every.iter().copied())
         .flat_map(move |namespace| templates.labelled_in(namespace))
 }
 
