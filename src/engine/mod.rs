@@ -10,7 +10,7 @@ pub mod stdin;
 pub mod suppress;
 pub mod timings;
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -221,19 +221,26 @@ fn scan(
         }
     }
     // A fix is offered only where `--fix` would apply it.
-    let mut editable: HashMap<FileId, bool> = HashMap::new();
-    for finding in raw.iter_mut().filter(|f| f.fix.is_some()) {
-        let target = finding
-            .fix
-            .as_ref()
-            .and_then(|fix| fix.file)
-            .unwrap_or(finding.file);
-        let may_edit = *editable.entry(target).or_insert_with(|| {
+    let fix_target = |finding: &RawFinding| {
+        let fix = finding.fix.as_ref()?;
+        Some(fix.file.unwrap_or(finding.file))
+    };
+    let mut targets: Vec<FileId> = raw.iter().filter_map(fix_target).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let editable: HashSet<FileId> = targets
+        .into_par_iter()
+        .filter(|target| {
             sources
                 .get(target.0 as usize)
                 .is_some_and(|source| crate::fix::editable(&source.path, &source.text))
-        });
-        if !may_edit || config.unfixable.iter().any(|id| id == finding.rule.id) {
+        })
+        .collect();
+    for finding in raw.iter_mut() {
+        let Some(target) = fix_target(finding) else {
+            continue;
+        };
+        if !editable.contains(&target) || config.unfixable.iter().any(|id| id == finding.rule.id) {
             finding.fix = None;
         }
     }

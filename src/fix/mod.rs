@@ -121,12 +121,12 @@ pub fn editable(path: &str, text: &str) -> bool {
         crate::discover::classify(std::path::Path::new(path)) != Some(crate::discover::FileKind::Dockerfile);
     let bytes = text.as_bytes();
     let anchored = || {
-        bytes.iter().enumerate().any(|(n, &byte)| {
+        memchr::memchr2_iter(b'&', b'*', bytes).any(|n| {
             let starts_token = n == 0 || matches!(bytes[n - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b',');
             let named = bytes
                 .get(n + 1)
                 .is_some_and(|next| next.is_ascii_alphanumeric() || matches!(next, b'_' | b'-' | b'.'));
-            matches!(byte, b'&' | b'*') && starts_token && named
+            starts_token && named
         })
     };
     let templated = text.contains("{{") || text.contains("{%");
