@@ -7,6 +7,7 @@ mod partners;
 mod traffic;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use rayon::prelude::*;
 
 pub use mesh::{Mesh, MeshSettings};
 
@@ -111,10 +112,10 @@ impl<'o, 's> PodTemplates<'o, 's> {
         &mut self,
         namespace: &'o str,
         workload: Workload<'o, 's>,
+        labels: Vec<(&'o str, &'o str)>,
         folder: Option<&'o str>,
         position: usize,
     ) {
-        let labels: Vec<(&'o str, &'o str)> = workload.template_labels().collect();
         self.positions.entry(namespace).or_default().push(position);
         if let Some(folder) = folder {
             self.folders.entry(namespace).or_default().add(folder);
@@ -361,8 +362,9 @@ impl<'o, 's> Index<'o, 's> {
             .collect();
         let mut by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>> = HashMap::new();
         let mut templates = PodTemplates::default();
-        let mut by_identity: HashMap<(&'o str, &'o str, &'o str), usize> = HashMap::new();
-        let mut by_name: HashMap<&'o str, Vec<usize>> = HashMap::new();
+        let mut by_identity: HashMap<(&'o str, &'o str, &'o str), usize> =
+            HashMap::with_capacity(objects.len());
+        let mut by_name: HashMap<&'o str, Vec<usize>> = HashMap::with_capacity(objects.len());
         let mut scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>> = HashMap::new();
         let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
         let mut operated: HashMap<&'o str, Vec<Vec<(&'o str, &'o str)>>> = HashMap::new();
@@ -370,19 +372,18 @@ impl<'o, 's> Index<'o, 's> {
         let mut workload_folders: HashSet<(&'o str, &'o str)> = HashSet::new();
         let mut traffic = traffic::Traffic::default();
         let mut kind_folders: HashMap<(&'o str, &'o str), FolderLines<'o>> = HashMap::new();
-        let mut first_file_in_folder: HashMap<(&'o str, &'o str, &'o str, &'o str), FileId> = HashMap::new();
+        let mut first_file_in_folder: HashMap<(&'o str, &'o str, &'o str, &'o str), FileId> =
+            HashMap::with_capacity(objects.len());
         let folders: Vec<&'o str> = paths.iter().map(|path| folder_of_path(path)).collect();
         let folder = |file: FileId| folders.get(file.0 as usize).copied().unwrap_or("");
-        for (n, object) in objects.iter().enumerate() {
+        // What each object is is read in parallel; only filling the lookups is left in order.
+        let facts: Vec<ObjectFacts<'o, 's>> = objects
+            .par_iter()
+            .map(|object| ObjectFacts::of(object, &file_namespaces, default_namespace))
+            .collect();
+        for (n, (object, facts)) in objects.iter().zip(facts).enumerate() {
             by_kind.entry(object.kind()).or_default().push(n);
-            let namespace = if CLUSTER_SCOPED.contains(&object.kind()) {
-                ""
-            } else {
-                object
-                    .namespace()
-                    .or_else(|| file_namespaces.get(&object.file).copied())
-                    .unwrap_or(default_namespace)
-            };
+            let namespace = facts.namespace;
             by_namespace_kind
                 .entry(namespace)
                 .or_default()
@@ -394,17 +395,15 @@ impl<'o, 's> Index<'o, 's> {
                 .entry((namespace, object.kind()))
                 .or_default()
                 .add(folder(object.file));
-            if let Some(workload) = Workload::of(object) {
-                let here = folder(object.file);
-                let new_folder = workload_folders.insert((namespace, here));
-                templates.add(namespace, workload, new_folder.then_some(here), n);
-            } else if object.kind() == "Pod" && object.api_group().is_empty() {
-                templates.add_bare(namespace, object, folder(object.file));
-            } else if is_custom_resource(object) {
-                let sets = crate::model::operated::pod_label_sets(object);
-                if !sets.is_empty() {
-                    operated.entry(namespace).or_default().extend(sets);
+            match facts.form {
+                Form::Workload(workload, labels) => {
+                    let here = folder(object.file);
+                    let new_folder = workload_folders.insert((namespace, here));
+                    templates.add(namespace, workload, labels, new_folder.then_some(here), n);
                 }
+                Form::BarePod => templates.add_bare(namespace, object, folder(object.file)),
+                Form::Operated(sets) => operated.entry(namespace).or_default().extend(sets),
+                Form::Other => {}
             }
             if let Some(name) = object.name() {
                 by_identity.entry((namespace, object.kind(), name)).or_insert(n);
@@ -417,13 +416,8 @@ impl<'o, 's> Index<'o, 's> {
                 }
                 by_name.entry(name).or_default().push(n);
             }
-            if let Some(scaler) = Scaler::of(object)
-                && let Some(target) = scaler.target_name()
-            {
-                scaler_targets
-                    .entry((namespace, scaler.target_kind(), target))
-                    .or_default()
-                    .push(n);
+            if let Some((kind, name)) = facts.scaler_target {
+                scaler_targets.entry((namespace, kind, name)).or_default().push(n);
             }
         }
         traffic.finish();
@@ -839,6 +833,65 @@ fn folder_of_path(path: &str) -> &str {
 }
 
 /// True for an object of an API group Kubernetes does not serve itself.
+/// What the index needs to know of one object, read apart from the others.
+struct ObjectFacts<'o, 's> {
+    /// The namespace it lands in ("" for cluster-scoped kinds).
+    namespace: &'o str,
+    form: Form<'o, 's>,
+    /// The kind and name an autoscaler scales.
+    scaler_target: Option<(&'o str, &'o str)>,
+}
+
+/// Whether an object runs pods, and how its pods are labelled.
+enum Form<'o, 's> {
+    /// A workload, with its pod template's labels.
+    Workload(Workload<'o, 's>, Vec<(&'o str, &'o str)>),
+    /// A core Pod manifest without a `spec`.
+    BarePod,
+    /// A custom resource whose operator runs pods with these label sets.
+    Operated(Vec<Vec<(&'o str, &'o str)>>),
+    Other,
+}
+
+impl<'o, 's> ObjectFacts<'o, 's> {
+    fn of(
+        object: &'o Object<'s>,
+        file_namespaces: &HashMap<FileId, &'o str>,
+        default_namespace: &'o str,
+    ) -> Self {
+        let namespace = if CLUSTER_SCOPED.contains(&object.kind()) {
+            ""
+        } else {
+            object
+                .namespace()
+                .or_else(|| file_namespaces.get(&object.file).copied())
+                .unwrap_or(default_namespace)
+        };
+        let form = if let Some(workload) = Workload::of(object) {
+            let labels = workload.template_labels().collect();
+            Form::Workload(workload, labels)
+        } else if object.kind() == "Pod" && object.api_group().is_empty() {
+            Form::BarePod
+        } else if is_custom_resource(object) {
+            let sets = crate::model::operated::pod_label_sets(object);
+            if sets.is_empty() {
+                Form::Other
+            } else {
+                Form::Operated(sets)
+            }
+        } else {
+            Form::Other
+        };
+        let scaler_target =
+            Scaler::of(object).and_then(|scaler| Some((scaler.target_kind(), scaler.target_name()?)));
+        ObjectFacts {
+            namespace,
+            form,
+            scaler_target,
+        }
+    }
+}
+
 fn is_custom_resource(object: &Object<'_>) -> bool {
     object.api_group().contains('.') && !BUILT_IN_GROUPS.contains(&object.api_group())
 }

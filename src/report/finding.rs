@@ -81,7 +81,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 span: r.span,
                 // Names and values from the files reach terminals and CI logs: no control
                 // character of theirs gets through raw.
-                help: escaped_text(r.help.unwrap_or_else(|| r.rule.summary().into())),
+                help: escaped_text(r.help.unwrap_or_else(|| r.rule.summary_text())),
                 message: escaped(r.message, false),
                 object: r.object,
                 related,

@@ -1,8 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-
-use serde_json::{Value, json};
 
 use serde::Serialize;
 
@@ -19,7 +18,7 @@ const MAX_DESCRIPTION: usize = 1024;
 
 /// Renders the SARIF log.
 pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let rules: Vec<Value> = report.rules.iter().map(|meta| descriptor(meta)).collect();
+    let rules: Vec<Descriptor> = report.rules.iter().map(|meta| descriptor(meta)).collect();
     let rule_indices: HashMap<&str, usize> = report
         .rules
         .iter()
@@ -36,11 +35,11 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
         level: level(finding.severity),
         locations: [Location {
             logical_locations: finding.object.as_ref().map(|object| {
-                let name = [object.namespace.as_deref(), object.name.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join("/");
+                let name = match (object.namespace.as_deref(), object.name.as_deref()) {
+                    (Some(namespace), Some(name)) => format!("{namespace}/{name}"),
+                    (Some(only), None) | (None, Some(only)) => only.to_owned(),
+                    (None, None) => String::new(),
+                };
                 [LogicalLocation {
                     fully_qualified_name: format!("{}/{name}", object.kind),
                     kind: "object",
@@ -50,7 +49,7 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
             physical_location: physical(&finding.path, finding.region),
         }],
         message: Message {
-            text: format!("{}\n{}", finding.message, finding.help),
+            text: Lines(&finding.message, &finding.help),
         },
         partial_fingerprints: Fingerprints {
             primary_location_line_hash: &finding.fingerprint,
@@ -76,19 +75,27 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
             }]
         }),
     };
-    // Keys in alphabetical order, as `serde_json::Value` writes the objects inside.
+    // Keys in alphabetical order throughout the log.
     let log = Log {
         schema: SCHEMA,
         runs: [Run {
             column_kind: "unicodeCodePoints",
-            original_uri_base_ids: json!({ ROOT: { "description": { "text": "The directory mslint was run from." } } }),
+            original_uri_base_ids: BaseIds {
+                root: Described {
+                    description: Message {
+                        text: "The directory mslint was run from.",
+                    },
+                },
+            },
             results: [(); 0],
-            tool: json!({ "driver": {
-                "name": "mslint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }}),
+            tool: Tool {
+                driver: Driver {
+                    name: "mslint",
+                    rules,
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    version: env!("CARGO_PKG_VERSION"),
+                },
+            },
         }],
         version: "2.1.0",
     };
@@ -108,9 +115,77 @@ struct Log<R> {
 #[serde(rename_all = "camelCase")]
 struct Run<R> {
     column_kind: &'static str,
-    original_uri_base_ids: Value,
+    original_uri_base_ids: BaseIds,
     results: R,
-    tool: Value,
+    tool: Tool,
+}
+
+#[derive(Serialize)]
+struct BaseIds {
+    #[serde(rename = "%SRCROOT%")]
+    root: Described,
+}
+
+#[derive(Serialize)]
+struct Described {
+    description: Message<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    rules: Vec<Descriptor>,
+    semantic_version: &'static str,
+    version: &'static str,
+}
+
+/// A rule as SARIF describes it (GitHub requires the full description and the help).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    default_configuration: Level,
+    full_description: Message<String>,
+    help: Help,
+    id: &'static str,
+    name: &'static str,
+    properties: Properties,
+    short_description: Message<String>,
+}
+
+#[derive(Serialize)]
+struct Level {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Help {
+    markdown: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Properties {
+    precision: &'static str,
+    #[serde(rename = "problem.severity", skip_serializing_if = "Option::is_none")]
+    problem_severity: Option<&'static str>,
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<&'static str>,
+    tags: [&'static str; 2],
+}
+
+/// Two texts on two lines, written without joining them first.
+struct Lines<'a>(&'a str, &'a str);
+
+impl Serialize for Lines<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{}\n{}", self.0, self.1))
+    }
 }
 
 /// One result, its keys in alphabetical order like the rest of the log.
@@ -120,8 +195,8 @@ struct SarifResult<'f> {
     #[serde(skip_serializing_if = "Option::is_none")]
     fixes: Option<[SarifFix<'f>; 1]>,
     level: &'static str,
-    locations: [Location; 1],
-    message: Message<String>,
+    locations: [Location<'f>; 1],
+    message: Message<Lines<'f>>,
     partial_fingerprints: Fingerprints<'f>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Related<'f>>,
@@ -143,7 +218,7 @@ struct SarifFix<'f> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ArtifactChange<'f> {
-    artifact_location: Artifact,
+    artifact_location: Artifact<'f>,
     replacements: Vec<Replacement<'f>>,
 }
 
@@ -154,7 +229,7 @@ struct Replacement<'f> {
     inserted_content: Message<&'f str>,
 }
 
-fn sarif_fix<'f>(fix: &'f Fix, source: &SourceFile) -> SarifFix<'f> {
+fn sarif_fix<'f>(fix: &'f Fix, source: &'f SourceFile) -> SarifFix<'f> {
     SarifFix {
         artifact_changes: [ArtifactChange {
             artifact_location: Artifact {
@@ -186,10 +261,10 @@ fn sarif_fix<'f>(fix: &'f Fix, source: &SourceFile) -> SarifFix<'f> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location {
+struct Location<'f> {
     #[serde(skip_serializing_if = "Option::is_none")]
     logical_locations: Option<[LogicalLocation; 1]>,
-    physical_location: Physical,
+    physical_location: Physical<'f>,
 }
 
 #[derive(Serialize)]
@@ -216,7 +291,7 @@ struct Fingerprints<'f> {
 struct Related<'f> {
     id: usize,
     message: Message<&'f str>,
-    physical_location: Physical,
+    physical_location: Physical<'f>,
 }
 
 #[derive(Serialize)]
@@ -228,15 +303,15 @@ struct Suppression<'f> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Physical {
-    artifact_location: Artifact,
+struct Physical<'p> {
+    artifact_location: Artifact<'p>,
     region: SarifRegion,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Artifact {
-    uri: String,
+struct Artifact<'p> {
+    uri: Cow<'p, str>,
     uri_base_id: &'static str,
 }
 
@@ -249,40 +324,53 @@ struct SarifRegion {
     start_line: u32,
 }
 
-fn descriptor(meta: &RuleMeta) -> Value {
+fn descriptor(meta: &RuleMeta) -> Descriptor {
     let full = truncate(&meta.section("What it does").replace('\n', " "));
     let mut markdown = meta.doc_lines().collect::<Vec<_>>().join("\n");
     markdown = markdown.trim().to_owned();
     markdown.push_str(&format!("\n\nGuideline reference: {}", meta.guideline));
-    let mut properties = json!({
-        "tags": [meta.family.folder(), if meta.security { "security" } else { "reliability" }],
-        "precision": "high",
-    });
-    if meta.security {
-        properties["security-severity"] = json!(match meta.severity {
+    let (security_severity, problem_severity) = if meta.security {
+        let score = match meta.severity {
             Severity::Error => "8.0",
             Severity::Warning => "5.5",
             Severity::Note => "2.0",
-        });
+        };
+        (Some(score), None)
     } else {
-        properties["problem.severity"] = json!(match meta.severity {
+        let severity = match meta.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Note => "recommendation",
-        });
+        };
+        (None, Some(severity))
+    };
+    Descriptor {
+        default_configuration: Level {
+            level: level(meta.severity),
+        },
+        full_description: Message { text: full },
+        help: Help {
+            text: markdown.replace("```", ""),
+            markdown,
+        },
+        id: meta.id,
+        name: meta.name,
+        properties: Properties {
+            precision: "high",
+            problem_severity,
+            security_severity,
+            tags: [
+                meta.family.folder(),
+                if meta.security { "security" } else { "reliability" },
+            ],
+        },
+        short_description: Message {
+            text: truncate(&meta.summary()),
+        },
     }
-    json!({
-        "id": meta.id,
-        "name": meta.name,
-        "shortDescription": { "text": truncate(&meta.summary()) },
-        "fullDescription": { "text": full },
-        "help": { "text": markdown.replace("```", ""), "markdown": markdown },
-        "defaultConfiguration": { "level": level(meta.severity) },
-        "properties": properties,
-    })
 }
 
-fn physical(path: &str, region: Region) -> Physical {
+fn physical(path: &str, region: Region) -> Physical<'_> {
     Physical {
         artifact_location: Artifact {
             uri: uri(path),
@@ -317,17 +405,21 @@ fn truncate(text: &str) -> String {
 }
 
 /// A relative URI reference for a `/`-separated path.
-fn uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
+fn uri(path: &str) -> Cow<'_, str> {
+    let unreserved =
+        |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/');
+    if path.bytes().all(unreserved) {
+        return Cow::Borrowed(path);
+    }
+    let mut out = String::with_capacity(path.len() + 8);
     for byte in path.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(byte as char)
-            }
-            other => out.push_str(&format!("%{other:02X}")),
+        if unreserved(byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

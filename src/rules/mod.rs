@@ -240,6 +240,23 @@ impl RuleOptions {
 }
 
 impl RuleMeta {
+    /// [`RuleMeta::summary`], worked out once per run for a built-in rule: every finding
+    /// without help of its own carries it.
+    pub fn summary_text(&self) -> std::borrow::Cow<'static, str> {
+        static BUILT_IN: std::sync::LazyLock<Vec<(&'static RuleMeta, String)>> =
+            std::sync::LazyLock::new(|| {
+                registry::ALL
+                    .iter()
+                    .map(|rule| (rule.meta(), rule.meta().summary()))
+                    .collect()
+            });
+        // Policies' rules share no docs with built-in ones, so the docs tell them apart.
+        BUILT_IN
+            .iter()
+            .find(|(meta, _)| meta.id == self.id && std::ptr::eq(meta.docs, self.docs))
+            .map_or_else(|| self.summary().into(), |(_, summary)| summary.as_str().into())
+    }
+
     /// The first paragraph of "What it does", as one line.
     pub fn summary(&self) -> String {
         self.section("What it does")
