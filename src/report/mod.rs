@@ -110,7 +110,7 @@ impl Report<'_> {
 const RENDERED_AT_ONCE: usize = 512;
 
 /// Writes `document` as pretty JSON and a final line break, with the list under `key` (empty in
-/// `document`, and the only list of that name in it) holding `item` of each of `items`, one item
+/// `document`, and the first key of that name in it) holding `item` of each of `items`, one item
 /// a line, compact: a report of many findings stays a third smaller, and each finding is one
 /// line to grep or diff. The items are rendered in parallel a batch at a time and written in
 /// order.
@@ -122,12 +122,10 @@ fn write_json_with_list<'a, T: Sync, I: serde::Serialize>(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let skeleton = serde_json::to_string_pretty(document)?;
+    // The first such text is the key: text inside a string has its quotes escaped.
     let empty_list = format!("\"{key}\": []");
-    let mut places = skeleton.match_indices(&empty_list).map(|(at, _)| at);
-    let (Some(at), None) = (places.next(), places.next()) else {
-        return Err(std::io::Error::other(format!(
-            "no single empty `{key}` list to fill"
-        )));
+    let Some(at) = skeleton.find(&empty_list) else {
+        return Err(std::io::Error::other(format!("no empty `{key}` list to fill")));
     };
     let line_start = skeleton[..at].rfind('\n').map_or(0, |n| n + 1);
     // Two spaces a level, as the pretty printer indents: the items sit one level below the key.

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::finding::Finding;
@@ -18,7 +19,7 @@ const MAX_DESCRIPTION: usize = 1024;
 
 /// Renders the SARIF log.
 pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let rules: Vec<Descriptor> = report.rules.iter().map(|meta| descriptor(meta)).collect();
+    let rules: Vec<Descriptor> = report.rules.par_iter().map(|meta| descriptor(meta)).collect();
     let rule_indices: HashMap<&str, usize> = report
         .rules
         .iter()
@@ -365,7 +366,7 @@ fn descriptor(meta: &RuleMeta) -> Descriptor {
             ],
         },
         short_description: Message {
-            text: truncate(&meta.summary()),
+            text: truncate(&meta.summary_text()),
         },
     }
 }

@@ -125,7 +125,8 @@ pub fn located_in_scalar(source: &str, node: &Node<'_>, text: &str, range: Range
 /// a documentation range, or a CIDR block (`10.0.0.0/8`), and not part of a longer dotted number.
 pub fn host_ip_literals(value: &str) -> Vec<Range<usize>> {
     static IPV4: OnceLock<Option<Regex>> = OnceLock::new();
-    let Some(regex) = IPV4.get_or_init(|| Regex::new(r"\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b").ok())
+    let Some(regex) =
+        IPV4.get_or_init(|| Regex::new(r"\b([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\b").ok())
     else {
         return Vec::new();
     };
