@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::discover::{self, DiscoverError};
 use crate::index::Index;
 pub use crate::index::MeshSettings;
-use crate::model::{Image, Workload};
+use crate::model::{Image, Object, Workload};
 use crate::report::compliance::{Inventory, InventoryWorkload};
 pub use crate::report::finding::{Finding, RelatedLocation};
 use crate::rules::{Context, Findings, ObjectRef, RawFinding, Rule, RuleMeta, Scope, registry};
@@ -457,14 +457,15 @@ fn check_file(
     let mut found = Vec::new();
     match &file.content {
         Content::Objects(objects) => {
+            // An object a controller owns was dumped from a cluster: its owner gets the finding.
+            let checked: Vec<&Object<'_>> = objects.iter().filter(|o| !o.is_controlled()).collect();
             for rule in rules
                 .iter()
                 .filter(|r| matches!(r.meta().scope, Scope::Object | Scope::File))
             {
                 let mut out = Findings::new(rule.meta(), file.file);
-                // An object a controller owns was dumped from a cluster: its owner gets the finding.
                 Clock::time(clock, rule.meta().family, || {
-                    for object in objects.iter().filter(|o| !o.is_controlled()) {
+                    for object in &checked {
                         rule.check_object(object, cx, &mut out);
                     }
                 });

@@ -150,14 +150,27 @@ fn fingerprint(rule: &str, path: &str, object: Option<&ObjectRef>, text: &str) -
             o.name.as_deref().unwrap_or("")
         )
     });
-    let text: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(200)
-        .collect();
-    format!("{:016x}", fnv1a(&[rule, path, &subject, &text]))
+    format!(
+        "{:016x}",
+        fnv1a(&[rule, path, &subject, &words_joined(text, 200)])
+    )
+}
+
+/// The first `limit` characters of `text`'s words joined by single spaces, read no further
+/// than they need (a finding's span may hold a whole object).
+fn words_joined(text: &str, limit: usize) -> String {
+    let mut out = String::new();
+    let mut left = limit;
+    for (n, word) in text.split_whitespace().enumerate() {
+        for c in (n > 0).then_some(' ').into_iter().chain(word.chars()) {
+            if left == 0 {
+                return out;
+            }
+            out.push(c);
+            left -= 1;
+        }
+    }
+    out
 }
 
 /// Appends `:n` so that identical fingerprints (the same text twice in a file) stay distinct.

@@ -142,10 +142,18 @@ impl Rule for HardcodedSecret {
             object,
             more_names: cx.options.patterns(self.meta().id, SECRET_NAMES),
             owned: owned_values(object),
-            names_read: !REFERENCE_GROUPS
-                .iter()
-                .any(|g| group == *g || group.ends_with(&format!(".{g}"))),
-            seen: SpanSet::default(),
+            names_read: !REFERENCE_GROUPS.iter().any(|g| {
+                group
+                    .strip_suffix(g)
+                    .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+            }),
+            // Only an alias repeats a span, and an object without a `*` holds none.
+            seen: object
+                .source
+                .as_bytes()
+                .get(object.root.span.range())
+                .is_none_or(|text| memchr::memchr(b'*', text).is_some())
+                .then(SpanSet::default),
             reported: SpanSet::default(),
             flags: SpanMap::default(),
             path: Vec::new(),
@@ -265,8 +273,9 @@ struct Walk<'n, 's, 'f> {
     owned: SpanMap<Owner>,
     /// False where key names do not say what a value is (see `REFERENCE_GROUPS`).
     names_read: bool,
-    /// Scalars already read: an alias repeats its anchor's span.
-    seen: SpanSet,
+    /// Scalars already read: an alias repeats its anchor's span (`None` when the object holds
+    /// no alias).
+    seen: Option<SpanSet>,
     /// One finding per span, however many tokens a quoted value holds.
     reported: SpanSet,
     /// Secrets given as flags on a command line, by the `command` or `args` item that holds
@@ -279,7 +288,7 @@ struct Walk<'n, 's, 'f> {
 impl<'n, 's> Walk<'n, 's, '_> {
     fn node(&mut self, node: &'n Node<'s>, slot: Slot<'n>) {
         if let Some(text) = node.as_text() {
-            if self.seen.insert(node.span) {
+            if self.seen.as_mut().is_none_or(|seen| seen.insert(node.span)) {
                 self.scalar(node, text, slot);
             }
             return;
