@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 pub use mesh::{Mesh, MeshSettings};
 
-use crate::model::monitoring::{Monitor, Scrapes};
+use crate::model::monitoring::Monitor;
 use crate::model::selector::Operator;
 use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
 use crate::model::{LabelSelector, Object, Scaler, Workload};
@@ -706,26 +706,6 @@ impl<'o, 's> Index<'o, 's> {
     /// Every Prometheus monitor of the scan (see [`Monitor::of`]), in scan order.
     pub fn monitors(&self) -> Vec<Monitor<'o, 's>> {
         self.objects().filter_map(Monitor::of).collect()
-    }
-
-    /// Whether a monitor selects a workload's pods: directly by pod labels, or through one of
-    /// `services` (the Services that select the workload, from [`Index::workloads_with_services`])
-    /// by Service labels; in both cases only in the namespaces it watches.
-    pub fn monitor_selects(
-        &self,
-        monitor: &Monitor<'_, '_>,
-        workload: &Workload<'_, '_>,
-        services: &[&Object<'_>],
-    ) -> bool {
-        let watched = monitor.watches(
-            self.namespace_of(monitor.object),
-            self.namespace_of(workload.object),
-        );
-        watched
-            && monitor.selector().is_some_and(|selector| match monitor.scrapes {
-                Scrapes::Pods => selector.matches(workload.template_labels()),
-                Scrapes::Services => services.iter().any(|s| selector.matches(s.labels())),
-            })
     }
 
     /// The objects that route traffic from outside to the Service `name` of `namespace`: the

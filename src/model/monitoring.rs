@@ -17,14 +17,25 @@ pub enum Scrapes {
 /// A monitor object: Prometheus Operator `ServiceMonitor` and `PodMonitor`
 /// (`monitoring.coreos.com`), VictoriaMetrics `VMServiceScrape` and `VMPodScrape`, or Google
 /// Managed Prometheus `PodMonitoring` and `ClusterPodMonitoring` (`monitoring.googleapis.com`).
-#[derive(Debug, Clone, Copy)]
+///
+/// Its selector and the namespaces it watches are read once: a monitor is matched against
+/// every workload.
+#[derive(Debug, Clone)]
 pub struct Monitor<'o, 's> {
     /// The monitor object.
     pub object: &'o Object<'s>,
     /// What its selector picks.
     pub scrapes: Scrapes,
-    /// True when it looks in every namespace by kind (`ClusterPodMonitoring`).
-    pub cluster_wide: bool,
+    selector: Option<LabelSelector<'o>>,
+    watching: Watching<'o>,
+}
+
+/// The namespaces a monitor looks for targets in.
+#[derive(Debug, Clone)]
+enum Watching<'o> {
+    Every,
+    Named(Vec<&'o str>),
+    Own,
 }
 
 impl<'o, 's> Monitor<'o, 's> {
@@ -39,19 +50,50 @@ impl<'o, 's> Monitor<'o, 's> {
             ("monitoring.googleapis.com", "ClusterPodMonitoring") => (Scrapes::Pods, true),
             _ => return None,
         };
+        // These CRDs declare `spec.selector` as a non-pointer `LabelSelector`, so an absent
+        // one reads as empty and selects everything.
+        let selector = match object.root.path(&["spec", "selector"]) {
+            None => Some(LabelSelector::default()),
+            node => LabelSelector::from_node(node),
+        };
+        let namespaces = object.root.path(&["spec", "namespaceSelector"]);
+        let listed = namespaces
+            .and_then(|s| s.get("matchNames"))
+            .map(Node::items)
+            .unwrap_or_default();
+        let watching = if cluster_wide
+            || namespaces
+                .and_then(|s| s.get("any"))
+                .and_then(|any| any.as_bool())
+                == Some(true)
+        {
+            Watching::Every
+        } else if !listed.is_empty() {
+            Watching::Named(listed.iter().filter_map(Node::as_text).collect())
+        } else {
+            Watching::Own
+        };
         Some(Monitor {
             object,
             scrapes,
-            cluster_wide,
+            selector,
+            watching,
         })
     }
 
-    /// `spec.selector`. These CRDs declare it as a non-pointer `LabelSelector`, so an absent one
-    /// reads as empty and selects everything; `None` only for a selector the API would reject.
-    pub fn selector(&self) -> Option<LabelSelector<'o>> {
-        match self.object.root.path(&["spec", "selector"]) {
-            None => Some(LabelSelector::default()),
-            node => LabelSelector::from_node(node),
+    /// `spec.selector`; an absent one selects everything, and `None` is a selector the API
+    /// would reject.
+    pub fn selector(&self) -> Option<&LabelSelector<'o>> {
+        self.selector.as_ref()
+    }
+
+    /// The namespaces it watches given the one it lives in (see [`Monitor::watches`]); `None`
+    /// for every namespace.
+    pub fn watched<'a>(&'a self, own_namespace: &'a &'a str) -> Option<&'a [&'a str]> {
+        match &self.watching {
+            Watching::Every => None,
+            Watching::Named(names) => Some(names),
+            Watching::Own => Some(std::slice::from_ref(own_namespace)),
         }
     }
 
@@ -59,20 +101,10 @@ impl<'o, 's> Monitor<'o, 's> {
     /// namespace for `namespaceSelector.any: true` (or `ClusterPodMonitoring`), the listed ones
     /// for `namespaceSelector.matchNames`, else its own.
     pub fn watches(&self, own_namespace: &str, namespace: &str) -> bool {
-        let selector = self.object.root.path(&["spec", "namespaceSelector"]);
-        if self.cluster_wide
-            || selector.and_then(|s| s.get("any")).and_then(|any| any.as_bool()) == Some(true)
-        {
-            return true;
-        }
-        let names = selector
-            .and_then(|s| s.get("matchNames"))
-            .map(|names| names.items())
-            .unwrap_or_default();
-        if names.is_empty() {
-            own_namespace == namespace
-        } else {
-            names.iter().any(|name| name.as_text() == Some(namespace))
+        match &self.watching {
+            Watching::Every => true,
+            Watching::Named(names) => names.contains(&namespace),
+            Watching::Own => own_namespace == namespace,
         }
     }
 }

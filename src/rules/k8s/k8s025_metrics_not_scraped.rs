@@ -1,7 +1,8 @@
 //! K8S025 metrics-not-scraped.
 use std::collections::{HashMap, HashSet};
 
-use crate::model::monitoring::{pushes_otlp_metrics, static_targets};
+use crate::model::monitoring::{Scrapes, pushes_otlp_metrics, static_targets};
+use crate::model::selector::{LabelSelector, Operator};
 use crate::rules::prelude::*;
 use crate::source::FileId;
 
@@ -93,7 +94,7 @@ impl Rule for MetricsNotScraped {
             .map(|target| (target.namespace, target.service))
             .collect();
         // Read once per Service: many workloads may share it.
-        let scraped_services: HashSet<(FileId, u32)> = cx
+        let mut scraped_services: HashSet<Place> = cx
             .index
             .of_kind("Service")
             .filter(|service| {
@@ -103,8 +104,37 @@ impl Rule for MetricsNotScraped {
                 });
                 annotated(service) || named
             })
-            .map(|service| (service.file, service.root.span.start))
+            .map(place)
             .collect();
+        // What the monitors select, found monitor by monitor: the workloads whose pods a pod
+        // monitor selects, and the Services a service monitor selects.
+        let pods = Labelled::new(
+            cx.index
+                .namespaces_with_workloads()
+                .iter()
+                .flat_map(|&namespace| {
+                    cx.index
+                        .workloads_in(namespace)
+                        .map(move |w| (namespace, place(w.object), w.template_labels().collect()))
+                }),
+        );
+        let services = Labelled::new(
+            cx.index
+                .of_kind("Service")
+                .map(|s| (cx.index.namespace_of(s), place(s), s.labels().collect())),
+        );
+        let mut monitored_pods: HashSet<Place> = HashSet::new();
+        for monitor in &monitors {
+            let Some(selector) = monitor.selector() else {
+                continue;
+            };
+            let own = cx.index.namespace_of(monitor.object);
+            let watched = monitor.watched(&own);
+            match monitor.scrapes {
+                Scrapes::Pods => monitored_pods.extend(pods.selected(watched, selector)),
+                Scrapes::Services => scraped_services.extend(services.selected(watched, selector)),
+            }
+        }
         for (workload, services) in cx.index.workloads_with_services() {
             if workload.object.is_controlled()
                 || workload.runs_to_completion()
@@ -123,13 +153,9 @@ impl Rule for MetricsNotScraped {
             if !prometheus_in_use {
                 continue;
             }
-            if services
-                .iter()
-                .any(|s| scraped_services.contains(&(s.file, s.root.span.start)))
+            if services.iter().any(|s| scraped_services.contains(&place(s)))
                 || pushes_otlp_metrics(&workload)
-                || monitors
-                    .iter()
-                    .any(|m| cx.index.monitor_selects(m, &workload, &services))
+                || monitored_pods.contains(&place(workload.object))
             {
                 continue;
             }
@@ -157,4 +183,89 @@ fn template_annotated(workload: &Workload<'_, '_>) -> bool {
     workload
         .template_annotations()
         .any(|(key, _)| key == SCRAPE_ANNOTATION)
+}
+/// Where an object is: its file and where its text starts.
+type Place = (FileId, u32);
+
+fn place(object: &Object<'_>) -> Place {
+    (object.file, object.root.span.start)
+}
+
+/// Objects with their labels read once, found by namespace and by label, for matching the
+/// selectors of many monitors without reading every object for each.
+struct Labelled<'o> {
+    items: Vec<(Place, Vec<(&'o str, &'o str)>)>,
+    in_namespace: HashMap<&'o str, Vec<usize>>,
+    /// (namespace, key, value) → items.
+    postings: HashMap<(&'o str, &'o str, &'o str), Vec<usize>>,
+    /// (key, value) → items of every namespace.
+    anywhere: HashMap<(&'o str, &'o str), Vec<usize>>,
+}
+
+impl<'o> Labelled<'o> {
+    fn new(objects: impl Iterator<Item = (&'o str, Place, Vec<(&'o str, &'o str)>)>) -> Self {
+        let mut labelled = Labelled {
+            items: Vec::new(),
+            in_namespace: HashMap::new(),
+            postings: HashMap::new(),
+            anywhere: HashMap::new(),
+        };
+        for (namespace, place, labels) in objects {
+            let n = labelled.items.len();
+            labelled.in_namespace.entry(namespace).or_default().push(n);
+            for &(key, value) in &labels {
+                labelled
+                    .postings
+                    .entry((namespace, key, value))
+                    .or_default()
+                    .push(n);
+                labelled.anywhere.entry((key, value)).or_default().push(n);
+            }
+            labelled.items.push((place, labels));
+        }
+        labelled
+    }
+
+    /// The places of the objects in `namespaces` (every namespace for `None`) whose labels
+    /// the selector matches.
+    fn selected<'a>(
+        &'a self,
+        namespaces: Option<&[&str]>,
+        selector: &'a LabelSelector<'_>,
+    ) -> impl Iterator<Item = Place> + 'a {
+        let narrowing = selector.requirements.iter().find(|r| r.operator == Operator::In);
+        let mut candidates: Vec<usize> = match (narrowing, namespaces) {
+            (Some(requirement), Some(namespaces)) => namespaces
+                .iter()
+                .flat_map(|namespace| {
+                    requirement
+                        .values
+                        .iter()
+                        .filter_map(|value| self.postings.get(&(*namespace, requirement.key, *value)))
+                })
+                .flatten()
+                .copied()
+                .collect(),
+            (Some(requirement), None) => requirement
+                .values
+                .iter()
+                .filter_map(|value| self.anywhere.get(&(requirement.key, *value)))
+                .flatten()
+                .copied()
+                .collect(),
+            (None, Some(namespaces)) => namespaces
+                .iter()
+                .filter_map(|namespace| self.in_namespace.get(namespace))
+                .flatten()
+                .copied()
+                .collect(),
+            (None, None) => (0..self.items.len()).collect(),
+        };
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.into_iter().filter_map(move |n| {
+            let (place, labels) = self.items.get(n)?;
+            selector.matches_labels(labels).then_some(*place)
+        })
+    }
 }
