@@ -122,20 +122,20 @@ fn escaped(text: String, keep_newlines: bool) -> String {
 /// Sorts findings by path, line, column, rule id and message, as every report shows them.
 pub fn sort(findings: &mut [Finding]) {
     findings.par_sort_by(|a, b| {
-        (
-            &a.path,
-            a.region.start_line,
-            a.region.start_column,
-            a.rule.id,
-            &a.message,
-        )
-            .cmp(&(
-                &b.path,
+        // Findings of one file share its path: comparing the pointers spares reading it.
+        let path = if Arc::ptr_eq(&a.path, &b.path) {
+            std::cmp::Ordering::Equal
+        } else {
+            a.path.cmp(&b.path)
+        };
+        path.then_with(|| {
+            (a.region.start_line, a.region.start_column, a.rule.id, &a.message).cmp(&(
                 b.region.start_line,
                 b.region.start_column,
                 b.rule.id,
                 &b.message,
             ))
+        })
     });
 }
 
@@ -175,11 +175,18 @@ fn words_joined(text: &str, limit: usize) -> String {
 
 /// Appends `:n` so that identical fingerprints (the same text twice in a file) stay distinct.
 fn number_occurrences(findings: &mut [Finding]) {
-    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-    for finding in findings {
-        let occurrence = seen.entry(finding.fingerprint.clone()).or_insert(0);
-        *occurrence += 1;
-        finding.fingerprint = format!("{}:{occurrence}", finding.fingerprint);
+    let mut seen: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
+    let occurrences: Vec<u32> = findings
+        .iter()
+        .map(|finding| {
+            let occurrence = seen.entry(finding.fingerprint.as_str()).or_insert(0);
+            *occurrence += 1;
+            *occurrence
+        })
+        .collect();
+    for (finding, occurrence) in findings.iter_mut().zip(occurrences) {
+        use std::fmt::Write;
+        let _ = write!(finding.fingerprint, ":{occurrence}");
     }
 }
 
