@@ -295,6 +295,7 @@ fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
         help: Some("fix the file so it parses; the rest of the scan went on without this part of it".into()),
         object: None,
         related: Vec::new(),
+        related_left_out: 0,
         secrets: Vec::new(),
         fix: None,
         severity: None,

@@ -82,7 +82,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 // Names and values from the files reach terminals and CI logs: no control
                 // character of theirs gets through raw.
                 help: escaped_text(r.help.unwrap_or_else(|| r.rule.summary_text())),
-                message: escaped(r.message, false),
+                message: escaped(with_left_out(r.message, r.related_left_out), false),
                 object: r.object,
                 related,
                 fingerprint,
@@ -101,6 +101,15 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
     });
     number_occurrences(&mut findings);
     findings
+}
+
+/// The message, saying how many related places it does not list.
+fn with_left_out(mut message: String, left_out: usize) -> String {
+    if left_out > 0 {
+        let places = if left_out == 1 { "place" } else { "places" };
+        message.push_str(&format!(" ({left_out} more related {places} not listed)"));
+    }
+    message
 }
 
 /// The text with its control characters escaped, reusing its buffer when it holds none.
@@ -328,5 +337,33 @@ impl Finding {
                     .collect(),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Findings, MAX_RELATED, registry};
+    use crate::source::FileId;
+
+    #[test]
+    fn related_places_past_the_cap_are_counted_in_the_message() {
+        let sources = [Arc::new(SourceFile::new("a.yaml", "kind: Service\n".repeat(20)))];
+        let mut out = Findings::new(registry::parse_error(), FileId(0));
+        let finding = out.report(Span::new(0, 4), "a finding");
+        for line in 0..MAX_RELATED + 3 {
+            finding.related(FileId(0), Span::new(line * 14, line * 14 + 4), "a place");
+        }
+        let resolved = resolve(out.into_vec(), &sources);
+        assert_eq!(resolved.len(), 1);
+        assert_eq!(resolved[0].related.len(), MAX_RELATED);
+        assert_eq!(
+            resolved[0].related[MAX_RELATED - 1].region.start_line,
+            MAX_RELATED as u32
+        );
+        assert_eq!(
+            resolved[0].message,
+            "a finding (3 more related places not listed)"
+        );
     }
 }

@@ -336,6 +336,10 @@ impl ObjectRef {
     }
 }
 
+/// Most related locations a finding lists: past a few, a list of places (every NetworkPolicy of
+/// a namespace) says no more, and it would grow with the square of the scan.
+pub const MAX_RELATED: usize = 10;
+
 /// A finding as a rule reports it: spans not yet turned into lines.
 #[derive(Debug, Clone)]
 pub struct RawFinding {
@@ -351,8 +355,10 @@ pub struct RawFinding {
     pub help: Option<std::borrow::Cow<'static, str>>,
     /// The object it is about.
     pub object: Option<ObjectRef>,
-    /// Other places that explain the finding.
+    /// Other places that explain the finding, the first [`MAX_RELATED`] of them.
     pub related: Vec<(FileId, Span, String)>,
+    /// How many related places past [`MAX_RELATED`] were left out.
+    pub related_left_out: usize,
     /// Spans of the file that hold a secret, which output must not echo.
     pub secrets: Vec<Span>,
     /// A severity of the finding's own, below the rule's (see [`RawFinding::as_note`]); `None`
@@ -401,9 +407,13 @@ impl RawFinding {
         self
     }
 
-    /// Adds a labelled related location.
+    /// Adds a labelled related location; past [`MAX_RELATED`] it is only counted.
     pub fn related(&mut self, file: FileId, span: Span, label: impl Into<String>) -> &mut Self {
-        self.related.push((file, span, label.into()));
+        if self.related.len() < MAX_RELATED {
+            self.related.push((file, span, label.into()));
+        } else {
+            self.related_left_out += 1;
+        }
         self
     }
 }
@@ -440,6 +450,7 @@ impl Findings {
             help: None,
             object: None,
             related: Vec::new(),
+            related_left_out: 0,
             secrets: Vec::new(),
             severity: None,
             fix: None,

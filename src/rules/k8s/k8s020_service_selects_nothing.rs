@@ -98,7 +98,7 @@ impl Rule for ServiceSelectsNothing {
                 || !cx.index.deploys_pods_beside(namespace, service)
                 // The chart's workload templates may not be readable (`{{ if }}` lines).
                 || cx.index.in_helm_chart(service)
-                || templates.matching(namespace, &selector).next().is_some()
+                || templates.any_matching(namespace, &selector)
                 || cx.index.operated_pods_match(namespace, &selector)
             {
                 continue;

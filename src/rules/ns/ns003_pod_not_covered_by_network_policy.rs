@@ -55,13 +55,18 @@ impl Rule for PodNotCoveredByNetworkPolicy {
             if namespace.policies.is_empty() || namespace.foreign_policies {
                 continue;
             }
+            // Each policy's selector is read once, however many workloads it is matched with.
+            let selectors: Vec<_> = namespace
+                .policies
+                .iter()
+                .filter_map(|p| p.pod_selector())
+                .collect();
             for workload in &namespace.workloads {
-                if super::has_templated_labels(workload)
-                    || namespace
-                        .policies
-                        .iter()
-                        .any(|p| p.selects(workload.template_labels()))
-                {
+                if super::has_templated_labels(workload) {
+                    continue;
+                }
+                let labels: Vec<(&str, &str)> = workload.template_labels().collect();
+                if selectors.iter().any(|selector| selector.matches_labels(&labels)) {
                     continue;
                 }
                 let finding = out
