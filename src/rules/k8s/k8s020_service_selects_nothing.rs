@@ -1,5 +1,5 @@
 //! K8S020 service-selects-nothing.
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::index::PodTemplates;
 use crate::model::LabelSelector;

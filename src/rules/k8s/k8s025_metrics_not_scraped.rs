@@ -1,5 +1,5 @@
 //! K8S025 metrics-not-scraped.
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::model::monitoring::{Scrapes, pushes_otlp_metrics, static_targets};
 use crate::model::selector::{LabelSelector, Operator};

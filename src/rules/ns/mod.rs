@@ -135,7 +135,7 @@ fn has_templated_labels(workload: &Workload<'_, '_>) -> bool {
 
 /// The namespaces holding a workload whose pod labels are only known after rendering: what a
 /// budget there selects cannot be told.
-fn namespaces_with_templated_labels<'o>(cx: &Context<'o, '_>) -> std::collections::HashSet<&'o str> {
+fn namespaces_with_templated_labels<'o>(cx: &Context<'o, '_>) -> foldhash::HashSet<&'o str> {
     cx.index
         .workloads()
         .filter(has_templated_labels)

@@ -1,5 +1,5 @@
 //! NS004 workload-without-pdb.
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::model::WorkloadKind;
 use crate::rules::prelude::*;
