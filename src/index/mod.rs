@@ -812,7 +812,6 @@ fn folder_of_path(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(folder, _)| folder)
 }
 
-/// True for an object of an API group Kubernetes does not serve itself.
 /// What the index needs to know of one object, read apart from the others.
 struct ObjectFacts<'o, 's> {
     /// The namespace it lands in ("" for cluster-scoped kinds).
@@ -872,6 +871,7 @@ impl<'o, 's> ObjectFacts<'o, 's> {
     }
 }
 
+/// True for an object of an API group Kubernetes does not serve itself.
 fn is_custom_resource(object: &Object<'_>) -> bool {
     object.api_group().contains('.') && !BUILT_IN_GROUPS.contains(&object.api_group())
 }

@@ -14,6 +14,10 @@ pub enum Schema {
     KongDeclarative,
 }
 
+/// Where an object is in a scan: its file and where its text starts. Two objects never share
+/// one, so it tells them apart as a key.
+pub type Place = (FileId, u32);
+
 /// One platform object: a document, or an item of a `kind: List`.
 #[derive(Debug)]
 pub struct Object<'s> {
@@ -140,6 +144,11 @@ impl<'s> Object<'s> {
     /// `metadata.namespace` as written.
     pub fn namespace(&self) -> Option<&str> {
         self.identity.namespace.as_deref()
+    }
+
+    /// Where it is (see [`Place`]).
+    pub fn place(&self) -> Place {
+        (self.file, self.root.span.start)
     }
 
     /// `namespace/name` (or just the name, or `<unnamed>`), for messages.

@@ -3,10 +3,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::model::mesh::{IstioGateway, WorkloadSelector};
 use crate::model::network::is_templated;
+use crate::model::object::Place;
 use crate::model::workload::port_number;
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
-use crate::source::FileId;
 
 declare_rule! {
     /// ## What it does
@@ -67,9 +67,6 @@ declare_rule! {
     }
 }
 
-/// An object's place in the scan, to find a workload again.
-type Place = (FileId, u32);
-
 impl Rule for GatewayPortNotOnService {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let index = cx.index;
@@ -79,7 +76,7 @@ impl Rule for GatewayPortNotOnService {
         let services_of: HashMap<Place, Vec<&Object<'_>>> = index
             .workloads_with_services()
             .filter(|(_, services)| !services.is_empty())
-            .map(|(workload, services)| ((workload.object.file, workload.object.root.span.start), services))
+            .map(|(workload, services)| (workload.object.place(), services))
             .collect();
         // Each Service's ports are read once, however many gateways reach it.
         let mut ports_of: HashMap<Place, Option<BTreeSet<i64>>> = HashMap::new();
@@ -99,7 +96,7 @@ impl Rule for GatewayPortNotOnService {
             let near = pods.iter().any(|pod| index.near(pod.object.file, object.file));
             let services: Vec<&Object<'_>> = pods
                 .iter()
-                .filter_map(|pod| services_of.get(&(pod.object.file, pod.object.root.span.start)))
+                .filter_map(|pod| services_of.get(&pod.object.place()))
                 .flatten()
                 .copied()
                 .collect();
@@ -107,7 +104,7 @@ impl Rule for GatewayPortNotOnService {
                 continue;
             }
             let Some(exposed) = services.iter().try_fold(BTreeSet::new(), |mut exposed, service| {
-                let place = (service.file, service.root.span.start);
+                let place = service.place();
                 let ports = ports_of.entry(place).or_insert_with(|| exposed_ports(service));
                 exposed.extend(ports.as_ref()?);
                 Some(exposed)

@@ -205,12 +205,7 @@ fn closest_labels<'o, 's>(
             (*workload, shared)
         })
         .filter(|(_, shared)| !shared.is_empty())
-        .max_by_key(|(workload, shared)| {
-            (
-                shared.len(),
-                std::cmp::Reverse((workload.object.file, workload.object.root.span.start)),
-            )
-        })
+        .max_by_key(|(workload, shared)| (shared.len(), std::cmp::Reverse(workload.object.place())))
 }
 
 /// The pod templates of `namespace` (of every namespace when `None`) with their labels.

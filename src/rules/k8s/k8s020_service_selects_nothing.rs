@@ -173,7 +173,7 @@ fn near_misses<'o, 's>(
         .filter(|(other, _)| *other != namespace)
         .map(|(other, w)| (other, *w))
         .collect();
-    elsewhere.sort_by_key(|(_, w)| (w.object.file, w.object.root.span.start));
+    elsewhere.sort_by_key(|(_, w)| w.object.place());
     let mut found: Vec<(Workload<'o, 's>, String)> = elsewhere
         .into_iter()
         .map(|(other, w)| {
@@ -193,12 +193,7 @@ fn near_misses<'o, 's>(
             (matched, *workload)
         })
         .filter(|(matched, _)| *matched > 0)
-        .max_by_key(|(matched, w)| {
-            (
-                *matched,
-                std::cmp::Reverse((w.object.file, w.object.root.span.start)),
-            )
-        });
+        .max_by_key(|(matched, w)| (*matched, std::cmp::Reverse(w.object.place())));
     if let Some((_, w)) = closest {
         let label = format!("closest pod template: {} `{}`", w.kind_name(), w.qualified_name());
         found.push((w, label));

@@ -2,9 +2,9 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::model::monitoring::{Scrapes, pushes_otlp_metrics, static_targets};
+use crate::model::object::Place;
 use crate::model::selector::{LabelSelector, Operator};
 use crate::rules::prelude::*;
-use crate::source::FileId;
 
 /// The annotation the usual Prometheus `kubernetes_sd_configs` jobs keep pods and Services by.
 const SCRAPE_ANNOTATION: &str = "prometheus.io/scrape";
@@ -104,7 +104,7 @@ impl Rule for MetricsNotScraped {
                 });
                 annotated(service) || named
             })
-            .map(place)
+            .map(Object::place)
             .collect();
         // What the monitors select, found monitor by monitor: the workloads whose pods a pod
         // monitor selects, and the Services a service monitor selects.
@@ -115,13 +115,13 @@ impl Rule for MetricsNotScraped {
                 .flat_map(|&namespace| {
                     cx.index
                         .workloads_in(namespace)
-                        .map(move |w| (namespace, place(w.object), w.template_labels().collect()))
+                        .map(move |w| (namespace, w.object.place(), w.template_labels().collect()))
                 }),
         );
         let services = Labelled::new(
             cx.index
                 .of_kind("Service")
-                .map(|s| (cx.index.namespace_of(s), place(s), s.labels().collect())),
+                .map(|s| (cx.index.namespace_of(s), s.place(), s.labels().collect())),
         );
         let mut monitored_pods: HashSet<Place> = HashSet::new();
         for monitor in &monitors {
@@ -153,9 +153,9 @@ impl Rule for MetricsNotScraped {
             if !prometheus_in_use {
                 continue;
             }
-            if services.iter().any(|s| scraped_services.contains(&place(s)))
+            if services.iter().any(|s| scraped_services.contains(&s.place()))
                 || pushes_otlp_metrics(&workload)
-                || monitored_pods.contains(&place(workload.object))
+                || monitored_pods.contains(&workload.object.place())
             {
                 continue;
             }
@@ -183,12 +183,6 @@ fn template_annotated(workload: &Workload<'_, '_>) -> bool {
     workload
         .template_annotations()
         .any(|(key, _)| key == SCRAPE_ANNOTATION)
-}
-/// Where an object is: its file and where its text starts.
-type Place = (FileId, u32);
-
-fn place(object: &Object<'_>) -> Place {
-    (object.file, object.root.span.start)
 }
 
 /// Objects with their labels read once, found by namespace and by label, for matching the

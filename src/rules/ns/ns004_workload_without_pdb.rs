@@ -2,8 +2,8 @@
 use foldhash::{HashSet, HashSetExt};
 
 use crate::model::WorkloadKind;
+use crate::model::object::Place;
 use crate::rules::prelude::*;
-use crate::source::FileId;
 
 declare_rule! {
     /// ## What it does
@@ -59,7 +59,7 @@ declare_rule! {
 impl Rule for WorkloadWithoutPdb {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         // Which workloads some budget covers, computed once per budget rather than per workload.
-        let mut covered: HashSet<(FileId, u32)> = HashSet::new();
+        let mut covered: HashSet<Place> = HashSet::new();
         let mut unknown_namespaces: HashSet<&str> = HashSet::new();
         for pdb in super::budgets(cx) {
             let namespace = cx.index.namespace_of(pdb.object);
@@ -119,7 +119,7 @@ impl Rule for WorkloadWithoutPdb {
     }
 }
 
-/// Tells workloads apart: the file and where the object starts in it.
-fn identity(workload: &Workload<'_, '_>) -> (FileId, u32) {
-    (workload.object.file, workload.object.root.span.start)
+/// Tells workloads apart (see [`Place`]).
+fn identity(workload: &Workload<'_, '_>) -> Place {
+    workload.object.place()
 }
