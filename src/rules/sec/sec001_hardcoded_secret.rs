@@ -340,9 +340,12 @@ impl<'n, 's> Walk<'n, 's, '_> {
     /// Notes the secrets a container-style `command`/`args` pair passes as flags, for the scalars
     /// that hold them to report.
     fn command_line(&mut self, node: &'n Node<'s>) {
+        if self.object.schema != Schema::Kubernetes {
+            return;
+        }
         let items = |key| node.get(key).map(Node::items).unwrap_or_default();
         let (command, args) = (items("command"), items("args"));
-        if self.object.schema != Schema::Kubernetes || (command.is_empty() && args.is_empty()) {
+        if command.is_empty() && args.is_empty() {
             return;
         }
         for secret in command_line_secrets(command, args) {
