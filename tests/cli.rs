@@ -20,6 +20,16 @@ fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
     std::fs::write(path, text).unwrap();
 }
 
+/// Each finding of a JSON report by its `field` (`rule`, `path`), with whether it offers a fix.
+fn fix_offered<'r>(report: &'r serde_json::Value, field: &str) -> Vec<(&'r str, bool)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f[field].as_str().unwrap(), f.get("fix").is_some()))
+        .collect()
+}
+
 fn json(output: &[u8]) -> serde_json::Value {
     serde_json::from_slice(output).expect("valid JSON")
 }
@@ -1331,15 +1341,9 @@ fn a_configuration_can_fix_on_every_run_include_unsafe_fixes_and_turn_a_rules_fi
         manifest,
         "--no-fix writes nothing"
     );
-    let findings: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
-    let fixable: Vec<(&str, bool)> = findings["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["rule"].as_str().unwrap(), f.get("fix").is_some()))
-        .collect();
+    let findings = json(&report.stdout);
     assert_eq!(
-        fixable,
+        fix_offered(&findings, "rule"),
         [("K8S011", true), ("K8S012", true), ("K8S013", false)],
         "{findings}"
     );
@@ -1462,14 +1466,8 @@ fn findings_in_files_fixes_may_not_edit_offer_no_fix() {
         .output()
         .unwrap();
     let report = json(&report.stdout);
-    let offered: Vec<(&str, bool)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["path"].as_str().unwrap(), f.get("fix").is_some()))
-        .collect();
     assert_eq!(
-        offered,
+        fix_offered(&report, "path"),
         [
             ("anchored.yaml", false),
             ("plain.yaml", true),

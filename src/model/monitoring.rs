@@ -101,11 +101,8 @@ impl<'o, 's> Monitor<'o, 's> {
     /// namespace for `namespaceSelector.any: true` (or `ClusterPodMonitoring`), the listed ones
     /// for `namespaceSelector.matchNames`, else its own.
     pub fn watches(&self, own_namespace: &str, namespace: &str) -> bool {
-        match &self.watching {
-            Watching::Every => true,
-            Watching::Named(names) => names.contains(&namespace),
-            Watching::Own => own_namespace == namespace,
-        }
+        self.watched(&own_namespace)
+            .is_none_or(|names| names.contains(&namespace))
     }
 }
 

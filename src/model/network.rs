@@ -95,11 +95,6 @@ impl<'o, 's> NetworkPolicy<'o, 's> {
         }
     }
 
-    /// Whether the policy applies to pods with these labels.
-    pub fn selects<'l>(&self, labels: impl IntoIterator<Item = (&'l str, &'l str)>) -> bool {
-        self.pod_selector().is_some_and(|s| s.matches(labels))
-    }
-
     /// Whether the policy restricts ingress: `policyTypes` lists Ingress, or, when it is absent,
     /// always (Kubernetes adds Ingress to every policy and Egress only when `egress` is given).
     pub fn affects_ingress(&self) -> bool {

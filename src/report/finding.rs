@@ -106,13 +106,13 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
 /// The message, saying how many related places it does not list.
 fn with_left_out(mut message: String, left_out: usize) -> String {
     if left_out > 0 {
+        use std::fmt::Write;
         let places = if left_out == 1 { "place" } else { "places" };
-        message.push_str(&format!(" ({left_out} more related {places} not listed)"));
+        let _ = write!(message, " ({left_out} more related {places} not listed)");
     }
     message
 }
 
-/// The text with its control characters escaped, reusing its buffer when it holds none.
 /// The text with control characters escaped, borrowed still where it has none.
 fn escaped_text(text: Cow<'static, str>) -> Cow<'static, str> {
     match text {
@@ -121,6 +121,7 @@ fn escaped_text(text: Cow<'static, str>) -> Cow<'static, str> {
     }
 }
 
+/// The text with its control characters escaped, reusing its buffer when it holds none.
 fn escaped(text: String, keep_newlines: bool) -> String {
     match escape_controls(&text, keep_newlines) {
         std::borrow::Cow::Borrowed(_) => text,

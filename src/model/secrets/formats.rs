@@ -181,28 +181,28 @@ fn compiled(n: usize) -> Option<&'static Regex> {
 /// Text every match of each format holds, as the pattern's own literal prefixes or suffixes
 /// give it: one automaton over them all, the format each belongs to, and the formats without
 /// such text (always run).
-struct Prefixes {
+struct Literals {
     automaton: AhoCorasick,
     format_of: Vec<usize>,
-    unprefixed: Vec<usize>,
+    without_literals: Vec<usize>,
 }
 
-fn prefixes() -> Option<&'static Prefixes> {
-    static PREFIXES: OnceLock<Option<Prefixes>> = OnceLock::new();
-    PREFIXES
+fn literals() -> Option<&'static Literals> {
+    static LITERALS: OnceLock<Option<Literals>> = OnceLock::new();
+    LITERALS
         .get_or_init(|| {
             let mut words: Vec<Vec<u8>> = Vec::new();
-            let (mut format_of, mut unprefixed) = (Vec::new(), Vec::new());
+            let (mut format_of, mut without_literals) = (Vec::new(), Vec::new());
             for (n, format) in FORMATS.iter().enumerate() {
-                match literal_prefixes(format.pattern) {
+                match required_literals(format.pattern) {
                     Some(literals) => {
                         format_of.extend(literals.iter().map(|_| n));
                         words.extend(literals);
                     }
-                    None => unprefixed.push(n),
+                    None => without_literals.push(n),
                 }
             }
-            Some(Prefixes {
+            Some(Literals {
                 // A contiguous NFA builds in a fraction of a DFA's time and searches these few words
                 // about as fast.
                 automaton: AhoCorasick::builder()
@@ -210,7 +210,7 @@ fn prefixes() -> Option<&'static Prefixes> {
                     .build(words)
                     .ok()?,
                 format_of,
-                unprefixed,
+                without_literals,
             })
         })
         .as_ref()
@@ -218,7 +218,7 @@ fn prefixes() -> Option<&'static Prefixes> {
 
 /// Literals one of which every match of `pattern` holds: its literal prefixes, else its
 /// literal suffixes, when there is such a set and none of them is empty.
-fn literal_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::parse(pattern).ok()?;
     [ExtractKind::Prefix, ExtractKind::Suffix]
         .into_iter()
@@ -254,17 +254,17 @@ pub fn secret_values(value: &str) -> Vec<SecretMatch> {
     if value.len() < MIN_FORMAT_LEN {
         return Vec::new();
     }
-    // One pass over the formats' prefixes rules out almost every value; only the formats whose
-    // prefix it saw are run, in their order.
-    let Some(prefixes) = prefixes() else {
+    // One pass over the formats' literals rules out almost every value; only the formats whose
+    // literal it saw are run, in their order.
+    let Some(literals) = literals() else {
         return Vec::new();
     };
     let mut called = [false; FORMATS.len()];
-    for &n in &prefixes.unprefixed {
+    for &n in &literals.without_literals {
         called[n] = true;
     }
-    for prefix in prefixes.automaton.find_overlapping_iter(value) {
-        if let Some(&n) = prefixes.format_of.get(prefix.pattern().as_usize()) {
+    for literal in literals.automaton.find_overlapping_iter(value) {
+        if let Some(&n) = literals.format_of.get(literal.pattern().as_usize()) {
             called[n] = true;
         }
     }
@@ -357,9 +357,16 @@ mod tests {
         for (n, format) in FORMATS.iter().enumerate() {
             assert!(compiled(n).is_some(), "{} compiles", format.pattern);
         }
-        let prefixes = prefixes().expect("an automaton");
-        let unprefixed: Vec<&str> = prefixes.unprefixed.iter().map(|n| FORMATS[*n].kind).collect();
-        assert!(unprefixed.is_empty(), "{unprefixed:?} run on every value");
+        let literals = literals().expect("an automaton");
+        let without_literals: Vec<&str> = literals
+            .without_literals
+            .iter()
+            .map(|n| FORMATS[*n].kind)
+            .collect();
+        assert!(
+            without_literals.is_empty(),
+            "{without_literals:?} run on every value"
+        );
     }
 
     #[test]

@@ -46,9 +46,9 @@ declare_rule! {
     /// Unsafe: `--unsafe-fixes` appends the policy above as a new document to the YAML file of
     /// the namespace's first NetworkPolicy, where the policies already get applied from (a
     /// kustomization lists that file, say), naming the namespace (quoted) only where that
-    /// policy names it. It denies every ingress not yet allowed, so a person checks first that each flow the
-    /// namespace needs has its policy. No fix is offered when that file is JSON or templated, or
-    /// when the namespace already holds a policy named `default-deny-ingress`.
+    /// policy names it. It denies every ingress not yet allowed, so a person checks first that
+    /// each flow the namespace needs has its policy. No fix is offered when that file is JSON or
+    /// templated, or when the namespace already holds a policy named `default-deny-ingress`.
     ///
     /// ## Guideline
     /// Seed 000, "Security": each namespace should define strict NetworkPolicies to control

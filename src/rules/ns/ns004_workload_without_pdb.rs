@@ -68,7 +68,11 @@ impl Rule for WorkloadWithoutPdb {
                 continue;
             }
             let Some(selector) = pdb.selector() else { continue };
-            covered.extend(cx.index.selected_by(namespace, &selector).map(|w| identity(&w)));
+            covered.extend(
+                cx.index
+                    .selected_by(namespace, &selector)
+                    .map(|w| w.object.place()),
+            );
         }
         for workload in cx.index.workloads() {
             if !matches!(
@@ -85,7 +89,7 @@ impl Rule for WorkloadWithoutPdb {
                 continue;
             }
             let namespace = cx.index.namespace_of(workload.object);
-            if covered.contains(&identity(&workload)) || unknown_namespaces.contains(namespace) {
+            if covered.contains(&workload.object.place()) || unknown_namespaces.contains(namespace) {
                 continue;
             }
             let scale = match (scalers.first(), replicas) {
@@ -117,9 +121,4 @@ impl Rule for WorkloadWithoutPdb {
             }
         }
     }
-}
-
-/// Tells workloads apart (see [`Place`]).
-fn identity(workload: &Workload<'_, '_>) -> Place {
-    workload.object.place()
 }
