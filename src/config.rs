@@ -134,7 +134,8 @@ pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
 pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     let source = SourceFile::new(path.display().to_string(), text.to_owned());
     let reader = Reader { source: &source };
-    let stream = yaml::parse_stream(text);
+    let arena = yaml::Arena::new();
+    let stream = yaml::parse_stream(&arena, text);
     if let Some(error) = stream.errors.first() {
         return Err(reader.error(error.span, format!("invalid YAML: {}", error.message)));
     }

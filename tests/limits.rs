@@ -236,9 +236,10 @@ fn an_alias_bomb_is_reported_at_the_alias_past_the_budget() {
 }
 
 #[test]
-fn anchors_past_the_budget_are_not_kept_and_an_alias_to_one_is_reported() {
+fn anchors_share_their_nodes_so_an_alias_to_any_of_them_expands() {
     let dir = tempfile::tempdir().unwrap();
-    // 150 anchored lists of 1,000 nodes: the first 100 are kept for their aliases.
+    // 150 anchored lists of 1,000 nodes, more than the alias budget together: keeping them costs
+    // nothing, and only what the aliases expand counts.
     let items = vec!["x"; 999].join(",");
     let anchors: String = (0..150).map(|n| format!("  a{n}: &a{n} [{items}]\n")).collect();
     write(
@@ -249,12 +250,7 @@ fn anchors_past_the_budget_are_not_kept_and_an_alias_to_one_is_reported() {
         ),
     );
     let found = ms000(&scan(dir.path(), &[], 2), "anchors.yaml");
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!((found[0].0, found[0].1), (4 + 150 + 2, 4), "{found:?}");
-    assert!(
-        found[0].2.contains("anchors of this document hold more nodes"),
-        "{found:?}"
-    );
+    assert!(found.is_empty(), "{found:?}");
 }
 
 /// `count` flow sequences whose closing bracket sits at their key's indentation, which

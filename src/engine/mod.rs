@@ -175,12 +175,15 @@ fn scan(
     let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
     // Named files are a partial view of a repository, with or without its context.
     let partial = config.paths.iter().any(|p| p.is_file());
+    let mut arenas: Vec<crate::parse::yaml::Arena> = loaded.par_iter().map(load::arena_for).collect();
     let mut parsed: Vec<Parsed<'_>> = loaded
         .par_iter()
+        .zip(arenas.par_iter_mut())
         .enumerate()
-        .map(|(n, file)| {
+        .map(|(n, (file, arena))| {
             let id = FileId(n as u32);
-            panic_guard::catch(|| load::parse(id, file)).unwrap_or_else(|message| Parsed {
+            let arena: &crate::parse::yaml::Arena = arena;
+            panic_guard::catch(|| load::parse(id, file, arena)).unwrap_or_else(|message| Parsed {
                 file: id,
                 content: Content::Nothing,
                 problems: vec![internal_error(id, &message)],
@@ -211,8 +214,9 @@ fn scan(
     let files_checked = parsed.iter().filter(|p| p.checked && is_reported(p.file)).count();
     let files_skipped = parsed.len() - context_files - files_checked;
     let suppressions = suppress::collect(&loaded, &parsed, &is_reported);
-    // Freeing millions of nodes is real work: spread it over the pool too.
+    // Freeing every file's objects and tree is real work: spread it over the pool too.
     parsed.into_par_iter().for_each(drop);
+    arenas.into_par_iter().for_each(drop);
     let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
     // A finding a rule lowered to a note keeps it (see `RawFinding::as_note`).
     for finding in raw.iter_mut().filter(|f| f.severity.is_none()) {

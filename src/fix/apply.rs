@@ -304,7 +304,8 @@ fn finish(
 fn parse_problems(path: &str, text: &str) -> usize {
     let kind = crate::discover::classify(Path::new(path));
     let loaded = load::from_bytes(path, kind, text.as_bytes().to_vec());
-    load::parse(FileId(0), &loaded).problems.len()
+    let arena = crate::parse::yaml::Arena::new();
+    load::parse(FileId(0), &loaded, &arena).problems.len()
 }
 
 /// The text with every edit of non-overlapping fixes applied.

@@ -196,10 +196,10 @@ fn inside(text: &str, span: Span) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::fix::apply::apply_edits;
-    use crate::parse::yaml::parse_stream;
+    use crate::parse::yaml::parse_for_test;
 
     fn set(text: &str, path: &[&str], keys: &[&str], value: &str) -> Option<String> {
-        let stream = parse_stream(text);
+        let stream = parse_for_test(text);
         let root = &stream.documents.first()?.root;
         let mapping = path
             .iter()

@@ -152,10 +152,10 @@ pub fn truthy(node: Option<&Node<'_>>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::yaml::parse_stream;
+    use crate::parse::yaml::parse_for_test;
 
     fn items_of(text: &str) -> Vec<(String, String)> {
-        let stream = parse_stream(text);
+        let stream = parse_for_test(text);
         let root = &stream.documents.first().expect("a document").root;
         let value = root.get("v").expect("a value");
         comma_items(value)

@@ -137,7 +137,8 @@ pub fn static_targets(object: &Object<'_>, namespace: &str) -> Vec<StaticTarget>
     for config in configs {
         match config.as_str() {
             Some(text) if text.contains("scrape_configs") => {
-                for document in crate::parse::yaml::parse_stream(text).documents {
+                let arena = crate::parse::yaml::Arena::new();
+                for document in crate::parse::yaml::parse_stream(&arena, text).documents {
                     collect_targets(&document.root, SCRAPE_CONFIG_DEPTH, &mut hosts);
                 }
             }

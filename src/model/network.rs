@@ -18,9 +18,9 @@ pub fn is_templated(node: &Node<'_>) -> bool {
                     return true;
                 }
             }
-            Value::Sequence(items) => pending.extend(items),
+            Value::Sequence(items) => pending.extend(items.iter()),
             Value::Mapping(entries) => {
-                for entry in entries {
+                for entry in entries.iter() {
                     pending.push(&entry.key);
                     pending.push(&entry.value);
                 }
@@ -309,7 +309,7 @@ impl<'o, 's> RoleBinding<'o, 's> {
 mod tests {
     use super::*;
     use crate::model::object::parse_objects;
-    use crate::parse::yaml::parse_stream;
+    use crate::parse::yaml::parse_for_test;
 
     fn with_object<T>(text: &str, check: impl FnOnce(&Object<'_>) -> T) -> T {
         let objects = parse_objects(text);
@@ -349,7 +349,7 @@ mod tests {
     #[test]
     fn pod_counts_read_numbers_and_percentages_and_round_up() {
         let count = |text: &str| {
-            let stream = parse_stream(text);
+            let stream = parse_for_test(text);
             stream.documents.first().and_then(|d| PodCount::of(&d.root))
         };
         assert_eq!(count("0"), Some(PodCount::Count(0)));

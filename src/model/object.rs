@@ -1,7 +1,5 @@
 //! Recognising platform objects in YAML documents.
 
-use std::borrow::Cow;
-
 use crate::parse::yaml::{Document, Node, Value};
 use crate::source::{FileId, Span};
 
@@ -37,12 +35,12 @@ pub struct Object<'s> {
 /// `apiVersion`, `kind`, `metadata.name` and `metadata.namespace`.
 #[derive(Debug)]
 struct Identity<'s> {
-    api_version: Cow<'s, str>,
+    api_version: &'s str,
     /// Where the group ends in `api_version` (0 for the core group): rules ask for it often.
     group_end: usize,
-    kind: Cow<'s, str>,
-    name: Option<Cow<'s, str>>,
-    namespace: Option<Cow<'s, str>>,
+    kind: &'s str,
+    name: Option<&'s str>,
+    namespace: Option<&'s str>,
 }
 
 impl<'s> Object<'s> {
@@ -101,19 +99,14 @@ fn recognise<'s>(file: FileId, source: &'s str, root: Node<'s>) -> Recognised<'s
             return Recognised::Objects(vec![]);
         };
         let items = entries
-            .into_iter()
+            .iter()
             .find(|e| e.key.as_str() == Some("items"))
-            .map(|e| e.value)
-            .map(|items| match items.value {
-                Value::Sequence(items) => items.into_vec(),
-                _ => Vec::new(),
-            })
-            .unwrap_or_default();
+            .map_or(&[][..], |e| e.value.items());
         return Recognised::Objects(
             items
-                .into_iter()
+                .iter()
                 .filter(|item| item.str_at("apiVersion").is_some() && item.str_at("kind").is_some())
-                .map(|root| Object::new(file, Schema::Kubernetes, root, source))
+                .map(|root| Object::new(file, Schema::Kubernetes, *root, source))
                 .collect(),
         );
     }
@@ -123,7 +116,7 @@ fn recognise<'s>(file: FileId, source: &'s str, root: Node<'s>) -> Recognised<'s
 impl<'s> Object<'s> {
     /// `apiVersion`, or "" for a Kong declarative file.
     pub fn api_version(&self) -> &str {
-        &self.identity.api_version
+        self.identity.api_version
     }
 
     /// The API group (`apps`, `networking.istio.io`; "" for the core group).
@@ -133,17 +126,17 @@ impl<'s> Object<'s> {
 
     /// `kind`, or "" for a Kong declarative file.
     pub fn kind(&self) -> &str {
-        &self.identity.kind
+        self.identity.kind
     }
 
     /// `metadata.name`.
     pub fn name(&self) -> Option<&str> {
-        self.identity.name.as_deref()
+        self.identity.name
     }
 
     /// `metadata.namespace` as written.
     pub fn namespace(&self) -> Option<&str> {
-        self.identity.namespace.as_deref()
+        self.identity.namespace
     }
 
     /// Where it is (see [`Place`]).
@@ -207,7 +200,7 @@ pub fn label_pairs<'n>(map: Option<&'n Node<'_>>) -> impl Iterator<Item = (&'n s
 /// The objects of a YAML text, for tests of the views built on them.
 #[cfg(test)]
 pub(crate) fn parse_objects(text: &str) -> Vec<Object<'_>> {
-    let stream = crate::parse::yaml::parse_stream(text);
+    let stream = crate::parse::yaml::parse_for_test(text);
     objects_of(FileId(0), text, stream.documents)
         .into_iter()
         .flat_map(|found| match found {

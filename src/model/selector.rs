@@ -130,10 +130,10 @@ impl Requirement<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::yaml::parse_stream;
+    use crate::parse::yaml::parse_for_test;
 
     fn selector_matches(selector: &str, labels: &[(&str, &str)]) -> Option<bool> {
-        let stream = parse_stream(selector);
+        let stream = parse_for_test(selector);
         let root = stream.documents.first().map(|d| &d.root);
         LabelSelector::from_node(root).map(|s| s.matches(labels.iter().copied()))
     }

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::parse::yaml::{Node, ScalarMap, parse_stream};
+use crate::parse::yaml::{Arena, Node, ScalarMap, parse_stream};
 use crate::source::Span;
 
 /// How an embedded file is written, told by its name.
@@ -68,7 +68,8 @@ fn read(text: &str, format: SettingsFormat, locate: &dyn Fn(Range<usize>) -> Spa
     let mut found = Vec::new();
     match format {
         SettingsFormat::Yaml => {
-            let stream = parse_stream(text);
+            let arena = Arena::new();
+            let stream = parse_stream(&arena, text);
             if !stream.errors.is_empty() {
                 return Vec::new();
             }
@@ -178,14 +179,11 @@ fn line_settings(text: &str, ini: bool, locate: &dyn Fn(Range<usize>) -> Span, f
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::yaml::parse_for_test;
 
     fn read(source: &str, key: &str) -> Vec<(String, String, String)> {
-        let stream = parse_stream(source);
-        let node = stream.documents[0]
-            .root
-            .path(&["data", key])
-            .expect("the key")
-            .clone();
+        let stream = parse_for_test(source);
+        let node = *stream.documents[0].root.path(&["data", key]).expect("the key");
         let format = SettingsFormat::of(key).expect("a settings file");
         settings(source, &node, format)
             .into_iter()

@@ -626,7 +626,7 @@ fn waits(word: &str) -> bool {
 mod pod_label_tests {
     use super::*;
     use crate::model::object::parse_objects;
-    use crate::parse::yaml::parse_stream;
+    use crate::parse::yaml::parse_for_test;
 
     fn with_workload<T>(text: &str, check: impl FnOnce(Workload<'_, '_>) -> T) -> T {
         let objects = parse_objects(text);
@@ -635,7 +635,7 @@ mod pod_label_tests {
 
     /// Whether the workload's pods match a Service-style selector written as a flow mapping.
     fn matches(workload: &Workload<'_, '_>, selector: &str) -> bool {
-        let stream = parse_stream(selector);
+        let stream = parse_for_test(selector);
         let root = stream.documents.first().map(|d| &d.root);
         LabelSelector::from_equality_map(root).is_some_and(|s| workload.pods_match(&s))
     }

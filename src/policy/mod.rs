@@ -462,7 +462,8 @@ fn annotation_metadata(text: &str) -> serde_json::Map<String, serde_json::Value>
         .map_while(|l| l.trim_start().strip_prefix('#'))
         .map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(l)))
         .collect();
-    let stream = crate::parse::yaml::parse_stream(&block);
+    let arena = crate::parse::yaml::Arena::new();
+    let stream = crate::parse::yaml::parse_stream(&arena, &block);
     let Some(root) = stream.documents.first().map(|d| &d.root) else {
         return out;
     };

@@ -60,7 +60,8 @@ fn line_length(text: &str, lines: &LineIndex, line: u32) -> usize {
 /// The YAML loader: every node and error is located in the text, a plain one-word scalar is
 /// its own source, and the source positions of a scalar's lines hold those lines.
 pub fn check_yaml(text: &str) {
-    let stream = yaml::parse_stream(text);
+    let arena = yaml::Arena::new();
+    let stream = yaml::parse_stream(&arena, text);
     assert!(stream.documents.len() <= yaml::MAX_DOCUMENTS);
     assert!(
         stream.documents.windows(2).all(|d| d[0].position < d[1].position),
@@ -86,9 +87,9 @@ fn check_nodes(text: &str, root: &Node<'_>) {
                 }
                 check_scalar_map(text, node, value);
             }
-            Value::Sequence(items) => pending.extend(items),
+            Value::Sequence(items) => pending.extend(items.iter()),
             Value::Mapping(entries) => {
-                for entry in entries {
+                for entry in entries.iter() {
                     pending.push(&entry.key);
                     pending.push(&entry.value);
                 }

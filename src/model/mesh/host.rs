@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn export_to_follows_the_dot_star_and_tilde_entries() {
-        let stream = crate::parse::yaml::parse_stream(
+        let stream = crate::parse::yaml::parse_for_test(
             "a: {exportTo: ['.']}\nb: {exportTo: [other, '~']}\nc: {exportTo: ['~']}\n",
         );
         let root = &stream.documents[0].root;

@@ -77,11 +77,11 @@ mod tests {
 
     #[test]
     fn app_protocol_wins_over_the_name() {
-        let stream = crate::parse::yaml::parse_stream("{name: tcp-x, appProtocol: HTTP2}\n");
+        let stream = crate::parse::yaml::parse_for_test("{name: tcp-x, appProtocol: HTTP2}\n");
         let port = &stream.documents[0].root;
         assert_eq!(declared_protocol(port).as_deref(), Some("http2"));
         assert!(is_http("http2") && !is_http("tcp"));
-        let stream = crate::parse::yaml::parse_stream(
+        let stream = crate::parse::yaml::parse_for_test(
             "- {name: tcp-x, appProtocol: kubernetes.io/h2c}\n- {name: http, appProtocol: example.com/custom}\n",
         );
         let ports = stream.documents[0].root.items();

@@ -209,8 +209,9 @@ mod tests {
 
     #[test]
     fn empty_rules_match_everything_and_rules_with_conditions_do_not() {
-        let stream =
-            crate::parse::yaml::parse_stream("- {}\n- {from: []}\n- {to: [{operation: {methods: [GET]}}]}\n");
+        let stream = crate::parse::yaml::parse_for_test(
+            "- {}\n- {from: []}\n- {to: [{operation: {methods: [GET]}}]}\n",
+        );
         let rules = stream.documents[0].root.items();
         assert!(rule_matches_everything(&rules[0]));
         assert!(rule_matches_everything(&rules[1]));

@@ -189,7 +189,7 @@ fn inside_flow(text: &str, offset: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::parse::yaml::parse_stream;
+    use crate::parse::yaml::parse_for_test;
     use crate::source::LineIndex;
 
     fn position(text: &str, offset: u32) -> (u32, u32) {
@@ -199,7 +199,7 @@ mod tests {
     #[test]
     fn a_flow_sequence_closed_at_the_key_indentation_parses() {
         let text = "spec:\n  containers:\n    - name: a\n      args: [\n          \"-x\", \"1\",\n      ]\n      image: a:1\n";
-        let stream = parse_stream(text);
+        let stream = parse_for_test(text);
         assert!(stream.errors.is_empty(), "{:?}", stream.errors);
         let container = &stream.documents[0]
             .root
@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn an_under_indented_quoted_continuation_parses() {
         let text = "items:\n  - description: 'first line\n  second line'\n    name: x\n";
-        let stream = parse_stream(text);
+        let stream = parse_for_test(text);
         assert!(stream.errors.is_empty(), "{:?}", stream.errors);
         let item = &stream.documents[0].root.get("items").unwrap().items()[0];
         assert_eq!(item.str_at("description"), Some("first line second line"));
@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn bad_block_indentation_is_still_an_error() {
-        let stream = parse_stream("a:\n    b: 1\n  c: 2\n");
+        let stream = parse_for_test("a:\n    b: 1\n  c: 2\n");
         assert_eq!(stream.errors.len(), 1, "{:?}", stream.errors);
     }
 }

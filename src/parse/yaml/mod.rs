@@ -10,6 +10,8 @@ mod tree;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+pub use bumpalo::Bump as Arena;
+
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span as SaphyrSpan};
 
 use crate::source::{LineIndex, Span};
@@ -80,8 +82,17 @@ pub struct Stream<'s> {
 /// collections and quoted scalars; saphyr does not. When that is the only complaint, the stream
 /// is parsed again with the offending lines indented further (positions are mapped back), so
 /// a file the cluster accepts is not reported as broken.
-pub fn parse_stream(text: &str) -> Stream<'_> {
-    parse_stream_indexed(text, &LineIndex::new(text))
+///
+/// The tree's collections and the scalars the source does not hold as they read are allocated in
+/// `arena`: one allocation a chunk instead of one a collection, and nothing to free node by node.
+pub fn parse_stream<'s>(arena: &'s Arena, text: &'s str) -> Stream<'s> {
+    parse_stream_indexed(arena, text, &LineIndex::new(text))
+}
+
+/// [`parse_stream`] into an arena kept until the process ends, for tests that hand nodes on.
+#[cfg(test)]
+pub(crate) fn parse_for_test(text: &str) -> Stream<'_> {
+    parse_stream(Box::leak(Box::default()), text)
 }
 
 /// [`parse_stream`] with the text's line index already built.
@@ -89,16 +100,16 @@ pub fn parse_stream(text: &str) -> Stream<'_> {
 /// The repairs are bounded (200 re-parses that read at most 4 MiB together); past that, the
 /// stream read with the repairs made so far is kept, and the construct that still needed one
 /// is reported as past the limit.
-pub fn parse_stream_indexed<'s>(text: &'s str, lines: &LineIndex) -> Stream<'s> {
+pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream<'s> {
     match LineIndex::yaml(text) {
-        Some(yaml_lines) => parse_lines(text, &yaml_lines),
-        None => parse_lines(text, lines),
+        Some(yaml_lines) => parse_lines(arena, text, &yaml_lines),
+        None => parse_lines(arena, text, lines),
     }
 }
 
 /// Parses with `lines` counted as the parser counts them.
-fn parse_lines<'s>(text: &'s str, lines: &LineIndex) -> Stream<'s> {
-    let (stream, failure) = run(text, lines, text, &[], |event| event);
+fn parse_lines<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream<'s> {
+    let (stream, failure) = run(arena, text, lines, text, &[], |event| event);
     let Some(first_failure) = failure.filter(|f| leniency::forgivable(text, lines, f)) else {
         return stream;
     };
@@ -115,7 +126,7 @@ fn parse_lines<'s>(text: &'s str, lines: &LineIndex) -> Stream<'s> {
             break;
         };
         budget = left;
-        let (repaired, next) = run(text, lines, &padded, &pads, leniency::owned_event);
+        let (repaired, next) = run(arena, text, lines, &padded, &pads, leniency::owned_event);
         match next {
             Some(next) if leniency::forgivable(text, lines, &next) => {
                 failure = next;
@@ -148,13 +159,14 @@ struct Failure {
 /// Feeds the events of `input` (the text, or a re-indented copy whose extra indentation per
 /// line is `pads`) to a builder over `original`.
 fn run<'s, 'i>(
+    arena: &'s Arena,
     original: &'s str,
     lines: &LineIndex,
     input: &'i str,
     pads: &[usize],
     convert: impl Fn(Event<'i>) -> Event<'s>,
 ) -> (Stream<'s>, Option<Failure>) {
-    let mut builder = Builder::new(original, lines, pads);
+    let mut builder = Builder::new(arena, original, lines, pads);
     let mut parser = Parser::new_from_str(input);
     // The parser repeats its last error forever, so stop at the first one.
     while let Some(event) = parser.next_event() {
@@ -215,16 +227,16 @@ enum Collection<'s> {
     Mapping { first: usize, key: Option<Node<'s>> },
 }
 
-/// An anchored node, kept for its aliases, and its size in nodes. Anchored nodes are copies, so
-/// the nodes one document keeps this way are bounded by [`MAX_ALIAS_NODES`] too (nested
-/// anchors over a large list would otherwise copy it once per level); an anchor past that is
-/// not kept, and an alias to it is an error.
+/// An anchored node, kept for its aliases, and its size in nodes, which each alias to it adds to
+/// the document's expansion (bounded by [`MAX_ALIAS_NODES`]). The node shares its collections
+/// with the tree, so keeping it copies nothing.
 struct Anchored<'s> {
-    node: Option<Node<'s>>,
+    node: Node<'s>,
     nodes: usize,
 }
 
 struct Builder<'s, 'l> {
+    arena: &'s Arena,
     text: &'s str,
     lines: &'l LineIndex,
     pads: &'l [usize],
@@ -232,16 +244,15 @@ struct Builder<'s, 'l> {
     pending_items: Vec<Node<'s>>,
     pending_entries: Vec<Entry<'s>>,
     anchors: HashMap<usize, Anchored<'s>>,
-    /// Nodes the anchors of the current document keep.
-    anchored_nodes: usize,
     alias_nodes: usize,
     document_count: usize,
     stream: Stream<'s>,
 }
 
 impl<'s, 'l> Builder<'s, 'l> {
-    fn new(text: &'s str, lines: &'l LineIndex, pads: &'l [usize]) -> Self {
+    fn new(arena: &'s Arena, text: &'s str, lines: &'l LineIndex, pads: &'l [usize]) -> Self {
         Builder {
+            arena,
             text,
             lines,
             pads,
@@ -249,7 +260,6 @@ impl<'s, 'l> Builder<'s, 'l> {
             pending_items: Vec::new(),
             pending_entries: Vec::new(),
             anchors: HashMap::new(),
-            anchored_nodes: 0,
             alias_nodes: 0,
             document_count: 0,
             stream: Stream::default(),
@@ -286,7 +296,6 @@ impl<'s, 'l> Builder<'s, 'l> {
                 self.pending_items.clear();
                 self.pending_entries.clear();
                 self.anchors.clear();
-                self.anchored_nodes = 0;
             }
             Event::Scalar(text, style, anchor, _tag) => {
                 let style = match style {
@@ -319,14 +328,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                         span,
                     ));
                 }
-                let node = anchored.node.clone().ok_or_else(|| {
-                    YamlError::limit(
-                        format!(
-                            "the anchors of this document hold more nodes than mslint's limit of {MAX_ALIAS_NODES}, so this alias cannot be expanded"
-                        ),
-                        span,
-                    )
-                })?;
+                let node = anchored.node;
                 self.complete(node, 0, nodes)?;
             }
             Event::SequenceStart(anchor, _) => {
@@ -342,12 +344,15 @@ impl<'s, 'l> Builder<'s, 'l> {
                     return Ok(());
                 };
                 let value = match frame.content {
-                    Collection::Sequence { first } => {
-                        Value::Sequence(self.pending_items.drain(first..).collect())
-                    }
+                    Collection::Sequence { first } => Value::Sequence(
+                        self.arena
+                            .alloc_slice_fill_iter(self.pending_items.drain(first..)),
+                    ),
                     Collection::Mapping { first, .. } => {
-                        let entries: Box<[Entry<'s>]> = self.pending_entries.drain(first..).collect();
-                        self.check_duplicate_keys(&entries);
+                        let entries: &'s [Entry<'s>] = self
+                            .arena
+                            .alloc_slice_fill_iter(self.pending_entries.drain(first..));
+                        self.check_duplicate_keys(entries);
                         Value::Mapping(entries)
                     }
                 };
@@ -364,16 +369,17 @@ impl<'s, 'l> Builder<'s, 'l> {
 
     /// The scanner hands every scalar over as an owned string; where the source holds the same
     /// text (almost always), borrow it instead, so the tree costs no allocation per scalar.
-    fn borrowed(&self, text: Cow<'s, str>, span: Span, style: ScalarStyle) -> Cow<'s, str> {
+    fn borrowed(&self, text: Cow<'s, str>, span: Span, style: ScalarStyle) -> &'s str {
         let source = self.text.get(span.range()).unwrap_or("");
         let inner = match style {
             ScalarStyle::Plain => Some(source),
             ScalarStyle::Quoted => source.get(1..source.len().saturating_sub(1)),
             ScalarStyle::Block => None,
         };
-        match inner {
-            Some(inner) if inner == text.as_ref() => Cow::Borrowed(inner),
-            _ => text,
+        match (inner, text) {
+            (Some(inner), text) if inner == text.as_ref() => inner,
+            (_, Cow::Borrowed(text)) => text,
+            (_, Cow::Owned(text)) => self.arena.alloc_str(&text),
         }
     }
 
@@ -396,17 +402,7 @@ impl<'s, 'l> Builder<'s, 'l> {
     /// Adds a finished node of `nodes` nodes to the collection being read, or to the stream.
     fn complete(&mut self, node: Node<'s>, anchor: usize, nodes: usize) -> Result<(), YamlError> {
         if anchor != 0 {
-            let kept = self.anchored_nodes + nodes <= MAX_ALIAS_NODES;
-            if kept {
-                self.anchored_nodes += nodes;
-            }
-            self.anchors.insert(
-                anchor,
-                Anchored {
-                    node: kept.then(|| node.clone()),
-                    nodes,
-                },
-            );
+            self.anchors.insert(anchor, Anchored { node, nodes });
         }
         match self.stack.last_mut() {
             None => {
@@ -498,7 +494,7 @@ mod tests {
     #[test]
     fn keys_and_values_know_their_line_and_column() {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: café\n  labels: {app: x}\n";
-        let stream = parse_stream(text);
+        let stream = parse_for_test(text);
         assert!(stream.errors.is_empty());
         let root = &stream.documents[0].root;
         let name = root.path(&["metadata", "name"]).unwrap();
@@ -512,7 +508,7 @@ mod tests {
 
     #[test]
     fn multi_document_streams_keep_every_document_and_skip_empty_ones() {
-        let stream = parse_stream("---\na: 1\n---\n---\nb: 2\n...\n");
+        let stream = parse_for_test("---\na: 1\n---\n---\nb: 2\n...\n");
         assert_eq!(stream.documents.len(), 2);
         assert_eq!(stream.documents[1].position, 2);
     }
@@ -520,7 +516,7 @@ mod tests {
     #[test]
     fn a_syntax_error_keeps_the_documents_before_it() {
         let text = "a: 1\n---\nb: [1, 2\nc: d\n";
-        let stream = parse_stream(text);
+        let stream = parse_for_test(text);
         assert_eq!(stream.documents.len(), 1);
         assert_eq!(stream.errors.len(), 1);
         assert_eq!(position(text, stream.errors[0].span).0, 4);
@@ -529,7 +525,7 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        let stream = parse_stream(&text);
+        let stream = parse_for_test(&text);
         assert!(stream.documents.is_empty());
         // The scanner stops first, at its own recursion limit; either way it is a located error.
         let message = &stream.errors[0].message;
@@ -548,7 +544,7 @@ mod tests {
             let refs = vec![format!("*{}", pair[0]); 9].join(",");
             text.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
         }
-        let stream = parse_stream(&text);
+        let stream = parse_for_test(&text);
         assert!(
             stream.errors[0].message.contains("billion laughs"),
             "{:?}",
@@ -559,7 +555,7 @@ mod tests {
     #[test]
     fn duplicate_keys_are_reported_at_the_second_key() {
         let text = "a: 1\nb: 2\na: 3\n";
-        let stream = parse_stream(text);
+        let stream = parse_for_test(text);
         assert_eq!(stream.documents.len(), 1);
         assert_eq!(position(text, stream.errors[0].span), (3, 1));
     }
@@ -567,7 +563,7 @@ mod tests {
     #[test]
     fn tab_indentation_is_a_located_error() {
         let text = "a:\n\tb: 1\n";
-        let stream = parse_stream(text);
+        let stream = parse_for_test(text);
         assert_eq!(stream.errors.len(), 1);
         assert_eq!(position(text, stream.errors[0].span).0, 2);
     }

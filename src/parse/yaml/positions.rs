@@ -89,11 +89,11 @@ impl ScalarMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::yaml::parse_stream;
+    use crate::parse::yaml::parse_for_test;
 
     fn map_of(text: &str, key: &str) -> (Option<ScalarMap>, String) {
-        let stream = parse_stream(text);
-        let node = stream.documents[0].root.get(key).unwrap().clone();
+        let stream = parse_for_test(text);
+        let node = *stream.documents[0].root.get(key).unwrap();
         (ScalarMap::of(text, &node), node.as_str().unwrap().to_owned())
     }
 

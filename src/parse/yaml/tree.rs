@@ -1,7 +1,5 @@
 //! The span-aware YAML node tree.
 
-use std::borrow::Cow;
-
 use crate::source::Span;
 
 /// How a scalar was written; quoting changes how Kubernetes reads it (`"true"` is a string).
@@ -16,57 +14,39 @@ pub enum ScalarStyle {
 }
 
 /// A scalar's text and how it was written. The text is the source's own wherever the source holds
-/// it as it reads (almost always); only escaped, folded and block text is held apart. Kept to two
-/// words and a style, so a node is four words: a file's tree is most of a scan's memory.
-#[derive(Debug, Clone)]
-pub struct Scalar<'s>(ScalarText<'s>);
-
-#[derive(Debug, Clone)]
-enum ScalarText<'s> {
-    Source(&'s str, ScalarStyle),
-    Unescaped(Box<str>, ScalarStyle),
+/// it as it reads (almost always); only escaped, folded and block text is copied, into the
+/// file's arena.
+#[derive(Debug, Clone, Copy)]
+pub struct Scalar<'s> {
+    text: &'s str,
+    style: ScalarStyle,
 }
 
 impl<'s> Scalar<'s> {
     /// A scalar with this text and style.
-    pub fn new(text: Cow<'s, str>, style: ScalarStyle) -> Self {
-        Scalar(match text {
-            Cow::Borrowed(text) => ScalarText::Source(text, style),
-            Cow::Owned(text) => ScalarText::Unescaped(text.into_boxed_str(), style),
-        })
+    pub fn new(text: &'s str, style: ScalarStyle) -> Self {
+        Scalar { text, style }
     }
 
     /// The text, as the YAML reader reads it.
-    pub fn text(&self) -> &str {
-        match &self.0 {
-            ScalarText::Source(text, _) => text,
-            ScalarText::Unescaped(text, _) => text,
-        }
+    pub fn text(&self) -> &'s str {
+        self.text
     }
 
     /// How it was written.
     pub fn style(&self) -> ScalarStyle {
-        match &self.0 {
-            ScalarText::Source(_, style) | ScalarText::Unescaped(_, style) => *style,
-        }
-    }
-
-    /// The text, borrowed from the source where it is the source's own.
-    pub fn to_cow(&self) -> Cow<'s, str> {
-        match &self.0 {
-            ScalarText::Source(text, _) => Cow::Borrowed(text),
-            ScalarText::Unescaped(text, _) => Cow::Owned(text.to_string()),
-        }
+        self.style
     }
 
     /// True for plain text.
     pub fn is_plain(&self) -> bool {
-        self.style() == ScalarStyle::Plain
+        self.style == ScalarStyle::Plain
     }
 }
 
-/// A YAML node with the span of its source text.
-#[derive(Debug, Clone)]
+/// A YAML node with the span of its source text. Its collections live in the file's
+/// [`Arena`](super::Arena), so a node is a small copyable handle.
+#[derive(Debug, Clone, Copy)]
 pub struct Node<'s> {
     /// Where the node's text is (for an alias, where the anchored node is).
     pub span: Span,
@@ -75,18 +55,18 @@ pub struct Node<'s> {
 }
 
 /// The content of a node.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum Value<'s> {
     /// A scalar, kept as its source text: the field reading it decides its type.
     Scalar(Scalar<'s>),
     /// A sequence.
-    Sequence(Box<[Node<'s>]>),
+    Sequence(&'s [Node<'s>]),
     /// A mapping, in source order.
-    Mapping(Box<[Entry<'s>]>),
+    Mapping(&'s [Entry<'s>]),
 }
 
 /// One `key: value` pair of a mapping.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Entry<'s> {
     /// The key node.
     pub key: Node<'s>,
@@ -145,10 +125,10 @@ impl<'s> Node<'s> {
         }
     }
 
-    /// The scalar text as the tree holds it (borrowed from the source where it could be).
-    pub fn scalar_text(&self) -> Option<Cow<'s, str>> {
+    /// The scalar text unless it is a YAML null, for as long as the tree lives.
+    pub fn scalar_text(&self) -> Option<&'s str> {
         match &self.value {
-            Value::Scalar(scalar) if !self.is_null() => Some(scalar.to_cow()),
+            Value::Scalar(scalar) if !self.is_null() => Some(scalar.text()),
             _ => None,
         }
     }
@@ -290,7 +270,7 @@ impl<'s> Node<'s> {
         match (&self.value, &other.value) {
             (Value::Scalar(..), Value::Scalar(..)) => self.as_text() == other.as_text(),
             (Value::Sequence(a), Value::Sequence(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_content(y))
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.same_content(y))
             }
             (Value::Mapping(_), Value::Mapping(_)) => {
                 let (mine, theirs) = (self.merged_entries(), other.merged_entries());
@@ -311,10 +291,10 @@ impl<'s> Node<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::yaml::parse_stream;
+    use crate::parse::yaml::parse_for_test;
 
     fn root(text: &str) -> Node<'_> {
-        let stream = parse_stream(text);
+        let stream = parse_for_test(text);
         assert!(stream.errors.is_empty(), "{:?}", stream.errors);
         stream.documents.into_iter().next().expect("one document").root
     }
@@ -333,7 +313,7 @@ mod tests {
     fn large_mappings_keep_each_key_once_and_the_last_value() {
         let mut text: String = (0..100).map(|n| format!("k{n}: {n}\n")).collect();
         text.push_str("k7: last\n");
-        let stream = crate::parse::yaml::parse_stream(&text);
+        let stream = crate::parse::yaml::parse_for_test(&text);
         let node = &stream.documents[0].root;
         let entries = node.merged_entries();
         assert_eq!(entries.len(), 100);

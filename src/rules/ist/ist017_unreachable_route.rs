@@ -306,10 +306,10 @@ fn string_match_covers(earlier: &Node<'_>, later: &Node<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::yaml::parse_stream;
+    use crate::parse::yaml::parse_for_test;
 
     fn covers_text(earlier: &str, later: &str) -> bool {
-        let (a, b) = (parse_stream(earlier), parse_stream(later));
+        let (a, b) = (parse_for_test(earlier), parse_for_test(later));
         covers(Some(&a.documents[0].root), Some(&b.documents[0].root))
     }
 
