@@ -360,68 +360,96 @@ impl<'o, 's> Index<'o, 's> {
                 _ => None,
             })
             .collect();
-        let mut by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>> = HashMap::new();
-        let mut templates = PodTemplates::default();
-        let mut by_identity: HashMap<(&'o str, &'o str, &'o str), usize> =
-            HashMap::with_capacity(objects.len());
-        let mut by_name: HashMap<&'o str, Vec<usize>> = HashMap::with_capacity(objects.len());
-        let mut scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>> = HashMap::new();
-        let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
-        let mut operated: HashMap<&'o str, Vec<Vec<(&'o str, &'o str)>>> = HashMap::new();
-        let mut folders_of_alternatives: HashSet<&'o str> = HashSet::new();
-        let mut workload_folders: HashSet<(&'o str, &'o str)> = HashSet::new();
-        let mut traffic = traffic::Traffic::default();
-        let mut kind_folders: HashMap<(&'o str, &'o str), FolderLines<'o>> = HashMap::new();
-        let mut first_file_in_folder: HashMap<(&'o str, &'o str, &'o str, &'o str), FileId> =
-            HashMap::with_capacity(objects.len());
         let folders: Vec<&'o str> = paths.iter().map(|path| folder_of_path(path)).collect();
         let folder = |file: FileId| folders.get(file.0 as usize).copied().unwrap_or("");
-        // What each object is is read in parallel; only filling the lookups is left in order.
-        let facts: Vec<ObjectFacts<'o, 's>> = objects
+        // What each object is is read in parallel; the lookups are filled in order, by two
+        // passes over the objects that run side by side.
+        let ((namespaces, scaler_targets_of), forms): ((Vec<_>, Vec<_>), Vec<_>) = objects
             .par_iter()
-            .map(|object| ObjectFacts::of(object, &file_namespaces, default_namespace))
-            .collect();
-        for (n, (object, facts)) in objects.iter().zip(facts).enumerate() {
-            by_kind.entry(object.kind()).or_default().push(n);
-            let namespace = facts.namespace;
-            by_namespace_kind
-                .entry(namespace)
-                .or_default()
-                .entry(object.kind())
-                .or_default()
-                .push(n);
-            traffic.add(object, n, namespace);
-            kind_folders
-                .entry((namespace, object.kind()))
-                .or_default()
-                .add(folder(object.file));
-            match facts.form {
-                Form::Workload(workload, labels) => {
+            .map(|object| {
+                let facts = ObjectFacts::of(object, &file_namespaces, default_namespace);
+                ((facts.namespace, facts.scaler_target), facts.form)
+            })
+            .unzip();
+        let by_name_and_kind = || {
+            let mut by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>> = HashMap::new();
+            let mut by_identity: HashMap<(&'o str, &'o str, &'o str), usize> =
+                HashMap::with_capacity(objects.len());
+            let mut by_name: HashMap<&'o str, Vec<usize>> = HashMap::with_capacity(objects.len());
+            let mut by_kind: HashMap<&'o str, Vec<usize>> = HashMap::new();
+            let mut scaler_targets: HashMap<(&'o str, &'o str, &'o str), Vec<usize>> = HashMap::new();
+            let mut folders_of_alternatives: HashSet<&'o str> = HashSet::new();
+            let mut first_file_in_folder: HashMap<(&'o str, &'o str, &'o str, &'o str), FileId> =
+                HashMap::with_capacity(objects.len());
+            let facts = namespaces.iter().zip(&scaler_targets_of);
+            for (n, (object, (&namespace, scaler_target))) in objects.iter().zip(facts).enumerate() {
+                by_kind.entry(object.kind()).or_default().push(n);
+                by_namespace_kind
+                    .entry(namespace)
+                    .or_default()
+                    .entry(object.kind())
+                    .or_default()
+                    .push(n);
+                if let Some(name) = object.name() {
+                    by_identity.entry((namespace, object.kind(), name)).or_insert(n);
                     let here = folder(object.file);
-                    let new_folder = workload_folders.insert((namespace, here));
-                    templates.add(namespace, workload, labels, new_folder.then_some(here), n);
+                    let first_file = *first_file_in_folder
+                        .entry((here, namespace, object.kind(), name))
+                        .or_insert(object.file);
+                    if first_file != object.file {
+                        folders_of_alternatives.insert(here);
+                    }
+                    by_name.entry(name).or_default().push(n);
                 }
-                Form::BarePod => templates.add_bare(namespace, object, folder(object.file)),
-                Form::Operated(sets) => operated.entry(namespace).or_default().extend(sets),
-                Form::Other => {}
-            }
-            if let Some(name) = object.name() {
-                by_identity.entry((namespace, object.kind(), name)).or_insert(n);
-                let here = folder(object.file);
-                let first_file = *first_file_in_folder
-                    .entry((here, namespace, object.kind(), name))
-                    .or_insert(object.file);
-                if first_file != object.file {
-                    folders_of_alternatives.insert(here);
+                if let Some((kind, name)) = scaler_target {
+                    scaler_targets
+                        .entry((namespace, *kind, *name))
+                        .or_default()
+                        .push(n);
                 }
-                by_name.entry(name).or_default().push(n);
             }
-            if let Some((kind, name)) = facts.scaler_target {
-                scaler_targets.entry((namespace, kind, name)).or_default().push(n);
+            (
+                by_namespace_kind,
+                by_identity,
+                by_name,
+                by_kind,
+                scaler_targets,
+                folders_of_alternatives,
+            )
+        };
+        let by_pods_and_traffic = || {
+            let mut templates = PodTemplates::default();
+            let mut operated: HashMap<&'o str, Vec<Vec<(&'o str, &'o str)>>> = HashMap::new();
+            let mut workload_folders: HashSet<(&'o str, &'o str)> = HashSet::new();
+            let mut traffic = traffic::Traffic::default();
+            let mut kind_folders: HashMap<(&'o str, &'o str), FolderLines<'o>> = HashMap::new();
+            for (n, (object, (&namespace, form))) in
+                objects.iter().zip(namespaces.iter().zip(forms)).enumerate()
+            {
+                traffic.add(object, n, namespace);
+                kind_folders
+                    .entry((namespace, object.kind()))
+                    .or_default()
+                    .add(folder(object.file));
+                match form {
+                    Form::Workload(workload, labels) => {
+                        let here = folder(object.file);
+                        let new_folder = workload_folders.insert((namespace, here));
+                        templates.add(namespace, workload, labels, new_folder.then_some(here), n);
+                    }
+                    Form::BarePod => templates.add_bare(namespace, object, folder(object.file)),
+                    Form::Operated(sets) => operated.entry(namespace).or_default().extend(sets),
+                    Form::Other => {}
+                }
             }
-        }
-        traffic.finish();
-        templates.finish();
+            traffic.finish();
+            templates.finish();
+            (templates, operated, workload_folders, traffic, kind_folders)
+        };
+        let (
+            (by_namespace_kind, by_identity, by_name, by_kind, scaler_targets, folders_of_alternatives),
+            (templates, operated, workload_folders, traffic, kind_folders),
+        ) = rayon::join(by_name_and_kind, by_pods_and_traffic);
         Index {
             objects,
             paths,
