@@ -107,13 +107,15 @@ impl Report<'_> {
 }
 
 /// How many list items are rendered at once, side by side, before they are written.
-const RENDERED_AT_ONCE: usize = 512;
+const RENDERED_AT_ONCE: usize = 2048;
+/// How many items one worker renders into one buffer: a buffer is written as it is, not copied.
+const ITEMS_A_BUFFER: usize = 64;
 
 /// Writes `document` as pretty JSON and a final line break, with the list under `key` (empty in
 /// `document`, and the first key of that name in it) holding `item` of each of `items`, one item
 /// a line, compact: a report of many findings stays a third smaller, and each finding is one
-/// line to grep or diff. The items are rendered in parallel a batch at a time and written in
-/// order.
+/// line to grep or diff. The items are rendered in parallel a batch at a time, each worker into
+/// buffers of whole lines, and written in order.
 fn write_json_with_list<'a, T: Sync, I: serde::Serialize>(
     document: &impl serde::Serialize,
     key: &str,
@@ -131,22 +133,29 @@ fn write_json_with_list<'a, T: Sync, I: serde::Serialize>(
     // Two spaces a level, as the pretty printer indents: the items sit one level below the key.
     let depth = (at - line_start) / 2 + 1;
     let indent = |depth: usize| "  ".repeat(depth);
-    // The serializer writes many small pieces: buffered here, they are copied in place rather
-    // than each passed on through `dyn Write`.
+    let item_indent = indent(depth);
+    // The skeleton and the small pieces around the list are gathered; the rendered buffers,
+    // larger than this, go straight through.
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
     let (before, after) = skeleton.split_at(at + empty_list.len() - 1);
     buffered.write_all(before.as_bytes())?;
-    let mut separator = "\n";
-    for batch in items.chunks(RENDERED_AT_ONCE) {
+    for (batch_number, batch) in items.chunks(RENDERED_AT_ONCE).enumerate() {
         let rendered: Vec<Vec<u8>> = batch
-            .par_iter()
-            .map(|each| serde_json::to_vec(&item(each)))
-            .collect::<Result<_, _>>()?;
+            .par_chunks(ITEMS_A_BUFFER)
+            .enumerate()
+            .map(|(buffer_number, chunk)| {
+                let mut text = Vec::with_capacity(chunk.len() * 1024);
+                for (n, each) in chunk.iter().enumerate() {
+                    let first = batch_number == 0 && buffer_number == 0 && n == 0;
+                    text.extend_from_slice(if first { b"\n" } else { b",\n" });
+                    text.extend_from_slice(item_indent.as_bytes());
+                    serde_json::to_writer(&mut text, &item(each))?;
+                }
+                Ok(text)
+            })
+            .collect::<Result<_, serde_json::Error>>()?;
         for text in rendered {
-            buffered.write_all(separator.as_bytes())?;
-            buffered.write_all(indent(depth).as_bytes())?;
             buffered.write_all(&text)?;
-            separator = ",\n";
         }
     }
     if !items.is_empty() {
@@ -203,7 +212,7 @@ pub fn escape_markup(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{RENDERED_AT_ONCE, escape_markup, write_json_with_list};
+    use super::{ITEMS_A_BUFFER, RENDERED_AT_ONCE, escape_markup, write_json_with_list};
 
     #[test]
     fn markup_and_forbidden_characters_are_escaped() {
@@ -231,7 +240,7 @@ mod tests {
             runs: [Inner { items, tail: None }],
             after: vec![1, 2],
         };
-        for count in [0, 1, 2, RENDERED_AT_ONCE + 1] {
+        for count in [0, 1, 2, ITEMS_A_BUFFER + 1, RENDERED_AT_ONCE + 1] {
             let items: Vec<serde_json::Value> = (0..count)
                 .map(|n| serde_json::json!({ "n": n, "nested": { "list": [n, [], {}] } }))
                 .collect();
