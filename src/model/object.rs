@@ -1,5 +1,6 @@
 //! Recognising platform objects in YAML documents.
 
+use super::workload::WorkloadKind;
 use crate::parse::yaml::{Document, Node, Value};
 use crate::source::{FileId, Span};
 
@@ -30,6 +31,8 @@ pub struct Object<'s> {
     pub source: &'s str,
     /// Read once: every rule asks for these.
     identity: Identity<'s>,
+    /// The workload kind and pod spec of a pod-bearing object, found once: most rules ask.
+    pod_spec: Option<(WorkloadKind, Node<'s>)>,
 }
 
 /// `apiVersion`, `kind`, `metadata.name` and `metadata.namespace`.
@@ -55,13 +58,23 @@ impl<'s> Object<'s> {
             name: text(root.path(&["metadata", "name"])),
             namespace: text(root.path(&["metadata", "namespace"])),
         };
+        let pod_spec = WorkloadKind::of(&api_version[..identity.group_end], identity.kind).and_then(|kind| {
+            let node = root.path(kind.pod_spec_path())?;
+            node.is_mapping().then_some((kind, *node))
+        });
         Object {
             file,
             schema,
             root,
             source,
             identity,
+            pod_spec,
         }
+    }
+
+    /// The workload kind and the pod spec mapping, when it is a pod-bearing kind with one.
+    pub(super) fn pod_spec(&self) -> Option<(WorkloadKind, &Node<'s>)> {
+        self.pod_spec.as_ref().map(|(kind, node)| (*kind, node))
     }
 }
 

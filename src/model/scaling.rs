@@ -33,11 +33,14 @@ impl<'o, 's> Scaler<'o, 's> {
                 | ("keda.sh", "ScaledObject")
                 | ("http.keda.sh", "HTTPScaledObject")
         );
+        if !known {
+            return None;
+        }
         let target = object
             .root
             .path(&["spec", "scaleTargetRef"])
             .filter(|t| t.is_mapping())?;
-        known.then_some(Scaler { object, target })
+        Some(Scaler { object, target })
     }
 
     /// The `scaleTargetRef` key, where findings about the target as a whole point.

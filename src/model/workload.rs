@@ -29,9 +29,9 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
-    fn of(object: &Object<'_>) -> Option<WorkloadKind> {
-        let group = object.api_group();
-        Some(match (group, object.kind()) {
+    /// The workload kind of an API group and kind.
+    pub(super) fn of(group: &str, kind: &str) -> Option<WorkloadKind> {
+        Some(match (group, kind) {
             ("", "Pod") => WorkloadKind::Pod,
             ("", "ReplicationController") => WorkloadKind::ReplicationController,
             ("apps" | "extensions", "Deployment") => WorkloadKind::Deployment,
@@ -46,7 +46,7 @@ impl WorkloadKind {
     }
 
     /// Path from the object root to the pod spec.
-    fn pod_spec_path(self) -> &'static [&'static str] {
+    pub(super) fn pod_spec_path(self) -> &'static [&'static str] {
         match self {
             WorkloadKind::Pod => &["spec"],
             WorkloadKind::CronJob => &["spec", "jobTemplate", "spec", "template", "spec"],
@@ -69,9 +69,8 @@ pub struct Workload<'o, 's> {
 impl<'o, 's> Workload<'o, 's> {
     /// The workload view of an object, when it is a workload with a pod spec.
     pub fn of(object: &'o Object<'s>) -> Option<Self> {
-        let kind = WorkloadKind::of(object)?;
-        let node = object.root.path(kind.pod_spec_path())?;
-        node.is_mapping().then_some(Workload {
+        let (kind, node) = object.pod_spec()?;
+        Some(Workload {
             object,
             kind,
             pod: PodSpec { node },
