@@ -298,7 +298,6 @@ fn check_all(
         file_namespaces,
     )
     .with_mesh_settings(&config.mesh);
-    let inventory = inventory(&index, parsed, is_reported);
     let cx = Context {
         index: &index,
         options: &config.rule_options,
@@ -344,8 +343,11 @@ fn check_all(
             .collect::<Vec<_>>()
     };
     // Cross-file rules are few and uneven: running them beside the file rules keeps every
-    // worker busy.
-    let (mut raw, project) = rayon::join(file_rules, project_rules);
+    // worker busy, and the compliance report's inventory is taken meanwhile.
+    let ((mut raw, project), inventory) = rayon::join(
+        || rayon::join(file_rules, project_rules),
+        || inventory(&index, parsed, is_reported),
+    );
     raw.extend(project);
     clock.phase("rules");
     (raw, inventory)

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
+use rayon::prelude::*;
 use regex::Regex;
 
 use super::load::{Content, Loaded, Parsed};
@@ -63,36 +64,43 @@ impl Suppression {
 pub fn collect(
     loaded: &[Loaded],
     parsed: &[Parsed<'_>],
-    is_reported: &dyn Fn(FileId) -> bool,
+    is_reported: &(dyn Fn(FileId) -> bool + Sync),
 ) -> Vec<Suppression> {
+    parsed
+        .par_iter()
+        .filter(|p| is_reported(p.file))
+        .flat_map_iter(|file| file_suppressions(loaded, file))
+        .collect()
+}
+
+/// The suppressions of one parsed file: its comments, and its objects' annotations.
+fn file_suppressions(loaded: &[Loaded], file: &Parsed<'_>) -> Vec<Suppression> {
     let mut found = Vec::new();
-    for file in parsed.iter().filter(|p| is_reported(p.file)) {
-        let Some(source) = loaded.get(file.file.0 as usize) else {
-            continue;
-        };
-        if let Some(kind) = source.kind {
-            found.extend(comments(
-                file.file,
-                &source.source.path,
-                &source.source.text,
-                kind == FileKind::Dockerfile,
-            ));
-        }
-        if let Content::Objects(objects) = &file.content {
-            for object in objects {
-                let annotations = object.root.path(&["metadata", "annotations"]);
-                for entry in annotations.map(|a| a.entries()).unwrap_or_default() {
-                    let Some(id) = entry.key.as_str().and_then(|k| k.strip_prefix(ANNOTATION_PREFIX)) else {
-                        continue;
-                    };
-                    found.push(Suppression {
-                        file: file.file,
-                        path: source.source.path.clone(),
-                        ids: vec![(id.to_owned(), entry.key.span)],
-                        target: Target::Object(object.root.span),
-                        reason: entry.value.as_str().unwrap_or_default().to_owned(),
-                    });
-                }
+    let Some(source) = loaded.get(file.file.0 as usize) else {
+        return found;
+    };
+    if let Some(kind) = source.kind {
+        found.extend(comments(
+            file.file,
+            &source.source.path,
+            &source.source.text,
+            kind == FileKind::Dockerfile,
+        ));
+    }
+    if let Content::Objects(objects) = &file.content {
+        for object in objects {
+            let annotations = object.root.path(&["metadata", "annotations"]);
+            for entry in annotations.map(|a| a.entries()).unwrap_or_default() {
+                let Some(id) = entry.key.as_str().and_then(|k| k.strip_prefix(ANNOTATION_PREFIX)) else {
+                    continue;
+                };
+                found.push(Suppression {
+                    file: file.file,
+                    path: source.source.path.clone(),
+                    ids: vec![(id.to_owned(), entry.key.span)],
+                    target: Target::Object(object.root.span),
+                    reason: entry.value.as_str().unwrap_or_default().to_owned(),
+                });
             }
         }
     }
