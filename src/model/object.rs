@@ -31,8 +31,20 @@ pub struct Object<'s> {
     pub source: &'s str,
     /// Read once: every rule asks for these.
     identity: Identity<'s>,
-    /// The workload kind and pod spec of a pod-bearing object, found once: most rules ask.
-    pod_spec: Option<(WorkloadKind, Node<'s>)>,
+    /// The pod template of a pod-bearing object, found once: most rules ask.
+    pod_template: Option<PodTemplate<'s>>,
+    /// Whether a controller owns it, read once: every rule asks.
+    controlled: bool,
+}
+
+/// Where a pod-bearing object's pods are described.
+#[derive(Debug)]
+pub(super) struct PodTemplate<'s> {
+    pub kind: WorkloadKind,
+    /// The pod spec mapping.
+    pub spec: Node<'s>,
+    /// The template's metadata (a bare Pod's own).
+    pub metadata: Option<Node<'s>>,
 }
 
 /// `apiVersion`, `kind`, `metadata.name` and `metadata.namespace`.
@@ -58,23 +70,34 @@ impl<'s> Object<'s> {
             name: text(root.path(&["metadata", "name"])),
             namespace: text(root.path(&["metadata", "namespace"])),
         };
-        let pod_spec = WorkloadKind::of(&api_version[..identity.group_end], identity.kind).and_then(|kind| {
-            let node = root.path(kind.pod_spec_path())?;
-            node.is_mapping().then_some((kind, *node))
-        });
+        let pod_template =
+            WorkloadKind::of(&api_version[..identity.group_end], identity.kind).and_then(|kind| {
+                let spec = root.path(kind.pod_spec_path()).filter(|spec| spec.is_mapping())?;
+                Some(PodTemplate {
+                    kind,
+                    spec: *spec,
+                    metadata: root.path(kind.template_metadata_path()).copied(),
+                })
+            });
+        let owners = root.path(&["metadata", "ownerReferences"]).map(Node::items);
+        let controlled = owners
+            .unwrap_or_default()
+            .iter()
+            .any(|owner| owner.get("controller").and_then(Node::as_bool) == Some(true));
         Object {
             file,
             schema,
             root,
             source,
             identity,
-            pod_spec,
+            pod_template,
+            controlled,
         }
     }
 
-    /// The workload kind and the pod spec mapping, when it is a pod-bearing kind with one.
-    pub(super) fn pod_spec(&self) -> Option<(WorkloadKind, &Node<'s>)> {
-        self.pod_spec.as_ref().map(|(kind, node)| (*kind, node))
+    /// The pod template, when it is a pod-bearing kind with a pod spec.
+    pub(super) fn pod_template(&self) -> Option<&PodTemplate<'s>> {
+        self.pod_template.as_ref()
     }
 }
 
@@ -181,14 +204,7 @@ impl<'s> Object<'s> {
     /// True when a controller owns the object (`ownerReferences` with `controller: true`): it was
     /// dumped from a cluster, and its owner is where a fix goes.
     pub fn is_controlled(&self) -> bool {
-        let owners = self
-            .root
-            .path(&["metadata", "ownerReferences"])
-            .map(Node::items)
-            .unwrap_or_default();
-        owners
-            .iter()
-            .any(|owner| owner.get("controller").and_then(Node::as_bool) == Some(true))
+        self.controlled
     }
 
     /// Where a finding about the whole object points: its `name:` entry, else `kind:`, else its start.

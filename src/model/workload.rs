@@ -53,6 +53,15 @@ impl WorkloadKind {
             _ => &["spec", "template", "spec"],
         }
     }
+
+    /// Path from the object root to the pod template's metadata (a bare Pod's own).
+    pub(super) fn template_metadata_path(self) -> &'static [&'static str] {
+        match self {
+            WorkloadKind::Pod => &["metadata"],
+            WorkloadKind::CronJob => &["spec", "jobTemplate", "spec", "template", "metadata"],
+            _ => &["spec", "template", "metadata"],
+        }
+    }
 }
 
 /// A pod-bearing object.
@@ -69,11 +78,11 @@ pub struct Workload<'o, 's> {
 impl<'o, 's> Workload<'o, 's> {
     /// The workload view of an object, when it is a workload with a pod spec.
     pub fn of(object: &'o Object<'s>) -> Option<Self> {
-        let (kind, node) = object.pod_spec()?;
+        let template = object.pod_template()?;
         Some(Workload {
             object,
-            kind,
-            pod: PodSpec { node },
+            kind: template.kind,
+            pod: PodSpec { node: &template.spec },
         })
     }
 
@@ -166,15 +175,7 @@ impl<'o, 's> Workload<'o, 's> {
 
     /// The pod template's `metadata` (a bare Pod's own).
     pub fn template_metadata(&self) -> Option<&'o Node<'s>> {
-        match self.kind {
-            WorkloadKind::Pod => self.object.root.get("metadata"),
-            WorkloadKind::CronJob => {
-                self.object
-                    .root
-                    .path(&["spec", "jobTemplate", "spec", "template", "metadata"])
-            }
-            _ => self.object.root.path(&["spec", "template", "metadata"]),
-        }
+        self.object.pod_template()?.metadata.as_ref()
     }
 
     /// The pod template's labels (a bare Pod's own labels).
