@@ -148,7 +148,8 @@ pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, Discov
             }
         }
     }
-    found.sort_by(|a, b| a.display.cmp(&b.display));
+    // The walk finds files in no set order; the error text orders a path found twice.
+    found.sort_by(|a, b| a.display.cmp(&b.display).then_with(|| a.error.cmp(&b.error)));
     found.dedup_by(|a, b| a.display == b.display);
     Ok(found)
 }
@@ -194,6 +195,8 @@ pub fn work_tree_of(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// Walks `dir` on every core: the directories are read side by side (the order found is
+/// sorted afterwards).
 fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
     let boundary = boundary::boundary_of(dir);
     let walker = WalkBuilder::new(dir)
@@ -209,52 +212,64 @@ fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
                     .to_str()
                     .is_some_and(|n| SKIPPED_DIRS.contains(&n)))
         })
-        .build();
-    for entry in walker {
-        match entry {
-            Ok(entry) => {
-                let Some(file_type) = entry.file_type() else {
-                    continue;
-                };
-                if file_type.is_dir() {
-                    continue;
-                }
-                let Some(kind) = classify(entry.path()) else {
-                    continue;
-                };
-                // A link to a directory is not walked; a link to a file (or a broken one) is read,
-                // so a loop or a dangling link becomes a located read error.
-                if file_type.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
-                    continue;
-                }
-                let outside = match &boundary {
-                    Some(boundary) if file_type.is_symlink() => {
-                        boundary::leads_outside(entry.path(), boundary)
-                    }
-                    _ => None,
-                };
-                found.push(Candidate {
-                    path: entry.path().to_path_buf(),
-                    display: display(entry.path(), root),
-                    kind: Some(kind),
-                    error: None,
-                    reported,
-                    outside,
-                });
+        .threads(rayon::current_num_threads())
+        .build_parallel();
+    let walked = std::sync::Mutex::new(Vec::new());
+    walker.run(|| {
+        let (walked, boundary) = (&walked, boundary.as_deref());
+        Box::new(move |entry| {
+            if let Some(candidate) = candidate(entry, dir, root, reported, boundary) {
+                walked.lock().unwrap_or_else(|e| e.into_inner()).push(candidate);
             }
-            Err(error) => {
-                let path = error_path(&error).unwrap_or_else(|| dir.to_path_buf());
-                if reported {
-                    found.push(Candidate {
-                        display: display(&path, root),
-                        path,
-                        kind: None,
-                        error: Some(error_text(&error)),
-                        reported,
-                        outside: None,
-                    });
-                }
+            ignore::WalkState::Continue
+        })
+    });
+    found.extend(walked.into_inner().unwrap_or_else(|e| e.into_inner()));
+}
+
+/// The candidate a walked entry is: a file to check, or the error that kept the walk out.
+fn candidate(
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    dir: &Path,
+    root: &Path,
+    reported: bool,
+    boundary: Option<&Path>,
+) -> Option<Candidate> {
+    match entry {
+        Ok(entry) => {
+            let file_type = entry.file_type()?;
+            if file_type.is_dir() {
+                return None;
             }
+            let kind = classify(entry.path())?;
+            // A link to a directory is not walked; a link to a file (or a broken one) is read,
+            // so a loop or a dangling link becomes a located read error.
+            if file_type.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+                return None;
+            }
+            let outside = match boundary {
+                Some(boundary) if file_type.is_symlink() => boundary::leads_outside(entry.path(), boundary),
+                _ => None,
+            };
+            Some(Candidate {
+                path: entry.path().to_path_buf(),
+                display: display(entry.path(), root),
+                kind: Some(kind),
+                error: None,
+                reported,
+                outside,
+            })
+        }
+        Err(error) => {
+            let path = error_path(&error).unwrap_or_else(|| dir.to_path_buf());
+            reported.then(|| Candidate {
+                display: display(&path, root),
+                path,
+                kind: None,
+                error: Some(error_text(&error)),
+                reported,
+                outside: None,
+            })
         }
     }
 }
