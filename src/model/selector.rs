@@ -4,7 +4,7 @@ use super::object::label_pairs;
 use crate::parse::yaml::Node;
 
 /// A `matchExpressions` operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operator {
     /// The label's value is one of the values.
     In,
@@ -17,7 +17,7 @@ pub enum Operator {
 }
 
 /// One requirement of a selector.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Requirement<'n> {
     /// The label key.
     pub key: &'n str,
@@ -28,7 +28,7 @@ pub struct Requirement<'n> {
 }
 
 /// A `metav1.LabelSelector`, or a Service's equality map: requirements that are ANDed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct LabelSelector<'n> {
     /// All requirements; `matchLabels` entries become `In` with one value.
     pub requirements: Vec<Requirement<'n>>,

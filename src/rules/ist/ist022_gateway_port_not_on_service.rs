@@ -1,6 +1,7 @@
 //! IST022 gateway-port-not-on-service.
 use std::collections::{BTreeSet, HashMap};
 
+use crate::model::LabelSelector;
 use crate::model::mesh::{IstioGateway, WorkloadSelector};
 use crate::model::network::is_templated;
 use crate::model::object::Place;
@@ -78,8 +79,10 @@ impl Rule for GatewayPortNotOnService {
             .filter(|(_, services)| !services.is_empty())
             .map(|(workload, services)| (workload.object.place(), services))
             .collect();
-        // Each Service's ports are read once, however many gateways reach it.
+        // Each Service's ports are read once, however many gateways reach it, and what a
+        // selector reaches once, however many gateways share it.
         let mut ports_of: HashMap<Place, Option<BTreeSet<i64>>> = HashMap::new();
+        let mut reach_of: HashMap<LabelSelector<'_>, Reach<'_, '_>> = HashMap::new();
         for gateway in index.istio_of_kind("Gateway").filter_map(IstioGateway::of) {
             let object = gateway.object;
             let Some(selector) = WorkloadSelector::of(object).filter(|s| !s.is_templated()) else {
@@ -88,27 +91,35 @@ impl Rule for GatewayPortNotOnService {
             let Some(labels) = selector.labels() else {
                 continue;
             };
-            let pods: Vec<&Workload<'_, '_>> = index
-                .pod_templates()
-                .matching_anywhere(&labels)
-                .map(|(_, pod)| pod)
-                .collect();
-            let near = pods.iter().any(|pod| index.near(pod.object.file, object.file));
-            let services: Vec<&Object<'_>> = pods
-                .iter()
-                .filter_map(|pod| services_of.get(&pod.object.place()))
-                .flatten()
-                .copied()
-                .collect();
-            if !near || services.is_empty() {
+            let reach = reach_of.entry(labels).or_insert_with_key(|labels| {
+                let pods: Vec<&Object<'_>> = index
+                    .pod_templates()
+                    .matching_anywhere(labels)
+                    .map(|(_, pod)| pod.object)
+                    .collect();
+                let services: Vec<&Object<'_>> = pods
+                    .iter()
+                    .filter_map(|pod| services_of.get(&pod.place()))
+                    .flatten()
+                    .copied()
+                    .collect();
+                let exposed = services.iter().try_fold(BTreeSet::new(), |mut exposed, service| {
+                    let place = service.place();
+                    let ports = ports_of.entry(place).or_insert_with(|| exposed_ports(service));
+                    exposed.extend(ports.as_ref()?);
+                    Some(exposed)
+                });
+                Reach {
+                    pods,
+                    services,
+                    exposed,
+                }
+            });
+            let near = reach.pods.iter().any(|pod| index.near(pod.file, object.file));
+            if !near || reach.services.is_empty() {
                 continue;
             }
-            let Some(exposed) = services.iter().try_fold(BTreeSet::new(), |mut exposed, service| {
-                let place = service.place();
-                let ports = ports_of.entry(place).or_insert_with(|| exposed_ports(service));
-                exposed.extend(ports.as_ref()?);
-                Some(exposed)
-            }) else {
+            let (Some(exposed), services) = (&reach.exposed, &reach.services) else {
                 continue;
             };
             for port in gateway.servers().iter().filter_map(|server| server.get("port")) {
@@ -144,6 +155,14 @@ impl Rule for GatewayPortNotOnService {
             }
         }
     }
+}
+
+/// The pods a Gateway selector matches, the Services of those pods, and the ports those
+/// Services expose (`None` when one of them is not known, see [`exposed_ports`]).
+struct Reach<'o, 's> {
+    pods: Vec<&'o Object<'s>>,
+    services: Vec<&'o Object<'s>>,
+    exposed: Option<BTreeSet<i64>>,
 }
 
 /// The TCP `port` and `targetPort` numbers of a Service's ports; `None` when one of them is
