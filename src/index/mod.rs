@@ -12,6 +12,7 @@ use rayon::prelude::*;
 pub use mesh::{Mesh, MeshSettings};
 
 use crate::model::monitoring::Monitor;
+use crate::model::object::Place;
 use crate::model::selector::Operator;
 use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
 use crate::model::{LabelSelector, Object, Scaler, Workload};
@@ -80,6 +81,15 @@ pub fn service_pod_selector<'n>(service: &'n Object<'_>) -> Option<LabelSelector
         return None;
     }
     LabelSelector::from_equality_map(service.root.path(&["spec", "selector"]))
+}
+
+/// Which Services select which workloads, by positions in the index's objects.
+#[derive(Debug, Default)]
+struct ServiceSelection {
+    /// Each workload with the Services that select it.
+    services_of: Vec<(usize, Vec<usize>)>,
+    /// The workloads each selecting Service selects, by the Service's place, in scan order.
+    workloads_of: HashMap<Place, Vec<usize>>,
 }
 
 /// Workloads by namespace with their pod template labels (see [`Index::pod_templates`]).
@@ -326,8 +336,8 @@ pub struct Index<'o, 's> {
     traffic: traffic::Traffic<'o>,
     /// Mesh lookups.
     mesh: Mesh<'o, 's>,
-    /// See [`Index::workloads_with_services`].
-    services_of_workloads: std::sync::OnceLock<Vec<(usize, Vec<usize>)>>,
+    /// See [`Index::workloads_with_services`] and [`Index::workloads_selected_by`].
+    service_selection: std::sync::OnceLock<ServiceSelection>,
 }
 
 impl<'o, 's> Index<'o, 's> {
@@ -470,7 +480,7 @@ impl<'o, 's> Index<'o, 's> {
             kind_folders,
             traffic,
             mesh: Mesh::default(),
-            services_of_workloads: std::sync::OnceLock::new(),
+            service_selection: std::sync::OnceLock::new(),
         }
     }
 
@@ -680,8 +690,8 @@ impl<'o, 's> Index<'o, 's> {
         &self,
     ) -> impl Iterator<Item = (Workload<'o, 's>, Vec<&'o Object<'s>>)> + '_ {
         let object = |n: usize| self.objects.get(n).copied();
-        self.services_of_workloads
-            .get_or_init(|| self.select_services())
+        self.service_selection()
+            .services_of
             .iter()
             .filter_map(move |(workload, services)| {
                 let workload = Workload::of(object(*workload)?)?;
@@ -689,10 +699,26 @@ impl<'o, 's> Index<'o, 's> {
             })
     }
 
-    /// [`Index::workloads_with_services`] by positions in `objects`, which keep the index free
-    /// of its own lifetimes.
-    fn select_services(&self) -> Vec<(usize, Vec<usize>)> {
+    /// The workloads whose pods a Service's selector matches (see [`service_pod_selector`]), in
+    /// scan order: [`Index::workloads_with_services`] the other way round.
+    pub fn workloads_selected_by(&self, service: &Object<'_>) -> Vec<Workload<'o, 's>> {
+        let positions = self.service_selection().workloads_of.get(&service.place());
+        positions
+            .into_iter()
+            .flatten()
+            .filter_map(|&n| Workload::of(self.objects.get(n).copied()?))
+            .collect()
+    }
+
+    fn service_selection(&self) -> &ServiceSelection {
+        self.service_selection.get_or_init(|| self.select_services())
+    }
+
+    /// Which Services select which workloads, by positions in `objects`, which keep the index
+    /// free of its own lifetimes.
+    fn select_services(&self) -> ServiceSelection {
         let templates = &self.templates;
+        let mut workloads_of: HashMap<Place, Vec<usize>> = HashMap::new();
         let mut selecting: HashMap<&str, Vec<Vec<usize>>> = templates
             .by_namespace
             .iter()
@@ -709,20 +735,30 @@ impl<'o, 's> Index<'o, 's> {
             let Some(slots) = selecting.get_mut(namespace) else {
                 continue;
             };
-            for position in templates.matching_positions(namespace, &selector) {
+            let matched = templates.matching_positions(namespace, &selector);
+            let objects = templates.positions.get(namespace).map_or(&[][..], Vec::as_slice);
+            workloads_of.insert(
+                service.place(),
+                matched.iter().filter_map(|&m| objects.get(m).copied()).collect(),
+            );
+            for position in matched {
                 if let Some(slot) = slots.get_mut(position) {
                     slot.push(n);
                 }
             }
         }
-        templates
+        let services_of = templates
             .positions
             .iter()
             .flat_map(|(namespace, positions)| {
                 let slots = selecting.remove(namespace).unwrap_or_default();
                 positions.iter().copied().zip(slots)
             })
-            .collect()
+            .collect();
+        ServiceSelection {
+            services_of,
+            workloads_of,
+        }
     }
 
     /// Every workload grouped by namespace with its pod template's labels read once, for rules

@@ -2,7 +2,7 @@
 use crate::model::network::is_templated;
 use crate::model::ports::near_typo;
 use crate::model::workload::port_number;
-use crate::model::{Container, ContainerRole, LabelSelector};
+use crate::model::{Container, ContainerRole};
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
 
@@ -101,15 +101,11 @@ enum Written {
 
 impl Rule for ServiceTargetPortMismatch {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
-        let templates = cx.index.pod_templates();
         for service in cx.index.of_kind("Service") {
             let Some(spec) = service.root.get("spec") else {
                 continue;
             };
             let selector_node = spec.get("selector");
-            let Some(selector) = LabelSelector::from_equality_map(selector_node) else {
-                continue;
-            };
             if service.api_group() != ""
                 || service.is_controlled()
                 || spec.str_at("type") == Some("ExternalName")
@@ -118,7 +114,7 @@ impl Rule for ServiceTargetPortMismatch {
                 continue;
             }
             let namespace = cx.index.namespace_of(service);
-            let selected: Vec<Workload<'_, '_>> = templates.matching(namespace, &selector).copied().collect();
+            let selected: Vec<Workload<'_, '_>> = cx.index.workloads_selected_by(service);
             if selected.is_empty() {
                 continue;
             }
