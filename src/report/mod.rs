@@ -139,23 +139,27 @@ fn write_json_with_list<'a, T: Sync, I: serde::Serialize>(
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
     let (before, after) = skeleton.split_at(at + empty_list.len() - 1);
     buffered.write_all(before.as_bytes())?;
+    // The buffers are kept from batch to batch: fresh ones that large would be mapped anew and
+    // fault their pages in every time.
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); RENDERED_AT_ONCE.div_ceil(ITEMS_A_BUFFER)];
     for (batch_number, batch) in items.chunks(RENDERED_AT_ONCE).enumerate() {
-        let rendered: Vec<Vec<u8>> = batch
-            .par_chunks(ITEMS_A_BUFFER)
+        buffers
+            .par_iter_mut()
+            .zip(batch.par_chunks(ITEMS_A_BUFFER))
             .enumerate()
-            .map(|(buffer_number, chunk)| {
-                let mut text = Vec::with_capacity(chunk.len() * 1024);
+            .try_for_each(|(buffer_number, (text, chunk))| {
+                text.clear();
                 for (n, each) in chunk.iter().enumerate() {
                     let first = batch_number == 0 && buffer_number == 0 && n == 0;
                     text.extend_from_slice(if first { b"\n" } else { b",\n" });
                     text.extend_from_slice(item_indent.as_bytes());
-                    serde_json::to_writer(&mut text, &item(each))?;
+                    serde_json::to_writer(&mut *text, &item(each))?;
                 }
-                Ok(text)
-            })
-            .collect::<Result<_, serde_json::Error>>()?;
-        for text in rendered {
-            buffered.write_all(&text)?;
+                Ok::<_, serde_json::Error>(())
+            })?;
+        let filled = batch.len().div_ceil(ITEMS_A_BUFFER);
+        for text in buffers.iter().take(filled) {
+            buffered.write_all(text)?;
         }
     }
     if !items.is_empty() {
