@@ -168,10 +168,12 @@ pub struct Parsed<'s> {
 
 /// Parses a loaded file.
 /// The arena for a file's YAML tree, sized for the tree a YAML file usually makes (two to three
-/// times its text), so that a file's tree takes one allocation; nothing for other files.
+/// times its text), so that a file's tree takes one allocation; nothing for other files, nor
+/// when that much memory cannot be had up front (the arena then grows as the tree does).
 pub fn arena_for(file: &Loaded) -> yaml::Arena {
     match file.kind {
-        Some(FileKind::Yaml) => yaml::Arena::with_capacity(file.source.text.len() * 3),
+        Some(FileKind::Yaml) => yaml::Arena::try_with_capacity(file.source.text.len().saturating_mul(3))
+            .unwrap_or_else(|_| yaml::Arena::new()),
         _ => yaml::Arena::new(),
     }
 }
