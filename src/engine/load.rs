@@ -166,7 +166,6 @@ pub struct Parsed<'s> {
     pub kustomization: Option<Kustomization>,
 }
 
-/// Parses a loaded file.
 /// The arena for a file's YAML tree, sized for the tree a YAML file usually makes (two to three
 /// times its text), so that a file's tree takes one allocation; nothing for other files, nor
 /// when that much memory cannot be had up front (the arena then grows as the tree does).

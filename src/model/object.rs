@@ -70,29 +70,29 @@ impl<'s> Object<'s> {
             name: text(root.path(&["metadata", "name"])),
             namespace: text(root.path(&["metadata", "namespace"])),
         };
-        let pod_template =
-            WorkloadKind::of(&api_version[..identity.group_end], identity.kind).and_then(|kind| {
-                let spec = root.path(kind.pod_spec_path()).filter(|spec| spec.is_mapping())?;
-                Some(PodTemplate {
-                    kind,
-                    spec: *spec,
-                    metadata: root.path(kind.template_metadata_path()).copied(),
-                })
-            });
         let owners = root.path(&["metadata", "ownerReferences"]).map(Node::items);
         let controlled = owners
             .unwrap_or_default()
             .iter()
             .any(|owner| owner.get("controller").and_then(Node::as_bool) == Some(true));
-        Object {
+        let mut object = Object {
             file,
             schema,
             root,
             source,
             identity,
-            pod_template,
+            pod_template: None,
             controlled,
-        }
+        };
+        object.pod_template = WorkloadKind::of(object.api_group(), object.kind()).and_then(|kind| {
+            let spec = root.path(kind.pod_spec_path()).filter(|spec| spec.is_mapping())?;
+            Some(PodTemplate {
+                kind,
+                spec: *spec,
+                metadata: root.path(kind.template_metadata_path()).copied(),
+            })
+        });
+        object
     }
 
     /// The pod template, when it is a pod-bearing kind with a pod spec.
