@@ -1107,6 +1107,54 @@ fn policy_rules_are_selected_ignored_and_configured_by_their_ids() {
 
 #[cfg(unix)]
 #[test]
+fn pipes_are_never_opened_in_the_tree_or_a_build_context() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "deploy/app.yaml", DEPLOYMENT);
+    write(repo.path(), "image/Dockerfile", "FROM alpine\n");
+    let pipe = |name: &str| {
+        let made = std::process::Command::new("mkfifo")
+            .arg(repo.path().join(name))
+            .status()
+            .unwrap();
+        assert!(made.success());
+    };
+    // No writer ever comes: opening any of them to read would wait for ever.
+    pipe("deploy/pipe.yaml");
+    pipe("image/.npmrc");
+    pipe("image/.env");
+    let scan = |path: &str| {
+        let output = mslint(repo.path())
+            .timeout(std::time::Duration::from_secs(60))
+            .args(["--format", "json", path])
+            .output()
+            .unwrap();
+        common::finding_fields(&json(&output.stdout), &["rule", "path", "severity"])
+    };
+    let found = scan(".");
+    let row =
+        |rule: &str, path: &str, severity: &str| vec![rule.to_owned(), path.to_owned(), severity.to_owned()];
+    assert!(
+        found.contains(&row("MS000", "deploy/pipe.yaml", "note")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f[0] == "K8S014" && f[1] == "deploy/app.yaml"),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&row("DF005", "image/Dockerfile", "warning")),
+        "{found:?}"
+    );
+    assert_eq!(
+        scan("deploy/pipe.yaml"),
+        vec![row("MS000", "deploy/pipe.yaml", "note")]
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn links_that_lead_outside_the_scanned_tree_are_not_read() {
     let outside = tempfile::tempdir().unwrap();
     write(

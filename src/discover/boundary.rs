@@ -26,13 +26,78 @@ pub fn leads_outside(path: &Path, boundary: &Path) -> Option<PathBuf> {
     (!real.starts_with(boundary)).then_some(real)
 }
 
-/// The text of a file inside `boundary`; `None` for one a link leads outside, or that cannot be
-/// read.
-pub fn read_inside(path: &Path, boundary: &Path) -> Option<String> {
+/// The text of a file inside `boundary` of at most `limit` bytes; `None` for one a link leads
+/// outside, one that is no regular file, or one that cannot be read.
+pub fn read_inside(path: &Path, boundary: &Path, limit: u64) -> Option<String> {
     if leads_outside(path, boundary).is_some() {
         return None;
     }
-    std::fs::read_to_string(path).ok()
+    String::from_utf8(read_regular(path, limit).ok()?).ok()
+}
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub enum Unread {
+    /// A named pipe, socket or device: opening or reading one can block the scan for ever or
+    /// act on hardware, so it is never read. The text says what it is.
+    NotRegular(&'static str),
+    /// Longer than the limit.
+    TooLarge,
+    /// The system refused.
+    Io(std::io::Error),
+}
+
+/// Reads a regular file of at most `limit` bytes. Anything else is refused before it is
+/// opened, and again after (the open does not wait for a pipe's writer), so a file swapped
+/// meanwhile cannot block the scan either.
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
+    use std::io::Read;
+    regular(&std::fs::metadata(path).map_err(Unread::Io)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path).map_err(Unread::Io)?;
+    let metadata = file.metadata().map_err(Unread::Io)?;
+    regular(&metadata)?;
+    if metadata.len() > limit {
+        return Err(Unread::TooLarge);
+    }
+    // Sized from the file's length, the text is held once, not in a buffer grown by doubling;
+    // a file still growing stops at the limit.
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(Unread::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(Unread::TooLarge);
+    }
+    Ok(bytes)
+}
+
+fn regular(metadata: &std::fs::Metadata) -> Result<(), Unread> {
+    let kind = metadata.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Err(Unread::NotRegular("a named pipe"));
+        }
+        if kind.is_socket() {
+            return Err(Unread::NotRegular("a socket"));
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Err(Unread::NotRegular("a device"));
+        }
+    }
+    if kind.is_dir() {
+        return Err(Unread::NotRegular("a folder"));
+    }
+    Err(Unread::NotRegular("no regular file"))
 }
 
 #[cfg(all(test, unix))]
@@ -50,10 +115,42 @@ mod tests {
         let boundary = boundary_of(tree.path()).unwrap();
         assert!(leads_outside(&tree.path().join("out.yaml"), &boundary).is_some());
         assert_eq!(leads_outside(&tree.path().join("in.yaml"), &boundary), None);
-        assert_eq!(read_inside(&tree.path().join("out.yaml"), &boundary), None);
+        assert_eq!(read_inside(&tree.path().join("out.yaml"), &boundary, 100), None);
         assert_eq!(
-            read_inside(&tree.path().join("in.yaml"), &boundary).as_deref(),
+            read_inside(&tree.path().join("in.yaml"), &boundary, 100).as_deref(),
             Some("a: 1")
         );
+    }
+
+    #[test]
+    fn pipes_and_devices_are_refused_without_waiting_and_long_files_past_the_limit() {
+        let tree = tempfile::tempdir().unwrap();
+        let pipe = tree.path().join("pipe.yaml");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status().unwrap();
+        assert!(made.success());
+        // No writer ever opens the pipe: a blocking open would never return.
+        assert!(matches!(
+            read_regular(&pipe, 100),
+            Err(Unread::NotRegular("a named pipe"))
+        ));
+        assert!(matches!(
+            read_regular(Path::new("/dev/null"), 100),
+            Err(Unread::NotRegular("a device"))
+        ));
+        assert!(matches!(
+            read_regular(tree.path(), 100),
+            Err(Unread::NotRegular("a folder"))
+        ));
+        std::fs::write(tree.path().join("long.yaml"), "a: 12345").unwrap();
+        assert!(matches!(
+            read_regular(&tree.path().join("long.yaml"), 7),
+            Err(Unread::TooLarge)
+        ));
+        assert_eq!(
+            read_regular(&tree.path().join("long.yaml"), 8).unwrap(),
+            b"a: 12345"
+        );
+        let boundary = boundary_of(tree.path()).unwrap();
+        assert_eq!(read_inside(&pipe, &boundary, 100), None);
     }
 }

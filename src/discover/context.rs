@@ -12,8 +12,12 @@ const MAX_ENTRIES: usize = 100_000;
 const SKIPPED: &[&str] = &["node_modules", "target", "vendor", ".venv", "__pycache__"];
 /// Directories that are secrets as a whole.
 const SECRET_DIRS: &[&str] = &[".git", ".aws", ".ssh", ".gnupg"];
-/// Largest `.env` file whose text is kept for judging; a bigger one is judged by its name.
+/// Largest `.env`, `.npmrc` or `.pypirc` file whose text is read for judging; a bigger one is
+/// judged by its name alone.
 const MAX_ENV_FILE: u64 = 64 * 1024;
+/// Largest `.dockerignore` read. Past it, or when it cannot be read, what the context leaves
+/// out is unknown, so no file of it is called exposed.
+const MAX_IGNORE_FILE: u64 = 4 * 1024 * 1024;
 
 /// What a Dockerfile's default build context (its directory) holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -155,7 +159,7 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
     let Some(boundary) = super::boundary::boundary_of(dir) else {
         return BuildContext::default();
     };
-    let read = |path: &Path| super::boundary::read_inside(path, &boundary);
+    let read = |path: &Path, limit| super::boundary::read_inside(path, &boundary, limit);
     let specific = dockerfile
         .file_name()
         .map(|n| format!("{}.dockerignore", n.to_string_lossy()));
@@ -164,11 +168,11 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
             .is_file()
             .then(|| ".dockerignore".to_owned())
     });
-    let rules = ignore_file
-        .as_ref()
-        .and_then(|name| read(&dir.join(name)))
-        .map(|text| DockerIgnore::parse(&text))
-        .unwrap_or_default();
+    let rules = match &ignore_file {
+        Some(name) => read(&dir.join(name), MAX_IGNORE_FILE).map(|text| DockerIgnore::parse(&text)),
+        None => Some(DockerIgnore::default()),
+    };
+    let excluded = |relative: &str| rules.as_ref().is_none_or(|r| r.excludes(relative));
     let mut exposed = Vec::new();
     let mut env_files = std::collections::BTreeMap::new();
     let walker = WalkBuilder::new(dir)
@@ -202,7 +206,7 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
         }
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
         if let Some(open) = open_dirs.iter().position(|d| relative.starts_with(d.as_str())) {
-            if !is_dir && !rules.excludes(&relative) {
+            if !is_dir && !excluded(&relative) {
                 let secret_dir = open_dirs.swap_remove(open);
                 exposed.push(secret_dir.clone());
                 settled_dirs.push(secret_dir);
@@ -212,7 +216,7 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
         let name = entry.file_name().to_string_lossy();
         if is_dir {
             if SECRET_DIRS.contains(&name.as_ref()) {
-                if rules.excludes(&relative) {
+                if excluded(&relative) {
                     settled_dirs.push(format!("{relative}/"));
                 } else {
                     open_dirs.push(format!("{relative}/"));
@@ -220,14 +224,13 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
             }
             continue;
         }
-        let small = entry.metadata().is_ok_and(|m| m.len() <= MAX_ENV_FILE);
         if is_env_file(&name.to_ascii_lowercase())
-            && small
-            && let Some(text) = read(entry.path())
+            && let Some(text) = read(entry.path(), MAX_ENV_FILE)
         {
             env_files.insert(relative.clone(), text);
         }
-        if secret_file(&name, || read(entry.path()).unwrap_or_default()) && !rules.excludes(&relative) {
+        let contents = || read(entry.path(), MAX_ENV_FILE).unwrap_or_default();
+        if secret_file(&name, contents) && !excluded(&relative) {
             exposed.push(relative);
         }
     }

@@ -3,6 +3,7 @@
 use std::io::Read;
 
 use super::kustomize::{self, Kustomization};
+use crate::discover::boundary::{self, Unread};
 use crate::discover::context::{self, BuildContext};
 use crate::discover::{Candidate, FileKind};
 use crate::model::object::Recognised;
@@ -27,8 +28,17 @@ pub struct Loaded {
     pub context: Option<BuildContext>,
     /// False for a file read only as context for cross-file rules.
     pub reported: bool,
-    /// True for a symbolic link left unread because it leads outside the scanned tree.
-    pub outside: bool,
+    /// Why the file was left unread on purpose, which makes its finding a note.
+    pub set_aside: Option<SetAside>,
+}
+
+/// Files left unread on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetAside {
+    /// A symbolic link that leads outside the scanned tree.
+    Outside,
+    /// A named pipe, socket or device.
+    NotRegular,
 }
 
 /// Reads a candidate, or takes `text` for its content when given; binary, non-UTF-8, oversized
@@ -44,13 +54,23 @@ pub fn read(candidate: &Candidate, text: Option<&String>) -> Loaded {
             ),
         );
         loaded.reported = candidate.reported;
-        loaded.outside = true;
+        loaded.set_aside = Some(SetAside::Outside);
         return loaded;
     }
     let bytes = match (&candidate.error, text) {
         (_, Some(text)) => Ok(text.clone().into_bytes()),
         (Some(error), None) => Err(format!("cannot read: {error}")),
-        (None, None) => read_capped(&candidate.path),
+        (None, None) => match boundary::read_regular(&candidate.path, MAX_FILE_BYTES) {
+            Ok(bytes) => Ok(bytes),
+            Err(Unread::NotRegular(what)) => {
+                let mut loaded = unreadable(display, format!("not read: {what}, not a regular file"));
+                loaded.reported = candidate.reported;
+                loaded.set_aside = Some(SetAside::NotRegular);
+                return loaded;
+            }
+            Err(Unread::TooLarge) => Err(too_large()),
+            Err(Unread::Io(error)) => Err(format!("cannot read: {}", io_text(&error))),
+        },
     };
     let mut loaded = match bytes {
         Ok(bytes) => from_bytes(display, candidate.kind, bytes),
@@ -71,13 +91,21 @@ pub fn unreadable(display: &str, message: String) -> Loaded {
         problem: Some((Span::default(), message)),
         context: None,
         reported: true,
-        outside: false,
+        set_aside: None,
     }
 }
 
 /// A file from its bytes: binary and non-UTF-8 content carry a problem instead of a kind. A
 /// Dockerfile's build context is left for the caller, who knows where the file lives.
 pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Loaded {
+    // UTF-16 and UTF-32 hold NUL bytes too, yet are text: Windows tools write UTF-16 with a
+    // byte order mark, and the fix is to save the file again, not to ignore it.
+    if let Some(encoding) = wide_encoding(&bytes) {
+        return unreadable(
+            display,
+            format!("file is {encoding} text (it starts with a byte order mark); save it as UTF-8"),
+        );
+    }
     let probe = &bytes[..bytes.len().min(8192)];
     if probe.contains(&0) {
         return unreadable(
@@ -92,7 +120,7 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
             problem: None,
             context: (kind == Some(FileKind::Dockerfile)).then(BuildContext::default),
             reported: true,
-            outside: false,
+            set_aside: None,
         },
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
@@ -108,17 +136,10 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
                 )),
                 context: None,
                 reported: true,
-                outside: false,
+                set_aside: None,
             }
         }
     }
-}
-
-fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {}", io_text(&e)))?;
-    // Sized from the file's length, the text is held once, not in a buffer grown by doubling.
-    let expected = file.metadata().map_or(0, |m| m.len()).min(MAX_FILE_BYTES + 1);
-    read_stream_capped(file, expected as usize)
 }
 
 /// Reads a stream up to [`MAX_FILE_BYTES`], or says why not.
@@ -129,12 +150,26 @@ pub fn read_stream_capped(stream: impl Read, expected: usize) -> Result<Vec<u8>,
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {}", io_text(&e)))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "file is larger than {} MiB and was not checked",
-            MAX_FILE_BYTES / (1024 * 1024)
-        ));
+        return Err(too_large());
     }
     Ok(bytes)
+}
+
+/// The encoding a UTF-16 or UTF-32 byte order mark at the start of `bytes` names.
+fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32"),
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => Some("UTF-16"),
+        _ => None,
+    }
+}
+
+fn too_large() -> String {
+    format!(
+        "file is larger than {} MiB and was not checked",
+        MAX_FILE_BYTES / (1024 * 1024)
+    )
 }
 
 fn io_text(error: &std::io::Error) -> String {
@@ -183,15 +218,21 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded, arena: &'s yaml::Arena) -> Pa
     let mut report = |span: Span, message: String| problems.push(parse_error(file, span, message));
     if let Some((span, message)) = &loaded.problem {
         let mut unreadable = parse_error(file, *span, message.clone());
-        unreadable.help = Some(if loaded.outside {
-            "nothing outside the scanned tree is read, so no secret of the machine reaches a report; \
-             copy the file into the repository if it is configuration to check"
-                .into()
-        } else {
-            "make it a readable UTF-8 text file, or list it in `.mslintignore` if it is not configuration"
-                .into()
+        unreadable.help = Some(match loaded.set_aside {
+            Some(SetAside::Outside) => {
+                "nothing outside the scanned tree is read, so no secret of the machine \
+                 reaches a report; copy the file into the repository if it is configuration to check"
+                    .into()
+            }
+            Some(SetAside::NotRegular) => "a pipe, socket or device is never opened: reading one could wait \
+                 for ever; list it in `.mslintignore`, or pipe what it gives into `mslint -`"
+                .into(),
+            None => {
+                "make it a readable UTF-8 text file, or list it in `.mslintignore` if it is not configuration"
+                    .into()
+            }
         });
-        if loaded.outside {
+        if loaded.set_aside.is_some() {
             unreadable.as_note();
         }
         problems.push(unreadable);
@@ -315,5 +356,39 @@ fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
         secrets: Vec::new(),
         fix: None,
         severity: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(bytes: &[u8]) -> String {
+        from_bytes("f.yaml", Some(FileKind::Yaml), bytes.to_vec())
+            .problem
+            .unwrap()
+            .1
+    }
+
+    #[test]
+    fn wide_text_is_told_apart_from_binary() {
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("kind: Pod\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(
+            problem(&utf16),
+            "file is UTF-16 text (it starts with a byte order mark); save it as UTF-8"
+        );
+        assert!(problem(&[0xFE, 0xFF, 0, b'k']).starts_with("file is UTF-16 text"));
+        assert!(problem(&[0xFF, 0xFE, 0, 0, b'k', 0, 0, 0]).starts_with("file is UTF-32 text"));
+        assert!(problem(&[0, 0, 0xFE, 0xFF, 0, 0, 0, b'k']).starts_with("file is UTF-32 text"));
+        assert!(problem(b"\x7fELF\x00\x01").starts_with("binary file"));
+        let utf8 = from_bytes(
+            "f.yaml",
+            Some(FileKind::Yaml),
+            b"\xEF\xBB\xBFkind: Pod\n".to_vec(),
+        );
+        assert!(utf8.problem.is_none());
     }
 }

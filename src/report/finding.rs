@@ -82,7 +82,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 // Names and values from the files reach terminals and CI logs: no control
                 // character of theirs gets through raw.
                 help: escaped_text(r.help.unwrap_or_else(|| r.rule.summary_text())),
-                message: escaped(with_left_out(r.message, r.related_left_out), false),
+                message: bounded(escaped(with_left_out(r.message, r.related_left_out), false)),
                 object: r.object,
                 related,
                 fingerprint,
@@ -111,6 +111,35 @@ fn with_left_out(mut message: String, left_out: usize) -> String {
         let _ = write!(message, " ({left_out} more related {places} not listed)");
     }
     message
+}
+
+/// Longest message kept whole, in characters. Messages quote names and text of the files, which
+/// a hostile file can make as long as it likes (a `FROM` line of 20 KB); the longest a real one
+/// gives is a few hundred characters (two names of 253).
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+
+/// The message, its middle left out when it is longer than [`MAX_MESSAGE_CHARS`]: it keeps the
+/// start, which names the object, and the end, which says what to change.
+fn bounded(message: String) -> String {
+    const HEAD: usize = 600;
+    const TAIL: usize = 300;
+    let length = message.chars().count();
+    if length <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let byte_at = |chars: usize| {
+        message
+            .char_indices()
+            .nth(chars)
+            .map_or(message.len(), |(i, _)| i)
+    };
+    let (head_end, tail_start) = (byte_at(HEAD), byte_at(length - TAIL));
+    format!(
+        "{} … ({} characters left out) … {}",
+        &message[..head_end],
+        length - HEAD - TAIL,
+        &message[tail_start..]
+    )
 }
 
 /// The text with control characters escaped, borrowed still where it has none.
@@ -366,5 +395,17 @@ mod tests {
             resolved[0].message,
             "a finding (3 more related places not listed)"
         );
+    }
+
+    #[test]
+    fn a_message_past_the_cap_keeps_its_start_and_end() {
+        let short = "é".repeat(MAX_MESSAGE_CHARS);
+        assert_eq!(bounded(short.clone()), short);
+        let long = format!("stage `{}` runs as root; add USER", "é".repeat(5_000));
+        let kept = bounded(long);
+        assert!(kept.starts_with("stage `éé"), "{kept}");
+        assert!(kept.ends_with("éé` runs as root; add USER"), "{kept}");
+        assert!(kept.contains(" … (4131 characters left out) … "), "{kept}");
+        assert!(kept.chars().count() < MAX_MESSAGE_CHARS);
     }
 }
