@@ -12,6 +12,7 @@ use assert_cmd::Command;
 use common::{CLEAN, DEPLOYMENT};
 use mslint::engine::limits::MAX_FINDINGS_PER_FILE;
 use mslint::engine::load::MAX_FILE_BYTES;
+use mslint::parse::dockerfile::MAX_STAGES;
 use mslint::parse::yaml::{MAX_ALIAS_NODES, MAX_DEPTH, MAX_DOCUMENTS};
 
 /// Far above what these inputs take in a debug build on a busy two-core machine, far below
@@ -391,6 +392,54 @@ fn long_dockerfiles_and_comment_runs_finish_in_bounded_time() {
         suppressed.iter().all(|f| f.suppressed.is_some()),
         "{suppressed:?}"
     );
+}
+
+#[test]
+fn package_installs_by_the_thousand_and_stages_past_the_cap_finish_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each install once looked up the stage's variables, its fix once read the whole file.
+    write(
+        dir.path(),
+        "installs/Dockerfile",
+        format!(
+            "FROM alpine:3.20\n{}USER app\n",
+            "RUN apk add curl && pip install flask\n".repeat(100_000)
+        ),
+    );
+    // Each install of one script once read every command of it again.
+    let script = vec!["apk add curl"; 20_000].join(" && \\\n  ");
+    write(
+        dir.path(),
+        "script/Dockerfile",
+        format!("FROM alpine:3.20\nRUN {script}\nUSER app\n"),
+    );
+    // Each copy once gathered the instructions before it to expand `$SRC`.
+    write(
+        dir.path(),
+        "copies/Dockerfile",
+        format!(
+            "FROM alpine:3.20\n{}USER app\n",
+            "COPY $SRC /app/\n".repeat(100_000)
+        ),
+    );
+    // A build chained through more stages than the cap.
+    let stages: String = (1..=MAX_STAGES + 5)
+        .map(|n| format!("FROM s{} AS s{n}\nRUN apt-get install -y curl\n", n - 1))
+        .collect();
+    write(
+        dir.path(),
+        "stages/Dockerfile",
+        format!("FROM debian:12 AS s0\n{stages}"),
+    );
+    let hits = scan(dir.path(), &["DF009", "MS000"], 2);
+    let count = |path: &str| hits.iter().filter(|h| h.0 == "DF009" && h.1 == path).count();
+    assert_eq!(count("installs/Dockerfile"), MAX_FINDINGS_PER_FILE, "{hits:?}");
+    assert_eq!(count("script/Dockerfile"), MAX_FINDINGS_PER_FILE);
+    let past = ms000(&hits, "stages/Dockerfile");
+    assert_eq!(past.len(), 1, "{past:?}");
+    // The FROM of the first stage past the cap: stage n starts on line 2n.
+    assert_eq!(past[0].0, 2 * MAX_STAGES as u32, "{past:?}");
+    assert!(past[0].2.contains("more build stages than"), "{past:?}");
 }
 
 #[test]

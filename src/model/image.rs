@@ -1,5 +1,7 @@
 //! Image references and the stage view of a Dockerfile.
 
+use std::collections::HashMap;
+
 use crate::discover::context::{BuildContext, DockerIgnore};
 use crate::model::secrets::setting_exposes_secret;
 use crate::model::settings::{SettingsFormat, text_settings};
@@ -114,6 +116,14 @@ pub struct Image<'d> {
     pub file: &'d Dockerfile,
     /// What its default build context (its directory) holds.
     pub context: &'d BuildContext,
+    /// For each stage, the earlier stage its `FROM` names, read once: lineages are followed for
+    /// every instruction some rules look at.
+    parents: Vec<Option<usize>>,
+    /// The `ARG` and `ENV` instructions that set each variable, by position in the file, read
+    /// once: variables are looked up for every instruction some rules look at.
+    settings: HashMap<&'d str, Vec<usize>>,
+    /// Whether a `SHELL` instruction changes the shell that runs shell-form commands.
+    shell_changed: bool,
 }
 
 /// One stage with its `FROM`.
@@ -167,7 +177,44 @@ impl<'d> StageView<'d> {
 impl<'d> Image<'d> {
     /// A view over a parsed Dockerfile and its build context.
     pub fn new(file: &'d Dockerfile, context: &'d BuildContext) -> Self {
-        Image { file, context }
+        let mut settings: HashMap<&'d str, Vec<usize>> = HashMap::new();
+        for (position, instruction) in file.instructions.iter().enumerate() {
+            let Arguments::Pairs(pairs) = &instruction.arguments else {
+                continue;
+            };
+            if matches!(instruction.keyword, "ARG" | "ENV") {
+                for pair in pairs {
+                    let positions = settings.entry(pair.key.text.as_str()).or_default();
+                    if positions.last() != Some(&position) {
+                        positions.push(position);
+                    }
+                }
+            }
+        }
+        let mut image = Image {
+            file,
+            context,
+            parents: Vec::new(),
+            settings,
+            shell_changed: file.instructions.iter().any(|i| i.keyword == "SHELL"),
+        };
+        // Stage names are matched case-insensitively, as BuildKit does; a later stage of the
+        // same name hides an earlier one from the stages after it.
+        let mut named: HashMap<String, usize> = HashMap::new();
+        let parents = image
+            .stages()
+            .map(|stage| {
+                let parent = stage
+                    .base()
+                    .and_then(|base| named.get(&base.text.to_ascii_lowercase()).copied());
+                if let Some(alias) = stage.alias() {
+                    named.insert(alias.text.to_ascii_lowercase(), stage.index);
+                }
+                parent
+            })
+            .collect();
+        image.parents = parents;
+        image
     }
 
     /// The simple shell commands an instruction runs (`RUN`, `CMD`, `ENTRYPOINT`), each word
@@ -229,26 +276,30 @@ impl<'d> Image<'d> {
 
     /// Every stage in order.
     pub fn stages(&self) -> impl Iterator<Item = StageView<'d>> + '_ {
+        (0..self.file.stages.len()).filter_map(|index| self.stage(index))
+    }
+
+    fn stage(&self, index: usize) -> Option<StageView<'d>> {
         let file = self.file;
-        file.stages
-            .iter()
-            .enumerate()
-            .map(move |(index, stage)| StageView {
-                index,
-                stage,
-                instructions: file.instructions.get(stage.from..stage.end).unwrap_or_default(),
-            })
+        file.stages.get(index).map(|stage| StageView {
+            index,
+            stage,
+            instructions: file.instructions.get(stage.from..stage.end).unwrap_or_default(),
+        })
     }
 
     /// The stage an instruction belongs to (an `ONBUILD`'s inner instruction included); `None`
     /// for a global `ARG` before the first `FROM`.
     pub fn stage_of(&self, instruction: &Instruction) -> Option<StageView<'d>> {
-        self.stages()
-            .take_while(|s| {
-                s.from()
-                    .is_some_and(|from| from.span.start <= instruction.span.start)
-            })
-            .last()
+        let file = self.file;
+        // Stages are in file order: the last one starting before the instruction is found by
+        // halving.
+        let after = file.stages.partition_point(|s| {
+            file.instructions
+                .get(s.from)
+                .is_some_and(|from| from.span.start <= instruction.span.start)
+        });
+        after.checked_sub(1).and_then(|index| self.stage(index))
     }
 
     /// Where an instruction is, for messages: "stage `build`", or "before the first FROM".
@@ -294,17 +345,17 @@ impl<'d> Image<'d> {
     /// The stage, then the earlier stage it is built `FROM`, and so on up to an external image.
     pub fn lineage(&self, stage: &StageView<'d>) -> Vec<StageView<'d>> {
         let mut chain = vec![*stage];
-        while chain.len() <= self.file.stages.len() {
-            let Some(current) = chain.last().copied() else {
-                break;
-            };
-            let parent = current
-                .base()
-                .and_then(|b| self.stage_named(&b.text, current.index));
-            match parent {
-                Some(parent) => chain.push(parent),
-                None => break,
-            }
+        let mut current = stage.index;
+        // A parent always comes earlier, so the chain ends.
+        while let Some(parent) = self
+            .parents
+            .get(current)
+            .copied()
+            .flatten()
+            .filter(|&p| p < current)
+        {
+            chain.extend(self.stage(parent));
+            current = parent;
         }
         chain
     }
@@ -352,24 +403,56 @@ impl<'d> Image<'d> {
     /// before it in its stage (a bare `ARG NAME` takes the global default); `None` when a
     /// variable has no value.
     pub fn expand(&self, stage: &StageView<'d>, instruction: &Instruction, text: &str) -> Option<String> {
-        let before = stage
-            .instructions
-            .iter()
-            .take_while(|i| i.span.start < instruction.span.start)
-            .collect::<Vec<_>>();
+        let before = self.before(stage, instruction);
         substitute(text, |name| {
-            before.iter().rev().find_map(|i| match &i.arguments {
-                Arguments::Pairs(pairs) if i.keyword == "ARG" || i.keyword == "ENV" => pairs
-                    .iter()
-                    .rev()
-                    .find(|p| p.key.text == name)
-                    .map(|p| match &p.value {
-                        Some(value) => Some(value.text.clone()),
-                        None => self.global_default(name),
-                    }),
-                _ => None,
-            })?
+            let (_, pair) = self.last_setting(name, before.clone(), &["ARG", "ENV"])?;
+            match &pair.value {
+                Some(value) => Some(value.text.clone()),
+                None => self.global_default(name),
+            }
         })
+    }
+
+    /// Whether a `SHELL` instruction changes the shell that runs shell-form commands.
+    pub fn shell_changed(&self) -> bool {
+        self.shell_changed
+    }
+
+    /// The positions in the file of the instructions of `stage` before `instruction`.
+    fn before(&self, stage: &StageView<'d>, instruction: &Instruction) -> std::ops::Range<usize> {
+        // Instructions are in file order, so the count before it is found by halving.
+        let at = self
+            .file
+            .instructions
+            .partition_point(|i| i.span.start < instruction.span.start);
+        stage.stage.from..at.clamp(stage.stage.from, stage.stage.end)
+    }
+
+    /// The last instruction among `positions` with one of `keywords` that sets `name`, and its
+    /// last pair for it.
+    fn last_setting(
+        &self,
+        name: &str,
+        positions: std::ops::Range<usize>,
+        keywords: &[&str],
+    ) -> Option<(&'d Instruction, &'d Pair)> {
+        let settings = self.settings.get(name)?;
+        let end = settings.partition_point(|&p| p < positions.end);
+        settings[..end]
+            .iter()
+            .rev()
+            .take_while(|&&p| p >= positions.start)
+            .find_map(|&p| {
+                let instruction = self.file.instructions.get(p)?;
+                let Arguments::Pairs(pairs) = &instruction.arguments else {
+                    return None;
+                };
+                if !keywords.contains(&instruction.keyword) {
+                    return None;
+                }
+                let pair = pairs.iter().rev().find(|pair| pair.key.text == name)?;
+                Some((instruction, pair))
+            })
     }
 
     fn global_default(&self, name: &str) -> Option<String> {
@@ -389,31 +472,17 @@ impl<'d> Image<'d> {
         instruction: &Instruction,
         name: &str,
     ) -> Option<String> {
-        let pair_in = |instructions: &[&'d Instruction], keywords: &[&str]| {
-            instructions.iter().rev().find_map(|i| match &i.arguments {
-                Arguments::Pairs(pairs) if keywords.contains(&i.keyword) => pairs
-                    .iter()
-                    .rev()
-                    .find(|p| p.key.text == name)
-                    .map(|p| (i.keyword, p)),
-                _ => None,
-            })
-        };
-        let own: Vec<&'d Instruction> = stage
-            .instructions
-            .iter()
-            .take_while(|i| i.span.start < instruction.span.start)
-            .collect();
-        if let Some((keyword, pair)) = pair_in(&own, &["ARG", "ENV"]) {
+        let before = self.before(stage, instruction);
+        if let Some((setter, pair)) = self.last_setting(name, before, &["ARG", "ENV"]) {
             return match &pair.value {
                 Some(value) => Some(value.text.clone()),
-                None if keyword == "ARG" => self.global_default(name),
+                None if setter.keyword == "ARG" => self.global_default(name),
                 None => None,
             };
         }
         self.lineage(stage).iter().skip(1).find_map(|parent| {
-            let all: Vec<&'d Instruction> = parent.instructions.iter().collect();
-            pair_in(&all, &["ENV"]).and_then(|(_, pair)| pair.value.as_ref().map(|v| v.text.clone()))
+            let (_, pair) = self.last_setting(name, parent.stage.from..parent.stage.end, &["ENV"])?;
+            pair.value.as_ref().map(|v| v.text.clone())
         })
     }
 

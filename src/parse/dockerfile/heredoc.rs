@@ -1,6 +1,8 @@
 //! Heredocs that parse-dockerfile does not read: a `<<WORD` that is not the first argument of
-//! a `RUN` (`RUN cat <<EOF > /etc/motd`, `RUN python3 <<PY`). Their bodies are blanked out
-//! before parsing, byte for byte, so every span stays where it is, and handed back separately.
+//! a `RUN` (`RUN cat <<EOF > /etc/motd`, `RUN python3 <<PY`), and every one after the first
+//! when the first argument is one (`RUN <<FILE1 cat > file1 && <<FILE2 cat > file2`). Their
+//! bodies are blanked out before parsing, byte for byte, so every span stays where it is, and
+//! handed back separately.
 
 use super::Word;
 use crate::source::Span;
@@ -21,21 +23,24 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
     let mut n = 0;
     while n < lines.len() {
         let (start, line) = lines[n];
-        let markers = inline_markers(line);
+        let (markers, parser_reads) = inline_markers(line);
         n += 1;
-        if markers.is_empty() {
+        if markers.len() <= parser_reads {
             continue;
         }
         let closers = closers.get_or_insert_with(|| Closers::of(&lines));
         let mut cursor = n;
         let mut found = Vec::new();
-        for (delimiter, strip_tabs) in markers {
+        for (index, (delimiter, strip_tabs)) in markers.into_iter().enumerate() {
             let body_start = cursor;
             let Some(end) = closers.find(&delimiter, strip_tabs, cursor) else {
                 found.clear();
                 break;
             };
-            found.push((body_start, end));
+            // The body of a leading heredoc is the parser's to read.
+            if index >= parser_reads {
+                found.push((body_start, end));
+            }
             cursor = end + 1;
         }
         if found.is_empty() {
@@ -125,21 +130,22 @@ fn line_offsets(text: &str) -> Vec<(usize, &str)> {
         .collect()
 }
 
-/// The heredoc delimiters of a `RUN` line whose first argument is not itself a heredoc, with
-/// whether they strip leading tabs (`<<-`).
-fn inline_markers(line: &str) -> Vec<(String, bool)> {
+/// The heredoc delimiters of a `RUN` line, with whether they strip leading tabs (`<<-`), and
+/// how many of them the parser reads itself: the first, when it is the first argument.
+fn inline_markers(line: &str) -> (Vec<(String, bool)>, usize) {
     let trimmed = line.trim_start();
     let Some(keyword) = trimmed.get(..4) else {
-        return Vec::new();
+        return (Vec::new(), 0);
     };
     if !keyword.eq_ignore_ascii_case("run ") || line.trim_end().ends_with('\\') {
-        return Vec::new();
+        return (Vec::new(), 0);
     }
     let arguments = trimmed[4..].trim_start();
     let mut words = arguments.split_whitespace().skip_while(|w| w.starts_with("--"));
-    if words.next().is_none_or(|first| first.starts_with("<<")) {
-        return Vec::new();
-    }
+    let Some(first) = words.next() else {
+        return (Vec::new(), 0);
+    };
+    let parser_reads = usize::from(first.starts_with("<<") && !first.starts_with("<<<"));
     let bytes = arguments.as_bytes();
     let mut markers = Vec::new();
     let mut i = 0;
@@ -169,7 +175,7 @@ fn inline_markers(line: &str) -> Vec<(String, bool)> {
             markers.push((name, strip_tabs));
         }
     }
-    markers
+    (markers, parser_reads)
 }
 
 #[cfg(test)]
@@ -195,6 +201,18 @@ mod tests {
         assert!(mask_inline("FROM a\nRUN <<EOF\necho hi\nEOF\n").is_none());
         assert!(mask_inline("FROM a\nRUN --mount=type=cache,target=/x <<EOF\necho\nEOF\n").is_none());
         assert!(mask_inline("FROM a\nRUN cat <<<word\n").is_none());
+    }
+
+    #[test]
+    fn heredocs_after_a_leading_one_are_blanked_and_its_body_kept() {
+        let text = "FROM a\nRUN <<FILE1 cat > file1 && <<FILE2 cat > file2\nI am\nfirst\nFILE1\nI am\nsecond\nFILE2\nUSER b\n";
+        let masked = mask_inline(text).expect("a second heredoc");
+        assert_eq!(
+            masked.text,
+            "FROM a\nRUN <<FILE1 cat > file1 && <<FILE2 cat > file2\nI am\nfirst\nFILE1\n    \n      \n     \nUSER b\n"
+        );
+        assert_eq!(masked.bodies.len(), 1);
+        assert_eq!(masked.bodies[0].1.text, "I am\nsecond\n");
     }
 
     #[test]

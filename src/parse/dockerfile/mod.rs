@@ -13,6 +13,9 @@ pub use words::{Pair, raw_words, split_pairs};
 
 /// Most syntax errors collected from one file before giving up on the rest.
 const MAX_ERRORS: usize = 50;
+/// Most build stages read from one Dockerfile. Stages are looked up by name and followed from
+/// base to base, so their number must stay small; real builds have a few, rarely dozens.
+pub const MAX_STAGES: usize = 1_000;
 const UTF8_BOM: &str = "\u{feff}";
 
 /// A piece of source text with its unescaped value.
@@ -149,11 +152,13 @@ pub fn parse(text: &str) -> Dockerfile {
     let mut file = parse_text(&masked.text);
     for (opener, body) in masked.bodies {
         let keyword_at = opener + opener_indent(text, opener);
-        let owner = file
+        // Instructions are in file order: the opener's is found by halving.
+        let at = file
             .instructions
-            .iter_mut()
-            .find(|i| i.keyword_span.start as usize == keyword_at);
-        if let Some(instruction) = owner {
+            .partition_point(|i| (i.keyword_span.start as usize) < keyword_at);
+        if let Some(instruction) = file.instructions.get_mut(at)
+            && instruction.keyword_span.start as usize == keyword_at
+        {
             instruction.inline_heredocs.push(body);
         }
     }
@@ -192,6 +197,22 @@ fn parse_text(text: &str) -> Dockerfile {
         }
     }
     file.stages = stages(&file.instructions);
+    if let Some(past) = file.stages.get(MAX_STAGES) {
+        let cut = past.from;
+        file.errors.push(DockerfileError {
+            message: format!(
+                "the Dockerfile has more build stages than mslint's limit of {MAX_STAGES}; the rest of the file is not checked"
+            ),
+            span: file.instructions[cut].keyword_span,
+        });
+        file.errors
+            .retain(|e| e.span.start <= file.instructions[cut].keyword_span.start);
+        file.instructions.truncate(cut);
+        file.stages.truncate(MAX_STAGES);
+        if let Some(last) = file.stages.last_mut() {
+            last.end = cut;
+        }
+    }
     file.errors.extend(duplicate_stage_names(&file));
     file.errors.sort_by_key(|e| e.span);
     file
@@ -571,7 +592,7 @@ fn stages(instructions: &[Instruction]) -> Vec<Stage> {
 }
 
 fn duplicate_stage_names(file: &Dockerfile) -> Vec<DockerfileError> {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut errors = Vec::new();
     for stage in &file.stages {
         let Some(Instruction {
@@ -583,14 +604,11 @@ fn duplicate_stage_names(file: &Dockerfile) -> Vec<DockerfileError> {
         else {
             continue;
         };
-        let name = alias.text.to_ascii_lowercase();
-        if seen.contains(&name) {
+        if !seen.insert(alias.text.to_ascii_lowercase()) {
             errors.push(DockerfileError {
                 message: format!("duplicate stage name `{}`; the build fails", alias.text),
                 span: alias.span,
             });
-        } else {
-            seen.push(name);
         }
     }
     errors
@@ -646,6 +664,23 @@ mod tests {
         let text = "\u{feff}FROM alpine:3.20\nUSER app\n";
         let file = parse(text);
         assert_eq!(&text[file.instructions[1].span.range()], "USER app");
+    }
+
+    #[test]
+    fn a_run_with_a_leading_heredoc_and_more_parses_them_all() {
+        let text = "FROM alpine:3.20\nRUN <<FILE1 cat > file1 && <<FILE2 cat > file2\nI am\nfirst\nFILE1\nI am\nsecond\nFILE2\nUSER app\n";
+        let file = parse(text);
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        let keywords: Vec<_> = file.instructions.iter().map(|i| i.keyword).collect();
+        assert_eq!(keywords, ["FROM", "RUN", "USER"]);
+        let run = &file.instructions[1];
+        let Arguments::Command(CommandForm::HereDocs(docs)) = &run.arguments else {
+            panic!("a leading heredoc")
+        };
+        assert_eq!(docs.len(), 1);
+        assert_eq!(&text[docs[0].span.range()], "I am\nfirst\n");
+        assert_eq!(run.inline_heredocs.len(), 1);
+        assert_eq!(&text[run.inline_heredocs[0].span.range()], "I am\nsecond\n");
     }
 
     #[test]

@@ -125,7 +125,7 @@ fn exec_form_fix(image: &Image<'_>, instruction: &Instruction) -> Option<Fix> {
         && words.next().is_some_and(|program| !program.contains('='))
         && text.trim() == text
         && command.span.end - command.span.start == text.len() as u32;
-    let custom_shell = image.file.instructions.iter().any(|i| i.keyword == "SHELL");
+    let custom_shell = image.shell_changed();
     if !plain || custom_shell {
         return None;
     }

@@ -1,4 +1,7 @@
 //! DF009 package-cache-kept.
+
+use std::cell::OnceCell;
+
 use crate::fix::{Applicability, Edit, Fix};
 use crate::model::image::StageView;
 use crate::model::packages::{Manager, PackageCommand};
@@ -89,18 +92,37 @@ impl Rule for PackageCacheKept {
         let Some(last) = image.final_stage() else {
             return;
         };
+        let turned_off = OnceCell::new();
         for stage in image.lineage(&last) {
             for run in stage.instructions_named("RUN") {
-                check_run(image, &stage, run, out);
+                check_run(image, &stage, run, &turned_off, out);
             }
         }
     }
 }
 
-fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &mut Findings) {
+/// Where each stage (by index) first turns recommended packages off, read when an install first
+/// asks: every `RUN` is split once, however many installs there are.
+type RecommendsTurnedOff = OnceCell<std::collections::HashMap<usize, u32>>;
+
+fn check_run(
+    image: &Image<'_>,
+    stage: &StageView<'_>,
+    run: &Instruction,
+    turned_off: &RecommendsTurnedOff,
+    out: &mut Findings,
+) {
     let commands = image.commands(run);
     let mounts = image.cache_mounts(run);
     let mut lists_reported = false;
+    // What the whole script does, each read once however many package commands it holds.
+    let once = |cell: &OnceCell<bool>, read: &dyn Fn() -> bool| *cell.get_or_init(read);
+    let (lists_removed, apk_cache_removed, pip_cache_emptied) =
+        (OnceCell::new(), OnceCell::new(), OnceCell::new());
+    let (script_turns_off, stage_sets_pip) = (OnceCell::new(), OnceCell::new());
+    let pip_disabled_from = OnceCell::new();
+    let editable = OnceCell::new();
+    let script = || *editable.get_or_init(|| editable_script(image, run));
     for (index, command) in commands.iter().enumerate() {
         let Some(package) = PackageCommand::parse(command) else {
             continue;
@@ -108,7 +130,10 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
         let tool = package.tool.text.rsplit('/').next().unwrap_or(&package.tool.text);
         // `update` writes the lists; an `install` without it adds none to this layer.
         if package.manager == Manager::Apt && package.subcommand.text == "update" {
-            if !lists_reported && !removes(&commands, APT_LISTS) && !covered(&mounts, APT_LISTS) {
+            if !lists_reported
+                && !once(&lists_removed, &|| removes(&commands, APT_LISTS))
+                && !covered(&mounts, APT_LISTS)
+            {
                 lists_reported = true;
                 out.report(
                     package.tool.span,
@@ -117,7 +142,7 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
                 .help(format!(
                     "remove the lists in the same RUN:\nRUN {tool} update \\\n && {tool} install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*"
                 ))
-                .fix(lists_removal_fix(image, run, &commands));
+                .fix(lists_removal_fix(image, run, script(), &commands));
             }
             continue;
         }
@@ -127,7 +152,8 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
         match package.manager {
             Manager::Apt => {
                 if !command.has_flag("--no-install-recommends")
-                    && !recommends_off(image, stage, run, &commands)
+                    && !once(&script_turns_off, &|| commands.iter().any(sets_recommends_off))
+                    && !turned_off_before(image, stage, run, turned_off)
                 {
                     out.report(
                         package.subcommand.span,
@@ -140,8 +166,7 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
                          RUN {tool} update \\\n && {tool} install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*"
                     ))
                     .fix(flag_fix(
-                        image,
-                        run,
+                        script(),
                         package.subcommand,
                         "--no-install-recommends",
                         Applicability::Unsafe,
@@ -150,7 +175,7 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
             }
             Manager::Apk => {
                 if !command.has_flag("--no-cache")
-                    && !removes(&commands, APK_CACHE)
+                    && !once(&apk_cache_removed, &|| removes(&commands, APK_CACHE))
                     && !covered(&mounts, APK_CACHE)
                     && !covered(&mounts, "/etc/apk/cache")
                 {
@@ -159,16 +184,23 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
                         format!("`apk add` without `--no-cache` keeps the package index in `{APK_CACHE}`"),
                     )
                     .help("pass `--no-cache`, which fetches the index without storing it:\nRUN apk add --no-cache <packages>")
-                    .fix(flag_fix(image, run, package.subcommand, "--no-cache", Applicability::Safe));
+                    .fix(flag_fix(script(), package.subcommand, "--no-cache", Applicability::Safe));
                 }
             }
             Manager::Pip => {
+                let disabled_from =
+                    pip_disabled_from.get_or_init(|| commands.iter().position(disables_pip_cache));
                 let cache_off = command.has_flag("--no-cache-dir")
-                    || pip_cache_disabled(&commands[..=index])
-                    || image
-                        .variable_before(stage, run, "PIP_NO_CACHE_DIR")
-                        .is_some_and(|v| !v.is_empty());
-                if !cache_off && !pip_cache_removed(&commands) && !mounts.iter().any(|m| is_pip_cache(m)) {
+                    || disabled_from.is_some_and(|from| from <= index)
+                    || once(&stage_sets_pip, &|| {
+                        image
+                            .variable_before(stage, run, "PIP_NO_CACHE_DIR")
+                            .is_some_and(|v| !v.is_empty())
+                    });
+                if !cache_off
+                    && !once(&pip_cache_emptied, &|| pip_cache_removed(&commands))
+                    && !mounts.iter().any(|m| is_pip_cache(m))
+                {
                     let invocation = if tool.starts_with("python") {
                         format!("{tool} -m pip install")
                     } else {
@@ -181,7 +213,7 @@ fn check_run(image: &Image<'_>, stage: &StageView<'_>, run: &Instruction, out: &
                     .help(format!(
                         "pass `--no-cache-dir`, or set `ENV PIP_NO_CACHE_DIR=1` once in the stage:\nRUN {invocation} --no-cache-dir -r requirements.txt"
                     ))
-                    .fix(flag_fix(image, run, package.subcommand, "--no-cache-dir", Applicability::Safe));
+                    .fix(flag_fix(script(), package.subcommand, "--no-cache-dir", Applicability::Safe));
                 }
             }
             Manager::Yum => {}
@@ -200,20 +232,19 @@ fn editable_script<'i>(image: &Image<'_>, run: &'i Instruction) -> Option<&'i Wo
         .text
         .lines()
         .any(|line| line.trim_start().starts_with('#') || line.contains(" #") || line.contains("\t#"));
-    let custom_shell = image.file.instructions.iter().any(|i| i.keyword == "SHELL");
+    let custom_shell = image.shell_changed();
     (verbatim && !comment && !custom_shell && run.inline_heredocs.is_empty()).then_some(script)
 }
 
 /// The fix that writes `flag` after a package manager's subcommand, when the subcommand is
-/// written plainly in the `RUN`'s script.
+/// written plainly in the `RUN`'s script (its [`editable_script`]).
 fn flag_fix(
-    image: &Image<'_>,
-    run: &Instruction,
+    script: Option<&Word>,
     subcommand: &ShellWord,
     flag: &str,
     applicability: Applicability,
 ) -> Option<Fix> {
-    let script = editable_script(image, run)?;
+    let script = script?;
     let start = subcommand.span.start.checked_sub(script.span.start)? as usize;
     let end = subcommand.span.end.checked_sub(script.span.start)? as usize;
     if script.text.get(start..end)? != subcommand.text {
@@ -228,18 +259,20 @@ fn flag_fix(
 
 /// The fix that ends a `RUN` that updates apt's lists with their removal (with `sudo` when the
 /// `RUN` needs it for apt), unless a later `RUN` uses apt without updating them again.
-fn lists_removal_fix(image: &Image<'_>, run: &Instruction, commands: &[ShellCommand]) -> Option<Fix> {
-    let script = editable_script(image, run)?;
+fn lists_removal_fix(
+    image: &Image<'_>,
+    run: &Instruction,
+    script: Option<&Word>,
+    commands: &[ShellCommand],
+) -> Option<Fix> {
+    let script = script?;
     // The RUNs after it read the lists until one updates them again. Any word that mentions apt
     // (`bash -c 'apt-get install …'`, `xargs apt-get …`) or runs a script counts as a use, and
     // so does an ONBUILD instruction: what they run is not read here.
     let mut later_needs_lists = false;
-    for later in image
-        .file
-        .instructions
-        .iter()
-        .filter(|i| i.span.start > run.span.start)
-    {
+    let instructions = &image.file.instructions;
+    let after = instructions.partition_point(|i| i.span.start <= run.span.start);
+    for later in &instructions[after..] {
         if later.keyword == "ONBUILD" {
             later_needs_lists = true;
             break;
@@ -293,28 +326,39 @@ fn lists_removal_fix(image: &Image<'_>, run: &Instruction, commands: &[ShellComm
 
 /// Whether an `apt.conf` setting or option turns recommends off: a word of this `RUN`, or of an
 /// earlier `RUN` in the stage or its parents, that sets `APT::Install-Recommends` to false.
-fn recommends_off(
+/// Whether a `RUN` before `run` in its stage, or any in a stage it is built on, turns
+/// recommended packages off.
+fn turned_off_before(
     image: &Image<'_>,
     stage: &StageView<'_>,
     run: &Instruction,
-    commands: &[ShellCommand],
+    turned_off: &RecommendsTurnedOff,
 ) -> bool {
-    let sets_off = |command: &ShellCommand| {
-        command.words.iter().any(|word| {
-            let lower = word.text.to_ascii_lowercase();
-            lower.split_once("install-recommends").is_some_and(|(_, value)| {
-                let value = value.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-                value == "0" || value == "false"
+    let turned_off = turned_off.get_or_init(|| {
+        image
+            .stages()
+            .filter_map(|s| {
+                let first = s
+                    .instructions_named("RUN")
+                    .find(|i| image.commands(i).iter().any(sets_recommends_off))?;
+                Some((s.index, first.span.start))
             })
-        })
-    };
-    if commands.iter().any(sets_off) {
-        return true;
-    }
+            .collect()
+    });
     image.lineage(stage).iter().any(|s| {
-        s.instructions_named("RUN")
-            .filter(|i| s.index != stage.index || i.span.start < run.span.start)
-            .any(|earlier| image.commands(earlier).iter().any(sets_off))
+        turned_off
+            .get(&s.index)
+            .is_some_and(|&at| s.index != stage.index || at < run.span.start)
+    })
+}
+
+fn sets_recommends_off(command: &ShellCommand) -> bool {
+    command.words.iter().any(|word| {
+        let lower = word.text.to_ascii_lowercase();
+        lower.split_once("install-recommends").is_some_and(|(_, value)| {
+            let value = value.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            value == "0" || value == "false"
+        })
     })
 }
 
@@ -342,9 +386,10 @@ fn covered(mounts: &[String], dir: &str) -> bool {
     })
 }
 
-/// `PIP_NO_CACHE_DIR=…` given on a command line or exported earlier in the script.
-fn pip_cache_disabled(commands: &[ShellCommand]) -> bool {
-    commands.iter().flat_map(|c| &c.words).any(|word| {
+/// A command that sets `PIP_NO_CACHE_DIR=…` (exported, or given to one command); from there on
+/// the script's pip keeps no cache.
+fn disables_pip_cache(command: &ShellCommand) -> bool {
+    command.words.iter().any(|word| {
         word.text
             .strip_prefix("PIP_NO_CACHE_DIR=")
             .is_some_and(|value| !value.is_empty())
