@@ -12,6 +12,7 @@ use assert_cmd::Command;
 use common::{CLEAN, DEPLOYMENT};
 use mslint::engine::limits::MAX_FINDINGS_PER_FILE;
 use mslint::engine::load::MAX_FILE_BYTES;
+use mslint::index::MAX_SELECTED_PAIRS;
 use mslint::parse::dockerfile::MAX_STAGES;
 use mslint::parse::yaml::{MAX_ALIAS_NODES, MAX_DEPTH, MAX_DOCUMENTS};
 
@@ -440,6 +441,35 @@ fn package_installs_by_the_thousand_and_stages_past_the_cap_finish_in_bounded_ti
     // The FROM of the first stage past the cap: stage n starts on line 2n.
     assert_eq!(past[0].0, 2 * MAX_STAGES as u32, "{past:?}");
     assert!(past[0].2.contains("more build stages than"), "{past:?}");
+}
+
+/// `count` Services and `count` Deployments in one namespace, every Service selecting every
+/// Deployment and sending to port 8008, a near-typo of the 8080 the containers declare.
+fn services_selecting_every_deployment(count: usize) -> String {
+    let mut text = String::new();
+    for n in 0..count {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{n}}}\nspec: {{selector: {{app: x}}, ports: [{{port: 80, targetPort: 8008}}]}}\n\
+             ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{n}}}\nspec: {{selector: {{matchLabels: {{app: x}}}}, template: {{metadata: {{labels: {{app: x}}}}, spec: {{containers: [{{name: c, image: \"nginx:1.27\", ports: [{{containerPort: 8080}}]}}]}}}}}}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn services_paired_with_workloads_past_the_cap_are_left_unpaired_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "few/all.yaml", services_selecting_every_deployment(3));
+    let hits = scan(dir.path(), &["K8S021"], 2);
+    assert_eq!(hits.len(), 3, "{hits:?}");
+    let past = MAX_SELECTED_PAIRS.isqrt() + 1;
+    write(
+        dir.path(),
+        "many/all.yaml",
+        services_selecting_every_deployment(past),
+    );
+    let hits = scan(dir.path(), &["K8S021"], 2);
+    assert!(hits.is_empty(), "{} findings", hits.len());
 }
 
 #[test]
