@@ -340,6 +340,17 @@ impl ObjectRef {
 /// a namespace) says no more, and it would grow with the square of the scan.
 pub const MAX_RELATED: usize = 10;
 
+/// Names for a message to list: all of them up to [`MAX_RELATED`], else that many and how many
+/// more, so that a message stays short however many objects a file repeats.
+pub fn listed(names: impl ExactSizeIterator<Item = String>) -> String {
+    let total = names.len();
+    let shown: Vec<String> = names.take(MAX_RELATED).collect();
+    match total - shown.len() {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 /// A finding as a rule reports it: spans not yet turned into lines.
 #[derive(Debug, Clone)]
 pub struct RawFinding {
@@ -519,4 +530,23 @@ pub mod prelude {
         Context, Describe, Family, Findings, ObjectRef, OptionKind, Rule, RuleOption, Scope, Severity,
     };
     pub use crate::model::{Image, Object, ProbeKind, Workload};
+}
+
+#[cfg(test)]
+mod listed_tests {
+    use super::*;
+
+    #[test]
+    fn names_past_the_related_cap_are_counted() {
+        let names = |count: usize| (0..count).map(|n| format!("`s{n}`"));
+        assert_eq!(listed(names(2)), "`s0`, `s1`");
+        assert_eq!(listed(names(MAX_RELATED)).matches('`').count(), 2 * MAX_RELATED);
+        let many = listed(names(20_000));
+        assert!(many.starts_with("`s0`, `s1`"), "{many}");
+        assert!(many.ends_with(&format!(
+            "`s{}` and {} more",
+            MAX_RELATED - 1,
+            20_000 - MAX_RELATED
+        )));
+    }
 }

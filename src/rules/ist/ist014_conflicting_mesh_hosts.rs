@@ -136,10 +136,11 @@ impl Rule for ConflictingMeshHosts {
 
 fn report(mine: &MeshHost<'_, '_>, rivals: &[&MeshHost<'_, '_>], host: &str, out: &mut Findings) {
     let object = mine.service.object;
-    let names: Vec<String> = rivals
-        .iter()
-        .map(|r| format!("`{}`", r.service.object.qualified_name()))
-        .collect();
+    let names = crate::rules::listed(
+        rivals
+            .iter()
+            .map(|r| format!("`{}`", r.service.object.qualified_name())),
+    );
     let finding = out
         .report_in(
             object.file,
@@ -148,7 +149,7 @@ fn report(mine: &MeshHost<'_, '_>, rivals: &[&MeshHost<'_, '_>], host: &str, out
                 "VirtualService `{}` defines host `{host}` for the mesh, and so does VirtualService {}: \
                  sidecars apply only one of them",
                 object.qualified_name(),
-                names.join(", ")
+                names
             ),
         )
         .help(
