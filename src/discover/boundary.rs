@@ -3,6 +3,7 @@
 //! a CI runner's credentials or to `/proc/self/environ` would otherwise have its content parsed
 //! and quoted into a public log.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The folder reads under `path` stay inside: the git work tree holding it, else the folder
@@ -51,7 +52,6 @@ pub enum Unread {
 /// opened, and again after (the open does not wait for a pipe's writer), so a file swapped
 /// meanwhile cannot block the scan either.
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
-    use std::io::Read;
     regular(&std::fs::metadata(path).map_err(Unread::Io)?)?;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -66,10 +66,18 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
     if metadata.len() > limit {
         return Err(Unread::TooLarge);
     }
-    // Sized from the file's length, the text is held once, not in a buffer grown by doubling;
-    // a file still growing stops at the limit.
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(Unread::Io)?;
+    // Sized from the file's length, the text is held once, not in a buffer grown by doubling.
+    read_limited(file, metadata.len() as usize, limit)
+}
+
+/// Reads a stream of at most `limit` bytes (a file still growing, standard input), with room
+/// for `expected` of them from the start.
+pub fn read_limited(stream: impl Read, expected: usize, limit: u64) -> Result<Vec<u8>, Unread> {
+    let mut bytes = Vec::with_capacity(expected);
+    stream
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Unread::Io)?;
     if bytes.len() as u64 > limit {
         return Err(Unread::TooLarge);
     }

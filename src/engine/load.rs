@@ -61,15 +61,13 @@ pub fn read(candidate: &Candidate, text: Option<&String>) -> Loaded {
         (_, Some(text)) => Ok(text.clone().into_bytes()),
         (Some(error), None) => Err(format!("cannot read: {error}")),
         (None, None) => match boundary::read_regular(&candidate.path, MAX_FILE_BYTES) {
-            Ok(bytes) => Ok(bytes),
-            Err(Unread::NotRegular(what)) => {
-                let mut loaded = unreadable(display, format!("not read: {what}, not a regular file"));
+            Err(unread @ Unread::NotRegular(_)) => {
+                let mut loaded = unreadable(display, unread_text(unread));
                 loaded.reported = candidate.reported;
                 loaded.set_aside = Some(SetAside::NotRegular);
                 return loaded;
             }
-            Err(Unread::TooLarge) => Err(too_large()),
-            Err(Unread::Io(error)) => Err(format!("cannot read: {}", io_text(&error))),
+            read => read.map_err(unread_text),
         },
     };
     let mut loaded = match bytes {
@@ -144,32 +142,28 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
 
 /// Reads a stream up to [`MAX_FILE_BYTES`], or says why not.
 pub fn read_stream_capped(stream: impl Read, expected: usize) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::with_capacity(expected);
-    stream
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {}", io_text(&e)))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
-    Ok(bytes)
+    boundary::read_limited(stream, expected, MAX_FILE_BYTES).map_err(unread_text)
 }
 
 /// The encoding a UTF-16 or UTF-32 byte order mark at the start of `bytes` names.
 fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
     match bytes {
-        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32"),
-        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32"),
+        [0xFF, 0xFE, 0, 0, ..] | [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32"),
         [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => Some("UTF-16"),
         _ => None,
     }
 }
 
-fn too_large() -> String {
-    format!(
-        "file is larger than {} MiB and was not checked",
-        MAX_FILE_BYTES / (1024 * 1024)
-    )
+/// What a report says of a file that could not be read.
+fn unread_text(unread: Unread) -> String {
+    match unread {
+        Unread::NotRegular(what) => format!("not read: {what}, not a regular file"),
+        Unread::TooLarge => format!(
+            "file is larger than {} MiB and was not checked",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ),
+        Unread::Io(error) => format!("cannot read: {}", io_text(&error)),
+    }
 }
 
 fn io_text(error: &std::io::Error) -> String {

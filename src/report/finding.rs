@@ -123,6 +123,10 @@ pub const MAX_MESSAGE_CHARS: usize = 1_000;
 fn bounded(message: String) -> String {
     const HEAD: usize = 600;
     const TAIL: usize = 300;
+    // A message of no more bytes than the cap has no more characters either.
+    if message.len() <= MAX_MESSAGE_CHARS {
+        return message;
+    }
     let length = message.chars().count();
     if length <= MAX_MESSAGE_CHARS {
         return message;

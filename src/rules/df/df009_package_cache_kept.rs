@@ -115,14 +115,8 @@ fn check_run(
     let commands = image.commands(run);
     let mounts = image.cache_mounts(run);
     let mut lists_reported = false;
-    // What the whole script does, each read once however many package commands it holds.
-    let once = |cell: &OnceCell<bool>, read: &dyn Fn() -> bool| *cell.get_or_init(read);
-    let (lists_removed, apk_cache_removed, pip_cache_emptied) =
-        (OnceCell::new(), OnceCell::new(), OnceCell::new());
-    let (script_turns_off, stage_sets_pip) = (OnceCell::new(), OnceCell::new());
-    let pip_disabled_from = OnceCell::new();
-    let editable = OnceCell::new();
-    let script = || *editable.get_or_init(|| editable_script(image, run));
+    let read = OnceCell::new();
+    let script = || read.get_or_init(|| Script::read(image, run, &commands));
     for (index, command) in commands.iter().enumerate() {
         let Some(package) = PackageCommand::parse(command) else {
             continue;
@@ -130,10 +124,7 @@ fn check_run(
         let tool = package.tool.text.rsplit('/').next().unwrap_or(&package.tool.text);
         // `update` writes the lists; an `install` without it adds none to this layer.
         if package.manager == Manager::Apt && package.subcommand.text == "update" {
-            if !lists_reported
-                && !once(&lists_removed, &|| removes(&commands, APT_LISTS))
-                && !covered(&mounts, APT_LISTS)
-            {
+            if !lists_reported && !script().lists_removed && !covered(&mounts, APT_LISTS) {
                 lists_reported = true;
                 out.report(
                     package.tool.span,
@@ -142,7 +133,7 @@ fn check_run(
                 .help(format!(
                     "remove the lists in the same RUN:\nRUN {tool} update \\\n && {tool} install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*"
                 ))
-                .fix(lists_removal_fix(image, run, script(), &commands));
+                .fix(lists_removal_fix(image, run, script().editable, &commands));
             }
             continue;
         }
@@ -152,7 +143,7 @@ fn check_run(
         match package.manager {
             Manager::Apt => {
                 if !command.has_flag("--no-install-recommends")
-                    && !once(&script_turns_off, &|| commands.iter().any(sets_recommends_off))
+                    && !script().turns_recommends_off
                     && !turned_off_before(image, stage, run, turned_off)
                 {
                     out.report(
@@ -166,7 +157,7 @@ fn check_run(
                          RUN {tool} update \\\n && {tool} install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*"
                     ))
                     .fix(flag_fix(
-                        script(),
+                        script().editable,
                         package.subcommand,
                         "--no-install-recommends",
                         Applicability::Unsafe,
@@ -175,7 +166,7 @@ fn check_run(
             }
             Manager::Apk => {
                 if !command.has_flag("--no-cache")
-                    && !once(&apk_cache_removed, &|| removes(&commands, APK_CACHE))
+                    && !script().apk_cache_removed
                     && !covered(&mounts, APK_CACHE)
                     && !covered(&mounts, "/etc/apk/cache")
                 {
@@ -184,23 +175,16 @@ fn check_run(
                         format!("`apk add` without `--no-cache` keeps the package index in `{APK_CACHE}`"),
                     )
                     .help("pass `--no-cache`, which fetches the index without storing it:\nRUN apk add --no-cache <packages>")
-                    .fix(flag_fix(script(), package.subcommand, "--no-cache", Applicability::Safe));
+                    .fix(flag_fix(script().editable, package.subcommand, "--no-cache", Applicability::Safe));
                 }
             }
             Manager::Pip => {
-                let disabled_from =
-                    pip_disabled_from.get_or_init(|| commands.iter().position(disables_pip_cache));
                 let cache_off = command.has_flag("--no-cache-dir")
-                    || disabled_from.is_some_and(|from| from <= index)
-                    || once(&stage_sets_pip, &|| {
-                        image
-                            .variable_before(stage, run, "PIP_NO_CACHE_DIR")
-                            .is_some_and(|v| !v.is_empty())
-                    });
-                if !cache_off
-                    && !once(&pip_cache_emptied, &|| pip_cache_removed(&commands))
-                    && !mounts.iter().any(|m| is_pip_cache(m))
-                {
+                    || script().pip_cache_off_from.is_some_and(|from| from <= index)
+                    || image
+                        .variable_before(stage, run, "PIP_NO_CACHE_DIR")
+                        .is_some_and(|v| !v.is_empty());
+                if !cache_off && !script().pip_cache_emptied && !mounts.iter().any(|m| is_pip_cache(m)) {
                     let invocation = if tool.starts_with("python") {
                         format!("{tool} -m pip install")
                     } else {
@@ -213,10 +197,36 @@ fn check_run(
                     .help(format!(
                         "pass `--no-cache-dir`, or set `ENV PIP_NO_CACHE_DIR=1` once in the stage:\nRUN {invocation} --no-cache-dir -r requirements.txt"
                     ))
-                    .fix(flag_fix(script(), package.subcommand, "--no-cache-dir", Applicability::Safe));
+                    .fix(flag_fix(script().editable, package.subcommand, "--no-cache-dir", Applicability::Safe));
                 }
             }
             Manager::Yum => {}
+        }
+    }
+}
+
+/// What the whole script of one `RUN` does, read when its first package command asks: a script
+/// of thousands of commands is read once, not once for each of them.
+struct Script<'r> {
+    lists_removed: bool,
+    apk_cache_removed: bool,
+    pip_cache_emptied: bool,
+    turns_recommends_off: bool,
+    /// The first command from which `PIP_NO_CACHE_DIR` is set.
+    pip_cache_off_from: Option<usize>,
+    /// The text a fix may edit (see [`editable_script`]).
+    editable: Option<&'r Word>,
+}
+
+impl<'r> Script<'r> {
+    fn read(image: &Image<'_>, run: &'r Instruction, commands: &[ShellCommand]) -> Self {
+        Script {
+            lists_removed: removes(commands, APT_LISTS),
+            apk_cache_removed: removes(commands, APK_CACHE),
+            pip_cache_emptied: pip_cache_removed(commands),
+            turns_recommends_off: commands.iter().any(sets_recommends_off),
+            pip_cache_off_from: commands.iter().position(disables_pip_cache),
+            editable: editable_script(image, run),
         }
     }
 }
