@@ -529,3 +529,95 @@ fn bad_files_beside_a_good_one_leave_it_checked_and_memory_bounded() {
     assert!(at("MS000", "bad/huge.yaml", 1), "{found:?}");
     assert!(found.iter().any(|f| f.1 == "bad/anchors.yaml"), "{found:?}");
 }
+
+/// `count` Deployments of one replica in one namespace, all with the pod label `app: x`, and a
+/// PodDisruptionBudget per Deployment that keeps `count` pods available, in files of at most
+/// 500 documents: with `distinct`, each budget's selector differs (a `NotIn` on a label no pod
+/// carries), otherwise they are the same.
+fn budgets_over_every_deployment(dir: &Path, count: usize, distinct: bool) {
+    for (file, numbers) in (0..count).collect::<Vec<_>>().chunks(250).enumerate() {
+        let mut text = String::new();
+        for n in numbers {
+            let other = if distinct {
+                format!(", matchExpressions: [{{key: copy, operator: NotIn, values: [c{n}]}}]")
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{n}}}\nspec: {{replicas: 1, selector: {{matchLabels: {{app: x}}}}, template: {{metadata: {{labels: {{app: x}}}}, spec: {{containers: [{{name: c, image: \"nginx:1.27\"}}]}}}}}}\n\
+                 ---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: b{n}}}\nspec: {{minAvailable: {count}, selector: {{matchLabels: {{app: x}}{other}}}}}\n"
+            ));
+        }
+        write(dir, &format!("part{file}.yaml"), text);
+    }
+}
+
+#[test]
+fn budgets_with_one_selector_are_matched_once_and_past_the_pair_cap_not_at_all() {
+    let past = MAX_SELECTED_PAIRS.isqrt() + 1;
+    // The same selector on every budget: one selection, however many budgets share it. Each
+    // budget keeps every pod available, so NS005 reports each.
+    let same = tempfile::tempdir().unwrap();
+    budgets_over_every_deployment(same.path(), past, false);
+    let hits = scan(same.path(), &["NS004", "NS005", "NS006"], 2);
+    assert_eq!(hits.len(), past, "{:?}", hits.first());
+    assert!(hits.iter().all(|h| h.0 == "NS005"), "{:?}", hits.first());
+    // Distinct selectors that each select every Deployment: past the cap nothing is selected,
+    // and NS005 says nothing of what it cannot count, nor NS006 of budgets selecting nothing.
+    let distinct = tempfile::tempdir().unwrap();
+    budgets_over_every_deployment(distinct.path(), past, true);
+    write(
+        distinct.path(),
+        "stray.yaml",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: stray}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: gone}}}\n",
+    );
+    let hits = scan(distinct.path(), &["NS004", "NS005", "NS006"], 2);
+    assert!(hits.is_empty(), "{} findings: {:?}", hits.len(), hits.first());
+    // Under the cap, the same files are followed: the stray budget selects nothing.
+    let few = tempfile::tempdir().unwrap();
+    budgets_over_every_deployment(few.path(), 3, true);
+    write(
+        few.path(),
+        "stray.yaml",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: stray}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: gone}}}\n",
+    );
+    let hits = scan(few.path(), &["NS004", "NS005", "NS006"], 2);
+    let rules: Vec<&str> = hits.iter().map(|h| h.0.as_str()).collect();
+    assert_eq!(rules, ["NS005", "NS005", "NS005", "NS006"], "{hits:?}");
+}
+
+/// `count` VirtualServices routing host `web` each to its own subset, which one of `count`
+/// DestinationRules for `web` defines, in one file.
+fn routes_to_many_subsets(count: usize) -> String {
+    (0..count)
+        .map(|n| {
+            format!(
+                "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: v{n}}}\nspec: {{hosts: [web], http: [{{route: [{{destination: {{host: web, subset: s{n}}}}}]}}]}}\n\
+                 ---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: r{n}}}\nspec: {{host: web, subsets: [{{name: s{n}, labels: {{v: s{n}}}}}]}}\n"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn virtual_services_and_destination_rules_of_one_host_by_the_thousand_finish_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = 5_000;
+    write(dir.path(), "mesh.yaml", routes_to_many_subsets(count));
+    let hits = scan(dir.path(), &["IST007", "IST014"], 2);
+    // Every subset is defined; every VirtualService defines the mesh host another does too, and
+    // the findings cap of the file keeps the first of them.
+    let ist014 = hits.iter().filter(|h| h.0 == "IST014").count();
+    assert_eq!(ist014, MAX_FINDINGS_PER_FILE, "{:?}", hits.first());
+    assert!(!hits.iter().any(|h| h.0 == "IST007"), "{:?}", hits.first());
+    let first = hits
+        .iter()
+        .find(|h| h.2 == 5)
+        .expect("the first VirtualService's host");
+    let more = count - 1 - 10;
+    assert!(
+        first.4.contains("`v1`, `v2`") && first.4.contains(&format!("`v10` and {more} more")),
+        "{}",
+        first.4
+    );
+}

@@ -227,14 +227,8 @@ impl<'o, 's> Mesh<'o, 's> {
         viewer: &str,
         index: &Index<'o, 's>,
     ) -> Vec<DestinationRule<'o, 's>> {
-        let exact = self.rules_by_host.get(host).map_or(&[][..], Vec::as_slice);
-        let mut found: Vec<(usize, usize, DestinationRule<'o, 's>)> = exact
-            .iter()
-            .chain(&self.wildcard_rules)
-            .filter_map(|&n| Some((n, self.destination_rules.get(n)?)))
-            .filter(|(_, (rule_host, rule))| {
-                covers(rule_host, host) && rule.export_to().admits(index.namespace_of(rule.object), viewer)
-            })
+        let mut found: Vec<(usize, usize, DestinationRule<'o, 's>)> = self
+            .rules_applying(host, viewer, index)
             .map(|(n, (rule_host, rule))| {
                 let specificity = if rule_host == host {
                     0
@@ -246,6 +240,30 @@ impl<'o, 's> Mesh<'o, 's> {
             .collect();
         found.sort_by_key(|(specificity, n, _)| (*specificity, *n));
         found.into_iter().map(|(_, _, rule)| rule).collect()
+    }
+
+    /// True when some DestinationRule for `host` applies to namespace `viewer`:
+    /// [`Mesh::destination_rules_for`], stopping at the first.
+    pub fn has_destination_rule_for(&self, host: &str, viewer: &str, index: &Index<'o, 's>) -> bool {
+        self.rules_applying(host, viewer, index).next().is_some()
+    }
+
+    /// The DestinationRules for `host` that apply to namespace `viewer`, with their positions
+    /// and hosts, unordered.
+    fn rules_applying<'k>(
+        &'k self,
+        host: &'k str,
+        viewer: &'k str,
+        index: &'k Index<'o, 's>,
+    ) -> impl Iterator<Item = (usize, &'k (String, DestinationRule<'o, 's>))> + 'k {
+        let exact = self.rules_by_host.get(host).map_or(&[][..], Vec::as_slice);
+        exact
+            .iter()
+            .chain(&self.wildcard_rules)
+            .filter_map(|&n| Some((n, self.destination_rules.get(n)?)))
+            .filter(move |(_, (rule_host, rule))| {
+                covers(rule_host, host) && rule.export_to().admits(index.namespace_of(rule.object), viewer)
+            })
     }
 
     /// True when the scan holds an Istio Gateway near `file`.

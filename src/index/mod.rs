@@ -6,14 +6,18 @@ mod mesh;
 mod partners;
 mod traffic;
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
+
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
 
 pub use mesh::{Mesh, MeshSettings};
 
 use crate::model::monitoring::Monitor;
+use crate::model::network::PodDisruptionBudget;
 use crate::model::object::Place;
-use crate::model::selector::Operator;
+use crate::model::selector::{Operator, Requirement};
 use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
 use crate::model::{LabelSelector, Object, Scaler, Workload};
 use crate::source::FileId;
@@ -98,6 +102,45 @@ struct ServiceSelection {
     services_of: Vec<(usize, Vec<usize>)>,
     /// The workloads each selecting Service selects, by the Service's place, in scan order.
     workloads_of: HashMap<Place, Vec<usize>>,
+}
+
+/// What the PodDisruptionBudgets of the scan select (see [`Index::budget_selection`]).
+#[derive(Debug, Default)]
+struct BudgetSelection {
+    /// Each distinct (namespace, selector) of a budget: the namespace, as its place among the
+    /// sorted namespaces of [`PodTemplates`] (which keeps the index free of its own lifetimes),
+    /// and the positions in its list of pod templates of the workloads selected, ascending.
+    selections: Vec<(usize, Vec<usize>)>,
+    /// Each budget with a selector, by place → its entry in `selections`.
+    of_budget: HashMap<Place, usize>,
+    /// True when the budgets select more than [`MAX_SELECTED_PAIRS`] workloads in all, and
+    /// none was followed.
+    capped: bool,
+}
+
+/// The workloads a PodDisruptionBudget selects (see [`Index::budget_selection`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Selection<'k, 'o, 's> {
+    /// The same for every budget of the namespace with the same selector, so a rule can work
+    /// out what follows from a selection once.
+    pub id: usize,
+    positions: &'k [usize],
+    templates: &'k [LabelledWorkload<'o, 's>],
+}
+
+impl<'k, 'o, 's> Selection<'k, 'o, 's> {
+    /// The workloads selected, in scan order.
+    pub fn workloads(&self) -> impl Iterator<Item = Workload<'o, 's>> + 'k {
+        let templates = self.templates;
+        self.positions
+            .iter()
+            .filter_map(move |&n| templates.get(n).map(|(workload, _)| *workload))
+    }
+
+    /// True when it selects no workload.
+    pub fn is_empty(&self) -> bool {
+        self.positions.is_empty()
+    }
 }
 
 /// Workloads by namespace with their pod template labels (see [`Index::pod_templates`]).
@@ -219,33 +262,21 @@ impl<'o, 's> PodTemplates<'o, 's> {
     }
 
     /// The workloads of a namespace whose pods match a selector (see [`Workload::pods_match`]),
-    /// in scan order.
-    ///
-    /// An `In` requirement on a label only the template can carry narrows the candidates to the
-    /// templates holding one of its values, so matching many selectors stays linear.
+    /// in scan order, found as they are asked for.
     pub fn matching<'k>(
         &'k self,
-        namespace: &str,
+        namespace: &'k str,
         selector: &'k LabelSelector<'_>,
     ) -> impl Iterator<Item = &'k Workload<'o, 's>> + 'k {
-        let list = self.by_namespace.get(namespace).map_or(&[][..], Vec::as_slice);
+        let list = self.labelled_in(namespace);
         self.matching_positions(namespace, selector)
-            .into_iter()
             .filter_map(move |n| list.get(n).map(|(w, _)| w))
     }
 
     /// True when the pods of a workload of the namespace match a selector: [`Self::matching`],
     /// stopping at the first.
     pub fn any_matching(&self, namespace: &str, selector: &LabelSelector<'_>) -> bool {
-        let list = self.by_namespace.get(namespace).map_or(&[][..], Vec::as_slice);
-        let matches = |n: usize| {
-            list.get(n)
-                .is_some_and(|(workload, labels)| workload.pods_match_labels(selector, labels))
-        };
-        match self.narrowed(namespace, selector) {
-            Some(positions) => positions.into_iter().flatten().any(|&n| matches(n)),
-            None => (0..list.len()).any(matches),
-        }
+        self.matching_positions(namespace, selector).next().is_some()
     }
 
     /// True when the pods of a workload of any namespace match a selector.
@@ -263,45 +294,63 @@ impl<'o, 's> PodTemplates<'o, 's> {
             .is_some_and(|folders| folders.near(folder))
     }
 
-    /// The postings an `In` requirement on a label only the template can carry narrows a
-    /// selector's candidates to, one list per value; `None` when no requirement narrows them.
-    fn narrowed<'k>(
+    /// The positions in the namespace's list that can match a selector, ascending; `None` when
+    /// every workload can.
+    ///
+    /// An `In` requirement on a label only the template can carry narrows the candidates to the
+    /// templates holding one of its values; of several, the one with the fewest, so matching
+    /// many selectors stays linear.
+    fn candidates<'k>(
         &'k self,
         namespace: &'k str,
         selector: &'k LabelSelector<'_>,
-    ) -> Option<Vec<&'k Vec<usize>>> {
-        let requirement = selector
+    ) -> Option<Cow<'k, [usize]>> {
+        let mut narrowest = selector
             .requirements
             .iter()
-            .find(|r| r.operator == Operator::In && !CONTROLLER_LABELS.contains(&r.key))?;
-        Some(
-            requirement
-                .values
-                .iter()
-                .filter_map(|value| self.postings.get(&(namespace, requirement.key, *value)))
-                .collect(),
-        )
-    }
-
-    /// Positions in the namespace's list of the workloads whose pods match, ascending.
-    fn matching_positions(&self, namespace: &str, selector: &LabelSelector<'_>) -> Vec<usize> {
-        let list = self.by_namespace.get(namespace).map_or(&[][..], Vec::as_slice);
-        let candidates: Vec<usize> = match self.narrowed(namespace, selector) {
-            Some(postings) => {
-                let mut positions: Vec<usize> = postings.into_iter().flatten().copied().collect();
+            .filter(|r| r.operator == Operator::In && !CONTROLLER_LABELS.contains(&r.key))
+            .map(|requirement| self.postings_of(namespace, requirement))
+            .min_by_key(|lists| lists.iter().map(|list| list.len()).sum::<usize>())?;
+        Some(match narrowest.as_slice() {
+            [] => Cow::Borrowed(&[][..]),
+            [only] => Cow::Borrowed(only.as_slice()),
+            _ => {
+                let mut positions: Vec<usize> = narrowest.drain(..).flatten().copied().collect();
                 positions.sort_unstable();
                 positions.dedup();
-                positions
+                Cow::Owned(positions)
             }
-            None => (0..list.len()).collect(),
-        };
-        candidates
-            .into_iter()
-            .filter(|&n| {
+        })
+    }
+
+    /// The postings of each value of a requirement in the namespace.
+    fn postings_of<'k>(&'k self, namespace: &'k str, requirement: &Requirement<'k>) -> Vec<&'k Vec<usize>> {
+        requirement
+            .values
+            .iter()
+            .filter_map(|value| self.postings.get(&(namespace, requirement.key, *value)))
+            .collect()
+    }
+
+    /// Positions in the namespace's list of the workloads whose pods match, ascending, found
+    /// as they are asked for.
+    fn matching_positions<'k>(
+        &'k self,
+        namespace: &'k str,
+        selector: &'k LabelSelector<'_>,
+    ) -> impl Iterator<Item = usize> + 'k {
+        let list = self.labelled_in(namespace);
+        let candidates = self.candidates(namespace, selector);
+        let count = candidates.as_ref().map_or(list.len(), |listed| listed.len());
+        (0..count)
+            .filter_map(move |n| match &candidates {
+                Some(listed) => listed.get(n).copied(),
+                None => Some(n),
+            })
+            .filter(move |&n| {
                 list.get(n)
                     .is_some_and(|(workload, labels)| workload.pods_match_labels(selector, labels))
             })
-            .collect()
     }
 }
 
@@ -346,6 +395,8 @@ pub struct Index<'o, 's> {
     mesh: Mesh<'o, 's>,
     /// See [`Index::workloads_with_services`] and [`Index::workloads_selected_by`].
     service_selection: std::sync::OnceLock<ServiceSelection>,
+    /// See [`Index::budget_selection`].
+    budget_selection: std::sync::OnceLock<BudgetSelection>,
 }
 
 impl<'o, 's> Index<'o, 's> {
@@ -489,6 +540,7 @@ impl<'o, 's> Index<'o, 's> {
             traffic,
             mesh: Mesh::default(),
             service_selection: std::sync::OnceLock::new(),
+            budget_selection: std::sync::OnceLock::new(),
         }
     }
 
@@ -744,7 +796,7 @@ impl<'o, 's> Index<'o, 's> {
             let Some(slots) = selecting.get_mut(namespace) else {
                 continue;
             };
-            let matched = templates.matching_positions(namespace, &selector);
+            let matched: Vec<usize> = templates.matching_positions(namespace, &selector).collect();
             pairs += matched.len();
             if pairs > MAX_SELECTED_PAIRS {
                 return ServiceSelection::default();
@@ -772,6 +824,81 @@ impl<'o, 's> Index<'o, 's> {
             services_of,
             workloads_of,
         }
+    }
+
+    /// The workloads a PodDisruptionBudget's selector selects in its namespace (see
+    /// [`PodDisruptionBudget::selector`]); `None` when it has none, or when
+    /// [`Index::budgets_past_cap`].
+    ///
+    /// Budgets of a namespace with the same selector share one selection, worked out once:
+    /// thirty copies of a chart side by side select thirty copies of its workloads once, not
+    /// thirty times.
+    pub fn budget_selection(&self, budget: &Object<'_>) -> Option<Selection<'_, 'o, 's>> {
+        let selection = self.budget_selections();
+        let id = *selection.of_budget.get(&budget.place())?;
+        let (namespace, positions) = selection.selections.get(id)?;
+        let namespace = self
+            .templates
+            .namespaces
+            .get(*namespace)
+            .copied()
+            .unwrap_or_default();
+        Some(Selection {
+            id,
+            positions,
+            templates: self.templates.labelled_in(namespace),
+        })
+    }
+
+    /// True when the budgets of the scan select more than [`MAX_SELECTED_PAIRS`] workloads in
+    /// all: following them would take minutes, so none is, and what a budget selects is not
+    /// known.
+    pub fn budgets_past_cap(&self) -> bool {
+        self.budget_selections().capped
+    }
+
+    fn budget_selections(&self) -> &BudgetSelection {
+        self.budget_selection.get_or_init(|| self.select_by_budgets())
+    }
+
+    fn select_by_budgets(&self) -> BudgetSelection {
+        let mut selection = BudgetSelection::default();
+        let mut distinct: HashMap<(&'o str, LabelSelector<'o>), usize> = HashMap::new();
+        let mut pairs = 0;
+        for budget in self
+            .of_kind("PodDisruptionBudget")
+            .filter_map(PodDisruptionBudget::of)
+        {
+            let Some(selector) = budget.selector() else {
+                continue;
+            };
+            let namespace = self.scan_namespace_of(budget.object);
+            let id = match distinct.entry((namespace, selector)) {
+                Entry::Occupied(known) => *known.get(),
+                Entry::Vacant(new) => {
+                    let positions: Vec<usize> = self
+                        .templates
+                        .matching_positions(namespace, &new.key().1)
+                        .collect();
+                    pairs += positions.len();
+                    if pairs > MAX_SELECTED_PAIRS {
+                        return BudgetSelection {
+                            capped: true,
+                            ..BudgetSelection::default()
+                        };
+                    }
+                    let place = self
+                        .templates
+                        .namespaces
+                        .binary_search(&namespace)
+                        .unwrap_or(usize::MAX);
+                    selection.selections.push((place, positions));
+                    *new.insert(selection.selections.len() - 1)
+                }
+            };
+            selection.of_budget.insert(budget.object.place(), id);
+        }
+        selection
     }
 
     /// Every workload grouped by namespace with its pod template's labels read once, for rules

@@ -340,12 +340,12 @@ impl ObjectRef {
 /// a namespace) says no more, and it would grow with the square of the scan.
 pub const MAX_RELATED: usize = 10;
 
-/// Names for a message to list: all of them up to [`MAX_RELATED`], else that many and how many
-/// more, so that a message stays short however many objects a file repeats.
-pub fn listed(names: impl ExactSizeIterator<Item = String>) -> String {
-    let total = names.len();
+/// Names for a message to list, out of `total` names: all of them up to [`MAX_RELATED`], else
+/// that many and how many more, so that a message stays short however many objects a file
+/// repeats.
+pub fn listed(total: usize, names: impl Iterator<Item = String>) -> String {
     let shown: Vec<String> = names.take(MAX_RELATED).collect();
-    match total - shown.len() {
+    match total.saturating_sub(shown.len()) {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
     }
@@ -415,6 +415,13 @@ impl RawFinding {
     /// Names the object the finding is about.
     pub fn object(&mut self, object: ObjectRef) -> &mut Self {
         self.object = Some(object);
+        self
+    }
+
+    /// Counts related locations left out without naming them, for a rule that knows how many
+    /// there are without visiting each.
+    pub fn more_related(&mut self, count: usize) -> &mut Self {
+        self.related_left_out += count;
         self
     }
 
@@ -539,9 +546,12 @@ mod listed_tests {
     #[test]
     fn names_past_the_related_cap_are_counted() {
         let names = |count: usize| (0..count).map(|n| format!("`s{n}`"));
-        assert_eq!(listed(names(2)), "`s0`, `s1`");
-        assert_eq!(listed(names(MAX_RELATED)).matches('`').count(), 2 * MAX_RELATED);
-        let many = listed(names(20_000));
+        assert_eq!(listed(2, names(2)), "`s0`, `s1`");
+        assert_eq!(
+            listed(MAX_RELATED, names(MAX_RELATED)).matches('`').count(),
+            2 * MAX_RELATED
+        );
+        let many = listed(20_000, names(20_000));
         assert!(many.starts_with("`s0`, `s1`"), "{many}");
         assert!(many.ends_with(&format!(
             "`s{}` and {} more",

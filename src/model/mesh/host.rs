@@ -92,18 +92,9 @@ impl<'n, 's> ExportTo<'n, 's> {
             .any(|entry| entry_admits(entry, own, viewer))
     }
 
-    /// True when some namespace sees both this object (of namespace `own`) and `other` (of
-    /// `other_own`).
-    pub fn shares_a_viewer_with(&self, own: &str, other: &ExportTo<'_, '_>, other_own: &str) -> bool {
-        match (self.audience(own), other.audience(other_own)) {
-            (None, None) => true,
-            (None, Some(some)) | (Some(some), None) => !some.is_empty(),
-            (Some(mine), Some(theirs)) => mine.iter().any(|n| theirs.contains(n)),
-        }
-    }
-
-    /// The namespaces that see an object of namespace `own`; `None` for every namespace.
-    fn audience<'a>(&'a self, own: &'a str) -> Option<Vec<&'a str>> {
+    /// The namespaces that see an object of namespace `own`, sorted and without repeats;
+    /// `None` for every namespace.
+    pub fn audience(&self, own: &'n str) -> Option<Vec<&'n str>> {
         let entries = self.entries?;
         let mut namespaces = Vec::new();
         for entry in entries.items().iter().filter_map(Node::as_text) {
@@ -114,7 +105,18 @@ impl<'n, 's> ExportTo<'n, 's> {
                 namespace => namespaces.push(namespace),
             }
         }
+        namespaces.sort_unstable();
+        namespaces.dedup();
         Some(namespaces)
+    }
+}
+
+/// True when some namespace is in both audiences (see [`ExportTo::audience`]).
+pub fn audiences_meet(one: Option<&[&str]>, other: Option<&[&str]>) -> bool {
+    match (one, other) {
+        (None, None) => true,
+        (None, Some(some)) | (Some(some), None) => !some.is_empty(),
+        (Some(one), Some(other)) => one.iter().any(|n| other.binary_search(n).is_ok()),
     }
 }
 
@@ -180,9 +182,18 @@ mod tests {
         assert!(!ExportTo::visible_by_annotation(Some("."), "shop", "web"));
         assert!(ExportTo::visible_by_annotation(Some("web, db"), "shop", "web"));
         let hidden = ExportTo::of(root.get("c"));
-        assert!(own.shares_a_viewer_with("shop", &ExportTo::of(None), "web"));
-        assert!(!own.shares_a_viewer_with("shop", &own, "web"));
-        assert!(other.shares_a_viewer_with("shop", &own, "other"));
-        assert!(!hidden.shares_a_viewer_with("shop", &ExportTo::of(None), "web"));
+        let everyone = ExportTo::of(None);
+        let meet = |one: &ExportTo<'_, '_>, own: &str, other: &ExportTo<'_, '_>, other_own: &str| {
+            audiences_meet(one.audience(own).as_deref(), other.audience(other_own).as_deref())
+        };
+        assert!(meet(&own, "shop", &everyone, "web"));
+        assert!(!meet(&own, "shop", &own, "web"));
+        assert!(meet(&other, "shop", &own, "other"));
+        assert!(!meet(&hidden, "shop", &everyone, "web"));
+        assert_eq!(
+            ExportTo::of(root.get("b")).audience("shop"),
+            Some(vec!["other"]),
+            "`~` adds nobody"
+        );
     }
 }

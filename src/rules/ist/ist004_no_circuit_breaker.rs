@@ -113,7 +113,7 @@ impl Rule for NoCircuitBreaker {
             }
             let Some(name) = service.name() else { continue };
             let host = fqdn(name, namespace);
-            if !mesh.destination_rules_for(&host, namespace, cx.index).is_empty() {
+            if mesh.has_destination_rule_for(&host, namespace, cx.index) {
                 continue;
             }
             out.report_in(

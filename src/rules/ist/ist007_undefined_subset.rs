@@ -1,5 +1,9 @@
 //! IST007 undefined-subset.
+use foldhash::{HashMap, HashMapExt, HashSet};
+
 use super::routed_destinations;
+use crate::model::mesh::DestinationRule;
+use crate::rules::MAX_RELATED;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -62,14 +66,23 @@ declare_rule! {
 impl Rule for UndefinedSubset {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let mesh = cx.index.mesh();
+        // Routes to one host from one namespace share the rules that apply, looked up once.
+        let mut applying: HashMap<(String, &str), Applying<'_, '_>> = HashMap::new();
         for found in routed_destinations(cx) {
             let (destination, namespace) = (found.destination, found.namespace);
             let (Some(subset), Some(host)) = (destination.subset(), destination.fqdn(namespace)) else {
                 continue;
             };
             let wanted = subset.as_str().unwrap_or_default();
-            let rules = mesh.destination_rules_for(&host, namespace, cx.index);
-            if rules.iter().any(|r| r.subset_names().any(|name| name == wanted)) {
+            let Applying { rules, subsets } =
+                applying
+                    .entry((host.clone(), namespace))
+                    .or_insert_with_key(|(host, namespace)| {
+                        let rules = mesh.destination_rules_for(host, namespace, cx.index);
+                        let subsets = rules.iter().flat_map(|r| r.subset_names()).collect();
+                        Applying { rules, subsets }
+                    });
+            if subsets.contains(wanted) {
                 continue;
             }
             let missing = if rules.is_empty() {
@@ -89,7 +102,7 @@ impl Rule for UndefinedSubset {
                     destination.host().and_then(|h| h.as_text()).unwrap_or_default()
                 ))
                 .object(ObjectRef::of(found.service.object));
-            for rule in &rules {
+            for rule in rules.iter().take(MAX_RELATED) {
                 let defined: Vec<&str> = rule.subset_names().collect();
                 finding.related(
                     rule.object.file,
@@ -97,6 +110,13 @@ impl Rule for UndefinedSubset {
                     format!("DestinationRule for the host, subsets: {}", defined.join(", ")),
                 );
             }
+            finding.more_related(rules.len().saturating_sub(MAX_RELATED));
         }
     }
+}
+
+/// The DestinationRules for a host that apply to a namespace, and the subsets they define.
+struct Applying<'o, 's> {
+    rules: Vec<DestinationRule<'o, 's>>,
+    subsets: HashSet<&'o str>,
 }

@@ -2,9 +2,10 @@
 use std::collections::HashMap;
 
 use crate::model::mesh::VirtualService;
-use crate::model::mesh::host::{ExportTo, fqdn};
+use crate::model::mesh::host::{audiences_meet, fqdn};
 use crate::model::network::is_templated;
 use crate::parse::yaml::Node;
+use crate::rules::MAX_RELATED;
 use crate::rules::prelude::*;
 use crate::source::FileId;
 
@@ -74,20 +75,21 @@ declare_rule! {
 /// A host entry of a VirtualService the sidecars apply.
 struct MeshHost<'o, 's> {
     service: VirtualService<'o, 's>,
-    namespace: &'o str,
-    export_to: ExportTo<'o, 's>,
+    /// The namespace and name of its VirtualService: one that lists a host twice is no rival of
+    /// itself.
+    identity: (&'o str, Option<&'o str>),
     entry: &'o Node<'s>,
 }
 
-impl MeshHost<'_, '_> {
-    fn same_object(&self, other: &MeshHost<'_, '_>) -> bool {
-        self.namespace == other.namespace && self.service.object.name() == other.service.object.name()
-    }
-
-    fn visible_with(&self, other: &MeshHost<'_, '_>) -> bool {
-        self.export_to
-            .shares_a_viewer_with(self.namespace, &other.export_to, other.namespace)
-    }
+/// The entries of one host whose VirtualServices have the same audience (see
+/// [`crate::model::mesh::host::ExportTo::audience`]): whether two entries are seen together depends on their audiences
+/// only, so it is asked once per pair of audiences, not once per pair of entries.
+struct Audience<'o> {
+    namespaces: Option<Vec<&'o str>>,
+    /// Positions of its entries among the host's, ascending.
+    members: Vec<usize>,
+    /// How many of its entries each VirtualService holds.
+    per_service: HashMap<(&'o str, Option<&'o str>), usize>,
 }
 
 impl Rule for ConflictingMeshHosts {
@@ -112,31 +114,82 @@ impl Rule for ConflictingMeshHosts {
                     .or_default()
                     .push(MeshHost {
                         service,
-                        namespace,
-                        export_to: service.export_to(),
+                        identity: (namespace, service.object.name()),
                         entry,
                     });
             }
         }
         // The engine sorts findings, so the map's order never reaches the output.
         for ((_, host), hosts) in by_host.iter().filter(|(_, hosts)| hosts.len() > 1) {
-            for mine in hosts {
-                let rivals: Vec<&MeshHost<'_, '_>> = hosts
-                    .iter()
-                    .filter(|other| !other.same_object(mine) && mine.visible_with(other))
-                    .collect();
-                if rivals.is_empty() {
-                    continue;
-                }
-                report(mine, &rivals, host, out);
-            }
+            report_rivals(hosts, host, out);
         }
     }
 }
 
-fn report(mine: &MeshHost<'_, '_>, rivals: &[&MeshHost<'_, '_>], host: &str, out: &mut Findings) {
+/// Reports each entry of a host that a VirtualService other than its own defines for a
+/// namespace that sees them both.
+fn report_rivals(hosts: &[MeshHost<'_, '_>], host: &str, out: &mut Findings) {
+    let mut audiences: Vec<Audience<'_>> = Vec::new();
+    let mut audience_of: HashMap<Option<Vec<&str>>, usize> = HashMap::new();
+    for (position, mesh_host) in hosts.iter().enumerate() {
+        let namespaces = mesh_host.service.export_to().audience(mesh_host.identity.0);
+        let audience = *audience_of.entry(namespaces.clone()).or_insert_with(|| {
+            audiences.push(Audience {
+                namespaces,
+                members: Vec::new(),
+                per_service: HashMap::new(),
+            });
+            audiences.len() - 1
+        });
+        if let Some(audience) = audiences.get_mut(audience) {
+            audience.members.push(position);
+            *audience.per_service.entry(mesh_host.identity).or_default() += 1;
+        }
+    }
+    for audience in &audiences {
+        let seen_with: Vec<&Audience<'_>> = audiences
+            .iter()
+            .filter(|other| audiences_meet(audience.namespaces.as_deref(), other.namespaces.as_deref()))
+            .collect();
+        for mine in audience.members.iter().filter_map(|&n| hosts.get(n)) {
+            let count: usize = seen_with
+                .iter()
+                .map(|other| {
+                    other.members.len() - other.per_service.get(&mine.identity).copied().unwrap_or(0)
+                })
+                .sum();
+            if count == 0 {
+                continue;
+            }
+            let mut first: Vec<usize> = seen_with
+                .iter()
+                .flat_map(|other| {
+                    other
+                        .members
+                        .iter()
+                        .copied()
+                        .filter(|&n| hosts.get(n).is_some_and(|rival| rival.identity != mine.identity))
+                        .take(MAX_RELATED)
+                })
+                .collect();
+            first.sort_unstable();
+            first.truncate(MAX_RELATED);
+            let rivals: Vec<&MeshHost<'_, '_>> = first.iter().filter_map(|&n| hosts.get(n)).collect();
+            report(mine, &rivals, count, host, out);
+        }
+    }
+}
+
+fn report(
+    mine: &MeshHost<'_, '_>,
+    rivals: &[&MeshHost<'_, '_>],
+    count: usize,
+    host: &str,
+    out: &mut Findings,
+) {
     let object = mine.service.object;
     let names = crate::rules::listed(
+        count,
         rivals
             .iter()
             .map(|r| format!("`{}`", r.service.object.qualified_name())),
@@ -169,4 +222,5 @@ fn report(mine: &MeshHost<'_, '_>, rivals: &[&MeshHost<'_, '_>], host: &str, out
             ),
         );
     }
+    finding.more_related(count - rivals.len());
 }

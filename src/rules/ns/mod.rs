@@ -155,21 +155,6 @@ fn has_templated_selector(pdb: &PodDisruptionBudget<'_, '_>) -> bool {
     pdb.field("selector").is_some_and(is_templated)
 }
 
-/// The workloads a PodDisruptionBudget selects, without those a controller owns.
-fn selected_by_budget<'o, 's>(
-    cx: &Context<'o, 's>,
-    pdb: &PodDisruptionBudget<'o, 's>,
-) -> Vec<Workload<'o, 's>> {
-    let Some(selector) = pdb.selector() else {
-        return Vec::new();
-    };
-    let namespace = cx.index.namespace_of(pdb.object);
-    cx.index
-        .selected_by(namespace, &selector)
-        .filter(|w| !w.object.is_controlled())
-        .collect()
-}
-
 /// A workload's pod labels as `matchLabels` lines indented by `indent`, or an `app` label
 /// named after the workload when the pod has none.
 fn match_label_lines(workload: &Workload<'_, '_>, indent: usize) -> String {

@@ -18,7 +18,9 @@ declare_rule! {
     /// at once, and a service that runs several replicas to stay available goes down anyway.
     /// A single replica is not flagged: a budget cannot keep it up through a drain. Workloads
     /// owned by a controller and those with a templated `replicas` or templated labels are
-    /// skipped, as are budgets with a templated selector (they may select it).
+    /// skipped, as are budgets with a templated selector (they may select it). When the budgets
+    /// of the scan select more workloads than the index follows (`MAX_SELECTED_PAIRS`, see the
+    /// README's limits), nothing is flagged.
     ///
     /// ## Example
     /// ```yaml
@@ -58,21 +60,25 @@ declare_rule! {
 
 impl Rule for WorkloadWithoutPdb {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
-        // Which workloads some budget covers, computed once per budget rather than per workload.
+        // Which workloads some budget covers, worked out once per distinct selection rather
+        // than per workload or per budget.
+        if cx.index.budgets_past_cap() {
+            return;
+        }
         let mut covered: HashSet<Place> = HashSet::new();
+        let mut counted: HashSet<usize> = HashSet::new();
         let mut unknown_namespaces: HashSet<&str> = HashSet::new();
         for pdb in super::budgets(cx) {
-            let namespace = cx.index.namespace_of(pdb.object);
             if super::has_templated_selector(&pdb) {
-                unknown_namespaces.insert(namespace);
+                unknown_namespaces.insert(cx.index.namespace_of(pdb.object));
                 continue;
             }
-            let Some(selector) = pdb.selector() else { continue };
-            covered.extend(
-                cx.index
-                    .selected_by(namespace, &selector)
-                    .map(|w| w.object.place()),
-            );
+            let Some(selection) = cx.index.budget_selection(pdb.object) else {
+                continue;
+            };
+            if counted.insert(selection.id) {
+                covered.extend(selection.workloads().map(|w| w.object.place()));
+            }
         }
         for workload in cx.index.workloads() {
             if !matches!(

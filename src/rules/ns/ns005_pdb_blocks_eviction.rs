@@ -1,4 +1,6 @@
 //! NS005 pdb-blocks-eviction.
+use foldhash::{HashMap, HashMapExt};
+
 use crate::model::network::{PodCount, PodDisruptionBudget};
 use crate::model::{Scaler, WorkloadKind};
 use crate::rules::prelude::*;
@@ -23,8 +25,10 @@ declare_rule! {
     /// allows none blocks node drains forever: upgrades stall, or an operator forces the drain
     /// and the budget protects nothing. The count is compared only when it is known: when the
     /// budget selects a DaemonSet, Job or bare Pod, a workload with templated `replicas` or
-    /// more than one autoscaler, or one that scales to zero, when a workload of the namespace has templated labels, or when the budget's
-    /// selector is templated, only the `0` and `100%` forms are flagged. Replica counts that
+    /// more than one autoscaler, or one that scales to zero, when a workload of the namespace
+    /// has templated labels, when the budget's selector is templated, or when the budgets of
+    /// the scan select more workloads than the index follows (`MAX_SELECTED_PAIRS`, see the
+    /// README's limits), only the `0` and `100%` forms are flagged. Replica counts that
     /// kustomize overlays patch in are not seen.
     ///
     /// ## Example
@@ -65,12 +69,22 @@ declare_rule! {
 impl Rule for PdbBlocksEviction {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let unreadable = super::namespaces_with_templated_labels(cx);
+        let nothing = Selected::default();
+        // What follows from each distinct selection, worked out once however many budgets share it.
+        let mut followed: HashMap<usize, Selected<'_, '_>> = HashMap::new();
         for pdb in super::budgets(cx) {
             // A rendered selector hides what is selected, not a budget of 0 or 100%.
-            let selected = if super::has_templated_selector(&pdb) {
-                Vec::new()
-            } else {
-                super::selected_by_budget(cx, &pdb)
+            let selection = (!super::has_templated_selector(&pdb))
+                .then(|| cx.index.budget_selection(pdb.object))
+                .flatten();
+            let Selected {
+                workloads: selected,
+                expected,
+            } = match selection {
+                Some(selection) => followed
+                    .entry(selection.id)
+                    .or_insert_with(|| Selected::of(cx, selection.workloads())),
+                None => &nothing,
             };
             if let Some((count, node)) = pdb.max_unavailable()
                 && count.of_expected(1) == 0
@@ -80,7 +94,7 @@ impl Rule for PdbBlocksEviction {
                     pdb.object.qualified_name(),
                     node.as_str().unwrap_or("0")
                 );
-                report(out, &pdb, node, message, &selected, &[]);
+                report(out, &pdb, node, message, selected, &[]);
             }
             let Some((count, node)) = pdb.min_available() else {
                 continue;
@@ -91,20 +105,21 @@ impl Rule for PdbBlocksEviction {
                     pdb.object.qualified_name(),
                     node.as_str().unwrap_or("100%")
                 );
-                (message, Vec::new())
+                (message, &[][..])
             } else {
                 let namespace = cx.index.namespace_of(pdb.object);
                 if unreadable.contains(namespace) {
                     continue;
                 }
-                let Some((expected, scalers)) = expected_pods(cx, &selected) else {
+                let Some((expected, scalers)) = expected else {
                     continue;
                 };
+                let (expected, scalers) = (*expected, scalers.as_slice());
                 let required = count.of_expected(expected);
                 if required == 0 || required < expected {
                     continue;
                 }
-                let when = match scalers.as_slice() {
+                let when = match scalers {
                     [] => String::new(),
                     [only] => format!(
                         " while {} `{}` holds them at its minimum",
@@ -120,7 +135,7 @@ impl Rule for PdbBlocksEviction {
                 );
                 (message, scalers)
             };
-            report(out, &pdb, node, message, &selected, &scalers);
+            report(out, &pdb, node, message, selected, scalers);
         }
     }
 }
@@ -155,6 +170,23 @@ fn report(
             scaler.object.name_span(),
             format!("{} at its minimum", scaler.object.kind()),
         );
+    }
+}
+
+/// The workloads of a selection, without those a controller owns, and how many pods they
+/// run.
+#[derive(Default)]
+struct Selected<'o, 's> {
+    workloads: Vec<Workload<'o, 's>>,
+    /// See [`expected_pods`].
+    expected: Option<(i64, Vec<Scaler<'o, 's>>)>,
+}
+
+impl<'o, 's> Selected<'o, 's> {
+    fn of(cx: &Context<'o, 's>, selected: impl Iterator<Item = Workload<'o, 's>>) -> Self {
+        let workloads: Vec<Workload<'o, 's>> = selected.filter(|w| !w.object.is_controlled()).collect();
+        let expected = expected_pods(cx, &workloads);
+        Selected { workloads, expected }
     }
 }
 

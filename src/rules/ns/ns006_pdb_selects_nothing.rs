@@ -22,7 +22,8 @@ declare_rule! {
     /// (`strimzi.io/cluster`), any resource with a pod template (a KEDA ScaledJob's
     /// `jobTargetRef.template`), and a selector value that names a custom resource of the
     /// namespace. Budgets with a templated selector and namespaces with templated pod labels are
-    /// skipped too.
+    /// skipped too, and so is every budget when the budgets of the scan select more workloads
+    /// than the index follows (`MAX_SELECTED_PAIRS`, see the README's limits).
     ///
     /// ## Example
     /// ```yaml
@@ -61,6 +62,9 @@ declare_rule! {
 
 impl Rule for PdbSelectsNothing {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        if cx.index.budgets_past_cap() {
+            return;
+        }
         let unreadable = super::namespaces_with_templated_labels(cx);
         for pdb in super::budgets(cx) {
             let namespace = cx.index.namespace_of(pdb.object);
@@ -73,7 +77,10 @@ impl Rule for PdbSelectsNothing {
             let name = pdb.object.qualified_name();
             let message = match pdb.selector() {
                 Some(selector) => {
-                    if cx.index.selected_by(namespace, &selector).next().is_some()
+                    if cx
+                        .index
+                        .budget_selection(pdb.object)
+                        .is_some_and(|s| !s.is_empty())
                         || cx.index.operated_pods_match(namespace, &selector)
                     {
                         continue;
