@@ -621,3 +621,32 @@ fn virtual_services_and_destination_rules_of_one_host_by_the_thousand_finish_in_
         first.4
     );
 }
+
+#[test]
+fn gateways_by_the_thousand_on_one_host_finish_in_bounded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = 3_000;
+    let gateways: String = (0..count)
+        .map(|n| {
+            format!(
+                "---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: g{n}, namespace: shop}}\n\
+                 spec: {{selector: {{istio: ingressgateway}}, servers: [{{port: {{number: 80, name: http, protocol: HTTP}}, hosts: [shop.example.com]}}]}}\n"
+            )
+        })
+        .collect();
+    write(dir.path(), "gateways.yaml", gateways);
+    let hits = scan(dir.path(), &["IST015"], 2);
+    // Each Gateway conflicts with every other; the findings cap of the file keeps the first.
+    assert_eq!(
+        hits.iter().filter(|h| h.0 == "IST015").count(),
+        MAX_FINDINGS_PER_FILE
+    );
+    let first = hits.iter().find(|h| h.2 == 5).expect("the first Gateway's host");
+    let more = count - 1 - 10;
+    assert!(
+        first.4.contains("as Gateways `shop/g1`, `shop/g2`")
+            && first.4.contains(&format!("`shop/g10` and {more} more do")),
+        "{}",
+        first.4
+    );
+}

@@ -1,6 +1,7 @@
 //! IST013 host-not-in-gateway.
 use super::bound_istio_gateways;
 use crate::model::mesh::VirtualService;
+use crate::model::mesh::host::overlap;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -63,13 +64,13 @@ impl Rule for HostNotInGateway {
         let hosts: Vec<&str> = service.hosts().iter().filter_map(|h| h.as_text()).collect();
         for bound in bound_istio_gateways(service, namespace, cx) {
             let (gateway, gateway_namespace, name) = (bound.gateway, bound.namespace, bound.name);
+            let served = gateway.hosts_for(gateway_namespace, namespace);
             if hosts
                 .iter()
-                .any(|host| gateway.serves(gateway_namespace, namespace, host))
+                .any(|host| served.iter().any(|served| overlap(served, host)))
             {
                 continue;
             }
-            let served = gateway.hosts_for(gateway_namespace, namespace);
             out.report(
                 bound.entry.span,
                 format!(
@@ -78,7 +79,8 @@ impl Rule for HostNotInGateway {
                     if served.is_empty() {
                         "it serves no host to this namespace".to_owned()
                     } else {
-                        format!("it serves {}", served.join(", "))
+                        let count = served.len();
+                        format!("it serves {}", crate::rules::listed(count, served.into_iter().map(str::to_owned)))
                     }
                 ),
             )

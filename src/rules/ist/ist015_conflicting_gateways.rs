@@ -2,7 +2,11 @@
 use std::collections::BTreeMap;
 
 use crate::model::mesh::host::overlap;
-use crate::model::mesh::{GatewayServer, IstioGateway};
+use foldhash::{HashMap, HashMapExt};
+
+use crate::model::mesh::IstioGateway;
+use crate::parse::yaml::Node;
+use crate::rules::MAX_RELATED;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -77,27 +81,43 @@ declare_rule! {
 /// A server with a port number, with its Gateway.
 struct Listener<'o, 's> {
     gateway: IstioGateway<'o, 's>,
-    server: GatewayServer<'o, 's>,
+    /// The Gateway's namespace and name, numbered: one Gateway written twice is no rival of
+    /// itself.
+    identity: usize,
+    /// The hosts of the server, without their namespace.
+    hosts: Vec<(&'o Node<'s>, &'o str)>,
 }
 
 impl Rule for ConflictingGateways {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let mut listeners: BTreeMap<(String, i64), Vec<Listener<'_, '_>>> = BTreeMap::new();
+        let mut identities: HashMap<(&str, Option<&str>), usize> = HashMap::new();
         for gateway in cx.index.istio_of_kind("Gateway").filter_map(IstioGateway::of) {
             let selector = gateway.selector_key();
+            let next = identities.len();
+            let identity = *identities
+                .entry((cx.index.scan_namespace_of(gateway.object), gateway.object.name()))
+                .or_insert(next);
             for server in gateway.server_views() {
                 if let Some(port) = server.port_number() {
                     listeners
                         .entry((selector.clone(), port))
                         .or_default()
-                        .push(Listener { gateway, server });
+                        .push(Listener {
+                            gateway,
+                            identity,
+                            hosts: server.hosts().collect(),
+                        });
                 }
             }
         }
-        for ((selector, port), group) in &listeners {
-            for listener in group {
-                report_conflicts(listener, group, selector, *port, cx, out);
-            }
+        // For each Gateway, by number, the last listener that counted it as a rival, by number.
+        let mut counted_for = vec![usize::MAX; identities.len()];
+        let numbered = listeners
+            .iter()
+            .flat_map(|(key, group)| group.iter().map(move |listener| (key, listener, group)));
+        for (n, ((selector, port), listener, group)) in numbered.enumerate() {
+            report_conflicts((n, listener), group, (selector, *port), &mut counted_for, cx, out);
         }
     }
 }
@@ -107,57 +127,66 @@ impl Rule for ConflictingGateways {
 /// each other. Samples and test cases kept side by side are alternatives, not one
 /// configuration.
 fn deployed_together(a: &Object<'_>, b: &Object<'_>, cx: &Context<'_, '_>) -> bool {
+    if cx.index.applied_together(a.file, b.file) {
+        return true;
+    }
     let (folder_a, folder_b) = (cx.index.folder_of(a.file), cx.index.folder_of(b.file));
-    cx.index.applied_together(a.file, b.file)
-        || (a.namespace().is_some()
-            && b.namespace().is_some()
-            && folder_a != folder_b
-            && !cx.index.holds_alternatives(folder_a)
-            && !cx.index.holds_alternatives(folder_b)
-            && cx.index.near(a.file, b.file))
+    a.namespace().is_some()
+        && b.namespace().is_some()
+        && folder_a != folder_b
+        && !cx.index.holds_alternatives(folder_a)
+        && !cx.index.holds_alternatives(folder_b)
+        && cx.index.near(a.file, b.file)
 }
 
-/// Reports `listener` once if a server of another Gateway in its group serves a host it serves.
+/// Reports `listener` (the `n`th of the scan) once if a server of another Gateway in its group
+/// serves a host it serves.
 fn report_conflicts(
-    listener: &Listener<'_, '_>,
+    (n, listener): (usize, &Listener<'_, '_>),
     group: &[Listener<'_, '_>],
-    selector: &str,
-    port: i64,
+    (selector, port): (&str, i64),
+    counted_for: &mut [usize],
     cx: &Context<'_, '_>,
     out: &mut Findings,
 ) {
     let object = listener.gateway.object;
-    let identity = (cx.index.namespace_of(object), object.name());
+    // The first rivals, to name, and how many there are.
     let mut conflicts = Vec::new();
+    let mut count = 0;
     for other in group {
         let other_object = other.gateway.object;
-        if (cx.index.namespace_of(other_object), other_object.name()) == identity
+        if other.identity == listener.identity
+            || counted_for.get(other.identity) == Some(&n)
             || !deployed_together(object, other_object, cx)
-            || conflicts.iter().any(|(seen, _): &(&Object<'_>, _)| {
-                (cx.index.namespace_of(seen), seen.name())
-                    == (cx.index.namespace_of(other_object), other_object.name())
-            })
         {
             continue;
         }
-        let shared = listener.server.hosts().find_map(|(node, host)| {
+        let shared = listener.hosts.iter().find_map(|(node, host)| {
             other
-                .server
-                .hosts()
+                .hosts
+                .iter()
                 .find(|(_, theirs)| overlap(host, theirs))
-                .map(|(their_node, theirs)| (node, host, their_node, theirs))
+                .map(|(their_node, theirs)| (*node, *host, *their_node, *theirs))
         });
         if let Some(shared) = shared {
-            conflicts.push((other_object, shared));
+            if let Some(counted) = counted_for.get_mut(other.identity) {
+                *counted = n;
+            }
+            count += 1;
+            if conflicts.len() < MAX_RELATED {
+                conflicts.push((other_object, shared));
+            }
         }
     }
     let Some((_, (node, host, _, _))) = conflicts.first() else {
         return;
     };
-    let names: Vec<String> = conflicts
-        .iter()
-        .map(|(other, _)| format!("`{}`", other.qualified_name()))
-        .collect();
+    let names = crate::rules::listed(
+        count,
+        conflicts
+            .iter()
+            .map(|(other, _)| format!("`{}`", other.qualified_name())),
+    );
     let selector = if selector.is_empty() {
         "no selector".to_owned()
     } else {
@@ -171,9 +200,13 @@ fn report_conflicts(
                 "Gateway `{}` serves `{host}` on port {port}, as {} {} {} with the same {selector}: \
                  the gateway's listener cannot tell them apart",
                 object.qualified_name(),
-                if names.len() == 1 { "Gateway" } else { "Gateways" },
-                names.join(", "),
-                if names.len() == 1 { "does" } else { "do" }
+                if conflicts.len() == 1 {
+                    "Gateway"
+                } else {
+                    "Gateways"
+                },
+                names,
+                if conflicts.len() == 1 { "does" } else { "do" }
             ),
         )
         .help(
@@ -193,4 +226,5 @@ fn report_conflicts(
             ),
         );
     }
+    finding.more_related(count - conflicts.len());
 }

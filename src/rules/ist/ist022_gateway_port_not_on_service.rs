@@ -1,5 +1,5 @@
 //! IST022 gateway-port-not-on-service.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::model::LabelSelector;
 use crate::model::mesh::{IstioGateway, WorkloadSelector};
@@ -97,11 +97,14 @@ impl Rule for GatewayPortNotOnService {
                     .matching_anywhere(labels)
                     .map(|(_, pod)| pod.object)
                     .collect();
+                // A Service that selects many pods counts once.
+                let mut counted: HashSet<Place> = HashSet::new();
                 let services: Vec<&Object<'_>> = pods
                     .iter()
                     .filter_map(|pod| services_of.get(&pod.place()))
                     .flatten()
                     .copied()
+                    .filter(|service| counted.insert(service.place()))
                     .collect();
                 let exposed = services.iter().try_fold(BTreeSet::new(), |mut exposed, service| {
                     let place = service.place();
@@ -109,8 +112,14 @@ impl Rule for GatewayPortNotOnService {
                     exposed.extend(ports.as_ref()?);
                     Some(exposed)
                 });
+                // One Service written in several files is named once.
+                let names: BTreeSet<String> = services
+                    .iter()
+                    .map(|s| format!("`{}`", s.qualified_name()))
+                    .collect();
                 Reach {
                     pods,
+                    named: crate::rules::listed(names.len(), names.into_iter()),
                     services,
                     exposed,
                 }
@@ -119,7 +128,7 @@ impl Rule for GatewayPortNotOnService {
             if !near || reach.services.is_empty() {
                 continue;
             }
-            let (Some(exposed), services) = (&reach.exposed, &reach.services) else {
+            let Some(exposed) = &reach.exposed else {
                 continue;
             };
             for port in gateway.servers().iter().filter_map(|server| server.get("port")) {
@@ -130,15 +139,10 @@ impl Rule for GatewayPortNotOnService {
                     continue;
                 };
                 let shown: Vec<String> = exposed.iter().map(i64::to_string).collect();
-                // One Service written in several files is named once.
-                let names: BTreeSet<String> = services
-                    .iter()
-                    .map(|s| format!("`{}`", s.qualified_name()))
-                    .collect();
                 let message = format!(
                     "Gateway `{}` listens on port {wanted}, which no Service of its pods exposes (the ports of {}: {}), so it is unreachable",
                     object.qualified_name(),
-                    names.into_iter().collect::<Vec<_>>().join(", "),
+                    reach.named,
                     shown.join(", ")
                 );
                 let protocol = port.str_at("protocol").unwrap_or("tcp").to_ascii_lowercase();
@@ -162,6 +166,8 @@ impl Rule for GatewayPortNotOnService {
 struct Reach<'o, 's> {
     pods: Vec<&'o Object<'s>>,
     services: Vec<&'o Object<'s>>,
+    /// The Services, for a message.
+    named: String,
     exposed: Option<BTreeSet<i64>>,
 }
 

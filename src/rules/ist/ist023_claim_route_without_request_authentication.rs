@@ -109,7 +109,7 @@ impl Rule for ClaimRouteWithoutRequestAuthentication {
                     object.qualified_name(),
                     route.label(),
                     claim.as_str().unwrap_or_default(),
-                    unauthenticated.join(", ")
+                    crate::rules::listed(unauthenticated.len(), unauthenticated.into_iter())
                 ),
             )
             .help(

@@ -1,6 +1,8 @@
 //! IST027 conflicting-service-ports.
 use std::collections::BTreeMap;
 
+use foldhash::HashSet;
+
 use crate::model::mesh::protocol::{declared_protocol, is_http};
 use crate::model::mesh::security::{is_control_plane, pod_injection};
 use crate::model::network::is_templated;
@@ -123,16 +125,18 @@ impl Rule for ConflictingServicePorts {
                 .object(ObjectRef::of(object));
             }
             for (target, reaching) in shared_targets(&ports) {
-                let listed: Vec<String> = reaching
-                    .iter()
-                    .map(|p| format!("`{}` port {}", p.service.qualified_name(), p.number))
-                    .collect();
+                let listed = crate::rules::listed(
+                    reaching.len(),
+                    reaching
+                        .iter()
+                        .map(|p| format!("`{}` port {}", p.service.qualified_name(), p.number)),
+                );
                 out.report_in(
                     object.file,
                     object.name_span(),
                     format!(
                         "{subject} pod port {target} is the target of Services {}: Istio does not support several Service ports leading to one pod port",
-                        listed.join(", ")
+                        listed
                     ),
                 )
                 .help(format!(
@@ -209,19 +213,20 @@ fn protocol_conflicts<'p, 'o, 's>(
 fn shared_targets<'p, 'o, 's>(
     ports: &'p [ReachingPort<'o, 's>],
 ) -> Vec<(&'p str, Vec<&'p ReachingPort<'o, 's>>)> {
-    let mut by_target: BTreeMap<&str, Vec<&ReachingPort<'o, 's>>> = BTreeMap::new();
+    let mut by_target: BTreeMap<&str, (HashSet<i64>, Vec<&ReachingPort<'o, 's>>)> = BTreeMap::new();
     for port in ports {
-        let reaching = by_target.entry(port.target.as_str()).or_default();
-        if !reaching.iter().any(|p| p.number == port.number) {
+        let (numbers, reaching) = by_target.entry(port.target.as_str()).or_default();
+        if numbers.insert(port.number) {
             reaching.push(port);
         }
     }
     by_target
         .into_iter()
+        .map(|(target, (_, reaching))| (target, reaching))
         .filter(|(_, reaching)| {
             reaching
-                .iter()
-                .any(|p| reaching.iter().any(|q| !std::ptr::eq(p.service, q.service)))
+                .first()
+                .is_some_and(|first| reaching.iter().any(|p| !std::ptr::eq(p.service, first.service)))
         })
         .collect()
 }
