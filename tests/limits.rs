@@ -650,3 +650,74 @@ fn gateways_by_the_thousand_on_one_host_finish_in_bounded_time() {
         first.4
     );
 }
+
+/// Writes `count` numbered groups of documents into files of 250 groups each.
+fn write_groups(dir: &Path, folder: &str, count: usize, group: impl Fn(usize) -> String) {
+    for (file, numbers) in (0..count).collect::<Vec<_>>().chunks(250).enumerate() {
+        let text: String = numbers.iter().map(|&n| group(n)).collect();
+        write(dir, &format!("{folder}/part{file}.yaml"), text);
+    }
+}
+
+#[test]
+fn selectors_and_hosts_by_the_thousand_are_looked_up_not_compared_with_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = 3_000;
+    // NetworkPolicies that each select a label no pod carries: no Deployment is covered.
+    write_groups(dir.path(), "policies", count, |n| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{n}, namespace: shop}}\n\
+             spec: {{selector: {{matchLabels: {{app: web}}}}, template: {{metadata: {{labels: {{app: web}}}}, spec: {{containers: [{{name: c, image: \"nginx:1.27\"}}]}}}}}}\n\
+             ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p{n}, namespace: shop}}\n\
+             spec: {{podSelector: {{matchLabels: {{app: web, copy: c{n}}}}}, ingress: [{{from: [{{podSelector: {{}}}}]}}]}}\n"
+        )
+    });
+    // Autoscalers of one Deployment: each after the first of its file scales it again.
+    write_groups(dir.path(), "scalers", count, |n| {
+        format!(
+            "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: h{n}, namespace: scaled}}\n\
+             spec: {{scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: cart}}, minReplicas: 2, maxReplicas: 4}}\n"
+        )
+    });
+    write(
+        dir.path(),
+        "scalers/cart.yaml",
+        DEPLOYMENT.replace("name: cart", "name: cart\n  namespace: scaled"),
+    );
+    // DestinationRules for wildcard hosts and ServiceEntries, none for the hosts routed to.
+    write_groups(dir.path(), "mesh", count, |n| {
+        format!(
+            "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: r{n}, namespace: mesh}}\n\
+             spec: {{host: '*.zone{n}.svc.cluster.local', subsets: [{{name: v1, labels: {{v: '1'}}}}]}}\n\
+             ---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {{name: e{n}, namespace: mesh}}\n\
+             spec: {{hosts: [api{n}.example.com], ports: [{{number: 443, name: https, protocol: HTTPS}}], resolution: DNS}}\n\
+             ---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: v{n}, namespace: mesh}}\n\
+             spec: {{hosts: [w{n}], http: [{{route: [{{destination: {{host: w{n}, subset: v1}}}}]}}]}}\n"
+        )
+    });
+    // Monitors with one selector, over Services that all carry its label: followed once. The
+    // one Deployment whose Service they do not select is not scraped.
+    write_groups(dir.path(), "monitors", count, |n| {
+        format!(
+            "---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {{name: m{n}, namespace: watched}}\n\
+             spec: {{selector: {{matchLabels: {{app: web}}}}, endpoints: [{{port: metrics}}]}}\n\
+             ---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{n}, namespace: watched, labels: {{app: web}}}}\n\
+             spec: {{selector: {{app: none{n}}}, ports: [{{name: metrics, port: 9090}}]}}\n"
+        )
+    });
+    write(
+        dir.path(),
+        "monitors/api.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: watched}\n\
+         spec: {selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: api}}, spec: {containers: [{name: c, image: \"nginx:1.27\"}]}}}\n\
+         ---\napiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: watched}\nspec: {selector: {app: api}, ports: [{port: 80}]}\n",
+    );
+    let hits = scan(dir.path(), &["NS003", "K8S010", "IST007", "K8S025"], 2);
+    let count_of = |rule: &str| hits.iter().filter(|h| h.0 == rule).count();
+    assert_eq!(count_of("NS003"), count, "{:?}", hits.first());
+    assert_eq!(count_of("K8S010"), count - count / 250, "{:?}", hits.first());
+    assert_eq!(count_of("IST007"), count, "{:?}", hits.first());
+    let unscraped: Vec<&Hit> = hits.iter().filter(|h| h.0 == "K8S025").collect();
+    assert_eq!(unscraped.len(), 1, "{unscraped:?}");
+    assert_eq!(unscraped[0].1, "monitors/api.yaml");
+}

@@ -4,7 +4,7 @@
 use foldhash::{HashMap, HashSet};
 
 use super::{Index, NearFolders};
-use crate::model::mesh::host::{ExportTo, covers, fqdn, overlap};
+use crate::model::mesh::host::{ExportTo, HostIndex, covers, fqdn, overlap};
 use crate::model::mesh::security::{
     DEFAULT_ROOT_NAMESPACE, Injection, namespace_injection, pod_requests_injection,
 };
@@ -33,12 +33,12 @@ pub struct Mesh<'o, 's> {
     service_namespaces: HashSet<&'o str>,
     /// Every ServiceEntry host, resolved, with its entry.
     entry_hosts: Vec<(String, &'o Object<'s>)>,
+    /// The hosts of `entry_hosts`, by position.
+    entry_index: HostIndex,
     /// Every DestinationRule with its host resolved, in scan order.
     destination_rules: Vec<(String, DestinationRule<'o, 's>)>,
-    /// Resolved host → positions in `destination_rules` of the rules naming exactly that host.
-    rules_by_host: HashMap<String, Vec<usize>>,
-    /// Positions in `destination_rules` of the rules with a wildcard host.
-    wildcard_rules: Vec<usize>,
+    /// The hosts of `destination_rules`, by position.
+    rule_index: HostIndex,
     /// Namespaces whose pods get sidecars, with the folders of the files that say so.
     meshed_namespaces: HashMap<&'o str, NearFolders<'o>>,
     /// Folders of the files holding an Istio object or an injection label.
@@ -115,19 +115,16 @@ impl<'o, 's> Mesh<'o, 's> {
                     .map(|h| h.items())
                     .unwrap_or_default();
                 for host in hosts.iter().filter_map(|h| h.as_text()) {
-                    self.entry_hosts.push((fqdn(host, namespace), object));
+                    let host = fqdn(host, namespace);
+                    self.entry_index.add(&host);
+                    self.entry_hosts.push((host, object));
                 }
             }
             "DestinationRule" => {
                 if let Some(rule) = DestinationRule::of(object)
                     && let Some(host) = rule.fqdn(namespace)
                 {
-                    let position = self.destination_rules.len();
-                    if host.starts_with('*') {
-                        self.wildcard_rules.push(position);
-                    } else {
-                        self.rules_by_host.entry(host.clone()).or_default().push(position);
-                    }
+                    self.rule_index.add(&host);
                     self.destination_rules.push((host, rule));
                     self.rule_folders.add(index.folder_of(object.file));
                 }
@@ -204,8 +201,10 @@ impl<'o, 's> Mesh<'o, 's> {
         viewer: &'m str,
         index: &'m Index<'o, 's>,
     ) -> impl Iterator<Item = &'o Object<'s>> + 'm {
-        self.entry_hosts
-            .iter()
+        self.entry_index
+            .candidates(host)
+            .into_iter()
+            .filter_map(|n| self.entry_hosts.get(n))
             .filter(move |(entry_host, entry)| {
                 overlap(entry_host, host)
                     && ExportTo::of(entry.root.get("spec")).admits(index.namespace_of(entry), viewer)
@@ -249,18 +248,17 @@ impl<'o, 's> Mesh<'o, 's> {
     }
 
     /// The DestinationRules for `host` that apply to namespace `viewer`, with their positions
-    /// and hosts, unordered.
+    /// and hosts, in scan order.
     fn rules_applying<'k>(
         &'k self,
         host: &'k str,
         viewer: &'k str,
         index: &'k Index<'o, 's>,
     ) -> impl Iterator<Item = (usize, &'k (String, DestinationRule<'o, 's>))> + 'k {
-        let exact = self.rules_by_host.get(host).map_or(&[][..], Vec::as_slice);
-        exact
-            .iter()
-            .chain(&self.wildcard_rules)
-            .filter_map(|&n| Some((n, self.destination_rules.get(n)?)))
+        self.rule_index
+            .candidates(host)
+            .into_iter()
+            .filter_map(|n| Some((n, self.destination_rules.get(n)?)))
             .filter(move |(_, (rule_host, rule))| {
                 covers(rule_host, host) && rule.export_to().admits(index.namespace_of(rule.object), viewer)
             })

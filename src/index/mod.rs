@@ -678,22 +678,26 @@ impl<'o, 's> Index<'o, 's> {
     /// such as an Argo Rollout with a `workloadRef`.
     pub fn scalers_targeting(&self, object: &Object<'_>) -> Vec<&'o Object<'s>> {
         match object.name() {
-            Some(name) => self.scalers_of_target(self.namespace_of(object), object.kind(), name),
+            Some(name) => self
+                .scalers_of_target(self.namespace_of(object), object.kind(), name)
+                .collect(),
             None => Vec::new(),
         }
     }
 
     /// The autoscalers of `namespace` whose `scaleTargetRef` names this kind and name, whether
     /// or not the scan holds that workload, in scan order.
-    pub fn scalers_of_target(&self, namespace: &str, kind: &str, name: &str) -> Vec<&'o Object<'s>> {
+    pub fn scalers_of_target<'k>(
+        &'k self,
+        namespace: &'k str,
+        kind: &'k str,
+        name: &'k str,
+    ) -> impl Iterator<Item = &'o Object<'s>> + 'k {
         let positions: &[usize] = self
             .scaler_targets
             .get(&(namespace, kind, name))
             .map_or(&[], Vec::as_slice);
-        positions
-            .iter()
-            .filter_map(|&n| self.objects.get(n).copied())
-            .collect()
+        positions.iter().filter_map(|&n| self.objects.get(n).copied())
     }
 
     /// Every autoscaler of the scan, in scan order.

@@ -1,5 +1,7 @@
 //! Label selectors with Kubernetes semantics.
 
+use foldhash::{HashMap, HashMapExt};
+
 use super::object::label_pairs;
 use crate::parse::yaml::Node;
 
@@ -112,6 +114,59 @@ impl<'n> LabelSelector<'n> {
     }
 }
 
+/// Many selectors, found by the labels that can satisfy them, for asking whether any of them
+/// matches a label set without trying each: a selector with an `In` requirement can only match
+/// a label set holding one of its values.
+#[derive(Debug)]
+pub struct SelectorIndex<'k, 'n> {
+    selectors: &'k [LabelSelector<'n>],
+    /// Selectors without an `In` requirement, tried for every label set.
+    unkeyed: Vec<usize>,
+    /// (key, value) → the selectors whose rarest `In` requirement admits it.
+    keyed: HashMap<(&'n str, &'n str), Vec<usize>>,
+}
+
+impl<'k, 'n> SelectorIndex<'k, 'n> {
+    /// Indexes the selectors; `carried(key, value)` says how many of the label sets to be
+    /// asked about carry that label, so each selector is filed under its rarest requirement.
+    pub fn new(selectors: &'k [LabelSelector<'n>], carried: impl Fn(&str, &str) -> usize) -> Self {
+        let mut index = SelectorIndex {
+            selectors,
+            unkeyed: Vec::new(),
+            keyed: HashMap::new(),
+        };
+        for (n, selector) in selectors.iter().enumerate() {
+            let rarest = selector
+                .requirements
+                .iter()
+                .filter(|r| r.operator == Operator::In)
+                .min_by_key(|r| r.values.iter().map(|value| carried(r.key, value)).sum::<usize>());
+            match rarest {
+                Some(requirement) => {
+                    for value in &requirement.values {
+                        index.keyed.entry((requirement.key, value)).or_default().push(n);
+                    }
+                }
+                None => index.unkeyed.push(n),
+            }
+        }
+        index
+    }
+
+    /// True when one of the selectors matches the labels.
+    pub fn any_matches(&self, labels: &[(&str, &str)]) -> bool {
+        let keyed = labels
+            .iter()
+            .filter_map(|&label| self.keyed.get(&label))
+            .flatten();
+        self.unkeyed.iter().chain(keyed).any(|&n| {
+            self.selectors
+                .get(n)
+                .is_some_and(|selector| selector.matches_labels(labels))
+        })
+    }
+}
+
 impl Requirement<'_> {
     /// Whether a set of labels satisfies this requirement.
     pub fn matches(&self, labels: &[(&str, &str)]) -> bool {
@@ -170,5 +225,28 @@ mod tests {
     fn an_empty_selector_matches_everything_and_a_null_one_nothing() {
         assert_eq!(selector_matches("{}", &[("a", "b")]), Some(true));
         assert_eq!(selector_matches("~", &[("a", "b")]), None);
+    }
+
+    #[test]
+    fn indexed_selectors_are_tried_only_for_labels_that_can_satisfy_them() {
+        let stream = parse_for_test(
+            "a: {matchLabels: {app: web, copy: c1}}\nb: {matchExpressions: [{key: tier, operator: In, values: [db, cache]}]}\n\
+             c: {matchExpressions: [{key: zone, operator: Exists}]}\n",
+        );
+        let root = &stream.documents[0].root;
+        let selectors: Vec<LabelSelector<'_>> = ["a", "b", "c"]
+            .iter()
+            .filter_map(|key| LabelSelector::from_node(root.get(key)))
+            .collect();
+        // `app: web` is on every pod, `copy: c1` on none: `a` is filed under the rarer.
+        let index = SelectorIndex::new(&selectors, |key, _| usize::from(key == "app") * 100);
+        assert_eq!(index.keyed.get(&("copy", "c1")), Some(&vec![0]));
+        assert_eq!(index.keyed.get(&("tier", "cache")), Some(&vec![1]));
+        assert_eq!(index.unkeyed, [2]);
+        assert!(index.any_matches(&[("app", "web"), ("copy", "c1")]));
+        assert!(!index.any_matches(&[("app", "web"), ("copy", "c2")]));
+        assert!(index.any_matches(&[("tier", "cache")]));
+        assert!(index.any_matches(&[("zone", "a")]));
+        assert!(!index.any_matches(&[]));
     }
 }

@@ -3,6 +3,8 @@
 //! Every IST rule that compares hosts goes through these functions, so they all read a host the
 //! way Istio's control plane does.
 
+use foldhash::HashMap;
+
 use crate::parse::yaml::Node;
 
 /// The cluster's DNS suffix Istio assumes for Kubernetes Services.
@@ -51,6 +53,61 @@ pub fn covers(pattern: &str, host: &str) -> bool {
 /// Whether two hosts can name the same destination: one covers the other.
 pub fn overlap(a: &str, b: &str) -> bool {
     covers(a, b) || covers(b, a)
+}
+
+/// Hosts, by position, found by the hosts that may overlap them, so that looking up many
+/// hosts among many others does not compare each with each.
+#[derive(Debug, Default)]
+pub struct HostIndex {
+    /// Every host added, by position.
+    count: usize,
+    /// Names that are no wildcard.
+    exact: HashMap<String, Vec<usize>>,
+    /// `*.example.com` under `.example.com`.
+    by_suffix: HashMap<String, Vec<usize>>,
+    /// `*`, and wildcards whose suffix does not start with a dot (`*example.com`).
+    other_wildcards: Vec<usize>,
+}
+
+impl HostIndex {
+    /// Adds the host at the next position.
+    pub fn add(&mut self, host: &str) {
+        let position = self.count;
+        self.count += 1;
+        match host.strip_prefix('*') {
+            None => self.exact.entry(host.to_owned()).or_default().push(position),
+            Some(suffix) if suffix.starts_with('.') => self
+                .by_suffix
+                .entry(suffix.to_owned())
+                .or_default()
+                .push(position),
+            Some(_) => self.other_wildcards.push(position),
+        }
+    }
+
+    /// The positions of the hosts that may overlap `host` (see [`overlap`]), ascending: every
+    /// one when `host` is itself a wildcard, since then it may cover names of any length.
+    pub fn candidates(&self, host: &str) -> Vec<usize> {
+        if host.starts_with('*') {
+            return (0..self.count).collect();
+        }
+        let suffixes = host
+            .char_indices()
+            .filter(|(_, c)| *c == '.')
+            .filter_map(|(at, _)| self.by_suffix.get(host.get(at..)?));
+        let mut found: Vec<usize> = self
+            .exact
+            .get(host)
+            .into_iter()
+            .chain(suffixes)
+            .flatten()
+            .chain(&self.other_wildcards)
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
 }
 
 /// An `exportTo` list: to whom an object is visible. Absent means everyone (Istio's default).
@@ -195,5 +252,24 @@ mod tests {
             Some(vec!["other"]),
             "`~` adds nobody"
         );
+    }
+
+    #[test]
+    fn indexed_hosts_are_candidates_for_the_names_they_may_overlap() {
+        let mut index = HostIndex::default();
+        for host in [
+            "a.shop.svc.cluster.local",
+            "*.shop.svc.cluster.local",
+            "*",
+            "*op.svc.cluster.local",
+            "b.example.com",
+            "*.example.com",
+        ] {
+            index.add(host);
+        }
+        assert_eq!(index.candidates("a.shop.svc.cluster.local"), [0, 1, 2, 3]);
+        assert_eq!(index.candidates("b.example.com"), [2, 3, 4, 5]);
+        assert_eq!(index.candidates("example.com"), [2, 3]);
+        assert_eq!(index.candidates("*.example.com"), [0, 1, 2, 3, 4, 5]);
     }
 }

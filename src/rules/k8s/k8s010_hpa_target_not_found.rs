@@ -161,7 +161,6 @@ fn report_second_autoscaler(scaler: &Scaler<'_, '_>, cx: &Context<'_, '_>, out: 
     let same_identity = |other: &Object<'_>| other.kind() == this.kind() && other.name() == this.name();
     let first = index
         .scalers_of_target(index.namespace_of(this), kind, name)
-        .into_iter()
         .take_while(|other| !std::ptr::eq(*other, this))
         .filter_map(Scaler::of)
         .find(|other| {

@@ -1,9 +1,10 @@
 //! K8S025 metrics-not-scraped.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
+use crate::index::MAX_SELECTED_PAIRS;
 use crate::model::monitoring::{Scrapes, pushes_otlp_metrics, static_targets};
 use crate::model::object::Place;
-use crate::model::selector::{LabelSelector, Operator};
+use crate::model::selector::{LabelSelector, Operator, Requirement};
 use crate::rules::prelude::*;
 
 /// The annotation the usual Prometheus `kubernetes_sd_configs` jobs keep pods and Services by.
@@ -37,7 +38,9 @@ declare_rule! {
     /// use there: a monitor of a kind above watches it, or a workload or Service of it has a
     /// `prometheus.io/scrape` annotation. Namespaces without any such sign (a logging stack, a
     /// third-party controller, a project that does not use Prometheus) get no findings. Jobs,
-    /// CronJobs, Pods that run to completion and objects a controller owns are exempt.
+    /// CronJobs, Pods that run to completion and objects a controller owns are exempt. When the
+    /// monitors of the scan select more targets than the index follows (`MAX_SELECTED_PAIRS`,
+    /// see the README's limits), nothing is flagged.
     ///
     /// ## Why is this bad?
     /// The service's `/metrics` endpoint exists but nobody reads it: dashboards stay empty,
@@ -124,15 +127,33 @@ impl Rule for MetricsNotScraped {
                 .map(|s| (cx.index.namespace_of(s), s.place(), s.labels().collect())),
         );
         let mut monitored_pods: HashSet<Place> = HashSet::new();
+        // Monitors that watch the same namespaces with the same selector select the same
+        // targets: they are followed once.
+        let mut followed: HashSet<(bool, Option<Vec<String>>, &LabelSelector<'_>)> = HashSet::new();
+        let mut pairs = 0;
         for monitor in &monitors {
             let Some(selector) = monitor.selector() else {
                 continue;
             };
             let own = cx.index.namespace_of(monitor.object);
             let watched = monitor.watched(&own);
-            match monitor.scrapes {
-                Scrapes::Pods => monitored_pods.extend(pods.selected(watched, selector)),
-                Scrapes::Services => scraped_services.extend(services.selected(watched, selector)),
+            let pod_monitor = monitor.scrapes == Scrapes::Pods;
+            let namespaces = watched.map(|names| names.iter().map(|name| (*name).to_owned()).collect());
+            if !followed.insert((pod_monitor, namespaces, selector)) {
+                continue;
+            }
+            let (selected, labelled) = if pod_monitor {
+                (&mut monitored_pods, &pods)
+            } else {
+                (&mut scraped_services, &services)
+            };
+            for place in labelled.selected(watched, selector) {
+                selected.insert(place);
+                pairs += 1;
+            }
+            if pairs > MAX_SELECTED_PAIRS {
+                // What is scraped is no longer known: saying what is not would be guessing.
+                return;
             }
         }
         for (workload, services) in cx.index.workloads_with_services() {
@@ -227,7 +248,19 @@ impl<'o> Labelled<'o> {
         namespaces: Option<&[&str]>,
         selector: &'a LabelSelector<'_>,
     ) -> impl Iterator<Item = Place> + 'a {
-        let narrowing = selector.requirements.iter().find(|r| r.operator == Operator::In);
+        let candidates_of = |requirement: &Requirement<'_>| -> usize {
+            requirement
+                .values
+                .iter()
+                .filter_map(|value| self.anywhere.get(&(requirement.key, *value)))
+                .map(Vec::len)
+                .sum()
+        };
+        let narrowing = selector
+            .requirements
+            .iter()
+            .filter(|r| r.operator == Operator::In)
+            .min_by_key(|r| candidates_of(r));
         let mut candidates: Vec<usize> = match (narrowing, namespaces) {
             (Some(requirement), Some(namespaces)) => namespaces
                 .iter()

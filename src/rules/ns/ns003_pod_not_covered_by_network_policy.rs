@@ -1,4 +1,8 @@
 //! NS003 pod-not-covered-by-network-policy.
+use foldhash::{HashMap, HashMapExt};
+
+use crate::model::selector::SelectorIndex;
+use crate::rules::MAX_RELATED;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -61,12 +65,21 @@ impl Rule for PodNotCoveredByNetworkPolicy {
                 .iter()
                 .filter_map(|p| p.pod_selector())
                 .collect();
-            for workload in &namespace.workloads {
-                if super::has_templated_labels(workload) {
-                    continue;
-                }
-                let labels: Vec<(&str, &str)> = workload.template_labels().collect();
-                if selectors.iter().any(|selector| selector.matches_labels(&labels)) {
+            let labelled: Vec<(&Workload<'_, '_>, Vec<(&str, &str)>)> = namespace
+                .workloads
+                .iter()
+                .filter(|workload| !super::has_templated_labels(workload))
+                .map(|workload| (workload, workload.template_labels().collect()))
+                .collect();
+            let mut carried: HashMap<(&str, &str), usize> = HashMap::new();
+            for label in labelled.iter().flat_map(|(_, labels)| labels) {
+                *carried.entry(*label).or_default() += 1;
+            }
+            let policies = SelectorIndex::new(&selectors, |key, value| {
+                carried.get(&(key, value)).copied().unwrap_or(0)
+            });
+            for (workload, labels) in labelled {
+                if policies.any_matches(&labels) {
                     continue;
                 }
                 let finding = out
@@ -91,13 +104,14 @@ impl Rule for PodNotCoveredByNetworkPolicy {
                         super::match_label_lines(workload, 6)
                     ))
                     .object(ObjectRef::of(workload.object));
-                for policy in &namespace.policies {
+                for policy in namespace.policies.iter().take(MAX_RELATED) {
                     finding.related(
                         policy.object.file,
                         policy.object.name_span(),
                         "policy that selects other pods",
                     );
                 }
+                finding.more_related(namespace.policies.len().saturating_sub(MAX_RELATED));
             }
         }
     }
