@@ -721,3 +721,42 @@ fn selectors_and_hosts_by_the_thousand_are_looked_up_not_compared_with_each_othe
     assert_eq!(unscraped.len(), 1, "{unscraped:?}");
     assert_eq!(unscraped[0].1, "monitors/api.yaml");
 }
+
+#[test]
+fn mesh_and_gateway_selectors_by_the_thousand_are_matched_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = 2_000;
+    let meshed =
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}}\n";
+    write(dir.path(), "mesh/namespace.yaml", meshed);
+    // Deployments each with a label of its own; Sidecars that all select every pod of one
+    // Deployment; AuthorizationPolicies and Services that each select a label no pod carries.
+    write_groups(dir.path(), "mesh", count, |n| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{n}, namespace: shop}}\n\
+             spec: {{selector: {{matchLabels: {{app: w{n}, tier: web}}}}, template: {{metadata: {{labels: {{app: w{n}, tier: web}}}}, spec: {{containers: [{{name: c, image: \"nginx:1.27\"}}]}}}}}}\n\
+             ---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: sc{n}, namespace: shop}}\n\
+             spec: {{workloadSelector: {{labels: {{app: w0}}}}, egress: [{{hosts: ['./*']}}]}}\n\
+             ---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {{name: a{n}, namespace: shop}}\n\
+             spec: {{selector: {{matchLabels: {{app: z{n}}}}}, rules: [{{from: [{{source: {{principals: [x]}}}}]}}]}}\n\
+             ---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{n}, namespace: shop}}\n\
+             spec: {{selector: {{app: x{n}, tier: web}}, ports: [{{port: 80}}]}}\n"
+        )
+    });
+    // Kong Ingresses, each with a rate limit of its own and no authentication, beside key-auth
+    // plugins attached to nothing.
+    write_groups(dir.path(), "kong", count, |n| {
+        format!(
+            "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: i{n}, namespace: edge, annotations: {{konghq.com/plugins: limit{n}}}}}\n\
+             spec: {{ingressClassName: kong, rules: [{{host: h{n}.example.com, http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: s{n}, port: {{number: 80}}}}}}}}]}}}}]}}\n\
+             ---\napiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata: {{name: limit{n}, namespace: edge}}\nplugin: rate-limiting\nconfig: {{minute: 5}}\n\
+             ---\napiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata: {{name: auth{n}, namespace: edge}}\nplugin: key-auth\n"
+        )
+    });
+    let hits = scan(dir.path(), &["IST019", "IST024", "K8S020", "GW001"], 2);
+    let count_of = |rule: &str| hits.iter().filter(|h| h.0 == rule).count();
+    assert_eq!(count_of("IST019"), count, "{:?}", hits.first());
+    assert_eq!(count_of("IST024"), count, "{:?}", hits.first());
+    assert_eq!(count_of("K8S020"), count, "{:?}", hits.first());
+    assert_eq!(count_of("GW001"), count, "{:?}", hits.first());
+}

@@ -273,6 +273,27 @@ impl<'o, 's> PodTemplates<'o, 's> {
             .filter_map(move |n| list.get(n).map(|(w, _)| w))
     }
 
+    /// The workloads of a namespace whose pod template carries a label one of the selector's
+    /// `In` requirements admits, in scan order: the only ones that can satisfy any of them.
+    pub fn carrying_some<'k>(
+        &'k self,
+        namespace: &'k str,
+        selector: &'k LabelSelector<'_>,
+    ) -> impl Iterator<Item = &'k LabelledWorkload<'o, 's>> + 'k {
+        let mut positions: Vec<usize> = selector
+            .requirements
+            .iter()
+            .filter(|r| r.operator == Operator::In)
+            .flat_map(|requirement| self.postings_of(namespace, requirement))
+            .flatten()
+            .copied()
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        let list = self.labelled_in(namespace);
+        positions.into_iter().filter_map(move |n| list.get(n))
+    }
+
     /// True when the pods of a workload of the namespace match a selector: [`Self::matching`],
     /// stopping at the first.
     pub fn any_matching(&self, namespace: &str, selector: &LabelSelector<'_>) -> bool {

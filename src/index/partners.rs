@@ -1,20 +1,18 @@
 //! Evidence about partners the scan may not hold: whether a project deploys a namespace's pods
 //! itself, and which pods operators create from custom resources of the scan.
 
-use std::collections::HashSet;
-
 use super::{Index, is_custom_resource};
 use crate::model::{LabelSelector, Object};
 
 impl<'o, 's> Index<'o, 's> {
-    /// The `(namespace, name)` of every custom resource (an object of an API group Kubernetes
-    /// does not serve itself). An operator labels the pods it creates for one with its name, so
-    /// a selector naming it likely selects pods the scan cannot show.
-    pub fn custom_resource_names(&self) -> HashSet<(&'o str, &'o str)> {
-        self.objects()
-            .filter(|o| is_custom_resource(o))
-            .filter_map(|o| Some((self.scan_namespace_of(o), o.name()?)))
-            .collect()
+    /// True when `name` is the name of a custom resource (an object of an API group Kubernetes
+    /// does not serve itself) of `namespace` (of any namespace when `None`). An operator labels
+    /// the pods it creates for one with its name, so a selector naming it likely selects pods
+    /// the scan cannot show.
+    pub fn names_custom_resource(&self, namespace: Option<&str>, name: &str) -> bool {
+        self.named(name).any(|o| {
+            is_custom_resource(o) && namespace.is_none_or(|wanted| self.scan_namespace_of(o) == wanted)
+        })
     }
 
     /// True when pods an operator creates from a custom resource of `namespace` match
@@ -27,12 +25,11 @@ impl<'o, 's> Index<'o, 's> {
             .get(namespace)
             .is_some_and(|sets| sets.iter().any(|labels| selector.matches_labels(labels)));
         by_labels
-            || selector.requirements.iter().any(|r| {
-                r.values.iter().any(|value| {
-                    self.named(value)
-                        .any(|o| is_custom_resource(o) && self.scan_namespace_of(o) == namespace)
-                })
-            })
+            || selector
+                .requirements
+                .iter()
+                .flat_map(|r| &r.values)
+                .any(|value| self.names_custom_resource(Some(namespace), value))
     }
 
     /// True when the folder of `object`'s file holds a workload of `namespace`: the project

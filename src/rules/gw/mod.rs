@@ -10,6 +10,8 @@ pub mod gw006_route_parent_not_found;
 pub mod gw007_backend_not_found;
 pub mod gw008_cross_namespace_reference_without_grant;
 
+use foldhash::{HashMap, HashMapExt};
+
 use crate::model::gateway::PluginClass;
 use crate::model::gateway::api::Route;
 use crate::model::gateway::ingress::Ingress;
@@ -87,9 +89,17 @@ fn kong_kubernetes(guard: &Guard, cx: &Context<'_, '_>, out: &mut Findings) {
     let candidates = index
         .of_kind("Ingress")
         .chain(["HTTPRoute", "GRPCRoute"].iter().flat_map(|k| index.of_kind(k)));
+    // Whether Kong does the job for a route depends only on its namespace and folder.
+    let mut kong_does: HashMap<(&str, &str), bool> = HashMap::new();
     for object in candidates {
         let namespace = index.namespace_of(object);
-        if object.is_controlled() || !index.served_by_kong(object) || !index.kong_does(object, guard.class) {
+        if object.is_controlled() || !index.served_by_kong(object) {
+            continue;
+        }
+        let does = *kong_does
+            .entry((namespace, index.folder_of(object.file)))
+            .or_insert_with(|| index.kong_does(object, guard.class));
+        if !does {
             continue;
         }
         if Ingress::of(object).is_some_and(|i| i.only_health_paths()) {

@@ -1,5 +1,5 @@
 //! IST019 selector-matches-nothing.
-use super::{closest_labels, names_custom_resource, selector_keys_carried};
+use super::{ClosestLabels, names_custom_resource, selector_keys_carried};
 use crate::index::NearFolders;
 use crate::model::mesh::{WorkloadSelector, requires_locality_label, runs_istio_gateway};
 use crate::rules::prelude::*;
@@ -106,7 +106,7 @@ impl Rule for SelectorMatchesNothing {
             gateway_folders.add(index.folder_of(workload.object.file));
         }
         let root = index.mesh().root_namespace();
-        let custom_resources = index.custom_resource_names();
+        let mut closest_labels = ClosestLabels::default();
         let selectors = SELECTING_KINDS
             .iter()
             .flat_map(|kind| index.istio_of_kind(kind))
@@ -135,13 +135,13 @@ impl Rule for SelectorMatchesNothing {
                 || selector.is_templated()
                 || requires_locality_label(&labels)
                 || index.in_helm_chart(object)
-                || names_custom_resource(&custom_resources, scope, &labels)
+                || names_custom_resource(cx, scope, &labels)
                 || !selector_keys_carried(cx, scope, &labels)
             {
                 continue;
             }
             let place = scope.map_or_else(|| "any namespace".to_owned(), |ns| format!("namespace `{ns}`"));
-            let closest = closest_labels(cx, scope, &labels);
+            let closest = closest_labels.find(cx, scope, &labels);
             let finding = out
                 .report_in(
                     object.file,

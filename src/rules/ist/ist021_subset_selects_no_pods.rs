@@ -1,5 +1,5 @@
 //! IST021 subset-selects-no-pods.
-use super::{closest_labels, names_custom_resource, selector_keys_carried};
+use super::{ClosestLabels, names_custom_resource, selector_keys_carried};
 use crate::index::service_pod_selector;
 use crate::model::LabelSelector;
 use crate::model::mesh::{DestinationRule, requires_locality_label};
@@ -79,7 +79,7 @@ impl Rule for SubsetSelectsNoPods {
             return;
         }
         let templates = index.pod_templates();
-        let custom_resources = index.custom_resource_names();
+        let mut closest_labels = ClosestLabels::default();
         for rule in index.of_kind("DestinationRule").filter_map(DestinationRule::of) {
             let object = rule.object;
             let Some(host) = rule.fqdn(index.scan_namespace_of(object)) else {
@@ -111,13 +111,14 @@ impl Rule for SubsetSelectsNoPods {
                 if is_templated(&entry.value)
                     || requires_locality_label(&labels)
                     || templates.matching_anywhere(&labels).next().is_some()
-                    || names_custom_resource(&custom_resources, None, &labels)
+                    || names_custom_resource(cx, None, &labels)
                     || !selector_keys_carried(cx, None, &labels)
                 {
                     continue;
                 }
                 let subset_name = subset.str_at("name").unwrap_or("?");
-                let example = closest_labels(cx, Some(namespace), &labels)
+                let example = closest_labels
+                    .find(cx, Some(namespace), &labels)
                     .or_else(|| pods.first().map(|pod| (*pod, own_labels(pod, service))));
                 let Some((example, example_labels)) = example else {
                     continue;

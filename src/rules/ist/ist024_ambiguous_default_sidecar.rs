@@ -1,7 +1,11 @@
 //! IST024 ambiguous-default-sidecar.
 use std::collections::BTreeMap;
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+
+use crate::model::LabelSelector;
 use crate::model::mesh::WorkloadSelector;
+use crate::model::object::Place;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -134,31 +138,75 @@ fn report_overlapping_selectors(
     selecting: &[WorkloadSelector<'_, '_>],
     out: &mut Findings,
 ) {
-    let selected: Vec<Vec<&Object<'_>>> = selecting
+    // Objects with the same selector select the same pods: they are matched once, as a group.
+    let mut group_of_selector: HashMap<Option<LabelSelector<'_>>, usize> = HashMap::new();
+    let mut groups: Vec<Group<'_, '_>> = Vec::new();
+    let mut group_of: Vec<usize> = Vec::with_capacity(selecting.len());
+    for (n, selector) in selecting.iter().enumerate() {
+        let labels = selector.labels();
+        let next = groups.len();
+        let group = *group_of_selector.entry(labels.clone()).or_insert_with(|| {
+            let pods = labels.map_or_else(Vec::new, |labels| {
+                let templates = cx.index.selected_by(namespace, &labels).map(|w| w.object);
+                let pods = cx
+                    .index
+                    .pod_templates()
+                    .bare_pods(Some(namespace))
+                    .filter(|pod| labels.matches(pod.labels()));
+                templates.chain(pods).collect()
+            });
+            groups.push(Group {
+                members: Vec::new(),
+                pods,
+            });
+            next
+        });
+        if let Some(group) = groups.get_mut(group) {
+            group.members.push(n);
+        }
+        group_of.push(group);
+    }
+    // Which groups select each pod, in order.
+    let mut groups_of_pod: HashMap<Place, Vec<usize>> = HashMap::new();
+    for (g, group) in groups.iter().enumerate() {
+        for pod in &group.pods {
+            groups_of_pod.entry(pod.place()).or_default().push(g);
+        }
+    }
+    // For each group, the groups it shares a pod with, each with the first such pod of its own.
+    let shared_with: Vec<Vec<(usize, &Object<'_>)>> = groups
         .iter()
-        .map(|s| {
-            let Some(labels) = s.labels() else {
-                return Vec::new();
-            };
-            let templates = cx.index.selected_by(namespace, &labels).map(|w| w.object);
-            let pods = cx
-                .index
-                .pod_templates()
-                .bare_pods(Some(namespace))
-                .filter(|pod| labels.matches(pod.labels()));
-            templates.chain(pods).collect()
+        .map(|group| {
+            let mut first_shared: Vec<(usize, &Object<'_>)> = Vec::new();
+            let mut seen: HashSet<usize> = HashSet::new();
+            for pod in &group.pods {
+                for &other in groups_of_pod.get(&pod.place()).into_iter().flatten() {
+                    if seen.insert(other) {
+                        first_shared.push((other, *pod));
+                    }
+                }
+            }
+            first_shared
         })
         .collect();
-    for (selector, pods) in selecting.iter().zip(&selected) {
+    for (n, selector) in selecting.iter().enumerate() {
         let object = selector.object;
-        let shared = selecting.iter().zip(&selected).find_map(|(other, others)| {
-            let rival = other.object.name() != object.name() && cx.index.near(other.object.file, object.file);
-            let pod = pods
-                .iter()
-                .find(|pod| others.iter().any(|o| std::ptr::eq(*o, **pod)));
-            pod.filter(|_| rival).map(|pod| (other.object, pod))
-        });
-        let Some((rival, pod)) = shared else {
+        let rival = |m: &&usize| {
+            selecting.get(**m).is_some_and(|other| {
+                other.object.name() != object.name() && cx.index.near(other.object.file, object.file)
+            })
+        };
+        // The first rival in order that selects one of these pods, with the first such pod.
+        let shares = group_of.get(n).and_then(|&g| shared_with.get(g));
+        let shared = shares
+            .into_iter()
+            .flatten()
+            .filter_map(|&(other, pod)| {
+                let first = groups.get(other)?.members.iter().find(rival)?;
+                Some((*first, pod))
+            })
+            .min_by_key(|(first, _)| *first);
+        let Some((rival, pod)) = shared.and_then(|(m, pod)| Some((selecting.get(m)?.object, pod))) else {
             continue;
         };
         let (kind, field) = kind_and_field(object);
@@ -180,6 +228,13 @@ fn report_overlapping_selectors(
         .object(ObjectRef::of(object))
         .related(rival.file, rival.name_span(), format!("the other {kind}"));
     }
+}
+
+/// Selecting objects with the same selector, and the pods it selects.
+struct Group<'o, 's> {
+    /// Their positions among the namespace's selecting objects.
+    members: Vec<usize>,
+    pods: Vec<&'o Object<'s>>,
 }
 
 /// The kind and the name of its selector field, for messages.

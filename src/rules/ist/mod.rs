@@ -28,8 +28,6 @@ pub mod ist025_proxy_uid_conflict;
 pub mod ist026_injection_labels_conflict;
 pub mod ist027_conflicting_service_ports;
 
-use std::collections::HashSet;
-
 use super::prelude::*;
 use crate::index::LabelledWorkload;
 use crate::model::LabelSelector;
@@ -174,18 +172,45 @@ fn unresolved_host(host: &str, viewer: &str, cx: &Context<'_, '_>) -> Option<Str
 }
 
 /// True when a selector value names a custom resource of `namespace` (of any namespace when
-/// `None`): the operator that creates that resource's pods labels them with its name, and the
-/// scan cannot show those pods.
+/// `None`; see [`crate::index::Index::names_custom_resource`]): the operator that creates that
+/// resource's pods labels them with its name, and the scan cannot show those pods.
 fn names_custom_resource(
-    custom_resources: &HashSet<(&str, &str)>,
+    cx: &Context<'_, '_>,
     namespace: Option<&str>,
     selector: &LabelSelector<'_>,
 ) -> bool {
-    selector.requirements.iter().flat_map(|r| &r.values).any(|value| {
-        custom_resources
-            .iter()
-            .any(|(ns, name)| name == value && namespace.is_none_or(|wanted| wanted == *ns))
-    })
+    selector
+        .requirements
+        .iter()
+        .flat_map(|r| &r.values)
+        .any(|value| cx.index.names_custom_resource(namespace, value))
+}
+
+/// A pod template with its values for some label keys.
+type LabelledExample<'o, 's> = (Workload<'o, 's>, Vec<(&'o str, &'o str)>);
+
+/// [`closest_labels`] for many selectors: the answer depends only on the namespace and the
+/// selector's label keys, so it is worked out once for each, however many selectors ask.
+#[derive(Default)]
+struct ClosestLabels<'k, 'o, 's> {
+    known: std::collections::HashMap<(Option<&'k str>, Vec<&'k str>), Option<LabelledExample<'o, 's>>>,
+}
+
+impl<'k, 'o, 's> ClosestLabels<'k, 'o, 's> {
+    fn find(
+        &mut self,
+        cx: &Context<'o, 's>,
+        namespace: Option<&'k str>,
+        selector: &LabelSelector<'k>,
+    ) -> Option<LabelledExample<'o, 's>> {
+        let mut keys: Vec<&'k str> = selector.requirements.iter().map(|r| r.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        self.known
+            .entry((namespace, keys))
+            .or_insert_with(|| closest_labels(cx, namespace, selector))
+            .clone()
+    }
 }
 
 /// The pod template of `namespace` (of any namespace when `None`) that carries the most of the
@@ -194,7 +219,7 @@ fn closest_labels<'o, 's>(
     cx: &Context<'o, 's>,
     namespace: Option<&str>,
     selector: &LabelSelector<'_>,
-) -> Option<(Workload<'o, 's>, Vec<(&'o str, &'o str)>)> {
+) -> Option<LabelledExample<'o, 's>> {
     labelled_in_reach(cx, namespace)
         .map(|(workload, labels)| {
             let shared: Vec<(&'o str, &'o str)> = labels

@@ -185,9 +185,10 @@ fn near_misses<'o, 's>(
             (w, label)
         })
         .collect();
+    // A Service's selector holds only `In` requirements: a template satisfies one only if it
+    // carries its label.
     let closest = templates
-        .labelled_in(namespace)
-        .iter()
+        .carrying_some(namespace, selector)
         .map(|(workload, labels)| {
             let matched = selector.requirements.iter().filter(|r| r.matches(labels)).count();
             (matched, *workload)
