@@ -760,3 +760,40 @@ fn mesh_and_gateway_selectors_by_the_thousand_are_matched_once() {
     assert_eq!(count_of("K8S020"), count, "{:?}", hits.first());
     assert_eq!(count_of("GW001"), count, "{:?}", hits.first());
 }
+
+#[test]
+fn a_service_with_thousands_of_ports_reads_its_pods_ports_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = 5_000;
+    let service_ports: String = (0..count)
+        .map(|n| {
+            format!(
+                "  - {{name: p{n}, port: {}, targetPort: {}}}\n",
+                10_000 + n,
+                10_000 + n
+            )
+        })
+        .collect();
+    // The pods declare every other port: the rest are near-typos of a declared one.
+    let container_ports: String = (0..count)
+        .step_by(2)
+        .map(|n| format!("        - {{containerPort: {}, name: p{n}}}\n", 10_000 + n))
+        .collect();
+    write(
+        dir.path(),
+        "wide.yaml",
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: wide}}\nspec:\n  selector: {{app: wide}}\n  ports:\n{service_ports}\
+             ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: wide}}\nspec:\n  selector: {{matchLabels: {{app: wide}}}}\n  template:\n    \
+             metadata: {{labels: {{app: wide}}}}\n    spec:\n      containers:\n      - name: c\n        image: nginx:1.27\n        ports:\n{container_ports}"
+        ),
+    );
+    let hits = scan(dir.path(), &["K8S021"], 2);
+    assert_eq!(
+        hits.iter().filter(|h| h.0 == "K8S021").count(),
+        MAX_FINDINGS_PER_FILE
+    );
+    // The first undeclared port, 10001, is a near-typo of the declared 10000.
+    let first = hits.iter().find(|h| h.0 == "K8S021").expect("a finding");
+    assert_eq!(first.2, 8, "{first:?}");
+}

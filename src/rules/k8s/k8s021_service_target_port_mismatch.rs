@@ -1,9 +1,12 @@
 //! K8S021 service-target-port-mismatch.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+
 use crate::model::network::is_templated;
 use crate::model::ports::near_typo;
 use crate::model::workload::port_number;
 use crate::model::{Container, ContainerRole};
 use crate::parse::yaml::Node;
+use crate::rules::MAX_RELATED;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -114,10 +117,11 @@ impl Rule for ServiceTargetPortMismatch {
                 continue;
             }
             let namespace = cx.index.namespace_of(service);
-            let selected: Vec<Workload<'_, '_>> = cx.index.workloads_selected_by(service);
-            if selected.is_empty() {
+            let workloads: Vec<Workload<'_, '_>> = cx.index.workloads_selected_by(service);
+            if workloads.is_empty() {
                 continue;
             }
+            let selected = Selected::of(workloads);
             for port in spec.get("ports").map(Node::items).unwrap_or_default() {
                 let Some((target, written)) = target_of(port) else {
                     continue;
@@ -141,7 +145,7 @@ impl Rule for ServiceTargetPortMismatch {
                     .report_in(service.file, span, message)
                     .help(help(port, &evidence, &selected))
                     .object(ObjectRef::of(service));
-                for workload in &selected {
+                for workload in selected.workloads.iter().take(MAX_RELATED) {
                     let label = format!(
                         "selected {} `{}`",
                         workload.kind_name(),
@@ -149,6 +153,7 @@ impl Rule for ServiceTargetPortMismatch {
                     );
                     finding.related(workload.object.file, workload.object.name_span(), label);
                 }
+                finding.more_related(selected.workloads.len().saturating_sub(MAX_RELATED));
             }
         }
     }
@@ -190,25 +195,28 @@ enum Evidence<'a> {
 fn evidence<'a>(
     cx: &Context<'_, '_>,
     namespace: &str,
-    selected: &[Workload<'a, '_>],
+    selected: &Selected<'a, '_>,
     port: &Node<'_>,
     target: Target<'a>,
 ) -> Option<Evidence<'a>> {
     match target {
         Target::Named(name) => {
             let protocol = port.str_at("protocol").unwrap_or("TCP");
-            let declared = selected
-                .iter()
-                .flat_map(serving_containers)
-                .any(|c| c.declares_port_name(name, protocol));
+            let declared = selected.names.contains(&(name, protocol));
             (!declared).then_some(Evidence::UndeclaredName(name))
         }
         Target::Number(number) => {
-            if selected.iter().any(|w| may_listen_on(cx, namespace, w, number)) {
+            if selected
+                .listening
+                .iter()
+                .any(|w| w.may_listen_on(cx, namespace, number))
+            {
                 return None;
             }
-            declared_ports(selected)
-                .into_iter()
+            selected
+                .declared
+                .iter()
+                .copied()
                 .find(|(declared, _)| near_typo(number, *declared))
                 .map(|(declared, name)| Evidence::Typo {
                     target: number,
@@ -227,36 +235,88 @@ fn serving_containers<'o, 's>(workload: &Workload<'o, 's>) -> impl Iterator<Item
         .filter(|c| matches!(c.role, ContainerRole::App | ContainerRole::Sidecar))
 }
 
-/// True unless the workload's pod spec shows it does not listen on `number`: it declares it,
-/// declares no ports or a placeholder one (it could listen anywhere), or a container may be
-/// told to listen there (`Index::may_configure_port`).
-fn may_listen_on(cx: &Context<'_, '_>, namespace: &str, workload: &Workload<'_, '_>, number: i64) -> bool {
-    let containers: Vec<Container<'_, '_>> = serving_containers(workload).collect();
-    containers.iter().all(|c| c.ports().is_empty())
-        || containers.iter().any(|c| {
-            c.declared_port_numbers()
-                .is_none_or(|declared| declared.contains(&number))
-                || cx.index.may_configure_port(namespace, c, number)
-        })
+/// The workloads a Service selects, with what their serving containers declare, read once for
+/// all the Service's ports.
+struct Selected<'o, 's> {
+    workloads: Vec<Workload<'o, 's>>,
+    /// The `containerPort` numbers, each with its name when it has one, in declaration order
+    /// and each once.
+    declared: Vec<(i64, Option<&'o str>)>,
+    /// The (name, protocol) of every named port.
+    names: HashSet<(&'o str, &'o str)>,
+    /// Each port name with the `containerPort` written under its first use.
+    first_named: HashMap<&'o str, Option<&'o str>>,
+    /// Each workload's serving containers.
+    listening: Vec<Listening<'o, 's>>,
 }
 
-/// The `containerPort` numbers the selected containers declare, each with its name when it has
-/// one, in declaration order and each once.
-fn declared_ports<'o>(selected: &[Workload<'o, '_>]) -> Vec<(i64, Option<&'o str>)> {
-    let mut declared: Vec<(i64, Option<&'o str>)> = Vec::new();
-    for port in selected
-        .iter()
-        .flat_map(serving_containers)
-        .flat_map(|c| c.ports())
-    {
-        if let Some(number) = port.get("containerPort").and_then(port_number) {
-            let entry = (number, port.str_at("name"));
-            if !declared.contains(&entry) {
-                declared.push(entry);
+/// A workload's serving containers and the port numbers they declare.
+struct Listening<'o, 's> {
+    containers: Vec<Container<'o, 's>>,
+    /// True when they declare no port, or one without a number (a placeholder): they could
+    /// listen anywhere.
+    anywhere: bool,
+    numbers: HashSet<i64>,
+}
+
+impl<'o, 's> Selected<'o, 's> {
+    fn of(workloads: Vec<Workload<'o, 's>>) -> Self {
+        let mut declared = Vec::new();
+        let mut seen = HashSet::new();
+        let mut names = HashSet::new();
+        let mut first_named = HashMap::new();
+        let mut listening = Vec::with_capacity(workloads.len());
+        for workload in &workloads {
+            let containers: Vec<Container<'o, 's>> = serving_containers(workload).collect();
+            let mut anywhere = containers.iter().all(|c| c.ports().is_empty());
+            let mut numbers = HashSet::new();
+            for port in containers.iter().flat_map(|c| c.ports()) {
+                let number = port.get("containerPort").and_then(port_number);
+                let name = port.str_at("name");
+                if let Some(name) = name {
+                    names.insert((name, port.str_at("protocol").unwrap_or("TCP")));
+                    first_named
+                        .entry(name)
+                        .or_insert_with(|| port.str_at("containerPort"));
+                }
+                match number {
+                    Some(number) => {
+                        numbers.insert(number);
+                        if seen.insert((number, name)) {
+                            declared.push((number, name));
+                        }
+                    }
+                    None => anywhere = true,
+                }
             }
+            listening.push(Listening {
+                containers,
+                anywhere,
+                numbers,
+            });
+        }
+        Selected {
+            workloads,
+            declared,
+            names,
+            first_named,
+            listening,
         }
     }
-    declared
+}
+
+impl Listening<'_, '_> {
+    /// True unless the pod spec shows it does not listen on `number`: it declares it, declares
+    /// no ports or a placeholder one (it could listen anywhere), or a container may be told to
+    /// listen there (`Index::may_configure_port`).
+    fn may_listen_on(&self, cx: &Context<'_, '_>, namespace: &str, number: i64) -> bool {
+        self.anywhere
+            || self.numbers.contains(&number)
+            || self
+                .containers
+                .iter()
+                .any(|c| cx.index.may_configure_port(namespace, c, number))
+    }
 }
 
 /// The Service port as messages name it: its name, else its number.
@@ -288,7 +348,7 @@ fn what(written: Written, evidence: &Evidence<'_>, port: &Node<'_>) -> String {
 }
 
 /// What to change: target the declared port, or declare the one the Service needs.
-fn help(port: &Node<'_>, evidence: &Evidence<'_>, selected: &[Workload<'_, '_>]) -> String {
+fn help(port: &Node<'_>, evidence: &Evidence<'_>, selected: &Selected<'_, '_>) -> String {
     let service_port = port.str_at("port").unwrap_or("80");
     let protocol = port.str_at("protocol").unwrap_or("TCP");
     let target_name = match *evidence {
@@ -301,14 +361,9 @@ fn help(port: &Node<'_>, evidence: &Evidence<'_>, selected: &[Workload<'_, '_>])
             );
         }
     };
-    let declared = declared_ports(selected);
+    let declared = &selected.declared;
     // The name exists for another protocol: each protocol needs a named port of its own.
-    let same_name = selected
-        .iter()
-        .flat_map(serving_containers)
-        .flat_map(|c| c.ports())
-        .find(|p| p.str_at("name") == Some(target_name))
-        .and_then(|p| p.str_at("containerPort"));
+    let same_name = selected.first_named.get(target_name).copied().flatten();
     if let Some(number) = same_name {
         return format!(
             "declare the port for {protocol} under a name of its own on the container, and \
@@ -324,17 +379,17 @@ fn help(port: &Node<'_>, evidence: &Evidence<'_>, selected: &[Workload<'_, '_>])
         .or_else(|| declared.first().map(|(number, _)| number.to_string()));
     match suggestion {
         Some(suggestion) => {
-            let listed: Vec<String> = declared
-                .iter()
-                .map(|(number, name)| match name {
+            let listed = crate::rules::listed(
+                declared.len(),
+                declared.iter().map(|(number, name)| match name {
                     Some(name) => format!("{number} ({name})"),
                     None => number.to_string(),
-                })
-                .collect();
+                }),
+            );
             format!(
                 "set `targetPort` to a port the selected containers declare ({}), preferably by \
                  name:\nports:\n  - port: {service_port}\n    targetPort: {suggestion}",
-                listed.join(", ")
+                listed
             )
         }
         None => format!(
