@@ -797,3 +797,20 @@ fn a_service_with_thousands_of_ports_reads_its_pods_ports_once() {
     let first = hits.iter().find(|h| h.0 == "K8S021").expect("a finding");
     assert_eq!(first.2, 8, "{first:?}");
 }
+
+#[test]
+fn selectors_of_thousands_of_namespaces_look_only_where_their_labels_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = 3_000;
+    // A namespace per Deployment, each with a Service that selects a label no pod carries: the
+    // rule looks for matching pods of other namespaces, and finds them by label.
+    write_groups(dir.path(), "namespaces", count, |n| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: ns{n}}}\n\
+             spec: {{selector: {{matchLabels: {{app: web}}}}, template: {{metadata: {{labels: {{app: web}}}}, spec: {{containers: [{{name: c, image: \"nginx:1.27\"}}]}}}}}}\n\
+             ---\napiVersion: v1\nkind: Service\nmetadata: {{name: s, namespace: ns{n}}}\nspec: {{selector: {{app: gone{n}}}, ports: [{{port: 80}}]}}\n"
+        )
+    });
+    let hits = scan(dir.path(), &["K8S020"], 2);
+    assert_eq!(hits.len(), count, "{:?}", hits.first());
+}

@@ -162,6 +162,8 @@ pub struct PodTemplates<'o, 's> {
     keys: HashSet<(&'o str, &'o str)>,
     /// Every label key a template or a Pod without a spec carries.
     keys_anywhere: HashSet<&'o str>,
+    /// (label key, label value) → the namespaces whose templates carry it, sorted.
+    label_namespaces: HashMap<(&'o str, &'o str), Vec<&'o str>>,
 }
 
 /// A workload with its pod template's labels.
@@ -182,6 +184,9 @@ impl<'o, 's> PodTemplates<'o, 's> {
             self.folders.entry(namespace).or_default().add(folder);
         }
         self.add_keys(namespace, labels.iter().map(|(key, _)| *key));
+        for &label in &labels {
+            self.label_namespaces.entry(label).or_default().push(namespace);
+        }
         let list = self.by_namespace.entry(namespace).or_default();
         for (key, value) in &labels {
             self.postings
@@ -203,6 +208,10 @@ impl<'o, 's> PodTemplates<'o, 's> {
     fn finish(&mut self) {
         self.namespaces = self.by_namespace.keys().copied().collect();
         self.namespaces.sort_unstable();
+        for namespaces in self.label_namespaces.values_mut() {
+            namespaces.sort_unstable();
+            namespaces.dedup();
+        }
     }
 
     /// The namespaces that hold a workload, sorted.
@@ -256,9 +265,29 @@ impl<'o, 's> PodTemplates<'o, 's> {
         &'k self,
         selector: &'k LabelSelector<'_>,
     ) -> impl Iterator<Item = (&'o str, &'k Workload<'o, 's>)> + 'k {
-        self.namespaces
+        self.namespaces_for(selector)
+            .into_iter()
+            .flat_map(move |namespace| self.matching(namespace, selector).map(move |w| (namespace, w)))
+    }
+
+    /// The namespaces, sorted, whose templates can match a selector: those carrying a label
+    /// its narrowest `In` requirement admits, else every one.
+    fn namespaces_for<'k>(&'k self, selector: &'k LabelSelector<'_>) -> Vec<&'o str> {
+        let narrowest = selector
+            .requirements
             .iter()
-            .flat_map(move |&namespace| self.matching(namespace, selector).map(move |w| (namespace, w)))
+            .filter(|r| r.operator == Operator::In && !CONTROLLER_LABELS.contains(&r.key))
+            .map(|requirement| self.label_namespaces_of(requirement))
+            .min_by_key(|lists| lists.iter().map(|list| list.len()).sum::<usize>());
+        match narrowest {
+            Some(lists) => {
+                let mut namespaces: Vec<&'o str> = lists.into_iter().flatten().copied().collect();
+                namespaces.sort_unstable();
+                namespaces.dedup();
+                namespaces
+            }
+            None => self.namespaces.clone(),
+        }
     }
 
     /// The workloads of a namespace whose pods match a selector (see [`Workload::pods_match`]),
@@ -302,8 +331,8 @@ impl<'o, 's> PodTemplates<'o, 's> {
 
     /// True when the pods of a workload of any namespace match a selector.
     pub fn any_matching_anywhere(&self, selector: &LabelSelector<'_>) -> bool {
-        self.by_namespace
-            .keys()
+        self.namespaces_for(selector)
+            .into_iter()
             .any(|namespace| self.any_matching(namespace, selector))
     }
 
@@ -342,6 +371,15 @@ impl<'o, 's> PodTemplates<'o, 's> {
                 Cow::Owned(positions)
             }
         })
+    }
+
+    /// The namespaces carrying each value of a requirement.
+    fn label_namespaces_of<'k>(&'k self, requirement: &Requirement<'k>) -> Vec<&'k Vec<&'o str>> {
+        requirement
+            .values
+            .iter()
+            .filter_map(|value| self.label_namespaces.get(&(requirement.key, *value)))
+            .collect()
     }
 
     /// The postings of each value of a requirement in the namespace.
