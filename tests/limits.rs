@@ -535,21 +535,17 @@ fn bad_files_beside_a_good_one_leave_it_checked_and_memory_bounded() {
 /// 500 documents: with `distinct`, each budget's selector differs (a `NotIn` on a label no pod
 /// carries), otherwise they are the same.
 fn budgets_over_every_deployment(dir: &Path, count: usize, distinct: bool) {
-    for (file, numbers) in (0..count).collect::<Vec<_>>().chunks(250).enumerate() {
-        let mut text = String::new();
-        for n in numbers {
-            let other = if distinct {
-                format!(", matchExpressions: [{{key: copy, operator: NotIn, values: [c{n}]}}]")
-            } else {
-                String::new()
-            };
-            text.push_str(&format!(
-                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{n}}}\nspec: {{replicas: 1, selector: {{matchLabels: {{app: x}}}}, template: {{metadata: {{labels: {{app: x}}}}, spec: {{containers: [{{name: c, image: \"nginx:1.27\"}}]}}}}}}\n\
-                 ---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: b{n}}}\nspec: {{minAvailable: {count}, selector: {{matchLabels: {{app: x}}{other}}}}}\n"
-            ));
-        }
-        write(dir, &format!("part{file}.yaml"), text);
-    }
+    write_groups(dir, "budgets", count, |n| {
+        let other = if distinct {
+            format!(", matchExpressions: [{{key: copy, operator: NotIn, values: [c{n}]}}]")
+        } else {
+            String::new()
+        };
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{n}}}\nspec: {{replicas: 1, selector: {{matchLabels: {{app: x}}}}, template: {{metadata: {{labels: {{app: x}}}}, spec: {{containers: [{{name: c, image: \"nginx:1.27\"}}]}}}}}}\n\
+             ---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: b{n}}}\nspec: {{minAvailable: {count}, selector: {{matchLabels: {{app: x}}{other}}}}}\n"
+        )
+    });
 }
 
 #[test]
@@ -568,7 +564,7 @@ fn budgets_with_one_selector_are_matched_once_and_past_the_pair_cap_not_at_all()
     budgets_over_every_deployment(distinct.path(), past, true);
     write(
         distinct.path(),
-        "stray.yaml",
+        "budgets/stray.yaml",
         "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: stray}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: gone}}}\n",
     );
     let hits = scan(distinct.path(), &["NS004", "NS005", "NS006"], 2);
@@ -578,7 +574,7 @@ fn budgets_with_one_selector_are_matched_once_and_past_the_pair_cap_not_at_all()
     budgets_over_every_deployment(few.path(), 3, true);
     write(
         few.path(),
-        "stray.yaml",
+        "budgets/stray.yaml",
         "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: stray}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: gone}}}\n",
     );
     let hits = scan(few.path(), &["NS004", "NS005", "NS006"], 2);

@@ -425,6 +425,21 @@ impl RawFinding {
         self
     }
 
+    /// Adds the related locations of a list: as many as [`MAX_RELATED`] leaves room for are
+    /// placed and labelled by `place`, the rest only counted, so a long list costs no label it
+    /// would not show.
+    pub fn related_from<T>(
+        &mut self,
+        items: impl ExactSizeIterator<Item = T>,
+        mut place: impl FnMut(T) -> (FileId, Span, String),
+    ) -> &mut Self {
+        let total = items.len();
+        let room = MAX_RELATED.saturating_sub(self.related.len());
+        self.related.extend(items.take(room).map(&mut place));
+        self.related_left_out += total.saturating_sub(room);
+        self
+    }
+
     /// Adds a labelled related location; past [`MAX_RELATED`] it is only counted.
     pub fn related(&mut self, file: FileId, span: Span, label: impl Into<String>) -> &mut Self {
         if self.related.len() < MAX_RELATED {

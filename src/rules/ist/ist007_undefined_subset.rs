@@ -3,7 +3,6 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::routed_destinations;
 use crate::model::mesh::DestinationRule;
-use crate::rules::MAX_RELATED;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -102,15 +101,14 @@ impl Rule for UndefinedSubset {
                     destination.host().and_then(|h| h.as_text()).unwrap_or_default()
                 ))
                 .object(ObjectRef::of(found.service.object));
-            for rule in rules.iter().take(MAX_RELATED) {
+            finding.related_from(rules.iter(), |rule| {
                 let defined: Vec<&str> = rule.subset_names().collect();
-                finding.related(
+                (
                     rule.object.file,
                     rule.host().map_or_else(|| rule.object.name_span(), |h| h.span),
                     format!("DestinationRule for the host, subsets: {}", defined.join(", ")),
-                );
-            }
-            finding.more_related(rules.len().saturating_sub(MAX_RELATED));
+                )
+            });
         }
     }
 }

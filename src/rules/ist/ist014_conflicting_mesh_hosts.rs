@@ -82,8 +82,9 @@ struct MeshHost<'o, 's> {
 }
 
 /// The entries of one host whose VirtualServices have the same audience (see
-/// [`crate::model::mesh::host::ExportTo::audience`]): whether two entries are seen together depends on their audiences
-/// only, so it is asked once per pair of audiences, not once per pair of entries.
+/// [`crate::model::mesh::host::ExportTo::audience`]): whether two entries are seen together
+/// depends on their audiences only, so it is asked once per pair of audiences, not once per
+/// pair of entries.
 struct Audience<'o> {
     namespaces: Option<Vec<&'o str>>,
     /// Positions of its entries among the host's, ascending.

@@ -6,7 +6,6 @@ use crate::model::ports::near_typo;
 use crate::model::workload::port_number;
 use crate::model::{Container, ContainerRole};
 use crate::parse::yaml::Node;
-use crate::rules::MAX_RELATED;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -145,15 +144,14 @@ impl Rule for ServiceTargetPortMismatch {
                     .report_in(service.file, span, message)
                     .help(help(port, &evidence, &selected))
                     .object(ObjectRef::of(service));
-                for workload in selected.workloads.iter().take(MAX_RELATED) {
+                finding.related_from(selected.workloads.iter(), |workload| {
                     let label = format!(
                         "selected {} `{}`",
                         workload.kind_name(),
                         workload.qualified_name()
                     );
-                    finding.related(workload.object.file, workload.object.name_span(), label);
-                }
-                finding.more_related(selected.workloads.len().saturating_sub(MAX_RELATED));
+                    (workload.object.file, workload.object.name_span(), label)
+                });
             }
         }
     }

@@ -2,7 +2,6 @@
 use foldhash::{HashMap, HashMapExt};
 
 use crate::model::selector::SelectorIndex;
-use crate::rules::MAX_RELATED;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -104,14 +103,13 @@ impl Rule for PodNotCoveredByNetworkPolicy {
                         super::match_label_lines(workload, 6)
                     ))
                     .object(ObjectRef::of(workload.object));
-                for policy in namespace.policies.iter().take(MAX_RELATED) {
-                    finding.related(
+                finding.related_from(namespace.policies.iter(), |policy| {
+                    (
                         policy.object.file,
                         policy.object.name_span(),
-                        "policy that selects other pods",
-                    );
-                }
-                finding.more_related(namespace.policies.len().saturating_sub(MAX_RELATED));
+                        "policy that selects other pods".to_owned(),
+                    )
+                });
             }
         }
     }
