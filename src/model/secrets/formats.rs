@@ -203,10 +203,10 @@ fn literals() -> Option<&'static Literals> {
                 }
             }
             Some(Literals {
-                // A contiguous NFA builds in a fraction of a DFA's time and searches these few words
-                // about as fast.
+                // Every scalar of a run is searched: a DFA's search outruns an NFA's, and for these
+                // few words it builds in well under a millisecond.
                 automaton: AhoCorasick::builder()
-                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(words)
                     .ok()?,
                 format_of,
@@ -298,11 +298,15 @@ pub fn secret_values(value: &str) -> Vec<SecretMatch> {
 pub fn secret_in_base64(value: &str) -> Option<SecretMatch> {
     static KINDS: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
     let trimmed = value.trim();
-    let digits = trimmed.bytes().filter(|b| !b.is_ascii_whitespace()).count();
-    let alphabet = trimmed.bytes().all(|b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=') || b.is_ascii_whitespace()
-    });
-    if digits < 32 || !alphabet {
+    let mut digits = 0;
+    for b in trimmed.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=') {
+            digits += 1;
+        } else if !b.is_ascii_whitespace() {
+            return None;
+        }
+    }
+    if digits < 32 {
         return None;
     }
     let decoded = base64_text(trimmed)?;

@@ -48,9 +48,15 @@ impl Exposure {
 /// True when `text` holds `needle` in any ASCII case: a check cheap enough to run on every value
 /// before the word splits and patterns that find what it hints at.
 fn mentions(text: &str, needle: &[u8]) -> bool {
-    text.as_bytes()
-        .windows(needle.len())
-        .any(|window| window.eq_ignore_ascii_case(needle))
+    let (Some(&first), bytes) = (needle.first(), text.as_bytes()) else {
+        return true;
+    };
+    // Only where the needle's first letter is can it start: memchr finds those a block at a time.
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), bytes).any(|at| {
+        bytes
+            .get(at..at + needle.len())
+            .is_some_and(|window| window.eq_ignore_ascii_case(needle))
+    })
 }
 
 /// "a" or "an" before a kind: by its first letter, or by the name of its first letter when the
