@@ -14,7 +14,9 @@ fn unsafe_char(c: char) -> bool {
 /// `keep_newlines` (multi-line help), escaped otherwise (a one-line message or path).
 pub fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     let escaped = |c: char| unsafe_char(c) && !(keep_newlines && c == '\n');
-    if !text.chars().any(escaped) {
+    // Almost all text is printable ASCII, which a byte loop clears many bytes at a time.
+    let printable = |b: &u8| matches!(b, b' '..=b'~') || (keep_newlines && *b == b'\n');
+    if text.as_bytes().iter().all(printable) || !text.chars().any(escaped) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -143,7 +143,7 @@ pub struct LineIndex {
 const BLOCK: usize = 64;
 
 /// True for the first byte of a UTF-8 sequence (not a `10xxxxxx` continuation byte).
-fn starts_char(byte: u8) -> bool {
+pub(crate) fn starts_char(byte: u8) -> bool {
     (byte as i8) >= -0x40
 }
 

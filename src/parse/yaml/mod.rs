@@ -14,7 +14,7 @@ pub use bumpalo::Bump as Arena;
 
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span as SaphyrSpan};
 
-use crate::source::{LineIndex, Span};
+use crate::source::{LineIndex, Span, starts_char};
 pub use positions::ScalarMap;
 pub use tree::{Entry, Node, Scalar, ScalarStyle, Value};
 
@@ -246,7 +246,50 @@ struct Builder<'s, 'l> {
     anchors: HashMap<usize, Anchored<'s>>,
     alias_nodes: usize,
     document_count: usize,
+    characters: CharacterCursor,
     stream: Stream<'s>,
+}
+
+/// Turns character indices into byte offsets. The parser's positions move forward through the
+/// text, so walking from the last one costs about one step per byte over the whole stream.
+struct CharacterCursor {
+    ascii: bool,
+    character: usize,
+    byte: usize,
+}
+
+impl CharacterCursor {
+    fn new(text: &str) -> Self {
+        CharacterCursor {
+            ascii: text.is_ascii(),
+            character: 0,
+            byte: 0,
+        }
+    }
+
+    /// The byte offset where character number `index` of `text` starts (the text's length past
+    /// its end).
+    fn byte_of(&mut self, text: &str, index: usize) -> usize {
+        if self.ascii {
+            return index.min(text.len());
+        }
+        let bytes = text.as_bytes();
+        while self.character < index && self.byte < bytes.len() {
+            self.byte += 1;
+            while self.byte < bytes.len() && !starts_char(bytes[self.byte]) {
+                self.byte += 1;
+            }
+            self.character += 1;
+        }
+        while self.character > index && self.byte > 0 {
+            self.byte -= 1;
+            while self.byte > 0 && !starts_char(bytes[self.byte]) {
+                self.byte -= 1;
+            }
+            self.character -= 1;
+        }
+        self.byte
+    }
 }
 
 impl<'s, 'l> Builder<'s, 'l> {
@@ -262,6 +305,7 @@ impl<'s, 'l> Builder<'s, 'l> {
             anchors: HashMap::new(),
             alias_nodes: 0,
             document_count: 0,
+            characters: CharacterCursor::new(text),
             stream: Stream::default(),
         }
     }
@@ -271,15 +315,20 @@ impl<'s, 'l> Builder<'s, 'l> {
         column.saturating_sub(self.pads.get(line).copied().unwrap_or(0))
     }
 
-    fn span(&self, span: &SaphyrSpan) -> Span {
-        let (start, end) = (span.start, span.end);
-        let start = self
-            .lines
-            .offset_of(self.text, start.line(), self.unpadded(start.line(), start.col()));
-        let end = self
-            .lines
-            .offset_of(self.text, end.line(), self.unpadded(end.line(), end.col()));
+    fn span(&mut self, span: &SaphyrSpan) -> Span {
+        let (start, end) = (self.offset(&span.start), self.offset(&span.end));
         Span::new(skip_node_properties(self.text, start, end), end)
+    }
+
+    /// The byte offset of a parser position. Reading the original text, the position's
+    /// character index leads there directly; a re-indented copy has other indices, and its line
+    /// and column are mapped back instead.
+    fn offset(&mut self, marker: &saphyr_parser::Marker) -> usize {
+        if self.pads.is_empty() {
+            return self.characters.byte_of(self.text, marker.index());
+        }
+        let (line, column) = (marker.line(), self.unpadded(marker.line(), marker.col()));
+        self.lines.offset_of(self.text, line, column)
     }
 
     fn on_event(&mut self, event: Event<'s>, span: SaphyrSpan) -> Result<(), YamlError> {
@@ -504,6 +553,23 @@ mod tests {
         assert_eq!(position(text, app.span), (5, 17));
         let key = &root.entry("kind").unwrap().key;
         assert_eq!(&text[key.span.range()], "kind");
+    }
+
+    #[test]
+    fn spans_land_on_their_text_after_characters_of_several_bytes() {
+        let text = "\u{feff}a: é😀\r\nb: [ü, \"ß\", {c: 😀x}]\n# ñ 😀\nd: |\n  é\ne: &k 値\nf: *k\n";
+        let stream = parse_for_test(text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        let root = &stream.documents[0].root;
+        let at = |node: &Node<'_>| &text[node.span.range()];
+        assert_eq!(at(root.get("a").unwrap()), "é😀");
+        let b = root.get("b").unwrap().items();
+        assert_eq!((at(&b[0]), at(&b[1])), ("ü", "\"ß\""));
+        assert_eq!(at(b[2].get("c").unwrap()), "😀x");
+        assert_eq!(at(&root.entry("d").unwrap().key), "d");
+        assert_eq!(at(root.get("e").unwrap()), "値");
+        assert_eq!(at(&root.entry("f").unwrap().key), "f");
+        assert_eq!(position(text, root.entry("e").unwrap().key.span), (6, 1));
     }
 
     #[test]
