@@ -386,6 +386,8 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         .chain(policy_rules.iter().copied())
         .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
         .filter(|m| !settings.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
+        // Reports describe the rules that ran: with `--parse-only`, MS000 alone.
+        .filter(|m| !args.parse_only || m.id == mslint::rules::registry::parse_error().id)
         .collect();
     let format = match args.format {
         FormatArg::Human => Format::Human,

@@ -1289,6 +1289,21 @@ fn parse_only_reports_what_cannot_be_parsed_and_runs_no_rule() {
         [("MS000".to_owned(), "broken.yaml".to_owned(), 4)]
     );
     assert_eq!(report["summary"]["files_checked"], 2);
+    // SARIF describes the one rule that ran.
+    let sarif = json(
+        &mslint(dir.path())
+            .args(["--parse-only", "--format", "sarif"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    let described: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(described, ["MS000"]);
     // The full run finds the Deployment's problems too.
     let full = json(
         &mslint(dir.path())
