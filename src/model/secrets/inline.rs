@@ -25,9 +25,10 @@ pub fn connection_passwords(text: &str) -> Vec<Range<usize>> {
     }
     let (Some(setting), Some(pair)) = (
         SETTING.get_or_init(|| {
-            Regex::new(r#"(?i)(^|[\s;&?])(password|passwd|pwd)[ \t]*=[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s;&"'#]+))"#).ok()
+            Regex::new(r#"(^|[\s;&?])(?i-u:(password|passwd|pwd))[ \t]*=[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s;&"'#]+))"#).ok()
         }),
-        PAIR.get_or_init(|| Regex::new(r"[A-Za-z_][\w.]*[ \t]*=[ \t]*[^\s=]").ok()),
+        // Setting names are ASCII: an ASCII word class compiles in a fraction of Unicode's time.
+        PAIR.get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_.]*[ \t]*=[ \t]*[^\s=]").ok()),
     ) else {
         return Vec::new();
     };
