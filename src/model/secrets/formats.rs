@@ -60,7 +60,9 @@ const FORMATS: &[Format] = &[
     Format {
         kind: "GitLab token",
         pattern: r"\bgl(?:pat|dt|rt|ptt|ft|soat|cbt|agent)-[A-Za-z0-9_\-]{20,}",
-        literals: &["glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glagent-"],
+        literals: &[
+            "glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glagent-",
+        ],
     },
     Format {
         kind: "Slack token",
@@ -394,10 +396,10 @@ mod tests {
             assert!(!format.literals.is_empty(), "{} has literals", format.kind);
             // Each literal prefix (or each suffix) of the pattern holds one of the literals.
             let holds = |word: &Vec<u8>| {
-                format.literals.iter().any(|literal| {
-                    word.windows(literal.len())
-                        .any(|w| w == literal.as_bytes())
-                })
+                format
+                    .literals
+                    .iter()
+                    .any(|literal| word.windows(literal.len()).any(|w| w == literal.as_bytes()))
             };
             let one_required = matches!(format.literals, [one] if in_every_match(format.pattern, one));
             assert!(
