@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::discover::boundary::{self, Unread};
 use crate::model::schema::suggestion;
 use crate::parse::yaml::{self, Node};
 use crate::rules::registry::{self, ALL};
@@ -121,12 +122,43 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Reads and checks a configuration file.
+/// Largest configuration file read: real ones are a few KiB.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Reads and checks a configuration file named on the command line (a pipe is read too:
+/// `--config <(…)`).
 pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let read = std::fs::File::open(path)
+        .map_err(Unread::Io)
+        .and_then(|file| boundary::read_limited(file, 0, MAX_CONFIG_BYTES));
+    parse_read(path, read)
+}
+
+/// Reads and checks the configuration file [`find`] found. It belongs to the repository being
+/// checked, which may come from anyone: it is read only when it is a regular file inside the
+/// repository's work tree (or its folder, outside one), so a link to a runner's credentials
+/// never has a word of them quoted in an error.
+pub fn load_found(path: &Path) -> Result<FileConfig, ConfigError> {
+    let outside = boundary::boundary_of(path).and_then(|b| boundary::leads_outside(path, &b));
+    if let Some(target) = outside {
+        return Err(ConfigError {
+            at: path.display().to_string(),
+            message: format!(
+                "not read: a symbolic link to `{}`, outside the repository; make it a file of the repository or name the configuration with `--config`",
+                target.display()
+            ),
+        });
+    }
+    parse_read(path, boundary::read_regular(path, MAX_CONFIG_BYTES))
+}
+
+fn parse_read(path: &Path, read: Result<Vec<u8>, Unread>) -> Result<FileConfig, ConfigError> {
+    let cannot = |why: String| ConfigError {
         at: path.display().to_string(),
-        message: format!("cannot read the configuration: {e}"),
-    })?;
+        message: format!("cannot read the configuration: {why}"),
+    };
+    let bytes = read.map_err(|unread| cannot(unread.reason(MAX_CONFIG_BYTES)))?;
+    let text = String::from_utf8(bytes).map_err(|_| cannot("it is not UTF-8 text".to_owned()))?;
     parse(path, &text)
 }
 

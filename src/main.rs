@@ -265,7 +265,23 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(&root);
-        policy_folders.extend(file.policies.iter().map(|p| base.join(&p.value)));
+        // The configuration may come with the repository: it names no policy outside it.
+        let boundary = mslint::discover::boundary::boundary_of(&file.path);
+        for policy in &file.policies {
+            let folder = base.join(&policy.value);
+            let outside = boundary
+                .as_deref()
+                .and_then(|b| mslint::discover::boundary::leads_outside(&folder, b));
+            if let Some(target) = outside {
+                return usage_error(&format!(
+                    "{}: the policy folder `{}` leads to `{}`, outside the configuration's repository; it is not read",
+                    policy.at,
+                    policy.value,
+                    target.display()
+                ));
+            }
+            policy_folders.push(folder);
+        }
     }
     let policies = match mslint::policy::Policies::load(&policy_folders) {
         Ok(policies) => policies,
@@ -494,19 +510,19 @@ fn configuration_file(args: &CheckArgs, root: &Path) -> Result<Option<mslint::co
     if args.isolated {
         return Ok(None);
     }
-    let path = match &args.config {
-        Some(path) => Some(path.clone()),
-        None => {
-            let start = args
-                .paths
-                .iter()
-                .find(|p| p.as_os_str() != "-")
-                .map_or(root, PathBuf::as_path);
-            // Shown relative to the current directory, as every path in a report is.
-            mslint::config::find(start).map(|found| PathBuf::from(mslint::discover::display(&found, root)))
-        }
-    };
-    path.map(|p| mslint::config::load(&p).map_err(|e| e.to_string()))
+    if let Some(path) = &args.config {
+        return mslint::config::load(path).map(Some).map_err(|e| e.to_string());
+    }
+    let start = args
+        .paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .map_or(root, PathBuf::as_path);
+    // Shown relative to the current directory, as every path in a report is.
+    let found =
+        mslint::config::find(start).map(|found| PathBuf::from(mslint::discover::display(&found, root)));
+    found
+        .map(|p| mslint::config::load_found(&p).map_err(|e| e.to_string()))
         .transpose()
 }
 

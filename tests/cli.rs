@@ -1220,6 +1220,69 @@ fn links_that_lead_outside_the_scanned_tree_are_not_read() {
     assert_eq!(named.status.code(), Some(0));
 }
 
+#[cfg(unix)]
+#[test]
+fn configuration_and_policies_of_the_repository_are_read_only_inside_it() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "credentials.yaml",
+        "runner-credential-4f9a8b7c: 1\n",
+    );
+    write(outside.path(), "steal.rego", "runner-credential-4f9a8b7c\n");
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    write(repo.path(), "deploy/app.yaml", DEPLOYMENT);
+    let link =
+        |target: &Path, name: &str| std::os::unix::fs::symlink(target, repo.path().join(name)).unwrap();
+    let refused = |expected: &str| {
+        let output = mslint(repo.path()).args(["--format", "json"]).output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(
+            !format!("{stdout}{stderr}").contains("runner-credential"),
+            "{stderr}"
+        );
+    };
+    // A configuration file that is a link out of the repository.
+    link(&outside.path().join("credentials.yaml"), ".mslint.yaml");
+    refused("not read: a symbolic link to");
+    std::fs::remove_file(repo.path().join(".mslint.yaml")).unwrap();
+    // A configuration naming a policy folder outside the repository.
+    write(repo.path(), ".mslint.yaml", "policies: [\"../..\"]\n");
+    refused("outside the configuration's repository");
+    // A policy of the repository's folder that is a link out of it, or a pipe.
+    write(repo.path(), ".mslint.yaml", "policies: [policy]\n");
+    std::fs::create_dir(repo.path().join("policy")).unwrap();
+    link(&outside.path().join("steal.rego"), "policy/steal.rego");
+    refused("outside its folder's repository");
+    std::fs::remove_file(repo.path().join("policy/steal.rego")).unwrap();
+    let fifo = repo.path().join("policy/wait.rego");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    refused("named pipe, not a regular file");
+    std::fs::remove_file(&fifo).unwrap();
+    // Without them, the run goes on.
+    let output = mslint(repo.path()).args(["--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    // Files named on the command line are read up to a limit, never for ever.
+    for flag in ["--config", "--baseline"] {
+        let output = mslint(repo.path()).args([flag, "/dev/zero"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(stderr.contains("larger than"), "{flag}: {stderr}");
+    }
+}
+
 #[test]
 fn control_characters_from_the_files_never_reach_a_report_raw() {
     let dir = tempfile::tempdir().unwrap();

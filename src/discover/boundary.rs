@@ -48,6 +48,18 @@ pub enum Unread {
     Io(std::io::Error),
 }
 
+impl Unread {
+    /// Why a file of at most `limit` bytes was not read, as the end of a sentence ("it is a
+    /// named pipe, not a regular file").
+    pub fn reason(&self, limit: u64) -> String {
+        match self {
+            Unread::NotRegular(what) => format!("it is {what}, not a regular file"),
+            Unread::TooLarge => format!("it is larger than {} MiB", limit / (1024 * 1024)),
+            Unread::Io(error) => error.to_string(),
+        }
+    }
+}
+
 /// Reads a regular file of at most `limit` bytes. Anything else is refused before it is
 /// opened, and again after (the open does not wait for a pipe's writer), so a file swapped
 /// meanwhile cannot block the scan either.

@@ -6,10 +6,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::discover::boundary::{Unread, read_limited};
 use crate::report::finding::Finding;
 
 /// The file's format version.
 const FORMAT: u32 = 1;
+
+/// Largest baseline read: one of 200,000 findings takes some 75 MiB.
+pub const MAX_BASELINE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A baseline file: sorted, one finding per entry, no line numbers, so it diffs well in review
 /// and survives edits that move lines.
@@ -77,8 +81,12 @@ impl Baseline {
 
     /// Reads a baseline file.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the baseline `{}`: {e}", path.display()))?;
+        let cannot = |why: String| format!("cannot read the baseline `{}`: {why}", path.display());
+        let bytes = std::fs::File::open(path)
+            .map_err(Unread::Io)
+            .and_then(|file| read_limited(file, 0, MAX_BASELINE_BYTES))
+            .map_err(|unread| cannot(unread.reason(MAX_BASELINE_BYTES)))?;
+        let text = String::from_utf8(bytes).map_err(|_| cannot("it is not UTF-8 text".to_owned()))?;
         let baseline: Baseline = serde_json::from_str(&text)
             .map_err(|e| format!("`{}` is no mslint baseline: {e}", path.display()))?;
         if baseline.format != FORMAT {

@@ -8,6 +8,7 @@ use regex::Regex;
 
 mod dockerfile;
 
+use crate::discover::boundary;
 use crate::model::Object;
 use crate::parse::dockerfile::Dockerfile;
 use crate::parse::yaml::{Node, Value};
@@ -89,12 +90,23 @@ pub fn rego_files(dirs: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, PolicyE
                 dir.display()
             )));
         }
+        // A link in the folder may lead anywhere: what it leads to outside the folder's git
+        // work tree (or the folder, outside one) is not read, as for the scanned files.
+        let boundary = boundary::boundary_of(dir);
         for entry in ignore::WalkBuilder::new(dir).hidden(false).build().flatten() {
             let path = entry.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if name.ends_with(".rego") && (tests || !name.ends_with("_test.rego")) {
-                found.push(path.to_path_buf());
+            if !name.ends_with(".rego") || (!tests && name.ends_with("_test.rego")) {
+                continue;
             }
+            if let Some(target) = boundary.as_deref().and_then(|b| boundary::leads_outside(path, b)) {
+                return Err(PolicyError(format!(
+                    "the policy `{}` is a symbolic link to `{}`, outside its folder's repository; it is not read",
+                    path.display(),
+                    target.display()
+                )));
+            }
+            found.push(path.to_path_buf());
         }
     }
     found.sort();
@@ -102,21 +114,33 @@ pub fn rego_files(dirs: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, PolicyE
     Ok(found)
 }
 
+/// Largest policy file read: real ones are a few KiB.
+pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
+/// The text of a policy file: a regular UTF-8 file of at most [`MAX_POLICY_BYTES`] (a pipe
+/// named `.rego` would hold the run up for ever).
+fn read_policy(path: &Path) -> Result<String, PolicyError> {
+    let cannot = |why: String| PolicyError(format!("cannot read the policy `{}`: {why}", path.display()));
+    let bytes = boundary::read_regular(path, MAX_POLICY_BYTES)
+        .map_err(|unread| cannot(unread.reason(MAX_POLICY_BYTES)))?;
+    String::from_utf8(bytes).map_err(|_| cannot("it is not UTF-8 text".to_owned()))
+}
+
 /// Adds one policy file to an engine, in Rego v1 or, failing that, v0 (conftest's older
-/// syntax); returns its package (`data.main`).
-fn add_file(engine: &mut regorus::Engine, path: &Path) -> Result<String, PolicyError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| PolicyError(format!("cannot read the policy `{}`: {e}", path.display())))?;
+/// syntax); returns its package (`data.main`) and its text.
+fn add_file(engine: &mut regorus::Engine, path: &Path) -> Result<(String, String), PolicyError> {
+    let text = read_policy(path)?;
     let name = path.display().to_string();
-    match engine.add_policy(name.clone(), text.clone()) {
-        Ok(package) => Ok(package),
+    let package = match engine.add_policy(name.clone(), text.clone()) {
+        Ok(package) => package,
         Err(v1) => {
             engine.set_rego_v0(true);
-            let v0 = engine.add_policy(name, text);
+            let v0 = engine.add_policy(name, text.clone());
             engine.set_rego_v0(false);
-            v0.map_err(|_| PolicyError(format!("policy error: {v1}")))
+            v0.map_err(|_| PolicyError(format!("policy error: {v1}")))?
         }
-    }
+    };
+    Ok((package, text))
 }
 
 impl Policies {
@@ -130,8 +154,7 @@ impl Policies {
         let mut packages: Vec<(String, String)> = Vec::new();
         let mut reads_scan = false;
         for path in &files {
-            let package = add_file(&mut engine, path)?;
-            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let (package, text) = add_file(&mut engine, path)?;
             reads_scan |= text.contains("data.mslint");
             match packages.iter_mut().find(|(p, _)| *p == package) {
                 Some((_, all)) => all.push_str(&text),
@@ -581,11 +604,10 @@ pub fn run_tests(dirs: &[PathBuf]) -> Result<Vec<(String, bool)>, PolicyError> {
     let mut tests = Vec::new();
     let test_rule = Regex::new(r"(?m)^(test_[A-Za-z0-9_]+)").map_err(|e| PolicyError(e.to_string()))?;
     for path in &files {
-        let package = add_file(&mut engine, path)?;
+        let (package, text) = add_file(&mut engine, path)?;
         if !path.to_string_lossy().ends_with("_test.rego") {
             continue;
         }
-        let text = std::fs::read_to_string(path).unwrap_or_default();
         for name in test_rule.captures_iter(&text).filter_map(|c| c.get(1)) {
             let label = format!("{}: {}", path.display(), name.as_str());
             if !tests.iter().any(|(l, _): &(String, String)| *l == label) {
