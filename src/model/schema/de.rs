@@ -100,7 +100,10 @@ impl<'n, 's, 'p, 'r> NodeDeserializer<'n, 's, 'p, 'r> {
 
     fn number<T: std::str::FromStr>(&self) -> Result<T, Mismatch> {
         self.text()
-            .and_then(|t| t.replace('_', "").parse().ok())
+            .and_then(|t| match t.contains('_') {
+                true => t.replace('_', "").parse().ok(),
+                false => t.parse().ok(),
+            })
             .ok_or_else(|| self.mismatch("a number"))
     }
 }
