@@ -8,11 +8,12 @@ use saphyr_parser::Event;
 use super::Failure;
 use crate::source::LineIndex;
 
-/// Most re-parses for one file: each repair fixes one construct and parses the file again.
+/// Most re-parses for one file: each repair fixes one construct and parses the file again from
+/// the start of the document that holds it.
 pub(super) const MAX_REPAIRS: usize = 200;
-/// Most bytes the re-parses of one file read together: 200 re-parses of a 20 KiB file, two of
-/// a 2 MiB one. Each re-parse reads the whole file again, so a large file with many repairs
-/// would otherwise cost hundreds of parses.
+/// Most bytes the re-parses of one file read together: 200 re-parses of a 20 KiB document, two
+/// of a 2 MiB one. A re-parse reads from the failing document to the end of the file, so a large
+/// file with many repairs would otherwise cost hundreds of parses.
 pub(super) const MAX_REPAIR_BYTES: usize = 4 * 1024 * 1024;
 /// Larger files are not repaired, so a hostile file cannot make the scan quadratic.
 const MAX_REPAIRED_BYTES: usize = 2 * 1024 * 1024;
@@ -103,10 +104,11 @@ fn closes(rest: &str, quote: char) -> bool {
     false
 }
 
-/// The text with `pads[line]` spaces added at the start of each line.
-pub(super) fn pad(text: &str, lines: &LineIndex, pads: &[usize]) -> String {
-    let mut out = String::with_capacity(text.len() + pads.iter().sum::<usize>());
-    for line in 1..=lines.line_count() {
+/// The text from line `from` on, with `pads[line]` spaces added at the start of each line.
+pub(super) fn pad(text: &str, lines: &LineIndex, pads: &[usize], from: usize) -> String {
+    let rest = text.len() - lines.line_start(from);
+    let mut out = String::with_capacity(rest + pads.get(from..).map_or(0, |p| p.iter().sum::<usize>()));
+    for line in from..=lines.line_count() {
         out.extend(std::iter::repeat_n(' ', pads.get(line).copied().unwrap_or(0)));
         let start = lines.line_start(line);
         let end = if line == lines.line_count() {
@@ -222,6 +224,21 @@ mod tests {
         let item = &stream.documents[0].root.get("items").unwrap().items()[0];
         assert_eq!(item.str_at("description"), Some("first line second line"));
         assert_eq!(position(text, item.get("name").unwrap().span.start), (4, 11));
+    }
+
+    #[test]
+    fn repairs_in_later_documents_keep_what_came_before() {
+        let text = "a: 1\na: 2\n---\nb: [\n  1,\n]\n---\n\n---\nc: 'one\ntwo'\nd: 3\n";
+        let stream = parse_for_test(text);
+        // The duplicate key of the first document is kept through both repairs.
+        assert_eq!(stream.errors.len(), 1, "{:?}", stream.errors);
+        assert_eq!(position(text, stream.errors[0].span.start), (2, 1));
+        let positions: Vec<usize> = stream.documents.iter().map(|d| d.position).collect();
+        assert_eq!(positions, [0, 1, 3]);
+        let last = &stream.documents[2].root;
+        assert_eq!(last.str_at("c"), Some("one two"));
+        assert_eq!(position(text, last.get("d").unwrap().span.start), (12, 4));
+        assert_eq!(stream.documents[1].root.get("b").unwrap().items().len(), 1);
     }
 
     #[test]

@@ -29,7 +29,7 @@ const FLOW_LIMIT: &str = "recursion limit exceeded";
 pub const MAX_DOCUMENTS: usize = 100_000;
 
 /// One document of a stream.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Document<'s> {
     /// The document's root node.
     pub root: Node<'s>,
@@ -68,7 +68,7 @@ impl YamlError {
 }
 
 /// Everything a stream yielded: the documents parsed before any fatal error, and the errors.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Stream<'s> {
     /// Documents in order; empty documents are left out.
     pub documents: Vec<Document<'s>>,
@@ -108,11 +108,17 @@ pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineInd
 }
 
 /// Parses with `lines` counted as the parser counts them.
+///
+/// Each repair re-reads the stream from the start of the document that failed: the documents
+/// before it are kept as read, so a file with many repairs is not read again whole each time.
 fn parse_lines<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream<'s> {
-    let (stream, failure) = run(arena, text, lines, text, &[], |event| event);
+    let (stream, failure) = run(arena, text, lines, text, &[], Resume::START, |event| event);
     let Some(first_failure) = failure.filter(|f| leniency::forgivable(text, lines, f)) else {
         return stream;
     };
+    // A directive (`%TAG`) belongs to the document after it: a stream holding one is re-read
+    // whole, so that no document is read without its directives.
+    let whole = text.lines().any(|line| line.starts_with('%'));
     let mut pads = vec![0usize; lines.line_count() + 1];
     let mut failure = first_failure;
     let mut budget = leniency::MAX_REPAIR_BYTES;
@@ -121,12 +127,15 @@ fn parse_lines<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream
         if !leniency::repair(text, lines, &failure, &mut pads) {
             return stream;
         }
-        let padded = leniency::pad(text, lines, &pads);
+        let from = if whole { Resume::START } else { failure.document };
+        let padded = leniency::pad(text, lines, &pads, from.line);
         let Some(left) = budget.checked_sub(padded.len()) else {
             break;
         };
         budget = left;
-        let (repaired, next) = run(arena, text, lines, &padded, &pads, leniency::owned_event);
+        let (rest, next) = run(arena, text, lines, &padded, &pads, from, leniency::owned_event);
+        let mut repaired = latest.take().unwrap_or_else(|| stream.clone());
+        repaired.resume_with(lines.line_start(from.line), from.document, rest);
         match next {
             Some(next) if leniency::forgivable(text, lines, &next) => {
                 failure = next;
@@ -148,25 +157,50 @@ fn parse_lines<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream
     stream
 }
 
-/// Where and why the parser stopped, in the original text's lines (1-based) and columns (0-based).
+impl<'s> Stream<'s> {
+    /// Keeps what was read before byte `offset` (the first `documents` documents, the errors
+    /// before it) and adds `rest`, read from there on.
+    fn resume_with(&mut self, offset: usize, documents: usize, rest: Stream<'s>) {
+        self.documents.retain(|d| d.position < documents);
+        self.errors.retain(|e| (e.span.start as usize) < offset);
+        self.documents.extend(rest.documents);
+        self.errors.extend(rest.errors);
+    }
+}
+
+/// Where a read starts: a 1-based line of the text, and how many documents come before it.
+#[derive(Debug, Clone, Copy)]
+struct Resume {
+    line: usize,
+    document: usize,
+}
+
+impl Resume {
+    const START: Resume = Resume { line: 1, document: 0 };
+}
+
+/// Where and why the parser stopped, in the original text's lines (1-based) and columns
+/// (0-based), and where the document it stopped in starts.
 #[derive(Debug, Clone)]
 struct Failure {
     line: usize,
     column: usize,
     message: String,
+    document: Resume,
 }
 
-/// Feeds the events of `input` (the text, or a re-indented copy whose extra indentation per
-/// line is `pads`) to a builder over `original`.
+/// Feeds the events of `input` to a builder over `original`: the text, or a re-indented copy of
+/// it from line `from.line` on, whose extra indentation per line is `pads`.
 fn run<'s, 'i>(
     arena: &'s Arena,
     original: &'s str,
     lines: &LineIndex,
     input: &'i str,
     pads: &[usize],
+    from: Resume,
     convert: impl Fn(Event<'i>) -> Event<'s>,
 ) -> (Stream<'s>, Option<Failure>) {
-    let mut builder = Builder::new(arena, original, lines, pads);
+    let mut builder = Builder::new(arena, original, lines, pads, from);
     let mut parser = Parser::new_from_str(input);
     // The parser repeats its last error forever, so stop at the first one.
     while let Some(event) = parser.next_event() {
@@ -179,7 +213,8 @@ fn run<'s, 'i>(
             }
             Err(error) => {
                 let marker = error.marker();
-                let (line, column) = (marker.line(), builder.unpadded(marker.line(), marker.col()));
+                let line = builder.line_of(marker);
+                let column = builder.unpadded(line, marker.col());
                 let offset = lines.offset_of(original, line, column);
                 let end = original
                     .get(offset..)
@@ -203,6 +238,7 @@ fn run<'s, 'i>(
                         line,
                         column,
                         message: error.info().to_owned(),
+                        document: builder.document,
                     }),
                 );
             }
@@ -246,6 +282,10 @@ struct Builder<'s, 'l> {
     anchors: HashMap<usize, Anchored<'s>>,
     alias_nodes: usize,
     document_count: usize,
+    /// Lines of the text before the input's first line.
+    skipped_lines: usize,
+    /// Where the document being read starts.
+    document: Resume,
     characters: CharacterCursor,
     stream: Stream<'s>,
 }
@@ -293,7 +333,7 @@ impl CharacterCursor {
 }
 
 impl<'s, 'l> Builder<'s, 'l> {
-    fn new(arena: &'s Arena, text: &'s str, lines: &'l LineIndex, pads: &'l [usize]) -> Self {
+    fn new(arena: &'s Arena, text: &'s str, lines: &'l LineIndex, pads: &'l [usize], from: Resume) -> Self {
         Builder {
             arena,
             text,
@@ -304,15 +344,23 @@ impl<'s, 'l> Builder<'s, 'l> {
             pending_entries: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
-            document_count: 0,
+            document_count: from.document,
+            skipped_lines: from.line - 1,
+            document: from,
             characters: CharacterCursor::new(text),
             stream: Stream::default(),
         }
     }
 
-    /// The column in the original text of a column in the (possibly re-indented) input.
+    /// The column in the original text of a column of `line` (of the text) in the (possibly
+    /// re-indented) input.
     fn unpadded(&self, line: usize, column: usize) -> usize {
         column.saturating_sub(self.pads.get(line).copied().unwrap_or(0))
+    }
+
+    /// The line of the text a parser position is on.
+    fn line_of(&self, marker: &saphyr_parser::Marker) -> usize {
+        marker.line() + self.skipped_lines
     }
 
     fn span(&mut self, span: &SaphyrSpan) -> Span {
@@ -327,14 +375,19 @@ impl<'s, 'l> Builder<'s, 'l> {
         if self.pads.is_empty() {
             return self.characters.byte_of(self.text, marker.index());
         }
-        let (line, column) = (marker.line(), self.unpadded(marker.line(), marker.col()));
-        self.lines.offset_of(self.text, line, column)
+        let line = self.line_of(marker);
+        self.lines
+            .offset_of(self.text, line, self.unpadded(line, marker.col()))
     }
 
-    fn on_event(&mut self, event: Event<'s>, span: SaphyrSpan) -> Result<(), YamlError> {
-        let span = self.span(&span);
+    fn on_event(&mut self, event: Event<'s>, parsed: SaphyrSpan) -> Result<(), YamlError> {
+        let span = self.span(&parsed);
         match event {
             Event::DocumentStart(_) => {
+                self.document = Resume {
+                    line: self.line_of(&parsed.start),
+                    document: self.document_count,
+                };
                 if self.document_count >= MAX_DOCUMENTS {
                     return Err(YamlError::limit(
                         format!("the file holds more documents than mslint's limit of {MAX_DOCUMENTS}"),
