@@ -1,6 +1,6 @@
 //! Names that say they hold a secret: `DB_PASSWORD`, `apiKey`, `PGPASSWORD`, `DB_PASS_BD`.
 
-use super::mentions;
+use super::mentions_any;
 
 /// Words that make a name secret-looking.
 const SECRET_WORDS: &[&str] = &[
@@ -129,7 +129,7 @@ pub fn name_words(name: &str) -> Vec<String> {
 pub fn is_secret_name(name: &str) -> bool {
     // Every secret word holds one of these; most names hold none, and skip the word split.
     const STEMS: &[&[u8]] = &[b"pass", b"secret", b"token", b"key", b"credential", b"pwd"];
-    if !STEMS.iter().any(|stem| mentions(name, stem)) {
+    if !mentions_any(name, STEMS) {
         return false;
     }
     let words = name_words(name);
