@@ -68,11 +68,24 @@ fn summary(file: FileId, left_out: &[Finding]) -> Vec<RawFinding> {
         .map(|f| f.severity)
         .max()
         .unwrap_or(Severity::Note);
-    let mut sink = Findings::new(registry::parse_error(), file);
+    // Where reading the file stopped (a syntax error, a limit) says what was not checked at all:
+    // it is named even when it falls past the cap.
+    let parse_error = registry::parse_error();
+    let read_problem = left_out
+        .iter()
+        .find(|f| std::ptr::eq(f.rule, parse_error) && f.suppressed.is_none())
+        .map(|f| {
+            format!(
+                "; the first problem reading the file among them, at line {}: {}",
+                f.region.start_line, f.message
+            )
+        })
+        .unwrap_or_default();
+    let mut sink = Findings::new(parse_error, file);
     sink.report(
         left_out[0].span,
         format!(
-            "{} more findings in this file are left out ({}): mslint reports at most {MAX_FINDINGS_PER_FILE} per file",
+            "{} more findings in this file are left out ({}): mslint reports at most {MAX_FINDINGS_PER_FILE} per file{read_problem}",
             left_out.len(),
             counts.join(", ")
         ),
