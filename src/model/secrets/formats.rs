@@ -20,7 +20,8 @@ struct Format {
     kind: &'static str,
     pattern: &'static str,
     /// Text one of which every match holds: a value holding none is not searched with the
-    /// pattern (the patterns' own prefixes or suffixes hold one of them, as a test checks).
+    /// pattern. A test checks them against the pattern: each of its literal prefixes (or
+    /// suffixes) holds one, or the one literal is part of every match.
     literals: &'static [&'static str],
 }
 
