@@ -128,10 +128,7 @@ pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 /// Reads and checks a configuration file named on the command line (a pipe is read too:
 /// `--config <(…)`).
 pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
-    let read = std::fs::File::open(path)
-        .map_err(Unread::Io)
-        .and_then(|file| boundary::read_limited(file, 0, MAX_CONFIG_BYTES));
-    parse_read(path, read)
+    parse_read(path, boundary::read_named(path, MAX_CONFIG_BYTES))
 }
 
 /// Reads and checks the configuration file [`find`] found. It belongs to the repository being
@@ -153,12 +150,10 @@ pub fn load_found(path: &Path) -> Result<FileConfig, ConfigError> {
 }
 
 fn parse_read(path: &Path, read: Result<Vec<u8>, Unread>) -> Result<FileConfig, ConfigError> {
-    let cannot = |why: String| ConfigError {
+    let text = boundary::text_of(read, MAX_CONFIG_BYTES).map_err(|why| ConfigError {
         at: path.display().to_string(),
         message: format!("cannot read the configuration: {why}"),
-    };
-    let bytes = read.map_err(|unread| cannot(unread.reason(MAX_CONFIG_BYTES)))?;
-    let text = String::from_utf8(bytes).map_err(|_| cannot("it is not UTF-8 text".to_owned()))?;
+    })?;
     parse(path, &text)
 }
 

@@ -60,6 +60,21 @@ impl Unread {
     }
 }
 
+/// A file named on the command line, of at most `limit` bytes: a pipe is read too
+/// (`--config <(…)`), up to the limit.
+pub fn read_named(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
+    std::fs::File::open(path)
+        .map_err(Unread::Io)
+        .and_then(|file| read_limited(file, 0, limit))
+}
+
+/// The text of a file read under `limit` bytes ([`read_regular`], [`read_named`]), or why
+/// there is none, as the end of a sentence.
+pub fn text_of(read: Result<Vec<u8>, Unread>, limit: u64) -> Result<String, String> {
+    let bytes = read.map_err(|unread| unread.reason(limit))?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())
+}
+
 /// Reads a regular file of at most `limit` bytes. Anything else is refused before it is
 /// opened, and again after (the open does not wait for a pipe's writer), so a file swapped
 /// meanwhile cannot block the scan either.

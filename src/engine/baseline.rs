@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::discover::boundary::{Unread, read_limited};
+use crate::discover::boundary::{read_named, text_of};
 use crate::report::finding::Finding;
 
 /// The file's format version.
@@ -81,12 +81,8 @@ impl Baseline {
 
     /// Reads a baseline file.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let cannot = |why: String| format!("cannot read the baseline `{}`: {why}", path.display());
-        let bytes = std::fs::File::open(path)
-            .map_err(Unread::Io)
-            .and_then(|file| read_limited(file, 0, MAX_BASELINE_BYTES))
-            .map_err(|unread| cannot(unread.reason(MAX_BASELINE_BYTES)))?;
-        let text = String::from_utf8(bytes).map_err(|_| cannot("it is not UTF-8 text".to_owned()))?;
+        let text = text_of(read_named(path, MAX_BASELINE_BYTES), MAX_BASELINE_BYTES)
+            .map_err(|why| format!("cannot read the baseline `{}`: {why}", path.display()))?;
         let baseline: Baseline = serde_json::from_str(&text)
             .map_err(|e| format!("`{}` is no mslint baseline: {e}", path.display()))?;
         if baseline.format != FORMAT {

@@ -120,10 +120,8 @@ pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 /// The text of a policy file: a regular UTF-8 file of at most [`MAX_POLICY_BYTES`] (a pipe
 /// named `.rego` would hold the run up for ever).
 fn read_policy(path: &Path) -> Result<String, PolicyError> {
-    let cannot = |why: String| PolicyError(format!("cannot read the policy `{}`: {why}", path.display()));
-    let bytes = boundary::read_regular(path, MAX_POLICY_BYTES)
-        .map_err(|unread| cannot(unread.reason(MAX_POLICY_BYTES)))?;
-    String::from_utf8(bytes).map_err(|_| cannot("it is not UTF-8 text".to_owned()))
+    boundary::text_of(boundary::read_regular(path, MAX_POLICY_BYTES), MAX_POLICY_BYTES)
+        .map_err(|why| PolicyError(format!("cannot read the policy `{}`: {why}", path.display())))
 }
 
 /// Adds one policy file to an engine, in Rego v1 or, failing that, v0 (conftest's older
