@@ -1,9 +1,10 @@
 //! mslint: a policy linter for Dockerfiles, Kubernetes manifests, Istio and API-gateway configuration.
 //!
 //! The pipeline runs discover → parse → model → index → rules → report; each stage is a module.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod allocator;
 pub mod config;
 pub mod discover;
 pub mod docs;

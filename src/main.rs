@@ -211,7 +211,6 @@ enum ColorArg {
 }
 
 fn main() -> ExitCode {
-    keep_large_allocations_apart();
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
@@ -485,24 +484,6 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
-
-/// Glibc's malloc raises the size above which it maps a block on its own each time such a block
-/// is freed, up to 32 MiB: after the first large buffers of a scan (a file's text, a growing
-/// list) are freed, the later ones land in the heap among the long-lived trees, and the pages
-/// they leave behind stay part of the process. A fixed threshold (glibc's starting value) keeps
-/// large blocks mapped apart and returned at once: a tenth less peak memory on large scans, at
-/// no cost in time.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_large_allocations_apart() {
-    const THRESHOLD: libc::c_int = 128 * 1024;
-    // SAFETY: `mallopt` only sets an allocator parameter; it is called before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_large_allocations_apart() {}
 
 /// The configuration file in force: none with `--isolated`, the one `--config` names, else the
 /// first `.mslint.yaml` above the first path (or the current directory).
