@@ -79,6 +79,9 @@ impl PathFilter {
     /// Whether a file is read. Files outside the base folder are not the configuration's to
     /// filter.
     pub fn admits(&self, path: &Path) -> bool {
+        if self.include.is_none() && self.exclude.is_empty() {
+            return true;
+        }
         let Ok(absolute) = std::path::absolute(path) else {
             return true;
         };
