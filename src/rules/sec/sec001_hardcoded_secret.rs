@@ -374,13 +374,13 @@ impl<'n, 's> Walk<'n, 's, '_> {
         if owner == Some(Owner::Secret) {
             return;
         }
-        let multi_line = text.trim_end().contains('\n');
         // Where a finding points, and what holds the secret (masked in output).
         let source = self.object.source;
         let at = |range: std::ops::Range<usize>| {
             let span = located_in_scalar(source, node, text, range);
+            let multi_line = || text.trim_end().contains('\n');
             match slot.key_span {
-                Some(key) if multi_line && span == node.span => (key, span),
+                Some(key) if span == node.span && multi_line() => (key, span),
                 _ => (span, span),
             }
         };
@@ -406,7 +406,12 @@ impl<'n, 's> Walk<'n, 's, '_> {
                 taken.push(password);
             }
         }
-        for (range, flag) in self.flags.remove(&node.span).unwrap_or_default() {
+        let flags = if self.flags.is_empty() {
+            Vec::new()
+        } else {
+            self.flags.remove(&node.span).unwrap_or_default()
+        };
+        for (range, flag) in flags {
             if !taken.iter().any(|t| overlaps(t, &range)) {
                 let described = format!("a literal secret given to the program as `{flag}`");
                 self.report(at(range.clone()), &described);
