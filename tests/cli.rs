@@ -1222,6 +1222,90 @@ fn links_that_lead_outside_the_scanned_tree_are_not_read() {
 
 #[cfg(unix)]
 #[test]
+fn a_nested_repository_and_a_linked_scan_folder_are_held_to_their_own_tree() {
+    let outer = tempfile::tempdir().unwrap();
+    std::fs::create_dir(outer.path().join(".git")).unwrap();
+    write(
+        outer.path(),
+        ".kube/config.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: outer-credential-8e1d\nstringData:\n  token: x\n",
+    );
+    std::fs::create_dir_all(outer.path().join("inner/.git")).unwrap();
+    write(outer.path(), "inner/app.yaml", DEPLOYMENT);
+    std::os::unix::fs::symlink("../.kube/config.yaml", outer.path().join("inner/kube.yaml")).unwrap();
+    // The scanned folder is a repository of its own: the one around it is outside.
+    for args in [vec!["inner"], vec!["inner/kube.yaml"]] {
+        let output = mslint(outer.path())
+            .args(["--format", "json"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            !String::from_utf8_lossy(&output.stdout).contains("outer-credential"),
+            "{args:?}"
+        );
+    }
+    // A folder named on the command line that is itself a link out of its repository.
+    let elsewhere = tempfile::tempdir().unwrap();
+    write(
+        elsewhere.path(),
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: elsewhere-credential-51c2\n",
+    );
+    std::os::unix::fs::symlink(elsewhere.path(), outer.path().join("linked")).unwrap();
+    let output = mslint(outer.path())
+        .args(["--format", "json", "linked"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("elsewhere-credential"));
+    let found = common::finding_fields(&json(&output.stdout), &["rule", "path", "severity"]);
+    assert_eq!(found, [["MS000", "linked", "note"]]);
+}
+
+#[cfg(unix)]
+#[test]
+fn files_whose_names_are_no_utf8_or_show_alike_are_each_checked() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = |bytes: &[u8]| dir.path().join(std::ffi::OsStr::from_bytes(bytes));
+    let named = |app: &str| DEPLOYMENT.replace("name: cart", &format!("name: {app}"));
+    std::fs::write(name(b"caf\xe9.yaml"), named("first")).unwrap();
+    std::fs::write(name(b"caf\xff.yaml"), named("second")).unwrap();
+    // Shown escaped, the escape byte reads as the six characters of the other name.
+    std::fs::write(name(b"x\x1b.yaml"), named("third")).unwrap();
+    std::fs::write(name(b"x\\u{1b}.yaml"), named("fourth")).unwrap();
+    let output = mslint(dir.path())
+        .args(["--format", "json", "."])
+        .output()
+        .unwrap();
+    let report = json(&output.stdout);
+    let mut checked: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "K8S014")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["object"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    checked.sort();
+    let shown = |path: &str, app: &str| (path.to_owned(), app.to_owned());
+    assert_eq!(
+        checked,
+        [
+            shown("caf\u{fffd}.yaml", "first"),
+            shown("caf\u{fffd}.yaml", "second"),
+            shown("x\\u{1b}.yaml", "fourth"),
+            shown("x\\u{1b}.yaml", "third"),
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn configuration_and_policies_of_the_repository_are_read_only_inside_it() {
     let outside = tempfile::tempdir().unwrap();
     write(

@@ -15,16 +15,20 @@ pub fn boundary_of(path: &Path) -> Option<PathBuf> {
     } else {
         folder
     };
-    let tree = super::work_tree_of(&folder.join(".")).unwrap_or_else(|| folder.to_path_buf());
+    let tree = super::work_tree_holding(folder).unwrap_or_else(|| folder.to_path_buf());
     std::fs::canonicalize(tree).ok()
 }
 
-/// Where `path` really leads when that is outside `boundary` (through a symbolic link of it or
-/// of a folder above it); `None` when it stays inside or cannot be resolved (a dangling link or
-/// a loop, which reading then reports).
+/// Where `path` leads when that is outside `boundary` (through a symbolic link of it or of a
+/// folder above it); `None` when it stays inside or cannot be resolved (a dangling link or a
+/// loop, which reading then reports). A link is shown by what it holds (`/proc/self/environ`,
+/// not the process's own number), anything else by where it really is.
 pub fn leads_outside(path: &Path, boundary: &Path) -> Option<PathBuf> {
     let real = std::fs::canonicalize(path).ok()?;
-    (!real.starts_with(boundary)).then_some(real)
+    if real.starts_with(boundary) {
+        return None;
+    }
+    Some(std::fs::read_link(path).unwrap_or(real))
 }
 
 /// The text of a file inside `boundary` of at most `limit` bytes; `None` for one a link leads
@@ -54,7 +58,10 @@ impl Unread {
     pub fn reason(&self, limit: u64) -> String {
         match self {
             Unread::NotRegular(what) => format!("it is {what}, not a regular file"),
-            Unread::TooLarge => format!("it is larger than {} MiB", limit / (1024 * 1024)),
+            Unread::TooLarge if limit >= 1024 * 1024 => {
+                format!("it is larger than {} MiB", limit / (1024 * 1024))
+            }
+            Unread::TooLarge => format!("it is larger than {} KiB", limit / 1024),
             Unread::Io(error) => error.to_string(),
         }
     }

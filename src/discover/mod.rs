@@ -2,6 +2,7 @@
 
 pub mod boundary;
 pub mod context;
+mod ignores;
 
 use std::path::{Component, Path, PathBuf};
 
@@ -99,9 +100,10 @@ impl PathFilter {
 
 /// Classifies a file name.
 pub fn classify(path: &Path) -> Option<FileKind> {
-    let name = path.file_name()?.to_str()?;
+    // A name that is no UTF-8 is still a file to check: only its ASCII suffix is looked at.
+    let name = path.file_name()?.to_string_lossy();
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".dockerignore") || crate::config::FILE_NAMES.contains(&name) {
+    if lower.ends_with(".dockerignore") || crate::config::FILE_NAMES.contains(&name.as_ref()) {
         return None;
     }
     if lower == "dockerfile"
@@ -113,7 +115,7 @@ pub fn classify(path: &Path) -> Option<FileKind> {
     {
         return Some(FileKind::Dockerfile);
     }
-    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    let extension = path.extension()?.to_string_lossy().to_ascii_lowercase();
     matches!(extension.as_str(), "yaml" | "yml" | "json").then_some(FileKind::Yaml)
 }
 
@@ -153,7 +155,7 @@ pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Vec<Candidate>, Discov
     }
     // The walk finds files in no set order; the error text orders a path found twice.
     found.sort_by(|a, b| a.display.cmp(&b.display).then_with(|| a.error.cmp(&b.error)));
-    found.dedup_by(|a, b| a.display == b.display);
+    found.dedup_by(|a, b| a.display == b.display && same_file(&a.path, &b.path));
     Ok(found)
 }
 
@@ -183,18 +185,40 @@ pub fn discover_with_context(paths: &[PathBuf], root: &Path) -> Result<Vec<Candi
     found.extend(context);
     // Files named and found again in the walk are reported: they sort first among equals.
     found.sort_by(|a, b| a.display.cmp(&b.display).then(b.reported.cmp(&a.reported)));
-    found.dedup_by(|a, b| a.display == b.display);
+    found.dedup_by(|a, b| a.display == b.display && same_file(&a.path, &b.path));
     Ok(found)
+}
+
+/// Whether two paths that show alike name one file. Shown paths can coincide for different
+/// files (a name with an escape byte and one spelling out its escape, names that are no UTF-8):
+/// each such file is still checked.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let identity = |path: &Path| std::fs::symlink_metadata(path).ok().map(|m| (m.dev(), m.ino()));
+        match (identity(a), identity(b)) {
+            (Some(a), Some(b)) => return a == b,
+            (None, None) => {}
+            _ => return false,
+        }
+    }
+    std::path::absolute(a).ok() == std::path::absolute(b).ok()
 }
 
 /// The git work tree holding `path`: its nearest ancestor directory with a `.git` entry (a
 /// directory, or a file in linked work trees and submodules).
 pub fn work_tree_of(path: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(path).ok()?;
+    work_tree_holding(std::path::absolute(path).ok()?.parent()?)
+}
+
+/// The git work tree `folder` belongs to: the folder itself when it holds a `.git`, else its
+/// nearest ancestor that does. A repository nested in another is a tree of its own.
+pub fn work_tree_holding(folder: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(folder).ok()?;
     absolute
         .ancestors()
-        .skip(1)
-        .find(|dir| dir.join(".git").exists())
+        .find(|dir| std::fs::symlink_metadata(dir.join(".git")).is_ok())
         .map(Path::to_path_buf)
 }
 
@@ -202,18 +226,31 @@ pub fn work_tree_of(path: &Path) -> Option<PathBuf> {
 /// sorted afterwards).
 fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
     let boundary = boundary::boundary_of(dir);
+    // A folder named on the command line may itself be a link out of its repository.
+    if let Some(target) = boundary.as_deref().and_then(|b| boundary::leads_outside(dir, b)) {
+        found.push(Candidate {
+            path: dir.to_path_buf(),
+            display: display(dir, root),
+            kind: None,
+            error: None,
+            reported,
+            outside: Some(target),
+        });
+        return;
+    }
+    let ignores = std::sync::Arc::new(ignores::Ignores::new(dir, boundary.as_deref()));
+    let filter = std::sync::Arc::clone(&ignores);
     let walker = WalkBuilder::new(dir)
-        .hidden(false)
-        .require_git(false)
+        .standard_filters(false)
         .follow_links(false)
-        .add_custom_ignore_filename(".mslintignore")
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir
+            let skipped = is_dir
                 && entry
                     .file_name()
                     .to_str()
-                    .is_some_and(|n| SKIPPED_DIRS.contains(&n)))
+                    .is_some_and(|n| SKIPPED_DIRS.contains(&n));
+            !skipped && !filter.ignores(entry.path(), is_dir)
         })
         .threads(rayon::current_num_threads())
         .build_parallel();
@@ -228,6 +265,20 @@ fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
         })
     });
     found.extend(walked.into_inner().unwrap_or_else(|e| e.into_inner()));
+    found.extend(
+        ignores
+            .take_problems()
+            .into_iter()
+            .filter(|_| reported)
+            .map(|(path, problem)| Candidate {
+                display: display(&path, root),
+                path,
+                kind: None,
+                error: Some(problem),
+                reported,
+                outside: None,
+            }),
+    );
 }
 
 /// The candidate a walked entry is: a file to check, or the error that kept the walk out.
