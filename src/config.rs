@@ -279,7 +279,7 @@ impl Reader<'_> {
             Some(meant) => format!("; did you mean `{meant}`?"),
             None => format!("; expected one of {}", allowed.join(", ")),
         };
-        self.error(node.span, format!("unknown {what} `{found}`{hint}"))
+        self.error(node.span, format!("unknown {what} `{}`{hint}", printable(found)))
     }
 
     fn globs(&self, node: &Node<'_>) -> Result<Vec<Located<String>>, ConfigError> {
@@ -297,7 +297,10 @@ impl Reader<'_> {
             .map(|item| {
                 let glob = self.located_string(item)?;
                 globset::Glob::new(&glob.value).map_err(|e| {
-                    self.error(item.span, format!("invalid glob `{}`: {}", glob.value, e.kind()))
+                    self.error(
+                        item.span,
+                        format!("invalid glob `{}`: {}", printable(&glob.value), e.kind()),
+                    )
                 })?;
                 Ok(glob)
             })
@@ -387,7 +390,7 @@ impl Reader<'_> {
             .map(|r| r.meta().options)
             .unwrap_or_default();
         if declared.is_empty() {
-            return Err(self.error(key.span, format!("`{target}` takes no options")));
+            return Err(self.error(key.span, format!("`{}` takes no options", printable(target))));
         }
         if !node.is_mapping() {
             return Err(self.error(
@@ -496,7 +499,7 @@ fn unknown_target(raw: &str, targets: &[&'static str]) -> String {
                  (DF, GW, IST, K8S, MS, NS, SEC, POLICY) or the id of a loaded policy"
             .to_owned(),
     };
-    format!("unknown rule or family `{raw}`; {hint}")
+    format!("unknown rule or family `{}`; {hint}", printable(raw))
 }
 
 impl FileConfig {
@@ -604,6 +607,12 @@ rules:
   # K8S025: { enabled: true, severity: note }
   # K8S013: { fix: false }
 ";
+
+/// A value of the configuration quoted in an error: the file may come with the repository, so
+/// its text reaches the terminal with no control character raw.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::source::escape::escape_controls(text, false)
+}
 
 #[cfg(test)]
 mod tests {

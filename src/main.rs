@@ -298,7 +298,10 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
     }
     let settings = Settings::resolve(&args, matches, file.as_ref(), &policy_rules);
     if args.show_config {
-        return print(&settings.describe(file.as_ref()));
+        return print(&mslint::source::escape::escape_controls(
+            &settings.describe(file.as_ref()),
+            true,
+        ));
     }
     let config = mslint::Config {
         paths: args.paths.clone(),
@@ -662,7 +665,9 @@ impl Settings {
             "configuration file: {}\n",
             file.map_or("none".to_owned(), |f| f.path.display().to_string())
         );
+        // Values may come from a configuration of the repository: one line each, escaped.
         let mut line = |key: &str, value: String, source: &str| {
+            let value = mslint::source::escape::escape_controls(&value, false);
             out.push_str(&format!("{key} = {value}  ({source})\n"));
         };
         let fail_on = self
@@ -929,6 +934,8 @@ fn fixes_as_json(
 }
 
 fn usage_error(message: &str) -> ExitCode {
+    // Errors quote paths, settings and names that may come from the repository.
+    let message = mslint::source::escape::escape_controls(message, true);
     eprintln!("mslint: error: {message}");
     ExitCode::from(2)
 }

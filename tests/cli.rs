@@ -1374,12 +1374,30 @@ fn control_characters_from_the_files_never_reach_a_report_raw() {
     write(dir.path(), "deploy.yaml", &deployment);
     #[cfg(unix)]
     write(dir.path(), "odd\u{1b}[2Jname.yaml", DEPLOYMENT);
+    // A namespace, a suppression's reason and a comment of the snippet, each with controls and
+    // a line break that would start a line of its own (a CI log reads `::error::` lines).
+    write(
+        dir.path(),
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: \"ns\\e[31m\\u202e\\u009b\\n::injected\"\n  \
+         annotations:\n    ignore-check.mslint.io/K8S011: \"why\\e[31m\\r\\n::injected\\u202e\"\nspec:\n  containers:\n  \
+         - name: c\n    image: nginx:1.25\n    securityContext:\n      privileged: true # x\u{1b}[32m\u{202e}\u{9b}y\n",
+    );
     for format in [
         "human", "json", "sarif", "github", "gitlab", "junit", "markdown", "html",
     ] {
-        let output = mslint(dir.path()).args(["--format", format]).output().unwrap();
+        let output = mslint(dir.path())
+            .args(["--format", format, "--show-suppressed"])
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(text.contains("cart"), "{format}: {text}");
+        if matches!(format, "human" | "json" | "sarif") {
+            assert!(
+                text.contains("why"),
+                "{format} shows the suppression's reason: {text}"
+            );
+        }
         let raw: Vec<char> = text
             .chars()
             .filter(|c| {
@@ -1387,6 +1405,10 @@ fn control_characters_from_the_files_never_reach_a_report_raw() {
             })
             .collect();
         assert!(raw.is_empty(), "{format} prints {raw:?}");
+        let injected = text
+            .lines()
+            .find(|line| line.trim_start().starts_with("::injected"));
+        assert_eq!(injected, None, "{format}: {text}");
     }
 }
 

@@ -413,12 +413,14 @@ fn inventory(
         })
         .filter(|o| !o.is_controlled());
     for object in objects {
-        let namespace = index.namespace_of(object);
+        // Shown in the compliance tables: a namespace from a file, the command line or a
+        // kustomization prints no control character raw.
+        let namespace = crate::source::escape::escape_controls(index.namespace_of(object), false);
         if let Some(workload) = Workload::of(object) {
             use crate::model::WorkloadKind as Kind;
             inventory.workloads.push(InventoryWorkload {
                 object: ObjectRef::of(object),
-                namespace: namespace.to_owned(),
+                namespace: namespace.clone().into_owned(),
                 long_running: !matches!(workload.kind, Kind::Job | Kind::CronJob | Kind::Pod),
                 replicated: matches!(
                     workload.kind,
@@ -426,7 +428,7 @@ fn inventory(
                 ),
             });
         } else if ROUTE_KINDS.contains(&object.kind()) {
-            inventory.routed_namespaces.insert(namespace.to_owned());
+            inventory.routed_namespaces.insert(namespace.into_owned());
         }
     }
     inventory

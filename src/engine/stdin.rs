@@ -10,7 +10,10 @@ pub const DEFAULT_NAME: &str = "<stdin>";
 /// Reads standard input as the file `name` (a Dockerfile when the name says so, else YAML).
 /// A YAML stream rendered by Helm becomes one file per template it came from.
 pub fn read(name: Option<&str>) -> Vec<Loaded> {
-    let name = name.unwrap_or(DEFAULT_NAME);
+    // The name comes from the command line and the template paths from the stream: shown as
+    // paths, neither prints a control character raw.
+    let printable = |path: &str| crate::source::escape::escape_controls(path, false).into_owned();
+    let name = &printable(name.unwrap_or(DEFAULT_NAME));
     let kind = discover::classify(std::path::Path::new(name)).unwrap_or(FileKind::Yaml);
     let bytes = match load::read_stream_capped(std::io::stdin().lock(), 0) {
         Ok(bytes) => bytes,
@@ -21,12 +24,12 @@ pub fn read(name: Option<&str>) -> Vec<Loaded> {
         return vec![whole];
     }
     let parts = split_by_source(&whole.source.text, name);
-    if parts.len() == 1 && parts[0].0 == name {
+    if parts.len() == 1 && parts[0].0 == *name {
         return vec![whole];
     }
     parts
         .into_iter()
-        .map(|(path, text)| load::from_bytes(&path, Some(FileKind::Yaml), text.into_bytes()))
+        .map(|(path, text)| load::from_bytes(&printable(&path), Some(FileKind::Yaml), text.into_bytes()))
         .collect()
 }
 

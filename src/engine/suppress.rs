@@ -243,7 +243,9 @@ pub fn apply(
                 .position(|(id, _)| id.eq_ignore_ascii_case(finding.rule.id))
             {
                 used[n][k] = true;
-                finding.suppressed = Some(suppression.reason.clone());
+                // The reason is the file's text: printed, it must hold no control character.
+                let reason = crate::source::escape::escape_controls(&suppression.reason, false);
+                finding.suppressed = Some(reason.into_owned());
                 break;
             }
         }

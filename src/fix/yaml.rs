@@ -2,7 +2,7 @@
 //! file as it was: comments, key order, quoting, indentation, blank lines and line endings.
 
 use super::Edit;
-use crate::parse::yaml::{Node, Value};
+use crate::parse::yaml::{Entry, Node, Value};
 use crate::source::Span;
 
 /// How far a nested mapping written by a fix is indented below its key.
@@ -20,7 +20,7 @@ pub fn set_path(text: &str, mapping: &Node<'_>, keys: &[&str], value: &str) -> O
     let Value::Mapping(entries) = &mapping.value else {
         return None;
     };
-    if entries.iter().any(|e| e.key.as_str() == Some("<<")) {
+    if entries.iter().any(Entry::is_merge) {
         return None;
     }
     let mut written = entries.iter().filter(|e| e.key.as_str() == Some(key));

@@ -34,19 +34,11 @@ pub struct Excerpt {
     shifts: Vec<usize>,
 }
 
-/// How the text of a snippet is written: raw, or with control characters blanked and the
-/// given secrets starred out (each kept to its width in bytes, so offsets stay put).
-#[derive(Debug, Clone, Copy)]
-pub enum Shown<'a> {
-    /// As it is in the file.
-    Raw,
-    /// Blanked and masked, for a terminal or a CI log.
-    Safe(&'a [Span]),
-}
-
 impl Excerpt {
-    /// The lines of `source` around `span`, `context` lines on each side.
-    pub fn of(source: &SourceFile, span: Span, context: u32, shown: Shown<'_>) -> Excerpt {
+    /// The lines of `source` around `span`, `context` lines on each side, with control
+    /// characters blanked and the `secrets` starred out (each kept to its width in bytes, so
+    /// offsets stay put): a snippet reaches terminals, CI logs and browsers.
+    pub fn of(source: &SourceFile, span: Span, context: u32, secrets: &[Span]) -> Excerpt {
         let text = source.text.as_str();
         let lines = &source.lines;
         let start = (span.start as usize).min(text.len());
@@ -89,10 +81,12 @@ impl Excerpt {
             if cut_before {
                 excerpt.text.push_str(CUT);
             }
-            excerpt.text.push_str(&shown.apply(text, kept.start..shown_end));
+            excerpt
+                .text
+                .push_str(&shown(text, kept.start..shown_end, secrets));
             if cut_after {
                 excerpt.text.push_str(CUT);
-                excerpt.text.push_str(&shown.apply(text, content.end..next));
+                excerpt.text.push_str(&shown(text, content.end..next, secrets));
             }
             let lost = kept.start - content.start;
             excerpt
@@ -110,32 +104,28 @@ impl Excerpt {
     }
 }
 
-impl Shown<'_> {
-    fn apply<'t>(self, text: &'t str, range: Range<usize>) -> Cow<'t, str> {
-        let part = text.get(range.clone()).unwrap_or("");
-        let Shown::Safe(secrets) = self else {
-            return Cow::Borrowed(part);
-        };
-        let blanked = blank_controls(part);
-        let secret = |offset: usize| {
-            secrets
-                .iter()
-                .any(|s| s.range().contains(&(range.start + offset)))
-        };
-        if !blanked.char_indices().any(|(i, _)| secret(i)) {
-            return blanked;
-        }
-        let mut out = String::with_capacity(blanked.len());
-        for (offset, c) in blanked.char_indices() {
-            // One byte per masked character would shift later offsets, so pad to the same width.
-            if secret(offset) && !matches!(c, '\n' | '\r') {
-                out.extend(std::iter::repeat_n('*', c.len_utf8()));
-            } else {
-                out.push(c);
-            }
-        }
-        Cow::Owned(out)
+/// A part of the text as a snippet shows it.
+fn shown<'t>(text: &'t str, range: Range<usize>, secrets: &[Span]) -> Cow<'t, str> {
+    let part = text.get(range.clone()).unwrap_or("");
+    let blanked = blank_controls(part);
+    let secret = |offset: usize| {
+        secrets
+            .iter()
+            .any(|s| s.range().contains(&(range.start + offset)))
+    };
+    if !blanked.char_indices().any(|(i, _)| secret(i)) {
+        return blanked;
     }
+    let mut out = String::with_capacity(blanked.len());
+    for (offset, c) in blanked.char_indices() {
+        // One byte per masked character would shift later offsets, so pad to the same width.
+        if secret(offset) && !matches!(c, '\n' | '\r') {
+            out.extend(std::iter::repeat_n('*', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The part of the line `content` a snippet keeps: all of a short line, else about
@@ -167,7 +157,7 @@ mod tests {
     fn excerpt(text: &str, needle: &str, context: u32) -> Excerpt {
         let source = SourceFile::new("f", text.to_owned());
         let at = text.find(needle).unwrap();
-        Excerpt::of(&source, Span::new(at, at + needle.len()), context, Shown::Raw)
+        Excerpt::of(&source, Span::new(at, at + needle.len()), context, &[])
     }
 
     #[test]
@@ -196,7 +186,7 @@ mod tests {
     fn a_long_span_is_cut_short() {
         let text: String = (0..100).map(|n| format!("line{n}: x\n")).collect();
         let source = SourceFile::new("f", text.clone());
-        let shown = Excerpt::of(&source, Span::new(0, text.len()), 2, Shown::Raw);
+        let shown = Excerpt::of(&source, Span::new(0, text.len()), 2, &[]);
         assert_eq!(shown.span_lines, 1..=MAX_SNIPPET_LINES);
         assert_eq!(shown.text.lines().count(), (MAX_SNIPPET_LINES + 2) as usize);
         assert!(shown.text[shown.span.clone()].ends_with("line19: x"));
@@ -208,7 +198,7 @@ mod tests {
         let source = SourceFile::new("f", text.to_owned());
         let at = text.find("hunter2").unwrap();
         let secret = Span::new(at, at + 7);
-        let shown = Excerpt::of(&source, secret, 1, Shown::Safe(&[secret]));
+        let shown = Excerpt::of(&source, secret, 1, &[secret]);
         assert_eq!(shown.text, "user: web?[31m\npassword: *******\n");
         assert_eq!(&shown.text[shown.span.clone()], "*******");
     }

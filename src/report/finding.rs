@@ -83,7 +83,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 // character of theirs gets through raw.
                 help: escaped_text(r.help.unwrap_or_else(|| r.rule.summary_text())),
                 message: bounded(escaped(with_left_out(r.message, r.related_left_out), false)),
-                object: r.object,
+                object: r.object.map(ObjectRef::printable),
                 related,
                 fingerprint,
                 secrets: r.secrets,

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::compliance::{Area, Row, checked_areas, matrix, severity_icon};
-use super::excerpt::{Excerpt, Shown};
+use super::excerpt::Excerpt;
 use super::finding::{Finding, counts};
 use super::{Report, escape_markup as escape};
 
@@ -161,7 +161,8 @@ fn finding_article(out: &mut String, finding: &Finding, report: &Report<'_>) {
     } else if let Some(source) = report.source(&finding.path) {
         snippet(
             out,
-            &Excerpt::of(source, finding.span, SNIPPET_CONTEXT, Shown::Raw),
+            // Blanked as a terminal's are: a bidirectional override reorders a page too.
+            &Excerpt::of(source, finding.span, SNIPPET_CONTEXT, &finding.secrets),
         );
     }
     let _ = writeln!(

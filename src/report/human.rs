@@ -10,7 +10,7 @@ use miette::{
 };
 
 use super::Report;
-use super::excerpt::{Excerpt, Shown};
+use super::excerpt::Excerpt;
 use super::finding::Finding;
 use crate::fix::Applicability;
 use crate::rules::Severity;
@@ -53,15 +53,15 @@ fn render_one(
 ) -> String {
     // Snippets show the file's text with its control characters blanked, span for span, and a
     // finding about a secret shows it starred out.
-    let (shown, handler) = if finding.secrets.is_empty() {
-        (Shown::Safe(&[]), handler)
+    let handler = if finding.secrets.is_empty() {
+        handler
     } else {
-        (Shown::Safe(&finding.secrets), guarded)
+        guarded
     };
     let excerpt = report
         .source(&finding.path)
         .filter(|source| !source.text.is_empty())
-        .map(|source| Excerpt::of(source, finding.span, SNIPPET_CONTEXT, shown));
+        .map(|source| Excerpt::of(source, finding.span, SNIPPET_CONTEXT, &finding.secrets));
     let diagnostic = Diagnosed {
         finding,
         source: Named {

@@ -334,6 +334,19 @@ impl ObjectRef {
             name: object.name().map(printable),
         }
     }
+
+    /// The reference with its names safe to print, however a rule built it.
+    pub fn printable(self) -> Self {
+        let printable = |text: String| match escape_controls(&text, false) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(escaped) => escaped,
+        };
+        ObjectRef {
+            kind: printable(self.kind),
+            namespace: self.namespace.map(printable),
+            name: self.name.map(printable),
+        }
+    }
 }
 
 /// Most related locations a finding lists: past a few, a list of places (every NetworkPolicy of

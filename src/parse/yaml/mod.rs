@@ -534,7 +534,7 @@ impl<'s, 'l> Builder<'s, 'l> {
         let mut seen: HashSet<&str> = HashSet::new();
         let large = entries.len() > 32;
         for (n, entry) in entries.iter().enumerate() {
-            let Some(key) = entry.key.as_str().filter(|k| *k != "<<") else {
+            let Some(key) = entry.key.as_str().filter(|_| !entry.is_merge()) else {
                 continue;
             };
             let repeated = if large {

@@ -74,7 +74,13 @@ pub struct Entry<'s> {
     pub value: Node<'s>,
 }
 
-const MERGE_KEY: &str = "<<";
+impl Entry<'_> {
+    /// A merge key (`<<: *defaults`): a plain `<<`, as Kubernetes' YAML reader takes it. A quoted
+    /// `"<<"` is an ordinary key.
+    pub fn is_merge(&self) -> bool {
+        matches!(&self.key.value, Value::Scalar(key) if key.text() == "<<" && key.style() == ScalarStyle::Plain)
+    }
+}
 
 /// Entries collected once per key: small mappings compare keys directly, large ones (a
 /// ConfigMap with thousands of keys) use a set, so collecting stays linear.
@@ -205,16 +211,16 @@ impl<'s> Node<'s> {
         // One pass: the last explicit key wins; merge keys are only read when it is absent.
         let mut has_merge = false;
         for entry in entries.iter().rev() {
-            match entry.key.as_str() {
-                Some(found) if found == key => return Some(entry),
-                Some(MERGE_KEY) => has_merge = true,
-                _ => {}
+            if entry.is_merge() {
+                has_merge = true;
+            } else if entry.key.as_str() == Some(key) {
+                return Some(entry);
             }
         }
         if !has_merge {
             return None;
         }
-        let merged = entries.iter().filter(|e| e.key.as_str() == Some(MERGE_KEY));
+        let merged = entries.iter().filter(|e| e.is_merge());
         for merge in merged {
             let sources: &[Node<'s>] = match &merge.value.value {
                 Value::Sequence(items) => items,
@@ -247,11 +253,11 @@ impl<'s> Node<'s> {
     pub fn merged_entries(&self) -> Vec<&Entry<'s>> {
         let entries = self.entries();
         let mut out = UniqueEntries::with_capacity(entries.len());
-        for entry in entries.iter().rev().filter(|e| e.key.as_str() != Some(MERGE_KEY)) {
+        for entry in entries.iter().rev().filter(|e| !e.is_merge()) {
             out.push(entry);
         }
         out.entries.reverse();
-        for merge in entries.iter().filter(|e| e.key.as_str() == Some(MERGE_KEY)) {
+        for merge in entries.iter().filter(|e| e.is_merge()) {
             let sources: &[Node<'s>] = match &merge.value.value {
                 Value::Sequence(items) => items,
                 _ => std::slice::from_ref(&merge.value),
@@ -307,6 +313,14 @@ mod tests {
         assert_eq!(merged.str_at("b"), Some("3"));
         let keys: Vec<_> = merged.merged_entries().iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, [Some("b"), Some("a")]);
+    }
+
+    #[test]
+    fn a_quoted_merge_key_is_an_ordinary_key() {
+        let node = root("ctx: {\"<<\": {privileged: true}}\nplain: {<<: {privileged: true}}\n");
+        assert_eq!(node.get("ctx").unwrap().str_at("privileged"), None);
+        assert!(node.get("ctx").unwrap().get("<<").is_some());
+        assert_eq!(node.get("plain").unwrap().str_at("privileged"), Some("true"));
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl<'o, 's> Namespace<'o, 's> {
         format!(
             "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-ingress\n  \
              namespace: {}\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress]",
-            self.name
+            snippet_scalar(self.name)
         )
     }
 
@@ -161,21 +161,40 @@ fn match_label_lines(workload: &Workload<'_, '_>, indent: usize) -> String {
     let pad = " ".repeat(indent);
     let lines: Vec<String> = workload
         .template_labels()
-        .map(|(k, v)| format!("{pad}{k}: {v}"))
+        .map(|(k, v)| format!("{pad}{}: {}", snippet_scalar(k), snippet_scalar(v)))
         .collect();
     if lines.is_empty() {
-        format!("{pad}app: {}", workload.object.name().unwrap_or("app"))
+        format!(
+            "{pad}app: {}",
+            snippet_scalar(workload.object.name().unwrap_or("app"))
+        )
     } else {
         lines.join("\n")
+    }
+}
+
+/// A name or label for a YAML snippet in help: as written when it is a plain name, else
+/// quoted, so that a line break or control character in the file's value neither breaks the
+/// snippet nor starts a line of its own in a terminal or CI log.
+fn snippet_scalar(text: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/'));
+    if plain {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(serde_json::to_string(text).unwrap_or_default())
     }
 }
 
 /// A PodDisruptionBudget that lets one pod of a workload go at a time.
 fn budget_snippet(workload: &Workload<'_, '_>, namespace: &str) -> String {
     format!(
-        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {}\n  namespace: {namespace}\n\
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {}\n  namespace: {}\n\
          spec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n{}",
-        workload.object.name().unwrap_or("app"),
+        snippet_scalar(workload.object.name().unwrap_or("app")),
+        snippet_scalar(namespace),
         match_label_lines(workload, 6)
     )
 }

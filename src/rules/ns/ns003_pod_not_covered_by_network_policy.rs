@@ -98,8 +98,8 @@ impl Rule for PodNotCoveredByNetworkPolicy {
                          kind: NetworkPolicy\n\
                          metadata:\n  name: {}\n  namespace: {}\n\
                          spec:\n  podSelector:\n    matchLabels:\n{}\n  ingress:\n    - from:\n        - podSelector:\n            matchLabels: {{ app: client }}",
-                        workload.object.name().unwrap_or("app"),
-                        namespace.name,
+                        super::snippet_scalar(workload.object.name().unwrap_or("app")),
+                        super::snippet_scalar(namespace.name),
                         super::match_label_lines(workload, 6)
                     ))
                     .object(ObjectRef::of(workload.object));
