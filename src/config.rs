@@ -689,7 +689,7 @@ mod tests {
             ),
             (
                 "fail-on: [error\n",
-                ".mslint.yaml:2:1: invalid YAML: while parsing a flow sequence, expected ',' or ']'",
+                ".mslint.yaml:1:10: invalid YAML: `[` is never closed (the parser reached the end of the file: while parsing a flow sequence, expected ',' or ']')",
             ),
         ];
         for (text, expected) in cases {

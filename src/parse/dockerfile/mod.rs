@@ -331,7 +331,9 @@ fn escape_directive(text: &str) -> Option<char> {
         let directive = line.trim_start().strip_prefix('#')?;
         let (name, value) = directive.split_once('=')?;
         if name.trim().eq_ignore_ascii_case("escape") {
-            return value.trim().chars().next();
+            // Any other character is an error the parser reports once, at the directive; the
+            // lines after it are read with the default.
+            return value.trim().chars().next().filter(|c| matches!(c, '\\' | '`'));
         }
     }
     None
@@ -692,5 +694,14 @@ mod tests {
         let run = file.instructions.last().unwrap();
         assert_eq!(run.keyword, "RUN");
         assert_eq!(line_of(text, run.span), 4);
+    }
+
+    #[test]
+    fn an_invalid_escape_directive_is_one_error_at_the_directive() {
+        let text = "# escape=x\nFROM alpine:3.20\nUSER app\n";
+        let file = parse(text);
+        assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+        assert_eq!(line_of(text, file.errors[0].span), 1);
+        assert_eq!(file.instructions.len(), 2);
     }
 }

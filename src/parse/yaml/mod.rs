@@ -221,6 +221,7 @@ fn run<'s, 'i>(
                     .and_then(|rest| rest.chars().next())
                     .map_or(offset, |c| offset + c.len_utf8());
                 let span = Span::new(offset, end);
+                let unclosed = builder.unclosed_flow_at_end(offset);
                 builder.stream.errors.push(if error.info() == FLOW_LIMIT {
                     YamlError::limit(
                         format!(
@@ -228,6 +229,14 @@ fn run<'s, 'i>(
                             u8::MAX
                         ),
                         span,
+                    )
+                } else if let Some((bracket, opened)) = unclosed {
+                    YamlError::syntax(
+                        format!(
+                            "`{bracket}` is never closed (the parser reached the end of the file: {})",
+                            error.info()
+                        ),
+                        opened,
                     )
                 } else {
                     YamlError::syntax(error.info(), span)
@@ -378,6 +387,21 @@ impl<'s, 'l> Builder<'s, 'l> {
         let line = self.line_of(marker);
         self.lines
             .offset_of(self.text, line, self.unpadded(line, marker.col()))
+    }
+
+    /// The innermost flow collection (`{` or `[`) still open when the parser fails at the end of
+    /// the file at `offset`: the error is then the bracket never closed, and belongs where it
+    /// opens rather than at the end of the file.
+    fn unclosed_flow_at_end(&self, offset: usize) -> Option<(char, Span)> {
+        let rest = self.text.get(offset..)?;
+        if !rest.trim().is_empty() {
+            return None;
+        }
+        self.stack.iter().rev().find_map(|frame| {
+            let start = frame.start.start as usize;
+            let bracket = self.text.get(start..)?.chars().next()?;
+            matches!(bracket, '{' | '[').then(|| (bracket, Span::new(start, start + 1)))
+        })
     }
 
     fn on_event(&mut self, event: Event<'s>, parsed: SaphyrSpan) -> Result<(), YamlError> {
@@ -639,6 +663,27 @@ mod tests {
         assert_eq!(stream.documents.len(), 1);
         assert_eq!(stream.errors.len(), 1);
         assert_eq!(position(text, stream.errors[0].span).0, 4);
+    }
+
+    #[test]
+    fn a_flow_collection_never_closed_is_reported_where_it_opens() {
+        let filler: String = (0..30).map(|n| format!("  k{n}: v,\n")).collect();
+        for (text, bracket) in [
+            (
+                format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm,\n{filler}"),
+                (3, 11),
+            ),
+            (format!("apiVersion: v1\ndata: {{a: [1,\n{filler}"), (2, 11)),
+        ] {
+            let stream = parse_for_test(&text);
+            assert_eq!(stream.errors.len(), 1, "{:?}", stream.errors);
+            assert_eq!(position(&text, stream.errors[0].span), bracket, "{text}");
+            assert!(stream.errors[0].message.contains("is never closed"));
+        }
+        // An error in the middle of a flow collection stays where it is.
+        let text = "data: {a: b c: d}\nnext: 1\n";
+        let stream = parse_for_test(text);
+        assert!(!stream.errors[0].message.contains("never closed"));
     }
 
     #[test]
