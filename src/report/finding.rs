@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::rules::{ObjectRef, RawFinding, RuleMeta, Severity};
-use crate::source::escape::escape_controls;
+use crate::source::escape::{escape_controls, escape_controls_owned};
 use crate::source::{Region, SourceFile, Span};
 
 /// A related location shown beside the primary one.
@@ -82,14 +82,17 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 // Names and values from the files reach terminals and CI logs: no control
                 // character of theirs gets through raw.
                 help: escaped_text(r.help.unwrap_or_else(|| r.rule.summary_text())),
-                message: bounded(escaped(with_left_out(r.message, r.related_left_out), false)),
+                message: bounded(escape_controls_owned(
+                    with_left_out(r.message, r.related_left_out),
+                    false,
+                )),
                 object: r.object.map(ObjectRef::printable),
                 related,
                 fingerprint,
                 secrets: r.secrets,
                 suppressed: None,
                 fix: r.fix.map(|fix| crate::fix::Fix {
-                    title: escaped(fix.title, false),
+                    title: escape_controls_owned(fix.title, false),
                     ..fix
                 }),
             })
@@ -150,15 +153,7 @@ fn bounded(message: String) -> String {
 fn escaped_text(text: Cow<'static, str>) -> Cow<'static, str> {
     match text {
         Cow::Borrowed(text) => escape_controls(text, true),
-        Cow::Owned(text) => Cow::Owned(escaped(text, true)),
-    }
-}
-
-/// The text with its control characters escaped, reusing its buffer when it holds none.
-fn escaped(text: String, keep_newlines: bool) -> String {
-    match escape_controls(&text, keep_newlines) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(escaped) => escaped,
+        Cow::Owned(text) => Cow::Owned(escape_controls_owned(text, true)),
     }
 }
 

@@ -13,7 +13,7 @@ use std::fmt;
 
 use crate::index::Index;
 use crate::model::{Image, Object};
-use crate::source::escape::escape_controls;
+use crate::source::escape::escape_controls_owned;
 use crate::source::{FileId, Span};
 
 /// How bad a finding is.
@@ -325,22 +325,19 @@ pub struct ObjectRef {
 
 impl ObjectRef {
     /// The reference for a Kubernetes-style object, its names safe to print (see
-    /// [`escape_controls`]).
+    /// [`crate::source::escape::escape_controls`]).
     pub fn of(object: &Object<'_>) -> Self {
-        let printable = |text: &str| escape_controls(text, false).into_owned();
         ObjectRef {
-            kind: printable(object.kind()),
-            namespace: object.namespace().map(printable),
-            name: object.name().map(printable),
+            kind: object.kind().to_owned(),
+            namespace: object.namespace().map(str::to_owned),
+            name: object.name().map(str::to_owned),
         }
+        .printable()
     }
 
     /// The reference with its names safe to print, however a rule built it.
     pub fn printable(self) -> Self {
-        let printable = |text: String| match escape_controls(&text, false) {
-            std::borrow::Cow::Borrowed(_) => text,
-            std::borrow::Cow::Owned(escaped) => escaped,
-        };
+        let printable = |text: String| escape_controls_owned(text, false);
         ObjectRef {
             kind: printable(self.kind),
             namespace: self.namespace.map(printable),

@@ -30,6 +30,14 @@ pub fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape_controls`] of an owned text, reusing its buffer when it holds nothing to escape.
+pub fn escape_controls_owned(text: String, keep_newlines: bool) -> String {
+    match escape_controls(&text, keep_newlines) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(escaped) => escaped,
+    }
+}
+
 /// Source text for a snippet, each unsafe character replaced by as many `?` as it has bytes, so
 /// that byte spans into the text still point at the same places. Line breaks, tabs and the
 /// carriage return of a CRLF line end are kept.
