@@ -2,7 +2,8 @@
 //! a `RUN` (`RUN cat <<EOF > /etc/motd`, `RUN python3 <<PY`), and every one after the first
 //! when the first argument is one (`RUN <<FILE1 cat > file1 && <<FILE2 cat > file2`). Their
 //! bodies are blanked out before parsing, byte for byte, so every span stays where it is, and
-//! handed back separately.
+//! handed back separately. One that is never closed takes the rest of the file as its body, as
+//! BuildKit reads it, and is reported where it opens.
 
 use super::Word;
 use crate::source::Span;
@@ -12,6 +13,17 @@ use crate::source::Span;
 pub(super) struct Masked {
     pub text: String,
     pub bodies: Vec<(usize, Word)>,
+    /// An inline heredoc never closed: the offset of its `<<` and its delimiter.
+    pub unterminated: Option<(usize, String)>,
+}
+
+/// A `<<WORD` on a `RUN` line.
+struct Marker {
+    delimiter: String,
+    /// `<<-`: leading tabs of the closing line are stripped.
+    strip_tabs: bool,
+    /// Offset of the `<<` in its line.
+    at: usize,
 }
 
 /// Blanks the inline heredoc bodies of `text`; `None` when there are none.
@@ -20,8 +32,9 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
     let mut closers: Option<Closers<'_>> = None;
     let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
     let mut bodies = Vec::new();
+    let mut unterminated = None;
     let mut n = 0;
-    while n < lines.len() {
+    while n < lines.len() && unterminated.is_none() {
         let (start, line) = lines[n];
         let (markers, parser_reads) = inline_markers(line);
         n += 1;
@@ -31,10 +44,18 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
         let closers = closers.get_or_insert_with(|| Closers::of(&lines));
         let mut cursor = n;
         let mut found = Vec::new();
-        for (index, (delimiter, strip_tabs)) in markers.into_iter().enumerate() {
+        for (index, marker) in markers.into_iter().enumerate() {
             let body_start = cursor;
-            let Some(end) = closers.find(&delimiter, strip_tabs, cursor) else {
-                found.clear();
+            let Some(end) = closers.find(&marker.delimiter, marker.strip_tabs, cursor) else {
+                if index < parser_reads {
+                    // The parser reports a leading heredoc that never ends.
+                    found.clear();
+                } else {
+                    if let Some((from, _)) = lines.get(body_start) {
+                        blanked.push(*from..text.len());
+                    }
+                    unterminated = Some((start + marker.at, marker.delimiter));
+                }
                 break;
             };
             // The body of a leading heredoc is the parser's to read.
@@ -42,9 +63,6 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
                 found.push((body_start, end));
             }
             cursor = end + 1;
-        }
-        if found.is_empty() {
-            continue;
         }
         for (body_start, end) in found {
             let from = lines[body_start.min(end)].0;
@@ -59,9 +77,9 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
             ));
             blanked.push(from..after);
         }
-        n = cursor;
+        n = n.max(cursor);
     }
-    if blanked.is_empty() {
+    if blanked.is_empty() && unterminated.is_none() {
         return None;
     }
     let mut masked = text.as_bytes().to_vec();
@@ -74,7 +92,11 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
     }
     // Only ASCII bytes were written over whole lines, so the text stays valid UTF-8.
     let text = String::from_utf8(masked).ok()?;
-    Some(Masked { text, bodies })
+    Some(Masked {
+        text,
+        bodies,
+        unterminated,
+    })
 }
 
 /// The lines that could close a heredoc (a delimiter is a word of letters, digits and `_`),
@@ -130,9 +152,10 @@ fn line_offsets(text: &str) -> Vec<(usize, &str)> {
         .collect()
 }
 
-/// The heredoc delimiters of a `RUN` line, with whether they strip leading tabs (`<<-`), and
-/// how many of them the parser reads itself: the first, when it is the first argument.
-fn inline_markers(line: &str) -> (Vec<(String, bool)>, usize) {
+/// The heredoc markers of a `RUN` line, and how many of them the parser reads itself: the
+/// first, when it is the first argument. A `<<` inside quotes or after a backslash is text,
+/// not a heredoc (`RUN echo "a <<b"`).
+fn inline_markers(line: &str) -> (Vec<Marker>, usize) {
     let trimmed = line.trim_start();
     let Some(keyword) = trimmed.get(..4) else {
         return (Vec::new(), 0);
@@ -141,6 +164,7 @@ fn inline_markers(line: &str) -> (Vec<(String, bool)>, usize) {
         return (Vec::new(), 0);
     }
     let arguments = trimmed[4..].trim_start();
+    let arguments_at = line.len() - arguments.len();
     let mut words = arguments.split_whitespace().skip_while(|w| w.starts_with("--"));
     let Some(first) = words.next() else {
         return (Vec::new(), 0);
@@ -148,34 +172,58 @@ fn inline_markers(line: &str) -> (Vec<(String, bool)>, usize) {
     let parser_reads = usize::from(first.starts_with("<<") && !first.starts_with("<<<"));
     let bytes = arguments.as_bytes();
     let mut markers = Vec::new();
+    let mut quote = None;
     let mut i = 0;
-    while let Some(found) = arguments[i..].find("<<") {
-        let at = i + found;
-        i = at + 2;
-        let preceded = at == 0 || bytes.get(at - 1).is_some_and(|b| b.is_ascii_whitespace());
-        if !preceded || bytes.get(at + 2) == Some(&b'<') {
-            continue;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        match (quote, byte) {
+            (Some(b'"'), b'\\') => i += 1,
+            (Some(q), _) if byte == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\\') => i += 1,
+            (None, b'\'' | b'"') => quote = Some(byte),
+            (None, b'<') if bytes[i..].starts_with(b"<<<") => i += 2,
+            (None, b'<') if bytes.get(i + 1) == Some(&b'<') => {
+                let opens_word = i == 0 || bytes[i - 1].is_ascii_whitespace();
+                if let Some((delimiter, strip_tabs, length)) =
+                    opens_word.then(|| delimiter(&arguments[i + 2..])).flatten()
+                {
+                    markers.push(Marker {
+                        delimiter,
+                        strip_tabs,
+                        at: arguments_at + i,
+                    });
+                    i += 2 + length;
+                    continue;
+                }
+                i += 1;
+            }
+            _ => {}
         }
-        let mut rest = &arguments[at + 2..];
-        let strip_tabs = rest.starts_with('-');
-        if strip_tabs {
-            rest = &rest[1..];
-        }
-        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'');
-        if let Some(q) = quote {
-            rest = &rest[1..];
-            let Some(close) = rest.find(q) else { continue };
-            rest = &rest[..close];
-        }
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if !name.is_empty() {
-            markers.push((name, strip_tabs));
-        }
+        i += 1;
     }
     (markers, parser_reads)
+}
+
+/// The delimiter after a `<<` (`EOF`, `-EOF`, `"EOF"`, `-'EOF'`): its name, whether it strips
+/// tabs, and how many bytes it takes.
+fn delimiter(after: &str) -> Option<(String, bool, usize)> {
+    let strip_tabs = after.starts_with('-');
+    let mut rest = &after[usize::from(strip_tabs)..];
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'');
+    if let Some(q) = quote {
+        rest = &rest[1..];
+        rest = &rest[..rest.find(q)?];
+    }
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if name.is_empty() {
+        return None;
+    }
+    let length = usize::from(strip_tabs) + 2 * usize::from(quote.is_some()) + name.len();
+    Some((name, strip_tabs, length))
 }
 
 #[cfg(test)]
@@ -228,5 +276,39 @@ mod tests {
             ["print(1)\n", "\tx\n"]
         );
         assert!(masked.text.ends_with("USER b\n"));
+    }
+
+    #[test]
+    fn an_inline_heredoc_never_closed_takes_the_rest_of_the_file() {
+        let text = "FROM a\nRUN cat <<EOF > /etc/motd\nhello\nUSER b\n";
+        let masked = mask_inline(text).expect("an unterminated heredoc");
+        assert_eq!(masked.text, "FROM a\nRUN cat <<EOF > /etc/motd\n     \n      \n");
+        let (at, delimiter) = masked.unterminated.expect("reported");
+        assert_eq!((&text[at..at + 5], delimiter.as_str()), ("<<EOF", "EOF"));
+        assert!(masked.bodies.is_empty());
+    }
+
+    #[test]
+    fn closed_heredocs_before_an_unclosed_one_keep_their_bodies() {
+        let text = "FROM a\nRUN <<A cat - <<B && cat <<-'C'\na\nA\nb\nB\nrest\n";
+        let masked = mask_inline(text).expect("heredocs");
+        assert_eq!(masked.bodies.len(), 1);
+        assert_eq!(masked.bodies[0].1.text, "b\n");
+        let (at, delimiter) = masked.unterminated.expect("C never closes");
+        assert_eq!((&text[at..at + 7], delimiter.as_str()), ("<<-'C'\n", "C"));
+        assert!(masked.text.ends_with("a\nA\n \n \n    \n"));
+    }
+
+    #[test]
+    fn a_marker_in_quotes_or_escaped_is_text() {
+        for line in [
+            "FROM a\nRUN echo \"a <<EOF\" > f\nEOF\n",
+            "FROM a\nRUN echo 'x <<EOF' > f\nEOF\n",
+            "FROM a\nRUN echo \\<<EOF > f\nEOF\n",
+            "FROM a\nRUN echo \"q\\\" <<EOF\" > f\nEOF\n",
+        ] {
+            assert!(mask_inline(line).is_none(), "{line:?}");
+        }
+        assert!(mask_inline("FROM a\nRUN echo \"a\" <<EOF\nEOF\n").is_some());
     }
 }

@@ -162,6 +162,13 @@ pub fn parse(text: &str) -> Dockerfile {
             instruction.inline_heredocs.push(body);
         }
     }
+    if let Some((opener, delimiter)) = masked.unterminated {
+        file.errors.push(DockerfileError {
+            message: format!("expected end of here-document ({delimiter}), but reached eof"),
+            span: rest_of_line(text, opener),
+        });
+        file.errors.sort_by_key(|e| e.span);
+    }
     file
 }
 
@@ -183,7 +190,7 @@ fn parse_text(text: &str) -> Dockerfile {
         ..Dockerfile::default()
     };
     let lines = LineIndex::new(text);
-    let mut start = bom;
+    let mut start = 0;
     while start < text.len() && file.errors.len() < MAX_ERRORS {
         match parse_from(text, start, &mut file) {
             None => break,
@@ -239,13 +246,10 @@ fn parse_from(text: &str, start: usize, file: &mut Dockerfile) -> Option<usize> 
         owned = format!("{prefix}{rest}");
         &owned
     };
-    // The parser skips one byte order mark that opens its input, and counts offsets after it
-    // (a restart on a line that starts with one, a file that starts with two).
-    let skipped = if chunk.starts_with(UTF8_BOM) {
-        UTF8_BOM.len()
-    } else {
-        0
-    };
+    // The parser skips one byte order mark that opens its input but then misses a parser
+    // directive after it; it is given the text after the marks (a file may start with two, a
+    // restart line with one).
+    let skipped = chunk.len() - chunk.trim_start_matches(UTF8_BOM).len();
     let parsed = chunk.get(skipped..).unwrap_or(chunk);
     let shift = Shift {
         by: (start + skipped) as isize - prefix.len() as isize,
@@ -263,7 +267,7 @@ fn parse_from(text: &str, start: usize, file: &mut Dockerfile) -> Option<usize> 
         let offset = LineIndex::new(head).offset_of(head, e.line(), e.column().saturating_sub(1));
         shift.offset(offset.max(shift.skip_before))
     };
-    let iter = match parse_dockerfile::parse_iter(chunk) {
+    let iter = match parse_dockerfile::parse_iter(parsed) {
         Ok(iter) => iter,
         Err(e) => {
             let at = locate(&e);
@@ -292,13 +296,19 @@ fn parse_from(text: &str, start: usize, file: &mut Dockerfile) -> Option<usize> 
 fn error_at(text: &str, offset: usize, message: String) -> DockerfileError {
     // An unterminated here-document is reported where it opens, not where the file ends.
     let offset = unterminated_heredoc(text, offset, &message).unwrap_or(offset);
-    let end = text[offset.min(text.len())..]
-        .find(['\n', '\r'])
-        .map_or(text.len(), |n| offset + n);
     DockerfileError {
         message: strip_position(&message),
-        span: Span::new(offset, end),
+        span: rest_of_line(text, offset),
     }
+}
+
+/// From `offset` to the end of its line.
+fn rest_of_line(text: &str, offset: usize) -> Span {
+    let offset = offset.min(text.len());
+    let end = text[offset..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |n| offset + n);
+    Span::new(offset, end)
 }
 
 /// For an error about a here-document that never ends ("expected end of here-document (EOF)"),
@@ -666,6 +676,17 @@ mod tests {
         let text = "\u{feff}FROM alpine:3.20\nUSER app\n";
         let file = parse(text);
         assert_eq!(&text[file.instructions[1].span.range()], "USER app");
+        let twice = "\u{feff}\u{feff}FROM alpine:3.20\nUSER app\n";
+        assert_eq!(&twice[parse(twice).instructions[1].span.range()], "USER app");
+    }
+
+    #[test]
+    fn an_escape_directive_after_a_byte_order_mark_is_obeyed() {
+        let text = "\u{feff}# escape=`\nFROM alpine:3.20\nRUN echo a `\n  b\nUSER app\n";
+        let file = parse(text);
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        let keywords: Vec<_> = file.instructions.iter().map(|i| i.keyword).collect();
+        assert_eq!(keywords, ["FROM", "RUN", "USER"]);
     }
 
     #[test]
