@@ -101,7 +101,7 @@ struct CheckArgs {
     /// Namespace of objects that name none (default: `default`).
     #[arg(long, short = 'n', env = "MSLINT_NAMESPACE")]
     namespace: Option<String>,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default and 0: one per core; at most four per core).
     #[arg(long, short)]
     jobs: Option<usize>,
     /// Run the mesh rules even when the scan shows no mesh.

@@ -352,6 +352,10 @@ fn output_is_identical_across_runs_and_thread_counts() {
     assert!(!first.is_empty());
     assert_eq!(first, run("2"));
     assert_eq!(first, run("4"));
+    // Zero is the default, and an absurd count is held to a few workers per core instead of
+    // starting that many threads.
+    assert_eq!(first, run("0"));
+    assert_eq!(first, run("1000000"));
 }
 
 #[test]
