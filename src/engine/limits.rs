@@ -69,11 +69,12 @@ fn summary(file: FileId, left_out: &[Finding]) -> Vec<RawFinding> {
         .max()
         .unwrap_or(Severity::Note);
     // Where reading the file stopped (a syntax error, a limit) says what was not checked at all:
-    // it is named even when it falls past the cap.
+    // it is named even when it falls past the cap. Rules are told apart by id: a rule's
+    // metadata is a promoted constant, whose address may differ between codegen units.
     let parse_error = registry::parse_error();
     let read_problem = left_out
         .iter()
-        .find(|f| std::ptr::eq(f.rule, parse_error) && f.suppressed.is_none())
+        .find(|f| f.rule.id == parse_error.id && f.suppressed.is_none())
         .map(|f| {
             format!(
                 "; the first problem reading the file among them, at line {}: {}",
