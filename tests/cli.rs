@@ -1720,3 +1720,27 @@ fn findings_in_files_fixes_may_not_edit_offer_no_fix() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_file_with_old_mac_line_ends_is_located_by_its_own_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = "apiVersion: v1\rkind: Pod\rmetadata:\r  name: p\rspec:\r  containers:\r  - name: c\r    image: nginx:1.25\r    securityContext:\r      privileged: true\r";
+    write(dir.path(), "pod.yaml", pod);
+    let json = mslint(dir.path())
+        .args(["--format", "json", "--select", "K8S011", "."])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        common::finding_fields(&report, &["rule", "line", "column"]),
+        [["K8S011", "10", "19"]]
+    );
+    let human = mslint(dir.path())
+        .args(["--select", "K8S011", "."])
+        .output()
+        .unwrap();
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(human.contains("pod.yaml:10:19]"), "{human}");
+    assert!(human.contains(" 9 │     securityContext:\n"), "{human}");
+    assert!(human.contains("10 │       privileged: true\n"), "{human}");
+}

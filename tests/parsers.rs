@@ -42,6 +42,8 @@ fn yamlish() -> impl Strategy<Value = String> {
             "~",
             "apiVersion: v1\n",
             "kind: Pod\n",
+            "\r",
+            "\r\n",
         ],
         40,
     )
@@ -75,6 +77,7 @@ fn dockerfilish() -> impl Strategy<Value = String> {
             "USER 1000\n",
             "RUN `\n",
             "\r\n",
+            "\r",
             "\n",
             " ",
             "\u{feff}",

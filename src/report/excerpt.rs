@@ -81,13 +81,11 @@ impl Excerpt {
             if cut_before {
                 excerpt.text.push_str(CUT);
             }
-            excerpt
-                .text
-                .push_str(&shown(text, kept.start..shown_end, secrets));
+            excerpt.text.push_str(&shown(text, kept.clone(), secrets));
             if cut_after {
                 excerpt.text.push_str(CUT);
-                excerpt.text.push_str(&shown(text, content.end..next, secrets));
             }
+            excerpt.text.push_str(&shown_break(&text[content.end..next]));
             let lost = kept.start - content.start;
             excerpt
                 .shifts
@@ -126,6 +124,15 @@ fn shown<'t>(text: &'t str, range: Range<usize>, secrets: &[Span]) -> Cow<'t, st
         }
     }
     Cow::Owned(out)
+}
+
+/// A line break as a snippet shows it: a carriage return that ends a line on its own (old Mac
+/// line ends) becomes a line feed, as it ends the line in the file's line numbers.
+fn shown_break(line_break: &str) -> Cow<'_, str> {
+    match line_break {
+        "\r" => Cow::Borrowed("\n"),
+        other => blank_controls(other),
+    }
 }
 
 /// The part of the line `content` a snippet keeps: all of a short line, else about

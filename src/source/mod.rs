@@ -84,9 +84,10 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Wraps text read from `path`.
+    /// Wraps text read from `path`. A carriage return that no line feed follows ends a line, as
+    /// YAML and SARIF count lines and editors show them.
     pub fn new(path: impl Into<Arc<str>>, text: String) -> Self {
-        let lines = LineIndex::new(&text);
+        let lines = LineIndex::yaml(&text).unwrap_or_else(|| LineIndex::new(&text));
         SourceFile {
             path: path.into(),
             text,

@@ -30,7 +30,7 @@ pub(super) fn forgivable(text: &str, lines: &LineIndex, failure: &Failure) -> bo
     }
     match failure.message.as_str() {
         QUOTED | FLOW => true,
-        INDENTATION => inside_flow(text, lines.offset_of(text, failure.line, failure.column)),
+        INDENTATION => open_flow(text, lines.offset_of(text, failure.line, failure.column)).is_some(),
         _ => false,
     }
 }
@@ -52,7 +52,14 @@ pub(super) fn repair(text: &str, lines: &LineIndex, failure: &Failure, pads: &mu
         }
         return changed;
     }
-    let target = key_column(text, lines, owner_line(text, lines, failure.line)) + 1;
+    // Inside a flow collection any indentation deeper than the block key that holds it will
+    // do; that key is on the line that opens the collection, which may be further up than the
+    // nearest line indented no deeper than the failing one (`args: ["-a",` over `"-b"]`).
+    let opener = open_flow(text, lines.offset_of(text, failure.line, failure.column)).map_or_else(
+        || owner_line(text, lines, failure.line),
+        |at| lines.line_column(text, at).0 as usize,
+    );
+    let target = key_column(text, lines, opener) + 1;
     indent_to(text, lines, failure.line, target, pads)
 }
 
@@ -164,15 +171,18 @@ fn owner_line(text: &str, lines: &LineIndex, line: usize) -> usize {
         .unwrap_or(line)
 }
 
-/// Whether `offset` lies inside an open `[` or `{` of the current document.
-fn inside_flow(text: &str, offset: usize) -> bool {
+/// The outermost `[` or `{` of the current document still open at `offset`, if any. A `]` or
+/// `}` with nothing open is text (`note: b]`).
+fn open_flow(text: &str, offset: usize) -> Option<usize> {
     let before = text.get(..offset).unwrap_or(text);
-    let document = before.rfind("\n---").map_or(before, |i| &before[i + 4..]);
-    let mut depth = 0i32;
+    let document_start = before.rfind("\n---").map_or(0, |i| i + 4);
+    let document = &before[document_start..];
+    let mut depth = 0usize;
+    let mut outermost = 0;
     let mut quote: Option<char> = None;
     let mut comment = false;
     let mut previous = '\n';
-    for c in document.chars() {
+    for (at, c) in document.char_indices() {
         match (quote, c) {
             (_, '\n') if comment => comment = false,
             _ if comment => {}
@@ -180,13 +190,18 @@ fn inside_flow(text: &str, offset: usize) -> bool {
             (Some(_), _) => {}
             (None, '#') if previous.is_whitespace() => comment = true,
             (None, '\'' | '"') if depth > 0 || matches!(previous, ' ' | ':' | '-' | '\n') => quote = Some(c),
-            (None, '[' | '{') => depth += 1,
-            (None, ']' | '}') => depth -= 1,
+            (None, '[' | '{') => {
+                if depth == 0 {
+                    outermost = at;
+                }
+                depth += 1;
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
             _ => {}
         }
         previous = c;
     }
-    depth > 0
+    (depth > 0).then_some(document_start + outermost)
 }
 
 #[cfg(test)]
@@ -239,6 +254,23 @@ mod tests {
         assert_eq!(last.str_at("c"), Some("one two"));
         assert_eq!(position(text, last.get("d").unwrap().span.start), (12, 4));
         assert_eq!(stream.documents[1].root.get("b").unwrap().items().len(), 1);
+    }
+
+    #[test]
+    fn a_flow_continuation_at_the_left_margin_parses() {
+        let text = "spec:\n  containers:\n  - name: c\n    args: [\"-a\",\n\"-b\"]\n    image: a:1\n";
+        let stream = parse_for_test(text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        let container = &stream.documents[0]
+            .root
+            .path(&["spec", "containers"])
+            .unwrap()
+            .items()[0];
+        assert_eq!(container.get("args").unwrap().items().len(), 2);
+        assert_eq!(
+            position(text, container.get("image").unwrap().span.start),
+            (6, 12)
+        );
     }
 
     #[test]
