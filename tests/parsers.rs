@@ -44,6 +44,7 @@ fn yamlish() -> impl Strategy<Value = String> {
             "kind: Pod\n",
             "\r",
             "\r\n",
+            "\u{feff}",
         ],
         40,
     )

@@ -1,5 +1,9 @@
 //! Re-indenting lines that libyaml-style parsers (and so Kubernetes) accept but saphyr rejects:
-//! continuation lines of quoted scalars and flow collections indented less than their key.
+//! continuation lines of quoted scalars and flow collections indented less than their key, and
+//! a byte order mark that opens a document after `---` (files joined with `cat`; kubectl
+//! splits the stream at `---` before it reads each document).
+//!
+//! A repair is a pad per line: spaces added at its start, or `-1` for a byte order mark left out.
 
 use std::borrow::Cow;
 
@@ -21,9 +25,14 @@ const MAX_REPAIRED_BYTES: usize = 2 * 1024 * 1024;
 const QUOTED: &str = "invalid indentation in quoted scalar";
 const FLOW: &str = "invalid indentation in flow construct";
 const INDENTATION: &str = "invalid indentation";
+const BYTE_ORDER_MARK: &str = "a byte order mark must not appear inside a document";
+const UTF8_BOM: &str = "\u{feff}";
+
+/// Characters added at the start of a line (spaces), or taken away (a byte order mark).
+pub(super) type Pad = isize;
 
 /// True when the failure is only about indentation inside a quoted scalar or flow collection,
-/// which Kubernetes' YAML reader ignores.
+/// or a byte order mark opening a document, which Kubernetes' YAML reader ignores.
 pub(super) fn forgivable(text: &str, lines: &LineIndex, failure: &Failure) -> bool {
     if text.len() > MAX_REPAIRED_BYTES {
         return false;
@@ -31,6 +40,7 @@ pub(super) fn forgivable(text: &str, lines: &LineIndex, failure: &Failure) -> bo
     match failure.message.as_str() {
         QUOTED | FLOW => true,
         INDENTATION => open_flow(text, lines.offset_of(text, failure.line, failure.column)).is_some(),
+        BYTE_ORDER_MARK => opens_document_with_mark(text, lines, failure),
         _ => false,
     }
 }
@@ -39,7 +49,16 @@ pub(super) fn forgivable(text: &str, lines: &LineIndex, failure: &Failure) -> bo
 ///
 /// A quoted-scalar failure re-indents every under-indented quoted continuation of the file at
 /// once (CRDs hold hundreds of them); a flow failure re-indents its own line.
-pub(super) fn repair(text: &str, lines: &LineIndex, failure: &Failure, pads: &mut [usize]) -> bool {
+pub(super) fn repair(text: &str, lines: &LineIndex, failure: &Failure, pads: &mut [Pad]) -> bool {
+    if failure.message == BYTE_ORDER_MARK {
+        return match pads.get_mut(failure.line) {
+            Some(pad) if *pad == 0 && opens_document_with_mark(text, lines, failure) => {
+                *pad = -1;
+                true
+            }
+            _ => false,
+        };
+    }
     if failure.message == QUOTED {
         let mut changed = false;
         for line in 1..=lines.line_count() {
@@ -63,15 +82,27 @@ pub(super) fn repair(text: &str, lines: &LineIndex, failure: &Failure, pads: &mu
     indent_to(text, lines, failure.line, target, pads)
 }
 
-fn indent_to(text: &str, lines: &LineIndex, line: usize, target: usize, pads: &mut [usize]) -> bool {
-    let current = indentation(text, lines, line) + pads.get(line).copied().unwrap_or(0);
-    match pads.get_mut(line) {
-        Some(pad) if current < target => {
-            *pad += target - current;
-            true
-        }
-        _ => false,
+/// Pads `line` to `target` columns; not a line whose byte order mark is left out.
+fn indent_to(text: &str, lines: &LineIndex, line: usize, target: usize, pads: &mut [Pad]) -> bool {
+    let Some(pad) = pads.get_mut(line).filter(|pad| **pad >= 0) else {
+        return false;
+    };
+    let current = indentation(text, lines, line) + pad.unsigned_abs();
+    if current >= target {
+        return false;
     }
+    *pad += (target - current) as Pad;
+    true
+}
+
+/// Whether the failure is at a byte order mark that starts the line right after a `---` line:
+/// where kubectl's reader starts a document of its own.
+fn opens_document_with_mark(text: &str, lines: &LineIndex, failure: &Failure) -> bool {
+    let line = |n: usize| text.get(lines.line_range(text, n)).unwrap_or("");
+    failure.column == 0
+        && failure.line > 1
+        && line(failure.line).starts_with(UTF8_BOM)
+        && line(failure.line - 1).trim_end() == "---"
 }
 
 /// For a line whose value opens a quoted scalar it does not close, the lines that continue it.
@@ -111,13 +142,21 @@ fn closes(rest: &str, quote: char) -> bool {
     false
 }
 
-/// The text from line `from` on, with `pads[line]` spaces added at the start of each line.
-pub(super) fn pad(text: &str, lines: &LineIndex, pads: &[usize], from: usize) -> String {
+/// The text from line `from` on, with `pads[line]` spaces added at the start of each line, or
+/// its byte order mark left out.
+pub(super) fn pad(text: &str, lines: &LineIndex, pads: &[Pad], from: usize) -> String {
     let rest = text.len() - lines.line_start(from);
-    let mut out = String::with_capacity(rest + pads.get(from..).map_or(0, |p| p.iter().sum::<usize>()));
+    let added: usize = pads
+        .get(from..)
+        .map_or(0, |p| p.iter().map(|pad| pad.max(&0).unsigned_abs()).sum());
+    let mut out = String::with_capacity(rest + added);
     for line in from..=lines.line_count() {
-        out.extend(std::iter::repeat_n(' ', pads.get(line).copied().unwrap_or(0)));
-        let start = lines.line_start(line);
+        let pad = pads.get(line).copied().unwrap_or(0);
+        out.extend(std::iter::repeat_n(' ', pad.max(0).unsigned_abs()));
+        let mut start = lines.line_start(line);
+        if pad < 0 {
+            start += UTF8_BOM.len();
+        }
         let end = if line == lines.line_count() {
             text.len()
         } else {
@@ -271,6 +310,21 @@ mod tests {
             position(text, container.get("image").unwrap().span.start),
             (6, 12)
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_opening_a_later_document_is_left_out() {
+        let text = "a: 1\n---\n\u{feff}b: [1,\n2]\nc: y\n";
+        let stream = parse_for_test(text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        let second = &stream.documents[1].root;
+        let b = second.get("b").unwrap();
+        assert_eq!((b.items().len(), position(text, b.span.start)), (2, (3, 5)));
+        assert_eq!(position(text, second.get("c").unwrap().span.start), (5, 4));
+        // Inside a document, or after a line that is not `---`, it is still an error.
+        for broken in ["a: 1\n\u{feff}b: 2\n", "a: 1\n---\nb:\n\u{feff}c: 2\n"] {
+            assert_eq!(parse_for_test(broken).errors.len(), 1, "{broken:?}");
+        }
     }
 
     #[test]

@@ -119,7 +119,7 @@ fn parse_lines<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream
     // A directive (`%TAG`) belongs to the document after it: a stream holding one is re-read
     // whole, so that no document is read without its directives.
     let whole = text.lines().any(|line| line.starts_with('%'));
-    let mut pads = vec![0usize; lines.line_count() + 1];
+    let mut pads: Vec<leniency::Pad> = vec![0; lines.line_count() + 1];
     let mut failure = first_failure;
     let mut budget = leniency::MAX_REPAIR_BYTES;
     let mut latest: Option<Stream<'s>> = None;
@@ -196,7 +196,7 @@ fn run<'s, 'i>(
     original: &'s str,
     lines: &LineIndex,
     input: &'i str,
-    pads: &[usize],
+    pads: &[leniency::Pad],
     from: Resume,
     convert: impl Fn(Event<'i>) -> Event<'s>,
 ) -> (Stream<'s>, Option<Failure>) {
@@ -284,7 +284,7 @@ struct Builder<'s, 'l> {
     arena: &'s Arena,
     text: &'s str,
     lines: &'l LineIndex,
-    pads: &'l [usize],
+    pads: &'l [leniency::Pad],
     stack: Vec<Frame<'s>>,
     pending_items: Vec<Node<'s>>,
     pending_entries: Vec<Entry<'s>>,
@@ -342,7 +342,13 @@ impl CharacterCursor {
 }
 
 impl<'s, 'l> Builder<'s, 'l> {
-    fn new(arena: &'s Arena, text: &'s str, lines: &'l LineIndex, pads: &'l [usize], from: Resume) -> Self {
+    fn new(
+        arena: &'s Arena,
+        text: &'s str,
+        lines: &'l LineIndex,
+        pads: &'l [leniency::Pad],
+        from: Resume,
+    ) -> Self {
         Builder {
             arena,
             text,
@@ -362,9 +368,9 @@ impl<'s, 'l> Builder<'s, 'l> {
     }
 
     /// The column in the original text of a column of `line` (of the text) in the (possibly
-    /// re-indented) input.
+    /// re-indented) input: past the spaces added, or the byte order mark left out.
     fn unpadded(&self, line: usize, column: usize) -> usize {
-        column.saturating_sub(self.pads.get(line).copied().unwrap_or(0))
+        column.saturating_add_signed(-self.pads.get(line).copied().unwrap_or(0))
     }
 
     /// The line of the text a parser position is on.
