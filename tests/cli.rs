@@ -1387,6 +1387,15 @@ fn control_characters_from_the_files_never_reach_a_report_raw() {
          annotations:\n    ignore-check.mslint.io/K8S011: \"why\\e[31m\\r\\n::injected\\u202e\"\nspec:\n  containers:\n  \
          - name: c\n    image: nginx:1.25\n    securityContext:\n      privileged: true # x\u{1b}[32m\u{202e}\u{9b}y\n",
     );
+    // A help text that quotes a value holding a line break (IST007's example subset).
+    write(
+        dir.path(),
+        "mesh.yaml",
+        "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  \
+         hosts: [r]\n  http:\n  - route:\n    - destination: {host: r, subset: \"v9\\n::injected\"}\n---\n\
+         apiVersion: networking.istio.io/v1beta1\nkind: DestinationRule\nmetadata: {name: r}\nspec:\n  \
+         host: r\n  subsets:\n  - {name: v1, labels: {version: v1}}\n",
+    );
     for format in [
         "human", "json", "sarif", "github", "gitlab", "junit", "markdown", "html",
     ] {
@@ -1396,6 +1405,11 @@ fn control_characters_from_the_files_never_reach_a_report_raw() {
             .unwrap();
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(text.contains("cart"), "{format}: {text}");
+        // The compliance summary (markdown) counts broken references without listing them.
+        assert!(
+            format == "markdown" || text.contains("IST007"),
+            "{format}: {text}"
+        );
         if matches!(format, "human" | "json" | "sarif") {
             assert!(
                 text.contains("why"),

@@ -12,22 +12,36 @@ fn unsafe_char(c: char) -> bool {
 
 /// `text` with each unsafe character written as a `\u{1b}` escape; line breaks are kept when
 /// `keep_newlines` (multi-line help), escaped otherwise (a one-line message or path).
+///
+/// With line breaks kept, no line may start a GitHub Actions workflow command (`::error::`,
+/// `::add-mask::`), which the runner reads from any line of a job's log, indented or not: a help
+/// text quoting a value that holds a line break would start one. The first colon of such a line
+/// is escaped too.
 pub fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     let escaped = |c: char| unsafe_char(c) && !(keep_newlines && c == '\n');
     // Almost all text is printable ASCII, which a byte loop clears many bytes at a time.
     let printable = |b: &u8| matches!(b, b' '..=b'~') || (keep_newlines && *b == b'\n');
-    if text.as_bytes().iter().all(printable) || !text.chars().any(escaped) {
+    let commands = keep_newlines && text.split('\n').any(starts_command);
+    if !commands && (text.as_bytes().iter().all(printable) || !text.chars().any(escaped)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if escaped(c) {
+    let mut line_blank_so_far = true;
+    for (at, c) in text.char_indices() {
+        let command = commands && c == ':' && line_blank_so_far && text[at..].starts_with("::");
+        if escaped(c) || command {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
         }
+        line_blank_so_far = c == '\n' || (line_blank_so_far && matches!(c, ' ' | '\t'));
     }
     Cow::Owned(out)
+}
+
+/// Whether a line starts a workflow command after its indentation.
+fn starts_command(line: &str) -> bool {
+    line.trim_start_matches([' ', '\t']).starts_with("::")
 }
 
 /// [`escape_controls`] of an owned text, reusing its buffer when it holds nothing to escape.
@@ -67,6 +81,11 @@ mod tests {
     fn escapes_and_blanks_keep_what_they_must() {
         assert_eq!(escape_controls("web\u{1b}[31m", false), "web\\u{1b}[31m");
         assert_eq!(escape_controls("a\nb\r", false), "a\\u{a}b\\u{d}");
+        assert_eq!(
+            escape_controls("add:\n  x: \"a\n  ::error::b\"\n::c a::b", true),
+            "add:\n  x: \"a\n  \\u{3a}:error::b\"\n\\u{3a}:c a::b"
+        );
+        assert_eq!(escape_controls("::x", false), "::x");
         assert_eq!(escape_controls("a\nb", true), "a\nb");
         assert_eq!(escape_controls("x\u{202e}y", false), "x\\u{202e}y");
         assert!(matches!(escape_controls("plain", false), Cow::Borrowed(_)));
