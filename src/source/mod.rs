@@ -84,10 +84,9 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Wraps text read from `path`. A carriage return that no line feed follows ends a line, as
-    /// YAML and SARIF count lines and editors show them.
+    /// Wraps text read from `path`.
     pub fn new(path: impl Into<Arc<str>>, text: String) -> Self {
-        let lines = LineIndex::yaml(&text).unwrap_or_else(|| LineIndex::new(&text));
+        let lines = LineIndex::of_text(&text);
         SourceFile {
             path: path.into(),
             text,
@@ -159,10 +158,16 @@ impl LineIndex {
         Self::with_breaks(text, breaks)
     }
 
+    /// The lines of a file as reports number them: a carriage return that no line feed follows
+    /// ends a line too, as YAML and SARIF count lines and editors show them.
+    pub fn of_text(text: &str) -> Self {
+        Self::yaml(text).unwrap_or_else(|| Self::new(text))
+    }
+
     /// The lines as YAML counts them, when they differ from [`LineIndex::new`]'s: YAML also ends
     /// a line at a carriage return that no line feed follows (old Mac line ends, a stray `\r`),
     /// and its parser reports positions in those lines.
-    pub fn yaml(text: &str) -> Option<Self> {
+    fn yaml(text: &str) -> Option<Self> {
         let bytes = text.as_bytes();
         let lone = |i: &usize| bytes.get(i + 1) != Some(&b'\n');
         memchr::memchr_iter(b'\r', bytes).find(lone)?;

@@ -86,7 +86,7 @@ pub struct Stream<'s> {
 /// The tree's collections and the scalars the source does not hold as they read are allocated in
 /// `arena`: one allocation a chunk instead of one a collection, and nothing to free node by node.
 pub fn parse_stream<'s>(arena: &'s Arena, text: &'s str) -> Stream<'s> {
-    parse_stream_indexed(arena, text, &LineIndex::new(text))
+    parse_stream_indexed(arena, text, &LineIndex::of_text(text))
 }
 
 /// [`parse_stream`] into an arena kept until the process ends, for tests that hand nodes on.
@@ -95,23 +95,15 @@ pub(crate) fn parse_for_test(text: &str) -> Stream<'_> {
     parse_stream(Box::leak(Box::default()), text)
 }
 
-/// [`parse_stream`] with the text's line index already built.
+/// [`parse_stream`] with the text's line index ([`LineIndex::of_text`]) already built.
 ///
 /// The repairs are bounded (200 re-parses that read at most 4 MiB together); past that, the
 /// stream read with the repairs made so far is kept, and the construct that still needed one
 /// is reported as past the limit.
-pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream<'s> {
-    match LineIndex::yaml(text) {
-        Some(yaml_lines) => parse_lines(arena, text, &yaml_lines),
-        None => parse_lines(arena, text, lines),
-    }
-}
-
-/// Parses with `lines` counted as the parser counts them.
 ///
 /// Each repair re-reads the stream from the start of the document that failed: the documents
 /// before it are kept as read, so a file with many repairs is not read again whole each time.
-fn parse_lines<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream<'s> {
+pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream<'s> {
     let (stream, failure) = run(arena, text, lines, text, &[], Resume::START, |event| event);
     let Some(first_failure) = failure.filter(|f| leniency::forgivable(text, lines, f)) else {
         return stream;
