@@ -31,13 +31,17 @@ pub fn leads_outside(path: &Path, boundary: &Path) -> Option<PathBuf> {
     Some(std::fs::read_link(path).unwrap_or(real))
 }
 
-/// The text of a file inside `boundary` of at most `limit` bytes; `None` for one a link leads
-/// outside, one that is no regular file, or one that cannot be read.
-pub fn read_inside(path: &Path, boundary: &Path, limit: u64) -> Option<String> {
-    if leads_outside(path, boundary).is_some() {
-        return None;
+/// The text of a file inside `boundary` (when there is one) of at most `limit` bytes, or why it
+/// was not read, as the end of a sentence: a link leads outside, it is no regular file, too
+/// large, not UTF-8, or cannot be read.
+pub fn read_inside(path: &Path, boundary: Option<&Path>, limit: u64) -> Result<String, String> {
+    if let Some(target) = boundary.and_then(|b| leads_outside(path, b)) {
+        return Err(format!(
+            "it is a symbolic link to `{}`, outside the scanned tree",
+            target.display()
+        ));
     }
-    String::from_utf8(read_regular(path, limit).ok()?).ok()
+    text_of(read_regular(path, limit), limit)
 }
 
 /// Why a file was not read.
@@ -157,9 +161,14 @@ mod tests {
         let boundary = boundary_of(tree.path()).unwrap();
         assert!(leads_outside(&tree.path().join("out.yaml"), &boundary).is_some());
         assert_eq!(leads_outside(&tree.path().join("in.yaml"), &boundary), None);
-        assert_eq!(read_inside(&tree.path().join("out.yaml"), &boundary, 100), None);
         assert_eq!(
-            read_inside(&tree.path().join("in.yaml"), &boundary, 100).as_deref(),
+            read_inside(&tree.path().join("out.yaml"), Some(&boundary), 100).ok(),
+            None
+        );
+        assert_eq!(
+            read_inside(&tree.path().join("in.yaml"), Some(&boundary), 100)
+                .ok()
+                .as_deref(),
             Some("a: 1")
         );
     }
@@ -193,6 +202,6 @@ mod tests {
             b"a: 12345"
         );
         let boundary = boundary_of(tree.path()).unwrap();
-        assert_eq!(read_inside(&pipe, &boundary, 100), None);
+        assert_eq!(read_inside(&pipe, Some(&boundary), 100).ok(), None);
     }
 }

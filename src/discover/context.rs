@@ -159,7 +159,7 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
     let Some(boundary) = super::boundary::boundary_of(dir) else {
         return BuildContext::default();
     };
-    let read = |path: &Path, limit| super::boundary::read_inside(path, &boundary, limit);
+    let read = |path: &Path, limit| super::boundary::read_inside(path, Some(&boundary), limit).ok();
     let specific = dockerfile
         .file_name()
         .map(|n| format!("{}.dockerignore", n.to_string_lossy()));

@@ -166,17 +166,7 @@ impl Ignores {
     /// The rules of one ignore file, if it exists and may be read.
     fn read(&self, folder: &Path, path: &Path) -> Option<Gitignore> {
         std::fs::symlink_metadata(path).ok()?;
-        let outside = self
-            .boundary
-            .as_deref()
-            .and_then(|b| boundary::leads_outside(path, b));
-        let text = match outside {
-            Some(target) => Err(format!(
-                "it is a symbolic link to `{}`, outside the scanned tree",
-                target.display()
-            )),
-            None => boundary::text_of(boundary::read_regular(path, MAX_IGNORE_BYTES), MAX_IGNORE_BYTES),
-        };
+        let text = boundary::read_inside(path, self.boundary.as_deref(), MAX_IGNORE_BYTES);
         let text = match text {
             Ok(text) => text,
             Err(reason) => {
