@@ -21,7 +21,7 @@ pub fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     let escaped = |c: char| unsafe_char(c) && !(keep_newlines && c == '\n');
     // Almost all text is printable ASCII, which a byte loop clears many bytes at a time.
     let printable = |b: &u8| matches!(b, b' '..=b'~') || (keep_newlines && *b == b'\n');
-    let commands = keep_newlines && text.split('\n').any(starts_command);
+    let commands = keep_newlines && text.contains("::") && text.split('\n').any(starts_command);
     if !commands && (text.as_bytes().iter().all(printable) || !text.chars().any(escaped)) {
         return Cow::Borrowed(text);
     }
