@@ -253,21 +253,34 @@ mod tests {
     }
 
     #[test]
-    fn a_flow_sequence_closed_at_the_key_indentation_parses() {
-        let text = "spec:\n  containers:\n    - name: a\n      args: [\n          \"-x\", \"1\",\n      ]\n      image: a:1\n";
-        let stream = parse_for_test(text);
-        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
-        let container = &stream.documents[0]
-            .root
-            .path(&["spec", "containers"])
-            .unwrap()
-            .items()[0];
-        assert_eq!(container.get("args").unwrap().items().len(), 2);
-        let image = container.get("image").unwrap();
-        assert_eq!(
-            (image.as_str(), position(text, image.span.start)),
-            (Some("a:1"), (7, 14))
-        );
+    fn flow_continuations_indented_less_than_their_key_parse() {
+        // Closed at the key's indentation, and continued at the left margin; each with where
+        // the container's `image` is.
+        let cases = [
+            (
+                "spec:\n  containers:\n    - name: a\n      args: [\n          \"-x\", \"1\",\n      ]\n      image: a:1\n",
+                (7, 14),
+            ),
+            (
+                "spec:\n  containers:\n  - name: c\n    args: [\"-a\",\n\"-b\"]\n    image: a:1\n",
+                (6, 12),
+            ),
+        ];
+        for (text, image_at) in cases {
+            let stream = parse_for_test(text);
+            assert!(stream.errors.is_empty(), "{text:?}: {:?}", stream.errors);
+            let container = &stream.documents[0]
+                .root
+                .path(&["spec", "containers"])
+                .unwrap()
+                .items()[0];
+            assert_eq!(container.get("args").unwrap().items().len(), 2, "{text:?}");
+            let image = container.get("image").unwrap();
+            assert_eq!(
+                (image.as_str(), position(text, image.span.start)),
+                (Some("a:1"), image_at)
+            );
+        }
     }
 
     #[test]
@@ -293,23 +306,6 @@ mod tests {
         assert_eq!(last.str_at("c"), Some("one two"));
         assert_eq!(position(text, last.get("d").unwrap().span.start), (12, 4));
         assert_eq!(stream.documents[1].root.get("b").unwrap().items().len(), 1);
-    }
-
-    #[test]
-    fn a_flow_continuation_at_the_left_margin_parses() {
-        let text = "spec:\n  containers:\n  - name: c\n    args: [\"-a\",\n\"-b\"]\n    image: a:1\n";
-        let stream = parse_for_test(text);
-        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
-        let container = &stream.documents[0]
-            .root
-            .path(&["spec", "containers"])
-            .unwrap()
-            .items()[0];
-        assert_eq!(container.get("args").unwrap().items().len(), 2);
-        assert_eq!(
-            position(text, container.get("image").unwrap().span.start),
-            (6, 12)
-        );
     }
 
     #[test]
