@@ -8,11 +8,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 
-use super::de::{Found, Ignored, Path, load};
-use crate::parse::yaml::{Node, Value};
+use super::shape::{Ignored, Path, Shape, Walk};
+use crate::parse::yaml::Node;
 
 /// The generated table; see the module docs for its shape.
 const DATA: &str = include_str!("crds/crds.json");
@@ -20,27 +19,11 @@ const DATA: &str = include_str!("crds/crds.json");
 /// The version key the generator writes for an apiVersion the CRD no longer lists.
 const FALLBACK: &str = "*";
 
-/// Index of the free-form node: any key, any value.
-const FREE: u32 = 0;
-
 /// The field table, read on the first custom resource of a scan.
 struct Table {
     /// `group/Kind` → version (or [`FALLBACK`]) → root node.
     kinds: HashMap<&'static str, HashMap<&'static str, u32>>,
     nodes: Vec<Shape>,
-}
-
-/// What a schema node allows.
-#[derive(Default)]
-struct Shape {
-    /// The `properties`, sorted; empty for a free-form node.
-    fields: Vec<&'static str>,
-    /// The node of each field, in the order of `fields`.
-    children: Vec<u32>,
-    /// `items`, for a list.
-    items: u32,
-    /// `additionalProperties`, for a map with free keys.
-    values: u32,
 }
 
 /// One node as `crds.json` writes it.
@@ -76,12 +59,7 @@ impl Table {
             .into_iter()
             .map(|node| {
                 let (fields, children) = node.p.unwrap_or_default().into_iter().unzip();
-                Shape {
-                    fields,
-                    children,
-                    items: node.i,
-                    values: node.a,
-                }
+                Shape::new(fields, children, node.i, node.a)
             })
             .collect();
         Table {
@@ -92,29 +70,17 @@ impl Table {
 
     /// The root node for an apiVersion and kind, if the table has the kind at that version
     /// (or has a fallback for the kind's group).
-    fn root(&self, group: &str, version: &str, kind: &str) -> Option<&Shape> {
+    fn root(&self, group: &str, version: &str, kind: &str) -> Option<u32> {
         let versions = self.kinds.get(format!("{group}/{kind}").as_str())?;
-        let root = versions.get(version).or_else(|| versions.get(FALLBACK))?;
-        self.nodes.get(*root as usize)
-    }
-
-    /// A node by index; an index the table lacks reads as free-form.
-    fn node(&self, index: u32) -> Option<&Shape> {
-        (index != FREE).then(|| self.nodes.get(index as usize)).flatten()
-    }
-}
-
-impl Shape {
-    fn child(&self, key: &str) -> Option<u32> {
-        let at = self.fields.binary_search(&key).ok()?;
-        self.children.get(at).copied()
+        let root = *versions.get(version).or_else(|| versions.get(FALLBACK))?;
+        ((root as usize) < self.nodes.len()).then_some(root)
     }
 }
 
 /// The unknown keys of a custom resource; `None` when the table has no schema for its
 /// apiVersion and kind.
 pub(super) fn unknown_fields<'n, 's>(
-    root: &'n Node<'s>,
+    object: &'n Node<'s>,
     api_version: &str,
     kind: &str,
 ) -> Option<Vec<Ignored<'n, 's>>> {
@@ -124,78 +90,20 @@ pub(super) fn unknown_fields<'n, 's>(
         return None;
     }
     let table = Table::get();
-    let shape = table.root(group, version, kind)?;
-    let found = Found::default();
-    let walk = Walk { table, found: &found };
-    walk.object(root, shape, Path::Root);
-    Some(found.into_inner())
-}
-
-struct Walk<'r, 'n, 's> {
-    table: &'static Table,
-    found: &'r Found<'n, 's>,
-}
-
-impl<'n, 's> Walk<'_, 'n, 's> {
-    /// Whether a nested `metadata` field (node `index`, in an object of shape `parent`) is object
-    /// metadata: its schema lists some of ObjectMeta's fields (a pod or job template's labels and
-    /// annotations), or it sits in an embedded resource beside `kind`. A free-form `metadata`
-    /// elsewhere is a map of its own: a KEDA trigger's scaler parameters, an EnvoyFilter proxy's
-    /// node metadata.
-    fn object_meta(&self, parent: &Shape, index: u32) -> bool {
-        self.table
-            .node(index)
-            .is_some_and(|shape| !shape.fields.is_empty())
-            || parent.child("kind").is_some()
-    }
-
-    /// Checks a value against a node: the keys of a mapping, the items of a list.
-    fn value(&self, node: &'n Node<'s>, index: u32, path: Path<'_>) {
-        let Some(shape) = self.table.node(index) else {
-            return;
-        };
-        match &node.value {
-            Value::Mapping(_) => self.object(node, shape, path),
-            Value::Sequence(items) if shape.items != FREE => {
-                for (at, item) in items.iter().enumerate() {
-                    self.value(item, shape.items, Path::Index(&path, at));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn object(&self, node: &'n Node<'s>, shape: &'static Shape, path: Path<'_>) {
-        let root = matches!(path, Path::Root);
-        for entry in node.merged_entries() {
-            let Some(key) = entry.key.as_str() else { continue };
-            let here = Path::Key(&path, key);
-            let child = shape.child(key);
-            if root && key == "status" {
-                // The controller writes status (Istio adds fields its schema lacks), not the author.
-                continue;
-            }
-            if key == "metadata" && (root || child.is_some_and(|child| self.object_meta(shape, child))) {
-                // An object's own `metadata`, open in its CRD, or a template's, whose CRD lists
-                // only labels and annotations: the reader takes it as ObjectMeta, so check it so.
-                load::<ObjectMeta>(&entry.value, here, self.found);
-            } else if let Some(child) = child {
-                self.value(&entry.value, child, here);
-            } else if !shape.fields.is_empty() {
-                self.found.borrow_mut().push(Ignored {
-                    key: &entry.key,
-                    parent: path.to_string(),
-                    fields: &shape.fields,
-                });
-            } else if shape.values != FREE {
-                self.value(&entry.value, shape.values, here);
-            }
-        }
-    }
+    let root = table.root(group, version, kind)?;
+    let mut found = Vec::new();
+    let mut walk = Walk {
+        nodes: &table.nodes,
+        found: &mut found,
+        custom: true,
+    };
+    walk.value(object, root, Path::Root);
+    Some(found)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::shape::FREE;
     use super::*;
     use crate::model::object::parse_objects;
     use crate::model::schema::suggestion;
@@ -235,16 +143,13 @@ mod tests {
                 assert!(*root < count && *root != FREE, "{kind} {version}");
             }
         }
-        for shape in &table.nodes {
-            assert!(shape.fields.windows(2).all(|w| w[0] < w[1]));
-            assert!(
-                shape
-                    .children
-                    .iter()
-                    .chain([&shape.items, &shape.values])
-                    .all(|c| *c < count)
-            );
-        }
+        assert!(
+            table
+                .nodes
+                .iter()
+                .all(|shape| shape.fields.windows(2).all(|w| w[0] < w[1]))
+        );
+        super::super::shape::assert_closed(&table.nodes);
     }
 
     #[test]

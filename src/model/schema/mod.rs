@@ -1,58 +1,32 @@
-//! Typed schemas from k8s-openapi, used to find keys Kubernetes would silently drop.
+//! Field tables of the built-in kinds and the custom resources, used to find keys Kubernetes
+//! would silently drop.
 
+mod builtin;
 mod crd;
-mod de;
 mod misplaced;
-
-use std::cell::RefCell;
-
-use k8s_openapi::api::{apps, autoscaling, batch, core, networking, policy, rbac};
-use serde::de::DeserializeOwned;
+mod shape;
 
 use super::object::Object;
-use crate::parse::yaml::Node;
-pub use de::Ignored;
 pub use misplaced::belongs_at;
+pub use shape::Ignored;
+use shape::{Path, Walk};
 
 /// The keys of an object that its schema does not know; `None` when mslint has no schema for
 /// the object's `apiVersion`/`kind` (older API versions, custom resources without a table).
+/// A value of another type than its field's holds no key to check; the rest of the object is
+/// still checked.
 pub fn unknown_fields<'n, 's>(object: &'n Object<'s>) -> Option<Vec<Ignored<'n, 's>>> {
-    let check = match (object.api_version(), object.kind()) {
-        ("v1", "Pod") => scan::<core::v1::Pod>,
-        ("v1", "Service") => scan::<core::v1::Service>,
-        ("v1", "ConfigMap") => scan::<core::v1::ConfigMap>,
-        ("v1", "Secret") => scan::<core::v1::Secret>,
-        ("v1", "ServiceAccount") => scan::<core::v1::ServiceAccount>,
-        ("v1", "Namespace") => scan::<core::v1::Namespace>,
-        ("v1", "PersistentVolumeClaim") => scan::<core::v1::PersistentVolumeClaim>,
-        ("v1", "LimitRange") => scan::<core::v1::LimitRange>,
-        ("v1", "ResourceQuota") => scan::<core::v1::ResourceQuota>,
-        ("v1", "ReplicationController") => scan::<core::v1::ReplicationController>,
-        ("apps/v1", "Deployment") => scan::<apps::v1::Deployment>,
-        ("apps/v1", "StatefulSet") => scan::<apps::v1::StatefulSet>,
-        ("apps/v1", "DaemonSet") => scan::<apps::v1::DaemonSet>,
-        ("apps/v1", "ReplicaSet") => scan::<apps::v1::ReplicaSet>,
-        ("batch/v1", "Job") => scan::<batch::v1::Job>,
-        ("batch/v1", "CronJob") => scan::<batch::v1::CronJob>,
-        ("autoscaling/v1", "HorizontalPodAutoscaler") => scan::<autoscaling::v1::HorizontalPodAutoscaler>,
-        ("autoscaling/v2", "HorizontalPodAutoscaler") => scan::<autoscaling::v2::HorizontalPodAutoscaler>,
-        ("policy/v1", "PodDisruptionBudget") => scan::<policy::v1::PodDisruptionBudget>,
-        ("networking.k8s.io/v1", "NetworkPolicy") => scan::<networking::v1::NetworkPolicy>,
-        ("networking.k8s.io/v1", "Ingress") => scan::<networking::v1::Ingress>,
-        ("rbac.authorization.k8s.io/v1", "Role") => scan::<rbac::v1::Role>,
-        ("rbac.authorization.k8s.io/v1", "ClusterRole") => scan::<rbac::v1::ClusterRole>,
-        ("rbac.authorization.k8s.io/v1", "RoleBinding") => scan::<rbac::v1::RoleBinding>,
-        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => scan::<rbac::v1::ClusterRoleBinding>,
-        _ => return crd::unknown_fields(&object.root, object.api_version(), object.kind()),
+    let Some(table) = builtin::table(object.api_version(), object.kind()) else {
+        return crd::unknown_fields(&object.root, object.api_version(), object.kind());
     };
-    Some(check(&object.root))
-}
-
-/// Runs the typed loader; a value of the wrong type stops it, and the keys found before stay.
-fn scan<'n, 's, T: DeserializeOwned>(root: &'n Node<'s>) -> Vec<Ignored<'n, 's>> {
-    let found = RefCell::new(Vec::new());
-    de::load::<T>(root, de::Path::Root, &found);
-    found.into_inner()
+    let mut found = Vec::new();
+    let mut walk = Walk {
+        nodes: &table.nodes,
+        found: &mut found,
+        custom: false,
+    };
+    walk.value(&object.root, table.root, Path::Root);
+    Some(found)
 }
 
 /// The accepted field most like `key`: a case-insensitive match wins, else the closest name
@@ -185,6 +159,28 @@ mod tests {
             "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nbase: &b {image: x:1}\nspec:\n  containers:\n    - <<: *b\n      name: a\n      resources: {requests: {cpu: 1, memory: 64Mi}}\n      ports: [{containerPort: 80, name: http}]\n      readinessProbe: {httpGet: {port: http}}\n",
         );
         assert_eq!(found, [(String::new(), "base".to_owned(), None)]);
+    }
+
+    #[test]
+    fn a_value_of_another_type_does_not_stop_the_check() {
+        let found = unknown(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n    - name: a\n      ports: 8080\n      resources: {limits: {memory: {a: b}}}\n      imagePullPolcy: Always\n  restartPolcy: Never\n",
+        );
+        assert_eq!(
+            found,
+            [
+                (
+                    "spec.containers[0]".to_owned(),
+                    "imagePullPolcy".to_owned(),
+                    Some("imagePullPolicy")
+                ),
+                (
+                    "spec".to_owned(),
+                    "restartPolcy".to_owned(),
+                    Some("restartPolicy")
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -269,6 +269,26 @@ impl<'s> Node<'s> {
         out.entries
     }
 
+    /// Calls `f` on each of [`Node::merged_entries`] in its order. A small mapping with neither
+    /// merge keys nor repeated keys (almost every one) is read in place, with nothing collected.
+    pub fn for_each_merged_entry<'n>(&'n self, f: impl FnMut(&'n Entry<'s>)) {
+        let entries = self.entries();
+        let plain = entries.len() <= UniqueEntries::SMALL
+            && entries.iter().enumerate().all(|(at, entry)| {
+                !entry.is_merge()
+                    && entry.key.as_str().is_none_or(|key| {
+                        entries[..at]
+                            .iter()
+                            .all(|before| before.key.as_str() != Some(key))
+                    })
+            });
+        if plain {
+            entries.iter().for_each(f);
+        } else {
+            self.merged_entries().into_iter().for_each(f);
+        }
+    }
+
     /// True when both nodes hold the same data, wherever they are written: scalars by text
     /// (nulls alike), sequences item by item, mappings by key whatever their order (merge keys
     /// resolved).
@@ -321,6 +341,25 @@ mod tests {
         assert_eq!(node.get("ctx").unwrap().str_at("privileged"), None);
         assert!(node.get("ctx").unwrap().get("<<").is_some());
         assert_eq!(node.get("plain").unwrap().str_at("privileged"), Some("true"));
+    }
+
+    #[test]
+    fn entries_read_in_place_match_the_merged_entries() {
+        // A repeated key is a syntax error the tree keeps.
+        let text = "base: &b {a: 1, b: 2}\nplain: {x: 1, y: 2}\nrepeated: {x: 1, y: 2, x: 3}\nmerged: {<<: *b, b: 3}\n";
+        let stream = parse_for_test(text);
+        let node = &stream.documents[0].root;
+        for key in ["plain", "repeated", "merged"] {
+            let mapping = node.get(key).unwrap();
+            let mut read = Vec::new();
+            mapping.for_each_merged_entry(|e| read.push((e.key.as_str(), e.value.as_str())));
+            let merged: Vec<_> = mapping
+                .merged_entries()
+                .iter()
+                .map(|e| (e.key.as_str(), e.value.as_str()))
+                .collect();
+            assert_eq!(read, merged, "{key}");
+        }
     }
 
     #[test]

@@ -39,7 +39,9 @@ declare_rule! {
     /// Free-form fields are not checked: a KongPlugin's `config`, an EnvoyFilter patch's `value`,
     /// a KEDA trigger's `metadata`, label maps. An object's `metadata`, and a pod or job
     /// template's, is checked as Kubernetes object metadata, and the `status` of a custom
-    /// resource is not checked (its controller writes it).
+    /// resource is not checked (its controller writes it). A value of another type than its
+    /// field's (`ports: 8080`, a templated `{{ .Values.resources }}`) holds no key to check; the
+    /// rest of the object still is.
     ///
     /// ## Why is this bad?
     /// The API server drops unknown fields without an error (kubectl only warns, and only with
