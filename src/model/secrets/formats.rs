@@ -296,12 +296,19 @@ pub fn secret_values(value: &str) -> Vec<SecretMatch> {
     found
 }
 
+/// Base64 values of fewer digits are not decoded (see [`secret_in_base64`]).
+const BASE64_MIN_DIGITS: usize = 32;
+
 /// A known secret format inside a base64 value (`client-key-data` of a kubeconfig, a
 /// base64-encoded PEM file): the kind, prefixed with "base64-encoded", and the whole value as
 /// the range. Only values of 32 characters or more that decode to text are read, so base64 of
 /// harmless text, hashes and binary data find nothing.
 pub fn secret_in_base64(value: &str) -> Option<SecretMatch> {
     static KINDS: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+    // Fewer bytes hold fewer digits.
+    if value.len() < BASE64_MIN_DIGITS {
+        return None;
+    }
     let trimmed = value.trim();
     let mut digits = 0;
     for b in trimmed.bytes() {
@@ -311,7 +318,7 @@ pub fn secret_in_base64(value: &str) -> Option<SecretMatch> {
             return None;
         }
     }
-    if digits < 32 {
+    if digits < BASE64_MIN_DIGITS {
         return None;
     }
     let decoded = base64_text(trimmed)?;

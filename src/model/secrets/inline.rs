@@ -19,8 +19,10 @@ use crate::parse::yaml::Node;
 pub fn connection_passwords(text: &str) -> Vec<Range<usize>> {
     static SETTING: OnceLock<Option<Regex>> = OnceLock::new();
     static PAIR: OnceLock<Option<Regex>> = OnceLock::new();
-    // Every key the pattern reads holds `passw` or `pwd`: most values hold neither.
-    if !mentions(text, b"passw") && !mentions(text, b"pwd") {
+    // Every setting the pattern reads is `key=value` with `passw` or `pwd` in its key: most
+    // values hold no `=`, and one look rules them out.
+    if memchr::memchr(b'=', text.as_bytes()).is_none() || !mentions(text, b"passw") && !mentions(text, b"pwd")
+    {
         return Vec::new();
     }
     let (Some(setting), Some(pair)) = (
