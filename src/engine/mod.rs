@@ -23,7 +23,7 @@ pub use crate::index::MeshSettings;
 use crate::model::{Image, Workload};
 use crate::report::compliance::{Inventory, InventoryWorkload};
 pub use crate::report::finding::{Finding, RelatedLocation};
-use crate::rules::{Context, Findings, ObjectRef, RawFinding, Rule, RuleMeta, Scope, registry};
+use crate::rules::{Context, Family, Findings, ObjectRef, RawFinding, Rule, RuleMeta, Scope, registry};
 use crate::source::{FileId, SourceFile};
 use load::{Content, Loaded, Parsed};
 use timings::Clock;
@@ -482,17 +482,20 @@ fn check_file(
                 .iter()
                 .map(|rule| Findings::new(rule.meta(), file.file))
                 .collect();
-            // Every rule reads an object while it is still in the nearest cache, and the rules
-            // of a family, listed together, are timed together; the findings are then gathered
-            // rule by rule, in the order the rules are listed.
+            // The rules of a family are listed together, and timed together.
+            let mut families: Vec<(Family, std::ops::Range<usize>)> = Vec::new();
+            for (at, rule) in object_rules.iter().enumerate() {
+                match families.last_mut() {
+                    Some((family, run)) if *family == rule.meta().family => run.end = at + 1,
+                    _ => families.push((rule.meta().family, at..at + 1)),
+                }
+            }
+            // Every rule reads an object while it is still in the nearest cache; the findings
+            // are then gathered rule by rule, in the order the rules are listed.
             for object in objects.iter().filter(|o| !o.is_controlled()) {
-                let mut family_rules = object_rules.iter().zip(outs.iter_mut()).peekable();
-                while let Some((first, out)) = family_rules.next() {
-                    let family = first.meta().family;
-                    Clock::time(clock, family, || {
-                        first.check_object(object, cx, out);
-                        while let Some((rule, out)) = family_rules.next_if(|(r, _)| r.meta().family == family)
-                        {
+                for (family, run) in &families {
+                    Clock::time(clock, *family, || {
+                        for (rule, out) in object_rules[run.clone()].iter().zip(&mut outs[run.clone()]) {
                             rule.check_object(object, cx, out);
                         }
                     });

@@ -13,8 +13,10 @@ pub fn is_templated(node: &Node<'_>) -> bool {
     while let Some(node) = pending.pop() {
         match &node.value {
             Value::Scalar(scalar) => {
-                let text = scalar.text();
-                if text.contains("{{") || text.contains("${") {
+                // Both placeholders hold a `{` after a `{` or a `$`: one search finds either.
+                let bytes = scalar.text().as_bytes();
+                let opens = |at: usize| at > 0 && matches!(bytes[at - 1], b'{' | b'$');
+                if memchr::memchr_iter(b'{', bytes).any(opens) {
                     return true;
                 }
             }
@@ -385,5 +387,15 @@ mod tests {
         with_object("apiVersion: v1\nkind: X\nmetadata: {name: a}\n", |o| {
             assert!(!is_templated(&o.root))
         });
+        for (value, templated) in [
+            ("${HOST}", true),
+            ("a{{b", true),
+            ("{", false),
+            ("a{b}", false),
+            ("$ {x}", false),
+        ] {
+            let text = format!("apiVersion: v1\nkind: X\nmetadata: {{name: a}}\nspec: {{x: '{value}'}}\n");
+            with_object(&text, |o| assert_eq!(is_templated(&o.root), templated, "{value}"));
+        }
     }
 }

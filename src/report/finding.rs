@@ -180,35 +180,20 @@ pub fn sort(findings: &mut [Finding]) {
 /// A hash of what the finding is about, never of its line or its wording: the rule, the file,
 /// the object, and the source text under the span (a container's `name: server`, a `FROM` line).
 fn fingerprint(rule: &str, path: &str, object: Option<&ObjectRef>, text: &str) -> String {
-    let subject = object.map_or(String::new(), |o| {
-        format!(
-            "{}/{}/{}",
-            o.kind,
-            o.namespace.as_deref().unwrap_or(""),
-            o.name.as_deref().unwrap_or("")
-        )
-    });
-    format!(
-        "{:016x}",
-        fnv1a(&[rule, path, &subject, &words_joined(text, 200)])
-    )
-}
-
-/// The first `limit` characters of `text`'s words joined by single spaces, read no further
-/// than they need (a finding's span may hold a whole object).
-fn words_joined(text: &str, limit: usize) -> String {
-    let mut out = String::new();
-    let mut left = limit;
-    for (n, word) in text.split_whitespace().enumerate() {
-        for c in (n > 0).then_some(' ').into_iter().chain(word.chars()) {
-            if left == 0 {
-                return out;
-            }
-            out.push(c);
-            left -= 1;
-        }
+    let mut hash = Fnv1a::new();
+    hash.part(rule.as_bytes());
+    hash.part(path.as_bytes());
+    if let Some(o) = object {
+        hash.write(o.kind.as_bytes());
+        hash.write(b"/");
+        hash.write(o.namespace.as_deref().unwrap_or("").as_bytes());
+        hash.write(b"/");
+        hash.write(o.name.as_deref().unwrap_or("").as_bytes());
     }
-    out
+    hash.part(b"");
+    hash.words(text, 200);
+    hash.part(b"");
+    format!("{:016x}", hash.0)
 }
 
 /// Appends `:n` so that identical fingerprints (the same text twice in a file) stay distinct.
@@ -228,15 +213,42 @@ fn number_occurrences(findings: &mut [Finding]) {
     }
 }
 
-fn fnv1a(parts: &[&str]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// 64-bit FNV-1a over the parts of a fingerprint, each ended by a zero byte, fed as they are
+/// read rather than joined first.
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn new() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    hash
+
+    /// The rest of a part, and its end.
+    fn part(&mut self, bytes: &[u8]) {
+        self.write(bytes);
+        self.write(&[0]);
+    }
+
+    /// The first `limit` characters of `text`'s words joined by single spaces, read no further
+    /// than they need (a finding's span may hold a whole object).
+    fn words(&mut self, text: &str, limit: usize) {
+        let mut left = limit;
+        for (n, word) in text.split_whitespace().enumerate() {
+            for c in (n > 0).then_some(' ').into_iter().chain(word.chars()) {
+                if left == 0 {
+                    return;
+                }
+                self.write(c.encode_utf8(&mut [0; 4]).as_bytes());
+                left -= 1;
+            }
+        }
+    }
 }
 
 /// Counts by severity: (errors, warnings, notes), suppressed findings left out.
