@@ -129,8 +129,9 @@ pub fn editable(path: &str, text: &str) -> bool {
             starts_token && named
         })
     };
-    let templated = text.contains("{{") || text.contains("{%");
-    !templated && !(yaml && (text.contains("<<:") || anchored()))
+    // One pass finds either directive: each `{` is looked at once.
+    let templated = memchr::memchr_iter(b'{', bytes).any(|n| matches!(bytes.get(n + 1), Some(b'{' | b'%')));
+    !templated && !(yaml && (memchr::memmem::find(bytes, b"<<:").is_some() || anchored()))
 }
 
 /// The fix that sets `field: value` in a container's own `securityContext` (`source` is the
@@ -144,4 +145,25 @@ pub fn container_security(
 ) -> Option<Fix> {
     let edit = yaml::set_path(source, container.node, &["securityContext", field], value)?;
     Fix::new(applicability, format!("set `{field}: {value}`"), vec![edit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_anchors_and_merge_keys_keep_fixes_out() {
+        for (path, text, expected) in [
+            ("a.yaml", "kind: Pod\nmetadata: {name: a}\n", true),
+            ("a.yaml", "name: {{ .Values.name }}\n", false),
+            ("a.yaml", "{% if x %}\nname: a\n{% endif %}\n", false),
+            ("a.yaml", "base: &b {x: 1}\nuse: *b\n", false),
+            ("a.yaml", "use:\n  <<: {x: 1}\n", false),
+            ("a.yaml", "cmd: echo a&&b {x} $HOME*2\n", true),
+            ("Dockerfile", "FROM a AS b\nRUN echo &x *y <<: z\n", true),
+            ("Dockerfile", "FROM {{ image }}\n", false),
+        ] {
+            assert_eq!(editable(path, text), expected, "{path}: {text}");
+        }
+    }
 }

@@ -110,22 +110,29 @@ impl Rule for MetricsNotScraped {
             .map(Object::place)
             .collect();
         // What the monitors select, found monitor by monitor: the workloads whose pods a pod
-        // monitor selects, and the Services a service monitor selects.
-        let pods = Labelled::new(
-            cx.index
-                .namespaces_with_workloads()
-                .iter()
-                .flat_map(|&namespace| {
-                    cx.index
-                        .workloads_in(namespace)
-                        .map(move |w| (namespace, w.object.place(), w.template_labels().collect()))
-                }),
-        );
-        let services = Labelled::new(
-            cx.index
-                .of_kind("Service")
-                .map(|s| (cx.index.namespace_of(s), s.place(), s.labels().collect())),
-        );
+        // monitor selects, and the Services a service monitor selects. Each index is built when
+        // a monitor first needs it: most scans hold no monitor.
+        let mut pod_index = None;
+        let mut service_index = None;
+        let pods_labelled = || {
+            Labelled::new(
+                cx.index
+                    .namespaces_with_workloads()
+                    .iter()
+                    .flat_map(|&namespace| {
+                        cx.index
+                            .workloads_in(namespace)
+                            .map(move |w| (namespace, w.object.place(), w.template_labels().collect()))
+                    }),
+            )
+        };
+        let services_labelled = || {
+            Labelled::new(
+                cx.index
+                    .of_kind("Service")
+                    .map(|s| (cx.index.namespace_of(s), s.place(), s.labels().collect())),
+            )
+        };
         let mut monitored_pods: HashSet<Place> = HashSet::new();
         // Monitors that watch the same namespaces with the same selector select the same
         // targets: they are followed once.
@@ -143,9 +150,12 @@ impl Rule for MetricsNotScraped {
                 continue;
             }
             let (selected, labelled) = if pod_monitor {
-                (&mut monitored_pods, &pods)
+                (&mut monitored_pods, &*pod_index.get_or_insert_with(pods_labelled))
             } else {
-                (&mut scraped_services, &services)
+                (
+                    &mut scraped_services,
+                    &*service_index.get_or_insert_with(services_labelled),
+                )
             };
             for place in labelled.selected(watched, selector) {
                 selected.insert(place);
