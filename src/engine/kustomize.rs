@@ -45,7 +45,7 @@ fn is_kustomization(path: &str) -> bool {
 fn settings(root: &Node<'_>) -> (Option<String>, Vec<String>) {
     let namespace = root
         .str_at("namespace")
-        .filter(|n| !n.is_empty() && !n.contains("{{") && !n.contains("${"))
+        .filter(|n| !n.is_empty() && !crate::model::network::is_placeholder_text(n))
         .map(str::to_owned);
     let resources = ["resources", "bases"]
         .iter()

@@ -6,6 +6,13 @@ use super::selector::LabelSelector;
 use crate::parse::yaml::{Node, Value};
 use crate::source::Span;
 
+/// True when `text` holds a template placeholder (`{{ }}`, `${ }`). Both hold a `{` after a `{`
+/// or a `$`: one search finds either.
+pub fn is_placeholder_text(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'{', bytes).any(|at| at > 0 && matches!(bytes[at - 1], b'{' | b'$'))
+}
+
 /// True when any scalar under `node` holds a template placeholder (`{{ }}`, `${ }`): its value
 /// is known only after rendering, so rules leave it alone.
 pub fn is_templated(node: &Node<'_>) -> bool {
@@ -13,10 +20,7 @@ pub fn is_templated(node: &Node<'_>) -> bool {
     while let Some(node) = pending.pop() {
         match &node.value {
             Value::Scalar(scalar) => {
-                // Both placeholders hold a `{` after a `{` or a `$`: one search finds either.
-                let bytes = scalar.text().as_bytes();
-                let opens = |at: usize| at > 0 && matches!(bytes[at - 1], b'{' | b'$');
-                if memchr::memchr_iter(b'{', bytes).any(opens) {
+                if is_placeholder_text(scalar.text()) {
                     return true;
                 }
             }

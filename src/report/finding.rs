@@ -190,9 +190,9 @@ fn fingerprint(rule: &str, path: &str, object: Option<&ObjectRef>, text: &str) -
         hash.write(b"/");
         hash.write(o.name.as_deref().unwrap_or("").as_bytes());
     }
-    hash.part(b"");
+    hash.end();
     hash.words(text, 200);
-    hash.part(b"");
+    hash.end();
     format!("{:016x}", hash.0)
 }
 
@@ -229,10 +229,15 @@ impl Fnv1a {
         }
     }
 
-    /// The rest of a part, and its end.
+    /// The end of a part.
+    fn end(&mut self) {
+        self.write(&[0]);
+    }
+
+    /// A whole part.
     fn part(&mut self, bytes: &[u8]) {
         self.write(bytes);
-        self.write(&[0]);
+        self.end();
     }
 
     /// The first `limit` characters of `text`'s words joined by single spaces, read no further

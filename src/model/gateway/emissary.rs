@@ -116,7 +116,7 @@ pub struct ServiceAddress<'t> {
 impl<'t> ServiceAddress<'t> {
     /// Reads a Mapping's `service`; `None` when it names no in-cluster Service.
     pub fn parse(text: &'t str) -> Option<Self> {
-        if text.contains("{{") || text.contains("${") {
+        if crate::model::network::is_placeholder_text(text) {
             return None;
         }
         let rest = text.split_once("://").map_or(text, |(_, rest)| rest);

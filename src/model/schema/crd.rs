@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::shape::{Ignored, Path, Shape, Walk};
+use super::shape::{Ignored, Shape};
 use crate::parse::yaml::Node;
 
 /// The generated table; see the module docs for its shape.
@@ -91,14 +91,7 @@ pub(super) fn unknown_fields<'n, 's>(
     }
     let table = Table::get();
     let root = table.root(group, version, kind)?;
-    let mut found = Vec::new();
-    let mut walk = Walk {
-        nodes: &table.nodes,
-        found: &mut found,
-        custom: true,
-    };
-    walk.value(object, root, Path::Root);
-    Some(found)
+    Some(super::shape::unknown_keys(&table.nodes, root, object, true))
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ mod shape;
 use super::object::Object;
 pub use misplaced::belongs_at;
 pub use shape::Ignored;
-use shape::{Path, Walk};
 
 /// The keys of an object that its schema does not know; `None` when mslint has no schema for
 /// the object's `apiVersion`/`kind` (older API versions, custom resources without a table).
@@ -19,14 +18,7 @@ pub fn unknown_fields<'n, 's>(object: &'n Object<'s>) -> Option<Vec<Ignored<'n, 
     let Some(table) = builtin::table(object.api_version(), object.kind()) else {
         return crd::unknown_fields(&object.root, object.api_version(), object.kind());
     };
-    let mut found = Vec::new();
-    let mut walk = Walk {
-        nodes: &table.nodes,
-        found: &mut found,
-        custom: false,
-    };
-    walk.value(&object.root, table.root, Path::Root);
-    Some(found)
+    Some(shape::unknown_keys(&table.nodes, table.root, &object.root, false))
 }
 
 /// The accepted field most like `key`: a case-insensitive match wins, else the closest name

@@ -86,13 +86,31 @@ impl fmt::Display for Path<'_> {
     }
 }
 
+/// The keys of `object` that node `root` of a table does not know (`custom` for a custom
+/// resource's table: its `status` is not checked and its `metadata` is read as ObjectMeta).
+pub(super) fn unknown_keys<'n, 's>(
+    nodes: &'static [Shape],
+    root: u32,
+    object: &'n Node<'s>,
+    custom: bool,
+) -> Vec<Ignored<'n, 's>> {
+    let mut found = Vec::new();
+    Walk {
+        nodes,
+        found: &mut found,
+        custom,
+    }
+    .value(object, root, Path::Root);
+    found
+}
+
 /// Checks a document against a table, collecting the keys the table does not know.
-pub(super) struct Walk<'f, 'n, 's> {
+struct Walk<'f, 'n, 's> {
     pub nodes: &'static [Shape],
-    pub found: &'f mut Vec<Ignored<'n, 's>>,
+    found: &'f mut Vec<Ignored<'n, 's>>,
     /// Set for a custom resource's table: its `status` is not checked, and its `metadata` is
     /// checked as ObjectMeta.
-    pub custom: bool,
+    custom: bool,
 }
 
 impl<'n, 's> Walk<'_, 'n, 's> {
@@ -104,7 +122,7 @@ impl<'n, 's> Walk<'_, 'n, 's> {
 
     /// Checks a value against a node: the keys of a mapping, the items of a list. A value of
     /// another type holds no key to check.
-    pub fn value(&mut self, node: &'n Node<'s>, index: u32, path: Path<'_>) {
+    fn value(&mut self, node: &'n Node<'s>, index: u32, path: Path<'_>) {
         let Some(shape) = self.node(index) else {
             return;
         };

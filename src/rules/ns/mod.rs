@@ -10,7 +10,7 @@ pub mod ns007_rbac_wildcard;
 pub mod ns008_service_account_cluster_admin;
 
 use super::prelude::*;
-use crate::model::network::{NetworkPolicy, PodDisruptionBudget, is_templated};
+use crate::model::network::{NetworkPolicy, PodDisruptionBudget, is_placeholder_text, is_templated};
 use crate::source::Span;
 
 /// Namespaces Kubernetes runs its own components in: their policies are the platform's.
@@ -89,7 +89,7 @@ fn network_namespaces<'o, 's>(cx: &Context<'o, 's>) -> Vec<Namespace<'o, 's>> {
         .namespaces_with_workloads()
         .iter()
         .copied()
-        .filter(|name| !SYSTEM_NAMESPACES.contains(name) && !is_template_text(name))
+        .filter(|name| !SYSTEM_NAMESPACES.contains(name) && !is_placeholder_text(name))
         .filter_map(|name| {
             let workloads: Vec<Workload<'o, 's>> = cx
                 .index
@@ -118,11 +118,6 @@ fn network_namespaces<'o, 's>(cx: &Context<'o, 's>) -> Vec<Namespace<'o, 's>> {
             })
         })
         .collect()
-}
-
-/// True for a name or value that is a template placeholder.
-fn is_template_text(text: &str) -> bool {
-    text.contains("{{") || text.contains("${")
 }
 
 /// True when a workload's pod labels are only known after rendering.
