@@ -421,17 +421,21 @@ impl<'s, 'l> Builder<'s, 'l> {
                 self.pending_entries.clear();
                 self.anchors.clear();
             }
-            Event::Scalar(text, style, anchor, _tag) => {
+            Event::Scalar(text, style, anchor, tag) => {
                 let style = match style {
                     SaphyrStyle::Plain => ScalarStyle::Plain,
                     SaphyrStyle::SingleQuoted | SaphyrStyle::DoubleQuoted => ScalarStyle::Quoted,
                     _ => ScalarStyle::Block,
                 };
                 let text = self.borrowed(text, span, style);
+                let scalar = match tag {
+                    Some(tag) if names_a_string(&tag) => Scalar::tagged_string(text, style),
+                    _ => Scalar::new(text, style),
+                };
                 self.complete(
                     Node {
                         span,
-                        value: Value::Scalar(Scalar::new(text, style)),
+                        value: Value::Scalar(scalar),
                     },
                     anchor,
                     1,
@@ -574,6 +578,14 @@ impl<'s, 'l> Builder<'s, 'l> {
             }
         }
     }
+}
+
+/// True for the tags that make a scalar a string whatever its text: `!!str` (also written out
+/// as `!<tag:yaml.org,2002:str>`) and the non-specific `!`.
+fn names_a_string(tag: &saphyr_parser::Tag) -> bool {
+    let (handle, suffix) = (tag.handle.as_str(), tag.suffix.as_str());
+    (handle.is_empty() && (suffix == "!" || suffix == "tag:yaml.org,2002:str"))
+        || (handle == "tag:yaml.org,2002:" && suffix == "str")
 }
 
 /// Moves a node's start past its `&anchor` and `!tag`, so the span starts at the content.

@@ -20,12 +20,27 @@ pub enum ScalarStyle {
 pub struct Scalar<'s> {
     text: &'s str,
     style: ScalarStyle,
+    /// Tagged `!!str` or `!`: a string whatever its text, as a quoted one.
+    string_tag: bool,
 }
 
 impl<'s> Scalar<'s> {
-    /// A scalar with this text and style.
+    /// A scalar with this text and style, and no tag.
     pub fn new(text: &'s str, style: ScalarStyle) -> Self {
-        Scalar { text, style }
+        Scalar {
+            text,
+            style,
+            string_tag: false,
+        }
+    }
+
+    /// A scalar whose tag (`!!str 8080`, `! <<`) makes it a string.
+    pub fn tagged_string(text: &'s str, style: ScalarStyle) -> Self {
+        Scalar {
+            text,
+            style,
+            string_tag: true,
+        }
     }
 
     /// The text, as the YAML reader reads it.
@@ -38,9 +53,10 @@ impl<'s> Scalar<'s> {
         self.style
     }
 
-    /// True for plain text.
+    /// True for plain text the YAML reader resolves (a null, a boolean, a number or a merge
+    /// key): unquoted and with no tag that makes it a string.
     pub fn is_plain(&self) -> bool {
-        self.style == ScalarStyle::Plain
+        self.style == ScalarStyle::Plain && !self.string_tag
     }
 }
 
@@ -76,9 +92,9 @@ pub struct Entry<'s> {
 
 impl Entry<'_> {
     /// A merge key (`<<: *defaults`): a plain `<<`, as Kubernetes' YAML reader takes it. A quoted
-    /// `"<<"` is an ordinary key.
+    /// `"<<"` or a `!!str <<` is an ordinary key.
     pub fn is_merge(&self) -> bool {
-        matches!(&self.key.value, Value::Scalar(key) if key.text() == "<<" && key.style() == ScalarStyle::Plain)
+        matches!(&self.key.value, Value::Scalar(key) if key.text() == "<<" && key.is_plain())
     }
 }
 
@@ -336,11 +352,25 @@ mod tests {
     }
 
     #[test]
-    fn a_quoted_merge_key_is_an_ordinary_key() {
-        let node = root("ctx: {\"<<\": {privileged: true}}\nplain: {<<: {privileged: true}}\n");
-        assert_eq!(node.get("ctx").unwrap().str_at("privileged"), None);
-        assert!(node.get("ctx").unwrap().get("<<").is_some());
+    fn a_quoted_or_string_tagged_merge_key_is_an_ordinary_key() {
+        let node = root(
+            "ctx: {\"<<\": {privileged: true}}\nplain: {<<: {privileged: true}}\nstr: {!!str <<: {privileged: true}}\nbang: {! <<: {privileged: true}}\nverbatim: {!<tag:yaml.org,2002:str> <<: {privileged: true}}\n",
+        );
+        for key in ["ctx", "str", "bang", "verbatim"] {
+            assert_eq!(node.get(key).unwrap().str_at("privileged"), None, "{key}");
+            assert!(node.get(key).unwrap().get("<<").is_some(), "{key}");
+        }
         assert_eq!(node.get("plain").unwrap().str_at("privileged"), Some("true"));
+    }
+
+    #[test]
+    fn a_string_tag_makes_a_plain_scalar_a_string() {
+        let node = root("port: !!str 8080\nnumber: !!int 8080\nnothing: !!str null\non: ! true\n");
+        assert_eq!(node.get("port").unwrap().as_i64(), None);
+        assert_eq!(node.get("port").unwrap().as_str(), Some("8080"));
+        assert_eq!(node.get("number").unwrap().as_i64(), Some(8080));
+        assert!(!node.get("nothing").unwrap().is_null());
+        assert_eq!(node.get("on").unwrap().as_bool(), None);
     }
 
     #[test]
