@@ -173,7 +173,8 @@ struct CheckArgs {
     no_unsafe_fixes: bool,
     /// Print the changes the fixes make as a unified diff instead of writing them (with
     /// `--format json`, as line replacements with the fixes behind them; to `--output` when
-    /// given), and exit 1 when there is one.
+    /// given), and exit 1 when there is one. On standard output, control characters other than
+    /// tabs and CRLF line ends are escaped (`\u{1b}`); `--output` writes the exact patch.
     #[arg(long, conflicts_with_all = ["parse_only", "baseline", "write_baseline", "statistics"])]
     diff: bool,
 }
@@ -353,10 +354,11 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
                     .map(mslint::fix::changes::unified_diff)
                     .collect(),
             };
+            // A file gets the exact patch; a terminal or CI log no control character raw.
             let written = match &args.output {
                 Some(path) => std::fs::write(path, &shown)
                     .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
-                None => write_stdout(&shown),
+                None => write_stdout(&mslint::source::escape::escape_patch(&shown)),
             };
             return match written {
                 Ok(()) if fixed.files.is_empty() => ExitCode::SUCCESS,

@@ -1514,7 +1514,8 @@ fn parse_only_reports_what_cannot_be_parsed_and_runs_no_rule() {
 #[test]
 fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web # the app\n      image: web:1.0.0\n      securityContext:\n        privileged: false\n";
+    // A comment in the diff's context clears a terminal unless escaped.
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web # the app\n      image: web:1.0.0 # pinned\u{1b}[2J\n      securityContext:\n        privileged: false\n";
     write(dir.path(), "pod.yaml", manifest);
     let diff = mslint(dir.path())
         .args(["--select", "K8S011", "--diff"])
@@ -1527,6 +1528,8 @@ fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
         shown.contains("+        allowPrivilegeEscalation: false\n"),
         "{shown}"
     );
+    assert!(shown.contains(" # pinned\\u{1b}[2J\n"), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "{shown}");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap(),
         manifest,
@@ -1540,8 +1543,8 @@ fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
     assert!(to_file.stdout.is_empty(), "the diff goes to --output");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("fixes.diff")).unwrap(),
-        shown,
-        "the same diff, in the file"
+        shown.replace("\\u{1b}", "\u{1b}"),
+        "the same diff in the file, with the exact bytes to apply"
     );
     std::fs::remove_file(dir.path().join("fixes.diff")).unwrap();
 

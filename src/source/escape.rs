@@ -18,16 +18,31 @@ fn unsafe_char(c: char) -> bool {
 /// text quoting a value that holds a line break would start one. The first colon of such a line
 /// is escaped too.
 pub fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let escaped = |c: char| unsafe_char(c) && !(keep_newlines && c == '\n');
-    let commands = keep_newlines && has_double_colon(text) && text.split('\n').any(starts_command);
-    if !commands && (all_printable(text.as_bytes(), keep_newlines) || !text.chars().any(escaped)) {
+    escape_unsafe(text, keep_newlines, |_, c| keep_newlines && c == '\n')
+}
+
+/// A unified diff made safe to print, escaped as [`escape_controls`] escapes a multi-line text
+/// except that tabs and the carriage return of a CRLF line end are kept too: a patch of lines
+/// that hold no other control character still applies byte for byte.
+pub fn escape_patch(text: &str) -> Cow<'_, str> {
+    escape_unsafe(text, true, |at, c| kept_in_lines(text, at, c))
+}
+
+/// `text` with every unsafe character that `kept` does not keep written as a `\u{1b}` escape,
+/// and, in a text of many `lines`, the first colon of a line that would start a workflow command.
+fn escape_unsafe(text: &str, lines: bool, kept: impl Fn(usize, char) -> bool) -> Cow<'_, str> {
+    let escaped = |at: usize, c: char| unsafe_char(c) && !kept(at, c);
+    let commands = lines && has_double_colon(text) && text.split('\n').any(starts_command);
+    if !commands
+        && (all_printable(text.as_bytes(), lines) || !text.char_indices().any(|(at, c)| escaped(at, c)))
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     let mut line_blank_so_far = true;
     for (at, c) in text.char_indices() {
         let command = commands && c == ':' && line_blank_so_far && text[at..].starts_with("::");
-        if escaped(c) || command {
+        if escaped(at, c) || command {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
@@ -35,6 +50,12 @@ pub fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
         line_blank_so_far = c == '\n' || (line_blank_so_far && matches!(c, ' ' | '\t'));
     }
     Cow::Owned(out)
+}
+
+/// The characters a text of many lines keeps as they are: line breaks, tabs and the carriage
+/// return of a CRLF line end.
+fn kept_in_lines(text: &str, at: usize, c: char) -> bool {
+    c == '\n' || c == '\t' || (c == '\r' && text[at + 1..].starts_with('\n'))
 }
 
 /// True when every byte is printable ASCII (or, with `newlines`, a line break): almost all
@@ -70,9 +91,7 @@ pub fn escape_controls_owned(text: String, keep_newlines: bool) -> String {
 /// that byte spans into the text still point at the same places. Line breaks, tabs and the
 /// carriage return of a CRLF line end are kept.
 pub fn blank_controls(text: &str) -> Cow<'_, str> {
-    let blanked = |(i, c): (usize, char)| {
-        unsafe_char(c) && c != '\n' && c != '\t' && !(c == '\r' && text[i + 1..].starts_with('\n'))
-    };
+    let blanked = |(at, c): (usize, char)| unsafe_char(c) && !kept_in_lines(text, at, c);
     if !text.char_indices().any(blanked) {
         return Cow::Borrowed(text);
     }
@@ -107,5 +126,16 @@ mod tests {
         let blanked = blank_controls(text);
         assert_eq!(blanked, "name: web?[31m\r\nnext: ??x?z\n");
         assert_eq!(blanked.len(), text.len());
+    }
+
+    #[test]
+    fn a_patch_keeps_tabs_and_crlf_and_escapes_the_rest() {
+        let patch = "--- a/x\u{1b}.yaml\n+++ b/x\u{1b}.yaml\n@@ -1 +1 @@\n-a:\tb\r\n+a: c\r\n \u{1b}[2J\rz\n   ::add-mask::v\n+::x\n";
+        assert_eq!(
+            escape_patch(patch),
+            "--- a/x\\u{1b}.yaml\n+++ b/x\\u{1b}.yaml\n@@ -1 +1 @@\n-a:\tb\r\n+a: c\r\n \\u{1b}[2J\\u{d}z\n   \\u{3a}:add-mask::v\n+::x\n"
+        );
+        let clean = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a:\tb\r\n+a: c\r\n";
+        assert!(matches!(escape_patch(clean), Cow::Borrowed(_)));
     }
 }
