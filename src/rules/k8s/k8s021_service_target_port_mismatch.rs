@@ -1,7 +1,8 @@
 //! K8S021 service-target-port-mismatch.
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use crate::model::network::is_templated;
+use crate::model::object::Place;
 use crate::model::ports::near_typo;
 use crate::model::workload::port_number;
 use crate::model::{Container, ContainerRole};
@@ -103,6 +104,9 @@ enum Written {
 
 impl Rule for ServiceTargetPortMismatch {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
+        // Many Services select one workload (one per port, and each of a namespace's copies of
+        // a label): its ports are read once, not once per Service.
+        let mut read = ReadWorkloads::default();
         for service in cx.index.of_kind("Service") {
             let Some(spec) = service.root.get("spec") else {
                 continue;
@@ -120,12 +124,12 @@ impl Rule for ServiceTargetPortMismatch {
             if workloads.is_empty() {
                 continue;
             }
-            let selected = Selected::of(workloads);
+            let selected = read.selected(workloads);
             for port in spec.get("ports").map(Node::items).unwrap_or_default() {
                 let Some((target, written)) = target_of(port) else {
                     continue;
                 };
-                let Some(evidence) = evidence(cx, namespace, &selected, port, target) else {
+                let Some(evidence) = evidence(cx, namespace, &mut read, &selected, port, target) else {
                     continue;
                 };
                 let span = match port.get("targetPort").filter(|_| written != Written::Absent) {
@@ -142,7 +146,7 @@ impl Rule for ServiceTargetPortMismatch {
                 );
                 let finding = out
                     .report_in(service.file, span, message)
-                    .help(help(port, &evidence, &selected))
+                    .help(help(port, &evidence, &read, &selected))
                     .object(ObjectRef::of(service));
                 finding.related_from(selected.workloads.iter(), |workload| {
                     let label = format!(
@@ -193,6 +197,7 @@ enum Evidence<'a> {
 fn evidence<'a>(
     cx: &Context<'_, '_>,
     namespace: &str,
+    read: &mut ReadWorkloads<'a, '_>,
     selected: &Selected<'a, '_>,
     port: &Node<'_>,
     target: Target<'a>,
@@ -200,21 +205,24 @@ fn evidence<'a>(
     match target {
         Target::Named(name) => {
             let protocol = port.str_at("protocol").unwrap_or("TCP");
-            let declared = selected.names.contains(&(name, protocol));
+            let declared = selected.read.iter().any(|&n| {
+                read.ports[n]
+                    .declared
+                    .iter()
+                    .any(|p| p.name == Some(name) && p.protocol == protocol)
+            });
             (!declared).then_some(Evidence::UndeclaredName(name))
         }
         Target::Number(number) => {
             if selected
-                .listening
+                .read
                 .iter()
-                .any(|w| w.may_listen_on(cx, namespace, number))
+                .any(|&n| read.may_listen_on(cx, namespace, n, number))
             {
                 return None;
             }
-            selected
-                .declared
-                .iter()
-                .copied()
+            read.declared(selected)
+                .into_iter()
                 .find(|(declared, _)| near_typo(number, *declared))
                 .map(|(declared, name)| Evidence::Typo {
                     target: number,
@@ -233,87 +241,120 @@ fn serving_containers<'o, 's>(workload: &Workload<'o, 's>) -> impl Iterator<Item
         .filter(|c| matches!(c.role, ContainerRole::App | ContainerRole::Sidecar))
 }
 
-/// The workloads a Service selects, with what their serving containers declare, read once for
-/// all the Service's ports.
+/// The workloads a Service selects, each with its ports read into [`ReadWorkloads`].
 struct Selected<'o, 's> {
     workloads: Vec<Workload<'o, 's>>,
-    /// The `containerPort` numbers, each with its name when it has one, in declaration order
-    /// and each once.
-    declared: Vec<(i64, Option<&'o str>)>,
-    /// The (name, protocol) of every named port.
-    names: HashSet<(&'o str, &'o str)>,
-    /// Each port name with the `containerPort` written under its first use.
-    first_named: HashMap<&'o str, Option<&'o str>>,
-    /// Each workload's serving containers.
-    listening: Vec<Listening<'o, 's>>,
+    /// Each workload's place in [`ReadWorkloads::ports`].
+    read: Vec<usize>,
 }
 
-/// A workload's serving containers and the port numbers they declare.
+/// The ports of every workload some Service selects, read once, and whether each may listen
+/// on the numbers asked about so far.
+#[derive(Default)]
+struct ReadWorkloads<'o, 's> {
+    at: HashMap<Place, usize>,
+    ports: Vec<Listening<'o, 's>>,
+    may_listen: HashMap<(usize, i64), bool>,
+}
+
+/// A workload's serving containers and the ports they declare.
 struct Listening<'o, 's> {
     containers: Vec<Container<'o, 's>>,
     /// True when they declare no port, or one without a number (a placeholder): they could
     /// listen anywhere.
     anywhere: bool,
-    numbers: HashSet<i64>,
+    /// Their ports, in declaration order.
+    declared: Vec<DeclaredPort<'o>>,
 }
 
-impl<'o, 's> Selected<'o, 's> {
-    fn of(workloads: Vec<Workload<'o, 's>>) -> Self {
-        let mut declared = Vec::new();
-        let mut seen = HashSet::new();
-        let mut names = HashSet::new();
-        let mut first_named = HashMap::new();
-        let mut listening = Vec::with_capacity(workloads.len());
-        for workload in &workloads {
-            let containers: Vec<Container<'o, 's>> = serving_containers(workload).collect();
-            let mut anywhere = containers.iter().all(|c| c.ports().is_empty());
-            let mut numbers = HashSet::new();
-            for port in containers.iter().flat_map(|c| c.ports()) {
-                let number = port.get("containerPort").and_then(port_number);
-                let name = port.str_at("name");
-                if let Some(name) = name {
-                    names.insert((name, port.str_at("protocol").unwrap_or("TCP")));
-                    first_named
-                        .entry(name)
-                        .or_insert_with(|| port.str_at("containerPort"));
+/// A container port as the rule reads it.
+struct DeclaredPort<'o> {
+    number: Option<i64>,
+    name: Option<&'o str>,
+    protocol: &'o str,
+    /// `containerPort` as written.
+    written: Option<&'o str>,
+}
+
+impl<'o, 's> ReadWorkloads<'o, 's> {
+    /// The selected workloads, each read the first time a Service selects it.
+    fn selected(&mut self, workloads: Vec<Workload<'o, 's>>) -> Selected<'o, 's> {
+        let read = workloads
+            .iter()
+            .map(|workload| {
+                let next = self.ports.len();
+                let at = *self.at.entry(workload.object.place()).or_insert(next);
+                if at == next {
+                    self.ports.push(Listening::of(workload));
                 }
-                match number {
-                    Some(number) => {
-                        numbers.insert(number);
-                        if seen.insert((number, name)) {
-                            declared.push((number, name));
-                        }
-                    }
-                    None => anywhere = true,
-                }
-            }
-            listening.push(Listening {
-                containers,
-                anywhere,
-                numbers,
-            });
-        }
-        Selected {
-            workloads,
-            declared,
-            names,
-            first_named,
-            listening,
-        }
+                at
+            })
+            .collect();
+        Selected { workloads, read }
     }
-}
 
-impl Listening<'_, '_> {
-    /// True unless the pod spec shows it does not listen on `number`: it declares it, declares
-    /// no ports or a placeholder one (it could listen anywhere), or a container may be told to
-    /// listen there (`Index::may_configure_port`).
-    fn may_listen_on(&self, cx: &Context<'_, '_>, namespace: &str, number: i64) -> bool {
-        self.anywhere
-            || self.numbers.contains(&number)
-            || self
+    /// True unless the pod spec of the workload read at `n` shows it does not listen on
+    /// `number`: it declares it, declares no ports or a placeholder one (it could listen
+    /// anywhere), or a container may be told to listen there (`Index::may_configure_port`).
+    fn may_listen_on(&mut self, cx: &Context<'_, '_>, namespace: &str, n: usize, number: i64) -> bool {
+        let listening = &self.ports[n];
+        if listening.anywhere || listening.declared.iter().any(|p| p.number == Some(number)) {
+            return true;
+        }
+        *self.may_listen.entry((n, number)).or_insert_with(|| {
+            listening
                 .containers
                 .iter()
                 .any(|c| cx.index.may_configure_port(namespace, c, number))
+        })
+    }
+
+    /// The `containerPort` numbers of the selected workloads, each with its name when it has
+    /// one, in declaration order and each once.
+    fn declared(&self, selected: &Selected<'o, 's>) -> Vec<(i64, Option<&'o str>)> {
+        let mut declared = Vec::new();
+        let mut seen = HashSet::new();
+        for port in selected.read.iter().flat_map(|&n| &self.ports[n].declared) {
+            if let Some(number) = port.number
+                && seen.insert((number, port.name))
+            {
+                declared.push((number, port.name));
+            }
+        }
+        declared
+    }
+
+    /// The `containerPort` written under the first use of a port name by the selected
+    /// workloads, when one uses it.
+    fn first_named(&self, selected: &Selected<'o, 's>, name: &str) -> Option<Option<&'o str>> {
+        selected
+            .read
+            .iter()
+            .flat_map(|&n| &self.ports[n].declared)
+            .find(|port| port.name == Some(name))
+            .map(|port| port.written)
+    }
+}
+
+impl<'o, 's> Listening<'o, 's> {
+    fn of(workload: &Workload<'o, 's>) -> Self {
+        let containers: Vec<Container<'o, 's>> = serving_containers(workload).collect();
+        let declared: Vec<DeclaredPort<'o>> = containers
+            .iter()
+            .flat_map(|c| c.ports())
+            .map(|port| DeclaredPort {
+                number: port.get("containerPort").and_then(port_number),
+                name: port.str_at("name"),
+                protocol: port.str_at("protocol").unwrap_or("TCP"),
+                written: port.str_at("containerPort"),
+            })
+            .collect();
+        let anywhere = declared.is_empty() || declared.iter().any(|p| p.number.is_none());
+        Listening {
+            containers,
+            anywhere,
+            declared,
+        }
     }
 }
 
@@ -346,7 +387,12 @@ fn what(written: Written, evidence: &Evidence<'_>, port: &Node<'_>) -> String {
 }
 
 /// What to change: target the declared port, or declare the one the Service needs.
-fn help(port: &Node<'_>, evidence: &Evidence<'_>, selected: &Selected<'_, '_>) -> String {
+fn help(
+    port: &Node<'_>,
+    evidence: &Evidence<'_>,
+    read: &ReadWorkloads<'_, '_>,
+    selected: &Selected<'_, '_>,
+) -> String {
     let service_port = port.str_at("port").unwrap_or("80");
     let protocol = port.str_at("protocol").unwrap_or("TCP");
     let target_name = match *evidence {
@@ -359,9 +405,9 @@ fn help(port: &Node<'_>, evidence: &Evidence<'_>, selected: &Selected<'_, '_>) -
             );
         }
     };
-    let declared = &selected.declared;
+    let declared = &read.declared(selected);
     // The name exists for another protocol: each protocol needs a named port of its own.
-    let same_name = selected.first_named.get(target_name).copied().flatten();
+    let same_name = read.first_named(selected, target_name).flatten();
     if let Some(number) = same_name {
         return format!(
             "declare the port for {protocol} under a name of its own on the container, and \
