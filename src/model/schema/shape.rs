@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::parse::yaml::{Node, Value};
+use crate::parse::yaml::{Node, Value, same_text};
 
 /// Index of the free-form node in every table: any key, any value.
 pub(super) const FREE: u32 = 0;
@@ -46,13 +46,16 @@ impl Shape {
         (name.len(), name)
     }
 
-    /// The node of field `key`.
+    /// The node of field `key`: the names of its length are found by length alone, then
+    /// compared with it.
     pub fn child(&self, key: &str) -> Option<u32> {
-        let at = self
-            .by_name
-            .binary_search_by(|&at| Self::order(self.fields[at as usize]).cmp(&Self::order(key)))
-            .ok()?;
-        self.children.get(self.by_name[at] as usize).copied()
+        let length = |at: &u16| self.fields[*at as usize].len();
+        let from = self.by_name.partition_point(|at| length(at) < key.len());
+        let field = self.by_name[from..]
+            .iter()
+            .take_while(|at| length(at) == key.len())
+            .find(|&&at| same_text(self.fields[at as usize], key))?;
+        self.children.get(*field as usize).copied()
     }
 }
 

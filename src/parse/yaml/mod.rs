@@ -16,7 +16,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span as SaphyrSpa
 
 use crate::source::{LineIndex, Span, starts_char};
 pub use positions::ScalarMap;
-pub use tree::{Entry, Node, Scalar, ScalarStyle, Value};
+pub use tree::{Entry, Node, Scalar, ScalarStyle, Value, same_text};
 
 /// Deepest nesting accepted; Kubernetes objects stay under 30 levels.
 pub const MAX_DEPTH: usize = 256;
@@ -505,7 +505,7 @@ impl<'s, 'l> Builder<'s, 'l> {
             ScalarStyle::Block => None,
         };
         match (inner, text) {
-            (Some(inner), text) if inner == text.as_ref() => inner,
+            (Some(inner), text) if same_text(inner, &text) => inner,
             (_, Cow::Borrowed(text)) => text,
             (_, Cow::Owned(text)) => self.arena.alloc_str(&text),
         }
@@ -568,7 +568,7 @@ impl<'s, 'l> Builder<'s, 'l> {
             } else {
                 entries[..n]
                     .iter()
-                    .any(|earlier| earlier.key.as_str() == Some(key))
+                    .any(|earlier| earlier.key.as_str().is_some_and(|k| same_text(k, key)))
             };
             if repeated {
                 self.stream.errors.push(YamlError::syntax(

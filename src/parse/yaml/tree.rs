@@ -98,6 +98,23 @@ impl Entry<'_> {
     }
 }
 
+/// `a == b`, for the short texts of keys and most scalars: up to 16 bytes are compared as two
+/// overlapping words in place, where `==` calls the C library's `memcmp` for every text of the
+/// same length.
+#[inline]
+pub fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=8 => a.first_chunk::<4>() == b.first_chunk::<4>() && a.last_chunk::<4>() == b.last_chunk::<4>(),
+        9..=16 => a.first_chunk::<8>() == b.first_chunk::<8>() && a.last_chunk::<8>() == b.last_chunk::<8>(),
+        _ => a == b,
+    }
+}
+
 /// Entries collected once per key: small mappings compare keys directly, large ones (a
 /// ConfigMap with thousands of keys) use a set, so collecting stays linear.
 struct UniqueEntries<'n, 's> {
@@ -227,11 +244,13 @@ impl<'s> Node<'s> {
         // One pass: the last explicit key wins; merge keys are only read when it is absent.
         let mut has_merge = false;
         for entry in entries.iter().rev() {
-            if entry.is_merge() {
-                has_merge = true;
-            } else if entry.key.as_str() == Some(key) {
+            let Value::Scalar(written) = &entry.key.value else {
+                continue;
+            };
+            if same_text(written.text(), key) && !entry.is_merge() {
                 return Some(entry);
             }
+            has_merge |= entry.is_merge();
         }
         if !has_merge {
             return None;
@@ -339,6 +358,35 @@ mod tests {
         let stream = parse_for_test(text);
         assert!(stream.errors.is_empty(), "{:?}", stream.errors);
         stream.documents.into_iter().next().expect("one document").root
+    }
+
+    #[test]
+    fn short_texts_compare_equal_only_byte_for_byte() {
+        let keys = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "name",
+            "names",
+            "kind:xy",
+            "replicas",
+            "apiVersion",
+            "serviceAccountName",
+            "x".repeat(17).leak(),
+        ];
+        for a in keys {
+            for b in keys {
+                assert_eq!(same_text(a, b), a == b, "{a:?} {b:?}");
+            }
+            // One byte changed anywhere is told apart.
+            for at in 0..a.len() {
+                let mut changed = a.as_bytes().to_vec();
+                changed[at] ^= 1;
+                let changed = String::from_utf8(changed).unwrap();
+                assert!(!same_text(a, &changed), "{a:?} {changed:?}");
+            }
+        }
     }
 
     #[test]
