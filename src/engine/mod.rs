@@ -310,6 +310,7 @@ fn check_all(
         options: &config.rule_options,
     };
     let report_parse_errors = rules.iter().any(|r| r.meta().id == registry::parse_error().id);
+    let by_scope = ByScope::of(rules);
     clock.phase("index");
     let rule_clock = config.timings.then_some(&*clock);
 
@@ -324,7 +325,7 @@ fn check_all(
                     Vec::new()
                 };
                 found.extend(
-                    panic_guard::catch(|| check_file(file, rules, &cx, rule_clock))
+                    panic_guard::catch(|| check_file(file, &by_scope, &cx, rule_clock))
                         .unwrap_or_else(|message| vec![internal_error(file.file, &message)]),
                 );
                 found
@@ -463,39 +464,60 @@ fn lower_for_partial_scan(finding: &mut Finding) {
     );
 }
 
+/// The rules that read one object or one Dockerfile at a time, listed once for every file.
+struct ByScope<'r> {
+    objects: Vec<&'r dyn Rule>,
+    /// The runs of `objects` of one family: they are listed together, and timed together.
+    families: Vec<(Family, std::ops::Range<usize>)>,
+    dockerfiles: Vec<&'r dyn Rule>,
+}
+
+impl<'r> ByScope<'r> {
+    fn of(rules: &[&'r dyn Rule]) -> Self {
+        let scoped = |scope: Scope| -> Vec<&'r dyn Rule> {
+            rules
+                .iter()
+                .copied()
+                .filter(|r| r.meta().scope == scope || r.meta().scope == Scope::File)
+                .collect()
+        };
+        let objects = scoped(Scope::Object);
+        let mut families: Vec<(Family, std::ops::Range<usize>)> = Vec::new();
+        for (at, rule) in objects.iter().enumerate() {
+            match families.last_mut() {
+                Some((family, run)) if *family == rule.meta().family => run.end = at + 1,
+                _ => families.push((rule.meta().family, at..at + 1)),
+            }
+        }
+        ByScope {
+            objects,
+            families,
+            dockerfiles: scoped(Scope::Dockerfile),
+        }
+    }
+}
+
 fn check_file(
     file: &Parsed<'_>,
-    rules: &[&'static dyn Rule],
+    rules: &ByScope<'_>,
     cx: &Context<'_, '_>,
     clock: Option<&Clock>,
 ) -> Vec<RawFinding> {
     let mut found = Vec::new();
     match &file.content {
         Content::Objects(objects) => {
-            // An object a controller owns was dumped from a cluster: its owner gets the finding.
-            let object_rules: Vec<&dyn Rule> = rules
-                .iter()
-                .copied()
-                .filter(|r| matches!(r.meta().scope, Scope::Object | Scope::File))
-                .collect();
-            let mut outs: Vec<Findings> = object_rules
+            let mut outs: Vec<Findings> = rules
+                .objects
                 .iter()
                 .map(|rule| Findings::new(rule.meta(), file.file))
                 .collect();
-            // The rules of a family are listed together, and timed together.
-            let mut families: Vec<(Family, std::ops::Range<usize>)> = Vec::new();
-            for (at, rule) in object_rules.iter().enumerate() {
-                match families.last_mut() {
-                    Some((family, run)) if *family == rule.meta().family => run.end = at + 1,
-                    _ => families.push((rule.meta().family, at..at + 1)),
-                }
-            }
             // Every rule reads an object while it is still in the nearest cache; the findings
-            // are then gathered rule by rule, in the order the rules are listed.
+            // are then gathered rule by rule, in the order the rules are listed. An object a
+            // controller owns was dumped from a cluster: its owner gets the finding.
             for object in objects.iter().filter(|o| !o.is_controlled()) {
-                for (family, run) in &families {
+                for (family, run) in &rules.families {
                     Clock::time(clock, *family, || {
-                        for (rule, out) in object_rules[run.clone()].iter().zip(&mut outs[run.clone()]) {
+                        for (rule, out) in rules.objects[run.clone()].iter().zip(&mut outs[run.clone()]) {
                             rule.check_object(object, cx, out);
                         }
                     });
@@ -505,10 +527,7 @@ fn check_file(
         }
         Content::Dockerfile(dockerfile, context) => {
             let image = Image::new(dockerfile, context);
-            for rule in rules
-                .iter()
-                .filter(|r| matches!(r.meta().scope, Scope::Dockerfile | Scope::File))
-            {
+            for rule in &rules.dockerfiles {
                 let mut out = Findings::new(rule.meta(), file.file);
                 Clock::time(clock, rule.meta().family, || {
                     rule.check_dockerfile(&image, cx, &mut out)
