@@ -354,10 +354,12 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
                     .map(mslint::fix::changes::unified_diff)
                     .collect(),
             };
-            // A file gets the exact patch; a terminal or CI log no control character raw.
+            // A file gets the exact patch; a terminal or CI log no control character raw. JSON
+            // escapes them itself, readable as the same text.
             let written = match &args.output {
                 Some(path) => std::fs::write(path, &shown)
                     .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+                None if matches!(args.format, FormatArg::Json) => write_stdout(&shown),
                 None => write_stdout(&mslint::source::escape::escape_patch(&shown)),
             };
             return match written {
@@ -930,7 +932,8 @@ fn fixes_as_json(
         fixes: fixed.applied(),
         files,
     };
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let mut text = mslint::source::escape::escape_json(&text).into_owned();
     text.push('\n');
     text
 }

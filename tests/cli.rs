@@ -1515,7 +1515,7 @@ fn parse_only_reports_what_cannot_be_parsed_and_runs_no_rule() {
 fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
     let dir = tempfile::tempdir().unwrap();
     // A comment in the diff's context clears a terminal unless escaped.
-    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web # the app\n      image: web:1.0.0 # pinned\u{1b}[2J\n      securityContext:\n        privileged: false\n";
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web # the app\n      image: web:1.0.0 # pinned\u{1b}[2J\u{202e}\u{9b}\n      securityContext:\n        privileged: false\n";
     write(dir.path(), "pod.yaml", manifest);
     let diff = mslint(dir.path())
         .args(["--select", "K8S011", "--diff"])
@@ -1528,8 +1528,19 @@ fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
         shown.contains("+        allowPrivilegeEscalation: false\n"),
         "{shown}"
     );
-    assert!(shown.contains(" # pinned\\u{1b}[2J\n"), "{shown}");
-    assert!(!shown.contains('\u{1b}'), "{shown}");
+    assert!(shown.contains(" # pinned\\u{1b}[2J\\u{202e}\\u{9b}\n"), "{shown}");
+    assert!(!shown.contains(['\u{1b}', '\u{202e}', '\u{9b}']), "{shown}");
+    let as_json = mslint(dir.path())
+        .args(["--select", "K8S011", "--diff", "--format", "json"])
+        .output()
+        .unwrap();
+    let as_json = String::from_utf8_lossy(&as_json.stdout);
+    assert!(!as_json.contains(['\u{1b}', '\u{202e}', '\u{9b}']), "{as_json}");
+    let read: serde_json::Value = serde_json::from_str(&as_json).unwrap();
+    assert!(
+        read.to_string().contains("# pinned\\u001b[2J\u{202e}\u{9b}"),
+        "the same text to a JSON reader: {read}"
+    );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap(),
         manifest,
@@ -1543,7 +1554,10 @@ fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
     assert!(to_file.stdout.is_empty(), "the diff goes to --output");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("fixes.diff")).unwrap(),
-        shown.replace("\\u{1b}", "\u{1b}"),
+        shown
+            .replace("\\u{1b}", "\u{1b}")
+            .replace("\\u{202e}", "\u{202e}")
+            .replace("\\u{9b}", "\u{9b}"),
         "the same diff in the file, with the exact bytes to apply"
     );
     std::fs::remove_file(dir.path().join("fixes.diff")).unwrap();

@@ -48,7 +48,8 @@ struct Position {
 /// tell new issues from fixed ones between branches.
 pub fn render(report: &Report<'_>) -> String {
     let issues: Vec<Issue<'_>> = report.findings.iter().map(issue).collect();
-    let mut text = serde_json::to_string_pretty(&issues).unwrap_or_default();
+    let text = serde_json::to_string_pretty(&issues).unwrap_or_default();
+    let mut text = crate::source::escape::escape_json(&text).into_owned();
     text.push('\n');
     text
 }

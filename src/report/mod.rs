@@ -124,6 +124,7 @@ fn write_json_with_list<'a, T: Sync, I: serde::Serialize>(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let skeleton = serde_json::to_string_pretty(document)?;
+    let skeleton = crate::source::escape::escape_json(&skeleton);
     // The first such text is the key: text inside a string has its quotes escaped.
     let empty_list = format!("\"{key}\": []");
     let Some(at) = skeleton.find(&empty_list) else {
@@ -155,6 +156,7 @@ fn write_json_with_list<'a, T: Sync, I: serde::Serialize>(
                     text.extend_from_slice(item_indent.as_bytes());
                     serde_json::to_writer(&mut *text, &item(each))?;
                 }
+                crate::source::escape::escape_json_bytes(text);
                 Ok::<_, serde_json::Error>(())
             })?;
         let filled = batch.len().div_ceil(ITEMS_A_BUFFER);

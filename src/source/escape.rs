@@ -58,6 +58,38 @@ fn kept_in_lines(text: &str, at: usize, c: char) -> bool {
     c == '\n' || c == '\t' || (c == '\r' && text[at + 1..].starts_with('\n'))
 }
 
+/// JSON text with every character [`escape_controls`] escapes that JSON's own escapes leave raw
+/// (DEL, the C1 controls, the bidirectional characters) written as a `\u` escape: a JSON reader
+/// reads the same data, and a terminal or CI log that shows the text gets no raw control. They can
+/// only stand inside strings, where the escape means the same character.
+pub fn escape_json(json: &str) -> Cow<'_, str> {
+    let raw = |c: char| unsafe_char(c) && (c == '\u{7f}' || !c.is_ascii_control());
+    if (json.is_ascii() && !json.as_bytes().contains(&0x7f)) || !json.chars().any(raw) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if raw(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape_json`] of JSON text held as bytes, in place.
+pub fn escape_json_bytes(json: &mut Vec<u8>) {
+    if json.is_ascii() && !json.contains(&0x7f) {
+        return;
+    }
+    if let Ok(text) = std::str::from_utf8(json)
+        && let Cow::Owned(escaped) = escape_json(text)
+    {
+        *json = escaped.into_bytes();
+    }
+}
+
 /// True when every byte is printable ASCII (or, with `newlines`, a line break): almost all
 /// text is, and a block of bytes is cleared at a time.
 fn all_printable(bytes: &[u8], newlines: bool) -> bool {
@@ -126,6 +158,23 @@ mod tests {
         let blanked = blank_controls(text);
         assert_eq!(blanked, "name: web?[31m\r\nnext: ??x?z\n");
         assert_eq!(blanked.len(), text.len());
+    }
+
+    #[test]
+    fn json_escapes_what_its_own_escapes_leave_raw_and_reads_the_same() {
+        let value = "web\u{1b}[31m \u{7f}\u{9b}2J \u{202e}txt.yaml café 日本 🦀";
+        let json = serde_json::to_string(&value).unwrap();
+        let escaped = escape_json(&json);
+        assert!(!escaped.chars().any(unsafe_char), "{escaped}");
+        assert!(
+            escaped.contains("\\u007f\\u009b2J \\u202etxt.yaml café 日本 🦀"),
+            "{escaped}"
+        );
+        assert_eq!(serde_json::from_str::<String>(&escaped).unwrap(), value);
+        let mut bytes = json.clone().into_bytes();
+        escape_json_bytes(&mut bytes);
+        assert_eq!(bytes, escaped.as_bytes());
+        assert!(matches!(escape_json("{\"a\": \"café\"}"), Cow::Borrowed(_)));
     }
 
     #[test]
