@@ -16,7 +16,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span as SaphyrSpa
 
 use crate::source::{LineIndex, Span, starts_char};
 pub use positions::ScalarMap;
-pub use tree::{Entry, Node, Scalar, ScalarStyle, Value, same_text};
+pub use tree::{Entry, Node, Scalar, ScalarStyle, StringTag, Value, same_text};
 
 /// Deepest nesting accepted; Kubernetes objects stay under 30 levels.
 pub const MAX_DEPTH: usize = 256;
@@ -428,10 +428,8 @@ impl<'s, 'l> Builder<'s, 'l> {
                     _ => ScalarStyle::Block,
                 };
                 let text = self.borrowed(text, span, style);
-                let scalar = match tag {
-                    Some(tag) if names_a_string(&tag) => Scalar::tagged_string(text, style),
-                    _ => Scalar::new(text, style),
-                };
+                let tag = tag.map_or(StringTag::None, |tag| string_tag(&tag));
+                let scalar = Scalar::tagged(text, style, tag);
                 self.complete(
                     Node {
                         span,
@@ -568,6 +566,7 @@ impl<'s, 'l> Builder<'s, 'l> {
             } else {
                 entries[..n]
                     .iter()
+                    .filter(|earlier| !earlier.is_merge())
                     .any(|earlier| earlier.key.as_str().is_some_and(|k| same_text(k, key)))
             };
             if repeated {
@@ -580,12 +579,14 @@ impl<'s, 'l> Builder<'s, 'l> {
     }
 }
 
-/// True for the tags that make a scalar a string whatever its text: `!!str` (also written out
-/// as `!<tag:yaml.org,2002:str>`) and the non-specific `!`.
-fn names_a_string(tag: &saphyr_parser::Tag) -> bool {
-    let (handle, suffix) = (tag.handle.as_str(), tag.suffix.as_str());
-    (handle.is_empty() && (suffix == "!" || suffix == "tag:yaml.org,2002:str"))
-        || (handle == "tag:yaml.org,2002:" && suffix == "str")
+/// Whether a tag makes a scalar a string whatever its text: `!!str` (also written out as
+/// `!<tag:yaml.org,2002:str>`) and the non-specific `!` do.
+fn string_tag(tag: &saphyr_parser::Tag) -> StringTag {
+    match (tag.handle.as_str(), tag.suffix.as_str()) {
+        ("", "!") => StringTag::NonSpecific,
+        ("", "tag:yaml.org,2002:str") | ("tag:yaml.org,2002:", "str") => StringTag::Str,
+        _ => StringTag::None,
+    }
 }
 
 /// Moves a node's start past its `&anchor` and `!tag`, so the span starts at the content.
@@ -732,6 +733,19 @@ mod tests {
         let stream = parse_for_test(text);
         assert_eq!(stream.documents.len(), 1);
         assert_eq!(position(text, stream.errors[0].span), (3, 1));
+    }
+
+    #[test]
+    fn a_key_written_like_a_merge_key_repeats_no_merge_key() {
+        for text in [
+            "base: &b {a: 1}\nm: {<<: *b, !!str <<: 1}\n",
+            "base: &b {a: 1}\nm: {<<: *b, \"<<\": 1}\n",
+            "base: &b {a: 1}\nm: {<<: *b, ! <<: {c: 2}}\n",
+        ] {
+            assert!(parse_for_test(text).errors.is_empty(), "{text}");
+        }
+        let twice = parse_for_test("m: {\"<<\": 1, !!str <<: 2}\n");
+        assert_eq!(twice.errors.len(), 1, "two ordinary `<<` keys");
     }
 
     #[test]

@@ -20,27 +20,29 @@ pub enum ScalarStyle {
 pub struct Scalar<'s> {
     text: &'s str,
     style: ScalarStyle,
-    /// Tagged `!!str` or `!`: a string whatever its text, as a quoted one.
-    string_tag: bool,
+    tag: StringTag,
+}
+
+/// A tag that makes a scalar a string whatever its text, as a quoted one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringTag {
+    /// No such tag.
+    None,
+    /// The non-specific `!`. Kubernetes' YAML reader still takes `! <<` for a merge key.
+    NonSpecific,
+    /// `!!str`.
+    Str,
 }
 
 impl<'s> Scalar<'s> {
     /// A scalar with this text and style, and no tag.
     pub fn new(text: &'s str, style: ScalarStyle) -> Self {
-        Scalar {
-            text,
-            style,
-            string_tag: false,
-        }
+        Scalar::tagged(text, style, StringTag::None)
     }
 
-    /// A scalar whose tag (`!!str 8080`, `! <<`) makes it a string.
-    pub fn tagged_string(text: &'s str, style: ScalarStyle) -> Self {
-        Scalar {
-            text,
-            style,
-            string_tag: true,
-        }
+    /// A scalar whose tag may make it a string (`!!str 8080`, `! true`).
+    pub fn tagged(text: &'s str, style: ScalarStyle, tag: StringTag) -> Self {
+        Scalar { text, style, tag }
     }
 
     /// The text, as the YAML reader reads it.
@@ -53,10 +55,16 @@ impl<'s> Scalar<'s> {
         self.style
     }
 
-    /// True for plain text the YAML reader resolves (a null, a boolean, a number or a merge
-    /// key): unquoted and with no tag that makes it a string.
+    /// True for plain text the YAML reader resolves (a null, a boolean or a number): unquoted
+    /// and with no tag that makes it a string.
     pub fn is_plain(&self) -> bool {
-        self.style == ScalarStyle::Plain && !self.string_tag
+        self.style == ScalarStyle::Plain && self.tag == StringTag::None
+    }
+
+    /// True for a merge key as Kubernetes' YAML reader takes it: a plain `<<`, bare or tagged
+    /// `!`. A quoted `"<<"` or a `!!str <<` is an ordinary key.
+    pub fn is_merge_key(&self) -> bool {
+        self.text == "<<" && self.style == ScalarStyle::Plain && self.tag != StringTag::Str
     }
 }
 
@@ -91,10 +99,9 @@ pub struct Entry<'s> {
 }
 
 impl Entry<'_> {
-    /// A merge key (`<<: *defaults`): a plain `<<`, as Kubernetes' YAML reader takes it. A quoted
-    /// `"<<"` or a `!!str <<` is an ordinary key.
+    /// A merge key (`<<: *defaults`), see [`Scalar::is_merge_key`].
     pub fn is_merge(&self) -> bool {
-        matches!(&self.key.value, Value::Scalar(key) if key.text() == "<<" && key.is_plain())
+        matches!(&self.key.value, Value::Scalar(key) if key.is_merge_key())
     }
 }
 
@@ -404,11 +411,15 @@ mod tests {
         let node = root(
             "ctx: {\"<<\": {privileged: true}}\nplain: {<<: {privileged: true}}\nstr: {!!str <<: {privileged: true}}\nbang: {! <<: {privileged: true}}\nverbatim: {!<tag:yaml.org,2002:str> <<: {privileged: true}}\n",
         );
-        for key in ["ctx", "str", "bang", "verbatim"] {
+        for key in ["ctx", "str", "verbatim"] {
             assert_eq!(node.get(key).unwrap().str_at("privileged"), None, "{key}");
             assert!(node.get(key).unwrap().get("<<").is_some(), "{key}");
         }
-        assert_eq!(node.get("plain").unwrap().str_at("privileged"), Some("true"));
+        // The non-specific `!` leaves a merge key one, as Kubernetes' reader takes it.
+        for key in ["plain", "bang"] {
+            assert_eq!(node.get(key).unwrap().str_at("privileged"), Some("true"), "{key}");
+            assert!(node.get(key).unwrap().get("<<").is_none(), "{key}");
+        }
     }
 
     #[test]
