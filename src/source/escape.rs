@@ -64,7 +64,7 @@ fn kept_in_lines(text: &str, at: usize, c: char) -> bool {
 /// only stand inside strings, where the escape means the same character.
 pub fn escape_json(json: &str) -> Cow<'_, str> {
     let raw = |c: char| unsafe_char(c) && (c == '\u{7f}' || !c.is_ascii_control());
-    if (json.is_ascii() && !json.as_bytes().contains(&0x7f)) || !json.chars().any(raw) {
+    if below_del(json.as_bytes()) || !json.chars().any(raw) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -78,16 +78,23 @@ pub fn escape_json(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`escape_json`] of JSON text held as bytes, in place.
+/// [`escape_json`] of JSON text held as bytes, in place (the buffer keeps its capacity).
 pub fn escape_json_bytes(json: &mut Vec<u8>) {
-    if json.is_ascii() && !json.contains(&0x7f) {
+    if below_del(json) {
         return;
     }
     if let Ok(text) = std::str::from_utf8(json)
         && let Cow::Owned(escaped) = escape_json(text)
     {
-        *json = escaped.into_bytes();
+        json.clear();
+        json.extend_from_slice(escaped.as_bytes());
     }
+}
+
+/// True when every byte is ASCII other than DEL: JSON text that holds nothing for
+/// [`escape_json`] to escape, as almost all does.
+fn below_del(bytes: &[u8]) -> bool {
+    bytes.is_ascii() && !bytes.contains(&0x7f)
 }
 
 /// True when every byte is printable ASCII (or, with `newlines`, a line break): almost all

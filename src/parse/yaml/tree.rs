@@ -254,10 +254,11 @@ impl<'s> Node<'s> {
             let Value::Scalar(written) = &entry.key.value else {
                 continue;
             };
-            if same_text(written.text(), key) && !entry.is_merge() {
+            if written.is_merge_key() {
+                has_merge = true;
+            } else if same_text(written.text(), key) {
                 return Some(entry);
             }
-            has_merge |= entry.is_merge();
         }
         if !has_merge {
             return None;

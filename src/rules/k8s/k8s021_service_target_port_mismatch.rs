@@ -205,12 +205,9 @@ fn evidence<'a>(
     match target {
         Target::Named(name) => {
             let protocol = port.str_at("protocol").unwrap_or("TCP");
-            let declared = selected.read.iter().any(|&n| {
-                read.ports[n]
-                    .declared
-                    .iter()
-                    .any(|p| p.name == Some(name) && p.protocol == protocol)
-            });
+            let declared = read
+                .ports_of(selected)
+                .any(|p| p.name == Some(name) && p.protocol == protocol);
             (!declared).then_some(Evidence::UndeclaredName(name))
         }
         Target::Number(number) => {
@@ -309,12 +306,17 @@ impl<'o, 's> ReadWorkloads<'o, 's> {
         })
     }
 
+    /// The ports of the selected workloads, workload by workload in declaration order.
+    fn ports_of<'r>(&'r self, selected: &'r Selected<'o, 's>) -> impl Iterator<Item = &'r DeclaredPort<'o>> {
+        selected.read.iter().flat_map(|&n| &self.ports[n].declared)
+    }
+
     /// The `containerPort` numbers of the selected workloads, each with its name when it has
     /// one, in declaration order and each once.
     fn declared(&self, selected: &Selected<'o, 's>) -> Vec<(i64, Option<&'o str>)> {
         let mut declared = Vec::new();
         let mut seen = HashSet::new();
-        for port in selected.read.iter().flat_map(|&n| &self.ports[n].declared) {
+        for port in self.ports_of(selected) {
             if let Some(number) = port.number
                 && seen.insert((number, port.name))
             {
@@ -327,10 +329,7 @@ impl<'o, 's> ReadWorkloads<'o, 's> {
     /// The `containerPort` written under the first use of a port name by the selected
     /// workloads, when one uses it.
     fn first_named(&self, selected: &Selected<'o, 's>, name: &str) -> Option<Option<&'o str>> {
-        selected
-            .read
-            .iter()
-            .flat_map(|&n| &self.ports[n].declared)
+        self.ports_of(selected)
             .find(|port| port.name == Some(name))
             .map(|port| port.written)
     }
