@@ -37,6 +37,8 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
         },
         findings: [(); 0],
     };
-    let finding = |finding: &'r Finding| finding.to_json(report.fix_source(finding));
+    let finding = |finding: &'r Finding, out: &mut Vec<u8>| {
+        serde_json::to_writer(out, &finding.to_json(report.fix_source(finding)))
+    };
     write_json_with_list(&document, "findings", report.findings, finding, out)
 }

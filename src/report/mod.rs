@@ -8,6 +8,7 @@ pub mod gitlab;
 pub mod html;
 pub mod human;
 pub mod json;
+mod json_out;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
@@ -112,15 +113,15 @@ const RENDERED_AT_ONCE: usize = 2048;
 const ITEMS_A_BUFFER: usize = 64;
 
 /// Writes `document` as pretty JSON and a final line break, with the list under `key` (empty in
-/// `document`, and the first key of that name in it) holding `item` of each of `items`, one item
-/// a line, compact: a report of many findings stays a third smaller, and each finding is one
-/// line to grep or diff. The items are rendered in parallel a batch at a time, each worker into
-/// buffers of whole lines, and written in order.
-fn write_json_with_list<'a, T: Sync, I: serde::Serialize>(
+/// `document`, and the first key of that name in it) holding each of `items` as `write_item`
+/// writes it, compact JSON, one item a line: a report of many findings stays a third smaller,
+/// and each finding is one line to grep or diff. The items are rendered in parallel a batch at a
+/// time, each worker into buffers of whole lines, and written in order.
+fn write_json_with_list<'a, T: Sync>(
     document: &impl serde::Serialize,
     key: &str,
     items: &'a [T],
-    item: impl Fn(&'a T) -> I + Sync,
+    write_item: impl Fn(&'a T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let skeleton = serde_json::to_string_pretty(document)?;
@@ -154,7 +155,7 @@ fn write_json_with_list<'a, T: Sync, I: serde::Serialize>(
                     let first = batch_number == 0 && buffer_number == 0 && n == 0;
                     text.extend_from_slice(if first { b"\n" } else { b",\n" });
                     text.extend_from_slice(item_indent.as_bytes());
-                    serde_json::to_writer(&mut *text, &item(each))?;
+                    write_item(each, text)?;
                 }
                 crate::source::escape::escape_json_bytes(text);
                 Ok::<_, serde_json::Error>(())
@@ -251,7 +252,8 @@ mod tests {
                 .map(|n| serde_json::json!({ "n": n, "nested": { "list": [n, [], {}] } }))
                 .collect();
             let mut written = Vec::new();
-            write_json_with_list(&document(Vec::new()), "items", &items, |item| item, &mut written)
+            let write_item = |item, out: &mut Vec<u8>| serde_json::to_writer(out, item);
+            write_json_with_list(&document(Vec::new()), "items", &items, write_item, &mut written)
                 .expect("written");
             let text = String::from_utf8(written).expect("UTF-8");
             let read: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::finding::Finding;
+use super::json_out::Object;
 use super::{Report, write_json_with_list};
 use crate::fix::Fix;
 use crate::rules::{RuleMeta, Severity};
@@ -27,54 +28,11 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
         .map(|(n, meta)| (meta.id, n))
         .rev()
         .collect();
-    let result = |finding: &'r Finding| SarifResult {
-        fixes: finding
-            .fix
-            .as_ref()
-            .zip(report.fix_source(finding))
-            .map(|(fix, source)| [sarif_fix(fix, source)]),
-        level: level(finding.severity),
-        locations: [Location {
-            logical_locations: finding.object.as_ref().map(|object| {
-                let name = match (object.namespace.as_deref(), object.name.as_deref()) {
-                    (Some(namespace), Some(name)) => format!("{namespace}/{name}"),
-                    (Some(only), None) | (None, Some(only)) => only.to_owned(),
-                    (None, None) => String::new(),
-                };
-                [LogicalLocation {
-                    fully_qualified_name: format!("{}/{name}", object.kind),
-                    kind: "object",
-                    name,
-                }]
-            }),
-            physical_location: physical(&finding.path, finding.region),
-        }],
-        message: Message {
-            text: Lines(&finding.message, &finding.help),
-        },
-        partial_fingerprints: Fingerprints {
-            primary_location_line_hash: &finding.fingerprint,
-        },
-        related_locations: finding
-            .related
-            .iter()
-            .enumerate()
-            .map(|(n, r)| Related {
-                id: n + 1,
-                message: Message {
-                    text: r.label.as_str(),
-                },
-                physical_location: physical(&r.path, r.region),
-            })
-            .collect(),
-        rule_id: finding.rule.id,
-        rule_index: rule_indices.get(finding.rule.id).copied(),
-        suppressions: finding.suppressed.as_deref().map(|reason| {
-            [Suppression {
-                justification: (!reason.is_empty()).then_some(reason),
-                kind: "inSource",
-            }]
-        }),
+    let result = |finding: &'r Finding, out: &mut Vec<u8>| {
+        let mut object = Object::begin(out);
+        write_result(&mut object, finding, report.fix_source(finding), &rule_indices);
+        object.end();
+        Ok(())
     };
     // Keys in alphabetical order throughout the log.
     let log = Log {
@@ -160,6 +118,11 @@ struct Descriptor {
 }
 
 #[derive(Serialize)]
+struct Message<T> {
+    text: T,
+}
+
+#[derive(Serialize)]
 struct Level {
     level: &'static str,
 }
@@ -178,151 +141,6 @@ struct Properties {
     #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
     security_severity: Option<&'static str>,
     tags: [&'static str; 2],
-}
-
-/// Two texts on two lines, written without joining them first.
-struct Lines<'a>(&'a str, &'a str);
-
-impl Serialize for Lines<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&format_args!("{}\n{}", self.0, self.1))
-    }
-}
-
-/// One result, its keys in alphabetical order like the rest of the log.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifResult<'f> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fixes: Option<[SarifFix<'f>; 1]>,
-    level: &'static str,
-    locations: [Location<'f>; 1],
-    message: Message<Lines<'f>>,
-    partial_fingerprints: Fingerprints<'f>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    related_locations: Vec<Related<'f>>,
-    rule_id: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule_index: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    suppressions: Option<[Suppression<'f>; 1]>,
-}
-
-/// A fix as SARIF writes it: replacements in the finding's file, by region.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifFix<'f> {
-    artifact_changes: [ArtifactChange<'f>; 1],
-    description: Message<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ArtifactChange<'f> {
-    artifact_location: Artifact<'f>,
-    replacements: Vec<Replacement<'f>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Replacement<'f> {
-    deleted_region: SarifRegion,
-    inserted_content: Message<&'f str>,
-}
-
-fn sarif_fix<'f>(fix: &'f Fix, source: &'f SourceFile) -> SarifFix<'f> {
-    SarifFix {
-        artifact_changes: [ArtifactChange {
-            artifact_location: Artifact {
-                uri: uri(&source.path),
-                uri_base_id: ROOT,
-            },
-            replacements: fix
-                .edits
-                .iter()
-                .map(|edit| {
-                    let region = source.locate(edit.span);
-                    Replacement {
-                        deleted_region: SarifRegion {
-                            end_column: region.end_column,
-                            end_line: region.end_line,
-                            start_column: region.start_column,
-                            start_line: region.start_line,
-                        },
-                        inserted_content: Message { text: &edit.content },
-                    }
-                })
-                .collect(),
-        }],
-        description: Message {
-            text: format!("{} ({} fix)", fix.title, fix.applicability.as_str()),
-        },
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Location<'f> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    logical_locations: Option<[LogicalLocation; 1]>,
-    physical_location: Physical<'f>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LogicalLocation {
-    fully_qualified_name: String,
-    kind: &'static str,
-    name: String,
-}
-
-#[derive(Serialize)]
-struct Message<T> {
-    text: T,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Fingerprints<'f> {
-    primary_location_line_hash: &'f str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Related<'f> {
-    id: usize,
-    message: Message<&'f str>,
-    physical_location: Physical<'f>,
-}
-
-#[derive(Serialize)]
-struct Suppression<'f> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    justification: Option<&'f str>,
-    kind: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Physical<'p> {
-    artifact_location: Artifact<'p>,
-    region: SarifRegion,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Artifact<'p> {
-    uri: Cow<'p, str>,
-    uri_base_id: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifRegion {
-    end_column: u32,
-    end_line: u32,
-    start_column: u32,
-    start_line: u32,
 }
 
 fn descriptor(meta: &RuleMeta) -> Descriptor {
@@ -371,23 +189,115 @@ fn descriptor(meta: &RuleMeta) -> Descriptor {
     }
 }
 
-fn physical(path: &str, region: Region) -> Physical<'_> {
-    Physical {
-        artifact_location: Artifact {
-            uri: uri(path),
-            uri_base_id: ROOT,
-        },
-        region: SarifRegion {
-            start_line: region.start_line,
-            start_column: region.start_column,
-            end_line: region.end_line,
-            end_column: region.end_column.max(if region.end_line == region.start_line {
-                region.start_column
-            } else {
-                1
-            }),
-        },
+/// One result, its keys in alphabetical order like the rest of the log.
+fn write_result(
+    result: &mut Object<'_>,
+    finding: &Finding,
+    fix_source: Option<&SourceFile>,
+    rule_indices: &HashMap<&str, usize>,
+) {
+    if let Some((fix, source)) = finding.fix.as_ref().zip(fix_source) {
+        result.objects("fixes", [()], |change, ()| write_fix(change, fix, source));
     }
+    result.string("level", level(finding.severity));
+    result.objects("locations", [()], |location, ()| {
+        if let Some(object) = &finding.object {
+            let name = match (object.namespace.as_deref(), object.name.as_deref()) {
+                (Some(namespace), Some(name)) => format!("{namespace}/{name}"),
+                (Some(only), None) | (None, Some(only)) => only.to_owned(),
+                (None, None) => String::new(),
+            };
+            location.objects("logicalLocations", [()], |logical, ()| {
+                logical
+                    .text("fullyQualifiedName", &[&object.kind, "/", &name])
+                    .string("kind", "object")
+                    .string("name", &name);
+            });
+        }
+        location.object("physicalLocation", |physical| {
+            write_physical(physical, &finding.path, finding.region)
+        });
+    });
+    result.object("message", |message| {
+        message.text("text", &[&finding.message, "\n", &finding.help]);
+    });
+    result.object("partialFingerprints", |fingerprints| {
+        fingerprints.string("primaryLocationLineHash", &finding.fingerprint);
+    });
+    if !finding.related.is_empty() {
+        result.objects(
+            "relatedLocations",
+            finding.related.iter().enumerate(),
+            |related, (n, r)| {
+                related
+                    .number("id", n + 1)
+                    .object("message", |message| {
+                        message.string("text", &r.label);
+                    })
+                    .object("physicalLocation", |physical| {
+                        write_physical(physical, &r.path, r.region)
+                    });
+            },
+        );
+    }
+    result.string("ruleId", finding.rule.id);
+    if let Some(index) = rule_indices.get(finding.rule.id) {
+        result.number("ruleIndex", *index);
+    }
+    if let Some(reason) = finding.suppressed.as_deref() {
+        result.objects("suppressions", [()], |suppression, ()| {
+            if !reason.is_empty() {
+                suppression.string("justification", reason);
+            }
+            suppression.string("kind", "inSource");
+        });
+    }
+}
+
+/// A fix as SARIF writes it: replacements in the finding's file, by region.
+fn write_fix(fix_object: &mut Object<'_>, fix: &Fix, source: &SourceFile) {
+    fix_object.objects("artifactChanges", [()], |change, ()| {
+        change
+            .object("artifactLocation", |artifact| {
+                write_artifact(artifact, &source.path)
+            })
+            .objects("replacements", &fix.edits, |replacement, edit| {
+                let region = source.locate(edit.span);
+                replacement
+                    .object("deletedRegion", |deleted| write_region(deleted, region))
+                    .object("insertedContent", |inserted| {
+                        inserted.string("text", &edit.content);
+                    });
+            });
+    });
+    fix_object.object("description", |description| {
+        description.text("text", &[&fix.title, " (", fix.applicability.as_str(), " fix)"]);
+    });
+}
+
+fn write_physical(physical: &mut Object<'_>, path: &str, region: Region) {
+    let end_column = region.end_column.max(if region.end_line == region.start_line {
+        region.start_column
+    } else {
+        1
+    });
+    physical
+        .object("artifactLocation", |artifact| write_artifact(artifact, path))
+        .object("region", |written| {
+            write_region(written, Region { end_column, ..region })
+        });
+}
+
+fn write_artifact(artifact: &mut Object<'_>, path: &str) {
+    artifact.string("uri", &uri(path)).string("uriBaseId", ROOT);
+}
+
+fn write_region(written: &mut Object<'_>, region: Region) {
+    written
+        .number("endColumn", region.end_column)
+        .number("endLine", region.end_line)
+        .number("startColumn", region.start_column)
+        .number("startLine", region.start_line);
 }
 
 fn level(severity: Severity) -> &'static str {
