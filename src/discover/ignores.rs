@@ -12,6 +12,10 @@
 //! has a rule matching the path decides; `.mslintignore` comes before `.ignore`, which comes
 //! before `.gitignore`, then `.git/info/exclude`, then the global excludes. Git's files in the
 //! folders above a nested work tree (a `.git` of its own) do not apply inside it.
+//!
+//! In a linked worktree or a submodule, `.git` is a file naming the git folder, outside the work
+//! tree; its exclude file is read there, as git's own file: its rules only decide which files
+//! are checked, and no report quotes it.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -36,13 +40,16 @@ enum Kind {
     GitExclude,
 }
 
-/// Each kind's file, relative to the folder it applies to.
-const FILES: [(Kind, &str); 4] = [
+/// Each kind's file in the folder it applies to; a work tree's exclude file is found by
+/// [`git_exclude`].
+const FILES: [(Kind, &str); 3] = [
     (Kind::Mslint, ".mslintignore"),
     (Kind::Plain, ".ignore"),
     (Kind::Git, ".gitignore"),
-    (Kind::GitExclude, ".git/info/exclude"),
 ];
+
+/// The longest `.git` or `commondir` file read: git writes one line, a path.
+const MAX_GIT_LINK_BYTES: u64 = 4096;
 
 /// The ignore files of one folder, and those of the folders above it.
 struct Level {
@@ -140,11 +147,24 @@ impl Ignores {
             Some(parent) if folder != top && folder.starts_with(top) => Some(self.level(parent)),
             _ => None,
         };
-        let work_tree = std::fs::symlink_metadata(folder.join(".git")).is_ok();
+        let git = folder.join(".git");
+        let work_tree = std::fs::symlink_metadata(&git).is_ok();
+        let exclude = match work_tree {
+            true => self.git_exclude(folder, git.is_dir()).and_then(|(path, inside)| {
+                let boundary = if inside { self.boundary.as_deref() } else { None };
+                Some((Kind::GitExclude, self.read(folder, &path, boundary)?))
+            }),
+            false => None,
+        };
         let files: Vec<(Kind, Gitignore)> = FILES
             .iter()
-            .filter(|(kind, _)| work_tree || *kind != Kind::GitExclude)
-            .filter_map(|(kind, name)| Some((*kind, self.read(folder, &folder.join(name))?)))
+            .filter_map(|(kind, name)| {
+                Some((
+                    *kind,
+                    self.read(folder, &folder.join(name), self.boundary.as_deref())?,
+                ))
+            })
+            .chain(exclude)
             .collect();
         let level = Arc::new(Level {
             any_rules: !files.is_empty() || above.as_ref().is_some_and(|a| a.any_rules),
@@ -163,16 +183,49 @@ impl Ignores {
         self.levels.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The rules of one ignore file, if it exists and may be read.
-    fn read(&self, folder: &Path, path: &Path) -> Option<Gitignore> {
-        std::fs::symlink_metadata(path).ok()?;
-        let text = boundary::read_inside(path, self.boundary.as_deref(), MAX_IGNORE_BYTES);
-        let text = match text {
+    /// Notes a file that was not read, and why.
+    fn problem(&self, path: &Path, why: String) {
+        let mut problems = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+        problems.push((path.to_path_buf(), why));
+    }
+
+    /// The exclude file of the work tree at `folder`, and whether it lies inside the work tree:
+    /// `.git/info/exclude` where `.git` is a folder; where it is a file (`gitdir: …`, a linked
+    /// worktree or a submodule), `info/exclude` in the git folder it names, or in the folder
+    /// that one shares with the main work tree (its `commondir`, a linked worktree's).
+    fn git_exclude(&self, folder: &Path, git_folder: bool) -> Option<(PathBuf, bool)> {
+        if git_folder {
+            return Some((folder.join(".git/info/exclude"), true));
+        }
+        let link = folder.join(".git");
+        let text = match boundary::read_inside(&link, self.boundary.as_deref(), MAX_GIT_LINK_BYTES) {
             Ok(text) => text,
             Err(reason) => {
-                let problem = format!("{reason}, so its ignore rules are not applied");
-                let mut problems = self.problems.lock().unwrap_or_else(|e| e.into_inner());
-                problems.push((path.to_path_buf(), problem));
+                self.problem(&link, format!("{reason}, so git's exclude file is not read"));
+                return None;
+            }
+        };
+        let named = text.lines().find_map(|line| line.strip_prefix("gitdir:"))?.trim();
+        let git_dir = folder.join(named);
+        // Only a folder git made: it holds a `HEAD`.
+        if !git_dir.join("HEAD").is_file() {
+            return None;
+        }
+        let common = boundary::read_inside(&git_dir.join("commondir"), None, MAX_GIT_LINK_BYTES)
+            .ok()
+            .map(|common| git_dir.join(common.trim()));
+        let exclude = common.unwrap_or(git_dir).join("info/exclude");
+        Some((exclude, false))
+    }
+
+    /// The rules of one ignore file, if it exists and may be read (inside `boundary`, when
+    /// given).
+    fn read(&self, folder: &Path, path: &Path, boundary: Option<&Path>) -> Option<Gitignore> {
+        std::fs::symlink_metadata(path).ok()?;
+        let text = match boundary::read_inside(path, boundary, MAX_IGNORE_BYTES) {
+            Ok(text) => text,
+            Err(reason) => {
+                self.problem(path, format!("{reason}, so its ignore rules are not applied"));
                 return None;
             }
         };
@@ -196,7 +249,7 @@ fn decision<T>(matched: Match<T>) -> Option<bool> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     fn write(root: &Path, name: &str, text: &str) {
         let path = root.join(name);
@@ -248,6 +301,41 @@ mod tests {
         write(root, "vendor/skip.yaml", "a: 1\n");
         write(root, "top.yaml", "a: 1\n");
         assert_eq!(found(root), ["vendor/app.yaml"]);
+    }
+
+    #[test]
+    fn a_linked_worktree_or_a_submodule_reads_the_exclude_file_of_its_git_folder() {
+        let main = tempfile::tempdir().unwrap();
+        write(main.path(), ".git/HEAD", "ref: refs/heads/main\n");
+        write(main.path(), ".git/info/exclude", "shared-local.yaml\n");
+        write(main.path(), ".git/worktrees/wt/HEAD", "ref: refs/heads/wt\n");
+        write(main.path(), ".git/worktrees/wt/commondir", "../..\n");
+        write(main.path(), ".git/modules/sub/HEAD", "ref: refs/heads/main\n");
+        write(main.path(), ".git/modules/sub/info/exclude", "sub-local.yaml\n");
+        let worktree = tempfile::tempdir().unwrap();
+        let root = worktree.path();
+        let git_dir = main.path().join(".git/worktrees/wt");
+        write(root, ".git", &format!("gitdir: {}\n", git_dir.display()));
+        for name in [
+            "app.yaml",
+            "shared-local.yaml",
+            "sub/app.yaml",
+            "sub/sub-local.yaml",
+        ] {
+            write(root, name, "a: 1\n");
+        }
+        // A submodule names its git folder relative to itself.
+        let relative = std::iter::repeat_n("..", root.join("sub").components().count()).collect::<PathBuf>();
+        let module = relative.join(main.path().join(".git/modules/sub").strip_prefix("/").unwrap());
+        write(root, "sub/.git", &format!("gitdir: {}\n", module.display()));
+        assert_eq!(found(root), ["app.yaml", "sub/app.yaml"]);
+        // A `.git` file naming a folder git did not make is not followed.
+        write(
+            root,
+            ".git",
+            &format!("gitdir: {}\n", main.path().join(".git/info").display()),
+        );
+        assert_eq!(found(root), ["app.yaml", "shared-local.yaml", "sub/app.yaml"]);
     }
 
     #[cfg(unix)]
