@@ -184,7 +184,9 @@ fn inline_markers(line: &str) -> (Vec<Marker>, usize) {
             (None, b'\'' | b'"') => quote = Some(byte),
             (None, b'<') if bytes[i..].starts_with(b"<<<") => i += 2,
             (None, b'<') if bytes.get(i + 1) == Some(&b'<') => {
-                let opens_word = i == 0 || bytes[i - 1].is_ascii_whitespace();
+                // BuildKit reads a word `<<EOF`, or one with a file descriptor (`3<<EOF`).
+                let word_start = i - bytes[..i].iter().rev().take_while(|b| b.is_ascii_digit()).count();
+                let opens_word = word_start == 0 || bytes[word_start - 1].is_ascii_whitespace();
                 if let Some((delimiter, strip_tabs, length)) =
                     opens_word.then(|| delimiter(&arguments[i + 2..])).flatten()
                 {
@@ -297,6 +299,18 @@ mod tests {
         let (at, delimiter) = masked.unterminated.expect("C never closes");
         assert_eq!((&text[at..at + 7], delimiter.as_str()), ("<<-'C'\n", "C"));
         assert!(masked.text.ends_with("a\nA\n \n \n    \n"));
+    }
+
+    #[test]
+    fn a_marker_may_name_a_file_descriptor_but_not_follow_other_text() {
+        let text = "FROM a\nRUN 3<<EOF cat /dev/fd/3 && cat 4<<-END\nFROM x\nEOF\n\tUSER root\n\tEND\n";
+        let masked = mask_inline(text).expect("heredocs");
+        let bodies: Vec<&str> = masked.bodies.iter().map(|(_, body)| body.text.as_str()).collect();
+        assert_eq!(bodies, ["FROM x\n", "\tUSER root\n"]);
+        assert!(masked.unterminated.is_none());
+        for line in ["FROM a\nRUN cat a3<<EOF\nEOF\n", "FROM a\nRUN cat 3x<<EOF\nEOF\n"] {
+            assert!(mask_inline(line).is_none(), "{line:?}");
+        }
     }
 
     #[test]
