@@ -149,13 +149,12 @@ impl Ignores {
         };
         let git = folder.join(".git");
         let work_tree = std::fs::symlink_metadata(&git).is_ok();
-        let exclude = match work_tree {
-            true => self.git_exclude(folder, git.is_dir()).and_then(|(path, inside)| {
-                let boundary = if inside { self.boundary.as_deref() } else { None };
-                Some((Kind::GitExclude, self.read(folder, &path, boundary)?))
-            }),
-            false => None,
+        let exclude = match work_tree.then(|| self.git_exclude(folder)).flatten() {
+            Some(GitExclude::Inside(path)) => self.read(folder, &path, self.boundary.as_deref()),
+            Some(GitExclude::Outside { path, within }) => self.read_outside(folder, &path, &within, &git),
+            None => None,
         };
+        let exclude = exclude.map(|rules| (Kind::GitExclude, rules));
         let files: Vec<(Kind, Gitignore)> = FILES
             .iter()
             .filter_map(|(kind, name)| {
@@ -189,53 +188,98 @@ impl Ignores {
         problems.push((path.to_path_buf(), why));
     }
 
-    /// The exclude file of the work tree at `folder`, and whether it lies inside the work tree:
-    /// `.git/info/exclude` where `.git` is a folder; where it is a file (`gitdir: …`, a linked
-    /// worktree or a submodule), `info/exclude` in the git folder it names, or in the folder
-    /// that one shares with the main work tree (its `commondir`, a linked worktree's).
-    fn git_exclude(&self, folder: &Path, git_folder: bool) -> Option<(PathBuf, bool)> {
-        if git_folder {
-            return Some((folder.join(".git/info/exclude"), true));
-        }
+    /// The exclude file of the work tree at `folder`: `.git/info/exclude` where `.git` is a
+    /// folder; where it is a file git wrote (`gitdir: …`, a linked worktree or a submodule),
+    /// `info/exclude` in the git folder it names, or in the folder that one shares with the main
+    /// work tree (its `commondir`, a linked worktree's). A git folder inside the scanned tree is
+    /// read as any file of it is; one outside, only where no link leads out of it.
+    fn git_exclude(&self, folder: &Path) -> Option<GitExclude> {
         let link = folder.join(".git");
-        let text = match boundary::read_inside(&link, self.boundary.as_deref(), MAX_GIT_LINK_BYTES) {
-            Ok(text) => text,
-            Err(reason) => {
-                self.problem(&link, format!("{reason}, so git's exclude file is not read"));
-                return None;
-            }
-        };
-        let named = text.lines().find_map(|line| line.strip_prefix("gitdir:"))?.trim();
-        let git_dir = folder.join(named);
+        if link.is_dir() {
+            return Some(GitExclude::Inside(link.join("info/exclude")));
+        }
+        // Git writes a regular file; a link or anything else named `.git` is left alone.
+        if !std::fs::symlink_metadata(&link).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let text = boundary::read_inside(&link, self.boundary.as_deref(), MAX_GIT_LINK_BYTES).ok()?;
+        // As git reads it: the first line, `gitdir: ` and a path, line end stripped.
+        let named = text.lines().next()?.strip_prefix("gitdir: ")?;
+        let git_dir = std::fs::canonicalize(folder.join(named)).ok()?;
         // Only a folder git made: it holds a `HEAD`.
         if !git_dir.join("HEAD").is_file() {
             return None;
         }
-        let common = boundary::read_inside(&git_dir.join("commondir"), None, MAX_GIT_LINK_BYTES)
-            .ok()
-            .map(|common| git_dir.join(common.trim()));
-        let exclude = common.unwrap_or(git_dir).join("info/exclude");
-        Some((exclude, false))
+        let inside = |path: &Path| self.boundary.as_deref().is_none_or(|b| path.starts_with(b));
+        let git_dir_inside = inside(&git_dir);
+        let commondir = git_dir.join("commondir");
+        let common = if std::fs::symlink_metadata(&commondir).is_ok() {
+            let within = if git_dir_inside {
+                self.boundary.clone()
+            } else {
+                Some(git_dir.clone())
+            };
+            let text = boundary::read_inside(&commondir, within.as_deref(), MAX_GIT_LINK_BYTES).ok()?;
+            std::fs::canonicalize(git_dir.join(text.trim_end_matches(['\n', '\r']))).ok()?
+        } else {
+            git_dir.clone()
+        };
+        let path = common.join("info/exclude");
+        match (git_dir_inside, inside(&common)) {
+            (true, true) => Some(GitExclude::Inside(path)),
+            // A git folder inside the scanned tree names no folder outside it.
+            (true, false) => None,
+            (false, _) => Some(GitExclude::Outside { path, within: common }),
+        }
+    }
+
+    /// The rules of git's exclude file in a git folder outside the scanned tree, if it exists
+    /// and may be read without leaving `within`. A problem is told at the work tree's `.git`,
+    /// without naming the place outside.
+    fn read_outside(&self, folder: &Path, path: &Path, within: &Path, git: &Path) -> Option<Gitignore> {
+        std::fs::symlink_metadata(path).ok()?;
+        match boundary::read_inside(path, Some(within), MAX_IGNORE_BYTES) {
+            Ok(text) => rules(folder, path, &text),
+            Err(_) => {
+                let why = "git's exclude file in the git folder it names cannot be read (a link out of \
+                           that folder, no regular file, too large, not UTF-8 or unreadable), so its \
+                           rules are not applied";
+                self.problem(git, why.to_owned());
+                None
+            }
+        }
     }
 
     /// The rules of one ignore file, if it exists and may be read (inside `boundary`, when
     /// given).
     fn read(&self, folder: &Path, path: &Path, boundary: Option<&Path>) -> Option<Gitignore> {
         std::fs::symlink_metadata(path).ok()?;
-        let text = match boundary::read_inside(path, boundary, MAX_IGNORE_BYTES) {
-            Ok(text) => text,
+        match boundary::read_inside(path, boundary, MAX_IGNORE_BYTES) {
+            Ok(text) => rules(folder, path, &text),
             Err(reason) => {
                 self.problem(path, format!("{reason}, so its ignore rules are not applied"));
-                return None;
+                None
             }
-        };
-        let mut builder = GitignoreBuilder::new(folder);
-        for line in text.lines() {
-            // A line that is no valid glob is skipped, as git skips it.
-            let _ = builder.add_line(Some(path.to_path_buf()), line);
         }
-        builder.build().ok()
     }
+}
+
+/// Where a work tree's exclude file is, for reading.
+enum GitExclude {
+    /// Inside the scanned tree, read as any of its files.
+    Inside(PathBuf),
+    /// In a git folder outside the scanned tree, read only inside `within`.
+    Outside { path: PathBuf, within: PathBuf },
+}
+
+/// The rules of an ignore file's text, which applies to `folder`.
+fn rules(folder: &Path, path: &Path, text: &str) -> Option<Gitignore> {
+    let mut builder = GitignoreBuilder::new(folder);
+    for line in text.lines() {
+        // A line that is no valid glob is skipped, as git skips it.
+        let _ = builder.add_line(Some(path.to_path_buf()), line);
+    }
+    builder.build().ok()
 }
 
 /// Ignored (`true`), explicitly kept (`false`), or not named by the file (`None`).
@@ -336,6 +380,57 @@ mod tests {
             &format!("gitdir: {}\n", main.path().join(".git/info").display()),
         );
         assert_eq!(found(root), ["app.yaml", "shared-local.yaml", "sub/app.yaml"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn git_folders_named_by_a_git_file_are_read_without_following_links_out() {
+        let elsewhere = tempfile::tempdir().unwrap();
+        write(elsewhere.path(), "rules", "*.yaml\n");
+        let rules = elsewhere.path().join("rules");
+        // A git folder outside the tree: its exclude file may not lead out of it. The problem is
+        // told at `.git`, without naming the place outside.
+        let main = tempfile::tempdir().unwrap();
+        write(main.path(), ".git/HEAD", "ref: refs/heads/main\n");
+        std::fs::create_dir_all(main.path().join(".git/info")).unwrap();
+        std::os::unix::fs::symlink(&rules, main.path().join(".git/info/exclude")).unwrap();
+        let tree = tempfile::tempdir().unwrap();
+        let root = tree.path();
+        write(
+            root,
+            ".git",
+            &format!("gitdir: {}\n", main.path().join(".git").display()),
+        );
+        write(root, "app.yaml", "a: 1\n");
+        let candidates = super::super::discover(&[root.to_path_buf()], root).unwrap();
+        let shown: Vec<(&str, Option<&str>)> = candidates
+            .iter()
+            .map(|c| (c.display.as_str(), c.error.as_deref()))
+            .collect();
+        let why = "git's exclude file in the git folder it names cannot be read (a link out of that \
+                   folder, no regular file, too large, not UTF-8 or unreadable), so its rules are not applied";
+        assert_eq!(shown, [(".git", Some(why)), ("app.yaml", None)]);
+        // A git folder inside the tree is read as the tree's files are: no link out of the tree,
+        // nor a shared folder outside it.
+        write(root, ".git", "gitdir: fake\n");
+        write(root, "fake/HEAD", "ref: refs/heads/main\n");
+        std::fs::create_dir_all(root.join("fake/info")).unwrap();
+        std::os::unix::fs::symlink(&rules, root.join("fake/info/exclude")).unwrap();
+        let listed = found(root);
+        assert!(listed.contains(&"app.yaml".to_owned()), "{listed:?}");
+        assert!(
+            listed.iter().any(|f| f.ends_with("fake/info/exclude")),
+            "{listed:?}"
+        );
+        std::fs::remove_file(root.join("fake/info/exclude")).unwrap();
+        write(
+            root,
+            "fake/commondir",
+            &format!("{}\n", main.path().join(".git").display()),
+        );
+        std::fs::remove_file(main.path().join(".git/info/exclude")).unwrap();
+        write(main.path(), ".git/info/exclude", "*.yaml\n");
+        assert!(found(root).contains(&"app.yaml".to_owned()));
     }
 
     #[cfg(unix)]
