@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::rules::{ObjectRef, RawFinding, RuleMeta, Severity};
-use crate::source::escape::{escape_controls, escape_controls_owned};
+use crate::source::escape::{escape_controls, escape_controls_owned, unescape_controls};
 use crate::source::{Region, SourceFile, Span};
 
 /// A related location shown beside the primary one.
@@ -163,41 +163,15 @@ fn names_on_one_line(help: Cow<'static, str>, object: Option<&ObjectRef>) -> Cow
     let mut help = help;
     for name in names.flatten() {
         let raw = if name.contains("\\u{a}") || name.contains("\\u{d}") {
-            unescaped(name)
+            Cow::Owned(unescape_controls(name))
         } else {
-            name.to_owned()
+            Cow::Borrowed(name)
         };
-        if raw.contains(['\n', '\r']) && help.contains(&raw) {
-            help = Cow::Owned(help.replace(&raw, &escape_controls(&raw, false)));
+        if raw.contains(['\n', '\r']) && help.contains(&*raw) {
+            help = Cow::Owned(help.replace(&*raw, &escape_controls(&raw, false)));
         }
     }
     help
-}
-
-/// The text [`escape_controls`] made `escaped` from, read back (`\u{a}` to a line break).
-fn unescaped(escaped: &str) -> String {
-    let mut out = String::with_capacity(escaped.len());
-    let mut rest = escaped;
-    while let Some(at) = rest.find("\\u{") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 3..];
-        let decoded = after.find('}').and_then(|end| {
-            let code = u32::from_str_radix(&after[..end], 16).ok()?;
-            Some((char::from_u32(code)?, end))
-        });
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str("\\u{");
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The text with control characters escaped, borrowed still where it has none.
@@ -490,7 +464,6 @@ mod tests {
             resolved[0].message,
             "Deployment `shop/web\\u{a}ok` has no autoscaler"
         );
-        assert_eq!(unescaped("a\\u{a}b\\u{zz}\\u{1b"), "a\nb\\u{zz}\\u{1b");
     }
 
     #[test]

@@ -58,6 +58,33 @@ fn kept_in_lines(text: &str, at: usize, c: char) -> bool {
     c == '\n' || c == '\t' || (c == '\r' && text[at + 1..].starts_with('\n'))
 }
 
+/// The text [`escape_controls`] made `escaped` from, read back (`\u{a}` to a line break); text
+/// that only looks like an escape (`\u{zz}`) is kept.
+pub fn unescape_controls(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    let mut rest = escaped;
+    while let Some(at) = rest.find("\\u{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 3..];
+        let decoded = after.find('}').and_then(|end| {
+            let code = u32::from_str_radix(&after[..end], 16).ok()?;
+            Some((char::from_u32(code)?, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("\\u{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// JSON text with every character [`escape_controls`] escapes that JSON's own escapes leave raw
 /// (DEL, the C1 controls, the bidirectional characters) written as a `\u` escape: a JSON reader
 /// reads the same data, and a terminal or CI log that shows the text gets no raw control. They can
@@ -165,6 +192,13 @@ mod tests {
         let blanked = blank_controls(text);
         assert_eq!(blanked, "name: web?[31m\r\nnext: ??x?z\n");
         assert_eq!(blanked.len(), text.len());
+    }
+
+    #[test]
+    fn an_escaped_text_reads_back() {
+        let text = "web\nall\r\u{1b}[31m \u{202e}";
+        assert_eq!(unescape_controls(&escape_controls(text, false)), text);
+        assert_eq!(unescape_controls("a\\u{zz}\\u{1b"), "a\\u{zz}\\u{1b");
     }
 
     #[test]
