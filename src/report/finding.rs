@@ -58,7 +58,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
     let source = |file: crate::source::FileId| sources.get(file.0 as usize);
     let mut findings: Vec<Finding> = raw
         .into_par_iter()
-        .filter_map(|r| {
+        .map_init(FixedTextSeen::default, |fixed_seen, r| {
             let file = source(r.file)?;
             let related = r
                 .related
@@ -81,7 +81,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 span: r.span,
                 // Names and values from the files reach terminals and CI logs: no control
                 // character of theirs gets through raw.
-                help: escaped_text(names_on_one_line(
+                help: fixed_seen.escaped(names_on_one_line(
                     r.help.unwrap_or_else(|| r.rule.summary_text()),
                     r.object.as_ref(),
                 )),
@@ -100,6 +100,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 }),
             })
         })
+        .flatten()
         .collect();
     sort(&mut findings);
     findings.dedup_by(|a, b| {
@@ -174,11 +175,26 @@ fn names_on_one_line(help: Cow<'static, str>, object: Option<&ObjectRef>) -> Cow
     help
 }
 
-/// The text with control characters escaped, borrowed still where it has none.
-fn escaped_text(text: Cow<'static, str>) -> Cow<'static, str> {
-    match text {
-        Cow::Borrowed(text) => escape_controls(text, true),
-        Cow::Owned(text) => Cow::Owned(escape_controls_owned(text, true)),
+/// The fixed text a worker last found with nothing to escape. A rule's findings lie side by side
+/// and most share one fixed help text: it is read once per run of them, not once per finding.
+#[derive(Default)]
+struct FixedTextSeen(Option<&'static str>);
+
+impl FixedTextSeen {
+    /// The text with control characters escaped, borrowed still where it has none.
+    fn escaped(&mut self, text: Cow<'static, str>) -> Cow<'static, str> {
+        match text {
+            // The same address and length: the same unchanging text.
+            Cow::Borrowed(text) if self.0.is_some_and(|seen| std::ptr::eq(seen, text)) => Cow::Borrowed(text),
+            Cow::Borrowed(text) => {
+                let escaped = escape_controls(text, true);
+                if matches!(escaped, Cow::Borrowed(_)) {
+                    self.0 = Some(text);
+                }
+                escaped
+            }
+            Cow::Owned(text) => Cow::Owned(escape_controls_owned(text, true)),
+        }
     }
 }
 

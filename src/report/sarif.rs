@@ -202,16 +202,25 @@ fn write_result(
     result.string("level", level(finding.severity));
     result.objects("locations", [()], |location, ()| {
         if let Some(object) = &finding.object {
-            let name = match (object.namespace.as_deref(), object.name.as_deref()) {
-                (Some(namespace), Some(name)) => format!("{namespace}/{name}"),
-                (Some(only), None) | (None, Some(only)) => only.to_owned(),
-                (None, None) => String::new(),
+            let (namespace, name) = (object.namespace.as_deref(), object.name.as_deref());
+            // `namespace/name`, or whichever of the two there is.
+            let between = if namespace.is_some() && name.is_some() {
+                "/"
+            } else {
+                ""
             };
+            let qualified = [
+                &*object.kind,
+                "/",
+                namespace.unwrap_or_default(),
+                between,
+                name.unwrap_or_default(),
+            ];
             location.objects("logicalLocations", [()], |logical, ()| {
                 logical
-                    .text("fullyQualifiedName", &[&object.kind, "/", &name])
+                    .text("fullyQualifiedName", &qualified)
                     .string("kind", "object")
-                    .string("name", &name);
+                    .text("name", &qualified[2..]);
             });
         }
         location.object("physicalLocation", |physical| {
