@@ -26,7 +26,104 @@ fn main() {
             }
         }
     }
+    trials.push(Trial::test(
+        "values holding line breaks stay on their line",
+        values_holding_line_breaks_stay_on_their_line,
+    ));
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// Every `fail/` folder of YAML again, each plain value (not `apiVersion` or `kind`) written
+/// with a line break and a word after it, the same wherever it is repeated so that references
+/// still meet: no finding of any rule lays that word out on a line of its own, in its message
+/// or in its help (a suggested manifest that quotes names, images, keys and hosts).
+fn values_holding_line_breaks_stay_on_their_line() -> Result<(), Failed> {
+    let mut problems = String::new();
+    let mut quoted_in_help = 0;
+    for family in common::files_or_dirs(&common::repo().join("fixtures")) {
+        for rule in common::files_or_dirs(&family) {
+            let fail = rule.join("fail");
+            let written = tempfile::tempdir().unwrap();
+            let mut any = false;
+            for path in common::files(&fail) {
+                let Some(extension) = path.extension().filter(|e| *e == "yaml" || *e == "yml") else {
+                    continue;
+                };
+                let text = std::fs::read_to_string(&path).unwrap();
+                let name = format!(
+                    "{}.{}",
+                    path.file_stem().unwrap().to_string_lossy(),
+                    extension.to_string_lossy()
+                );
+                std::fs::write(written.path().join(name), with_line_breaks(&text)).unwrap();
+                any = true;
+            }
+            if !any {
+                continue;
+            }
+            for finding in common::run(written.path(), &[]) {
+                for (what, text) in [("message", finding.message.as_str()), ("help", &*finding.help)] {
+                    if text.lines().any(|line| line.trim_start().starts_with(INJECTED)) {
+                        problems.push_str(&format!(
+                            "{} {} {}: {what} {text:?}\n",
+                            rule.display(),
+                            finding.rule.id,
+                            finding.path
+                        ));
+                    }
+                }
+                quoted_in_help += usize::from(finding.help.contains(&format!("\\u{{a}}{INJECTED}")));
+            }
+        }
+    }
+    if quoted_in_help < 20 {
+        problems.push_str(&format!(
+            "only {quoted_in_help} helps quote a value written with a line break\n"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.into())
+    }
+}
+
+const INJECTED: &str = "INJECTED";
+
+/// The YAML with each plain scalar value of a `key: value` or `- value` line double-quoted with
+/// `\n` and [`INJECTED`] after it; comments are kept.
+fn with_line_breaks(yaml: &str) -> String {
+    let plain = |value: &str| {
+        value.starts_with(|c: char| c.is_ascii_alphabetic())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
+            && !matches!(value, "true" | "false" | "null" | "yes" | "no" | "on" | "off")
+    };
+    let mut out = String::new();
+    for line in yaml.lines() {
+        let (content, comment) = match line.find(" #") {
+            Some(at) => line.split_at(at),
+            None => (line, ""),
+        };
+        let trimmed = content.trim_end();
+        let rewritten = match trimmed.rsplit_once(": ") {
+            Some((key, value))
+                if plain(value.trim())
+                    && !matches!(key.trim_start().trim_start_matches("- "), "apiVersion" | "kind") =>
+            {
+                Some(format!("{key}: \"{}\\n{INJECTED}\"", value.trim()))
+            }
+            _ => trimmed
+                .strip_suffix(trimmed.trim_start().trim_start_matches("- "))
+                .filter(|start| start.ends_with("- ") && plain(trimmed.trim_start().trim_start_matches("- ")))
+                .map(|start| format!("{start}\"{}\\n{INJECTED}\"", &trimmed[start.len()..])),
+        };
+        out.push_str(rewritten.as_deref().unwrap_or(trimmed));
+        out.push_str(comment);
+        out.push('\n');
+    }
+    out
 }
 
 fn check(id: &str, dir: &Path, failing: bool) -> Result<(), Failed> {

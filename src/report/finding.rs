@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::rules::{ObjectRef, RawFinding, RuleMeta, Severity};
-use crate::source::escape::{escape_controls, escape_controls_owned, unescape_controls};
+use crate::source::escape::{escape_controls, escape_controls_owned};
 use crate::source::{Region, SourceFile, Span};
 
 /// A related location shown beside the primary one.
@@ -81,10 +81,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 span: r.span,
                 // Names and values from the files reach terminals and CI logs: no control
                 // character of theirs gets through raw.
-                help: fixed_seen.escaped(names_on_one_line(
-                    r.help.unwrap_or_else(|| r.rule.summary_text()),
-                    r.object.as_ref(),
-                )),
+                help: fixed_seen.escaped(r.help.unwrap_or_else(|| r.rule.summary_text())),
                 message: bounded(escape_controls_owned(
                     with_left_out(r.message, r.related_left_out),
                     false,
@@ -151,28 +148,6 @@ fn bounded(message: String) -> String {
         length - HEAD - TAIL,
         &message[tail_start..]
     )
-}
-
-/// A help text with the names of the finding's object kept on one line. Help keeps its own line
-/// breaks, so a name holding one (`"web\nall checks passed"`), quoted in a suggested manifest,
-/// would otherwise lay out a line of its own. Rules give names escaped already
-/// ([`ObjectRef::of`]): the text they were made from is what the help holds.
-fn names_on_one_line(help: Cow<'static, str>, object: Option<&ObjectRef>) -> Cow<'static, str> {
-    let names = object
-        .into_iter()
-        .flat_map(|o| [o.name.as_deref(), o.namespace.as_deref()]);
-    let mut help = help;
-    for name in names.flatten() {
-        let raw = if name.contains("\\u{a}") || name.contains("\\u{d}") {
-            Cow::Owned(unescape_controls(name))
-        } else {
-            Cow::Borrowed(name)
-        };
-        if raw.contains(['\n', '\r']) && help.contains(&*raw) {
-            help = Cow::Owned(help.replace(&*raw, &escape_controls(&raw, false)));
-        }
-    }
-    help
 }
 
 /// The fixed text a worker last found with nothing to escape. A rule's findings lie side by side
@@ -451,34 +426,6 @@ mod tests {
         assert_eq!(
             resolved[0].message,
             "a finding (3 more related places not listed)"
-        );
-    }
-
-    #[test]
-    fn a_name_holding_a_line_break_stays_on_one_line_in_help() {
-        let sources = [Arc::new(SourceFile::new(
-            "a.yaml",
-            "kind: Deployment\n".to_owned(),
-        ))];
-        let mut out = Findings::new(registry::parse_error(), FileId(0));
-        out.report(Span::new(0, 4), "Deployment `shop/web\nok` has no autoscaler")
-            .help("add one:\nmetadata:\n  name: web\nok\n  namespace: shop\r\nx")
-            .object(
-                ObjectRef {
-                    kind: "Deployment".into(),
-                    namespace: Some("shop\r\nx".into()),
-                    name: Some("web\nok".into()),
-                }
-                .printable(),
-            );
-        let resolved = resolve(out.into_vec(), &sources);
-        assert_eq!(
-            resolved[0].help,
-            "add one:\nmetadata:\n  name: web\\u{a}ok\n  namespace: shop\\u{d}\\u{a}x"
-        );
-        assert_eq!(
-            resolved[0].message,
-            "Deployment `shop/web\\u{a}ok` has no autoscaler"
         );
     }
 

@@ -21,6 +21,18 @@ pub fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     escape_unsafe(text, keep_newlines, |_, c| keep_newlines && c == '\n')
 }
 
+/// A value of the files as a multi-line text quotes it (a finding's help, a suggested manifest),
+/// formatted with its line breaks and other unsafe characters escaped as [`escape_controls`]
+/// escapes a one-line text: the help keeps its own lines, and a value can start none
+/// (`name: web\u{a}all checks passed`).
+pub struct OneLine<'a>(pub &'a str);
+
+impl std::fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&escape_controls(self.0, false))
+    }
+}
+
 /// A unified diff made safe to print, escaped as [`escape_controls`] escapes a multi-line text
 /// except that tabs and the carriage return of a CRLF line end are kept too: a patch of lines
 /// that hold no other control character still applies byte for byte.
@@ -56,33 +68,6 @@ fn escape_unsafe(text: &str, lines: bool, kept: impl Fn(usize, char) -> bool) ->
 /// return of a CRLF line end.
 fn kept_in_lines(text: &str, at: usize, c: char) -> bool {
     c == '\n' || c == '\t' || (c == '\r' && text[at + 1..].starts_with('\n'))
-}
-
-/// The text [`escape_controls`] made `escaped` from, read back (`\u{a}` to a line break); text
-/// that only looks like an escape (`\u{zz}`) is kept.
-pub fn unescape_controls(escaped: &str) -> String {
-    let mut out = String::with_capacity(escaped.len());
-    let mut rest = escaped;
-    while let Some(at) = rest.find("\\u{") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 3..];
-        let decoded = after.find('}').and_then(|end| {
-            let code = u32::from_str_radix(&after[..end], 16).ok()?;
-            Some((char::from_u32(code)?, end))
-        });
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str("\\u{");
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// JSON text with every character [`escape_controls`] escapes that JSON's own escapes leave raw
@@ -195,10 +180,15 @@ mod tests {
     }
 
     #[test]
-    fn an_escaped_text_reads_back() {
-        let text = "web\nall\r\u{1b}[31m \u{202e}";
-        assert_eq!(unescape_controls(&escape_controls(text, false)), text);
-        assert_eq!(unescape_controls("a\\u{zz}\\u{1b"), "a\\u{zz}\\u{1b");
+    fn a_value_quoted_in_help_stays_on_its_line() {
+        let shown = format!(
+            "metadata:\n  name: {}\n",
+            OneLine("web\nall checks passed\r\u{1b}[31m")
+        );
+        assert_eq!(
+            shown,
+            "metadata:\n  name: web\\u{a}all checks passed\\u{d}\\u{1b}[31m\n"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 use crate::model::packages::{Manager, PackageCommand};
 use crate::parse::shell::{ShellCommand, ShellWord};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -137,6 +138,7 @@ impl Rule for SingleStageBuild {
 }
 
 fn help(build_image: &str, build: &str) -> String {
+    let (build_image, build) = (OneLine(build_image), OneLine(build));
     format!(
         "build in a first stage and copy only the result into a slim runtime stage:\n\
          FROM {build_image} AS build\nRUN {build}\n\n\

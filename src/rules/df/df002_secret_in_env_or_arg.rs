@@ -3,6 +3,7 @@ use crate::model::image::keywords_of;
 use crate::model::secrets::{Exposure, exposed_secret, has_shell_variable, located, url_logins};
 use crate::parse::dockerfile::{Arguments, Instruction, Pair};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -103,7 +104,8 @@ fn check_pair(image: &Image<'_>, outer: &Instruction, keyword: &str, pair: &Pair
             format!(
                 "drop the default and give the build the secret through a secret mount, not a build argument:\n\
                  RUN --mount=type=secret,id={id} \\\n    {name}=\"$(cat /run/secrets/{id})\" ./build.sh",
-                id = name.to_ascii_lowercase()
+                name = OneLine(name),
+                id = OneLine(&name.to_ascii_lowercase())
             ),
         ),
         _ => (
@@ -113,7 +115,8 @@ fn check_pair(image: &Image<'_>, outer: &Instruction, keyword: &str, pair: &Pair
                 "remove the value and set `{name}` when the container starts (from a Kubernetes Secret); \
                  if the build needs it, use a secret mount:\n\
                  RUN --mount=type=secret,id={id} \\\n    {name}=\"$(cat /run/secrets/{id})\" ./build.sh",
-                id = name.to_ascii_lowercase()
+                name = OneLine(name),
+                id = OneLine(&name.to_ascii_lowercase())
             ),
         ),
     };

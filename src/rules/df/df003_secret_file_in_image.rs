@@ -1,6 +1,7 @@
 //! DF003 secret-file-in-image.
 use crate::parse::dockerfile::{Arguments, Instruction, Word};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -165,7 +166,10 @@ fn report_context(image: &Image<'_>, transfer: &Instruction, source: &Word, into
     let (reason, help_intro) = match &image.context.ignore_file {
         Some(file) => (
             format!("`{file}` does not exclude {them}"),
-            format!("exclude {them} in `{file}`, or copy only what the image needs:"),
+            format!(
+                "exclude {them} in `{}`, or copy only what the image needs:",
+                OneLine(file)
+            ),
         ),
         None => (
             "the build context has no `.dockerignore`".to_owned(),
@@ -175,7 +179,7 @@ fn report_context(image: &Image<'_>, transfer: &Instruction, source: &Word, into
     let mut lines: Vec<String> = copied
         .iter()
         .take(LISTED)
-        .map(|p| p.trim_end_matches('/').to_owned())
+        .map(|p| OneLine(p.trim_end_matches('/')).to_string())
         .collect();
     if copied.len() > LISTED {
         lines.push(format!("# and {} more", copied.len() - LISTED));

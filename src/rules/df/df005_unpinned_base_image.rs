@@ -1,6 +1,7 @@
 //! DF005 unpinned-base-image.
 use crate::model::ImageRef;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -64,7 +65,7 @@ impl Rule for UnpinnedBaseImage {
             out.report(written.span, format!("base image `{resolved}` {problem}"))
                 .help(format!(
                     "pin the base image to a version, ideally with its digest:\nFROM {}:<version>@sha256:<digest>",
-                    reference.repository
+                    OneLine(reference.repository)
                 ));
         }
     }

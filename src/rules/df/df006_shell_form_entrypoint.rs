@@ -2,6 +2,7 @@
 use crate::fix::{Applicability, Edit, Fix};
 use crate::parse::dockerfile::{Arguments, CommandForm, Instruction};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -63,7 +64,7 @@ impl Rule for ShellFormEntrypoint {
             )
             .help(format!(
                 "write it in exec (JSON) form:\nENTRYPOINT {}",
-                exec_form(text)
+                OneLine(&exec_form(text))
             ))
             // A shell-form ENTRYPOINT ignores the CMD; in exec form it would take it as its
             // arguments, so it is fixed only where there is none.
@@ -88,7 +89,10 @@ impl Rule for ShellFormEntrypoint {
             .then(|| exec_form_fix(image, instruction))
             .flatten();
         out.report(instruction.span, message)
-            .help(format!("write it in exec (JSON) form:\nCMD {}", exec_form(text)))
+            .help(format!(
+                "write it in exec (JSON) form:\nCMD {}",
+                OneLine(&exec_form(text))
+            ))
             .fix(fix);
     }
 }

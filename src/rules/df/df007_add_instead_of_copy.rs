@@ -1,6 +1,7 @@
 //! DF007 add-instead-of-copy.
 use crate::parse::dockerfile::{Arguments, Flag, Word};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -108,11 +109,11 @@ fn line(keyword: &str, flags: &[Flag], sources: &[&Word], dest: &Word) -> String
         .filter(|f| matches!(f.name.text.as_str(), "chown" | "chmod" | "link"))
     {
         match &flag.value {
-            Some(value) => words.push(format!("--{}={}", flag.name.text, value.text)),
+            Some(value) => words.push(format!("--{}={}", flag.name.text, OneLine(&value.text))),
             None => words.push(format!("--{}", flag.name.text)),
         }
     }
-    words.extend(sources.iter().map(|s| s.text.clone()));
-    words.push(dest.text.clone());
+    words.extend(sources.iter().map(|s| OneLine(&s.text).to_string()));
+    words.push(OneLine(&dest.text).to_string());
     words.join(" ")
 }

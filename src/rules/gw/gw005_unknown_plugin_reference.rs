@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use crate::model::gateway::kong::{KongConfig, Reference};
 use crate::model::gateway::kong_k8s::{ANNOTATED_KINDS, attached_plugins};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -96,7 +97,9 @@ fn annotations(cx: &Context<'_, '_>, out: &mut Findings) {
                 .help(format!(
                     "create the KongPlugin in the object's namespace, or fix the name:\n\
                      apiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata:\n  \
-                     name: {name}\n  namespace: {namespace}\nplugin: jwt"
+                     name: {name}\n  namespace: {namespace}\nplugin: jwt",
+                    name = OneLine(name),
+                    namespace = OneLine(namespace)
                 ))
                 .object(ObjectRef::of(object));
             for elsewhere in index.named(name).filter(|o| o.kind() == "KongPlugin") {
@@ -160,7 +163,7 @@ fn declarative(config: &KongConfig<'_, '_>, out: &mut Findings) {
         )
         .help(format!(
             "define the {kind} in the same file, or refer to an existing one by name:\n{kind}s:\n  - name: {}",
-            reference.target
+            OneLine(reference.target)
         ))
         .object(owner_ref.clone());
     };

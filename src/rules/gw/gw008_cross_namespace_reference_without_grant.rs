@@ -1,6 +1,7 @@
 //! GW008 cross-namespace-reference-without-grant.
 use crate::model::gateway::api::{GROUP, Gateway, Reference};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -111,12 +112,14 @@ fn check(
     .help(format!(
         "add a ReferenceGrant in namespace `{namespace}`:\n\
          apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata:\n  \
-         name: {}-{}\n  namespace: {namespace}\nspec:\n  from:\n    \
+         name: {from_namespace}-{}\n  namespace: {namespace}\nspec:\n  from:\n    \
          - group: gateway.networking.k8s.io\n      kind: {}\n      namespace: {from_namespace}\n  to:\n    \
          - group: \"\"\n      kind: {kind}\n      name: {name}",
-        from_namespace,
         referrer.kind().to_ascii_lowercase(),
-        referrer.kind()
+        referrer.kind(),
+        namespace = OneLine(namespace),
+        name = OneLine(name),
+        from_namespace = OneLine(from_namespace)
     ))
     .object(ObjectRef::of(referrer));
 }

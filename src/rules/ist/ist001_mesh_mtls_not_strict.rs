@@ -3,6 +3,7 @@ use crate::model::mesh::security::{Injection, namespace_injection};
 use crate::model::mesh::{MtlsMode, PeerAuthentication, is_istio};
 use crate::rules::prelude::*;
 use crate::source::Span;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -75,7 +76,8 @@ impl Rule for MeshMtlsNotStrict {
         let help = format!(
             "require mTLS for the whole mesh with one PeerAuthentication in the root namespace:\n\
              apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  \
-             namespace: {root}\nspec:\n  mtls:\n    mode: STRICT"
+             namespace: {root}\nspec:\n  mtls:\n    mode: STRICT",
+            root = OneLine(root)
         );
         let (object, span, message) = if let Some(weak) =
             mesh_wide.iter().find(|p| p.mode() != MtlsMode::Strict)

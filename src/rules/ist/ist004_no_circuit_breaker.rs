@@ -3,6 +3,7 @@ use crate::model::mesh::host::fqdn;
 use crate::model::mesh::security::{SYSTEM_NAMESPACES, is_control_plane};
 use crate::model::mesh::{DestinationRule, Place};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -127,7 +128,9 @@ impl Rule for NoCircuitBreaker {
             .help(format!(
                 "add a DestinationRule with outlierDetection for it:\n\
                  apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: {name}\n  \
-                 namespace: {namespace}\nspec:\n  host: {name}\n{RULE_POLICY}"
+                 namespace: {namespace}\nspec:\n  host: {name}\n{RULE_POLICY}",
+                name = OneLine(name),
+                namespace = OneLine(namespace)
             ))
             .object(ObjectRef::of(service));
         }

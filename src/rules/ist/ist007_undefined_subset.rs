@@ -4,6 +4,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use super::routed_destinations;
 use crate::model::mesh::DestinationRule;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -98,7 +99,8 @@ impl Rule for UndefinedSubset {
                 .help(format!(
                     "define the subset in the DestinationRule for the host, or route to one it defines:\n\
                      spec:\n  host: {}\n  subsets:\n    - name: {wanted}\n      labels: {{ version: {wanted} }}",
-                    destination.host().and_then(|h| h.as_text()).unwrap_or_default()
+                    OneLine(destination.host().and_then(|h| h.as_text()).unwrap_or_default()),
+                    wanted = OneLine(wanted)
                 ))
                 .object(ObjectRef::of(found.service.object));
             finding.related_from(rules.iter(), |rule| {

@@ -4,6 +4,7 @@ use crate::model::mesh::host::fqdn;
 use crate::model::mesh::routing::exposed_ports;
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -134,7 +135,8 @@ impl Rule for DestinationPortRequired {
                 )
                 .help(format!(
                     "name one of the target's ports in the destination:\ndestination:\n  host: {written}\n  port:\n    number: {}",
-                    ports[0]
+                    ports[0],
+                    written = OneLine(written)
                 ))
                 .object(ObjectRef::of(found.service.object));
             for target in &targets {

@@ -3,6 +3,7 @@ use super::{ClosestLabels, names_custom_resource, selector_keys_carried};
 use crate::index::NearFolders;
 use crate::model::mesh::{WorkloadSelector, requires_locality_label, runs_istio_gateway};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -183,7 +184,7 @@ fn help(kind: &str, labels: Option<&[(&str, &str)]>) -> String {
     };
     let lines: String = labels
         .iter()
-        .map(|(key, value)| format!("\n{:indent$}{key}: {value}", ""))
+        .map(|(key, value)| format!("\n{:indent$}{}: {}", "", OneLine(key), OneLine(value)))
         .collect();
     format!("make the selector equal to labels of the pods it is meant for:\nspec:\n  {path}{lines}")
 }

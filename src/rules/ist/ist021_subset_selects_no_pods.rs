@@ -5,6 +5,7 @@ use crate::model::LabelSelector;
 use crate::model::mesh::{DestinationRule, requires_locality_label};
 use crate::model::network::is_templated;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -125,7 +126,7 @@ impl Rule for SubsetSelectsNoPods {
                 };
                 let lines: String = example_labels
                     .iter()
-                    .map(|(key, value)| format!("\n        {key}: \"{value}\""))
+                    .map(|(key, value)| format!("\n        {}: \"{}\"", OneLine(key), OneLine(value)))
                     .collect();
                 let finding = out
                     .report_in(
@@ -141,7 +142,8 @@ impl Rule for SubsetSelectsNoPods {
                         "give the subset labels that pods behind the host carry, such as those of {} `{}`:\n\
                          spec:\n  subsets:\n    - name: {subset_name}\n      labels:{lines}",
                         example.kind_name(),
-                        example.qualified_name()
+                        OneLine(&example.qualified_name()),
+                        subset_name = OneLine(subset_name)
                     ))
                     .object(ObjectRef::of(object));
                 for pod in &pods {

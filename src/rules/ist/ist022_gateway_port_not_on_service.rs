@@ -8,6 +8,7 @@ use crate::model::object::Place;
 use crate::model::workload::port_number;
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -153,7 +154,8 @@ impl Rule for GatewayPortNotOnService {
                 )
                 .help(format!(
                     "serve on a port the gateway's Service exposes, or add the port to that Service:\n\
-                     spec:\n  ports:\n    - name: {protocol}-{wanted}\n      port: {wanted}\n      targetPort: {wanted}"
+                     spec:\n  ports:\n    - name: {protocol}-{wanted}\n      port: {wanted}\n      targetPort: {wanted}",
+                    protocol = OneLine(&protocol)
                 ))
                 .object(ObjectRef::of(object));
             }

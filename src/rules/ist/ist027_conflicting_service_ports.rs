@@ -9,6 +9,7 @@ use crate::model::network::is_templated;
 use crate::model::workload::port_number;
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -142,7 +143,8 @@ impl Rule for ConflictingServicePorts {
                 .help(format!(
                     "reach pod port {target} from one port number in every Service that selects the pods:\n\
                      spec:\n  ports:\n    - name: http\n      port: {}\n      targetPort: {target}",
-                    reaching.first().map_or(0, |p| p.number)
+                    reaching.first().map_or(0, |p| p.number),
+                    target = OneLine(target)
                 ))
                 .object(ObjectRef::of(object));
             }

@@ -1,6 +1,7 @@
 //! K8S005 secret-literal-in-env.
 use crate::model::secrets::exposed_secret_named;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 /// The option naming more secret-looking variables.
 pub const SECRET_NAMES: &str = "secret-names";
@@ -102,8 +103,9 @@ impl Rule for SecretLiteralInEnv {
             .help(format!(
                 "move the value into a Secret (and rotate it) and reference it:\n\
                      - name: {name}\n  valueFrom:\n    secretKeyRef: {{ name: {}, key: {} }}",
-                object.name().unwrap_or("app-secrets"),
-                name.to_ascii_lowercase().replace('_', "-")
+                OneLine(object.name().unwrap_or("app-secrets")),
+                OneLine(&name.to_ascii_lowercase().replace('_', "-")),
+                name = OneLine(name)
             ))
             .object(ObjectRef::of(object))
             .sensitive();

@@ -4,6 +4,7 @@ use crate::model::secrets::exposed_secret;
 use crate::rules::RawFinding;
 use crate::rules::prelude::*;
 use crate::source::Span;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -133,7 +134,7 @@ fn report<'f>(
     .help(format!(
         "move the entry into a Secret filled from a secrets manager (and rotate it), \
          and read it where the ConfigMap is read:\nenvFrom:\n  - configMapRef: {{ name: {name} }}\n  - secretRef: {{ name: {name}-secrets }}",
-        name = object.name().unwrap_or("app")
+        name = OneLine(object.name().unwrap_or("app"))
     ))
     .object(ObjectRef::of(object))
 }

@@ -2,6 +2,7 @@
 use crate::model::network::is_templated;
 use crate::model::scale_out;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -100,8 +101,8 @@ impl Rule for StatelessWithoutHpa {
             if exempt {
                 continue;
             }
-            let name = object.name().unwrap_or("<unnamed>");
-            let api_version = object.api_version();
+            let name = OneLine(object.name().unwrap_or("<unnamed>"));
+            let api_version = OneLine(object.api_version());
             out.report_in(
                 object.file,
                 object.name_span(),

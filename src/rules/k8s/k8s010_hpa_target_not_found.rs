@@ -2,6 +2,7 @@
 use crate::model::Scaler;
 use crate::model::network::is_templated;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -133,7 +134,8 @@ impl Rule for HpaTargetNotFound {
                 .help(format!(
                     "point `scaleTargetRef` at a workload of this namespace, by its exact kind and \
                      name, or add that workload's manifest to the scan:\nscaleTargetRef:\n  \
-                     apiVersion: {api_version}\n  kind: {kind}\n  name: {name}"
+                     apiVersion: {api_version}\n  kind: {kind}\n  name: {name}",
+                    name = OneLine(name)
                 ))
                 .object(ObjectRef::of(scaler.object));
             for near in near_misses {

@@ -1,6 +1,7 @@
 //! K8S014 image-tag-not-pinned.
 use crate::model::ImageRef;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 /// The option listing the registries images may come from.
 const ALLOWED_REGISTRIES: &str = "allowed-registries";
@@ -84,7 +85,7 @@ impl Rule for ImageTagNotPinned {
                 .help(format!(
                     "pull the image from an allowed registry (mirror it there first):\nimage: {}/{}",
                     allowed.first().map_or("registry.example.com", String::as_str),
-                    parsed.repository.rsplit('/').next().unwrap_or_default()
+                    OneLine(parsed.repository.rsplit('/').next().unwrap_or_default())
                 ))
                 .object(ObjectRef::of(object));
             }
@@ -103,7 +104,7 @@ impl Rule for ImageTagNotPinned {
             )
             .help(format!(
                 "pin the image to a released version, ideally with its digest:\nimage: {}:1.2.3@sha256:<digest>",
-                parsed.repository
+                OneLine(parsed.repository)
             ))
             .object(ObjectRef::of(object));
         }

@@ -2,6 +2,7 @@
 use crate::model::secrets::{host_ip_literals, name_words};
 use crate::parse::yaml::{Entry, Node};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 /// Name words that say the value is an address block, a listening address, an access list or
 /// a version number (`1.2.3.4` reads as an address), not the address of a service to connect to.
@@ -164,7 +165,8 @@ fn check_value(
     out.report(span, format!("{what} holds {noun} {listed}"))
         .help(format!(
             "refer to the service by its Kubernetes DNS name, `<service>.<namespace>.svc`, \
-             instead of `{first}`:\n{snippet}.data.svc.cluster.local"
+             instead of `{first}`:\n{snippet}.data.svc.cluster.local",
+            first = OneLine(first)
         ))
         .object(ObjectRef::of(object));
 }

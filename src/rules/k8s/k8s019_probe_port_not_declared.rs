@@ -4,6 +4,7 @@ use crate::model::workload::port_number;
 use crate::model::{Container, ContainerRole};
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -220,7 +221,7 @@ fn describe(
         .iter()
         .find_map(|p| p.str_at("name").or_else(|| p.str_at("containerPort")))
         .unwrap_or("http");
-    let probe = |port: &str| format!("{}:\n  {handler}:\n    port: {port}", kind.field());
+    let probe = |port: &str| format!("{}:\n  {handler}:\n    port: {}", kind.field(), OneLine(port));
     match problem {
         Problem::UnknownName => (
             "names no port of the container".to_owned(),

@@ -8,6 +8,7 @@ use crate::model::workload::port_number;
 use crate::model::{Container, ContainerRole};
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -392,7 +393,7 @@ fn help(
     read: &ReadWorkloads<'_, '_>,
     selected: &Selected<'_, '_>,
 ) -> String {
-    let service_port = port.str_at("port").unwrap_or("80");
+    let service_port = OneLine(port.str_at("port").unwrap_or("80"));
     let protocol = port.str_at("protocol").unwrap_or("TCP");
     let target_name = match *evidence {
         Evidence::UndeclaredName(name) => name,
@@ -400,7 +401,8 @@ fn help(
             let fixed = name.map_or(declared.to_string(), str::to_owned);
             return format!(
                 "set `targetPort` to the port the selected containers declare, preferably by \
-                 name:\nports:\n  - port: {service_port}\n    targetPort: {fixed}"
+                 name:\nports:\n  - port: {service_port}\n    targetPort: {fixed}",
+                fixed = OneLine(&fixed)
             );
         }
     };
@@ -412,7 +414,10 @@ fn help(
             "declare the port for {protocol} under a name of its own on the container, and \
              target that name:\nports:\n  - name: {target_name}-{lower}\n    containerPort: \
              {number}\n    protocol: {protocol}",
-            lower = protocol.to_ascii_lowercase()
+            target_name = OneLine(target_name),
+            lower = OneLine(&protocol.to_ascii_lowercase()),
+            number = OneLine(number),
+            protocol = OneLine(protocol)
         );
     }
     let suggestion = declared
@@ -425,20 +430,22 @@ fn help(
             let listed = crate::rules::listed(
                 declared.len(),
                 declared.iter().map(|(number, name)| match name {
-                    Some(name) => format!("{number} ({name})"),
+                    Some(name) => format!("{number} ({})", OneLine(name)),
                     None => number.to_string(),
                 }),
             );
             format!(
                 "set `targetPort` to a port the selected containers declare ({}), preferably by \
                  name:\nports:\n  - port: {service_port}\n    targetPort: {suggestion}",
-                listed
+                listed,
+                suggestion = OneLine(&suggestion)
             )
         }
         None => format!(
             "declare the port, with a name, on the container that listens on it, and target \
              that name:\nports:\n  - name: {target_name}\n    containerPort: 8080\n# Service:\n\
-             ports:\n  - port: {service_port}\n    targetPort: {target_name}"
+             ports:\n  - port: {service_port}\n    targetPort: {target_name}",
+            target_name = OneLine(target_name)
         ),
     }
 }

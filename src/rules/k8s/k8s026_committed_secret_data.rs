@@ -1,6 +1,7 @@
 //! K8S026 committed-secret-data.
 use crate::model::secrets::{Committed, SECRET_SECTIONS, committed_values};
 use crate::rules::prelude::*;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -109,7 +110,7 @@ impl Rule for CommittedSecretData {
                      fills the Secret at deploy time, e.g. an ExternalSecret:\nkind: ExternalSecret\n\
                      spec:\n  secretStoreRef: {{ kind: ClusterSecretStore, name: vault }}\n  \
                      target: {{ name: {name} }}\n  dataFrom: [{{ extract: {{ key: {name} }} }}]",
-                    name = object.name().unwrap_or("app-secrets")
+                    name = OneLine(object.name().unwrap_or("app-secrets"))
                 ))
                 .object(ObjectRef::of(object));
             // The finding points at `data:`; only the values below it are secret.

@@ -4,6 +4,7 @@ use crate::model::schema::{belongs_at, sole_suggestion, suggestion, unknown_fiel
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
 use crate::source::Span;
+use crate::source::escape::OneLine;
 
 declare_rule! {
     /// ## What it does
@@ -104,16 +105,17 @@ impl Rule for UnknownField {
                 object.kind(),
                 object.qualified_name()
             );
+            let shown = OneLine(key);
             let help = match (
                 suggestion(key, field.fields),
                 belongs_at(object.kind(), &field.parent, key),
             ) {
                 (Some(name), _) => {
-                    format!("rename `{key}` to `{name}`, the field Kubernetes reads:\n{name}:")
+                    format!("rename `{shown}` to `{name}`, the field Kubernetes reads:\n{name}:")
                 }
-                (None, Some(place)) => format!("move `{key}` {place}, where Kubernetes reads it"),
+                (None, Some(place)) => format!("move `{shown}` {place}, where Kubernetes reads it"),
                 (None, None) => format!(
-                    "remove `{key}` or move it to where the schema has it; the fields accepted here are {}",
+                    "remove `{shown}` or move it to where the schema has it; the fields accepted here are {}",
                     field
                         .fields
                         .iter()
