@@ -281,6 +281,31 @@ impl<'s> Node<'s> {
         self.entry(key).map(|e| &e.value).filter(|v| !v.is_null())
     }
 
+    /// The values for several keys, each as [`Node::get`] finds it, in one pass over the keys
+    /// (through merge keys only for a key that is absent): for mappings that every object has
+    /// many of, read key by key.
+    pub fn get_each<const N: usize>(&self, keys: [&str; N]) -> [Option<&Node<'s>>; N] {
+        let mut found: [Option<&Entry<'s>>; N] = [None; N];
+        let mut has_merge = false;
+        for entry in self.entries().iter().rev() {
+            let Value::Scalar(written) = &entry.key.value else {
+                continue;
+            };
+            if written.is_merge_key() {
+                has_merge = true;
+            } else if let Some(at) = keys.iter().position(|key| same_text(written.text(), key))
+                && found[at].is_none()
+            {
+                found[at] = Some(entry);
+            }
+        }
+        std::array::from_fn(|at| match found[at] {
+            Some(entry) => Some(&entry.value).filter(|value| !value.is_null()),
+            None if has_merge => self.get(keys[at]),
+            None => None,
+        })
+    }
+
     /// The value at a path of keys.
     pub fn path(&self, keys: &[&str]) -> Option<&Node<'s>> {
         keys.iter().try_fold(self, |node, key| node.get(key))
@@ -405,6 +430,30 @@ mod tests {
         assert_eq!(merged.str_at("b"), Some("3"));
         let keys: Vec<_> = merged.merged_entries().iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, [Some("b"), Some("a")]);
+    }
+
+    #[test]
+    fn several_keys_read_at_once_read_as_each_alone() {
+        // A repeated key is a syntax error the tree keeps.
+        let stream = parse_for_test(
+            "base: &b {name: inherited, args: [x]}\n\
+             plain: {name: web, command: [run], other: 1}\n\
+             repeated: {name: first, name: last, args: ~}\n\
+             merged: {<<: *b, command: [go]}\n\
+             overridden: {<<: *b, name: own, args: null}\n\
+             scalar: text\n",
+        );
+        let node = &stream.documents[0].root;
+        let keys = ["name", "command", "args", "absent"];
+        for key in ["plain", "repeated", "merged", "overridden", "scalar"] {
+            let mapping = node.get(key).unwrap();
+            let each = mapping.get_each(keys).map(|found| found.map(|value| value.span));
+            let alone = keys.map(|k| mapping.get(k).map(|value| value.span));
+            assert_eq!(each, alone, "{key}");
+        }
+        let overridden = node.get("overridden").unwrap().get_each(["name", "args"]);
+        assert_eq!(overridden[0].and_then(Node::as_str), Some("own"));
+        assert!(overridden[1].is_none());
     }
 
     #[test]

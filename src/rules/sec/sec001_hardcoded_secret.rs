@@ -8,7 +8,7 @@ use crate::model::secrets::{
     url_logins,
 };
 use crate::model::{ContainerRole, Schema};
-use crate::parse::yaml::{Node, Value, same_text};
+use crate::parse::yaml::Node;
 use crate::rules::k8s::k8s005_secret_literal_in_env::{SECRET_NAMES, SECRET_NAMES_OPTION};
 use crate::rules::prelude::*;
 use crate::source::{Span, SpanMap, SpanSet};
@@ -259,48 +259,6 @@ enum Step<'n> {
     Index(usize),
 }
 
-/// The keys of a mapping the walk reads before its values, found in one pass over its keys as
-/// [`Node::get`] finds each: the last of a repeated key, through merge keys only when absent.
-/// Every mapping of every object is read so.
-struct ReadFirst<'n, 's> {
-    name: Option<&'n Node<'s>>,
-    command: &'n [Node<'s>],
-    args: &'n [Node<'s>],
-}
-
-impl<'n, 's> ReadFirst<'n, 's> {
-    fn of(node: &'n Node<'s>) -> Self {
-        const KEYS: [&str; 3] = ["name", "command", "args"];
-        let mut found: [Option<&'n Node<'s>>; 3] = [None; 3];
-        let mut has_merge = false;
-        for entry in node.entries().iter().rev() {
-            let Value::Scalar(key) = &entry.key.value else {
-                continue;
-            };
-            if key.is_merge_key() {
-                has_merge = true;
-                continue;
-            }
-            if let Some(at) = KEYS.iter().position(|k| same_text(key.text(), k))
-                && found[at].is_none()
-            {
-                found[at] = Some(&entry.value);
-            }
-        }
-        let [name, command, args] = std::array::from_fn(|at| match found[at] {
-            Some(value) => Some(value).filter(|v| !v.is_null()),
-            None if has_merge => node.get(KEYS[at]),
-            None => None,
-        });
-        let items = |value: Option<&'n Node<'s>>| value.map(Node::items).unwrap_or_default();
-        ReadFirst {
-            name,
-            command: items(command),
-            args: items(args),
-        }
-    }
-}
-
 /// Where a value sits: the key it is written under (if any) and the name that says what it is.
 #[derive(Default, Clone, Copy)]
 struct Slot<'n> {
@@ -345,10 +303,12 @@ impl<'n, 's> Walk<'n, 's, '_> {
             self.node(item, item_slot);
             self.path.pop();
         }
-        let read_first = ReadFirst::of(node);
-        self.command_line(read_first.command, read_first.args);
+        // Every mapping of every object is read so: its keys are looked at once.
+        let [name, command, args] = node.get_each(["name", "command", "args"]);
+        let items = |value: Option<&'n Node<'s>>| value.map(Node::items).unwrap_or_default();
+        self.command_line(items(command), items(args));
         // `{name: API_TOKEN, value: …}`: the value is named by its sibling.
-        let tuple_name = read_first.name.and_then(Node::as_str);
+        let tuple_name = name.and_then(Node::as_str);
         for entry in node.entries() {
             let Some(key) = entry.key.as_str() else {
                 continue;
