@@ -150,8 +150,12 @@ impl Ignores {
         let git = folder.join(".git");
         let work_tree = std::fs::symlink_metadata(&git).is_ok();
         let exclude = match work_tree.then(|| self.git_exclude(folder)).flatten() {
-            Some(GitExclude::Inside(path)) => self.read(folder, &path, self.boundary.as_deref()),
-            Some(GitExclude::Outside { path, within }) => self.read_outside(folder, &path, &within, &git),
+            Some(GitExclude::Inside(path)) => {
+                self.read(folder, &path, self.boundary.as_deref(), ToldAt::TheFile)
+            }
+            Some(GitExclude::Outside { path, within }) => {
+                self.read(folder, &path, Some(&within), ToldAt::GitFile(&git))
+            }
             None => None,
         };
         let exclude = exclude.map(|rules| (Kind::GitExclude, rules));
@@ -160,7 +164,12 @@ impl Ignores {
             .filter_map(|(kind, name)| {
                 Some((
                     *kind,
-                    self.read(folder, &folder.join(name), self.boundary.as_deref())?,
+                    self.read(
+                        folder,
+                        &folder.join(name),
+                        self.boundary.as_deref(),
+                        ToldAt::TheFile,
+                    )?,
                 ))
             })
             .chain(exclude)
@@ -233,35 +242,45 @@ impl Ignores {
         }
     }
 
-    /// The rules of git's exclude file in a git folder outside the scanned tree, if it exists
-    /// and may be read without leaving `within`. A problem is told at the work tree's `.git`,
-    /// without naming the place outside.
-    fn read_outside(&self, folder: &Path, path: &Path, within: &Path, git: &Path) -> Option<Gitignore> {
-        std::fs::symlink_metadata(path).ok()?;
-        match boundary::read_inside(path, Some(within), MAX_IGNORE_BYTES) {
-            Ok(text) => rules(folder, path, &text),
-            Err(_) => {
-                let why = "git's exclude file in the git folder it names cannot be read (a link out of \
-                           that folder, no regular file, too large, not UTF-8 or unreadable), so its \
-                           rules are not applied";
-                self.problem(git, why.to_owned());
-                None
-            }
-        }
-    }
-
     /// The rules of one ignore file, if it exists and may be read (inside `boundary`, when
-    /// given).
-    fn read(&self, folder: &Path, path: &Path, boundary: Option<&Path>) -> Option<Gitignore> {
+    /// given); a problem is told at the file, or where `told_at` says.
+    fn read(
+        &self,
+        folder: &Path,
+        path: &Path,
+        boundary: Option<&Path>,
+        told_at: ToldAt<'_>,
+    ) -> Option<Gitignore> {
         std::fs::symlink_metadata(path).ok()?;
         match boundary::read_inside(path, boundary, MAX_IGNORE_BYTES) {
             Ok(text) => rules(folder, path, &text),
             Err(reason) => {
-                self.problem(path, format!("{reason}, so its ignore rules are not applied"));
+                match told_at {
+                    ToldAt::TheFile => {
+                        self.problem(path, format!("{reason}, so its ignore rules are not applied"))
+                    }
+                    ToldAt::GitFile(git) => self.problem(
+                        git,
+                        "git's exclude file in the git folder it names cannot be read (a link out of \
+                         that folder, no regular file, too large, not UTF-8 or unreadable), so its \
+                         rules are not applied"
+                            .to_owned(),
+                    ),
+                }
                 None
             }
         }
     }
+}
+
+/// Where a problem reading an ignore file is told.
+#[derive(Clone, Copy)]
+enum ToldAt<'a> {
+    /// At the file itself, which lies in the scanned tree.
+    TheFile,
+    /// At a work tree's `.git` file, for the exclude file of a git folder outside the scanned
+    /// tree: a report names no place outside it.
+    GitFile(&'a Path),
 }
 
 /// Where a work tree's exclude file is, for reading.
