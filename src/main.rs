@@ -449,6 +449,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
             report.write(format, color, out)
         }
     };
+    let writing_started = std::time::Instant::now();
     let written = match &args.output {
         Some(path) => std::fs::File::create(path)
             .and_then(|file| {
@@ -462,12 +463,15 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
     if let Err(message) = written {
         return usage_error(&message);
     }
+    let writing_time = writing_started.elapsed();
     if outcome.files_checked == 0 {
         eprintln!("mslint: nothing to check: no Dockerfile or platform manifest found under the given paths");
     } else if format == Format::Human {
         eprintln!("{}", mslint::report::human::summary(&report, outcome.elapsed));
     }
     if let Some(timings) = &outcome.timings {
+        let mut timings = timings.clone();
+        timings.phases.push(("report", writing_time));
         eprint!("{}", timings.describe());
     }
     let threshold = match settings.fail_on.value {

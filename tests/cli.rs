@@ -1439,7 +1439,7 @@ fn timings_say_where_the_time_went() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for phase in ["discover ", "parse ", "index ", "rules ", "findings "] {
+    for phase in ["discover ", "parse ", "index ", "rules ", "findings ", "report "] {
         assert!(stderr.contains(phase), "{stderr}");
     }
     assert!(
