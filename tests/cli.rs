@@ -1431,6 +1431,36 @@ fn control_characters_from_the_files_never_reach_a_report_raw() {
 }
 
 #[test]
+fn long_names_wrap_whole_in_the_terminal_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "checkout-payment-gateway-reconciliation-worker-eu-west";
+    let manifest = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: payments-production\n\
+         spec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: worker\n          \
+         image: registry.example.com/payments/{name}:latest\n"
+    );
+    write(dir.path(), "deploy.yaml", &manifest);
+    let output = mslint(dir.path()).args(["--color", "never"]).output().unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    // Lines are broken at spaces only: a name, an image or a command a person copies out of a
+    // wrapped message or suggested manifest is whole.
+    assert!(
+        !shown
+            .lines()
+            .any(|line| line.ends_with('-') || line.ends_with('/')),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("kind: Deployment, name:\n        {name} }}")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("`registry.example.com/payments/{name}:latest`")),
+        "{shown}"
+    );
+}
+
+#[test]
 fn timings_say_where_the_time_went() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "deploy.yaml", DEPLOYMENT);

@@ -28,7 +28,9 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn std::io::Write) -> 
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
-        .with_width(100);
+        .with_width(100)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     // A finding about a secret shows only its own line, with the secret starred out: a CI log
     // must not repeat what the finding warns about.
     let guarded = handler.clone().with_context_lines(0);
