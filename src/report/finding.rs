@@ -97,7 +97,8 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 }),
             })
         })
-        .flatten()
+        // Not `flatten`: rayon would gather each finding in a list of its own.
+        .filter_map(std::convert::identity)
         .collect();
     sort(&mut findings);
     findings.dedup_by(|a, b| {
@@ -150,8 +151,9 @@ fn bounded(message: String) -> String {
     )
 }
 
-/// The fixed text a worker last found with nothing to escape. A rule's findings lie side by side
-/// and most share one fixed help text: it is read once per run of them, not once per finding.
+/// The fixed text last found with nothing to escape, kept for each piece of work rayon splits
+/// off. A rule's findings lie side by side and most share one fixed help text: it is read once
+/// per run of them, not once per finding.
 #[derive(Default)]
 struct FixedTextSeen(Option<&'static str>);
 

@@ -285,6 +285,10 @@ impl<'s> Node<'s> {
     /// (through merge keys only for a key that is absent): for mappings that every object has
     /// many of, read key by key.
     pub fn get_each<const N: usize>(&self, keys: [&str; N]) -> [Option<&Node<'s>>; N] {
+        debug_assert!(
+            keys.iter().enumerate().all(|(at, key)| !keys[..at].contains(key)),
+            "each key once: a repeated one is found for its first place only"
+        );
         let mut found: [Option<&Entry<'s>>; N] = [None; N];
         let mut has_merge = false;
         for entry in self.entries().iter().rev() {
