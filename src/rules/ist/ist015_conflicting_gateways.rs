@@ -1,7 +1,7 @@
 //! IST015 conflicting-gateways.
 use std::collections::BTreeMap;
 
-use crate::model::mesh::host::overlap;
+use crate::model::mesh::host::{HostIndex, overlap};
 use foldhash::{HashMap, HashMapExt};
 
 use crate::model::mesh::IstioGateway;
@@ -113,12 +113,68 @@ impl Rule for ConflictingGateways {
         }
         // For each Gateway, by number, the last listener that counted it as a rival, by number.
         let mut counted_for = vec![usize::MAX; identities.len()];
-        let numbered = listeners
-            .iter()
-            .flat_map(|(key, group)| group.iter().map(move |listener| (key, listener, group)));
-        for (n, ((selector, port), listener, group)) in numbered.enumerate() {
-            report_conflicts((n, listener), group, (selector, *port), &mut counted_for, cx, out);
+        let mut n = 0;
+        for ((selector, port), group) in &listeners {
+            let rivals = Rivals::of(group);
+            for listener in group {
+                let candidates = rivals.candidates(listener, group);
+                report_conflicts(
+                    (n, listener),
+                    candidates,
+                    (selector, *port),
+                    &mut counted_for,
+                    cx,
+                    out,
+                );
+                n += 1;
+            }
         }
+    }
+}
+
+/// The listeners of one selector and port, found by the hosts they serve: a Gateway among
+/// thousands that share the usual ingress gateway and port 443 is compared only with those
+/// whose hosts may overlap its own.
+struct Rivals {
+    hosts: HostIndex,
+    /// The listener (its place in the group) of each host of `hosts`, by position.
+    owners: Vec<usize>,
+}
+
+impl Rivals {
+    fn of(group: &[Listener<'_, '_>]) -> Self {
+        let mut rivals = Rivals {
+            hosts: HostIndex::default(),
+            owners: Vec::new(),
+        };
+        for (at, listener) in group.iter().enumerate() {
+            for (_, host) in &listener.hosts {
+                rivals.hosts.add(host);
+                rivals.owners.push(at);
+            }
+        }
+        rivals
+    }
+
+    /// The listeners of `group` that may serve a host `listener` serves, in group order: all of
+    /// them when it serves a wildcard, which may cover names of any length.
+    fn candidates<'g, 'o, 's>(
+        &self,
+        listener: &Listener<'o, 's>,
+        group: &'g [Listener<'o, 's>],
+    ) -> Vec<&'g Listener<'o, 's>> {
+        if listener.hosts.iter().any(|(_, host)| host.starts_with('*')) {
+            return group.iter().collect();
+        }
+        let mut places: Vec<usize> = listener
+            .hosts
+            .iter()
+            .flat_map(|(_, host)| self.hosts.candidates(host))
+            .filter_map(|position| self.owners.get(position).copied())
+            .collect();
+        places.sort_unstable();
+        places.dedup();
+        places.into_iter().filter_map(|at| group.get(at)).collect()
     }
 }
 
@@ -139,11 +195,11 @@ fn deployed_together(a: &Object<'_>, b: &Object<'_>, cx: &Context<'_, '_>) -> bo
         && cx.index.near(a.file, b.file)
 }
 
-/// Reports `listener` (the `n`th of the scan) once if a server of another Gateway in its group
-/// serves a host it serves.
+/// Reports `listener` (the `n`th of the scan) once if a server of another Gateway among the
+/// candidates of its group (in group order) serves a host it serves.
 fn report_conflicts(
     (n, listener): (usize, &Listener<'_, '_>),
-    group: &[Listener<'_, '_>],
+    candidates: Vec<&Listener<'_, '_>>,
     (selector, port): (&str, i64),
     counted_for: &mut [usize],
     cx: &Context<'_, '_>,
@@ -153,7 +209,7 @@ fn report_conflicts(
     // The first rivals, to name, and how many there are.
     let mut conflicts = Vec::new();
     let mut count = 0;
-    for other in group {
+    for other in candidates {
         let other_object = other.gateway.object;
         if other.identity == listener.identity
             || counted_for.get(other.identity) == Some(&n)
