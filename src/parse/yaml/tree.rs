@@ -247,33 +247,8 @@ impl<'s> Node<'s> {
 
     /// The entry for `key`: an explicit key wins over one merged in with `<<`.
     pub fn entry(&self, key: &str) -> Option<&Entry<'s>> {
-        let entries = self.entries();
-        // One pass: the last explicit key wins; merge keys are only read when it is absent.
-        let mut has_merge = false;
-        for entry in entries.iter().rev() {
-            let Value::Scalar(written) = &entry.key.value else {
-                continue;
-            };
-            if written.is_merge_key() {
-                has_merge = true;
-            } else if same_text(written.text(), key) {
-                return Some(entry);
-            }
-        }
-        if !has_merge {
-            return None;
-        }
-        let merged = entries.iter().filter(|e| e.is_merge());
-        for merge in merged {
-            let sources: &[Node<'s>] = match &merge.value.value {
-                Value::Sequence(items) => items,
-                _ => std::slice::from_ref(&merge.value),
-            };
-            if let Some(found) = sources.iter().find_map(|source| source.entry(key)) {
-                return Some(found);
-            }
-        }
-        None
+        let [found] = self.entries_each([key]);
+        found
     }
 
     /// The value for `key`, when it is present and not null.
@@ -281,15 +256,23 @@ impl<'s> Node<'s> {
         self.entry(key).map(|e| &e.value).filter(|v| !v.is_null())
     }
 
-    /// The values for several keys, each as [`Node::get`] finds it, in one pass over the keys
-    /// (through merge keys only for a key that is absent): for mappings that every object has
-    /// many of, read key by key.
+    /// The values for several keys, each as [`Node::get`] finds it, in one pass over the keys:
+    /// for mappings that every object has many of, read key by key.
     pub fn get_each<const N: usize>(&self, keys: [&str; N]) -> [Option<&Node<'s>>; N] {
+        self.entries_each(keys)
+            .map(|found| found.map(|entry| &entry.value).filter(|value| !value.is_null()))
+    }
+
+    /// The entries for several keys, each as [`Node::entry`] finds it. One pass from the last
+    /// key back, as the last of repeated keys wins, that stops once every key is found; merge
+    /// keys are read only for a key that is absent.
+    fn entries_each<const N: usize>(&self, keys: [&str; N]) -> [Option<&Entry<'s>>; N] {
         debug_assert!(
             keys.iter().enumerate().all(|(at, key)| !keys[..at].contains(key)),
             "each key once: a repeated one is found for its first place only"
         );
         let mut found: [Option<&Entry<'s>>; N] = [None; N];
+        let mut missing = N;
         let mut has_merge = false;
         for entry in self.entries().iter().rev() {
             let Value::Scalar(written) = &entry.key.value else {
@@ -297,16 +280,38 @@ impl<'s> Node<'s> {
             };
             if written.is_merge_key() {
                 has_merge = true;
-            } else if let Some(at) = keys.iter().position(|key| same_text(written.text(), key))
-                && found[at].is_none()
-            {
-                found[at] = Some(entry);
+                continue;
+            }
+            let text = written.text();
+            for (slot, key) in found.iter_mut().zip(keys) {
+                if slot.is_none() && same_text(text, key) {
+                    *slot = Some(entry);
+                    missing -= 1;
+                    if missing == 0 {
+                        return found;
+                    }
+                    break;
+                }
             }
         }
-        std::array::from_fn(|at| match found[at] {
-            Some(entry) => Some(&entry.value).filter(|value| !value.is_null()),
-            None if has_merge => self.get(keys[at]),
-            None => None,
+        if has_merge {
+            for (slot, key) in found.iter_mut().zip(keys) {
+                if slot.is_none() {
+                    *slot = self.merged_entry(key);
+                }
+            }
+        }
+        found
+    }
+
+    /// The entry for `key` that merge keys bring in: the first merged mapping's that has it.
+    fn merged_entry(&self, key: &str) -> Option<&Entry<'s>> {
+        self.entries().iter().filter(|e| e.is_merge()).find_map(|merge| {
+            let sources: &[Node<'s>] = match &merge.value.value {
+                Value::Sequence(items) => items,
+                _ => std::slice::from_ref(&merge.value),
+            };
+            sources.iter().find_map(|source| source.entry(key))
         })
     }
 
