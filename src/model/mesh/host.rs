@@ -65,6 +65,10 @@ pub struct HostIndex {
     exact: HashMap<String, Vec<usize>>,
     /// `*.example.com` under `.example.com`.
     by_suffix: HashMap<String, Vec<usize>>,
+    /// Names and `*.` wildcards under each shorter suffix of theirs that starts with a dot:
+    /// `shop.example.com` and `*.shop.example.com` under `.example.com` and `.com`, where a
+    /// wildcard looks for the names it covers.
+    under: HashMap<String, Vec<usize>>,
     /// `*`, and wildcards whose suffix does not start with a dot (`*example.com`).
     other_wildcards: Vec<usize>,
 }
@@ -74,32 +78,43 @@ impl HostIndex {
     pub fn add(&mut self, host: &str) {
         let position = self.count;
         self.count += 1;
-        match host.strip_prefix('*') {
-            None => self.exact.entry(host.to_owned()).or_default().push(position),
-            Some(suffix) if suffix.starts_with('.') => self
-                .by_suffix
-                .entry(suffix.to_owned())
-                .or_default()
-                .push(position),
-            Some(_) => self.other_wildcards.push(position),
+        let name = match host.strip_prefix('*') {
+            None => {
+                self.exact.entry(host.to_owned()).or_default().push(position);
+                host
+            }
+            Some(suffix) if suffix.starts_with('.') => {
+                self.by_suffix
+                    .entry(suffix.to_owned())
+                    .or_default()
+                    .push(position);
+                &suffix[1..]
+            }
+            Some(_) => {
+                self.other_wildcards.push(position);
+                return;
+            }
+        };
+        for suffix in dot_suffixes(name) {
+            self.under.entry(suffix.to_owned()).or_default().push(position);
         }
     }
 
     /// The positions of the hosts that may overlap `host` (see [`overlap`]), ascending: every
-    /// one when `host` is itself a wildcard, since then it may cover names of any length.
+    /// one for `*` and for a wildcard whose suffix does not start with a dot, which may end
+    /// names anywhere.
     pub fn candidates(&self, host: &str) -> Vec<usize> {
-        if host.starts_with('*') {
-            return (0..self.count).collect();
-        }
-        let suffixes = host
-            .char_indices()
-            .filter(|(_, c)| *c == '.')
-            .filter_map(|(at, _)| self.by_suffix.get(host.get(at..)?));
-        let mut found: Vec<usize> = self
-            .exact
-            .get(host)
-            .into_iter()
-            .chain(suffixes)
+        let (wider, covered) = match host.strip_prefix('*') {
+            // A name: itself, and the wildcards over one of its suffixes.
+            None => (dot_suffixes(host), self.exact.get(host)),
+            // A `*.` wildcard: the wildcards over its suffix or a shorter one, and the names
+            // and narrower wildcards under its suffix.
+            Some(suffix) if suffix.starts_with('.') => (dot_suffixes(suffix), self.under.get(suffix)),
+            Some(_) => return (0..self.count).collect(),
+        };
+        let mut found: Vec<usize> = wider
+            .filter_map(|suffix| self.by_suffix.get(suffix))
+            .chain(covered)
             .flatten()
             .chain(&self.other_wildcards)
             .copied()
@@ -108,6 +123,12 @@ impl HostIndex {
         found.dedup();
         found
     }
+}
+
+/// The suffixes of a name that start with a dot, longest first (`.shop.example.com`,
+/// `.example.com`, `.com` of `api.shop.example.com`; the name itself when it starts with one).
+fn dot_suffixes(name: &str) -> impl Iterator<Item = &str> {
+    name.match_indices('.').map(|(at, _)| &name[at..])
 }
 
 /// An `exportTo` list: to whom an object is visible. Absent means everyone (Istio's default).
@@ -270,6 +291,48 @@ mod tests {
         assert_eq!(index.candidates("a.shop.svc.cluster.local"), [0, 1, 2, 3]);
         assert_eq!(index.candidates("b.example.com"), [2, 3, 4, 5]);
         assert_eq!(index.candidates("example.com"), [2, 3]);
-        assert_eq!(index.candidates("*.example.com"), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(index.candidates("*.example.com"), [2, 3, 4, 5]);
+        assert_eq!(index.candidates("*.svc.cluster.local"), [0, 1, 2, 3]);
+        assert_eq!(index.candidates("*.a.shop.svc.cluster.local"), [1, 2, 3]);
+        assert_eq!(index.candidates("*example.com"), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(index.candidates("*"), [0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn every_host_that_overlaps_is_a_candidate() {
+        let hosts = [
+            "*",
+            "*.com",
+            "example.com",
+            "*.example.com",
+            "shop.example.com",
+            "*.shop.example.com",
+            "api.shop.example.com",
+            "*.api.shop.example.com",
+            "*op.example.com",
+            "*example.com",
+            ".example.com",
+            "*..example.com",
+            "shop.example.org",
+            "*.org",
+            "*.shop.svc.cluster.local",
+            "reviews.shop.svc.cluster.local",
+            "*.cluster.local",
+            "10.0.0.1",
+        ];
+        let mut index = HostIndex::default();
+        for host in hosts {
+            index.add(host);
+        }
+        for query in hosts {
+            let candidates = index.candidates(query);
+            for (position, host) in hosts.iter().enumerate() {
+                if overlap(query, host) {
+                    assert!(candidates.contains(&position), "{host} overlaps {query}");
+                }
+            }
+        }
+        // Found by an index, not by listing everything.
+        assert_eq!(index.candidates("*.shop.example.com"), [0, 1, 3, 5, 6, 7, 8, 9]);
     }
 }

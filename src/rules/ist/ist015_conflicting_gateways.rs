@@ -156,16 +156,12 @@ impl Rivals {
         rivals
     }
 
-    /// The listeners of `group` that may serve a host `listener` serves, in group order: all of
-    /// them when it serves a wildcard, which may cover names of any length.
+    /// The listeners of `group` that may serve a host `listener` serves, in group order.
     fn candidates<'g, 'o, 's>(
         &self,
         listener: &Listener<'o, 's>,
         group: &'g [Listener<'o, 's>],
     ) -> Vec<&'g Listener<'o, 's>> {
-        if listener.hosts.iter().any(|(_, host)| host.starts_with('*')) {
-            return group.iter().collect();
-        }
         let mut places: Vec<usize> = listener
             .hosts
             .iter()
