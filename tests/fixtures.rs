@@ -33,16 +33,16 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-/// Every `fail/` folder again, each plain YAML value (not `apiVersion` or `kind`) written with a
-/// line break and a word after it, the same wherever it is repeated so that references still
+/// Every `fail/` folder again, each plain YAML value (not `apiVersion` or `kind`, in block or
+/// flow style) written with a line break and a word after it, the same wherever it is repeated so that references still
 /// meet: no finding of any rule lays that word out on a line of its own in its help (a suggested
 /// manifest that quotes names, images, keys and hosts). The rewrite keeps every file parsable,
 /// and the rules that quote such values in their help are each seen doing so. (A Dockerfile
 /// value holds no line break: its parser joins continued lines.)
 fn values_holding_line_breaks_stay_on_their_line() -> Result<(), Failed> {
-    const QUOTING: [&str; 11] = [
-        "GW005", "IST004", "IST007", "IST016", "IST022", "K8S005", "K8S006", "K8S009", "K8S010", "K8S014",
-        "K8S026",
+    const QUOTING: [&str; 14] = [
+        "GW005", "GW008", "IST004", "IST007", "IST016", "IST019", "IST022", "K8S005", "K8S006", "K8S009",
+        "K8S010", "K8S014", "K8S021", "K8S026",
     ];
     let mut problems = String::new();
     let mut quoting = std::collections::BTreeSet::new();
@@ -113,7 +113,10 @@ fn with_line_breaks(yaml: &str) -> String {
             && value
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
-            && !matches!(value, "true" | "false" | "null" | "yes" | "no" | "on" | "off")
+            && !matches!(
+                value,
+                "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "enabled" | "disabled"
+            )
     };
     let mut out = String::new();
     for line in yaml.lines() {
@@ -130,6 +133,7 @@ fn with_line_breaks(yaml: &str) -> String {
             {
                 Some(format!("{key}: \"{}\\n{INJECTED}\"", value.trim()))
             }
+            _ if trimmed.contains(['[', '{']) => Some(flow_with_line_breaks(trimmed, &plain)),
             Some(_) => None,
             None => trimmed
                 .strip_suffix(item)
@@ -145,6 +149,60 @@ fn with_line_breaks(yaml: &str) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// A line holding flow collections (`{ name: web, port: 80 }`, `[a.example.com, b]`) with each
+/// plain value in them (a mapping's value, a sequence's item; not a key) rewritten as
+/// [`with_line_breaks`] does. Quoted text is left as it is.
+fn flow_with_line_breaks(line: &str, plain: &dyn Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    // The open collections, innermost last, and the text since the last indicator.
+    let mut open: Vec<char> = Vec::new();
+    let mut token = String::new();
+    let mut quote = None;
+    let flush = |token: &mut String, open: &[char], out: &mut String| {
+        let text = std::mem::take(token);
+        let (lead, rest) = text.split_at(text.len() - text.trim_start().len());
+        let (body, trail) = rest.split_at(rest.trim_end().len());
+        let rewritten = match body.split_once(": ") {
+            Some((key, value))
+                if !open.is_empty() && plain(value.trim()) && !matches!(key, "apiVersion" | "kind") =>
+            {
+                Some(format!("{key}: \"{}\\n{INJECTED}\"", value.trim()))
+            }
+            None if open.last() == Some(&'[') && plain(body) => Some(format!("\"{body}\\n{INJECTED}\"")),
+            _ => None,
+        };
+        out.push_str(lead);
+        out.push_str(rewritten.as_deref().unwrap_or(body));
+        out.push_str(trail);
+    };
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), _) => {
+                token.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            (None, '"' | '\'') => {
+                token.push(c);
+                quote = Some(c);
+            }
+            (None, '[' | '{' | ']' | '}' | ',') => {
+                flush(&mut token, &open, &mut out);
+                match c {
+                    '[' | '{' => open.push(c),
+                    ']' | '}' => drop(open.pop()),
+                    _ => {}
+                }
+                out.push(c);
+            }
+            (None, _) => token.push(c),
+        }
+    }
+    flush(&mut token, &open, &mut out);
     out
 }
 
