@@ -65,19 +65,28 @@ pub struct HostIndex {
     exact: HashMap<String, Vec<usize>>,
     /// `*.example.com` under `.example.com`.
     by_suffix: HashMap<String, Vec<usize>>,
-    /// Names and `*.` wildcards under each shorter suffix of theirs that starts with a dot:
+    /// Names and `*.` wildcards under each suffix of their name that starts with a dot:
     /// `shop.example.com` and `*.shop.example.com` under `.example.com` and `.com`, where a
     /// wildcard looks for the names it covers.
     under: HashMap<String, Vec<usize>>,
-    /// `*`, and wildcards whose suffix does not start with a dot (`*example.com`).
+    /// `*`, wildcards whose suffix does not start with a dot (`*example.com`), and hosts longer
+    /// than [`MAX_INDEXED_HOST`]: candidates for every host.
     other_wildcards: Vec<usize>,
 }
+
+/// The longest host kept under its suffixes, DNS's limit on a name: a host of thousands of dots
+/// would otherwise be copied once per dot, and looked up once per dot.
+const MAX_INDEXED_HOST: usize = 253;
 
 impl HostIndex {
     /// Adds the host at the next position.
     pub fn add(&mut self, host: &str) {
         let position = self.count;
         self.count += 1;
+        if host.len() > MAX_INDEXED_HOST {
+            self.other_wildcards.push(position);
+            return;
+        }
         let name = match host.strip_prefix('*') {
             None => {
                 self.exact.entry(host.to_owned()).or_default().push(position);
@@ -102,8 +111,11 @@ impl HostIndex {
 
     /// The positions of the hosts that may overlap `host` (see [`overlap`]), ascending: every
     /// one for `*` and for a wildcard whose suffix does not start with a dot, which may end
-    /// names anywhere.
+    /// names anywhere, and for a host longer than [`MAX_INDEXED_HOST`].
     pub fn candidates(&self, host: &str) -> Vec<usize> {
+        if host.len() > MAX_INDEXED_HOST {
+            return (0..self.count).collect();
+        }
         let (wider, covered) = match host.strip_prefix('*') {
             // A name: itself, and the wildcards over one of its suffixes.
             None => (dot_suffixes(host), self.exact.get(host)),
@@ -334,5 +346,18 @@ mod tests {
         }
         // Found by an index, not by listing everything.
         assert_eq!(index.candidates("*.shop.example.com"), [0, 1, 3, 5, 6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn hosts_past_the_dns_limit_are_candidates_for_everything_and_see_everything() {
+        let long = format!("{}example.com", "a.".repeat(200_000));
+        let mut index = HostIndex::default();
+        for host in ["shop.example.com", &long, "*.example.com"] {
+            index.add(host);
+        }
+        assert!(index.under.keys().all(|suffix| suffix.len() <= MAX_INDEXED_HOST));
+        assert_eq!(index.candidates("other.example.org"), [1]);
+        assert_eq!(index.candidates(&long), [0, 1, 2]);
+        assert_eq!(index.candidates(&format!("*.{long}")), [0, 1, 2]);
     }
 }

@@ -269,7 +269,7 @@ impl<'s> Node<'s> {
     fn entries_each<const N: usize>(&self, keys: [&str; N]) -> [Option<&Entry<'s>>; N] {
         debug_assert!(
             keys.iter().enumerate().all(|(at, key)| !keys[..at].contains(key)),
-            "each key once: a repeated one is found for its first place only"
+            "each key once: a repeated key's later places are not filled as Node::entry would"
         );
         let mut found: [Option<&Entry<'s>>; N] = [None; N];
         let mut missing = N;
