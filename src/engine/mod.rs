@@ -549,3 +549,51 @@ fn internal_error(file: FileId, message: &str) -> RawFinding {
     .help("report this file to the mslint maintainers; the rest of the scan is unaffected");
     out.into_vec().remove(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_by_scope_keep_the_registry_order_in_runs_of_one_family() {
+        let by_scope = ByScope::of(registry::ALL);
+        let ids = |rules: &[&dyn Rule]| rules.iter().map(|r| r.meta().id).collect::<Vec<_>>();
+        let scoped = |wanted: Scope| {
+            registry::ALL
+                .iter()
+                .filter(|r| r.meta().scope == wanted || r.meta().scope == Scope::File)
+                .map(|r| r.meta().id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&by_scope.objects), scoped(Scope::Object));
+        assert_eq!(ids(&by_scope.dockerfiles), scoped(Scope::Dockerfile));
+        assert!(!by_scope.objects.is_empty() && !by_scope.dockerfiles.is_empty());
+        // The runs cover the object rules end to end, each of one family, the next of another.
+        let mut end = 0;
+        for (at, (family, run)) in by_scope.families.iter().enumerate() {
+            assert_eq!(run.start, end, "runs follow each other");
+            assert!(!run.is_empty());
+            assert!(
+                by_scope.objects[run.clone()]
+                    .iter()
+                    .all(|r| r.meta().family == *family)
+            );
+            if let Some((next, _)) = by_scope.families.get(at + 1) {
+                assert_ne!(next, family, "a run ends where the family changes");
+            }
+            end = run.end;
+        }
+        assert_eq!(end, by_scope.objects.len());
+        // A selection keeps its own order, with runs of its own; a project rule (IST004) is
+        // listed in neither.
+        let picked: Vec<&dyn Rule> = ["K8S001", "IST004", "IST005", "K8S002"]
+            .into_iter()
+            .filter_map(registry::find)
+            .collect();
+        let by_scope = ByScope::of(&picked);
+        assert_eq!(ids(&by_scope.objects), ["K8S001", "IST005", "K8S002"]);
+        let runs: Vec<_> = by_scope.families.iter().map(|(_, run)| run.clone()).collect();
+        assert_eq!(runs, [0..1, 1..2, 2..3]);
+        assert!(by_scope.dockerfiles.is_empty());
+    }
+}
