@@ -34,9 +34,9 @@ fn main() {
 }
 
 /// Every `fail/` folder again, each plain YAML value (not `apiVersion` or `kind`, in block or
-/// flow style) written with a line break and a word after it, the same wherever it is repeated so that references still
-/// meet: no finding of any rule lays that word out on a line of its own in its help (a suggested
-/// manifest that quotes names, images, keys and hosts). The rewrite keeps every file parsable,
+/// flow style) written with a line break and a word after it, the same wherever it is repeated
+/// so that references still meet: no finding of any rule lays that word out on a line of its own
+/// in its help (a suggested manifest that quotes names, images, keys and hosts). The rewrite keeps every file parsable,
 /// and the rules that quote such values in their help are each seen doing so. (A Dockerfile
 /// value holds no line break: its parser joins continued lines.)
 fn values_holding_line_breaks_stay_on_their_line() -> Result<(), Failed> {
@@ -104,6 +104,11 @@ fn values_holding_line_breaks_stay_on_their_line() -> Result<(), Failed> {
 
 const INJECTED: &str = "INJECTED";
 
+/// `value` double-quoted with a line break and [`INJECTED`] after it.
+fn broken(value: &str) -> String {
+    format!("\"{value}\\n{INJECTED}\"")
+}
+
 /// The YAML with each plain scalar value of a `key: value` or `- value` line double-quoted with
 /// `\n` and [`INJECTED`] after it; comment lines and comments after a value are kept where they are.
 fn with_line_breaks(yaml: &str) -> String {
@@ -131,14 +136,14 @@ fn with_line_breaks(yaml: &str) -> String {
                 if plain(value.trim())
                     && !matches!(key.trim_start().trim_start_matches("- "), "apiVersion" | "kind") =>
             {
-                Some(format!("{key}: \"{}\\n{INJECTED}\"", value.trim()))
+                Some(format!("{key}: {}", broken(value.trim())))
             }
             _ if trimmed.contains(['[', '{']) => Some(flow_with_line_breaks(trimmed, &plain)),
             Some(_) => None,
             None => trimmed
                 .strip_suffix(item)
                 .filter(|start| start.ends_with("- ") && plain(item))
-                .map(|start| format!("{start}\"{item}\\n{INJECTED}\"")),
+                .map(|start| format!("{start}{}", broken(item))),
         };
         match rewritten {
             Some(rewritten) => {
@@ -172,9 +177,9 @@ fn flow_with_line_breaks(line: &str, plain: &dyn Fn(&str) -> bool) -> String {
             Some((key, value))
                 if !open.is_empty() && plain(value.trim()) && !matches!(key, "apiVersion" | "kind") =>
             {
-                Some(format!("{key}: \"{}\\n{INJECTED}\"", value.trim()))
+                Some(format!("{key}: {}", broken(value.trim())))
             }
-            None if open.last() == Some(&'[') && plain(body) => Some(format!("\"{body}\\n{INJECTED}\"")),
+            None if open.last() == Some(&'[') && plain(body) => Some(broken(body)),
             _ => None,
         };
         out.push_str(lead);

@@ -98,10 +98,18 @@ pub struct Entry<'s> {
     pub value: Node<'s>,
 }
 
-impl Entry<'_> {
+impl<'s> Entry<'s> {
     /// A merge key (`<<: *defaults`), see [`Scalar::is_merge_key`].
     pub fn is_merge(&self) -> bool {
         matches!(&self.key.value, Value::Scalar(key) if key.is_merge_key())
+    }
+
+    /// The mappings a merge key brings in, in order: its value, or each item of a list.
+    fn merged(&self) -> &[Node<'s>] {
+        match &self.value.value {
+            Value::Sequence(items) => items,
+            _ => std::slice::from_ref(&self.value),
+        }
     }
 }
 
@@ -306,13 +314,10 @@ impl<'s> Node<'s> {
 
     /// The entry for `key` that merge keys bring in: the first merged mapping's that has it.
     fn merged_entry(&self, key: &str) -> Option<&Entry<'s>> {
-        self.entries().iter().filter(|e| e.is_merge()).find_map(|merge| {
-            let sources: &[Node<'s>] = match &merge.value.value {
-                Value::Sequence(items) => items,
-                _ => std::slice::from_ref(&merge.value),
-            };
-            sources.iter().find_map(|source| source.entry(key))
-        })
+        self.entries()
+            .iter()
+            .filter(|e| e.is_merge())
+            .find_map(|merge| merge.merged().iter().find_map(|source| source.entry(key)))
     }
 
     /// The value at a path of keys.
@@ -335,11 +340,7 @@ impl<'s> Node<'s> {
         }
         out.entries.reverse();
         for merge in entries.iter().filter(|e| e.is_merge()) {
-            let sources: &[Node<'s>] = match &merge.value.value {
-                Value::Sequence(items) => items,
-                _ => std::slice::from_ref(&merge.value),
-            };
-            for inherited in sources.iter().flat_map(Node::merged_entries) {
+            for inherited in merge.merged().iter().flat_map(Node::merged_entries) {
                 out.push(inherited);
             }
         }
