@@ -22,12 +22,13 @@ struct Marker {
     delimiter: String,
     /// `<<-`: leading tabs of the closing line are stripped.
     strip_tabs: bool,
-    /// Offset of the `<<` in its line.
+    /// Offset of the `<<` in its instruction's joined text.
     at: usize,
 }
 
-/// Blanks the inline heredoc bodies of `text`; `None` when there are none.
-pub(super) fn mask_inline(text: &str) -> Option<Masked> {
+/// Blanks the inline heredoc bodies of `text`, whose lines end in `escape` where they go on;
+/// `None` when there are none.
+pub(super) fn mask_inline(text: &str, escape: char) -> Option<Masked> {
     let lines: Vec<(usize, &str)> = line_offsets(text);
     let mut closers: Option<Closers<'_>> = None;
     let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
@@ -36,8 +37,13 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
     let mut n = 0;
     while n < lines.len() && unterminated.is_none() {
         let (start, line) = lines[n];
-        let (markers, parser_reads) = inline_markers(line);
-        n += 1;
+        if !opens_run(line) {
+            n += 1;
+            continue;
+        }
+        let instruction = Joined::of(&lines, n, escape);
+        let (markers, parser_reads) = inline_markers(&instruction.text);
+        n = instruction.next_line;
         if markers.len() <= parser_reads {
             continue;
         }
@@ -54,7 +60,7 @@ pub(super) fn mask_inline(text: &str) -> Option<Masked> {
                     if let Some((from, _)) = lines.get(body_start) {
                         blanked.push(*from..text.len());
                     }
-                    unterminated = Some((start + marker.at, marker.delimiter));
+                    unterminated = Some((instruction.offset(marker.at), marker.delimiter));
                 }
                 break;
             };
@@ -152,18 +158,68 @@ fn line_offsets(text: &str) -> Vec<(usize, &str)> {
         .collect()
 }
 
-/// The heredoc markers of a `RUN` line, and how many of them the parser reads itself: the
-/// first, when it is the first argument. A `<<` inside quotes or after a backslash is text,
-/// not a heredoc (`RUN echo "a <<b"`).
+/// Whether a line opens a `RUN` instruction.
+fn opens_run(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    trimmed
+        .get(..4)
+        .is_some_and(|keyword| keyword.eq_ignore_ascii_case("run ") || keyword.eq_ignore_ascii_case("run\t"))
+}
+
+/// A `RUN` instruction as BuildKit reads it before it looks for heredocs: its lines joined,
+/// each without the escape character that ends it, comment and blank lines inside it left out.
+/// Heredoc bodies start on the line after it.
+struct Joined {
+    text: String,
+    /// Where each joined piece starts, in `text` and in the file.
+    pieces: Vec<(usize, usize)>,
+    /// The first line after the instruction.
+    next_line: usize,
+}
+
+impl Joined {
+    fn of(lines: &[(usize, &str)], first: usize, escape: char) -> Joined {
+        let mut joined = Joined {
+            text: String::new(),
+            pieces: Vec::new(),
+            next_line: first,
+        };
+        while let Some((start, line)) = lines.get(joined.next_line) {
+            joined.next_line += 1;
+            let content = line.trim_end_matches(['\n', '\r']);
+            let inside = joined.next_line - 1 > first;
+            let trimmed = content.trim_start();
+            if inside && (trimmed.is_empty() || trimmed.starts_with('#')) {
+                continue;
+            }
+            let goes_on = content.trim_end_matches([' ', '\t']).strip_suffix(escape);
+            joined.pieces.push((joined.text.len(), *start));
+            joined.text.push_str(goes_on.unwrap_or(content));
+            if goes_on.is_none() {
+                break;
+            }
+        }
+        joined
+    }
+
+    /// The file offset of an offset in the joined text.
+    fn offset(&self, at: usize) -> usize {
+        let piece = self
+            .pieces
+            .partition_point(|(joined, _)| *joined <= at)
+            .saturating_sub(1);
+        self.pieces
+            .get(piece)
+            .map_or(at, |(joined, file)| file + (at - joined))
+    }
+}
+
+/// The heredoc markers of a `RUN` instruction, its lines joined, and how many of them the
+/// parser reads itself: the first, when it is the first argument. A `<<` inside quotes or after
+/// a backslash is text, not a heredoc (`RUN echo "a <<b"`).
 fn inline_markers(line: &str) -> (Vec<Marker>, usize) {
     let trimmed = line.trim_start();
-    let Some(keyword) = trimmed.get(..4) else {
-        return (Vec::new(), 0);
-    };
-    if !keyword.eq_ignore_ascii_case("run ") || line.trim_end().ends_with('\\') {
-        return (Vec::new(), 0);
-    }
-    let arguments = trimmed[4..].trim_start();
+    let arguments = trimmed[3..].trim_start();
     let arguments_at = line.len() - arguments.len();
     let mut words = arguments.split_whitespace().skip_while(|w| w.starts_with("--"));
     let Some(first) = words.next() else {
@@ -235,7 +291,7 @@ mod tests {
     #[test]
     fn bodies_of_inline_heredocs_are_blanked_in_place() {
         let text = "FROM alpine\nRUN cat <<EOF > /etc/motd\nhello\nEOF\nUSER app\n";
-        let masked = mask_inline(text).expect("one heredoc");
+        let masked = mask_inline(text, '\\').expect("one heredoc");
         assert_eq!(masked.text.len(), text.len());
         assert_eq!(
             masked.text,
@@ -248,15 +304,21 @@ mod tests {
 
     #[test]
     fn leading_heredocs_are_left_to_the_parser() {
-        assert!(mask_inline("FROM a\nRUN <<EOF\necho hi\nEOF\n").is_none());
-        assert!(mask_inline("FROM a\nRUN --mount=type=cache,target=/x <<EOF\necho\nEOF\n").is_none());
-        assert!(mask_inline("FROM a\nRUN cat <<<word\n").is_none());
+        assert!(mask_inline("FROM a\nRUN <<EOF\necho hi\nEOF\n", '\\').is_none());
+        assert!(
+            mask_inline(
+                "FROM a\nRUN --mount=type=cache,target=/x <<EOF\necho\nEOF\n",
+                '\\'
+            )
+            .is_none()
+        );
+        assert!(mask_inline("FROM a\nRUN cat <<<word\n", '\\').is_none());
     }
 
     #[test]
     fn heredocs_after_a_leading_one_are_blanked_and_its_body_kept() {
         let text = "FROM a\nRUN <<FILE1 cat > file1 && <<FILE2 cat > file2\nI am\nfirst\nFILE1\nI am\nsecond\nFILE2\nUSER b\n";
-        let masked = mask_inline(text).expect("a second heredoc");
+        let masked = mask_inline(text, '\\').expect("a second heredoc");
         assert_eq!(
             masked.text,
             "FROM a\nRUN <<FILE1 cat > file1 && <<FILE2 cat > file2\nI am\nfirst\nFILE1\n    \n      \n     \nUSER b\n"
@@ -268,7 +330,7 @@ mod tests {
     #[test]
     fn several_and_tab_stripped_heredocs_are_found() {
         let text = "FROM a\nRUN python3 <<PY && cat <<-'END'\nprint(1)\nPY\n\tx\n\tEND\nUSER b\n";
-        let masked = mask_inline(text).expect("two heredocs");
+        let masked = mask_inline(text, '\\').expect("two heredocs");
         assert_eq!(
             masked
                 .bodies
@@ -283,7 +345,7 @@ mod tests {
     #[test]
     fn an_inline_heredoc_never_closed_takes_the_rest_of_the_file() {
         let text = "FROM a\nRUN cat <<EOF > /etc/motd\nhello\nUSER b\n";
-        let masked = mask_inline(text).expect("an unterminated heredoc");
+        let masked = mask_inline(text, '\\').expect("an unterminated heredoc");
         assert_eq!(masked.text, "FROM a\nRUN cat <<EOF > /etc/motd\n     \n      \n");
         let (at, delimiter) = masked.unterminated.expect("reported");
         assert_eq!((&text[at..at + 5], delimiter.as_str()), ("<<EOF", "EOF"));
@@ -293,7 +355,7 @@ mod tests {
     #[test]
     fn closed_heredocs_before_an_unclosed_one_keep_their_bodies() {
         let text = "FROM a\nRUN <<A cat - <<B && cat <<-'C'\na\nA\nb\nB\nrest\n";
-        let masked = mask_inline(text).expect("heredocs");
+        let masked = mask_inline(text, '\\').expect("heredocs");
         assert_eq!(masked.bodies.len(), 1);
         assert_eq!(masked.bodies[0].1.text, "b\n");
         let (at, delimiter) = masked.unterminated.expect("C never closes");
@@ -304,12 +366,12 @@ mod tests {
     #[test]
     fn a_marker_may_name_a_file_descriptor_but_not_follow_other_text() {
         let text = "FROM a\nRUN 3<<EOF cat /dev/fd/3 && cat 4<<-END\nFROM x\nEOF\n\tUSER root\n\tEND\n";
-        let masked = mask_inline(text).expect("heredocs");
+        let masked = mask_inline(text, '\\').expect("heredocs");
         let bodies: Vec<&str> = masked.bodies.iter().map(|(_, body)| body.text.as_str()).collect();
         assert_eq!(bodies, ["FROM x\n", "\tUSER root\n"]);
         assert!(masked.unterminated.is_none());
         for line in ["FROM a\nRUN cat a3<<EOF\nEOF\n", "FROM a\nRUN cat 3x<<EOF\nEOF\n"] {
-            assert!(mask_inline(line).is_none(), "{line:?}");
+            assert!(mask_inline(line, '\\').is_none(), "{line:?}");
         }
     }
 
@@ -321,8 +383,8 @@ mod tests {
             "FROM a\nRUN echo \\<<EOF > f\nEOF\n",
             "FROM a\nRUN echo \"q\\\" <<EOF\" > f\nEOF\n",
         ] {
-            assert!(mask_inline(line).is_none(), "{line:?}");
+            assert!(mask_inline(line, '\\').is_none(), "{line:?}");
         }
-        assert!(mask_inline("FROM a\nRUN echo \"a\" <<EOF\nEOF\n").is_some());
+        assert!(mask_inline("FROM a\nRUN echo \"a\" <<EOF\nEOF\n", '\\').is_some());
     }
 }

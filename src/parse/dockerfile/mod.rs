@@ -146,7 +146,7 @@ pub struct Dockerfile {
 
 /// Parses a Dockerfile, recovering after each syntax error at the next line.
 pub fn parse(text: &str) -> Dockerfile {
-    let Some(masked) = heredoc::mask_inline(text) else {
+    let Some(masked) = heredoc::mask_inline(text, escape_of(text)) else {
         return parse_text(text);
     };
     let mut file = parse_text(&masked.text);
@@ -179,27 +179,45 @@ fn opener_indent(text: &str, offset: usize) -> usize {
 }
 
 fn parse_text(text: &str) -> Dockerfile {
-    let bom = if text.starts_with(UTF8_BOM) {
-        UTF8_BOM.len()
-    } else {
-        0
-    };
-    let escape = escape_directive(&text[bom..]).unwrap_or('\\');
     let mut file = Dockerfile {
-        escape,
+        escape: escape_of(text),
         ..Dockerfile::default()
     };
     let lines = LineIndex::new(text);
     let mut start = 0;
-    while start < text.len() && file.errors.len() < MAX_ERRORS {
-        match parse_from(text, start, &mut file) {
-            None => break,
-            Some(error_offset) => {
-                let line = lines.line_column(text, error_offset).0 as usize;
-                if line >= lines.line_count() {
-                    break;
-                }
-                start = lines.line_start(line + 1);
+    // Once a FROM line is seen, even one with an error, the lines after it belong to a stage.
+    let mut in_stage = false;
+    while start < text.len() {
+        if file.errors.len() >= MAX_ERRORS {
+            file.errors.push(DockerfileError {
+                message: format!(
+                    "the Dockerfile has more syntax errors than mslint's limit of {MAX_ERRORS}; the rest of the file is not checked"
+                ),
+                span: rest_of_line(text, start),
+            });
+            break;
+        }
+        let Some(error_offset) = parse_from(text, start, in_stage, &mut file) else {
+            break;
+        };
+        let line = lines.line_column(text, error_offset).0 as usize;
+        if line >= lines.line_count() {
+            break;
+        }
+        let line_start = lines.line_start(line);
+        in_stage = in_stage
+            || file.instructions.iter().any(|i| i.keyword == "FROM")
+            || opens_stage(&text[line_start..]);
+        start = lines.line_start(line + 1);
+        let wants_stage = file.errors.last().is_some_and(|e| {
+            e.message == "expected FROM" || e.message == "expected at least one FROM instruction"
+        });
+        if !in_stage && wants_stage {
+            // Every line before the first FROM would be the same error again: the next one
+            // read is the first FROM line, if there is one.
+            match next_from_line(text, start) {
+                Some(from) => start = from,
+                None => break,
             }
         }
     }
@@ -226,7 +244,7 @@ fn parse_text(text: &str) -> Dockerfile {
 }
 
 /// Parses `text[start..]`, appending instructions; returns the offset of a syntax error, if any.
-fn parse_from(text: &str, start: usize, file: &mut Dockerfile) -> Option<usize> {
+fn parse_from(text: &str, start: usize, in_stage: bool, file: &mut Dockerfile) -> Option<usize> {
     let rest = &text[start..];
     // A restart in the middle of the file must keep the escape character and must not be
     // mistaken for instructions before the first FROM.
@@ -235,7 +253,7 @@ fn parse_from(text: &str, start: usize, file: &mut Dockerfile) -> Option<usize> 
         if file.escape != '\\' {
             prefix.push_str(&format!("# escape={}\n", file.escape));
         }
-        if file.instructions.iter().any(|i| i.keyword == "FROM") {
+        if in_stage {
             prefix.push_str("FROM scratch\n");
         }
     }
@@ -294,12 +312,55 @@ fn parse_from(text: &str, start: usize, file: &mut Dockerfile) -> Option<usize> 
 }
 
 fn error_at(text: &str, offset: usize, message: String) -> DockerfileError {
-    // An unterminated here-document is reported where it opens, not where the file ends.
-    let offset = unterminated_heredoc(text, offset, &message).unwrap_or(offset);
+    let message = strip_position(&message);
+    // A here-document, or the quote of its delimiter, that never ends is reported where it
+    // opens, not where the file ends.
+    let offset = unterminated_heredoc(text, offset, &message)
+        .or_else(|| unclosed_delimiter_quote(text, offset, &message))
+        .unwrap_or(offset);
     DockerfileError {
-        message: strip_position(&message),
+        message: plainer(text, offset, message),
         span: rest_of_line(text, offset),
     }
+}
+
+/// The parser's message, said plainly where its words mislead.
+fn plainer(text: &str, offset: usize, message: String) -> String {
+    match message.as_str() {
+        // `FROM image AS` with no name, or a third word that is not AS.
+        "expected AS" => {
+            let rest = text.get(offset..).unwrap_or("");
+            let line = rest.split(['\n', '\r']).next().unwrap_or("");
+            if line.trim_end().eq_ignore_ascii_case("as") {
+                "expected a stage name after AS".to_owned()
+            } else {
+                "expected `AS name` or the end of the line after the image".to_owned()
+            }
+        }
+        "unknown instruction ''" => "expected an instruction after ONBUILD".to_owned(),
+        _ => message,
+    }
+}
+
+/// Whether a line is a `FROM` instruction.
+fn opens_stage(line: &str) -> bool {
+    let trimmed = line.trim_start_matches([' ', '\t']);
+    trimmed
+        .get(..4)
+        .is_some_and(|keyword| keyword.eq_ignore_ascii_case("from"))
+        && trimmed[4..].starts_with([' ', '\t'])
+}
+
+/// The offset of the first `FROM` line at or after `from`.
+fn next_from_line(text: &str, from: usize) -> Option<usize> {
+    let mut offset = from;
+    for line in text.get(from..)?.split_inclusive('\n') {
+        if opens_stage(line) {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// From `offset` to the end of its line.
@@ -315,12 +376,34 @@ fn rest_of_line(text: &str, offset: usize) -> Span {
 /// the offset of its last opener (`<<EOF`, `<<-"EOF"`) before `offset`.
 fn unterminated_heredoc(text: &str, offset: usize, message: &str) -> Option<usize> {
     let delimiter = message.split_once("here-document (")?.1.split_once(')')?.0;
+    last_heredoc_opener(text, offset, |after| {
+        after
+            .trim_start_matches('-')
+            .trim_start_matches(['"', '\''])
+            .starts_with(delimiter)
+    })
+}
+
+/// For a quoted delimiter whose quote is never closed (`RUN <<"EOF`), which the parser reads
+/// to the end of the file, the offset of its `<<`.
+fn unclosed_delimiter_quote(text: &str, offset: usize, message: &str) -> Option<usize> {
+    let quote = message
+        .strip_prefix("expected end of quoted string (")?
+        .strip_suffix("), but reached eof")?;
+    last_heredoc_opener(text, offset, |after| {
+        after
+            .trim_start_matches('-')
+            .strip_prefix(quote)
+            .is_some_and(|rest| !rest.split(['\n', '\r']).next().unwrap_or("").contains(quote))
+    })
+}
+
+/// The offset of the last `<<` before `offset` that the text after it shows to be the opener.
+fn last_heredoc_opener(text: &str, offset: usize, opens: impl Fn(&str) -> bool) -> Option<usize> {
     let before = text.get(..offset.min(text.len()))?;
     let mut search = before.len();
     while let Some(at) = before[..search].rfind("<<") {
-        let opener = before[at + 2..].trim_start_matches('-');
-        let opener = opener.trim_start_matches(['"', '\'']);
-        if opener.starts_with(delimiter) {
+        if opens(&before[at + 2..]) {
             return Some(at);
         }
         search = at;
@@ -334,6 +417,11 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
     }
+}
+
+/// The escape character of a Dockerfile: `\\` unless its `escape` directive says otherwise.
+fn escape_of(text: &str) -> char {
+    escape_directive(text.strip_prefix(UTF8_BOM).unwrap_or(text)).unwrap_or('\\')
 }
 
 fn escape_directive(text: &str) -> Option<char> {
@@ -724,5 +812,109 @@ mod tests {
         assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
         assert_eq!(line_of(text, file.errors[0].span), 1);
         assert_eq!(file.instructions.len(), 2);
+    }
+
+    /// Each error as (line, message).
+    fn errors(text: &str) -> Vec<(u32, String)> {
+        parse(text)
+            .errors
+            .into_iter()
+            .map(|e| (line_of(text, e.span), e.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_heredoc_on_a_continued_line_is_read_after_the_whole_instruction() {
+        for (text, body) in [
+            (
+                "FROM a\nRUN apk add curl && \\\n    cat <<EOF > /etc/motd\nhello\nEOF\nUSER b\n",
+                "hello\n",
+            ),
+            (
+                "FROM a\nRUN cat \\\n  # a comment\n\n  <<EOF > /x\nsome text\nEOF\nUSER b\n",
+                "some text\n",
+            ),
+            ("FROM a\nRUN cat <<EOF \\\n  > /x\nline\nEOF\nUSER b\n", "line\n"),
+            (
+                "# escape=`\nFROM a\nRUN echo a `\n    && cat <<EOF > /x\nbody\nEOF\nUSER b\n",
+                "body\n",
+            ),
+        ] {
+            let file = parse(text);
+            assert!(file.errors.is_empty(), "{text:?}: {:?}", file.errors);
+            let keywords: Vec<_> = file.instructions.iter().map(|i| i.keyword).collect();
+            assert_eq!(keywords, ["FROM", "RUN", "USER"], "{text:?}");
+            let bodies: Vec<_> = file.instructions[1]
+                .inline_heredocs
+                .iter()
+                .map(|b| b.text.as_str())
+                .collect();
+            assert_eq!(bodies, [body], "{text:?}");
+        }
+        let text = "FROM a\nRUN echo a \\\n    && cat <<EOF > /x\nbody\nUSER b\n";
+        let file = parse(text);
+        assert_eq!(file.errors.len(), 1);
+        assert_eq!(&text[file.errors[0].span.range()], "<<EOF > /x");
+    }
+
+    #[test]
+    fn a_file_without_from_is_one_error() {
+        assert_eq!(
+            errors("# a comment\n# another\n\n"),
+            [(1, "expected at least one FROM instruction".to_owned())]
+        );
+        assert_eq!(
+            errors("RUN echo hi\nUSER 10001\nCMD [\"sh\"]\n"),
+            [(1, "expected FROM".to_owned())]
+        );
+        // Global ARGs may come first; lines before a later FROM are one error, and the stage is read.
+        let text = "ARG V=1\nRUN a\nRUN b\nFROM alpine:${V}\nUSER app\n";
+        assert_eq!(errors(text), [(2, "expected FROM".to_owned())]);
+        let keywords: Vec<_> = parse(text).instructions.iter().map(|i| i.keyword).collect();
+        assert_eq!(keywords, ["ARG", "FROM", "USER"]);
+    }
+
+    #[test]
+    fn a_broken_from_line_still_opens_a_stage() {
+        let text = "FROM alpine:3.20 AS\nRUN x\nFROM alpine AS b c\nUSER 10001\n";
+        assert_eq!(
+            errors(text),
+            [
+                (1, "expected a stage name after AS".to_owned()),
+                (3, "expected newline or eof".to_owned())
+            ]
+        );
+        assert_eq!(
+            errors("FROM alpine:3.20 extra\n")[0].1,
+            "expected `AS name` or the end of the line after the image"
+        );
+        assert_eq!(
+            errors("FROM a\nONBUILD\nUSER b\n"),
+            [(2, "expected an instruction after ONBUILD".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_quoted_delimiter_never_closed_is_reported_where_it_opens() {
+        let text = "FROM alpine:3.20\nRUN <<\"EOF\nx\nEOF\nUSER 10001\n";
+        let file = parse(text);
+        assert_eq!(file.errors.len(), 1);
+        assert_eq!(&text[file.errors[0].span.range()], "<<\"EOF");
+    }
+
+    #[test]
+    fn past_the_error_limit_the_rest_is_reported_as_unchecked() {
+        let text: String = std::iter::once("FROM a\n".to_owned())
+            .chain((0..60).map(|n| format!("BAD{n} x\n")))
+            .collect();
+        let found = errors(&text);
+        assert_eq!(found.len(), MAX_ERRORS + 1);
+        assert_eq!(found[MAX_ERRORS - 1].0 as usize, MAX_ERRORS + 1);
+        let (line, message) = &found[MAX_ERRORS];
+        assert_eq!(*line as usize, MAX_ERRORS + 2);
+        assert!(
+            message.contains("the rest of the file is not checked"),
+            "{message}"
+        );
     }
 }

@@ -24,6 +24,8 @@ pub const MAX_DEPTH: usize = 256;
 pub const MAX_ALIAS_NODES: usize = 100_000;
 /// What saphyr says past 255 nested flow collections (it counts them in a byte).
 const FLOW_LIMIT: &str = "recursion limit exceeded";
+/// The parser's error for text after `...` on its line.
+const JUNK_AFTER_DOCUMENT_END: &str = "invalid content after document end marker";
 /// Most documents read from one file: the largest rendered charts hold a few thousand objects,
 /// and a 5 MiB file of small ConfigMaps some 60,000.
 pub const MAX_DOCUMENTS: usize = 100_000;
@@ -213,6 +215,14 @@ fn run<'s, 'i>(
                     .and_then(|rest| rest.chars().next())
                     .map_or(offset, |c| offset + c.len_utf8());
                 let span = Span::new(offset, end);
+                if error.info() == JUNK_AFTER_DOCUMENT_END {
+                    let line_start = original[..offset.min(original.len())]
+                        .rfind('\n')
+                        .map_or(0, |n| n + 1);
+                    if let Err(error) = builder.end_document_at_marker(line_start) {
+                        builder.stream.errors.push(error);
+                    }
+                }
                 let unclosed = builder.unclosed_flow_at_end(offset);
                 builder.stream.errors.push(if error.info() == FLOW_LIMIT {
                     YamlError::limit(
@@ -248,15 +258,33 @@ fn run<'s, 'i>(
     (builder.stream, None)
 }
 
-/// A collection being read: where it starts, its anchor, how many nodes it holds so far
-/// (itself, keys and expanded aliases included), and its content. Finished children wait on the
-/// builder's shared stacks from `first` on, so each collection is allocated once, at its exact
-/// size, when it closes.
+/// A collection being read: where it starts, its anchor, its size so far, and its content.
+/// Finished children wait on the builder's shared stacks from `first` on, so each collection
+/// is allocated once, at its exact size, when it closes.
 struct Frame<'s> {
     start: Span,
     anchor: usize,
-    nodes: usize,
+    size: Size,
     content: Collection<'s>,
+}
+
+/// The size of a node with its aliases expanded: how many nodes it holds (itself and keys
+/// included), and how many levels of collections (none for a scalar). An alias puts the whole
+/// anchored node where it stands, so a file can nest deeper through aliases than it is written.
+#[derive(Debug, Clone, Copy)]
+struct Size {
+    nodes: usize,
+    height: usize,
+}
+
+impl Size {
+    const SCALAR: Size = Size { nodes: 1, height: 0 };
+    const EMPTY_COLLECTION: Size = Size { nodes: 1, height: 1 };
+
+    fn add_child(&mut self, child: Size) {
+        self.nodes += child.nodes;
+        self.height = self.height.max(child.height + 1);
+    }
 }
 
 enum Collection<'s> {
@@ -264,12 +292,12 @@ enum Collection<'s> {
     Mapping { first: usize, key: Option<Node<'s>> },
 }
 
-/// An anchored node, kept for its aliases, and its size in nodes, which each alias to it adds to
-/// the document's expansion (bounded by [`MAX_ALIAS_NODES`]). The node shares its collections
-/// with the tree, so keeping it copies nothing.
+/// An anchored node, kept for its aliases, and its size, which each alias to it adds to the
+/// document's expansion (bounded by [`MAX_ALIAS_NODES`] and [`MAX_DEPTH`]). The node shares its
+/// collections with the tree, so keeping it copies nothing.
 struct Anchored<'s> {
     node: Node<'s>,
-    nodes: usize,
+    size: Size,
 }
 
 struct Builder<'s, 'l> {
@@ -395,6 +423,11 @@ impl<'s, 'l> Builder<'s, 'l> {
         if !rest.trim().is_empty() {
             return None;
         }
+        self.unclosed_flow()
+    }
+
+    /// The innermost flow collection (`{` or `[`) being read, and where it opens.
+    fn unclosed_flow(&self) -> Option<(char, Span)> {
         self.stack.iter().rev().find_map(|frame| {
             let start = frame.start.start as usize;
             let bracket = self.text.get(start..)?.chars().next()?;
@@ -436,7 +469,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                         value: Value::Scalar(scalar),
                     },
                     anchor,
-                    1,
+                    Size::SCALAR,
                 )?;
             }
             Event::Alias(anchor) => {
@@ -444,8 +477,8 @@ impl<'s, 'l> Builder<'s, 'l> {
                     .anchors
                     .get(&anchor)
                     .ok_or_else(|| YamlError::syntax("alias names no anchor defined before it", span))?;
-                let nodes = anchored.nodes;
-                self.alias_nodes += nodes;
+                let size = anchored.size;
+                self.alias_nodes += size.nodes;
                 if self.alias_nodes > MAX_ALIAS_NODES {
                     return Err(YamlError::limit(
                         format!(
@@ -455,7 +488,13 @@ impl<'s, 'l> Builder<'s, 'l> {
                     ));
                 }
                 let node = anchored.node;
-                self.complete(node, 0, nodes)?;
+                if self.stack.len() + size.height > MAX_DEPTH {
+                    return Err(YamlError::limit(
+                        format!("aliases nest deeper than mslint's limit of {MAX_DEPTH} levels"),
+                        span,
+                    ));
+                }
+                self.complete(node, 0, size)?;
             }
             Event::SequenceStart(anchor, _) => {
                 let first = self.pending_items.len();
@@ -465,30 +504,56 @@ impl<'s, 'l> Builder<'s, 'l> {
                 let first = self.pending_entries.len();
                 self.open(anchor, span, Collection::Mapping { first, key: None })?
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = self.stack.pop() else {
-                    return Ok(());
-                };
-                let value = match frame.content {
-                    Collection::Sequence { first } => Value::Sequence(
-                        self.arena
-                            .alloc_slice_fill_iter(self.pending_items.drain(first..)),
-                    ),
-                    Collection::Mapping { first, .. } => {
-                        let entries: &'s [Entry<'s>] = self
-                            .arena
-                            .alloc_slice_fill_iter(self.pending_entries.drain(first..));
-                        self.check_duplicate_keys(entries);
-                        Value::Mapping(entries)
-                    }
-                };
-                let node = Node {
-                    span: frame.start.cover(span),
-                    value,
-                };
-                self.complete(node, frame.anchor, frame.nodes)?;
-            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
             Event::DocumentEnd | Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// Ends the collection being read at `span`, its closing bracket or the token after it.
+    fn close(&mut self, span: Span) -> Result<(), YamlError> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        let value = match frame.content {
+            Collection::Sequence { first } => Value::Sequence(
+                self.arena
+                    .alloc_slice_fill_iter(self.pending_items.drain(first..)),
+            ),
+            Collection::Mapping { first, .. } => {
+                let entries: &'s [Entry<'s>] = self
+                    .arena
+                    .alloc_slice_fill_iter(self.pending_entries.drain(first..));
+                self.check_duplicate_keys(entries);
+                Value::Mapping(entries)
+            }
+        };
+        let node = Node {
+            span: frame.start.cover(span),
+            value,
+        };
+        self.complete(node, frame.anchor, frame.size)
+    }
+
+    /// Ends the document being read at a `...` line whose rest the parser refused ("invalid
+    /// content after document end marker"): the marker had closed every block collection, but
+    /// the parser fails before it hands their ends over, and the document would be lost. A
+    /// flow collection still open is not closed by the marker, and leaves the document as it is.
+    fn end_document_at_marker(&mut self, line_start: usize) -> Result<(), YamlError> {
+        if self.unclosed_flow().is_some() {
+            return Ok(());
+        }
+        let at = Span::new(line_start, line_start);
+        while let Some(frame) = self.stack.last() {
+            if let Collection::Mapping { key: Some(_), .. } = frame.content {
+                // A key whose value is empty: the null the parser would have given it.
+                let null = Node {
+                    span: at,
+                    value: Value::Scalar(Scalar::tagged("", ScalarStyle::Plain, StringTag::None)),
+                };
+                self.complete(null, 0, Size::SCALAR)?;
+            }
+            self.close(at)?;
         }
         Ok(())
     }
@@ -519,16 +584,16 @@ impl<'s, 'l> Builder<'s, 'l> {
         self.stack.push(Frame {
             start: span,
             anchor,
-            nodes: 1,
+            size: Size::EMPTY_COLLECTION,
             content,
         });
         Ok(())
     }
 
-    /// Adds a finished node of `nodes` nodes to the collection being read, or to the stream.
-    fn complete(&mut self, node: Node<'s>, anchor: usize, nodes: usize) -> Result<(), YamlError> {
+    /// Adds a finished node of `size` to the collection being read, or to the stream.
+    fn complete(&mut self, node: Node<'s>, anchor: usize, size: Size) -> Result<(), YamlError> {
         if anchor != 0 {
-            self.anchors.insert(anchor, Anchored { node, nodes });
+            self.anchors.insert(anchor, Anchored { node, size });
         }
         match self.stack.last_mut() {
             None => {
@@ -540,7 +605,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                 }
             }
             Some(frame) => {
-                frame.nodes += nodes;
+                frame.size.add_child(size);
                 match &mut frame.content {
                     Collection::Sequence { .. } => self.pending_items.push(node),
                     Collection::Mapping { key, .. } => match key.take() {
@@ -677,6 +742,23 @@ mod tests {
     }
 
     #[test]
+    fn a_document_ended_by_a_marker_with_text_after_it_is_kept() {
+        let text = "a: 1\nb:\n  c: [x]\n  d:\n... junk\n";
+        let stream = parse_for_test(text);
+        assert_eq!(stream.documents.len(), 1, "{:?}", stream.errors);
+        let root = &stream.documents[0].root;
+        assert_eq!(root.path(&["b", "c"]).map(|c| &text[c.span.range()]), Some("[x]"));
+        let d = root.get("b").and_then(|b| b.entry("d"));
+        assert!(d.is_some_and(|d| d.value.is_null()), "{root:?}");
+        assert_eq!(stream.errors.len(), 1);
+        assert_eq!(position(text, stream.errors[0].span), (5, 5));
+        // A flow collection the marker does not close leaves the document unfinished.
+        let open_flow = parse_for_test("a: [1,\n... junk\n");
+        assert!(open_flow.documents.is_empty());
+        assert_eq!(open_flow.errors.len(), 1);
+    }
+
+    #[test]
     fn a_flow_collection_never_closed_is_reported_where_it_opens() {
         let filler: String = (0..30).map(|n| format!("  k{n}: v,\n")).collect();
         for (text, bracket) in [
@@ -708,6 +790,37 @@ mod tests {
             message.contains("recursion limit") || message.contains("deeper than"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn aliases_cannot_nest_deeper_than_the_text_may() {
+        // Each anchor holds the one before it 200 levels down: 30 of them would nest 6,000 levels.
+        let mut text = String::from("k0: &a0 x\n");
+        for n in 1..30 {
+            text.push_str(&format!(
+                "k{n}: &a{n} {}*a{}{}\n",
+                "[".repeat(200),
+                n - 1,
+                "]".repeat(200)
+            ));
+        }
+        let stream = parse_for_test(&text);
+        assert!(stream.documents.is_empty());
+        let error = &stream.errors[0];
+        assert!(
+            error.limit && error.message.contains("aliases nest deeper"),
+            "{error:?}"
+        );
+        assert_eq!(position(&text, error.span), (3, 209));
+        // As deep as the limit is still read.
+        let within = format!(
+            "a: &a {}x{}\nb: {}*a{}\n",
+            "[".repeat(120),
+            "]".repeat(120),
+            "[".repeat(135),
+            "]".repeat(135)
+        );
+        assert!(parse_for_test(&within).errors.is_empty());
     }
 
     #[test]
