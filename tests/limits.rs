@@ -387,7 +387,10 @@ fn long_dockerfiles_and_comment_runs_finish_in_bounded_time() {
         (51, 51, Some(52)),
         "{errors:?}"
     );
-    assert!(errors[50].2.contains("the rest of the file is not checked"), "{errors:?}");
+    assert!(
+        errors[50].2.contains("the rest of the file is not checked"),
+        "{errors:?}"
+    );
     let suppressed = mslint::run(&mslint::Config {
         paths: vec![dir.path().join("comments.yaml")],
         root: dir.path().to_path_buf(),
@@ -816,4 +819,29 @@ fn selectors_of_thousands_of_namespaces_look_only_where_their_labels_are() {
     });
     let hits = scan(dir.path(), &["K8S020"], 2);
     assert_eq!(hits.len(), count, "{:?}", hits.first());
+}
+
+#[test]
+fn kustomizations_that_include_themselves_are_followed_once() {
+    // Four includes of itself at each of sixteen levels were four billion walks.
+    let dir = tempfile::tempdir().unwrap();
+    let kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n";
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        format!("{kustomization}namespace: shop\nresources: [app]\n"),
+    );
+    write(
+        dir.path(),
+        "app/kustomization.yaml",
+        format!("{kustomization}resources: [\".\", \".\", \".\", \".\", deployment.yaml]\n"),
+    );
+    write(dir.path(), "app/deployment.yaml", DEPLOYMENT);
+    let hits = scan(dir.path(), &["NS001"], 2);
+    // The namespace the kustomization above gives reaches the Deployment.
+    assert!(
+        hits.iter()
+            .any(|h| h.0 == "NS001" && h.4.starts_with("Namespace `shop`")),
+        "{hits:?}"
+    );
 }

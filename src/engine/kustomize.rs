@@ -151,20 +151,22 @@ pub(super) fn namespaces<'p>(parsed: &'p [Parsed<'_>], paths: &[&str]) -> HashMa
         .filter(|file| !included.contains(file))
         .collect();
     roots.sort_unstable_by_key(|file| file.0);
+    // A kustomization reached again with the same namespace from above adds nothing new: each
+    // is followed once, which also ends cycles (`resources: [".", "."]`).
+    let mut followed: HashSet<(FileId, Option<&'p str>)> = HashSet::new();
     for root in roots {
-        // (kustomization, namespace from above, depth); the depth bounds include cycles.
-        let mut stack = vec![(root, None::<&'p str>, 0_u8)];
-        while let Some((file, above, depth)) = stack.pop() {
+        let mut stack = vec![(root, None::<&'p str>)];
+        while let Some((file, above)) = stack.pop() {
             let Some(kustomization) = kustomizations.get(&file) else {
                 continue;
             };
+            if !followed.insert((file, above)) {
+                continue;
+            }
             let namespace = above.or(kustomization.namespace.as_deref());
             for resource in &kustomization.resources {
                 match resolve(file, resource) {
-                    // Includes deeper than any real layout are a cycle: stop there.
-                    Some(target) if kustomizations.contains_key(&target) => {
-                        stack.extend((depth < 16).then_some((target, namespace, depth + 1)))
-                    }
+                    Some(target) if kustomizations.contains_key(&target) => stack.push((target, namespace)),
                     Some(target) => {
                         if let Some(namespace) = namespace {
                             seen.entry(target).or_default().insert(namespace);

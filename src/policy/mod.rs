@@ -72,9 +72,23 @@ impl std::fmt::Debug for Decision {
     }
 }
 
-/// Instructions one evaluation may run in the virtual machine before it gives the input to
-/// the interpreter, which has no such bound.
+/// Instructions one decision may run on one input in the virtual machine. Past them, it is not
+/// evaluated on that input: the interpreter would run it as long again.
 const VM_INSTRUCTIONS: usize = 10_000_000;
+
+/// Longest one decision may run on one input in the interpreter, which counts no instructions
+/// (decisions the virtual machine cannot run go there).
+const INTERPRETER_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// An engine whose evaluations stop at [`INTERPRETER_TIME`].
+fn bounded_engine() -> regorus::Engine {
+    let mut engine = regorus::Engine::new();
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: INTERPRETER_TIME,
+        check_interval: std::num::NonZeroU32::MIN,
+    });
+    engine
+}
 
 /// The `.rego` files under `dirs` (or the files given), sorted; `*_test.rego` only when `tests`.
 pub fn rego_files(dirs: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, PolicyError> {
@@ -148,7 +162,7 @@ impl Policies {
         if files.is_empty() {
             return Ok(None);
         }
-        let mut engine = regorus::Engine::new();
+        let mut engine = bounded_engine();
         let mut packages: Vec<(String, String)> = Vec::new();
         let mut reads_scan = false;
         for path in &files {
@@ -187,12 +201,14 @@ impl Policies {
             }
         }
         // Type errors and undefined references show at the first evaluation: evaluate each
-        // decision once on an empty input so they stop the run before any file is read.
+        // decision once on an empty input so they stop the run before any file is read. One
+        // that runs out of time there is no error; it is bounded on each input too.
         engine.set_input(regorus::Value::new_object());
         for decision in &decisions {
-            engine
-                .eval_rule(decision.rule_path.clone())
-                .map_err(|e| PolicyError(format!("policy error: {e}")))?;
+            match engine.eval_rule(decision.rule_path.clone()) {
+                Err(e) if !past_limit(&e) => return Err(PolicyError(format!("policy error: {e}"))),
+                _ => {}
+            }
         }
         Ok(Some(Policies {
             engine,
@@ -335,20 +351,37 @@ impl Evaluator<'_> {
         let mut out = Vec::new();
         let mut interpreter_input = Some(input.clone());
         for (decision, machine) in self.policies.decisions.iter().zip(&mut self.machines) {
-            let from_vm = machine.as_mut().and_then(|vm| {
+            let mut sink = Findings::new(decision.meta, file);
+            let from_vm = machine.as_mut().map(|vm| {
                 vm.set_input(input.clone());
-                vm.execute().ok()
+                vm.execute()
             });
             let value = match from_vm {
-                Some(value) => value,
-                None => {
+                Some(Ok(value)) => value,
+                Some(Err(regorus::rvm::vm::VmError::InstructionLimitExceeded { .. })) => {
+                    note_over_budget(
+                        &mut sink,
+                        &place,
+                        decision,
+                        &format!("{VM_INSTRUCTIONS} instructions"),
+                    );
+                    out.extend(sink.into_vec());
+                    continue;
+                }
+                _ => {
                     if let Some(input) = interpreter_input.take() {
                         self.engine.set_input(input);
                     }
-                    let Ok(value) = self.engine.eval_rule(decision.rule_path.clone()) else {
-                        continue;
-                    };
-                    value
+                    match self.engine.eval_rule(decision.rule_path.clone()) {
+                        Ok(value) => value,
+                        Err(error) if past_limit(&error) => {
+                            let budget = format!("{} s", INTERPRETER_TIME.as_secs());
+                            note_over_budget(&mut sink, &place, decision, &budget);
+                            out.extend(sink.into_vec());
+                            continue;
+                        }
+                        Err(_) => continue,
+                    }
                 }
             };
             let Ok(Ok(serde_json::Value::Array(results))) = value
@@ -363,7 +396,6 @@ impl Evaluator<'_> {
             {
                 continue;
             }
-            let mut sink = Findings::new(decision.meta, file);
             for result in results {
                 let (message, path) = match &result {
                     serde_json::Value::String(message) => (message.clone(), None),
@@ -389,6 +421,35 @@ impl Evaluator<'_> {
             out.extend(sink.into_vec());
         }
         out
+    }
+}
+
+/// Whether an evaluation stopped at [`INTERPRETER_TIME`].
+fn past_limit(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<regorus::utils::limits::LimitError>()
+        .is_some()
+}
+
+/// Notes that a decision did not finish on an input within `budget`, at the input's place.
+fn note_over_budget(
+    sink: &mut Findings,
+    place: &impl Fn(Option<&Vec<serde_json::Value>>) -> (crate::source::Span, Option<ObjectRef>),
+    decision: &Decision,
+    budget: &str,
+) {
+    let (span, object) = place(None);
+    let finding = sink
+        .report(
+            span,
+            format!(
+                "the policy `{}` did not finish here within mslint's budget of {budget}, so it is not evaluated on this input; make it do less per input",
+                decision.rule_path
+            ),
+        )
+        .as_note();
+    if let Some(object) = object {
+        finding.object(object);
     }
 }
 
@@ -598,7 +659,7 @@ fn to_value(node: &Node<'_>) -> regorus::Value {
 /// policies beside them) and reports each as passed or failed.
 pub fn run_tests(dirs: &[PathBuf]) -> Result<Vec<(String, bool)>, PolicyError> {
     let files = rego_files(dirs, true)?;
-    let mut engine = regorus::Engine::new();
+    let mut engine = bounded_engine();
     let mut tests = Vec::new();
     let test_rule = Regex::new(r"(?m)^(test_[A-Za-z0-9_]+)").map_err(|e| PolicyError(e.to_string()))?;
     for path in &files {
@@ -714,6 +775,35 @@ mod tests {
             .map(|f| f.rule.id)
             .collect();
         assert_eq!(found, ["ORG001", "ORG002"]);
+    }
+
+    #[test]
+    fn a_decision_past_its_budget_is_a_note_and_the_others_still_run() {
+        // Nine million pairs: past the machine's budget, and hours in an interpreter for a
+        // larger range; the range itself stays small.
+        let loaded = policies(&[
+            (
+                "slow.rego",
+                "package mslint.org001\ndeny contains \"slow\" if {\n  some i in numbers.range(1, 3000)\n  some j in numbers.range(1, 3000)\n  i * j < 0\n}\n",
+            ),
+            (
+                "quick.rego",
+                "package mslint.org002\ndeny contains \"no team\" if not input.metadata.labels.team\n",
+            ),
+        ])
+        .unwrap()
+        .unwrap();
+        let objects = parse_objects("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\n");
+        let found = loaded.evaluator().evaluate(&objects[0], FileId(0));
+        let summary: Vec<(&str, Option<Severity>)> = found.iter().map(|f| (f.rule.id, f.severity)).collect();
+        // Files are read in name order: quick.rego first.
+        assert_eq!(summary, [("ORG002", None), ("ORG001", Some(Severity::Note))]);
+        assert!(
+            found[1].message.contains("did not finish here"),
+            "{}",
+            found[1].message
+        );
+        assert_eq!(found[1].span.start, objects[0].name_span().start);
     }
 
     #[test]
