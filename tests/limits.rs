@@ -845,3 +845,42 @@ fn kustomizations_that_include_themselves_are_followed_once() {
         "{hits:?}"
     );
 }
+
+#[test]
+fn hosts_and_settings_repeated_within_one_object_are_looked_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // One VirtualService naming its host 20,000 times beside another: each entry once looked
+    // through all the others for a rival.
+    let hosts = vec!["r"; 20_000].join(", ");
+    write(
+        dir.path(),
+        "mesh/routes.yaml",
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: a, namespace: ns}}\nspec: {{hosts: [{hosts}]}}\n\
+             ---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: b, namespace: ns}}\nspec: {{hosts: [r]}}\n"
+        ),
+    );
+    // 400 Gateways whose server lists `*` 30 times: each `*` once looked up against every host.
+    let stars = vec!["\"*\""; 30].join(", ");
+    let gateways: String = (0..400)
+        .map(|n| {
+            format!(
+                "---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: g{n}, namespace: shop}}\n\
+                 spec: {{selector: {{istio: ingressgateway}}, servers: [{{port: {{number: 80, name: http, protocol: HTTP}}, hosts: [{stars}]}}]}}\n"
+            )
+        })
+        .collect();
+    write(dir.path(), "gateways/all.yaml", gateways);
+    // A connection string of 20,000 settings on one line: its line once counted per password.
+    let settings = "password=S3cr3tPa55 ".repeat(20_000);
+    write(
+        dir.path(),
+        "settings.yaml",
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata:\n  conn: \"{settings}\"\n"),
+    );
+    let hits = scan(dir.path(), &["IST014", "IST015", "SEC001"], 2);
+    let count = |rule: &str, path: &str| hits.iter().filter(|h| h.0 == rule && h.1 == path).count();
+    assert_eq!(count("IST014", "mesh/routes.yaml"), MAX_FINDINGS_PER_FILE);
+    assert_eq!(count("IST015", "gateways/all.yaml"), 400);
+    assert!(count("SEC001", "settings.yaml") >= 1, "{hits:?}");
+}

@@ -83,7 +83,7 @@ impl HostIndex {
     pub fn add(&mut self, host: &str) {
         let position = self.count;
         self.count += 1;
-        if host.len() > MAX_INDEXED_HOST {
+        if Self::meets_every_host(host) {
             self.other_wildcards.push(position);
             return;
         }
@@ -92,16 +92,12 @@ impl HostIndex {
                 self.exact.entry(host.to_owned()).or_default().push(position);
                 host
             }
-            Some(suffix) if suffix.starts_with('.') => {
+            Some(suffix) => {
                 self.by_suffix
                     .entry(suffix.to_owned())
                     .or_default()
                     .push(position);
                 &suffix[1..]
-            }
-            Some(_) => {
-                self.other_wildcards.push(position);
-                return;
             }
         };
         for suffix in dot_suffixes(name) {
@@ -109,11 +105,21 @@ impl HostIndex {
         }
     }
 
+    /// Whether a host may overlap any other: `*`, a wildcard whose suffix does not start with a
+    /// dot, and a host longer than [`MAX_INDEXED_HOST`]; each is a candidate for every host,
+    /// and every host is one for it.
+    pub fn meets_every_host(host: &str) -> bool {
+        host.len() > MAX_INDEXED_HOST
+            || host
+                .strip_prefix('*')
+                .is_some_and(|suffix| !suffix.starts_with('.'))
+    }
+
     /// The positions of the hosts that may overlap `host` (see [`overlap`]), ascending: every
     /// one for `*` and for a wildcard whose suffix does not start with a dot, which may end
     /// names anywhere, and for a host longer than [`MAX_INDEXED_HOST`].
     pub fn candidates(&self, host: &str) -> Vec<usize> {
-        if host.len() > MAX_INDEXED_HOST {
+        if Self::meets_every_host(host) {
             return (0..self.count).collect();
         }
         let (wider, covered) = match host.strip_prefix('*') {
@@ -121,8 +127,7 @@ impl HostIndex {
             None => (dot_suffixes(host), self.exact.get(host)),
             // A `*.` wildcard: the wildcards over its suffix or a shorter one, and the names
             // and narrower wildcards under its suffix.
-            Some(suffix) if suffix.starts_with('.') => (dot_suffixes(suffix), self.under.get(suffix)),
-            Some(_) => return (0..self.count).collect(),
+            Some(suffix) => (dot_suffixes(suffix), self.under.get(suffix)),
         };
         let mut found: Vec<usize> = wider
             .filter_map(|suffix| self.by_suffix.get(suffix))

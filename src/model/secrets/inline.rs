@@ -34,17 +34,26 @@ pub fn connection_passwords(text: &str) -> Vec<Range<usize>> {
     ) else {
         return Vec::new();
     };
+    // Whether the line last looked at holds two settings or more, with its range: a long line
+    // of many settings is counted once, not once a password in it.
+    let mut line: Option<(Range<usize>, bool)> = None;
     setting
         .captures_iter(text)
         .filter_map(|c| {
             let (boundary, key) = (c.get(1)?, c.get(2)?);
             let value = c.get(3).or_else(|| c.get(4)).or_else(|| c.get(5))?;
             let in_query = matches!(boundary.as_str(), ";" | "&" | "?");
-            let line_start = text[..key.start()].rfind('\n').map_or(0, |n| n + 1);
-            let line_end = text[key.start()..]
-                .find('\n')
-                .map_or(text.len(), |n| key.start() + n);
-            let among_settings = pair.find_iter(&text[line_start..line_end]).count() >= 2;
+            let among_settings = match &line {
+                Some((range, among)) if range.contains(&key.start()) => *among,
+                _ => {
+                    let start = text[..key.start()].rfind('\n').map_or(0, |n| n + 1);
+                    let end = text[key.start()..]
+                        .find('\n')
+                        .map_or(text.len(), |n| key.start() + n);
+                    let among = pair.find_iter(&text[start..end]).nth(1).is_some();
+                    line.insert((start..end, among)).1
+                }
+            };
             let literal = is_literal(key.as_str(), value.as_str()) && !has_shell_variable(value.as_str());
             ((in_query || among_settings) && literal).then(|| value.range())
         })

@@ -282,7 +282,12 @@ fn parse_from(text: &str, start: usize, in_stage: bool, file: &mut Dockerfile) -
             .nth(e.line().saturating_sub(1))
             .map_or(parsed.len(), |i| i + 1);
         let head = parsed.get(..head_end).unwrap_or(parsed);
-        let offset = LineIndex::new(head).offset_of(head, e.line(), e.column().saturating_sub(1));
+        // The parser counts the column in bytes.
+        let mut offset =
+            (LineIndex::new(head).line_start(e.line()) + e.column().saturating_sub(1)).min(head.len());
+        while !head.is_char_boundary(offset) {
+            offset -= 1;
+        }
         shift.offset(offset.max(shift.skip_before))
     };
     let iter = match parse_dockerfile::parse_iter(parsed) {
@@ -891,6 +896,22 @@ mod tests {
         assert_eq!(
             errors("FROM a\nONBUILD\nUSER b\n"),
             [(2, "expected an instruction after ONBUILD".to_owned())]
+        );
+    }
+
+    #[test]
+    fn errors_after_characters_of_several_bytes_keep_their_column() {
+        // The parser gives byte columns: the error lands where it does on a line of ASCII.
+        let at = |text: &str| {
+            let file = parse(text);
+            assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+            text[file.errors[0].span.range()].to_owned()
+        };
+        let ascii = at("FROM alpine:3.20\nHEALTHCHECK --label=eee CMDX foo\nUSER 1000\n");
+        assert!(ascii.ends_with(" foo") && !ascii.contains('='), "{ascii}");
+        assert_eq!(
+            at("FROM alpine:3.20\nHEALTHCHECK --label=ééé CMDX foo\nUSER 1000\n"),
+            ascii
         );
     }
 

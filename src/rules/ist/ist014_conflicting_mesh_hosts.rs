@@ -152,6 +152,9 @@ fn report_rivals(hosts: &[MeshHost<'_, '_>], host: &str, out: &mut Findings) {
             .iter()
             .filter(|other| audiences_meet(audience.namespaces.as_deref(), other.namespaces.as_deref()))
             .collect();
+        // The rivals listed are the same for every entry of one VirtualService (a host may
+        // repeat in it thousands of times): found once for each.
+        let mut listed: HashMap<_, Vec<usize>> = HashMap::new();
         for mine in audience.members.iter().filter_map(|&n| hosts.get(n)) {
             let count: usize = seen_with
                 .iter()
@@ -162,19 +165,22 @@ fn report_rivals(hosts: &[MeshHost<'_, '_>], host: &str, out: &mut Findings) {
             if count == 0 {
                 continue;
             }
-            let mut first: Vec<usize> = seen_with
-                .iter()
-                .flat_map(|other| {
-                    other
-                        .members
-                        .iter()
-                        .copied()
-                        .filter(|&n| hosts.get(n).is_some_and(|rival| rival.identity != mine.identity))
-                        .take(MAX_RELATED)
-                })
-                .collect();
-            first.sort_unstable();
-            first.truncate(MAX_RELATED);
+            let first = listed.entry(mine.identity).or_insert_with(|| {
+                let mut first: Vec<usize> = seen_with
+                    .iter()
+                    .flat_map(|other| {
+                        other
+                            .members
+                            .iter()
+                            .copied()
+                            .filter(|&n| hosts.get(n).is_some_and(|rival| rival.identity != mine.identity))
+                            .take(MAX_RELATED)
+                    })
+                    .collect();
+                first.sort_unstable();
+                first.truncate(MAX_RELATED);
+                first
+            });
             let rivals: Vec<&MeshHost<'_, '_>> = first.iter().filter_map(|&n| hosts.get(n)).collect();
             report(mine, &rivals, count, host, out);
         }

@@ -162,10 +162,16 @@ impl Rivals {
         listener: &Listener<'o, 's>,
         group: &'g [Listener<'o, 's>],
     ) -> Vec<&'g Listener<'o, 's>> {
-        let mut places: Vec<usize> = listener
-            .hosts
-            .iter()
-            .flat_map(|(_, host)| self.hosts.candidates(host))
+        let mut hosts: Vec<&str> = listener.hosts.iter().map(|(_, host)| *host).collect();
+        if hosts.iter().any(|host| HostIndex::meets_every_host(host)) {
+            return group.iter().collect();
+        }
+        // A server may list one host many times: each is looked up once.
+        hosts.sort_unstable();
+        hosts.dedup();
+        let mut places: Vec<usize> = hosts
+            .into_iter()
+            .flat_map(|host| self.hosts.candidates(host))
             .filter_map(|position| self.owners.get(position).copied())
             .collect();
         places.sort_unstable();
