@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
 
 /// Most entries looked at in one context, so a huge tree cannot stall the scan.
@@ -37,40 +37,54 @@ pub struct BuildContext {
 /// that matches a parent directory matches everything below it.
 #[derive(Debug, Default)]
 pub struct DockerIgnore {
-    patterns: Vec<(GlobMatcher, bool)>,
+    /// Every pattern, matched in one pass over a path.
+    patterns: GlobSet,
+    /// Whether each pattern (by its place in `patterns`) is an exception (`!`).
+    exceptions: Vec<bool>,
 }
 
+/// Most patterns read from one ignore file or one instruction's `--exclude` flags: real ones
+/// hold tens. Past it, what the context leaves out is unknown.
+const MAX_IGNORE_PATTERNS: usize = 10_000;
+
 impl DockerIgnore {
-    /// Reads ignore-file text.
-    pub fn parse(text: &str) -> Self {
-        let patterns = text
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .filter_map(|line| {
-                let (exception, pattern) = match line.strip_prefix('!') {
-                    Some(rest) => (true, rest.trim()),
-                    None => (false, line),
-                };
-                let pattern = clean(pattern);
-                let glob = GlobBuilder::new(&pattern).literal_separator(true).build().ok()?;
-                Some((glob.compile_matcher(), exception))
-            })
-            .collect();
-        DockerIgnore { patterns }
+    /// Reads ignore-file text; `None` past [`MAX_IGNORE_PATTERNS`] patterns, or when they are
+    /// too large to match together.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut patterns = GlobSetBuilder::new();
+        let mut exceptions = Vec::new();
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (exception, pattern) = match line.strip_prefix('!') {
+                Some(rest) => (true, rest.trim()),
+                None => (false, line),
+            };
+            let Ok(glob) = GlobBuilder::new(&clean(pattern)).literal_separator(true).build() else {
+                continue;
+            };
+            if exceptions.len() == MAX_IGNORE_PATTERNS {
+                return None;
+            }
+            patterns.add(glob);
+            exceptions.push(exception);
+        }
+        Some(DockerIgnore {
+            patterns: patterns.build().ok()?,
+            exceptions,
+        })
     }
 
     /// Whether the context path (`/`-separated, relative) is left out of the build.
     pub fn excludes(&self, path: &str) -> bool {
-        let parents: Vec<&str> = path.match_indices('/').map(|(i, _)| &path[..i]).collect();
-        let mut excluded = false;
-        for (glob, exception) in &self.patterns {
-            let matches = glob.is_match(path) || parents.iter().any(|parent| glob.is_match(parent));
-            if matches {
-                excluded = !exception;
-            }
-        }
-        excluded
+        let parents = path.match_indices('/').map(|(i, _)| &path[..i]);
+        let last = std::iter::once(path)
+            .chain(parents)
+            .filter_map(|candidate| self.patterns.matches(candidate).into_iter().max())
+            .max();
+        last.and_then(|n| self.exceptions.get(n))
+            .is_some_and(|exception| !exception)
     }
 }
 
@@ -169,7 +183,7 @@ pub fn inspect(dockerfile: &Path) -> BuildContext {
             .then(|| ".dockerignore".to_owned())
     });
     let rules = match &ignore_file {
-        Some(name) => read(&dir.join(name), MAX_IGNORE_FILE).map(|text| DockerIgnore::parse(&text)),
+        Some(name) => read(&dir.join(name), MAX_IGNORE_FILE).and_then(|text| DockerIgnore::parse(&text)),
         None => Some(DockerIgnore::default()),
     };
     let excluded = |relative: &str| rules.as_ref().is_none_or(|r| r.excludes(relative));
@@ -248,7 +262,7 @@ mod tests {
 
     #[test]
     fn docker_rules_last_match_wins_and_exceptions_reinclude() {
-        let rules = DockerIgnore::parse("# comment\n*.pem\n!keep.pem\n/secrets\n**/.env\n");
+        let rules = DockerIgnore::parse("# comment\n*.pem\n!keep.pem\n/secrets\n**/.env\n").unwrap();
         assert!(rules.excludes("server.pem"));
         assert!(!rules.excludes("keep.pem"));
         assert!(
@@ -263,8 +277,19 @@ mod tests {
     }
 
     #[test]
+    fn past_the_pattern_limit_what_is_left_out_is_unknown() {
+        let many: String = (0..MAX_IGNORE_PATTERNS)
+            .map(|n| format!("**/x{n}*/**\n"))
+            .collect();
+        let rules = DockerIgnore::parse(&many).expect("at the limit");
+        assert!(rules.excludes("x9999y/z/secret.pem"));
+        assert!(!rules.excludes("y/secret.pem"));
+        assert!(DockerIgnore::parse(&format!("{many}one-more\n")).is_none());
+    }
+
+    #[test]
     fn patterns_are_cleaned_like_paths() {
-        let rules = DockerIgnore::parse("./build/../dist\n/.git\n");
+        let rules = DockerIgnore::parse("./build/../dist\n/.git\n").unwrap();
         assert!(rules.excludes("dist/app.js"));
         assert!(rules.excludes(".git/config"));
     }

@@ -537,7 +537,9 @@ impl<'d> Image<'d> {
             .filter(|f| f.name.text == "exclude")
             .filter_map(|f| f.value.as_ref().map(|v| v.text.as_str()))
             .collect();
-        let excluded = DockerIgnore::parse(&patterns.join("\n"));
+        let Some(excluded) = DockerIgnore::parse(&patterns.join("\n")) else {
+            return Vec::new();
+        };
         self.context
             .exposed_secrets
             .iter()
