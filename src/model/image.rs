@@ -455,12 +455,26 @@ impl<'d> Image<'d> {
             })
     }
 
+    /// The default the last global `ARG` of `name` gives it, looked up among the instructions
+    /// that set it (a base image may name a variable thousands of times).
     fn global_default(&self, name: &str) -> Option<String> {
-        self.global_args()
-            .filter(|p| p.key.text == name)
-            .last()
-            .and_then(|p| p.value.as_ref())
-            .map(|v| v.text.clone())
+        let first_from = self
+            .file
+            .stages
+            .first()
+            .map_or(self.file.instructions.len(), |s| s.from);
+        let positions = self.settings.get(name)?;
+        let global = &positions[..positions.partition_point(|&p| p < first_from)];
+        let instruction = global
+            .iter()
+            .rev()
+            .filter_map(|&p| self.file.instructions.get(p))
+            .find(|i| i.keyword == "ARG")?;
+        let Arguments::Pairs(pairs) = &instruction.arguments else {
+            return None;
+        };
+        let pair = pairs.iter().rev().find(|p| p.key.text == name)?;
+        pair.value.as_ref().map(|v| v.text.clone())
     }
 
     /// The value of variable `name` in effect just before `instruction` of `stage`: set by an

@@ -286,6 +286,11 @@ impl<'o, 's> ResolvedPlugins<'o, 's> {
         let mut by_route: HashMap<&'o str, Vec<usize>> = HashMap::new();
         let mut by_service: HashMap<&'o str, Vec<usize>> = HashMap::new();
         for (n, plugin) in plugins.iter().enumerate() {
+            // Only these can cover a route (see `KongPlugin::covers`): thousands of plugins
+            // for consumers would otherwise be looked through for every route.
+            if !plugin.enabled() || plugin.consumer.is_some() {
+                continue;
+            }
             match (plugin.route, plugin.service) {
                 (Some(route), _) => by_route.entry(route.target).or_default().push(n),
                 (None, Some(service)) => by_service.entry(service.target).or_default().push(n),

@@ -880,7 +880,7 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_from_line_still_opens_a_stage() {
+    fn a_broken_from_line_is_one_error_not_one_a_line_after_it() {
         let text = "FROM alpine:3.20 AS\nRUN x\nFROM alpine AS b c\nUSER 10001\n";
         assert_eq!(
             errors(text),

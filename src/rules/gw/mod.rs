@@ -105,7 +105,11 @@ fn kong_kubernetes(guard: &Guard, cx: &Context<'_, '_>, out: &mut Findings) {
         if Ingress::of(object).is_some_and(|i| i.only_health_paths()) {
             continue;
         }
-        let services: Vec<&Object<'_>> = backend_service_names(object)
+        // Each Service once, however many paths send to it.
+        let mut names = backend_service_names(object);
+        names.sort_unstable();
+        names.dedup();
+        let services: Vec<&Object<'_>> = names
             .into_iter()
             .filter_map(|name| index.find(namespace, "Service", name))
             .collect();
