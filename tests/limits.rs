@@ -768,7 +768,7 @@ fn mesh_and_gateway_selectors_by_the_thousand_are_matched_once() {
 }
 
 #[test]
-fn a_service_with_thousands_of_ports_reads_its_pods_ports_once() {
+fn a_service_with_thousands_of_ports_reads_its_pods_ports_and_variables_once() {
     let dir = tempfile::tempdir().unwrap();
     let count = 5_000;
     let service_ports: String = (0..count)
@@ -780,7 +780,9 @@ fn a_service_with_thousands_of_ports_reads_its_pods_ports_once() {
             )
         })
         .collect();
-    // The pods declare every other port: the rest are near-typos of a declared one.
+    // The pods declare every other port: the rest are near-typos of a declared one. A long
+    // variable is read once for the numbers it names, not once a port asked about.
+    let long_value = "x".repeat(500_000);
     let container_ports: String = (0..count)
         .step_by(2)
         .map(|n| format!("        - {{containerPort: {}, name: p{n}}}\n", 10_000 + n))
@@ -791,7 +793,7 @@ fn a_service_with_thousands_of_ports_reads_its_pods_ports_once() {
         format!(
             "apiVersion: v1\nkind: Service\nmetadata: {{name: wide}}\nspec:\n  selector: {{app: wide}}\n  ports:\n{service_ports}\
              ---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: wide}}\nspec:\n  selector: {{matchLabels: {{app: wide}}}}\n  template:\n    \
-             metadata: {{labels: {{app: wide}}}}\n    spec:\n      containers:\n      - name: c\n        image: nginx:1.27\n        ports:\n{container_ports}"
+             metadata: {{labels: {{app: wide}}}}\n    spec:\n      containers:\n      - name: c\n        image: nginx:1.27\n        env: [{{name: BIG, value: {long_value}}}]\n        ports:\n{container_ports}"
         ),
     );
     let hits = scan(dir.path(), &["K8S021"], 2);

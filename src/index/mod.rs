@@ -22,6 +22,7 @@ use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
 use crate::model::{LabelSelector, Object, Scaler, Workload};
 use crate::source::FileId;
 
+pub use configs::ConfigurablePorts;
 pub use gateways::{AttachedRoutes, EntryRoutes};
 
 /// What a LimitRange can supply to a container that does not say.

@@ -2,6 +2,8 @@
 //! (a port may be set there), and which undeclared numbers are a slip of the keyboard away from a
 //! declared one.
 
+use std::collections::HashSet;
+
 use super::object::Object;
 use super::secrets::base64_text;
 use super::workload::{Container, port_number};
@@ -121,28 +123,27 @@ pub fn near_typo(port: i64, declared: i64) -> bool {
         })
 }
 
-/// True when `number` appears in `text` as a whole number (`8081` in `--health-port=8081` or
-/// `0.0.0.0:8081`, not in `18081`).
-pub fn mentions_number(text: &str, number: i64) -> bool {
+/// The whole numbers `text` names (`8081` in `--health-port=8081` or `0.0.0.0:8081`; `18081`
+/// names 18081, not 8081).
+pub fn numbers_in(text: &str) -> impl Iterator<Item = i64> + '_ {
     text.split(|c: char| !c.is_ascii_digit())
-        .any(|word| word.parse::<i64>().ok() == Some(number))
+        .filter_map(|word| word.parse::<i64>().ok())
 }
 
-/// True when a ConfigMap or Secret names `number` in a key or a value of `data` or
-/// `stringData` (a Secret's `data` decoded from base64): a configuration file or variable that
-/// may set a port.
-pub fn config_mentions_number(object: &Object<'_>, number: i64) -> bool {
+/// Adds the numbers a ConfigMap or Secret names in a key or a value of `data` or `stringData`
+/// (a Secret's `data` decoded from base64) to `numbers`: a configuration file or variable may
+/// set a port.
+pub fn config_numbers(object: &Object<'_>, numbers: &mut HashSet<i64>) {
     let secret = object.kind() == "Secret";
-    ["data", "stringData"].iter().any(|field| {
-        let encoded = secret && *field == "data";
-        let entries = object.root.get(field).map(|d| d.entries()).unwrap_or_default();
-        entries.iter().any(|entry| {
+    for field in ["data", "stringData"] {
+        let encoded = secret && field == "data";
+        for entry in object.root.get(field).map(|d| d.entries()).unwrap_or_default() {
             let value = entry.value.as_text().unwrap_or("");
             let decoded = if encoded { base64_text(value) } else { None };
-            entry.key.as_str().is_some_and(|key| mentions_number(key, number))
-                || mentions_number(decoded.as_deref().unwrap_or(value), number)
-        })
-    })
+            numbers.extend(entry.key.as_str().into_iter().flat_map(numbers_in));
+            numbers.extend(numbers_in(decoded.as_deref().unwrap_or(value)));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -189,12 +190,16 @@ mod tests {
     fn config_files_and_variables_mention_ports_in_keys_values_and_decoded_secrets() {
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  \"8125\": udp-relay\n  app.conf: |\n    listen 0.0.0.0:8800;\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\ndata:\n  ADMIN_PORT: OTkwMA==\nstringData:\n  url: http://localhost:7007/\n";
         let objects = parse_objects(text);
-        let [config, secret] = [0, 1].map(|n| objects.get(n).expect("two objects"));
-        assert!(config_mentions_number(config, 8800) && config_mentions_number(config, 8125));
-        assert!(!config_mentions_number(config, 880) && !config_mentions_number(config, 800));
+        let [config, secret] = [0, 1].map(|n| {
+            let mut numbers = HashSet::new();
+            config_numbers(objects.get(n).expect("two objects"), &mut numbers);
+            numbers
+        });
+        assert!(config.contains(&8800) && config.contains(&8125));
+        assert!(!config.contains(&880) && !config.contains(&800));
         // OTkwMA== is base64 of 9900.
-        assert!(config_mentions_number(secret, 9900) && config_mentions_number(secret, 7007));
-        assert!(!config_mentions_number(secret, 99));
+        assert!(secret.contains(&9900) && secret.contains(&7007));
+        assert!(!secret.contains(&99));
     }
 
     #[test]

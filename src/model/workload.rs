@@ -530,13 +530,13 @@ impl<'o, 's> Container<'o, 's> {
             .any(|p| p.str_at("name") == Some(name) && p.str_at("protocol").unwrap_or("TCP") == protocol)
     }
 
-    /// Whether `number` appears as a whole number in `command`, `args` or an `env` value: a port
-    /// set by flag or variable (`--port=18080`, `KONG_ADMIN_LISTEN: 0.0.0.0:8444`).
-    pub fn mentions_number(&self, number: i64) -> bool {
+    /// The whole numbers in `command`, `args` and `env` values: ports set by flag or variable
+    /// (`--port=18080`, `KONG_ADMIN_LISTEN: 0.0.0.0:8444`).
+    pub fn mentioned_numbers(&self) -> impl Iterator<Item = i64> + 'o {
         let values = self.env().iter().filter_map(|e| e.str_at("value"));
         self.command_line()
             .chain(values)
-            .any(|text| super::ports::mentions_number(text, number))
+            .flat_map(super::ports::numbers_in)
     }
 
     /// True when the container's command only waits (`sleep infinity`, `tail -f /dev/null`,
@@ -665,8 +665,9 @@ mod pod_label_tests {
             assert!(
                 container.declares_port_name("dns", "UDP") && !container.declares_port_name("dns", "TCP")
             );
-            assert!(container.mentions_number(18080) && container.mentions_number(8444));
-            assert!(!container.mentions_number(844));
+            let numbers: Vec<i64> = container.mentioned_numbers().collect();
+            assert!(numbers.contains(&18080) && numbers.contains(&8444));
+            assert!(!numbers.contains(&844));
         });
     }
 }

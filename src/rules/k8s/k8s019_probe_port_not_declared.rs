@@ -137,8 +137,9 @@ impl Rule for ProbePortNotDeclared {
                     }
                     let problem = match port_number(port) {
                         Some(number) if handler.str_at("host").is_none() => {
-                            numeric_problem(container, &others, number)
-                                .filter(|_| !cx.index.may_configure_port(namespace, container, number))
+                            numeric_problem(container, &others, number).filter(|_| {
+                                !cx.index.configurable_ports(namespace, container).contains(number)
+                            })
                         }
                         Some(_) => None,
                         None => named_problem(container, text),

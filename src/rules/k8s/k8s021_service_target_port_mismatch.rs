@@ -1,6 +1,7 @@
 //! K8S021 service-target-port-mismatch.
 use foldhash::{HashMap, HashSet, HashSetExt};
 
+use crate::index::ConfigurablePorts;
 use crate::model::network::is_templated;
 use crate::model::object::Place;
 use crate::model::ports::near_typo;
@@ -252,7 +253,9 @@ struct Selected<'o, 's> {
 struct ReadWorkloads<'o, 's> {
     at: HashMap<Place, usize>,
     ports: Vec<Listening<'o, 's>>,
-    may_listen: HashMap<(usize, i64), bool>,
+    /// What each workload's containers may be told to listen on, read the first time a number
+    /// it does not declare is asked about.
+    configurable: HashMap<usize, ConfigurablePorts>,
 }
 
 /// A workload's serving containers and the ports they declare.
@@ -293,18 +296,22 @@ impl<'o, 's> ReadWorkloads<'o, 's> {
 
     /// True unless the pod spec of the workload read at `n` shows it does not listen on
     /// `number`: it declares it, declares no ports or a placeholder one (it could listen
-    /// anywhere), or a container may be told to listen there (`Index::may_configure_port`).
+    /// anywhere), or a container may be told to listen there (`Index::configurable_ports`).
     fn may_listen_on(&mut self, cx: &Context<'_, '_>, namespace: &str, n: usize, number: i64) -> bool {
         let listening = &self.ports[n];
         if listening.anywhere || listening.declared.iter().any(|p| p.number == Some(number)) {
             return true;
         }
-        *self.may_listen.entry((n, number)).or_insert_with(|| {
-            listening
-                .containers
-                .iter()
-                .any(|c| cx.index.may_configure_port(namespace, c, number))
-        })
+        self.configurable
+            .entry(n)
+            .or_insert_with(|| {
+                let mut ports = ConfigurablePorts::default();
+                for container in &listening.containers {
+                    ports.extend(cx.index.configurable_ports(namespace, container));
+                }
+                ports
+            })
+            .contains(number)
     }
 
     /// The ports of the selected workloads, workload by workload in declaration order.
