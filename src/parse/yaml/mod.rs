@@ -666,9 +666,10 @@ fn skip_node_properties(text: &str, mut start: usize, end: usize) -> usize {
                     start += 1;
                 }
             }
-            // A comment between the properties and the content (`&x # note⏎value`).
+            // A comment between the properties and the content (`&x # note⏎value`), ended by
+            // either line break (a carriage return alone ends a line too).
             Some(b'#') if after_property && start < end => {
-                while start < end && !matches!(bytes.get(start), Some(b'\n')) {
+                while start < end && !matches!(bytes.get(start), Some(b'\n' | b'\r')) {
                     start += 1;
                 }
             }
@@ -790,6 +791,14 @@ mod tests {
             message.contains("recursion limit") || message.contains("deeper than"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_comment_after_properties_ends_at_a_carriage_return() {
+        let text = "&x #c\ré";
+        let stream = parse_for_test(text);
+        let root = &stream.documents[0].root;
+        assert_eq!(&text[root.span.range()], "é");
     }
 
     #[test]
