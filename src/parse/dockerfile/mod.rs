@@ -188,18 +188,21 @@ fn parse_text(text: &str) -> Dockerfile {
     // Once a FROM line is seen, even one with an error, the lines after it belong to a stage.
     let mut in_stage = false;
     while start < text.len() {
-        if file.errors.len() >= MAX_ERRORS {
-            file.errors.push(DockerfileError {
-                message: format!(
-                    "the Dockerfile has more syntax errors than mslint's limit of {MAX_ERRORS}; the rest of the file is not checked"
-                ),
-                span: rest_of_line(text, start),
-            });
-            break;
-        }
         let Some(error_offset) = parse_from(text, start, in_stage, &mut file) else {
             break;
         };
+        if file.errors.len() > MAX_ERRORS {
+            // The error past the limit is where reading stops.
+            if let Some(past) = file.errors.pop() {
+                file.errors.push(DockerfileError {
+                    message: format!(
+                        "the Dockerfile has more syntax errors than mslint's limit of {MAX_ERRORS}; the rest of the file is not checked"
+                    ),
+                    span: past.span,
+                });
+            }
+            break;
+        }
         let line = lines.line_column(text, error_offset).0 as usize;
         if line >= lines.line_count() {
             break;
@@ -213,9 +216,9 @@ fn parse_text(text: &str) -> Dockerfile {
             e.message == "expected FROM" || e.message == "expected at least one FROM instruction"
         });
         if !in_stage && wants_stage {
-            // Every line before the first FROM would be the same error again: the next one
-            // read is the first FROM line, if there is one.
-            match next_from_line(text, start) {
+            // Every line before the first FROM but global ARGs would be the same error again:
+            // the next one read is the first FROM or ARG line, if there is one.
+            match next_stage_or_arg_line(text, start) {
                 Some(from) => start = from,
                 None => break,
             }
@@ -349,18 +352,23 @@ fn plainer(text: &str, offset: usize, message: String) -> String {
 
 /// Whether a line is a `FROM` instruction.
 fn opens_stage(line: &str) -> bool {
-    let trimmed = line.trim_start_matches([' ', '\t']);
-    trimmed
-        .get(..4)
-        .is_some_and(|keyword| keyword.eq_ignore_ascii_case("from"))
-        && trimmed[4..].starts_with([' ', '\t'])
+    starts_with_keyword(line, "from")
 }
 
-/// The offset of the first `FROM` line at or after `from`.
-fn next_from_line(text: &str, from: usize) -> Option<usize> {
+/// Whether a line is an instruction of `keyword` (lower case), followed by a blank.
+fn starts_with_keyword(line: &str, keyword: &str) -> bool {
+    let trimmed = line.trim_start_matches([' ', '\t']);
+    trimmed
+        .get(..keyword.len())
+        .is_some_and(|word| word.eq_ignore_ascii_case(keyword))
+        && trimmed[keyword.len()..].starts_with([' ', '\t'])
+}
+
+/// The offset of the first `FROM` or `ARG` line at or after `from`.
+fn next_stage_or_arg_line(text: &str, from: usize) -> Option<usize> {
     let mut offset = from;
     for line in text.get(from..)?.split_inclusive('\n') {
-        if opens_stage(line) {
+        if opens_stage(line) || starts_with_keyword(line, "arg") {
             return Some(offset);
         }
         offset += line.len();
@@ -877,6 +885,10 @@ mod tests {
         assert_eq!(errors(text), [(2, "expected FROM".to_owned())]);
         let keywords: Vec<_> = parse(text).instructions.iter().map(|i| i.keyword).collect();
         assert_eq!(keywords, ["ARG", "FROM", "USER"]);
+        // A global ARG after a stray line is still read.
+        let text = "RUN x\nARG V=latest\nFROM alpine:${V}\nUSER 1000\n";
+        let keywords: Vec<_> = parse(text).instructions.iter().map(|i| i.keyword).collect();
+        assert_eq!(keywords, ["ARG", "FROM", "USER"]);
     }
 
     #[test]
@@ -937,5 +949,12 @@ mod tests {
             message.contains("the rest of the file is not checked"),
             "{message}"
         );
+        // Exactly as many errors as the limit, then valid lines: nothing is left unchecked.
+        let text: String = std::iter::once("FROM a\n".to_owned())
+            .chain((0..MAX_ERRORS).map(|n| format!("BAD{n} x\n")))
+            .chain(["USER a\n".to_owned(), "USER b\n".to_owned()])
+            .collect();
+        assert_eq!(errors(&text).len(), MAX_ERRORS);
+        assert_eq!(parse(&text).instructions.len(), 3);
     }
 }
