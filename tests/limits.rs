@@ -886,3 +886,46 @@ fn hosts_and_settings_repeated_within_one_object_are_looked_at_once() {
     assert_eq!(count("IST015", "gateways/all.yaml"), 400);
     assert!(count("SEC001", "settings.yaml") >= 1, "{hits:?}");
 }
+
+#[test]
+fn routes_of_one_virtual_service_by_the_thousand_are_found_by_their_conditions() {
+    let dir = tempfile::tempdir().unwrap();
+    // 20,000 routes, each on its own path and, in the second, its own header: each match was
+    // compared with every earlier one. The last route repeats the 8th route's match, and the
+    // one before it narrows the 5th route's prefix.
+    let count = 20_000;
+    let virtual_service = |name: &str, condition: &dyn Fn(usize) -> String| {
+        let routes: String = (0..count)
+            .map(|n| {
+                format!(
+                    "  - match: [{{{}}}]\n    route: [{{destination: {{host: web}}}}]\n",
+                    condition(n)
+                )
+            })
+            .collect();
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}, namespace: shop}}\n\
+             spec:\n  hosts: [web]\n  http:\n{routes}  - match: [{{uri: {{prefix: /p4/x/y}}}}]\n    route: [{{destination: {{host: web}}}}]\n  \
+             - match: [{{uri: {{exact: /p7/x}}}}]\n    route: [{{destination: {{host: web}}}}]\n"
+        )
+    };
+    write(
+        dir.path(),
+        "paths.yaml",
+        virtual_service("paths", &|n| format!("uri: {{prefix: /p{n}/x}}")),
+    );
+    write(
+        dir.path(),
+        "headers.yaml",
+        virtual_service("headers", &|n| {
+            format!("uri: {{prefix: /p{n}/}}, headers: {{id: {{exact: '{n}'}}}}")
+        }),
+    );
+    let hits = scan(dir.path(), &["IST017"], 2);
+    // The routes start on line 7, two lines each: the two added routes are on lines 40,007 and
+    // 40,009; in the second file only the prefix route is shadowed (the header is not there).
+    let lines = |path: &str| -> Vec<u32> { hits.iter().filter(|h| h.1 == path).map(|h| h.2).collect() };
+    assert_eq!(lines("paths.yaml"), [40_007, 40_009], "{hits:?}");
+    assert_eq!(lines("headers.yaml"), Vec::<u32>::new(), "{hits:?}");
+    assert!(hits[0].4.contains("http route #5 already takes"), "{}", hits[0].4);
+}

@@ -1,6 +1,8 @@
 //! The span-aware YAML node tree.
 
 use crate::source::Span;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 
 /// How a scalar was written; quoting changes how Kubernetes reads it (`"true"` is a string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -390,6 +392,34 @@ impl<'s> Node<'s> {
             _ => false,
         }
     }
+
+    /// A hash of the node's content, equal for nodes of the same content
+    /// ([`Node::same_content`]), to find such nodes among many without comparing each pair;
+    /// `None` for a mapping with a key that is not a scalar, which has no same content.
+    pub fn content_hash(&self) -> Option<u64> {
+        let mut hasher = DefaultHasher::new();
+        match &self.value {
+            Value::Scalar(..) => (0u8, self.as_text()).hash(&mut hasher),
+            Value::Sequence(items) => {
+                (1u8, items.len()).hash(&mut hasher);
+                for item in *items {
+                    item.content_hash()?.hash(&mut hasher);
+                }
+            }
+            Value::Mapping(_) => {
+                let entries = self.merged_entries();
+                // Key order does not matter: the entries' hashes are added up.
+                let mut sum = 0u64;
+                for entry in &entries {
+                    let mut one = DefaultHasher::new();
+                    (entry.key.as_str()?, entry.value.content_hash()?).hash(&mut one);
+                    sum = sum.wrapping_add(one.finish());
+                }
+                (2u8, entries.len(), sum).hash(&mut hasher);
+            }
+        }
+        Some(hasher.finish())
+    }
 }
 
 #[cfg(test)]
@@ -525,7 +555,9 @@ mod tests {
 
     #[test]
     fn same_content_ignores_key_order_layout_and_quoting() {
-        let node = root("a: {x: 1, y: [p, q]}\nb:\n  y: [p, 'q']\n  x: \"1\"\nc: {x: 1, y: [q, p]}\n");
+        let node = root(
+            "a: {x: 1, y: [p, q]}\nb:\n  y: [p, 'q']\n  x: \"1\"\nc: {x: 1, y: [q, p]}\nd: {x: 1}\ne: {y: 1}\n",
+        );
         let (a, b, c) = (
             node.get("a").unwrap(),
             node.get("b").unwrap(),
@@ -534,6 +566,13 @@ mod tests {
         assert!(a.same_content(b) && b.same_content(a));
         assert!(!a.same_content(c));
         assert!(!a.same_content(node.get("a").unwrap().get("x").unwrap()));
+        assert_eq!(a.content_hash(), b.content_hash());
+        assert_ne!(a.content_hash(), c.content_hash());
+        assert_ne!(
+            node.get("d").unwrap().content_hash(),
+            node.get("e").unwrap().content_hash()
+        );
+        assert_eq!(root("[a]: 1").content_hash(), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::model::mesh::{Protocol, Route};
 use crate::model::network::is_templated;
 use crate::parse::yaml::Node;
 use crate::rules::prelude::*;
+use std::collections::{BTreeSet, HashMap};
 
 declare_rule! {
     /// ## What it does
@@ -115,41 +116,237 @@ struct Shadow {
 
 fn check_routes(routes: &[Route<'_, '_>], object: &Object<'_>, out: &mut Findings) {
     let matches: Vec<Option<Vec<Match<'_, '_>>>> = routes.iter().map(readable_matches).collect();
-    for index in 0..routes.len() {
-        let Some(own) = &matches[index] else {
+    let earlier = EarlierMatches::of(&matches);
+    for (index, own) in matches.iter().enumerate() {
+        let Some(own) = own else {
             continue;
         };
-        let earlier_route = |later: Match<'_, '_>| {
-            (0..index).find_map(|k| {
-                let earlier = matches[k].as_ref()?;
-                let position = earlier.iter().position(|m| covers(*m, later))?;
-                Some(Shadow {
-                    route: k,
-                    matched: earlier[position].map(|_| position),
-                })
+        let shadows: Vec<Option<Shadow>> = own
+            .iter()
+            .enumerate()
+            .map(|(position, later)| {
+                let (route, matched) = earlier.first_covering(*later, (index, position))?;
+                let matched = matches[route].as_ref()?[matched].map(|_| matched);
+                Some(Shadow { route, matched })
             })
-        };
-        let by_routes: Vec<Option<Shadow>> = own.iter().map(|m| earlier_route(*m)).collect();
-        if by_routes.iter().all(Option::is_some) {
-            let shadows: Vec<Shadow> = by_routes.into_iter().flatten().collect();
-            report_route(routes, index, &shadows, object, out);
+            .collect();
+        let by_routes: Option<Vec<Shadow>> = shadows
+            .iter()
+            .map(|shadow| shadow.filter(|s| s.route < index))
+            .collect();
+        if let Some(by_routes) = by_routes {
+            report_route(routes, index, &by_routes, object, out);
             continue;
         }
-        for (position, later) in own.iter().enumerate() {
-            let shadow = by_routes[position].or_else(|| {
-                own[..position]
-                    .iter()
-                    .position(|m| covers(*m, *later))
-                    .map(|earlier| Shadow {
-                        route: index,
-                        matched: Some(earlier),
-                    })
-            });
+        for ((position, later), shadow) in own.iter().enumerate().zip(shadows) {
             if let (Some(shadow), Some(node)) = (shadow, later) {
                 report_match(routes, index, node, position, shadow, object, out);
             }
         }
     }
+}
+
+/// A condition an earlier match has that a later match must repeat, or extend for a prefix, to
+/// be covered by it: the matches of a VirtualService are found by it rather than compared with
+/// each other, one pair at a time.
+#[derive(PartialEq, Eq, Hash)]
+enum Anchor<'t> {
+    /// The condition of `field` (of header or parameter `name` in a map of string matches) has
+    /// this content ([`Node::content_hash`]).
+    Same {
+        field: &'t str,
+        name: &'t str,
+        content: u64,
+    },
+    /// The string match of `field` (and `name`) is a `prefix` or `exact` value starting with this.
+    Prefix {
+        field: &'t str,
+        name: &'t str,
+        text: &'t str,
+    },
+}
+
+/// The readable matches of every route, as (route, match) positions, found by their anchors.
+struct EarlierMatches<'m, 't> {
+    matches: &'m [Option<Vec<Match<'t, 't>>>],
+    anchored: HashMap<Anchor<'t>, Vec<(usize, usize)>>,
+    /// The lengths of the prefixes anchored under each field and name.
+    prefix_lengths: HashMap<(&'t str, &'t str), BTreeSet<usize>>,
+    /// Matches without a condition to anchor them (a route without `match`, presence tests):
+    /// every later match is compared with them.
+    unanchored: Vec<(usize, usize)>,
+}
+
+impl<'m, 't> EarlierMatches<'m, 't> {
+    fn of(matches: &'m [Option<Vec<Match<'t, 't>>>]) -> Self {
+        let mut earlier = Self {
+            matches,
+            anchored: HashMap::new(),
+            prefix_lengths: HashMap::new(),
+            unanchored: Vec::new(),
+        };
+        for (route, own) in matches.iter().enumerate() {
+            for (position, m) in own.iter().flatten().enumerate() {
+                let at = (route, position);
+                match m.and_then(anchor_of) {
+                    Some(anchor) => {
+                        if let Anchor::Prefix { field, name, text } = anchor {
+                            let lengths = earlier.prefix_lengths.entry((field, name)).or_default();
+                            lengths.insert(text.len());
+                        }
+                        earlier.anchored.entry(anchor).or_default().push(at);
+                    }
+                    None => earlier.unanchored.push(at),
+                }
+            }
+        }
+        earlier
+    }
+
+    /// The first match, in route order and then match order, before `before` that covers
+    /// `later`.
+    fn first_covering(&self, later: Match<'t, 't>, before: (usize, usize)) -> Option<(usize, usize)> {
+        let mut first: Option<(usize, usize)> = None;
+        let mut look = |candidates: &[(usize, usize)]| {
+            let limit = first.map_or(before, |found| found.min(before));
+            let covering = candidates
+                .iter()
+                .take_while(|&&at| at < limit)
+                .find(|&&(route, position)| {
+                    self.matches[route]
+                        .as_ref()
+                        .is_some_and(|earlier| covers(earlier[position], later))
+                });
+            if let Some(&at) = covering {
+                first = Some(at);
+            }
+        };
+        look(&self.unanchored);
+        if let Some(later) = later {
+            for anchor in self.anchors_met_by(later) {
+                if let Some(candidates) = self.anchored.get(&anchor) {
+                    look(candidates);
+                }
+            }
+        }
+        first
+    }
+
+    /// The anchors an earlier match covering `later` may have.
+    fn anchors_met_by(&self, later: &'t Node<'t>) -> Vec<Anchor<'t>> {
+        let mut anchors = Vec::new();
+        for entry in later.merged_entries() {
+            let Some(field) = entry.key.as_str() else {
+                continue;
+            };
+            let Some(wanted) = later.get(field) else {
+                continue;
+            };
+            if STRING_MATCH_MAPS.contains(&field) {
+                for by_name in wanted.merged_entries() {
+                    let Some(name) = by_name.key.as_str() else {
+                        continue;
+                    };
+                    if let Some(value) = wanted.get(name) {
+                        self.string_anchors_met_by(field, name, value, &mut anchors);
+                    }
+                }
+            } else if STRING_MATCHES.contains(&field) {
+                self.string_anchors_met_by(field, "", wanted, &mut anchors);
+            } else if let Some(content) = wanted.content_hash() {
+                anchors.push(Anchor::Same {
+                    field,
+                    name: "",
+                    content,
+                });
+            }
+        }
+        anchors
+    }
+
+    fn string_anchors_met_by(
+        &self,
+        field: &'t str,
+        name: &'t str,
+        wanted: &'t Node<'t>,
+        anchors: &mut Vec<Anchor<'t>>,
+    ) {
+        if let Some(content) = wanted.content_hash() {
+            anchors.push(Anchor::Same { field, name, content });
+        }
+        let Some(lengths) = self.prefix_lengths.get(&(field, name)) else {
+            return;
+        };
+        if wanted.merged_entries().len() != 1 {
+            return;
+        }
+        let Some(value) = wanted.str_at("prefix").or_else(|| wanted.str_at("exact")) else {
+            return;
+        };
+        for &length in lengths.range(..=value.len()) {
+            if let Some(text) = value.get(..length) {
+                anchors.push(Anchor::Prefix { field, name, text });
+            }
+        }
+    }
+}
+
+/// The anchor of an earlier match: a condition that must hold the same content in a later
+/// match it covers, else one its prefix must start; `None` for a match without either.
+fn anchor_of<'t>(earlier: &'t Node<'t>) -> Option<Anchor<'t>> {
+    let mut prefix = None;
+    for entry in earlier.merged_entries() {
+        let key = entry.key.as_str()?;
+        if NOT_CONDITIONS.contains(&key) || key == "ignoreUriCase" || entry.value.is_null() {
+            continue;
+        }
+        let anchors: Vec<Anchor<'t>> = if STRING_MATCH_MAPS.contains(&key) {
+            entry
+                .value
+                .merged_entries()
+                .into_iter()
+                .filter_map(|by_name| string_anchor(key, by_name.key.as_str()?, &by_name.value))
+                .collect()
+        } else if STRING_MATCHES.contains(&key) {
+            string_anchor(key, "", &entry.value).into_iter().collect()
+        } else {
+            entry
+                .value
+                .content_hash()
+                .map(|content| Anchor::Same {
+                    field: key,
+                    name: "",
+                    content,
+                })
+                .into_iter()
+                .collect()
+        };
+        for anchor in anchors {
+            match anchor {
+                Anchor::Same { .. } => return Some(anchor),
+                Anchor::Prefix { .. } => {
+                    prefix.get_or_insert(anchor);
+                }
+            }
+        }
+    }
+    prefix
+}
+
+/// The anchor of one string match, as [`string_match_covers`] reads it: none for a presence
+/// test (an empty match).
+fn string_anchor<'t>(field: &'t str, name: &'t str, earlier: &'t Node<'t>) -> Option<Anchor<'t>> {
+    let entries = earlier.merged_entries();
+    if earlier.is_mapping() && entries.is_empty() {
+        return None;
+    }
+    if let (Some(text), [only]) = (earlier.str_at("prefix"), entries.as_slice())
+        && only.key.as_str() == Some("prefix")
+    {
+        return Some(Anchor::Prefix { field, name, text });
+    }
+    let content = earlier.content_hash()?;
+    Some(Anchor::Same { field, name, content })
 }
 
 fn report_route(
