@@ -171,10 +171,11 @@ fn the_note_about_findings_left_out_keeps_their_severity_for_the_exit_code() {
     assert_eq!(summary.len(), 1, "{summary:?}");
     assert_eq!(summary[0][1], "error");
     assert!(summary[0][2].starts_with("1 more findings"), "{summary:?}");
-    // The syntax error left out is named, at the `---` after the unclosed `[`: reading the
-    // file stopped there.
+    // The syntax error left out is named, at the `[` never closed before the next `---`.
     assert!(
-        summary[0][2].contains("the first problem reading the file among them, at line 11005: invalid YAML"),
+        summary[0][2].contains(
+            "the first problem reading the file among them, at line 11004: invalid YAML: `[` is never closed"
+        ),
         "{summary:?}"
     );
 }

@@ -45,6 +45,12 @@ pub(super) fn forgivable(text: &str, lines: &LineIndex, failure: &Failure) -> bo
     }
 }
 
+/// Whether a parser error is a complaint about indentation inside a quoted scalar or a flow
+/// collection, which may be one that Kubernetes accepts.
+pub(super) fn about_indentation(message: &str) -> bool {
+    matches!(message, QUOTED | FLOW | INDENTATION)
+}
+
 /// Indents the offending lines of `failure` further; false when nothing more can be done.
 ///
 /// A quoted-scalar failure re-indents every under-indented quoted continuation of the file at

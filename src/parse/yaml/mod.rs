@@ -3,6 +3,7 @@
 //! The tree is built without recursion and under budgets, so hostile input (10,000-deep nesting,
 //! alias bombs) ends in a located error rather than a stack overflow or an unbounded allocation.
 
+mod diagnosis;
 mod leniency;
 mod positions;
 mod tree;
@@ -223,7 +224,7 @@ fn run<'s, 'i>(
                         builder.stream.errors.push(error);
                     }
                 }
-                let unclosed = builder.unclosed_flow_at_end(offset);
+                let unclosed = builder.unclosed_flow_before(offset, error.info());
                 builder.stream.errors.push(if error.info() == FLOW_LIMIT {
                     YamlError::limit(
                         format!(
@@ -232,16 +233,21 @@ fn run<'s, 'i>(
                         ),
                         span,
                     )
-                } else if let Some((bracket, opened)) = unclosed {
+                } else if let Some((bracket, opened, reached)) = unclosed {
+                    let reached = match reached {
+                        Reached::EndOfFile => "the end of the file".to_owned(),
+                        Reached::BlockContent => format!("line {line}, where the block content goes on"),
+                        Reached::NextDocument => format!("line {line}, where the next document starts"),
+                    };
                     YamlError::syntax(
                         format!(
-                            "`{bracket}` is never closed (the parser reached the end of the file: {})",
+                            "`{bracket}` is never closed (the parser reached {reached}: {})",
                             error.info()
                         ),
                         opened,
                     )
                 } else {
-                    YamlError::syntax(error.info(), span)
+                    diagnosis::located(original, span, error.info())
                 });
                 return (
                     builder.stream,
@@ -256,6 +262,13 @@ fn run<'s, 'i>(
         }
     }
     (builder.stream, None)
+}
+
+/// Where the parser was when it found a flow collection unclosed.
+enum Reached {
+    EndOfFile,
+    BlockContent,
+    NextDocument,
 }
 
 /// A collection being read: where it starts, its anchor, its size so far, and its content.
@@ -415,15 +428,38 @@ impl<'s, 'l> Builder<'s, 'l> {
             .offset_of(self.text, line, self.unpadded(line, marker.col()))
     }
 
-    /// The innermost flow collection (`{` or `[`) still open when the parser fails at the end of
-    /// the file at `offset`: the error is then the bracket never closed, and belongs where it
-    /// opens rather than at the end of the file.
-    fn unclosed_flow_at_end(&self, offset: usize) -> Option<(char, Span)> {
+    /// The innermost flow collection (`{` or `[`) still open when the parser fails at `offset`,
+    /// when the failure is that it is never closed: the parser reached the end of the file, or
+    /// a later line indented no further than the line of the bracket, where the block content
+    /// goes on (a collection's own lines are indented further). The error then belongs where
+    /// the bracket opens rather than where the parser noticed.
+    fn unclosed_flow_before(&self, offset: usize, message: &str) -> Option<(char, Span, Reached)> {
         let rest = self.text.get(offset..)?;
-        if !rest.trim().is_empty() {
+        let (bracket, opened) = self.unclosed_flow()?;
+        if rest.trim().is_empty() {
+            return Some((bracket, opened, Reached::EndOfFile));
+        }
+        // A line of the collection indented less than its key is one Kubernetes reads (see
+        // `leniency`), not the block content going on.
+        if leniency::about_indentation(message) {
             return None;
         }
-        self.unclosed_flow()
+        let line_start = |at: usize| Some(self.text.get(..at)?.rfind('\n').map_or(0, |n| n + 1));
+        let indentation = |start: usize| self.text[start..].bytes().take_while(|b| *b == b' ').count();
+        let (bracket_line, failed_line) = (line_start(opened.start as usize)?, line_start(offset)?);
+        if failed_line <= bracket_line || indentation(failed_line) > indentation(bracket_line) {
+            return None;
+        }
+        let marker = ["---", "..."].iter().any(|marker| {
+            let after = self.text[failed_line..].strip_prefix(marker);
+            after.is_some_and(|after| after.is_empty() || after.starts_with(char::is_whitespace))
+        });
+        let reached = if marker {
+            Reached::NextDocument
+        } else {
+            Reached::BlockContent
+        };
+        Some((bracket, opened, reached))
     }
 
     /// The innermost flow collection (`{` or `[`) being read, and where it opens.
@@ -431,8 +467,23 @@ impl<'s, 'l> Builder<'s, 'l> {
         self.stack.iter().rev().find_map(|frame| {
             let start = frame.start.start as usize;
             let bracket = self.text.get(start..)?.chars().next()?;
-            matches!(bracket, '{' | '[').then(|| (bracket, Span::new(start, start + 1)))
+            let flow = matches!(bracket, '{' | '[') && !self.first_key_starts(frame);
+            flow.then(|| (bracket, Span::new(start, start + 1)))
         })
+    }
+
+    /// Whether a mapping's first key starts where the mapping does: a block mapping whose first
+    /// key is a flow collection (`[a, b]: c`), which starts at a bracket it does not open.
+    fn first_key_starts(&self, frame: &Frame<'s>) -> bool {
+        let Collection::Mapping { first, key } = &frame.content else {
+            return false;
+        };
+        let first_key = self
+            .pending_entries
+            .get(*first)
+            .map(|entry| &entry.key)
+            .or(key.as_ref());
+        first_key.is_some_and(|key| key.span.start == frame.start.start)
     }
 
     fn on_event(&mut self, event: Event<'s>, parsed: SaphyrSpan) -> Result<(), YamlError> {
@@ -739,7 +790,8 @@ mod tests {
         let stream = parse_for_test(text);
         assert_eq!(stream.documents.len(), 1);
         assert_eq!(stream.errors.len(), 1);
-        assert_eq!(position(text, stream.errors[0].span).0, 4);
+        // At the bracket never closed, not at the line after it where the parser stopped.
+        assert_eq!(position(text, stream.errors[0].span), (3, 4));
     }
 
     #[test]
@@ -774,10 +826,37 @@ mod tests {
             assert_eq!(position(&text, stream.errors[0].span), bracket, "{text}");
             assert!(stream.errors[0].message.contains("is never closed"));
         }
-        // An error in the middle of a flow collection stays where it is.
-        let text = "data: {a: b c: d}\nnext: 1\n";
-        let stream = parse_for_test(text);
-        assert!(!stream.errors[0].message.contains("never closed"));
+        // An error in the middle of a flow collection stays where it is, and so does one on a
+        // later line of the collection, indented further than its key.
+        // A block mapping whose first key is a flow collection opens no bracket.
+        for text in [
+            "data: {a: b c: d}\nnext: 1\n",
+            "data: [x,\n  y: z: w]\n",
+            "[k]: 1\nb: \"c\n",
+            "{k: 1}: 1\nb: c: d\n",
+        ] {
+            let stream = parse_for_test(text);
+            assert!(!stream.errors[0].message.contains("never closed"), "{text}");
+        }
+        // A collection the block content goes on after, or the next document, is never closed.
+        for (text, reached) in [
+            (
+                "a:\n  b: {c: d\n  e: f\n",
+                "line 3, where the block content goes on",
+            ),
+            ("- [a, b\n- c\n", "the end of the file"),
+            ("a: {b: c\n---\nd: e\n", "line 2, where the next document starts"),
+            (
+                "[k]: 1\nb: {c: d\ne: f\n",
+                "line 3, where the block content goes on",
+            ),
+        ] {
+            let stream = parse_for_test(text);
+            let error = &stream.errors[0];
+            assert!(error.message.contains(reached), "{text}: {}", error.message);
+            let bracket = text.rfind(['{', '[']).unwrap();
+            assert_eq!(error.span.start as usize, bracket, "{text}");
+        }
     }
 
     #[test]

@@ -3,10 +3,11 @@ use crate::rules::prelude::*;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a file that cannot be read or parsed, at the place the problem was found: YAML
-    /// syntax errors (an unclosed quote, bad or tab indentation), duplicate keys, documents in a
-    /// manifest that are no Kubernetes object (a bare scalar or list), nesting deeper than 256
-    /// levels, alias expansion beyond 100,000 nodes, Dockerfile syntax errors (an unknown
+    /// Reports a file that cannot be read or parsed, at the place the problem starts: YAML
+    /// syntax errors (an unclosed quote at the quote, a flow collection never closed at its
+    /// bracket, an unknown escape at its backslash, bad or tab indentation), duplicate keys,
+    /// documents in a manifest that are no Kubernetes object (a bare scalar or list), nesting
+    /// deeper than 256 levels, alias expansion beyond 100,000 nodes, Dockerfile syntax errors (an unknown
     /// instruction, a duplicate stage name), binary or non-UTF-8 files, files too large to
     /// check, and files that cannot be read (permissions, symlink loops). The rest of the scan
     /// goes on, and the readable part of the file is still checked.
