@@ -242,6 +242,8 @@ fn parse_text(text: &str) -> Dockerfile {
         }
     }
     file.errors.extend(duplicate_stage_names(&file));
+    file.errors.extend(refused_triggers(&file));
+    file.errors.extend(repeated_directives(text));
     file.errors.sort_by_key(|e| e.span);
     file
 }
@@ -434,20 +436,63 @@ fn strip_position(message: &str) -> String {
 
 /// The escape character of a Dockerfile: `\\` unless its `escape` directive says otherwise.
 fn escape_of(text: &str) -> char {
-    escape_directive(text.strip_prefix(UTF8_BOM).unwrap_or(text)).unwrap_or('\\')
+    let escape = directives(text).find(|directive| directive.name == "escape");
+    // Any other character is an error the parser reports once, at the directive; the lines
+    // after it are read with the default.
+    escape
+        .and_then(|directive| directive.value.chars().next())
+        .filter(|c| matches!(c, '\\' | '`'))
+        .unwrap_or('\\')
 }
 
-fn escape_directive(text: &str) -> Option<char> {
-    for line in text.lines() {
-        let directive = line.trim_start().strip_prefix('#')?;
-        let (name, value) = directive.split_once('=')?;
-        if name.trim().eq_ignore_ascii_case("escape") {
-            // Any other character is an error the parser reports once, at the directive; the
-            // lines after it are read with the default.
-            return value.trim().chars().next().filter(|c| matches!(c, '\\' | '`'));
+/// A parser directive: `# name=value` at the top of a Dockerfile.
+struct Directive<'t> {
+    /// The name in lower case.
+    name: String,
+    value: &'t str,
+    /// Where its line starts.
+    line: usize,
+}
+
+/// The parser directives of a Dockerfile as BuildKit reads them: the `# name=value` lines of a
+/// name it knows (`syntax`, `escape`, `check`) before any other line; an unknown name is a
+/// comment, which ends them.
+fn directives(text: &str) -> impl Iterator<Item = Directive<'_>> {
+    let body = text.strip_prefix(UTF8_BOM).unwrap_or(text);
+    let mut line = text.len() - body.len();
+    body.split_inclusive('\n').map_while(move |raw| {
+        let start = line;
+        line += raw.len();
+        let comment = raw.trim_start().strip_prefix('#')?;
+        let (name, value) = comment.split_once('=')?;
+        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+        let known = matches!(name.as_str(), "syntax" | "escape" | "check");
+        (known && !value.is_empty()).then_some(Directive {
+            name,
+            value,
+            line: start,
+        })
+    })
+}
+
+/// A directive given again, which BuildKit refuses.
+fn repeated_directives(text: &str) -> Vec<DockerfileError> {
+    let mut seen = Vec::new();
+    let mut errors = Vec::new();
+    for directive in directives(text) {
+        if seen.contains(&directive.name) {
+            errors.push(DockerfileError {
+                message: format!(
+                    "only one `{}` parser directive can be given; the build fails",
+                    directive.name
+                ),
+                span: rest_of_line(text, directive.line),
+            });
+        } else {
+            seen.push(directive.name);
         }
     }
-    None
+    errors
 }
 
 struct Shift<'t> {
@@ -727,6 +772,25 @@ fn duplicate_stage_names(file: &Dockerfile) -> Vec<DockerfileError> {
     errors
 }
 
+/// `ONBUILD` triggers the parser reads but the builder refuses.
+fn refused_triggers(file: &Dockerfile) -> Vec<DockerfileError> {
+    file.instructions
+        .iter()
+        .filter_map(|instruction| match &instruction.arguments {
+            Arguments::Onbuild(trigger) if matches!(trigger.keyword, "FROM" | "MAINTAINER") => {
+                Some(DockerfileError {
+                    message: format!(
+                        "{} cannot be an ONBUILD trigger; the build fails",
+                        trigger.keyword
+                    ),
+                    span: trigger.keyword_span,
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -834,6 +898,43 @@ mod tests {
             .into_iter()
             .map(|e| (line_of(text, e.span), e.message))
             .collect()
+    }
+
+    #[test]
+    fn a_repeated_directive_is_an_error_and_the_first_escape_holds() {
+        // BuildKit refuses the file; mslint reads on with the first escape.
+        let text = "# syntax=docker/dockerfile:1\n# escape=`\n# ESCAPE=\\\nFROM alpine:3.20\nRUN a\n";
+        let file = parse(text);
+        let only = "only one `escape` parser directive can be given; the build fails".to_owned();
+        assert_eq!(errors(text), [(3, only)]);
+        assert_eq!((file.escape, file.instructions.len()), ('`', 2));
+        // An unknown directive is a comment and ends the directives, as a blank line does.
+        for text in [
+            "# escape=`\n# other=1\n# escape=\\\nFROM a\n",
+            "# escape=`\n\n# escape=\\\nFROM a\n",
+        ] {
+            assert_eq!(errors(text), [], "{text}");
+        }
+        assert_eq!(escape_of("# other=1\n# escape=`\nFROM a\n"), '\\');
+    }
+
+    #[test]
+    fn triggers_and_health_checks_the_builder_refuses_are_errors() {
+        let text = "FROM a\nONBUILD FROM b\nONBUILD maintainer me\nONBUILD ONBUILD RUN x\nONBUILD RUN ok\nHEALTHCHECK CMD []\nHEALTHCHECK NONE\n";
+        let messages: Vec<(u32, String)> = vec![
+            (2, "FROM cannot be an ONBUILD trigger; the build fails".into()),
+            (
+                3,
+                "MAINTAINER cannot be an ONBUILD trigger; the build fails".into(),
+            ),
+            // These two the parser reports itself.
+            (4, "ONBUILD ONBUILD is not allowed".into()),
+            (
+                6,
+                "HEALTHCHECK CMD instruction requires at least one argument".into(),
+            ),
+        ];
+        assert_eq!(errors(text), messages);
     }
 
     #[test]
