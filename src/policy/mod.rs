@@ -358,33 +358,31 @@ impl Evaluator<'_> {
                 vm.set_input(input.clone());
                 vm.execute()
             });
-            let value = match from_vm {
-                Some(Ok(value)) => value,
+            // Ok, or the budget the decision went past (none when it failed otherwise).
+            let evaluated = match from_vm {
+                Some(Ok(value)) => Ok(value),
                 Some(Err(regorus::rvm::vm::VmError::InstructionLimitExceeded { .. })) => {
-                    note_over_budget(
-                        &mut sink,
-                        &place,
-                        decision,
-                        &format!("{VM_INSTRUCTIONS} instructions"),
-                    );
-                    out.extend(sink.into_vec());
-                    continue;
+                    Err(Some(format!("{VM_INSTRUCTIONS} instructions")))
                 }
                 _ => {
                     if let Some(input) = interpreter_input.take() {
                         self.engine.set_input(input);
                     }
-                    match self.engine.eval_rule(decision.rule_path.clone()) {
-                        Ok(value) => value,
-                        Err(error) if past_limit(&error) => {
-                            let budget = format!("{} s", INTERPRETER_TIME.as_secs());
-                            note_over_budget(&mut sink, &place, decision, &budget);
-                            out.extend(sink.into_vec());
-                            continue;
-                        }
-                        Err(_) => continue,
-                    }
+                    self.engine
+                        .eval_rule(decision.rule_path.clone())
+                        .map_err(|error| {
+                            past_limit(&error).then(|| format!("{} s", INTERPRETER_TIME.as_secs()))
+                        })
                 }
+            };
+            let value = match evaluated {
+                Ok(value) => value,
+                Err(Some(budget)) => {
+                    note_over_budget(&mut sink, &place, decision, &budget);
+                    out.extend(sink.into_vec());
+                    continue;
+                }
+                Err(None) => continue,
             };
             let Ok(Ok(serde_json::Value::Array(results))) = value
                 .to_json_str()

@@ -37,7 +37,7 @@ pub(super) fn mask_inline(text: &str, escape: char) -> Option<Masked> {
     let mut n = 0;
     while n < lines.len() && unterminated.is_none() {
         let (start, line) = lines[n];
-        if !opens_run(line) {
+        if !super::starts_with_keyword(line, "run") {
             n += 1;
             continue;
         }
@@ -156,14 +156,6 @@ fn line_offsets(text: &str) -> Vec<(usize, &str)> {
             (start, line)
         })
         .collect()
-}
-
-/// Whether a line opens a `RUN` instruction.
-fn opens_run(line: &str) -> bool {
-    let trimmed = line.trim_start();
-    trimmed
-        .get(..4)
-        .is_some_and(|keyword| keyword.eq_ignore_ascii_case("run ") || keyword.eq_ignore_ascii_case("run\t"))
 }
 
 /// A `RUN` instruction as BuildKit reads it before it looks for heredocs: its lines joined,
