@@ -436,10 +436,14 @@ fn strip_position(message: &str) -> String {
 
 /// The escape character of a Dockerfile: `\\` unless its `escape` directive says otherwise.
 fn escape_of(text: &str) -> char {
-    let escape = directives(text).find(|directive| directive.name == "escape");
-    // Any other character is an error the parser reports once, at the directive; the lines
-    // after it are read with the default.
-    escape
+    let mut escapes = directives(text).filter(|directive| directive.name == "escape");
+    let first = escapes.next();
+    // A repeated directive, or any other character, is an error the parser reports once, at
+    // the directive; the lines after it are read with the default.
+    if escapes.next().is_some() {
+        return '\\';
+    }
+    first
         .and_then(|directive| directive.value.chars().next())
         .filter(|c| matches!(c, '\\' | '`'))
         .unwrap_or('\\')
@@ -450,13 +454,12 @@ struct Directive<'t> {
     /// The name in lower case.
     name: String,
     value: &'t str,
-    /// Where its line starts.
-    line: usize,
+    line_start: usize,
 }
 
-/// The parser directives of a Dockerfile as BuildKit reads them: the `# name=value` lines of a
-/// name it knows (`syntax`, `escape`, `check`) before any other line; an unknown name is a
-/// comment, which ends them.
+/// The parser directives of a Dockerfile: the `# name=value` lines of a name BuildKit knows
+/// (`syntax`, `escape`, `check`) before any other line; an unknown name is a comment, which
+/// ends them. An empty value counts, as the parser reads it (BuildKit takes it for a comment).
 fn directives(text: &str) -> impl Iterator<Item = Directive<'_>> {
     let body = text.strip_prefix(UTF8_BOM).unwrap_or(text);
     let mut line = text.len() - body.len();
@@ -465,12 +468,11 @@ fn directives(text: &str) -> impl Iterator<Item = Directive<'_>> {
         line += raw.len();
         let comment = raw.trim_start().strip_prefix('#')?;
         let (name, value) = comment.split_once('=')?;
-        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
-        let known = matches!(name.as_str(), "syntax" | "escape" | "check");
-        (known && !value.is_empty()).then_some(Directive {
+        let name = name.trim().to_ascii_lowercase();
+        matches!(name.as_str(), "syntax" | "escape" | "check").then(|| Directive {
             name,
-            value,
-            line: start,
+            value: value.trim(),
+            line_start: start,
         })
     })
 }
@@ -486,7 +488,7 @@ fn repeated_directives(text: &str) -> Vec<DockerfileError> {
                     "only one `{}` parser directive can be given; the build fails",
                     directive.name
                 ),
-                span: rest_of_line(text, directive.line),
+                span: rest_of_line(text, directive.line_start),
             });
         } else {
             seen.push(directive.name);
@@ -902,12 +904,12 @@ mod tests {
 
     #[test]
     fn a_repeated_directive_is_an_error_and_the_first_escape_holds() {
-        // BuildKit refuses the file; mslint reads on with the first escape.
+        // BuildKit refuses the file; the parser reads on with the default escape.
         let text = "# syntax=docker/dockerfile:1\n# escape=`\n# ESCAPE=\\\nFROM alpine:3.20\nRUN a\n";
         let file = parse(text);
         let only = "only one `escape` parser directive can be given; the build fails".to_owned();
         assert_eq!(errors(text), [(3, only)]);
-        assert_eq!((file.escape, file.instructions.len()), ('`', 2));
+        assert_eq!((file.escape, file.instructions.len()), ('\\', 2));
         // An unknown directive is a comment and ends the directives, as a blank line does.
         for text in [
             "# escape=`\n# other=1\n# escape=\\\nFROM a\n",
@@ -916,10 +918,12 @@ mod tests {
             assert_eq!(errors(text), [], "{text}");
         }
         assert_eq!(escape_of("# other=1\n# escape=`\nFROM a\n"), '\\');
+        // An empty value is read as a directive, as the parser reads it.
+        assert_eq!(escape_of("# syntax=\n# escape=`\nFROM a\n"), '`');
     }
 
     #[test]
-    fn triggers_and_health_checks_the_builder_refuses_are_errors() {
+    fn triggers_the_builder_refuses_are_errors_beside_the_parsers_own() {
         let text = "FROM a\nONBUILD FROM b\nONBUILD maintainer me\nONBUILD ONBUILD RUN x\nONBUILD RUN ok\nHEALTHCHECK CMD []\nHEALTHCHECK NONE\n";
         let messages: Vec<(u32, String)> = vec![
             (2, "FROM cannot be an ONBUILD trigger; the build fails".into()),

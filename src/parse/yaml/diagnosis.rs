@@ -38,6 +38,57 @@ pub(super) fn located(text: &str, span: Span, info: &str) -> YamlError {
     }
 }
 
+/// Whether a bracket closes in the rest of its document: brackets and quotes are counted as a
+/// flow collection holds them, comments are skipped.
+pub(super) fn is_closed(text: &str, bracket: usize) -> bool {
+    let Some(rest) = text.get(bracket..) else {
+        return false;
+    };
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    let mut chars = rest.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if previous == '\n' && quote.is_none() && is_document_marker(&rest[at..]) {
+            return false;
+        }
+        match (quote, c) {
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some('\''), '\'') if chars.peek().is_some_and(|&(_, next)| next == '\'') => {
+                chars.next();
+            }
+            (Some(open), c) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '#') if previous.is_whitespace() => {
+                while chars.next_if(|&(_, next)| next != '\n').is_some() {}
+            }
+            (None, '"' | '\'') if previous.is_whitespace() || matches!(previous, '[' | '{' | ',' | ':') => {
+                quote = Some(c);
+            }
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    false
+}
+
+/// Whether a line starts with a document marker (`---` or `...`).
+pub(super) fn is_document_marker(line: &str) -> bool {
+    ["---", "..."].iter().any(|marker| {
+        line.strip_prefix(marker)
+            .is_some_and(|after| after.is_empty() || after.starts_with(char::is_whitespace))
+    })
+}
+
 /// The first escape of the double-quoted string opening at `quote` that YAML does not define.
 fn invalid_escape(text: &str, quote: usize) -> Option<(String, Span)> {
     let body_start = quote + 1;
@@ -142,6 +193,17 @@ mod tests {
         let text = "k: \"é\\é\"";
         let (_, start, end) = at(text, ESCAPE_ERRORS[0], 3);
         assert_eq!(&text[start..end], "\\é");
+    }
+
+    #[test]
+    fn a_bracket_is_closed_by_its_own_partner_outside_quotes_and_comments() {
+        let closed = |text: &str| is_closed(text, text.find(['[', '{']).unwrap());
+        assert!(closed("a: {b: [1, 2], c: \"}\"\n  d: e}\n"));
+        assert!(closed("a: [x, 'it''s ]', it's]\n"));
+        assert!(!closed("a: {b: c # }\nd: e\n"));
+        assert!(!closed("a: [x, \"y\\\"]\"\n"));
+        assert!(!closed("a: {b: c\n---\nd: {e: f}\n"));
+        assert!(!closed("a: {b: {c: d}\n"));
     }
 
     #[test]

@@ -237,7 +237,7 @@ fn run<'s, 'i>(
                     let reached = match reached {
                         Reached::EndOfFile => "the end of the file".to_owned(),
                         Reached::BlockContent => format!("line {line}, where the block content goes on"),
-                        Reached::NextDocument => format!("line {line}, where the next document starts"),
+                        Reached::DocumentEnd => format!("line {line}, where the document ends"),
                     };
                     YamlError::syntax(
                         format!(
@@ -268,7 +268,7 @@ fn run<'s, 'i>(
 enum Reached {
     EndOfFile,
     BlockContent,
-    NextDocument,
+    DocumentEnd,
 }
 
 /// A collection being read: where it starts, its anchor, its size so far, and its content.
@@ -431,8 +431,9 @@ impl<'s, 'l> Builder<'s, 'l> {
     /// The innermost flow collection (`{` or `[`) still open when the parser fails at `offset`,
     /// when the failure is that it is never closed: the parser reached the end of the file, or
     /// a later line indented no further than the line of the bracket, where the block content
-    /// goes on (a collection's own lines are indented further). The error then belongs where
-    /// the bracket opens rather than where the parser noticed.
+    /// goes on (a collection's own lines are indented further), and no bracket in the rest of
+    /// the document closes it. The error then belongs where the bracket opens rather than where
+    /// the parser noticed.
     fn unclosed_flow_before(&self, offset: usize, message: &str) -> Option<(char, Span, Reached)> {
         let rest = self.text.get(offset..)?;
         let (bracket, opened) = self.unclosed_flow()?;
@@ -450,12 +451,11 @@ impl<'s, 'l> Builder<'s, 'l> {
         if failed_line <= bracket_line || indentation(failed_line) > indentation(bracket_line) {
             return None;
         }
-        let marker = ["---", "..."].iter().any(|marker| {
-            let after = self.text[failed_line..].strip_prefix(marker);
-            after.is_some_and(|after| after.is_empty() || after.starts_with(char::is_whitespace))
-        });
-        let reached = if marker {
-            Reached::NextDocument
+        if diagnosis::is_closed(self.text, opened.start as usize) {
+            return None;
+        }
+        let reached = if diagnosis::is_document_marker(&self.text[failed_line..]) {
+            Reached::DocumentEnd
         } else {
             Reached::BlockContent
         };
@@ -464,26 +464,32 @@ impl<'s, 'l> Builder<'s, 'l> {
 
     /// The innermost flow collection (`{` or `[`) being read, and where it opens.
     fn unclosed_flow(&self) -> Option<(char, Span)> {
-        self.stack.iter().rev().find_map(|frame| {
-            let start = frame.start.start as usize;
-            let bracket = self.text.get(start..)?.chars().next()?;
-            let flow = matches!(bracket, '{' | '[') && !self.first_key_starts(frame);
-            flow.then(|| (bracket, Span::new(start, start + 1)))
+        self.stack.iter().enumerate().rev().find_map(|(at, frame)| {
+            let start = frame.start.start;
+            let bracket = self.text.get(start as usize..)?.chars().next()?;
+            // A block collection whose first child is a flow collection (`[a]: 1`, `- [a]` at
+            // its key's indentation) starts at a bracket it does not open.
+            let child_starts_there = self.first_child_start(frame) == Some(start)
+                || self
+                    .stack
+                    .get(at + 1)
+                    .is_some_and(|child| child.start.start == start);
+            let flow = matches!(bracket, '{' | '[') && !child_starts_there;
+            flow.then(|| (bracket, Span::new(start as usize, start as usize + 1)))
         })
     }
 
-    /// Whether a mapping's first key starts where the mapping does: a block mapping whose first
-    /// key is a flow collection (`[a, b]: c`), which starts at a bracket it does not open.
-    fn first_key_starts(&self, frame: &Frame<'s>) -> bool {
-        let Collection::Mapping { first, key } = &frame.content else {
-            return false;
+    /// Where the first finished child of a collection starts: its first item or key.
+    fn first_child_start(&self, frame: &Frame<'s>) -> Option<u32> {
+        let first = match &frame.content {
+            Collection::Sequence { first } => self.pending_items.get(*first),
+            Collection::Mapping { first, key } => self
+                .pending_entries
+                .get(*first)
+                .map(|entry| &entry.key)
+                .or(key.as_ref()),
         };
-        let first_key = self
-            .pending_entries
-            .get(*first)
-            .map(|entry| &entry.key)
-            .or(key.as_ref());
-        first_key.is_some_and(|key| key.span.start == frame.start.start)
+        first.map(|node| node.span.start)
     }
 
     fn on_event(&mut self, event: Event<'s>, parsed: SaphyrSpan) -> Result<(), YamlError> {
@@ -834,6 +840,11 @@ mod tests {
             "data: [x,\n  y: z: w]\n",
             "[k]: 1\nb: \"c\n",
             "{k: 1}: 1\nb: c: d\n",
+            "k:\n- [x]\n- b: c\n- d: e f: g\n",
+            "k:\n- {a: b}\n- \"x\n",
+            // A collection closed on a later line Kubernetes reads (see `leniency`).
+            "k:\n  labels: {a: b,\n  c: d e: f}\n",
+            "k:\n  labels: {a: b\n  c: d}\n",
         ] {
             let stream = parse_for_test(text);
             assert!(!stream.errors[0].message.contains("never closed"), "{text}");
@@ -845,7 +856,7 @@ mod tests {
                 "line 3, where the block content goes on",
             ),
             ("- [a, b\n- c\n", "the end of the file"),
-            ("a: {b: c\n---\nd: e\n", "line 2, where the next document starts"),
+            ("a: {b: c\n---\nd: e\n", "line 2, where the document ends"),
             (
                 "[k]: 1\nb: {c: d\ne: f\n",
                 "line 3, where the block content goes on",

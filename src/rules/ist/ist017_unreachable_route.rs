@@ -116,8 +116,8 @@ struct Shadow {
 
 fn check_routes(routes: &[Route<'_, '_>], object: &Object<'_>, out: &mut Findings) {
     let matches: Vec<Option<Vec<Match<'_, '_>>>> = routes.iter().map(readable_matches).collect();
-    let earlier = EarlierMatches::of(&matches);
-    for (index, own) in matches.iter().enumerate() {
+    let index = MatchIndex::of(&matches);
+    for (route, own) in matches.iter().enumerate() {
         let Some(own) = own else {
             continue;
         };
@@ -125,22 +125,22 @@ fn check_routes(routes: &[Route<'_, '_>], object: &Object<'_>, out: &mut Finding
             .iter()
             .enumerate()
             .map(|(position, later)| {
-                let (route, matched) = earlier.first_covering(*later, (index, position))?;
-                let matched = matches[route].as_ref()?[matched].map(|_| matched);
-                Some(Shadow { route, matched })
+                let (by, at) = index.first_covering(*later, (route, position))?;
+                let matched = matches[by].as_ref()?[at].map(|_| at);
+                Some(Shadow { route: by, matched })
             })
             .collect();
         let by_routes: Option<Vec<Shadow>> = shadows
             .iter()
-            .map(|shadow| shadow.filter(|s| s.route < index))
+            .map(|shadow| shadow.filter(|s| s.route < route))
             .collect();
         if let Some(by_routes) = by_routes {
-            report_route(routes, index, &by_routes, object, out);
+            report_route(routes, route, &by_routes, object, out);
             continue;
         }
         for ((position, later), shadow) in own.iter().enumerate().zip(shadows) {
             if let (Some(shadow), Some(node)) = (shadow, later) {
-                report_match(routes, index, node, position, shadow, object, out);
+                report_match(routes, route, node, position, shadow, object, out);
             }
         }
     }
@@ -149,7 +149,7 @@ fn check_routes(routes: &[Route<'_, '_>], object: &Object<'_>, out: &mut Finding
 /// A condition an earlier match has that a later match must repeat, or extend for a prefix, to
 /// be covered by it: the matches of a VirtualService are found by it rather than compared with
 /// each other, one pair at a time.
-#[derive(PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Anchor<'t> {
     /// The condition of `field` (of header or parameter `name` in a map of string matches) has
     /// this content ([`Node::content_hash`]).
@@ -166,8 +166,9 @@ enum Anchor<'t> {
     },
 }
 
-/// The readable matches of every route, as (route, match) positions, found by their anchors.
-struct EarlierMatches<'m, 't> {
+/// The readable matches of every route, as (route, match) positions, found by their anchors:
+/// a later match looks up the anchors it meets.
+struct MatchIndex<'m, 't> {
     matches: &'m [Option<Vec<Match<'t, 't>>>],
     anchored: HashMap<Anchor<'t>, Vec<(usize, usize)>>,
     /// The lengths of the prefixes anchored under each field and name.
@@ -177,30 +178,43 @@ struct EarlierMatches<'m, 't> {
     unanchored: Vec<(usize, usize)>,
 }
 
-impl<'m, 't> EarlierMatches<'m, 't> {
+impl<'m, 't> MatchIndex<'m, 't> {
     fn of(matches: &'m [Option<Vec<Match<'t, 't>>>]) -> Self {
-        let mut earlier = Self {
+        let mut index = Self {
             matches,
             anchored: HashMap::new(),
             prefix_lengths: HashMap::new(),
             unanchored: Vec::new(),
         };
-        for (route, own) in matches.iter().enumerate() {
-            for (position, m) in own.iter().flatten().enumerate() {
-                let at = (route, position);
-                match m.and_then(anchor_of) {
-                    Some(anchor) => {
-                        if let Anchor::Prefix { field, name, text } = anchor {
-                            let lengths = earlier.prefix_lengths.entry((field, name)).or_default();
-                            lengths.insert(text.len());
-                        }
-                        earlier.anchored.entry(anchor).or_default().push(at);
+        let every: Vec<((usize, usize), Vec<Anchor<'t>>)> = matches
+            .iter()
+            .enumerate()
+            .flat_map(|(route, own)| {
+                own.iter()
+                    .flatten()
+                    .enumerate()
+                    .map(move |(position, m)| ((route, position), m.map(anchors_of).unwrap_or_default()))
+            })
+            .collect();
+        let mut shared: HashMap<Anchor<'t>, usize> = HashMap::new();
+        for anchor in every.iter().flat_map(|(_, anchors)| anchors) {
+            *shared.entry(*anchor).or_default() += 1;
+        }
+        // Each match is found by its rarest condition: a condition most routes share (a
+        // method, a gateway, a port) would leave every later match many candidates.
+        for (at, anchors) in every {
+            match anchors.into_iter().min_by_key(|anchor| shared[anchor]) {
+                Some(anchor) => {
+                    if let Anchor::Prefix { field, name, text } = anchor {
+                        let lengths = index.prefix_lengths.entry((field, name)).or_default();
+                        lengths.insert(text.len());
                     }
-                    None => earlier.unanchored.push(at),
+                    index.anchored.entry(anchor).or_default().push(at);
                 }
+                None => index.unanchored.push(at),
             }
         }
-        earlier
+        index
     }
 
     /// The first match, in route order and then match order, before `before` that covers
@@ -236,7 +250,7 @@ impl<'m, 't> EarlierMatches<'m, 't> {
     fn anchors_met_by(&self, later: &'t Node<'t>) -> Vec<Anchor<'t>> {
         let mut anchors = Vec::new();
         for entry in later.merged_entries() {
-            let Some(field) = entry.key.as_str() else {
+            let Some(field) = entry.key.as_str().filter(|key| !NOT_CONDITIONS.contains(key)) else {
                 continue;
             };
             let Some(wanted) = later.get(field) else {
@@ -291,12 +305,15 @@ impl<'m, 't> EarlierMatches<'m, 't> {
     }
 }
 
-/// The anchor of an earlier match: a condition that must hold the same content in a later
-/// match it covers, else one its prefix must start; `None` for a match without either.
-fn anchor_of<'t>(earlier: &'t Node<'t>) -> Option<Anchor<'t>> {
-    let mut prefix = None;
+/// The anchors of an earlier match: its conditions that must hold the same content in a later
+/// match it covers, or a prefix the later's value must start; none for a match without such a
+/// condition, or with a key that is no text (it covers nothing).
+fn anchors_of<'t>(earlier: &'t Node<'t>) -> Vec<Anchor<'t>> {
+    let mut all = Vec::new();
     for entry in earlier.merged_entries() {
-        let key = entry.key.as_str()?;
+        let Some(key) = entry.key.as_str() else {
+            return Vec::new();
+        };
         if NOT_CONDITIONS.contains(&key) || key == "ignoreUriCase" || entry.value.is_null() {
             continue;
         }
@@ -321,16 +338,9 @@ fn anchor_of<'t>(earlier: &'t Node<'t>) -> Option<Anchor<'t>> {
                 .into_iter()
                 .collect()
         };
-        for anchor in anchors {
-            match anchor {
-                Anchor::Same { .. } => return Some(anchor),
-                Anchor::Prefix { .. } => {
-                    prefix.get_or_insert(anchor);
-                }
-            }
-        }
+        all.extend(anchors);
     }
-    prefix
+    all
 }
 
 /// The anchor of one string match, as [`string_match_covers`] reads it: none for a presence
