@@ -264,6 +264,16 @@ fn run<'s, 'i>(
     (builder.stream, None)
 }
 
+/// Whether text holds a block sequence's `-` entry indicator: a line that opens with it.
+fn holds_entry_indicator(text: &str) -> bool {
+    text.split('\n').any(|line| {
+        let content = line.trim_start_matches(' ');
+        content
+            .strip_prefix('-')
+            .is_some_and(|after| after.is_empty() || after.starts_with(char::is_whitespace))
+    })
+}
+
 /// Where the parser was when it found a flow collection unclosed.
 enum Reached {
     EndOfFile,
@@ -602,8 +612,19 @@ impl<'s, 'l> Builder<'s, 'l> {
         }
         let at = Span::new(line_start, line_start);
         while let Some(frame) = self.stack.last() {
-            if let Collection::Mapping { key: Some(_), .. } = frame.content {
-                // A key whose value is empty: the null the parser would have given it.
+            // A key, or a `-` the parser had read, whose value is empty: the null the parser
+            // would have given it.
+            let empty_value = match frame.content {
+                Collection::Mapping { key, .. } => key.is_some(),
+                Collection::Sequence { first } => {
+                    let last = self.pending_items.get(first..).and_then(<[Node<'s>]>::last);
+                    let after = last.map_or(frame.start.start, |item| item.span.end) as usize;
+                    self.text
+                        .get(after..line_start)
+                        .is_some_and(holds_entry_indicator)
+                }
+            };
+            if empty_value {
                 let null = Node {
                     span: at,
                     value: Value::Scalar(Scalar::tagged("", ScalarStyle::Plain, StringTag::None)),
@@ -811,6 +832,22 @@ mod tests {
         assert!(d.is_some_and(|d| d.value.is_null()), "{root:?}");
         assert_eq!(stream.errors.len(), 1);
         assert_eq!(position(text, stream.errors[0].span), (5, 5));
+        // A `-` read before the marker is an empty item, and one before the sequence's first.
+        for (text, items) in [
+            ("a:\n  - x # - y\n  -\n... junk\n", 2),
+            ("a:\n- x\n-   # empty\n... junk\n", 2),
+            ("a:\n  -\n... junk\n", 1),
+            ("a:\n  - x\n  # -\n... junk\n", 1),
+        ] {
+            let stream = parse_for_test(text);
+            let a = stream.documents.first().and_then(|d| d.root.get("a"));
+            assert_eq!(
+                a.map(|a| a.items().len()),
+                Some(items),
+                "{text}: {:?}",
+                stream.errors
+            );
+        }
         // A flow collection the marker does not close leaves the document unfinished.
         let open_flow = parse_for_test("a: [1,\n... junk\n");
         assert!(open_flow.documents.is_empty());
