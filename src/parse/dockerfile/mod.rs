@@ -359,7 +359,8 @@ fn opens_stage(line: &str) -> bool {
 
 /// Whether a line is an instruction of `keyword` (lower case), followed by a blank.
 fn starts_with_keyword(line: &str, keyword: &str) -> bool {
-    let trimmed = line.trim_start_matches([' ', '\t']);
+    // The blanks the parser skips before an instruction.
+    let trimmed = line.trim_start_matches([' ', '\t', '\r', '\u{b}', '\u{c}']);
     trimmed
         .get(..keyword.len())
         .is_some_and(|word| word.eq_ignore_ascii_case(keyword))
@@ -436,17 +437,21 @@ fn strip_position(message: &str) -> String {
 
 /// The escape character of a Dockerfile: `\\` unless its `escape` directive says otherwise.
 fn escape_of(text: &str) -> char {
-    let mut escapes = directives(text).filter(|directive| directive.name == "escape");
-    let first = escapes.next();
-    // A repeated directive, or any other character, is an error the parser reports once, at
-    // the directive; the lines after it are read with the default.
-    if escapes.next().is_some() {
-        return '\\';
+    let mut seen = Vec::new();
+    let mut escape = None;
+    // As the parser reads them: from the first column, an empty value included. A repeated
+    // directive, or an escape other than these two, is an error the parser reports once, at
+    // the directive; it reads the file with the default.
+    for directive in directives(text).take_while(|directive| !directive.indented) {
+        if seen.contains(&directive.name) {
+            return '\\';
+        }
+        if directive.name == "escape" {
+            escape = directive.value.chars().next();
+        }
+        seen.push(directive.name);
     }
-    first
-        .and_then(|directive| directive.value.chars().next())
-        .filter(|c| matches!(c, '\\' | '`'))
-        .unwrap_or('\\')
+    escape.filter(|c| matches!(c, '\\' | '`')).unwrap_or('\\')
 }
 
 /// A parser directive: `# name=value` at the top of a Dockerfile.
@@ -455,24 +460,29 @@ struct Directive<'t> {
     name: String,
     value: &'t str,
     line_start: usize,
+    /// Blanks come before its `#`.
+    indented: bool,
 }
 
 /// The parser directives of a Dockerfile: the `# name=value` lines of a name BuildKit knows
 /// (`syntax`, `escape`, `check`) before any other line; an unknown name is a comment, which
-/// ends them. An empty value counts, as the parser reads it (BuildKit takes it for a comment).
+/// ends them. BuildKit also takes a line with an empty value for a comment, where the parser
+/// reads a directive; the parser reads none with blanks before its `#`, where BuildKit does.
 fn directives(text: &str) -> impl Iterator<Item = Directive<'_>> {
     let body = text.strip_prefix(UTF8_BOM).unwrap_or(text);
     let mut line = text.len() - body.len();
     body.split_inclusive('\n').map_while(move |raw| {
         let start = line;
         line += raw.len();
-        let comment = raw.trim_start().strip_prefix('#')?;
+        let unindented = raw.trim_start();
+        let comment = unindented.strip_prefix('#')?;
         let (name, value) = comment.split_once('=')?;
         let name = name.trim().to_ascii_lowercase();
         matches!(name.as_str(), "syntax" | "escape" | "check").then(|| Directive {
             name,
             value: value.trim(),
             line_start: start,
+            indented: unindented.len() < raw.len(),
         })
     })
 }
@@ -481,7 +491,7 @@ fn directives(text: &str) -> impl Iterator<Item = Directive<'_>> {
 fn repeated_directives(text: &str) -> Vec<DockerfileError> {
     let mut seen = Vec::new();
     let mut errors = Vec::new();
-    for directive in directives(text) {
+    for directive in directives(text).take_while(|directive| !directive.value.is_empty()) {
         if seen.contains(&directive.name) {
             errors.push(DockerfileError {
                 message: format!(
@@ -903,6 +913,14 @@ mod tests {
     }
 
     #[test]
+    fn a_line_opened_by_a_form_feed_or_vertical_tab_is_still_an_instruction() {
+        for blank in ['\u{c}', '\u{b}'] {
+            let text = format!("FROM alpine\n{blank}RUN cat <<EOF > /f\nhello world\nEOF\nUSER app\n");
+            assert_eq!(errors(&text), [], "{text:?}");
+        }
+    }
+
+    #[test]
     fn a_repeated_directive_is_an_error_and_the_first_escape_holds() {
         // BuildKit refuses the file; the parser reads on with the default escape.
         let text = "# syntax=docker/dockerfile:1\n# escape=`\n# ESCAPE=\\\nFROM alpine:3.20\nRUN a\n";
@@ -918,8 +936,12 @@ mod tests {
             assert_eq!(errors(text), [], "{text}");
         }
         assert_eq!(escape_of("# other=1\n# escape=`\nFROM a\n"), '\\');
-        // An empty value is read as a directive, as the parser reads it.
+        // An empty value is read as a directive, as the parser reads it; an indented one is not.
         assert_eq!(escape_of("# syntax=\n# escape=`\nFROM a\n"), '`');
+        assert_eq!(escape_of("# escape=`\n # escape=`\nFROM a\n"), '`');
+        assert_eq!(escape_of("# escape=`\n# check=a\n# check=b\nFROM a\n"), '\\');
+        // BuildKit takes an empty value for a comment: what follows repeats no directive.
+        assert_eq!(errors("# check=\n# check=skip=all\nFROM a\n"), []);
     }
 
     #[test]

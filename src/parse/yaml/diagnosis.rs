@@ -39,7 +39,8 @@ pub(super) fn located(text: &str, span: Span, info: &str) -> YamlError {
 }
 
 /// Whether a bracket closes in the rest of its document: brackets and quotes are counted as a
-/// flow collection holds them, comments are skipped.
+/// flow collection holds them (a quote opens a string only where a value or key may start:
+/// after `[`, `{`, `,` or `: `; in `rock 'n roll` it is text), comments are skipped.
 pub(super) fn is_closed(text: &str, bracket: usize) -> bool {
     let Some(rest) = text.get(bracket..) else {
         return false;
@@ -47,6 +48,7 @@ pub(super) fn is_closed(text: &str, bracket: usize) -> bool {
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
     let mut previous = ' ';
+    let mut scalar_may_start = false;
     let mut chars = rest.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
         if previous == '\n' && quote.is_none() && is_document_marker(&rest[at..]) {
@@ -64,9 +66,7 @@ pub(super) fn is_closed(text: &str, bracket: usize) -> bool {
             (None, '#') if previous.is_whitespace() => {
                 while chars.next_if(|&(_, next)| next != '\n').is_some() {}
             }
-            (None, '"' | '\'') if previous.is_whitespace() || matches!(previous, '[' | '{' | ',' | ':') => {
-                quote = Some(c);
-            }
+            (None, '"' | '\'') if scalar_may_start => quote = Some(c),
             (None, '[' | '{') => depth += 1,
             (None, ']' | '}') => {
                 depth = depth.saturating_sub(1);
@@ -76,6 +76,11 @@ pub(super) fn is_closed(text: &str, bracket: usize) -> bool {
             }
             _ => {}
         }
+        scalar_may_start = match c {
+            '[' | '{' | ',' => quote.is_none(),
+            c if c.is_whitespace() => scalar_may_start || (previous == ':' && quote.is_none()),
+            _ => false,
+        };
         previous = c;
     }
     false
@@ -200,6 +205,8 @@ mod tests {
         let closed = |text: &str| is_closed(text, text.find(['[', '{']).unwrap());
         assert!(closed("a: {b: [1, 2], c: \"}\"\n  d: e}\n"));
         assert!(closed("a: [x, 'it''s ]', it's]\n"));
+        assert!(closed("a: {b: rock 'n roll, c: d,\n  e: f g: h}\n"));
+        assert!(closed("a: {b: b:'c, d: e}\n"));
         assert!(!closed("a: {b: c # }\nd: e\n"));
         assert!(!closed("a: [x, \"y\\\"]\"\n"));
         assert!(!closed("a: {b: c\n---\nd: {e: f}\n"));

@@ -264,14 +264,24 @@ fn run<'s, 'i>(
     (builder.stream, None)
 }
 
-/// Whether text holds a block sequence's `-` entry indicator: a line that opens with it.
-fn holds_entry_indicator(text: &str) -> bool {
-    text.split('\n').any(|line| {
-        let content = line.trim_start_matches(' ');
-        content
-            .strip_prefix('-')
-            .is_some_and(|after| after.is_empty() || after.starts_with(char::is_whitespace))
-    })
+/// Where, in `text`, a block sequence's `-` entry indicator with nothing after it but blanks
+/// and a comment ends: an item whose value is empty. (An item the parser had read but not
+/// handed over, `- y # note`, is lost with the document's end, not an empty one.)
+fn empty_entry_end(text: &str) -> Option<usize> {
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let indentation = line.len() - line.trim_start_matches(' ').len();
+        let empty = line[indentation..].strip_prefix('-').is_some_and(|after| {
+            let rest = after.trim_start_matches([' ', '\t', '\r', '\n']);
+            // A `#` opens a comment only after a blank.
+            rest.is_empty() || (rest.starts_with('#') && rest.len() < after.len())
+        });
+        if empty {
+            return Some(line_start + indentation + 1);
+        }
+        line_start += line.len();
+    }
+    None
 }
 
 /// Where the parser was when it found a flow collection unclosed.
@@ -615,18 +625,17 @@ impl<'s, 'l> Builder<'s, 'l> {
             // A key, or a `-` the parser had read, whose value is empty: the null the parser
             // would have given it.
             let empty_value = match frame.content {
-                Collection::Mapping { key, .. } => key.is_some(),
+                Collection::Mapping { key, .. } => key.is_some().then_some(at),
                 Collection::Sequence { first } => {
                     let last = self.pending_items.get(first..).and_then(<[Node<'s>]>::last);
                     let after = last.map_or(frame.start.start, |item| item.span.end) as usize;
-                    self.text
-                        .get(after..line_start)
-                        .is_some_and(holds_entry_indicator)
+                    let dash_end = self.text.get(after..line_start).and_then(empty_entry_end);
+                    dash_end.map(|end| Span::new(after + end, after + end))
                 }
             };
-            if empty_value {
+            if let Some(span) = empty_value {
                 let null = Node {
-                    span: at,
+                    span,
                     value: Value::Scalar(Scalar::tagged("", ScalarStyle::Plain, StringTag::None)),
                 };
                 self.complete(null, 0, Size::SCALAR)?;
@@ -832,12 +841,24 @@ mod tests {
         assert!(d.is_some_and(|d| d.value.is_null()), "{root:?}");
         assert_eq!(stream.errors.len(), 1);
         assert_eq!(position(text, stream.errors[0].span), (5, 5));
-        // A `-` read before the marker is an empty item, and one before the sequence's first.
+        // A `-` read before the marker is an empty item, there, and one before the sequence's
+        // first.
+        let text = "a:\n- x\n-\n... junk\n";
+        let items = parse_for_test(text).documents[0]
+            .root
+            .get("a")
+            .map(|a| a.items().to_vec());
+        assert_eq!(
+            items.map(|items| items[1].span.start),
+            Some(8),
+            "right after its dash"
+        );
         for (text, items) in [
             ("a:\n  - x # - y\n  -\n... junk\n", 2),
             ("a:\n- x\n-   # empty\n... junk\n", 2),
             ("a:\n  -\n... junk\n", 1),
             ("a:\n  - x\n  # -\n... junk\n", 1),
+            ("a:\n- x\n- y # note\n... junk\n", 1),
         ] {
             let stream = parse_for_test(text);
             let a = stream.documents.first().and_then(|d| d.root.get("a"));
