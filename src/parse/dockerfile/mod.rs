@@ -921,7 +921,7 @@ mod tests {
     }
 
     #[test]
-    fn a_repeated_directive_is_an_error_and_the_first_escape_holds() {
+    fn a_repeated_directive_is_an_error_and_leaves_the_default_escape() {
         // BuildKit refuses the file; the parser reads on with the default escape.
         let text = "# syntax=docker/dockerfile:1\n# escape=`\n# ESCAPE=\\\nFROM alpine:3.20\nRUN a\n";
         let file = parse(text);

@@ -520,6 +520,95 @@ mod tests {
         covers(Some(&a.documents[0].root), Some(&b.documents[0].root))
     }
 
+    /// Routes of matches drawn from a small set of conditions, so that many cover others: a
+    /// route is a list of matches, or `~` for a route without `match`.
+    fn routes_text(count: usize) -> String {
+        const CONDITIONS: &[&str] = &[
+            "uri: {prefix: /a}",
+            "uri: {prefix: /a/b}",
+            "uri: {exact: /a/b}",
+            "uri: {prefix: ''}",
+            "uri: {regex: /a.*}",
+            "method: {exact: GET}",
+            "headers: {x: {exact: '1'}}",
+            "headers: {x: {}}",
+            "headers: {x: {prefix: ''}, y: {exact: b}}",
+            "port: 80",
+            "port: '80'",
+            "gateways: [mesh]",
+            "ignoreUriCase: true",
+            "name: n",
+            "sourceLabels: {app: a, v: '1'}",
+        ];
+        // A fixed linear congruential sequence: the same routes on every run.
+        let mut state: u64 = 7;
+        let mut next = |below: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % below
+        };
+        let mut text = String::new();
+        for _ in 0..count {
+            if next(8) == 0 {
+                text.push_str(
+                    "- ~
+",
+                );
+                continue;
+            }
+            let matches: Vec<String> = (0..1 + next(3))
+                .map(|_| {
+                    let conditions: Vec<&str> =
+                        (0..next(4)).map(|_| CONDITIONS[next(CONDITIONS.len())]).collect();
+                    format!("{{{}}}", conditions.join(", "))
+                })
+                .collect();
+            text.push_str(&format!("- [{}]\n", matches.join(", ")));
+        }
+        text
+    }
+
+    #[test]
+    fn the_index_finds_the_first_covering_match_as_comparing_every_pair_does() {
+        let text = routes_text(400);
+        let stream = parse_for_test(&text);
+        let matches: Vec<Option<Vec<Match<'_, '_>>>> = stream.documents[0]
+            .root
+            .items()
+            .iter()
+            .map(|route| match route.items() {
+                [] => Some(vec![None]),
+                items => Some(items.iter().map(Some).collect()),
+            })
+            .collect();
+        let index = MatchIndex::of(&matches);
+        let mut covered = 0;
+        for (route, own) in matches.iter().enumerate() {
+            for (position, later) in own.iter().flatten().enumerate() {
+                let pairwise = (0..=route).find_map(|earlier| {
+                    let earlier_matches = matches[earlier].as_ref()?;
+                    let before = if earlier == route {
+                        position
+                    } else {
+                        earlier_matches.len()
+                    };
+                    let found = earlier_matches[..before]
+                        .iter()
+                        .position(|m| covers(*m, *later))?;
+                    Some((earlier, found))
+                });
+                assert_eq!(
+                    index.first_covering(*later, (route, position)),
+                    pairwise,
+                    "route {route}, match {position}"
+                );
+                covered += usize::from(pairwise.is_some());
+            }
+        }
+        assert!(covered > 100, "too few covered matches to tell: {covered}");
+    }
+
     #[test]
     fn a_prefix_covers_longer_prefixes_and_exact_paths_under_it() {
         assert!(covers_text("uri: {prefix: /api}", "uri: {prefix: /api/v1}"));

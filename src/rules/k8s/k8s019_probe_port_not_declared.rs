@@ -121,6 +121,8 @@ impl Rule for ProbePortNotDeclared {
                 workload.qualified_name(),
                 container.name()
             );
+            // What the container may be told to listen on, read once for all its probes.
+            let mut configurable = None;
             for kind in [ProbeKind::Liveness, ProbeKind::Readiness, ProbeKind::Startup] {
                 let Some(probe) = container.probe(kind) else {
                     continue;
@@ -138,7 +140,9 @@ impl Rule for ProbePortNotDeclared {
                     let problem = match port_number(port) {
                         Some(number) if handler.str_at("host").is_none() => {
                             numeric_problem(container, &others, number).filter(|_| {
-                                !cx.index.configurable_ports(namespace, container).contains(number)
+                                !configurable
+                                    .get_or_insert_with(|| cx.index.configurable_ports(namespace, container))
+                                    .contains(number)
                             })
                         }
                         Some(_) => None,
