@@ -311,7 +311,7 @@ impl Reader<'_> {
         if node.is_null() {
             return Ok(Vec::new());
         }
-        if !matches!(node.value, yaml::Value::Sequence(_)) {
+        if !matches!(node.value(), yaml::Value::Sequence(_)) {
             return Err(self.error(
                 node.span,
                 format!("expected a list of folders, found {}", node.type_name()),
@@ -416,7 +416,7 @@ impl Reader<'_> {
                     OptionValue::Integer(n)
                 }
                 OptionKind::Strings | OptionKind::Patterns => {
-                    if !matches!(entry.value.value, yaml::Value::Sequence(_)) {
+                    if !matches!(entry.value.value(), yaml::Value::Sequence(_)) {
                         return Err(self.error(
                             entry.value.span,
                             format!("expected a list of strings, found {}", entry.value.type_name()),

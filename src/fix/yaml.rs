@@ -17,7 +17,7 @@ const INDENT_STEP: usize = 2;
 /// do not start their lines.
 pub fn set_path(text: &str, mapping: &Node<'_>, keys: &[&str], value: &str) -> Option<Edit> {
     let (key, rest) = keys.split_first()?;
-    let Value::Mapping(entries) = &mapping.value else {
+    let Value::Mapping(entries) = mapping.value() else {
         return None;
     };
     if entries.iter().any(Entry::is_merge) {
@@ -38,7 +38,7 @@ pub fn set_path(text: &str, mapping: &Node<'_>, keys: &[&str], value: &str) -> O
             }
             Some(Edit::replace(span, value))
         }
-        (Some(entry), None) => match &entry.value.value {
+        (Some(entry), None) => match entry.value.value() {
             Value::Mapping(_) => set_path(text, &entry.value, rest, value),
             _ if entry.value.is_null() && entry.value.span.start == entry.value.span.end => {
                 // `key:` with nothing below: the rest of the path goes there, one level deeper.
@@ -176,7 +176,7 @@ fn content_end(text: &str, node: &Node<'_>) -> u32 {
     let flow = text
         .get(node.span.range())
         .is_some_and(|own| own.starts_with(['{', '[']));
-    match &node.value {
+    match node.value() {
         Value::Mapping(entries) if !flow => entries.iter().fold(node.span.start, |end, e| {
             end.max(e.key.span.end).max(content_end(text, &e.value))
         }),

@@ -72,7 +72,7 @@ impl PluginClass {
 /// a plain or quoted scalar written on one line without escapes; otherwise every item gets the
 /// span of the whole value.
 pub fn comma_items<'n>(node: &'n Node<'_>) -> Vec<(&'n str, Span)> {
-    let Value::Scalar(scalar) = &node.value else {
+    let Value::Scalar(scalar) = node.value() else {
         return Vec::new();
     };
     let (text, style) = (scalar.text(), scalar.style());
@@ -132,7 +132,7 @@ pub fn only_health_paths(paths: &[&str]) -> bool {
 /// The text of a scalar or the texts of a sequence's scalar items, each with its node.
 pub fn texts<'n, 's>(node: Option<&'n Node<'s>>) -> Vec<(&'n str, &'n Node<'s>)> {
     match node {
-        Some(node) if matches!(node.value, Value::Sequence(_)) => node
+        Some(node) if matches!(node.value(), Value::Sequence(_)) => node
             .items()
             .iter()
             .filter_map(|item| Some((item.as_text()?, item)))

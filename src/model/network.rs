@@ -18,7 +18,7 @@ pub fn is_placeholder_text(text: &str) -> bool {
 pub fn is_templated(node: &Node<'_>) -> bool {
     let mut pending = vec![node];
     while let Some(node) = pending.pop() {
-        match &node.value {
+        match node.value() {
             Value::Scalar(scalar) => {
                 if is_placeholder_text(scalar.text()) {
                     return true;

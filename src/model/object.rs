@@ -129,9 +129,9 @@ fn recognise<'s>(file: FileId, source: &'s str, root: Node<'s>) -> Recognised<'s
     let is_list = root
         .str_at("kind")
         .is_some_and(|k| k == "List" || k.ends_with("List"))
-        && matches!(root.get("items").map(|i| &i.value), Some(Value::Sequence(_)));
+        && matches!(root.get("items").map(Node::value), Some(Value::Sequence(_)));
     if is_list {
-        let Value::Mapping(entries) = root.value else {
+        let Value::Mapping(entries) = root.value() else {
             return Recognised::Objects(vec![]);
         };
         let items = entries

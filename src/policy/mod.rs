@@ -627,7 +627,7 @@ fn locate<'n, 's>(root: &'n Node<'s>, steps: &[serde_json::Value]) -> Option<&'n
 
 /// A YAML node as the value a policy reads, scalars typed as Kubernetes' YAML reader types them.
 fn to_value(node: &Node<'_>) -> regorus::Value {
-    match &node.value {
+    match node.value() {
         Value::Mapping(_) => regorus::Value::from(
             node.merged_entries()
                 .into_iter()

@@ -79,7 +79,7 @@ fn check_nodes(text: &str, root: &Node<'_>) {
     let mut pending = vec![root];
     while let Some(node) = pending.pop() {
         assert_span(text, node.span, "YAML node");
-        match &node.value {
+        match node.value() {
             Value::Scalar(scalar) => {
                 let value = scalar.text();
                 if scalar.is_plain() && !value.contains(['\n', ' ']) && !value.is_empty() {

@@ -129,7 +129,7 @@ impl<'n, 's> Walk<'_, 'n, 's> {
         let Some(shape) = self.node(index) else {
             return;
         };
-        match &node.value {
+        match node.value() {
             Value::Mapping(_) => self.mapping(node, shape, path),
             Value::Sequence(items) if shape.items != FREE => {
                 for (at, item) in items.iter().enumerate() {

@@ -5,6 +5,7 @@
 
 mod diagnosis;
 mod leniency;
+mod packed;
 mod positions;
 mod tree;
 
@@ -540,14 +541,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                 let text = self.borrowed(text, span, style);
                 let tag = tag.map_or(StringTag::None, |tag| string_tag(&tag));
                 let scalar = Scalar::tagged(text, style, tag);
-                self.complete(
-                    Node {
-                        span,
-                        value: Value::Scalar(scalar),
-                    },
-                    anchor,
-                    Size::SCALAR,
-                )?;
+                self.complete(Node::new(span, Value::Scalar(scalar)), anchor, Size::SCALAR)?;
             }
             Event::Alias(anchor) => {
                 let anchored = self
@@ -605,10 +599,7 @@ impl<'s, 'l> Builder<'s, 'l> {
                 Value::Mapping(entries)
             }
         };
-        let node = Node {
-            span: frame.start.cover(span),
-            value,
-        };
+        let node = Node::new(frame.start.cover(span), value);
         self.complete(node, frame.anchor, frame.size)
     }
 
@@ -634,10 +625,10 @@ impl<'s, 'l> Builder<'s, 'l> {
                 }
             };
             if let Some(span) = empty_value {
-                let null = Node {
+                let null = Node::new(
                     span,
-                    value: Value::Scalar(Scalar::tagged("", ScalarStyle::Plain, StringTag::None)),
-                };
+                    Value::Scalar(Scalar::tagged("", ScalarStyle::Plain, StringTag::None)),
+                );
                 self.complete(null, 0, Size::SCALAR)?;
             }
             self.close(at)?;
@@ -686,7 +677,7 @@ impl<'s, 'l> Builder<'s, 'l> {
             None => {
                 let position = self.document_count;
                 self.document_count += 1;
-                let empty = matches!(&node.value, Value::Scalar(s) if s.is_plain() && s.text().is_empty());
+                let empty = matches!(node.value(), Value::Scalar(s) if s.is_plain() && s.text().is_empty());
                 if !empty {
                     self.stream.documents.push(Document { root: node, position });
                 }

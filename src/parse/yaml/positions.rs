@@ -18,7 +18,7 @@ pub struct ScalarMap {
 impl ScalarMap {
     /// The map of `node`'s text in `source`, the whole text the node was parsed from.
     pub fn of(source: &str, node: &Node<'_>) -> Option<ScalarMap> {
-        let Value::Scalar(scalar) = &node.value else {
+        let Value::Scalar(scalar) = node.value() else {
             return None;
         };
         let (text, style) = (scalar.text(), &scalar.style());

@@ -1,5 +1,6 @@
 //! The span-aware YAML node tree.
 
+use super::packed::Packed;
 use crate::source::Span;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -57,6 +58,11 @@ impl<'s> Scalar<'s> {
         self.style
     }
 
+    /// The tag that may make it a string.
+    pub fn tag(&self) -> StringTag {
+        self.tag
+    }
+
     /// True for plain text the YAML reader resolves (a null, a boolean or a number): unquoted
     /// and with no tag that makes it a string.
     pub fn is_plain(&self) -> bool {
@@ -71,13 +77,38 @@ impl<'s> Scalar<'s> {
 }
 
 /// A YAML node with the span of its source text. Its collections live in the file's
-/// [`Arena`](super::Arena), so a node is a small copyable handle.
-#[derive(Debug, Clone, Copy)]
+/// [`Arena`](super::Arena), so a node is a small copyable handle (24 bytes: see [`Packed`]).
+#[derive(Clone, Copy)]
 pub struct Node<'s> {
     /// Where the node's text is (for an alias, where the anchored node is).
     pub span: Span,
+    packed: Packed<'s>,
+}
+
+impl<'s> Node<'s> {
+    /// A node holding `value` at `span`.
+    #[inline]
+    pub fn new(span: Span, value: Value<'s>) -> Self {
+        Node {
+            span,
+            packed: Packed::new(value),
+        }
+    }
+
     /// What the node holds.
-    pub value: Value<'s>,
+    #[inline]
+    pub fn value(&self) -> Value<'s> {
+        self.packed.value()
+    }
+}
+
+impl std::fmt::Debug for Node<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("span", &self.span)
+            .field("value", &self.value())
+            .finish()
+    }
 }
 
 /// The content of a node.
@@ -103,12 +134,12 @@ pub struct Entry<'s> {
 impl<'s> Entry<'s> {
     /// A merge key (`<<: *defaults`), see [`Scalar::is_merge_key`].
     pub fn is_merge(&self) -> bool {
-        matches!(&self.key.value, Value::Scalar(key) if key.is_merge_key())
+        matches!(self.key.value(), Value::Scalar(key) if key.is_merge_key())
     }
 
     /// The mappings a merge key brings in, in order: its value, or each item of a list.
     fn merged(&self) -> &[Node<'s>] {
-        match &self.value.value {
+        match self.value.value() {
             Value::Sequence(items) => items,
             _ => std::slice::from_ref(&self.value),
         }
@@ -175,7 +206,7 @@ impl<'n, 's> UniqueEntries<'n, 's> {
 impl<'s> Node<'s> {
     /// The scalar text, whatever its style.
     pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
+        match self.value() {
             Value::Scalar(scalar) => Some(scalar.text()),
             _ => None,
         }
@@ -183,7 +214,7 @@ impl<'s> Node<'s> {
 
     /// The scalar text unless it is a YAML null, for as long as the tree lives.
     pub fn scalar_text(&self) -> Option<&'s str> {
-        match &self.value {
+        match self.value() {
             Value::Scalar(scalar) if !self.is_null() => Some(scalar.text()),
             _ => None,
         }
@@ -196,13 +227,13 @@ impl<'s> Node<'s> {
 
     /// True for a plain `~`, `null` or empty scalar, which Kubernetes reads as an absent value.
     pub fn is_null(&self) -> bool {
-        matches!(&self.value, Value::Scalar(scalar)
+        matches!(self.value(), Value::Scalar(scalar)
             if scalar.is_plain() && matches!(scalar.text(), "" | "~" | "null" | "Null" | "NULL"))
     }
 
     /// A boolean as Kubernetes' YAML reader resolves it (YAML 1.1 words included); quoted text is no boolean.
     pub fn as_bool(&self) -> Option<bool> {
-        match &self.value {
+        match self.value() {
             Value::Scalar(scalar) if scalar.is_plain() => match scalar.text() {
                 "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
                     Some(true)
@@ -218,7 +249,7 @@ impl<'s> Node<'s> {
 
     /// A plain decimal integer.
     pub fn as_i64(&self) -> Option<i64> {
-        match &self.value {
+        match self.value() {
             Value::Scalar(scalar) if scalar.is_plain() => scalar.text().replace('_', "").parse().ok(),
             _ => None,
         }
@@ -226,7 +257,7 @@ impl<'s> Node<'s> {
 
     /// The sequence items, or nothing.
     pub fn items(&self) -> &[Node<'s>] {
-        match &self.value {
+        match self.value() {
             Value::Sequence(items) => items,
             _ => &[],
         }
@@ -234,7 +265,7 @@ impl<'s> Node<'s> {
 
     /// The mapping entries in source order (merge keys included as written), or nothing.
     pub fn entries(&self) -> &[Entry<'s>] {
-        match &self.value {
+        match self.value() {
             Value::Mapping(entries) => entries,
             _ => &[],
         }
@@ -242,12 +273,12 @@ impl<'s> Node<'s> {
 
     /// True for a mapping.
     pub fn is_mapping(&self) -> bool {
-        matches!(self.value, Value::Mapping(_))
+        matches!(self.value(), Value::Mapping(_))
     }
 
     /// A short noun for what this node is, for messages.
     pub fn type_name(&self) -> &'static str {
-        match &self.value {
+        match self.value() {
             Value::Scalar(..) if self.is_null() => "null",
             Value::Scalar(..) => "scalar",
             Value::Sequence(_) => "sequence",
@@ -285,7 +316,7 @@ impl<'s> Node<'s> {
         let mut missing = N;
         let mut has_merge = false;
         for entry in self.entries().iter().rev() {
-            let Value::Scalar(written) = &entry.key.value else {
+            let Value::Scalar(written) = entry.key.value() else {
                 continue;
             };
             if written.is_merge_key() {
@@ -373,7 +404,7 @@ impl<'s> Node<'s> {
     /// (nulls alike), sequences item by item, mappings by key whatever their order (merge keys
     /// resolved).
     pub fn same_content(&self, other: &Node<'_>) -> bool {
-        match (&self.value, &other.value) {
+        match (self.value(), other.value()) {
             (Value::Scalar(..), Value::Scalar(..)) => self.as_text() == other.as_text(),
             (Value::Sequence(a), Value::Sequence(b)) => {
                 a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.same_content(y))
@@ -398,11 +429,11 @@ impl<'s> Node<'s> {
     /// `None` for a mapping with a key that is not a scalar, which has no same content.
     pub fn content_hash(&self) -> Option<u64> {
         let mut hasher = DefaultHasher::new();
-        match &self.value {
+        match self.value() {
             Value::Scalar(..) => (0u8, self.as_text()).hash(&mut hasher),
             Value::Sequence(items) => {
                 (1u8, items.len()).hash(&mut hasher);
-                for item in *items {
+                for item in items {
                     item.content_hash()?.hash(&mut hasher);
                 }
             }
