@@ -3,13 +3,13 @@
 //! Every node of every file stays in memory until the rules have run, and a mapping entry is two
 //! nodes. A `&str` or a slice takes 16 bytes, its length alone 8: held as such, a node's content
 //! would take 24 bytes, a node 32 and an entry 64, for text that averages some 25 bytes a line.
-//! Here the length is a `u32` (a file is capped far below 4 GiB, so no text or list of one is
-//! longer), and it shares the 8 bytes beside the pointer with the discriminant and the scalar's
-//! style and tag: a node takes 24 bytes and an entry 48, a quarter less memory for every tree and
-//! a quarter fewer cache lines read when a rule looks a key up.
+//! Here the length is a `u32`, and it shares the 8 bytes beside the pointer with the discriminant
+//! and the scalar's style and tag: a node takes 24 bytes and an entry 48, a quarter less memory
+//! for the nodes of every tree and a quarter fewer cache lines read when a rule looks a key up.
 //!
-//! The tree's only unsafe code is here: each pointer is taken from a shared reference of
-//! lifetime `'s` and given back as one, with the length it was taken with.
+//! The tree's only unsafe code is here. Its representation is private to this module, so a
+//! `Packed` is only ever made by [`Packed::new`] from a shared reference of lifetime `'s`, and
+//! [`Packed::value`] gives that reference back.
 #![allow(unsafe_code)]
 
 use std::marker::PhantomData;
@@ -17,103 +17,105 @@ use std::ptr::NonNull;
 
 use super::tree::{Entry, Node, Scalar, ScalarStyle, StringTag, Value};
 
-/// [`Value`] with `u32` lengths; [`Packed::new`] and [`Packed::value`] convert.
+/// [`Value`] with `u32` lengths. The lifetime marks what the pointers borrow: in `Repr`, `'s`
+/// only appears through `Node<'s>`, which holds a `Packed<'s>`.
 #[derive(Clone, Copy)]
-pub(super) enum Packed<'s> {
+pub(super) struct Packed<'s>(Repr<'s>, PhantomData<&'s str>);
+
+#[derive(Clone, Copy)]
+enum Repr<'s> {
     Scalar {
         text: NonNull<u8>,
         len: u32,
         style: ScalarStyle,
         tag: StringTag,
-        text_lifetime: PhantomData<&'s str>,
     },
     Sequence {
         items: NonNull<Node<'s>>,
         len: u32,
-        items_lifetime: PhantomData<&'s [Node<'s>]>,
     },
     Mapping {
         entries: NonNull<Entry<'s>>,
         len: u32,
-        entries_lifetime: PhantomData<&'s [Entry<'s>]>,
     },
 }
 
-// SAFETY: a `Packed` is a shared reference to a `str`, a `[Node]` or an `[Entry]` with its length
-// stored apart; those references are `Send` and `Sync`, as nodes and entries hold nothing else.
+const _: () = assert!(std::mem::size_of::<Packed<'static>>() == 16);
+const _: () = assert!(std::mem::size_of::<Node<'static>>() == 24);
+const _: () = assert!(std::mem::size_of::<Entry<'static>>() == 48);
+
+// SAFETY: a `Packed` stands for a shared reference to a `str`, a `[Node]` or an `[Entry]`, which
+// may be sent to and shared with other threads as nodes and entries hold nothing but spans,
+// `Packed`s and plain enums. (Bounding these on `Node: Sync` would make the compiler's check of
+// that bound go round for ever: a node holds a `Packed`.)
 unsafe impl Send for Packed<'_> {}
 // SAFETY: as for `Send`.
 unsafe impl Sync for Packed<'_> {}
 
-/// The slice and its length as stored. Files are read only up to a few MiB, so nothing in a tree
-/// comes near `u32::MAX` items or bytes; were it ever longer, it would read as empty, never past
-/// its end.
-fn fitting<T>(slice: &[T]) -> (&[T], u32) {
+/// A slice's start and length as stored. Files are read only up to 32 MiB (`MAX_FILE_BYTES`),
+/// and no text or list of a tree is longer than its file; a tree parsed by a library caller from
+/// a text of 4 GiB or more would hold such a text or list as empty (a plain scalar then reads as
+/// a null), never read past its end.
+fn raw<T>(slice: &[T]) -> (NonNull<T>, u32) {
     match u32::try_from(slice.len()) {
-        Ok(len) => (slice, len),
-        Err(_) => (&[], 0),
+        Ok(len) => (NonNull::from(slice).cast(), len),
+        Err(_) => (NonNull::dangling(), 0),
     }
+}
+
+/// The slice [`raw`] took apart.
+///
+/// # Safety
+/// `start` and `len` come from `raw` of a `&'s [T]`.
+unsafe fn slice<'s, T>(start: NonNull<T>, len: u32) -> &'s [T] {
+    // SAFETY: `raw` took them from a slice borrowed for `'s` (or made an empty one).
+    unsafe { std::slice::from_raw_parts(start.as_ptr(), len as usize) }
 }
 
 impl<'s> Packed<'s> {
     /// The packed form of `value`.
     #[inline]
     pub(super) fn new(value: Value<'s>) -> Self {
-        match value {
+        let repr = match value {
             Value::Scalar(scalar) => {
-                let (text, len) = fitting(scalar.text().as_bytes());
-                Packed::Scalar {
-                    text: NonNull::from(text).cast(),
+                let (text, len) = raw(scalar.text().as_bytes());
+                Repr::Scalar {
+                    text,
                     len,
                     style: scalar.style(),
                     tag: scalar.tag(),
-                    text_lifetime: PhantomData,
                 }
             }
             Value::Sequence(items) => {
-                let (items, len) = fitting(items);
-                Packed::Sequence {
-                    items: NonNull::from(items).cast(),
-                    len,
-                    items_lifetime: PhantomData,
-                }
+                let (items, len) = raw(items);
+                Repr::Sequence { items, len }
             }
             Value::Mapping(entries) => {
-                let (entries, len) = fitting(entries);
-                Packed::Mapping {
-                    entries: NonNull::from(entries).cast(),
-                    len,
-                    entries_lifetime: PhantomData,
-                }
+                let (entries, len) = raw(entries);
+                Repr::Mapping { entries, len }
             }
-        }
+        };
+        Packed(repr, PhantomData)
     }
 
     /// The value it was made from.
     #[inline]
     pub(super) fn value(self) -> Value<'s> {
-        match self {
-            Packed::Scalar {
-                text,
-                len,
-                style,
-                tag,
-                ..
-            } => {
-                // SAFETY: `text` and `len` are the pointer and length of a `&'s str` (see `new`),
-                // so the bytes are borrowed for `'s` and are UTF-8.
-                let text = unsafe {
-                    std::str::from_utf8_unchecked(std::slice::from_raw_parts(text.as_ptr(), len as usize))
-                };
-                Value::Scalar(Scalar::tagged(text, style, tag))
-            }
-            Packed::Sequence { items, len, .. } => {
-                // SAFETY: the pointer and length of a `&'s [Node<'s>]` (see `new`).
-                Value::Sequence(unsafe { std::slice::from_raw_parts(items.as_ptr(), len as usize) })
-            }
-            Packed::Mapping { entries, len, .. } => {
-                // SAFETY: the pointer and length of a `&'s [Entry<'s>]` (see `new`).
-                Value::Mapping(unsafe { std::slice::from_raw_parts(entries.as_ptr(), len as usize) })
+        // SAFETY: every pointer and length was taken by `raw` from a reference of lifetime `'s`
+        // in `new`, a scalar's from the bytes of a `str`, which are UTF-8.
+        unsafe {
+            match self.0 {
+                Repr::Scalar {
+                    text,
+                    len,
+                    style,
+                    tag,
+                } => {
+                    let text = std::str::from_utf8_unchecked(slice(text, len));
+                    Value::Scalar(Scalar::tagged(text, style, tag))
+                }
+                Repr::Sequence { items, len } => Value::Sequence(slice(items, len)),
+                Repr::Mapping { entries, len } => Value::Mapping(slice(entries, len)),
             }
         }
     }
@@ -125,10 +127,20 @@ mod tests {
     use crate::source::Span;
 
     #[test]
-    fn nodes_take_24_bytes_and_entries_48() {
-        assert_eq!(std::mem::size_of::<Packed<'_>>(), 16);
-        assert_eq!(std::mem::size_of::<Node<'_>>(), 24);
-        assert_eq!(std::mem::size_of::<Entry<'_>>(), 48);
+    fn every_style_and_tag_comes_back() {
+        let text = "x: 1";
+        for style in [ScalarStyle::Plain, ScalarStyle::Quoted, ScalarStyle::Block] {
+            for tag in [StringTag::None, StringTag::NonSpecific, StringTag::Str] {
+                let node = Node::new(
+                    Span::new(0, 1),
+                    Value::Scalar(Scalar::tagged(&text[..1], style, tag)),
+                );
+                let Value::Scalar(back) = node.value() else {
+                    panic!("{node:?}")
+                };
+                assert_eq!((back.text(), back.style(), back.tag()), ("x", style, tag));
+            }
+        }
     }
 
     #[test]

@@ -77,29 +77,15 @@ impl<'s> Scalar<'s> {
 }
 
 /// A YAML node with the span of its source text. Its collections live in the file's
-/// [`Arena`](super::Arena), so a node is a small copyable handle (24 bytes: see [`Packed`]).
+/// [`Arena`](super::Arena), so a node is a small copyable handle of 24 bytes
+/// (`packed.rs` says how).
 #[derive(Clone, Copy)]
 pub struct Node<'s> {
     /// Where the node's text is (for an alias, where the anchored node is).
     pub span: Span,
+    /// `Send` and `Sync` by assertion (see `packed.rs`): nodes and entries must hold nothing
+    /// that may not be shared between threads.
     packed: Packed<'s>,
-}
-
-impl<'s> Node<'s> {
-    /// A node holding `value` at `span`.
-    #[inline]
-    pub fn new(span: Span, value: Value<'s>) -> Self {
-        Node {
-            span,
-            packed: Packed::new(value),
-        }
-    }
-
-    /// What the node holds.
-    #[inline]
-    pub fn value(&self) -> Value<'s> {
-        self.packed.value()
-    }
 }
 
 impl std::fmt::Debug for Node<'_> {
@@ -204,6 +190,21 @@ impl<'n, 's> UniqueEntries<'n, 's> {
 }
 
 impl<'s> Node<'s> {
+    /// A node holding `value` at `span`.
+    #[inline]
+    pub fn new(span: Span, value: Value<'s>) -> Self {
+        Node {
+            span,
+            packed: Packed::new(value),
+        }
+    }
+
+    /// What the node holds.
+    #[inline]
+    pub fn value(&self) -> Value<'s> {
+        self.packed.value()
+    }
+
     /// The scalar text, whatever its style.
     pub fn as_str(&self) -> Option<&str> {
         match self.value() {
