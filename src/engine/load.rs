@@ -276,15 +276,7 @@ fn parse_yaml<'s>(
     let text = source.text.as_str();
     let stream = yaml::parse_stream_indexed(arena, text, &source.lines);
     let kustomization = kustomize::read(&source.path, &stream.documents);
-    let recognised = objects_of(file, text, stream.documents);
-    let mut objects = Vec::new();
-    let mut others = Vec::new();
-    for item in recognised {
-        match item {
-            Recognised::Objects(found) => objects.extend(found),
-            Recognised::Other(node) => others.push(node),
-        }
-    }
+    let Recognised { objects, others } = objects_of(file, text, stream.documents);
     let platform = !objects.is_empty() || (!stream.errors.is_empty() && looks_like_platform_config(text));
     if !platform {
         return Parsed {

@@ -101,52 +101,63 @@ impl<'s> Object<'s> {
     }
 }
 
-/// What a YAML document turned out to be.
-#[derive(Debug)]
-pub enum Recognised<'s> {
-    /// Platform objects (one, or the items of a List).
-    Objects(Vec<Object<'s>>),
-    /// Something else: a CI workflow, a compose file, a plain list.
-    Other(Node<'s>),
+/// A stream's documents sorted into platform objects and everything else.
+#[derive(Debug, Default)]
+pub struct Recognised<'s> {
+    /// Platform objects (a document, or each item of a List), in stream order.
+    pub objects: Vec<Object<'s>>,
+    /// Documents that are something else: a CI workflow, a compose file, a plain list.
+    pub others: Vec<Node<'s>>,
 }
 
 /// Sorts a stream's documents into platform objects and everything else.
-pub fn objects_of<'s>(file: FileId, source: &'s str, documents: Vec<Document<'s>>) -> Vec<Recognised<'s>> {
-    documents
-        .into_iter()
-        .map(|d| recognise(file, source, d.root))
-        .collect()
+pub fn objects_of<'s>(file: FileId, source: &'s str, documents: Vec<Document<'s>>) -> Recognised<'s> {
+    // Almost every document is one object: the list is sized once, not grown by copying.
+    let mut found = Recognised {
+        objects: Vec::with_capacity(documents.len()),
+        others: Vec::new(),
+    };
+    for document in documents {
+        recognise(file, source, document.root, &mut found);
+    }
+    found
 }
 
-fn recognise<'s>(file: FileId, source: &'s str, root: Node<'s>) -> Recognised<'s> {
+fn recognise<'s>(file: FileId, source: &'s str, root: Node<'s>, found: &mut Recognised<'s>) {
     if root.get("_format_version").is_some() {
-        return Recognised::Objects(vec![Object::new(file, Schema::KongDeclarative, root, source)]);
+        found
+            .objects
+            .push(Object::new(file, Schema::KongDeclarative, root, source));
+        return;
     }
     let is_object = root.str_at("apiVersion").is_some() && root.str_at("kind").is_some();
     if !is_object {
-        return Recognised::Other(root);
+        found.others.push(root);
+        return;
     }
     let is_list = root
         .str_at("kind")
         .is_some_and(|k| k == "List" || k.ends_with("List"))
         && matches!(root.get("items").map(Node::value), Some(Value::Sequence(_)));
-    if is_list {
-        let Value::Mapping(entries) = root.value() else {
-            return Recognised::Objects(vec![]);
-        };
-        let items = entries
-            .iter()
-            .find(|e| e.key.as_str() == Some("items"))
-            .map_or(&[][..], |e| e.value.items());
-        return Recognised::Objects(
-            items
-                .iter()
-                .filter(|item| item.str_at("apiVersion").is_some() && item.str_at("kind").is_some())
-                .map(|root| Object::new(file, Schema::Kubernetes, *root, source))
-                .collect(),
-        );
+    if !is_list {
+        found
+            .objects
+            .push(Object::new(file, Schema::Kubernetes, root, source));
+        return;
     }
-    Recognised::Objects(vec![Object::new(file, Schema::Kubernetes, root, source)])
+    let Value::Mapping(entries) = root.value() else {
+        return;
+    };
+    let items = entries
+        .iter()
+        .find(|e| e.key.as_str() == Some("items"))
+        .map_or(&[][..], |e| e.value.items());
+    found.objects.extend(
+        items
+            .iter()
+            .filter(|item| item.str_at("apiVersion").is_some() && item.str_at("kind").is_some())
+            .map(|root| Object::new(file, Schema::Kubernetes, *root, source)),
+    );
 }
 
 impl<'s> Object<'s> {
@@ -230,11 +241,5 @@ pub fn label_pairs<'n>(map: Option<&'n Node<'_>>) -> impl Iterator<Item = (&'n s
 #[cfg(test)]
 pub(crate) fn parse_objects(text: &str) -> Vec<Object<'_>> {
     let stream = crate::parse::yaml::parse_for_test(text);
-    objects_of(FileId(0), text, stream.documents)
-        .into_iter()
-        .flat_map(|found| match found {
-            Recognised::Objects(objects) => objects,
-            Recognised::Other(_) => Vec::new(),
-        })
-        .collect()
+    objects_of(FileId(0), text, stream.documents).objects
 }

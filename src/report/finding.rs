@@ -56,8 +56,10 @@ pub struct Finding {
 /// Locates raw findings, sorts them and gives each a fingerprint.
 pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding> {
     let source = |file: crate::source::FileId| sources.get(file.0 as usize);
-    let mut findings: Vec<Finding> = raw
-        .into_par_iter()
+    // Located in place, each into its slot of a list sized once: gathered from the workers'
+    // own lists instead, they would be copied as those grow and again when joined.
+    let mut located: Vec<Option<Finding>> = Vec::with_capacity(raw.len());
+    raw.into_par_iter()
         .map_init(FixedTextSeen::default, |fixed_seen, r| {
             let file = source(r.file)?;
             let related = r
@@ -97,9 +99,9 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 }),
             })
         })
-        // Not `flatten`: rayon would gather each finding in a list of its own.
-        .filter_map(std::convert::identity)
-        .collect();
+        .collect_into_vec(&mut located);
+    // Collected in place: a finding takes the room its option took.
+    let mut findings: Vec<Finding> = located.into_iter().flatten().collect();
     sort(&mut findings);
     findings.dedup_by(|a, b| {
         a.path == b.path && a.region == b.region && a.rule.id == b.rule.id && a.message == b.message
