@@ -102,7 +102,7 @@ impl<'s> Object<'s> {
 }
 
 /// A stream's documents sorted into platform objects and everything else.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Recognised<'s> {
     /// Platform objects (a document, or each item of a List), in stream order.
     pub objects: Vec<Object<'s>>,
@@ -112,7 +112,7 @@ pub struct Recognised<'s> {
 
 /// Sorts a stream's documents into platform objects and everything else.
 pub fn objects_of<'s>(file: FileId, source: &'s str, documents: Vec<Document<'s>>) -> Recognised<'s> {
-    // Almost every document is one object: the list is sized once, not grown by copying.
+    // Almost every document is one object: the list is sized for that, not grown by copying.
     let mut found = Recognised {
         objects: Vec::with_capacity(documents.len()),
         others: Vec::new(),

@@ -54,14 +54,15 @@ pub struct Finding {
 }
 
 /// Locates raw findings, sorts them and gives each a fingerprint.
-pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding> {
+pub fn resolve(mut raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding> {
     let source = |file: crate::source::FileId| sources.get(file.0 as usize);
-    // Located in place, each into its slot of a list sized once: gathered from the workers'
-    // own lists instead, they would be copied as those grow and again when joined.
-    let mut located: Vec<Option<Finding>> = Vec::with_capacity(raw.len());
+    raw.retain(|r| source(r.file).is_some());
+    // Each finding is located into its own place in one list: gathered from the workers' own
+    // lists instead, they would be copied as those grow and again when joined.
+    let mut findings: Vec<Finding> = Vec::new();
     raw.into_par_iter()
         .map_init(FixedTextSeen::default, |fixed_seen, r| {
-            let file = source(r.file)?;
+            let file = &sources[r.file.0 as usize];
             let related = r
                 .related
                 .iter()
@@ -75,7 +76,7 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                 })
                 .collect();
             let fingerprint = fingerprint(r.rule.id, &file.path, r.object.as_ref(), file.slice(r.span));
-            Some(Finding {
+            Finding {
                 rule: r.rule,
                 severity: r.severity.unwrap_or(r.rule.severity),
                 path: file.path.clone(),
@@ -97,11 +98,9 @@ pub fn resolve(raw: Vec<RawFinding>, sources: &[Arc<SourceFile>]) -> Vec<Finding
                     title: escape_controls_owned(fix.title, false),
                     ..fix
                 }),
-            })
+            }
         })
-        .collect_into_vec(&mut located);
-    // Collected in place: a finding takes the room its option took.
-    let mut findings: Vec<Finding> = located.into_iter().flatten().collect();
+        .collect_into_vec(&mut findings);
     sort(&mut findings);
     findings.dedup_by(|a, b| {
         a.path == b.path && a.region == b.region && a.rule.id == b.rule.id && a.message == b.message

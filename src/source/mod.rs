@@ -154,8 +154,7 @@ fn count_chars(bytes: &[u8]) -> usize {
 impl LineIndex {
     /// Indexes the line starts of `text` (a line ends after `\n`).
     pub fn new(text: &str) -> Self {
-        let breaks = || memchr::memchr_iter(b'\n', text.as_bytes());
-        Self::with_breaks(text, breaks().count(), breaks())
+        Self::with_breaks(text, memchr::memchr_iter(b'\n', text.as_bytes()))
     }
 
     /// The lines of a file as reports number them: a carriage return that no line feed follows
@@ -171,21 +170,22 @@ impl LineIndex {
         let bytes = text.as_bytes();
         let lone = |i: &usize| bytes.get(i + 1) != Some(&b'\n');
         memchr::memchr_iter(b'\r', bytes).find(lone)?;
-        let candidates = || memchr::memchr2_iter(b'\n', b'\r', bytes);
-        let breaks = candidates().filter(|i| bytes.get(*i) == Some(&b'\n') || lone(i));
-        Some(Self::with_breaks(text, candidates().count(), breaks))
+        let breaks =
+            memchr::memchr2_iter(b'\n', b'\r', bytes).filter(|i| bytes.get(*i) == Some(&b'\n') || lone(i));
+        Some(Self::with_breaks(text, breaks))
     }
 
-    /// Indexes the lines that end at the bytes `breaks` (in order, at most `most` of them).
-    /// Counting them first costs a fast pass over the text; growing the list as they come would
-    /// copy it several times over, into memory the system must hand over afresh.
-    fn with_breaks(text: &str, most: usize, breaks: impl Iterator<Item = usize>) -> Self {
-        let mut starts = Vec::with_capacity(most + 1);
+    /// Indexes the lines that end at the bytes `breaks` (in order). They are counted first, in
+    /// a fast pass over the text: a list grown as they come would be copied several times over,
+    /// each time into fresh pages the system must fault in.
+    fn with_breaks(text: &str, breaks: impl Iterator<Item = usize> + Clone) -> Self {
+        let mut starts = Vec::with_capacity(breaks.clone().count() + 1);
         starts.push(0);
         starts.extend(breaks.map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
         let ascii = text.is_ascii();
         let mut blocks = Vec::new();
         if !ascii {
+            blocks.reserve_exact(text.len().div_ceil(BLOCK) + 1);
             let mut before = 0u32;
             for block in text.as_bytes().chunks(BLOCK) {
                 blocks.push(before);

@@ -1,4 +1,4 @@
-//! A node's content in 16 bytes.
+//! A node's content in 16 bytes (on 64-bit targets).
 //!
 //! Every node of every file stays in memory until the rules have run, and a mapping entry is two
 //! nodes. A `&str` or a slice takes 16 bytes, its length alone 8: held as such, a node's content
@@ -17,8 +17,9 @@ use std::ptr::NonNull;
 
 use super::tree::{Entry, Node, Scalar, ScalarStyle, StringTag, Value};
 
-/// [`Value`] with `u32` lengths. The lifetime marks what the pointers borrow: in `Repr`, `'s`
-/// only appears through `Node<'s>`, which holds a `Packed<'s>`.
+/// [`Value`] with `u32` lengths. The pointers carry no lifetime of their own (`Repr` names `'s`
+/// only through `Node<'s>`, which is this type again): the marker ties a `Packed` to the data it
+/// borrows, covariant as the references it stands for.
 #[derive(Clone, Copy)]
 pub(super) struct Packed<'s>(Repr<'s>, PhantomData<&'s str>);
 
@@ -40,22 +41,25 @@ enum Repr<'s> {
     },
 }
 
+#[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Packed<'static>>() == 16);
+#[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Node<'static>>() == 24);
+#[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Entry<'static>>() == 48);
 
 // SAFETY: a `Packed` stands for a shared reference to a `str`, a `[Node]` or an `[Entry]`, which
 // may be sent to and shared with other threads as nodes and entries hold nothing but spans,
-// `Packed`s and plain enums. (Bounding these on `Node: Sync` would make the compiler's check of
-// that bound go round for ever: a node holds a `Packed`.)
+// `Packed`s and plain enums. (Bounded on `Node: Sync`, the compiler's check of the bound
+// overflows: proving it needs these impls again.)
 unsafe impl Send for Packed<'_> {}
 // SAFETY: as for `Send`.
 unsafe impl Sync for Packed<'_> {}
 
 /// A slice's start and length as stored. Files are read only up to 32 MiB (`MAX_FILE_BYTES`),
-/// and no text or list of a tree is longer than its file; a tree parsed by a library caller from
-/// a text of 4 GiB or more would hold such a text or list as empty (a plain scalar then reads as
-/// a null), never read past its end.
+/// so nothing in a tree comes near 4 GiB; a tree parsed by a library caller from a larger text
+/// would hold a text or list that long as empty (a plain scalar then reads as a null), never read
+/// past its end.
 fn raw<T>(slice: &[T]) -> (NonNull<T>, u32) {
     match u32::try_from(slice.len()) {
         Ok(len) => (NonNull::from(slice).cast(), len),
@@ -101,22 +105,20 @@ impl<'s> Packed<'s> {
     /// The value it was made from.
     #[inline]
     pub(super) fn value(self) -> Value<'s> {
-        // SAFETY: every pointer and length was taken by `raw` from a reference of lifetime `'s`
-        // in `new`, a scalar's from the bytes of a `str`, which are UTF-8.
-        unsafe {
-            match self.0 {
-                Repr::Scalar {
-                    text,
-                    len,
-                    style,
-                    tag,
-                } => {
-                    let text = std::str::from_utf8_unchecked(slice(text, len));
-                    Value::Scalar(Scalar::tagged(text, style, tag))
-                }
-                Repr::Sequence { items, len } => Value::Sequence(slice(items, len)),
-                Repr::Mapping { entries, len } => Value::Mapping(slice(entries, len)),
+        // SAFETY (each block): every start and length was taken by `raw` in `new` from a
+        // reference of lifetime `'s`, a scalar's from the bytes of a `str`, which are UTF-8.
+        match self.0 {
+            Repr::Scalar {
+                text,
+                len,
+                style,
+                tag,
+            } => {
+                let text = unsafe { std::str::from_utf8_unchecked(slice(text, len)) };
+                Value::Scalar(Scalar::tagged(text, style, tag))
             }
+            Repr::Sequence { items, len } => Value::Sequence(unsafe { slice(items, len) }),
+            Repr::Mapping { entries, len } => Value::Mapping(unsafe { slice(entries, len) }),
         }
     }
 }

@@ -83,8 +83,8 @@ impl<'s> Scalar<'s> {
 pub struct Node<'s> {
     /// Where the node's text is (for an alias, where the anchored node is).
     pub span: Span,
-    /// `Send` and `Sync` by assertion (see `packed.rs`): nodes and entries must hold nothing
-    /// that may not be shared between threads.
+    /// `Send` and `Sync` by an `unsafe impl` in `packed.rs`: nodes and entries must hold
+    /// nothing that may not be shared between threads.
     packed: Packed<'s>,
 }
 
@@ -108,7 +108,8 @@ pub enum Value<'s> {
     Mapping(&'s [Entry<'s>]),
 }
 
-/// One `key: value` pair of a mapping.
+/// One `key: value` pair of a mapping. Like a node, it must hold nothing that may not be shared
+/// between threads (see `packed.rs`).
 #[derive(Debug, Clone, Copy)]
 pub struct Entry<'s> {
     /// The key node.
