@@ -437,19 +437,18 @@ fn strip_position(message: &str) -> String {
 
 /// The escape character of a Dockerfile: `\\` unless its `escape` directive says otherwise.
 fn escape_of(text: &str) -> char {
-    let mut seen = Vec::new();
     let mut escape = None;
     // As the parser reads them: from the first column, an empty value included. A repeated
     // directive, or an escape other than these two, is an error the parser reports once, at
     // the directive; it reads the file with the default.
-    for directive in directives(text).take_while(|directive| !directive.indented) {
-        if seen.contains(&directive.name) {
+    for (directive, repeated) in marking_repeats(directives(text).take_while(|directive| !directive.indented))
+    {
+        if repeated {
             return '\\';
         }
         if directive.name == "escape" {
             escape = directive.value.chars().next();
         }
-        seen.push(directive.name);
     }
     escape.filter(|c| matches!(c, '\\' | '`')).unwrap_or('\\')
 }
@@ -487,24 +486,33 @@ fn directives(text: &str) -> impl Iterator<Item = Directive<'_>> {
     })
 }
 
+/// Each directive, and whether one of the same name came before it.
+fn marking_repeats<'t>(
+    directives: impl Iterator<Item = Directive<'t>>,
+) -> impl Iterator<Item = (Directive<'t>, bool)> {
+    let mut seen: Vec<String> = Vec::new();
+    directives.map(move |directive| {
+        let repeated = seen.contains(&directive.name);
+        if !repeated {
+            seen.push(directive.name.clone());
+        }
+        (directive, repeated)
+    })
+}
+
 /// A directive given again, which BuildKit refuses.
 fn repeated_directives(text: &str) -> Vec<DockerfileError> {
-    let mut seen = Vec::new();
-    let mut errors = Vec::new();
-    for directive in directives(text).take_while(|directive| !directive.value.is_empty()) {
-        if seen.contains(&directive.name) {
-            errors.push(DockerfileError {
-                message: format!(
-                    "only one `{}` parser directive can be given; the build fails",
-                    directive.name
-                ),
-                span: rest_of_line(text, directive.line_start),
-            });
-        } else {
-            seen.push(directive.name);
-        }
-    }
-    errors
+    // As BuildKit reads them: an empty value is a comment, which ends them.
+    marking_repeats(directives(text).take_while(|directive| !directive.value.is_empty()))
+        .filter(|(_, repeated)| *repeated)
+        .map(|(directive, _)| DockerfileError {
+            message: format!(
+                "only one `{}` parser directive can be given; the build fails",
+                directive.name
+            ),
+            span: rest_of_line(text, directive.line_start),
+        })
+        .collect()
 }
 
 struct Shift<'t> {

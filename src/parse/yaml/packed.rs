@@ -157,14 +157,7 @@ mod tests {
             key: scalar,
             value: Node::new(Span::new(7, 13), Value::Sequence(&items)),
         }];
-        match scalar.value() {
-            Value::Scalar(back) => {
-                assert_eq!(back.text(), "héllo");
-                assert_eq!(back.style(), ScalarStyle::Quoted);
-                assert_eq!(back.tag(), StringTag::Str);
-            }
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(scalar.as_str(), Some("héllo"));
         let mapping = Node::new(Span::new(0, 13), Value::Mapping(&entries));
         assert_eq!(mapping.entries().len(), 1);
         assert_eq!(mapping.entries()[0].value.items().len(), 2);

@@ -551,10 +551,7 @@ mod tests {
         let mut text = String::new();
         for _ in 0..count {
             if next(8) == 0 {
-                text.push_str(
-                    "- ~
-",
-                );
+                text.push_str("- ~\n");
                 continue;
             }
             let matches: Vec<String> = (0..1 + next(3))
