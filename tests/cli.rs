@@ -1476,6 +1476,7 @@ fn timings_say_where_the_time_went() {
         stderr.contains("(all workers): ") && stderr.contains("K8S "),
         "{stderr}"
     );
+    assert!(stderr.contains("slowest cross-file rules: "), "{stderr}");
     // The report itself is unchanged.
     json(&output.stdout);
     let quiet = mslint(dir.path()).args(["--format", "json"]).output().unwrap();

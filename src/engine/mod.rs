@@ -342,7 +342,7 @@ fn check_all(
             .filter(|r| matches!(r.meta().scope, Scope::Project | Scope::Namespace))
             .flat_map_iter(|rule| {
                 let mut out = Findings::new(rule.meta(), FileId(0));
-                Clock::time(rule_clock, rule.meta().family, || {
+                Clock::time_cross_file(rule_clock, rule.meta().id, rule.meta().family, || {
                     rule.check_project(&cx, &mut out)
                 });
                 out.into_vec()

@@ -1,6 +1,8 @@
 //! `--timings`: where the time of a run went, for users tuning a CI step: the wall time of each
-//! phase, and the time each rule family took, summed over the workers that ran it.
+//! phase, the time each rule family took, summed over the workers that ran it, and the slowest
+//! cross-file rules, which `--ignore` can leave out one by one.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,9 @@ fn families() -> impl Iterator<Item = Family> {
 /// How many there are.
 const FAMILY_COUNT: usize = Family::ALL.len() + 1;
 
+/// How many of the slowest cross-file rules `--timings` names.
+const SLOWEST_SHOWN: usize = 8;
+
 /// The time of a run, by phase and by rule family.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timings {
@@ -21,6 +26,8 @@ pub struct Timings {
     pub phases: Vec<(&'static str, Duration)>,
     /// Time rules of each family took, summed over workers; families that ran no rule are left out.
     pub families: Vec<(&'static str, Duration)>,
+    /// The slowest cross-file rules by id, slowest first (ties by id).
+    pub slowest_cross_file: Vec<(&'static str, Duration)>,
 }
 
 impl Timings {
@@ -33,11 +40,18 @@ impl Timings {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        format!(
+        let mut text = format!(
             "mslint timings, wall time: {}\nmslint timings, rules by family (all workers): {}\n",
             list(&self.phases),
             list(&self.families)
-        )
+        );
+        if !self.slowest_cross_file.is_empty() {
+            text.push_str(&format!(
+                "mslint timings, slowest cross-file rules: {}\n",
+                list(&self.slowest_cross_file)
+            ));
+        }
+        text
     }
 }
 
@@ -47,6 +61,7 @@ pub struct Clock {
     phase_started: Instant,
     phases: Vec<(&'static str, Duration)>,
     family_nanos: [AtomicU64; FAMILY_COUNT],
+    cross_file: Mutex<Vec<(&'static str, Duration)>>,
 }
 
 impl Clock {
@@ -56,6 +71,7 @@ impl Clock {
             phase_started: Instant::now(),
             phases: Vec::new(),
             family_nanos: Default::default(),
+            cross_file: Mutex::new(Vec::new()),
         }
     }
 
@@ -85,6 +101,27 @@ impl Clock {
         }
     }
 
+    /// Runs the cross-file rule `id` of `family`, timed on its own and with its family when
+    /// there is a clock.
+    pub fn time_cross_file<T>(
+        clock: Option<&Clock>,
+        id: &'static str,
+        family: Family,
+        work: impl FnOnce() -> T,
+    ) -> T {
+        let Some(clock) = clock else {
+            return work();
+        };
+        let started = Instant::now();
+        let result = clock.rule(family, work);
+        let elapsed = started.elapsed();
+        // A rule that panicked has no time to show; the others still do.
+        if let Ok(mut times) = clock.cross_file.lock() {
+            times.push((id, elapsed));
+        }
+        result
+    }
+
     /// What was measured.
     pub fn timings(&self) -> Timings {
         let families = families()
@@ -97,9 +134,17 @@ impl Clock {
             })
             .filter(|(_, time)| !time.is_zero())
             .collect();
+        let mut slowest_cross_file = self
+            .cross_file
+            .lock()
+            .map(|times| times.clone())
+            .unwrap_or_default();
+        slowest_cross_file.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        slowest_cross_file.truncate(SLOWEST_SHOWN);
         Timings {
             phases: self.phases.clone(),
             families,
+            slowest_cross_file,
         }
     }
 }
@@ -125,6 +170,28 @@ mod tests {
         assert!(
             text.contains("wall time: parse ") && text.contains("(all workers): K8S "),
             "{text}"
+        );
+        assert!(!text.contains("cross-file"), "{text}");
+    }
+
+    #[test]
+    fn the_slowest_cross_file_rules_are_named_slowest_first() {
+        let clock = Clock::start();
+        for (id, millis) in [("K8S020", 1), ("IST022", 6), ("NS001", 3)] {
+            Clock::time_cross_file(Some(&clock), id, Family::K8s, || {
+                std::thread::sleep(Duration::from_millis(millis));
+            });
+        }
+        let timings = clock.timings();
+        let ids: Vec<&str> = timings.slowest_cross_file.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, ["IST022", "NS001", "K8S020"]);
+        assert!(timings.families[0].1 >= Duration::from_millis(10));
+        assert!(
+            timings
+                .describe()
+                .contains("slowest cross-file rules: IST022 0.00"),
+            "{}",
+            timings.describe()
         );
     }
 }
