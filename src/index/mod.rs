@@ -18,7 +18,7 @@ use crate::model::monitoring::Monitor;
 use crate::model::network::PodDisruptionBudget;
 use crate::model::object::Place;
 use crate::model::selector::{Operator, Requirement};
-use crate::model::workload::{CONTROLLER_LABELS, ClaimVolume};
+use crate::model::workload::{ClaimVolume, is_controller_label};
 use crate::model::{LabelSelector, Object, Scaler, Workload};
 use crate::source::FileId;
 
@@ -95,35 +95,39 @@ pub fn service_pod_selector<'n>(service: &'n Object<'_>) -> Option<LabelSelector
 /// one namespace make under five million.
 pub const MAX_SELECTED_PAIRS: usize = 10_000_000;
 
-/// Which Services select which workloads, by positions in the index's objects; empty past
-/// [`MAX_SELECTED_PAIRS`].
+/// What the objects of one kind (Services, PodDisruptionBudgets) select. Each distinct
+/// (namespace, selector) is matched once, however many objects share it: thirty copies of a
+/// chart side by side in one namespace select thirty copies of its workloads once, not thirty
+/// times.
 #[derive(Debug, Default)]
-struct ServiceSelection {
-    /// Each workload with the Services that select it.
-    services_of: Vec<(usize, Vec<usize>)>,
-    /// The workloads each selecting Service selects, by the Service's place, in scan order.
-    workloads_of: HashMap<Place, Vec<usize>>,
-}
-
-/// What the PodDisruptionBudgets of the scan select (see [`Index::budget_selection`]).
-#[derive(Debug, Default)]
-struct BudgetSelection {
-    /// Each distinct (namespace, selector) of a budget: the namespace, as its place among the
-    /// sorted namespaces of [`PodTemplates`] (which keeps the index free of its own lifetimes),
-    /// and the positions in its list of pod templates of the workloads selected, ascending.
+struct Selections {
+    /// Each distinct (namespace, selector): the namespace, as its place among the sorted
+    /// namespaces of [`PodTemplates`] (which keeps the index free of its own lifetimes), and
+    /// the positions in its list of pod templates of the workloads selected, ascending.
     selections: Vec<(usize, Vec<usize>)>,
-    /// Each budget with a selector, by place → its entry in `selections`.
-    of_budget: HashMap<Place, usize>,
-    /// True when the budgets select more than [`MAX_SELECTED_PAIRS`] workloads in all, and
-    /// none was followed.
+    /// The objects that share each selection, by position in the index's objects, in scan order.
+    members: Vec<Vec<usize>>,
+    /// Each object with a selector, by place → its entry in `selections`.
+    of_object: HashMap<Place, usize>,
+    /// True when following the selections would pair more than [`MAX_SELECTED_PAIRS`] objects
+    /// with workloads, and none was followed.
     capped: bool,
 }
 
-/// The workloads a PodDisruptionBudget selects (see [`Index::budget_selection`]).
+/// Which Services select which workloads: [`Selections`], and each workload, by its position
+/// in the index's objects, with the selections that select it.
+#[derive(Debug, Default)]
+struct ServiceSelection {
+    selections: Selections,
+    selected_by: Vec<(usize, Vec<usize>)>,
+}
+
+/// The workloads a PodDisruptionBudget or a Service selects (see [`Index::budget_selection`]
+/// and [`Index::service_selection`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Selection<'k, 'o, 's> {
-    /// The same for every budget of the namespace with the same selector, so a rule can work
-    /// out what follows from a selection once.
+    /// The same for every object of the kind and namespace with the same selector, so a rule
+    /// can work out what follows from a selection once.
     pub id: usize,
     positions: &'k [usize],
     templates: &'k [LabelledWorkload<'o, 's>],
@@ -277,7 +281,7 @@ impl<'o, 's> PodTemplates<'o, 's> {
         let narrowest = selector
             .requirements
             .iter()
-            .filter(|r| r.operator == Operator::In && !CONTROLLER_LABELS.contains(&r.key))
+            .filter(|r| r.operator == Operator::In && !is_controller_label(r.key))
             .map(|requirement| self.label_namespaces_of(requirement))
             .min_by_key(|lists| lists.iter().map(|list| list.len()).sum::<usize>());
         match narrowest {
@@ -359,7 +363,7 @@ impl<'o, 's> PodTemplates<'o, 's> {
         let mut narrowest = selector
             .requirements
             .iter()
-            .filter(|r| r.operator == Operator::In && !CONTROLLER_LABELS.contains(&r.key))
+            .filter(|r| r.operator == Operator::In && !is_controller_label(r.key))
             .map(|requirement| self.postings_of(namespace, requirement))
             .min_by_key(|lists| lists.iter().map(|list| list.len()).sum::<usize>())?;
         Some(match narrowest.as_slice() {
@@ -453,10 +457,10 @@ pub struct Index<'o, 's> {
     traffic: traffic::Traffic<'o>,
     /// Mesh lookups.
     mesh: Mesh<'o, 's>,
-    /// See [`Index::workloads_with_services`] and [`Index::workloads_selected_by`].
+    /// See [`Index::workloads_with_services`] and [`Index::service_selection`].
     service_selection: std::sync::OnceLock<ServiceSelection>,
     /// See [`Index::budget_selection`].
-    budget_selection: std::sync::OnceLock<BudgetSelection>,
+    budget_selection: std::sync::OnceLock<Selections>,
 }
 
 impl<'o, 's> Index<'o, 's> {
@@ -808,99 +812,118 @@ impl<'o, 's> Index<'o, 's> {
     }
 
     /// Every workload with the Services in its namespace whose `selector` matches its pods
-    /// (ExternalName Services and Services without a selector select none), computed once, in
-    /// one pass over the Services, for every rule that asks; workloads in no particular order.
+    /// (ExternalName Services and Services without a selector select none), in scan order,
+    /// computed once for every rule that asks; workloads in no particular order, those no
+    /// Service selects too. Past [`MAX_SELECTED_PAIRS`], no workload has a Service.
     pub fn workloads_with_services(
         &self,
     ) -> impl Iterator<Item = (Workload<'o, 's>, Vec<&'o Object<'s>>)> + '_ {
         let object = |n: usize| self.objects.get(n).copied();
-        self.service_selection()
-            .services_of
-            .iter()
-            .filter_map(move |(workload, services)| {
-                let workload = Workload::of(object(*workload)?)?;
-                Some((workload, services.iter().filter_map(|&n| object(n)).collect()))
-            })
+        let selection = self.service_selections();
+        selection.selected_by.iter().filter_map(move |(workload, ids)| {
+            let workload = Workload::of(object(*workload)?)?;
+            let mut positions: Vec<usize> = ids
+                .iter()
+                .filter_map(|&id| selection.selections.members.get(id))
+                .flatten()
+                .copied()
+                .collect();
+            positions.sort_unstable();
+            Some((workload, positions.into_iter().filter_map(object).collect()))
+        })
     }
 
-    /// The workloads whose pods a Service's selector matches (see [`service_pod_selector`]), in
-    /// scan order: [`Index::workloads_with_services`] the other way round.
-    pub fn workloads_selected_by(&self, service: &Object<'_>) -> Vec<Workload<'o, 's>> {
-        let positions = self.service_selection().workloads_of.get(&service.place());
-        positions
-            .into_iter()
-            .flatten()
-            .filter_map(|&n| Workload::of(self.objects.get(n).copied()?))
-            .collect()
+    /// The workloads whose pods a Service's selector matches (see [`service_pod_selector`]):
+    /// [`Index::workloads_with_services`] the other way round. `None` for a Service without a
+    /// selector, and for every Service past [`MAX_SELECTED_PAIRS`].
+    pub fn service_selection(&self, service: &Object<'_>) -> Option<Selection<'_, 'o, 's>> {
+        self.selection_of(&self.service_selections().selections, service)
     }
 
-    fn service_selection(&self) -> &ServiceSelection {
+    fn service_selections(&self) -> &ServiceSelection {
         self.service_selection.get_or_init(|| self.select_services())
     }
 
-    /// Which Services select which workloads, by positions in `objects`, which keep the index
-    /// free of its own lifetimes.
+    /// Which Services select which workloads; nothing when they would make more than
+    /// [`MAX_SELECTED_PAIRS`] Service–workload pairs, since the rules follow each pair.
     fn select_services(&self) -> ServiceSelection {
-        let templates = &self.templates;
-        let mut workloads_of: HashMap<Place, Vec<usize>> = HashMap::new();
-        let mut pairs = 0;
-        let mut selecting: HashMap<&str, Vec<Vec<usize>>> = templates
-            .by_namespace
+        let selections = self.select_workloads("Service", service_pod_selector);
+        let pairs: usize = selections
+            .selections
             .iter()
-            .map(|(namespace, list)| (*namespace, vec![Vec::new(); list.len()]))
+            .zip(&selections.members)
+            .map(|((_, positions), members)| positions.len().saturating_mul(members.len()))
+            .fold(0, usize::saturating_add);
+        if selections.capped || pairs > MAX_SELECTED_PAIRS {
+            return ServiceSelection::default();
+        }
+        let mut selected_by: HashMap<&str, Vec<Vec<usize>>> = self
+            .templates
+            .positions
+            .iter()
+            .map(|(namespace, positions)| (*namespace, vec![Vec::new(); positions.len()]))
             .collect();
-        for &n in self.by_kind.get("Service").map_or(&[][..], Vec::as_slice) {
-            let Some(service) = self.objects.get(n) else {
+        for (id, (namespace, positions)) in selections.selections.iter().enumerate() {
+            let Some(slots) = self
+                .templates
+                .namespaces
+                .get(*namespace)
+                .and_then(|namespace| selected_by.get_mut(namespace))
+            else {
                 continue;
             };
-            let Some(selector) = service_pod_selector(service) else {
-                continue;
-            };
-            let namespace = self.namespace_of(service);
-            let Some(slots) = selecting.get_mut(namespace) else {
-                continue;
-            };
-            let matched: Vec<usize> = templates.matching_positions(namespace, &selector).collect();
-            pairs += matched.len();
-            if pairs > MAX_SELECTED_PAIRS {
-                return ServiceSelection::default();
-            }
-            let objects = templates.positions.get(namespace).map_or(&[][..], Vec::as_slice);
-            workloads_of.insert(
-                service.place(),
-                matched.iter().filter_map(|&m| objects.get(m).copied()).collect(),
-            );
-            for position in matched {
-                if let Some(slot) = slots.get_mut(position) {
-                    slot.push(n);
+            for &m in positions {
+                if let Some(slot) = slots.get_mut(m) {
+                    slot.push(id);
                 }
             }
         }
-        let services_of = templates
+        let selected_by = self
+            .templates
             .positions
             .iter()
             .flat_map(|(namespace, positions)| {
-                let slots = selecting.remove(namespace).unwrap_or_default();
+                let slots = selected_by.remove(namespace).unwrap_or_default();
                 positions.iter().copied().zip(slots)
             })
             .collect();
         ServiceSelection {
-            services_of,
-            workloads_of,
+            selections,
+            selected_by,
         }
     }
 
     /// The workloads a PodDisruptionBudget's selector selects in its namespace (see
     /// [`PodDisruptionBudget::selector`]); `None` when it has none, or when
-    /// [`Index::budgets_past_cap`].
-    ///
-    /// Budgets of a namespace with the same selector share one selection, worked out once:
-    /// thirty copies of a chart side by side select thirty copies of its workloads once, not
-    /// thirty times.
+    /// [`Index::budgets_past_cap`]. Budgets of a namespace with the same selector share one
+    /// selection (see [`Selections`]).
     pub fn budget_selection(&self, budget: &Object<'_>) -> Option<Selection<'_, 'o, 's>> {
-        let selection = self.budget_selections();
-        let id = *selection.of_budget.get(&budget.place())?;
-        let (namespace, positions) = selection.selections.get(id)?;
+        self.selection_of(self.budget_selections(), budget)
+    }
+
+    /// True when the budgets of the scan select more than [`MAX_SELECTED_PAIRS`] workloads in
+    /// all: following them would take minutes, so none is, and what a budget selects is not
+    /// known.
+    pub fn budgets_past_cap(&self) -> bool {
+        self.budget_selections().capped
+    }
+
+    fn budget_selections(&self) -> &Selections {
+        self.budget_selection.get_or_init(|| {
+            self.select_workloads("PodDisruptionBudget", |object| {
+                PodDisruptionBudget::of(object)?.selector()
+            })
+        })
+    }
+
+    /// The selection an object of `selections` shares.
+    fn selection_of<'k>(
+        &'k self,
+        selections: &'k Selections,
+        object: &Object<'_>,
+    ) -> Option<Selection<'k, 'o, 's>> {
+        let id = *selections.of_object.get(&object.place())?;
+        let (namespace, positions) = selections.selections.get(id)?;
         let namespace = self
             .templates
             .namespaces
@@ -914,29 +937,25 @@ impl<'o, 's> Index<'o, 's> {
         })
     }
 
-    /// True when the budgets of the scan select more than [`MAX_SELECTED_PAIRS`] workloads in
-    /// all: following them would take minutes, so none is, and what a budget selects is not
-    /// known.
-    pub fn budgets_past_cap(&self) -> bool {
-        self.budget_selections().capped
-    }
-
-    fn budget_selections(&self) -> &BudgetSelection {
-        self.budget_selection.get_or_init(|| self.select_by_budgets())
-    }
-
-    fn select_by_budgets(&self) -> BudgetSelection {
-        let mut selection = BudgetSelection::default();
+    /// What the objects of `kind` select by the selector `selector_of` reads, each distinct
+    /// (namespace, selector) matched once; nothing, and `capped`, when the distinct selections
+    /// hold more than [`MAX_SELECTED_PAIRS`] workloads in all.
+    fn select_workloads(
+        &self,
+        kind: &str,
+        selector_of: impl Fn(&'o Object<'s>) -> Option<LabelSelector<'o>>,
+    ) -> Selections {
+        let mut selections = Selections::default();
         let mut distinct: HashMap<(&'o str, LabelSelector<'o>), usize> = HashMap::new();
         let mut pairs = 0;
-        for budget in self
-            .of_kind("PodDisruptionBudget")
-            .filter_map(PodDisruptionBudget::of)
-        {
-            let Some(selector) = budget.selector() else {
+        for &n in self.by_kind.get(kind).map_or(&[][..], Vec::as_slice) {
+            let Some(&object) = self.objects.get(n) else {
                 continue;
             };
-            let namespace = self.scan_namespace_of(budget.object);
+            let Some(selector) = selector_of(object) else {
+                continue;
+            };
+            let namespace = self.scan_namespace_of(object);
             let id = match distinct.entry((namespace, selector)) {
                 Entry::Occupied(known) => *known.get(),
                 Entry::Vacant(new) => {
@@ -946,9 +965,9 @@ impl<'o, 's> Index<'o, 's> {
                         .collect();
                     pairs += positions.len();
                     if pairs > MAX_SELECTED_PAIRS {
-                        return BudgetSelection {
+                        return Selections {
                             capped: true,
-                            ..BudgetSelection::default()
+                            ..Selections::default()
                         };
                     }
                     let place = self
@@ -956,13 +975,17 @@ impl<'o, 's> Index<'o, 's> {
                         .namespaces
                         .binary_search(&namespace)
                         .unwrap_or(usize::MAX);
-                    selection.selections.push((place, positions));
-                    *new.insert(selection.selections.len() - 1)
+                    selections.selections.push((place, positions));
+                    selections.members.push(Vec::new());
+                    *new.insert(selections.selections.len() - 1)
                 }
             };
-            selection.of_budget.insert(budget.object.place(), id);
+            if let Some(members) = selections.members.get_mut(id) {
+                members.push(n);
+            }
+            selections.of_object.insert(object.place(), id);
         }
-        selection
+        selections
     }
 
     /// Every workload grouped by namespace with its pod template's labels read once, for rules

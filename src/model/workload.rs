@@ -191,7 +191,7 @@ impl<'o, 's> Workload<'o, 's> {
     /// `pod-template-hash`, `controller-revision-hash`, …) take values only the cluster knows,
     /// so any value may match.
     pub fn controller_label_matches(&self, key: &str, value: &str) -> bool {
-        if !CONTROLLER_LABELS.contains(&key) {
+        if !is_controller_label(key) {
             return false;
         }
         let name = self.object.name().unwrap_or("");
@@ -250,19 +250,23 @@ pub struct LiteralEnv<'o, 's> {
     pub value: &'o crate::parse::yaml::Entry<'s>,
 }
 
-/// Labels a controller adds to the pods it creates (see [`Workload::controller_label_matches`]).
-pub const CONTROLLER_LABELS: &[&str] = &[
-    "job-name",
-    "batch.kubernetes.io/job-name",
-    "controller-uid",
-    "batch.kubernetes.io/controller-uid",
-    "batch.kubernetes.io/job-completion-index",
-    "statefulset.kubernetes.io/pod-name",
-    "apps.kubernetes.io/pod-index",
-    "controller-revision-hash",
-    "pod-template-hash",
-    "rollouts-pod-template-hash",
-];
+/// True for a label a controller adds to the pods it creates (see
+/// [`Workload::controller_label_matches`]); a `match`, since selectors ask it of every candidate.
+pub fn is_controller_label(key: &str) -> bool {
+    matches!(
+        key,
+        "job-name"
+            | "batch.kubernetes.io/job-name"
+            | "controller-uid"
+            | "batch.kubernetes.io/controller-uid"
+            | "batch.kubernetes.io/job-completion-index"
+            | "statefulset.kubernetes.io/pod-name"
+            | "apps.kubernetes.io/pod-index"
+            | "controller-revision-hash"
+            | "pod-template-hash"
+            | "rollouts-pod-template-hash"
+    )
+}
 
 /// A pod spec.
 #[derive(Debug, Clone, Copy)]

@@ -79,6 +79,9 @@ declare_rule! {
 impl Rule for ServiceSelectsNothing {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let templates = cx.index.pod_templates();
+        // Copies of a project side by side in one namespace repeat each selector: what it
+        // selects is worked out once.
+        let mut selects_pods: HashMap<(&str, LabelSelector<'_>), bool> = HashMap::new();
         let mut unmatched = Vec::new();
         for service in cx.index.of_kind("Service") {
             let Some(spec) = service.root.get("spec") else {
@@ -98,8 +101,12 @@ impl Rule for ServiceSelectsNothing {
                 || !cx.index.deploys_pods_beside(namespace, service)
                 // The chart's workload templates may not be readable (`{{ if }}` lines).
                 || cx.index.in_helm_chart(service)
-                || templates.any_matching(namespace, &selector)
-                || cx.index.operated_pods_match(namespace, &selector)
+                || *selects_pods
+                    .entry((namespace, selector.clone()))
+                    .or_insert_with_key(|(namespace, selector)| {
+                        templates.any_matching(namespace, selector)
+                            || cx.index.operated_pods_match(namespace, selector)
+                    })
             {
                 continue;
             }

@@ -1,5 +1,5 @@
 //! K8S021 service-target-port-mismatch.
-use foldhash::{HashMap, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::index::ConfigurablePorts;
 use crate::model::network::is_templated;
@@ -85,7 +85,7 @@ declare_rule! {
 }
 
 /// Where a Service port sends its traffic.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Target<'n> {
     /// A port name, resolved in each pod.
     Named(&'n str),
@@ -109,6 +109,10 @@ impl Rule for ServiceTargetPortMismatch {
         // Many Services select one workload (one per port, and each of a namespace's copies of
         // a label): its ports are read once, not once per Service.
         let mut read = ReadWorkloads::default();
+        // Copies of a project side by side in one namespace hold Services with one selector:
+        // what it selects, and what a target finds there, is worked out once.
+        let mut selections: HashMap<usize, Selected<'_, '_>> = HashMap::new();
+        let mut found: HashMap<(usize, Target<'_>, &str), Option<Evidence<'_>>> = HashMap::new();
         for service in cx.index.of_kind("Service") {
             let Some(spec) = service.root.get("spec") else {
                 continue;
@@ -122,16 +126,27 @@ impl Rule for ServiceTargetPortMismatch {
                 continue;
             }
             let namespace = cx.index.namespace_of(service);
-            let workloads: Vec<Workload<'_, '_>> = cx.index.workloads_selected_by(service);
-            if workloads.is_empty() {
+            let Some(selection) = cx.index.service_selection(service) else {
+                continue;
+            };
+            let selected = selections
+                .entry(selection.id)
+                .or_insert_with(|| read.selected(selection.workloads().collect()));
+            if selected.workloads.is_empty() {
                 continue;
             }
-            let selected = read.selected(workloads);
             for port in spec.get("ports").map(Node::items).unwrap_or_default() {
                 let Some((target, written)) = target_of(port) else {
                     continue;
                 };
-                let Some(evidence) = evidence(cx, namespace, &mut read, &selected, port, target) else {
+                let protocol = match target {
+                    Target::Named(_) => port.str_at("protocol").unwrap_or("TCP"),
+                    Target::Number(_) => "",
+                };
+                let shown = found
+                    .entry((selection.id, target, protocol))
+                    .or_insert_with(|| evidence(cx, namespace, &mut read, selected, protocol, target));
+                let Some(evidence) = *shown else {
                     continue;
                 };
                 let span = match port.get("targetPort").filter(|_| written != Written::Absent) {
@@ -148,7 +163,7 @@ impl Rule for ServiceTargetPortMismatch {
                 );
                 let finding = out
                     .report_in(service.file, span, message)
-                    .help(help(port, &evidence, &read, &selected))
+                    .help(help(port, &evidence, &read, selected))
                     .object(ObjectRef::of(service));
                 finding.related_from(selected.workloads.iter(), |workload| {
                     let label = format!(
@@ -183,6 +198,7 @@ fn target_of<'n>(port: &'n Node<'_>) -> Option<(Target<'n>, Written)> {
 }
 
 /// What the selected pods show to be wrong with a Service port's target.
+#[derive(Clone, Copy)]
 enum Evidence<'a> {
     /// No selected container declares this name for the port's protocol.
     UndeclaredName(&'a str),
@@ -201,12 +217,11 @@ fn evidence<'a>(
     namespace: &str,
     read: &mut ReadWorkloads<'a, '_>,
     selected: &Selected<'a, '_>,
-    port: &Node<'_>,
+    protocol: &str,
     target: Target<'a>,
 ) -> Option<Evidence<'a>> {
     match target {
         Target::Named(name) => {
-            let protocol = port.str_at("protocol").unwrap_or("TCP");
             let declared = read
                 .ports_of(selected)
                 .any(|p| p.name == Some(name) && p.protocol == protocol);

@@ -1,7 +1,10 @@
 //! K8S027 no-progressive-delivery.
+use foldhash::{HashMap, HashMapExt};
+
 use crate::index::EntryRoutes;
 use crate::model::WorkloadKind;
 use crate::model::network::is_internal_load_balancer;
+use crate::model::object::Place;
 use crate::rules::prelude::*;
 
 declare_rule! {
@@ -82,6 +85,8 @@ impl Rule for NoProgressiveDelivery {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         let index = cx.index;
         let lookup = index.entry_route_lookup();
+        // A Service selecting many Deployments is looked at once.
+        let mut ways_in: HashMap<Place, Option<(&Object<'_>, String)>> = HashMap::new();
         for (workload, services) in index.workloads_with_services() {
             let object = workload.object;
             if workload.kind != WorkloadKind::Deployment
@@ -93,10 +98,12 @@ impl Rule for NoProgressiveDelivery {
             }
             // A scan of many projects, or of variants side by side, holds look-alike Services in
             // one namespace: only those nearest the Deployment count.
-            let way_in = index
-                .nearest(services, object)
-                .into_iter()
-                .find_map(|service| way_in(service, &lookup, cx));
+            let way_in = index.nearest(services, object).into_iter().find_map(|service| {
+                ways_in
+                    .entry(service.place())
+                    .or_insert_with(|| way_in(service, &lookup, cx))
+                    .clone()
+            });
             let Some((entry, label)) = way_in else {
                 continue;
             };
