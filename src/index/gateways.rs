@@ -11,7 +11,7 @@ use crate::model::gateway::ingress::Ingress;
 use crate::model::gateway::kong_k8s::{self, KongPluginResource};
 use crate::model::mesh::host::fqdn;
 use crate::model::mesh::{IstioGateway, VirtualService};
-use crate::model::{ImageRef, LabelSelector, Object};
+use crate::model::{ImageRef, LabelSelector, Object, Workload};
 use crate::parse::yaml::Node;
 
 /// The routes whose `parentRefs` name each Gateway, by (namespace, name), with the reference.
@@ -204,18 +204,19 @@ impl<'o, 's> Index<'o, 's> {
         candidates: impl IntoIterator<Item = &'o Object<'s>>,
         near: &Object<'_>,
     ) -> Vec<&'o Object<'s>> {
-        let related: Vec<&'o Object<'s>> = candidates
-            .into_iter()
-            .filter(|o| self.related_files(o, near))
-            .collect();
+        let candidates: Vec<&'o Object<'s>> = candidates.into_iter().collect();
         let folder = self.folder_of(near.file);
-        let tiers: [&dyn Fn(&Object<'_>) -> bool; 2] =
-            [&|o| o.file == near.file, &|o| self.folder_of(o.file) == folder];
+        // Each tier lies within the next, so the cheapest test goes first.
+        let tiers: [&dyn Fn(&Object<'_>) -> bool; 3] = [
+            &|o| o.file == near.file,
+            &|o| self.folder_of(o.file) == folder,
+            &|o| self.related_files(o, near),
+        ];
         tiers
             .iter()
-            .map(|tier| related.iter().copied().filter(|o| tier(o)).collect::<Vec<_>>())
+            .map(|tier| candidates.iter().copied().filter(|o| tier(o)).collect::<Vec<_>>())
             .find(|found| !found.is_empty())
-            .unwrap_or(related)
+            .unwrap_or_default()
     }
 
     /// True when two objects' files share a directory line: one sits in the other's directory
@@ -353,17 +354,23 @@ impl<'o, 's> Index<'o, 's> {
         if texts.iter().any(|t| names_gateway(t)) {
             return true;
         }
-        let Some(selector) = LabelSelector::from_equality_map(selector_node) else {
-            return false;
-        };
-        self.selected_by(namespace, &selector).any(|workload| {
+        let runs_gateway = |workload: Workload<'_, '_>| {
             workload.pod.app_containers().any(|container| {
                 container
                     .image()
                     .and_then(|i| i.as_text())
                     .is_some_and(|image| names_gateway(ImageRef::parse(image).path()))
             })
-        })
+        };
+        // What the Services of the scan select is known; an ExternalName Service's selector,
+        // or every selector past the cap, is matched here.
+        if let Some(selection) = self.service_selection(object) {
+            return selection.workloads().any(runs_gateway);
+        }
+        let Some(selector) = LabelSelector::from_equality_map(selector_node) else {
+            return false;
+        };
+        self.selected_by(namespace, &selector).any(runs_gateway)
     }
 }
 
@@ -386,9 +393,40 @@ const GATEWAY_PRODUCTS: &[&str] = &[
     "higress",
 ];
 
-/// True when a word of `text` is a gateway product, or contains `gateway` or `ingress`.
+/// True when a word of `text` is a gateway product, or contains `gateway` or `ingress`, in any
+/// case.
 fn names_gateway(text: &str) -> bool {
-    text.to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| GATEWAY_PRODUCTS.contains(&word) || word.contains("gateway") || word.contains("ingress"))
+    let holds = |word: &[u8], part: &str| {
+        word.windows(part.len())
+            .any(|window| window.eq_ignore_ascii_case(part.as_bytes()))
+    };
+    text.as_bytes().split(|b| !b.is_ascii_alphanumeric()).any(|word| {
+        GATEWAY_PRODUCTS
+            .iter()
+            .any(|product| word.eq_ignore_ascii_case(product.as_bytes()))
+            || holds(word, "gateway")
+            || holds(word, "ingress")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_gateway;
+
+    #[test]
+    fn a_gateway_is_named_by_a_whole_product_word_or_a_word_holding_gateway_or_ingress() {
+        for named in [
+            "kong",
+            "Kong-Proxy",
+            "istio/proxyv2-IngressGateway",
+            "my_apigateway",
+            "edge.TRAEFIK",
+            "café·envoy",
+        ] {
+            assert!(names_gateway(named), "{named}");
+        }
+        for unnamed in ["kongregate", "envoys", "gate-way", "cart", "", "ingres", "k0ng"] {
+            assert!(!names_gateway(unnamed), "{unnamed}");
+        }
+    }
 }
