@@ -1806,3 +1806,34 @@ fn a_file_with_old_mac_line_ends_is_located_by_its_own_lines() {
     assert!(human.contains(" 9 │     securityContext:\n"), "{human}");
     assert!(human.contains("10 │       privileged: true\n"), "{human}");
 }
+
+#[test]
+fn a_stream_of_json_objects_is_read_object_by_object_as_kubectl_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = |name: &str, replicas: u32, note: &str| {
+        format!(
+            "{{\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\", \"metadata\": {{\"name\": \"{name}\", \
+             \"annotations\": {{\"note\": \"{note}\"}}}},\n \"spec\": {{\"replicas\": {replicas}, \"selector\": \
+             {{\"matchLabels\": {{\"app\": \"{name}\"}}}}, \"template\": {{\"metadata\": {{\"labels\": \
+             {{\"app\": \"{name}\"}}}}, \"spec\": {{\"containers\": [{{\"name\": \"app\", \"image\": \
+             \"registry.example.com/{name}:1.0\"}}]}}}}}}}}"
+        )
+    };
+    // Python's `json.dumps` writes an emoji as an escaped surrogate pair.
+    let text = format!(
+        "{}\n{}\n",
+        deployment("first", 3, "\\ud83d\\ude80 ships"),
+        deployment("second", 1, "plain")
+    );
+    write(dir.path(), "stream.json", text);
+    let output = mslint(dir.path())
+        .args(["--format", "json", "--select", "K8S016,MS000"])
+        .output()
+        .unwrap();
+    let report = json(&output.stdout);
+    assert_eq!(
+        rule_lines(&report),
+        [("K8S016".to_owned(), "stream.json".to_owned(), 4)],
+        "{report}"
+    );
+}

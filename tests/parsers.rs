@@ -50,6 +50,37 @@ fn yamlish() -> impl Strategy<Value = String> {
     )
 }
 
+/// Texts kubectl reads as JSON (they start with `{`): mostly streams of objects, some broken.
+fn jsonish() -> impl Strategy<Value = String> {
+    pieces(
+        &[
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\n",
+            "\t",
+            "\"k\"",
+            "\"é😀\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\ud83d\"",
+            "\"\\n\\u00e9\"",
+            "\"\\",
+            "-1.5e3",
+            "0",
+            "true",
+            "null",
+            "\"kind\": \"Pod\"",
+            "\u{feff}",
+        ],
+        40,
+    )
+    .prop_map(|text| format!("{{{text}"))
+}
+
 fn dockerfilish() -> impl Strategy<Value = String> {
     pieces(
         &[
@@ -212,6 +243,11 @@ proptest! {
 
     #[test]
     fn yaml_survives_arbitrary_text(text in "\\PC{0,200}") {
+        check_yaml(&text);
+    }
+
+    #[test]
+    fn json_never_panics_and_spans_are_source_text(text in jsonish()) {
         check_yaml(&text);
     }
 

@@ -4,6 +4,7 @@
 //! alias bombs) ends in a located error rather than a stack overflow or an unbounded allocation.
 
 mod diagnosis;
+mod json;
 mod leniency;
 mod packed;
 mod positions;
@@ -108,6 +109,11 @@ pub(crate) fn parse_for_test(text: &str) -> Stream<'_> {
 /// Each repair re-reads the stream from the start of the document that failed: the documents
 /// before it are kept as read, so a file with many repairs is not read again whole each time.
 pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Stream<'s> {
+    if json::looks_like_json(text)
+        && let Some(stream) = read_json(arena, text, lines)
+    {
+        return stream;
+    }
     let (stream, failure) = run(arena, text, lines, text, &[], Resume::START, |event| event);
     let Some(first_failure) = failure.filter(|f| leniency::forgivable(text, lines, f)) else {
         return stream;
@@ -151,6 +157,19 @@ pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineInd
         last.limit = true;
     }
     stream
+}
+
+/// A stream of JSON objects (see [`json`]) read into a tree; `None` when the text is not one.
+fn read_json<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Option<Stream<'s>> {
+    let mut builder = Builder::new(arena, text, lines, &[], Resume::START);
+    match json::read(text, |event, span| builder.on_event(event, span)) {
+        Ok(Ok(())) => Some(builder.stream),
+        Ok(Err(error)) => {
+            builder.stream.errors.push(error);
+            Some(builder.stream)
+        }
+        Err(json::NotJson) => None,
+    }
 }
 
 impl<'s> Stream<'s> {
