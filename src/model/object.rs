@@ -135,25 +135,22 @@ fn recognise<'s>(file: FileId, source: &'s str, root: Node<'s>, found: &mut Reco
         found.others.push(root);
         return;
     }
-    let is_list = root
+    // The items as every rule reads a key: the last `items` wins, merge keys followed.
+    let list_items = root
         .str_at("kind")
         .is_some_and(|k| k == "List" || k.ends_with("List"))
-        && matches!(root.get("items").map(Node::value), Some(Value::Sequence(_)));
-    if !is_list {
+        .then(|| root.get("items"))
+        .flatten()
+        .filter(|items| matches!(items.value(), Value::Sequence(_)));
+    let Some(items) = list_items else {
         found
             .objects
             .push(Object::new(file, Schema::Kubernetes, root, source));
         return;
-    }
-    let Value::Mapping(entries) = root.value() else {
-        return;
     };
-    let items = entries
-        .iter()
-        .find(|e| e.key.as_str() == Some("items"))
-        .map_or(&[][..], |e| e.value.items());
     found.objects.extend(
         items
+            .items()
             .iter()
             .filter(|item| item.str_at("apiVersion").is_some() && item.str_at("kind").is_some())
             .map(|root| Object::new(file, Schema::Kubernetes, *root, source)),
@@ -242,4 +239,30 @@ pub fn label_pairs<'n>(map: Option<&'n Node<'_>>) -> impl Iterator<Item = (&'n s
 pub(crate) fn parse_objects(text: &str) -> Vec<Object<'_>> {
     let stream = crate::parse::yaml::parse_for_test(text);
     objects_of(FileId(0), text, stream.documents).objects
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_objects;
+
+    fn listed(text: &str) -> Vec<String> {
+        parse_objects(text)
+            .iter()
+            .map(|o| format!("{}/{}", o.kind(), o.name().unwrap_or("")))
+            .collect()
+    }
+
+    #[test]
+    fn a_list_holds_its_items_as_the_last_items_key_or_a_merge_gives_them() {
+        let list = |items: &str| format!("apiVersion: v1\nkind: List\n{items}");
+        let item = |name: &str| format!("{{apiVersion: v1, kind: ConfigMap, metadata: {{name: {name}}}}}");
+        let both = format!("items: [{}, {}]\n", item("a"), item("b"));
+        assert_eq!(listed(&list(&both)), ["ConfigMap/a", "ConfigMap/b"]);
+        let repeated = format!("items: [{}]\nitems: [{}]\n", item("first"), item("last"));
+        assert_eq!(listed(&list(&repeated)), ["ConfigMap/last"]);
+        let merged = format!("<<: {{items: [{}]}}\n", item("merged"));
+        assert_eq!(listed(&list(&merged)), ["ConfigMap/merged"]);
+        // A List whose items are no list is an object of its own.
+        assert_eq!(listed(&list("items: {}\n")), ["List/"]);
+    }
 }
