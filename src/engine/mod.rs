@@ -311,6 +311,9 @@ fn check_all(
     };
     let report_parse_errors = rules.iter().any(|r| r.meta().id == registry::parse_error().id);
     let by_scope = ByScope::of(rules);
+    if rules.iter().any(|r| r.meta().scope != Scope::Dockerfile) {
+        index.select_workloads_now();
+    }
     clock.phase("index");
     let rule_clock = config.timings.then_some(&*clock);
 

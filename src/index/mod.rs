@@ -814,7 +814,7 @@ impl<'o, 's> Index<'o, 's> {
     /// Every workload with the Services in its namespace whose `selector` matches its pods
     /// (ExternalName Services and Services without a selector select none), in scan order,
     /// computed once for every rule that asks; workloads in no particular order, those no
-    /// Service selects too. Past [`MAX_SELECTED_PAIRS`], no workload has a Service.
+    /// Service selects too. Past [`MAX_SELECTED_PAIRS`], none at all.
     pub fn workloads_with_services(
         &self,
     ) -> impl Iterator<Item = (Workload<'o, 's>, Vec<&'o Object<'s>>)> + '_ {
@@ -838,6 +838,12 @@ impl<'o, 's> Index<'o, 's> {
     /// selector, and for every Service past [`MAX_SELECTED_PAIRS`].
     pub fn service_selection(&self, service: &Object<'_>) -> Option<Selection<'_, 'o, 's>> {
         self.selection_of(&self.service_selections().selections, service)
+    }
+
+    /// Works out what the Services and the budgets select now, both at once, rather than when
+    /// a rule first asks: the time is the index's, and no rule waits on another's.
+    pub fn select_workloads_now(&self) {
+        rayon::join(|| self.service_selections(), || self.budget_selections());
     }
 
     fn service_selections(&self) -> &ServiceSelection {
