@@ -41,9 +41,18 @@ enum Open {
     Array { first: bool },
 }
 
-/// The text is not a stream of JSON objects.
+/// A piece of text that is not the JSON it should be.
 #[derive(Debug)]
 pub struct NotJson;
+
+/// Where a text stopped being a stream of JSON objects: after how many objects, the byte
+/// offset where the last of them ends, and the offset of the token that is not JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    pub objects: usize,
+    pub after_last: usize,
+    pub at: usize,
+}
 
 /// True when kubectl reads the text as JSON: its first character after blanks (and a byte
 /// order mark, which its file reader drops) is `{`.
@@ -54,12 +63,13 @@ pub fn looks_like_json(text: &str) -> bool {
 }
 
 /// Hands the events of a stream of JSON objects to `sink`, in the order and with the spans a
-/// YAML reader gives them, each object a document. Stops at the first error `sink` returns.
-/// `Err(NotJson)` when the text is not such a stream; `sink` may have been called by then.
+/// YAML reader gives them, each object a document; a top-level `null` is skipped, as kubectl
+/// skips it. Stops at the first error `sink` returns. `Err` when the text is not such a
+/// stream, saying where it stopped; `sink` has had the events up to there.
 pub fn read<'s, E>(
     text: &'s str,
     mut sink: impl FnMut(Event<'s>, SaphyrSpan) -> Result<(), E>,
-) -> Result<Result<(), E>, NotJson> {
+) -> Result<Result<(), E>, Stopped> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
@@ -71,6 +81,16 @@ pub fn read<'s, E>(
         },
     };
     let here = reader.at;
+    let (mut objects, mut after_last) = (0, 0);
+    macro_rules! stop {
+        () => {
+            Stopped {
+                objects,
+                after_last,
+                at: reader.at.byte,
+            }
+        };
+    }
     macro_rules! emit {
         ($event:expr, $start:expr, $end:expr) => {
             if let Err(error) = sink($event, SaphyrSpan::new($start.marker(), $end.marker())) {
@@ -81,6 +101,8 @@ pub fn read<'s, E>(
     emit!(Event::StreamStart, here, here);
     if text.starts_with('\u{feff}') {
         reader.advance(3);
+        // saphyr counts the mark in the index, not in the column.
+        reader.at.column = 0;
     }
     let mut open: Vec<Open> = Vec::new();
     loop {
@@ -88,16 +110,24 @@ pub fn read<'s, E>(
         let start = reader.at;
         let Some(&byte) = reader.bytes.get(start.byte) else {
             if !open.is_empty() {
-                return Err(NotJson);
+                return Err(stop!());
             }
             emit!(Event::StreamEnd, start, start);
             return Ok(Ok(()));
         };
         // What closes the collection instead of a value, and what separates values.
         let closing = match open.last_mut() {
+            None if byte == b'n' => {
+                reader
+                    .literal()
+                    .ok()
+                    .filter(|word| *word == "null")
+                    .ok_or(stop!())?;
+                continue;
+            }
             None => {
                 if byte != b'{' {
-                    return Err(NotJson);
+                    return Err(stop!());
                 }
                 emit!(Event::DocumentStart(false), start, start);
                 None
@@ -108,16 +138,16 @@ pub fn read<'s, E>(
             Some(Open::ObjectKey { first }) => {
                 if !*first {
                     if byte != b',' {
-                        return Err(NotJson);
+                        return Err(stop!());
                     }
                     reader.advance(1);
                     reader.skip_blanks();
                 }
                 let key_start = reader.at;
                 if reader.bytes.get(key_start.byte) != Some(&b'"') {
-                    return Err(NotJson);
+                    return Err(stop!());
                 }
-                let key = reader.string()?;
+                let key = reader.string().map_err(|_| stop!())?;
                 emit!(
                     Event::Scalar(key, ScalarStyle::DoubleQuoted, 0, None),
                     key_start,
@@ -125,7 +155,7 @@ pub fn read<'s, E>(
                 );
                 reader.skip_blanks();
                 if reader.bytes.get(reader.at.byte) != Some(&b':') {
-                    return Err(NotJson);
+                    return Err(stop!());
                 }
                 reader.advance(1);
                 if let Some(top) = open.last_mut() {
@@ -136,7 +166,7 @@ pub fn read<'s, E>(
             Some(Open::Array { first }) => {
                 if !*first {
                     if byte != b',' {
-                        return Err(NotJson);
+                        return Err(stop!());
                     }
                     reader.advance(1);
                 }
@@ -150,6 +180,10 @@ pub fn read<'s, E>(
             emit!(event, start, reader.at);
             if let Err(error) = reader.after_value(&mut open, &mut sink) {
                 return Ok(Err(error));
+            }
+            if open.is_empty() {
+                objects += 1;
+                after_last = reader.at.byte;
             }
             continue;
         }
@@ -169,7 +203,7 @@ pub fn read<'s, E>(
                 continue;
             }
             Some(b'"') => {
-                let text = reader.string()?;
+                let text = reader.string().map_err(|_| stop!())?;
                 emit!(
                     Event::Scalar(text, ScalarStyle::DoubleQuoted, 0, None),
                     start,
@@ -177,14 +211,14 @@ pub fn read<'s, E>(
                 );
             }
             Some(_) => {
-                let text = reader.literal()?;
+                let text = reader.literal().map_err(|_| stop!())?;
                 emit!(
                     Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None),
                     start,
                     reader.at
                 );
             }
-            None => return Err(NotJson),
+            None => return Err(stop!()),
         }
         if let Err(error) = reader.after_value(&mut open, &mut sink) {
             return Ok(Err(error));
@@ -214,8 +248,10 @@ impl<'s> Reader<'s> {
     fn skip_blanks(&mut self) {
         while let Some(&byte) = self.bytes.get(self.at.byte) {
             match byte {
-                b' ' | b'\t' | b'\r' => self.advance(1),
-                b'\n' => {
+                b' ' | b'\t' => self.advance(1),
+                // `\r\n` is one line break, a lone `\r` one too.
+                b'\r' if self.bytes.get(self.at.byte + 1) == Some(&b'\n') => self.advance(1),
+                b'\n' | b'\r' => {
                     self.at.byte += 1;
                     self.at.character += 1;
                     self.at.line += 1;
@@ -496,5 +532,65 @@ mod tests {
         ] {
             assert!(!is_number(word), "{word}");
         }
+    }
+
+    #[test]
+    fn where_the_stream_stops_being_json_kubectl_decides_what_follows() {
+        let arena = Arena::new();
+        let names = |stream: &Stream<'_>| -> Vec<(usize, String)> {
+            stream
+                .documents
+                .iter()
+                .map(|d| {
+                    (
+                        d.position,
+                        d.root
+                            .path(&["metadata", "name"])
+                            .and_then(|n| n.as_text())
+                            .unwrap_or("")
+                            .to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let object =
+            |name: &str| format!("{{\"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"{name}\"}}}}");
+        // After one object, the rest is YAML.
+        let text = format!(
+            "{}\nkind: ConfigMap\nmetadata:\n  name: b\n---\n{{kind: ConfigMap, metadata: {{name: c}},}}\n",
+            object("a")
+        );
+        let stream = parse_stream(&arena, &text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        assert_eq!(
+            names(&stream),
+            [(0, "a".to_owned()), (1, "b".to_owned()), (2, "c".to_owned())]
+        );
+        // After two, the JSON error stands where it is.
+        let text = format!("{}\n{}\n{{\"kind\": \"ConfigMap\",}}\n", object("a"), object("b"));
+        let stream = parse_stream(&arena, &text);
+        assert_eq!(names(&stream), [(0, "a".to_owned()), (1, "b".to_owned())]);
+        let comma = text.rfind(",}").unwrap_or(0) as u32 + 1;
+        let errors: Vec<(u32, bool, &str)> = stream
+            .errors
+            .iter()
+            .map(|e| (e.span.start, e.limit, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            errors,
+            [(
+                comma,
+                true,
+                "invalid JSON after 2 objects, where kubectl stops reading"
+            )]
+        );
+        // A `null` between objects is skipped.
+        let text = format!("{}\nnull\n{}", object("a"), object("b"));
+        let stream = parse_stream(&arena, &text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        assert_eq!(names(&stream), [(0, "a".to_owned()), (1, "b".to_owned())]);
+        // An object whose line goes on is read with the rest as YAML.
+        let text = format!("{} {}", object("a"), "kind: x");
+        assert_eq!(parse_stream(&arena, &text).errors, as_yaml(&arena, &text).errors);
     }
 }

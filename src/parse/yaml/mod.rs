@@ -159,16 +159,52 @@ pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineInd
     stream
 }
 
-/// A stream of JSON objects (see [`json`]) read into a tree; `None` when the text is not one.
+/// A stream of JSON objects (see [`json`]) read into a tree, as kubectl's decoder reads it
+/// where the stream stops being JSON: after one object, the rest is YAML, read from the next
+/// line (`None` when the object's line goes on, or when no object came first: the whole text
+/// is YAML then); after more, the JSON error stands.
 fn read_json<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Option<Stream<'s>> {
     let mut builder = Builder::new(arena, text, lines, &[], Resume::START);
-    match json::read(text, |event, span| builder.on_event(event, span)) {
-        Ok(Ok(())) => Some(builder.stream),
+    let stopped = match json::read(text, |event, span| builder.on_event(event, span)) {
+        Ok(Ok(())) => return Some(builder.stream),
         Ok(Err(error)) => {
             builder.stream.errors.push(error);
-            Some(builder.stream)
+            return Some(builder.stream);
         }
-        Err(json::NotJson) => None,
+        Err(stopped) => stopped,
+    };
+    let mut stream = builder.stream;
+    match stopped.objects {
+        0 => None,
+        1 => {
+            let line = lines.line_column(text, stopped.after_last).0 as usize;
+            if line >= lines.line_count() {
+                return None;
+            }
+            let rest_of_line = lines.line_start(line + 1).min(text.len());
+            if !text.get(stopped.after_last..rest_of_line)?.trim().is_empty() {
+                return None;
+            }
+            let from = Resume {
+                line: line + 1,
+                document: 1,
+            };
+            let pads = vec![0; lines.line_count() + 1];
+            let (rest, _) = run(arena, text, lines, &text[rest_of_line..], &pads, from, |event| {
+                event
+            });
+            stream.resume_with(rest_of_line, 1, rest);
+            Some(stream)
+        }
+        objects => {
+            let at = stopped.at.min(text.len());
+            let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            stream.errors.push(YamlError::limit(
+                format!("invalid JSON after {objects} objects, where kubectl stops reading"),
+                Span::new(at, end),
+            ));
+            Some(stream)
+        }
     }
 }
 
