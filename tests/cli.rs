@@ -1837,3 +1837,23 @@ fn a_stream_of_json_objects_is_read_object_by_object_as_kubectl_reads_it() {
         "{report}"
     );
 }
+
+#[test]
+fn a_null_document_is_skipped_as_kubectl_skips_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "deploy.yaml",
+        format!("---\nnull\n---\n~\n---\n{DEPLOYMENT}"),
+    );
+    let output = mslint(dir.path())
+        .args(["--format", "json", "--select", "MS000,K8S014"])
+        .output()
+        .unwrap();
+    let report = json(&output.stdout);
+    let rules: Vec<String> = rule_lines(&report).into_iter().map(|(rule, _, _)| rule).collect();
+    assert!(
+        !rules.is_empty() && rules.iter().all(|rule| rule == "K8S014"),
+        "{report}"
+    );
+}

@@ -295,7 +295,9 @@ fn parse_yaml<'s>(
         };
         problems.push(parse_error(file, error.span, message));
     }
-    for other in others {
+    // kubectl skips a document that is `null` (`~`, `null`): its stream visitor drops empty
+    // and null documents.
+    for other in others.iter().filter(|other| other.type_name() != "null") {
         let what = match other.type_name() {
             "mapping" => match (other.str_at("apiVersion"), other.str_at("kind")) {
                 (None, Some(_)) => "a mapping without `apiVersion`",
@@ -303,7 +305,6 @@ fn parse_yaml<'s>(
                 _ => "a mapping without `apiVersion` and `kind`",
             },
             "sequence" => "a list",
-            "null" => "null",
             _ => "a scalar",
         };
         let start = other.span.start as usize;

@@ -311,7 +311,12 @@ fn check_all(
     };
     let report_parse_errors = rules.iter().any(|r| r.meta().id == registry::parse_error().id);
     let by_scope = ByScope::of(rules);
-    if rules.iter().any(|r| r.meta().scope != Scope::Dockerfile) {
+    // The cross-file rules are the ones that read what Services and budgets select (and
+    // K8S022, which alone works it out when it first asks).
+    if rules
+        .iter()
+        .any(|r| matches!(r.meta().scope, Scope::Project | Scope::Namespace))
+    {
         index.select_workloads_now();
     }
     clock.phase("index");

@@ -45,8 +45,9 @@ enum Open {
 #[derive(Debug)]
 pub struct NotJson;
 
-/// Where a text stopped being a stream of JSON objects: after how many objects, the byte
-/// offset where the last of them ends, and the offset of the token that is not JSON.
+/// Where a text stopped being a stream of JSON objects: after how many values (objects and
+/// skipped `null`s), the byte offset where the last of them ends, and the offset of the token
+/// that is not JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stopped {
     pub objects: usize,
@@ -123,6 +124,9 @@ pub fn read<'s, E>(
                     .ok()
                     .filter(|word| *word == "null")
                     .ok_or(stop!())?;
+                // kubectl's decoder counts it as a value read; its visitor then skips it.
+                objects += 1;
+                after_last = reader.at.byte;
                 continue;
             }
             None => {
@@ -586,6 +590,24 @@ mod tests {
         );
         // A `null` between objects is skipped.
         let text = format!("{}\nnull\n{}", object("a"), object("b"));
+        let stream = parse_stream(&arena, &text);
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        assert_eq!(names(&stream), [(0, "a".to_owned()), (1, "b".to_owned())]);
+        // A `null` is a value read: the next failure is a JSON error.
+        let text = format!("{}\nnull\n---\nkind: ConfigMap\n", object("a"));
+        let stream = parse_stream(&arena, &text);
+        assert_eq!(names(&stream), [(0, "a".to_owned())]);
+        assert_eq!(stream.errors.len(), 1);
+        assert_eq!(
+            stream.errors[0].span.start as usize,
+            text.find("---").unwrap_or(0)
+        );
+        // A comment may end the object's line; what follows is YAML, with the indentation
+        // Kubernetes forgives.
+        let text = format!(
+            "{} # generated\nkind: Pod\nmetadata:\n  name: b\nspec:\n  containers:\n    - args: [\"-a\",\n\"-b\"]\n",
+            object("a")
+        );
         let stream = parse_stream(&arena, &text);
         assert!(stream.errors.is_empty(), "{:?}", stream.errors);
         assert_eq!(names(&stream), [(0, "a".to_owned()), (1, "b".to_owned())]);

@@ -115,6 +115,19 @@ pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineInd
         return stream;
     }
     let (stream, failure) = run(arena, text, lines, text, &[], Resume::START, |event| event);
+    repaired(arena, text, lines, Resume::START, stream, failure)
+}
+
+/// `stream`, read from `start` as far as `failure`, re-read with the repairs [`leniency`]
+/// makes while the failures are ones Kubernetes forgives; nothing before `start` is re-read.
+fn repaired<'s>(
+    arena: &'s Arena,
+    text: &'s str,
+    lines: &LineIndex,
+    start: Resume,
+    stream: Stream<'s>,
+    failure: Option<Failure>,
+) -> Stream<'s> {
     let Some(first_failure) = failure.filter(|f| leniency::forgivable(text, lines, f)) else {
         return stream;
     };
@@ -129,7 +142,7 @@ pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineInd
         if !leniency::repair(text, lines, &failure, &mut pads) {
             return stream;
         }
-        let from = if whole { Resume::START } else { failure.document };
+        let from = if whole { start } else { failure.document };
         let padded = leniency::pad(text, lines, &pads, from.line);
         let Some(left) = budget.checked_sub(padded.len()) else {
             break;
@@ -160,9 +173,9 @@ pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineInd
 }
 
 /// A stream of JSON objects (see [`json`]) read into a tree, as kubectl's decoder reads it
-/// where the stream stops being JSON: after one object, the rest is YAML, read from the next
-/// line (`None` when the object's line goes on, or when no object came first: the whole text
-/// is YAML then); after more, the JSON error stands.
+/// where the stream stops being JSON: after one object, the rest is YAML (read from the next
+/// line, so `None` when the object's line goes on with more than a comment, or when no object
+/// came first: the whole text is read as YAML then); after more, the JSON error stands.
 fn read_json<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Option<Stream<'s>> {
     let mut builder = Builder::new(arena, text, lines, &[], Resume::START);
     let stopped = match json::read(text, |event, span| builder.on_event(event, span)) {
@@ -182,7 +195,10 @@ fn read_json<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Option<S
                 return None;
             }
             let rest_of_line = lines.line_start(line + 1).min(text.len());
-            if !text.get(stopped.after_last..rest_of_line)?.trim().is_empty() {
+            // What kubectl reads as YAML from right after the object is read from the next
+            // line: the same when the object's line holds nothing else but a comment.
+            let rest = text.get(stopped.after_last..rest_of_line)?.trim_start();
+            if !(rest.is_empty() || rest.starts_with('#')) {
                 return None;
             }
             let from = Resume {
@@ -190,11 +206,11 @@ fn read_json<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Option<S
                 document: 1,
             };
             let pads = vec![0; lines.line_count() + 1];
-            let (rest, _) = run(arena, text, lines, &text[rest_of_line..], &pads, from, |event| {
+            let (rest, failure) = run(arena, text, lines, &text[rest_of_line..], &pads, from, |event| {
                 event
             });
             stream.resume_with(rest_of_line, 1, rest);
-            Some(stream)
+            Some(repaired(arena, text, lines, from, stream, failure))
         }
         objects => {
             let at = stopped.at.min(text.len());

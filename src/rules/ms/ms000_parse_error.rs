@@ -6,8 +6,9 @@ declare_rule! {
     /// Reports a file that cannot be read or parsed, at the place the problem starts: YAML
     /// syntax errors (an unclosed quote at the quote, a flow collection never closed at its
     /// bracket, an unknown escape at its backslash, bad or tab indentation), duplicate keys,
-    /// documents in a manifest that are no Kubernetes object (a bare scalar or list), nesting
-    /// deeper than 256 levels, alias expansion beyond 100,000 nodes, Dockerfile syntax errors (an unknown
+    /// documents in a manifest that are no Kubernetes object (a bare scalar or list; a `null`
+    /// document is skipped, as kubectl skips it), a stream of JSON objects that stops being JSON
+    /// after two of them (where kubectl stops reading), nesting deeper than 256 levels, alias expansion beyond 100,000 nodes, Dockerfile syntax errors (an unknown
     /// instruction, a duplicate stage name), binary or non-UTF-8 files, files too large to
     /// check, and files that cannot be read (permissions, symlink loops). The rest of the scan
     /// goes on, and the readable part of the file is still checked.
