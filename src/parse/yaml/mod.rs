@@ -115,12 +115,12 @@ pub fn parse_stream_indexed<'s>(arena: &'s Arena, text: &'s str, lines: &LineInd
         return stream;
     }
     let (stream, failure) = run(arena, text, lines, text, &[], Resume::START, |event| event);
-    repaired(arena, text, lines, Resume::START, stream, failure)
+    with_repairs(arena, text, lines, Resume::START, stream, failure)
 }
 
 /// `stream`, read from `start` as far as `failure`, re-read with the repairs [`leniency`]
 /// makes while the failures are ones Kubernetes forgives; nothing before `start` is re-read.
-fn repaired<'s>(
+fn with_repairs<'s>(
     arena: &'s Arena,
     text: &'s str,
     lines: &LineIndex,
@@ -210,7 +210,7 @@ fn read_json<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Option<S
                 event
             });
             stream.resume_with(rest_of_line, 1, rest);
-            Some(repaired(arena, text, lines, from, stream, failure))
+            Some(with_repairs(arena, text, lines, from, stream, failure))
         }
         objects => {
             let at = stopped.at.min(text.len());
