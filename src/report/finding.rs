@@ -152,22 +152,25 @@ fn bounded(message: String) -> String {
     )
 }
 
-/// The fixed text last found with nothing to escape, kept for each piece of work rayon splits
-/// off. A rule's findings lie side by side and most share one fixed help text: it is read once
-/// per run of them, not once per finding.
+/// The fixed texts found with nothing to escape, kept for each piece of work rayon splits off.
+/// Most findings share the fixed help text of their rule, and the findings of a file alternate
+/// between rules: each text is read once per piece of work, not once per finding.
 #[derive(Default)]
-struct FixedTextSeen(Option<&'static str>);
+struct FixedTextSeen(foldhash::HashSet<(usize, usize)>);
 
 impl FixedTextSeen {
     /// The text with control characters escaped, borrowed still where it has none.
     fn escaped(&mut self, text: Cow<'static, str>) -> Cow<'static, str> {
         match text {
-            // The same address and length: the same unchanging text.
-            Cow::Borrowed(text) if self.0.is_some_and(|seen| std::ptr::eq(seen, text)) => Cow::Borrowed(text),
             Cow::Borrowed(text) => {
+                // The same address and length: the same unchanging text.
+                let identity = (text.as_ptr() as usize, text.len());
+                if self.0.contains(&identity) {
+                    return Cow::Borrowed(text);
+                }
                 let escaped = escape_controls(text, true);
                 if matches!(escaped, Cow::Borrowed(_)) {
-                    self.0 = Some(text);
+                    self.0.insert(identity);
                 }
                 escaped
             }
@@ -176,24 +179,82 @@ impl FixedTextSeen {
     }
 }
 
-/// Sorts findings by path, line, column, rule id and message, as every report shows them.
+/// Sorts findings by path, line, column, rule id and message, as every report shows them;
+/// findings that compare equal keep their order.
+///
+/// A finding is a few hundred bytes, and comparing two reads their paths: small keys (the
+/// path's rank, the line, the column, the place) are sorted instead, the findings read only
+/// where those tie, and each finding is then moved into its place once.
 pub fn sort(findings: &mut [Finding]) {
-    findings.par_sort_by(|a, b| {
-        // Findings of one file share its path: comparing the pointers spares reading it.
-        let path = if Arc::ptr_eq(&a.path, &b.path) {
-            std::cmp::Ordering::Equal
-        } else {
-            a.path.cmp(&b.path)
-        };
-        path.then_with(|| {
-            (a.region.start_line, a.region.start_column, a.rule.id, &a.message).cmp(&(
-                b.region.start_line,
-                b.region.start_column,
-                b.rule.id,
-                &b.message,
-            ))
-        })
+    let ranks = path_ranks(findings);
+    let mut keys: Vec<(u32, u32, u32, usize)> = findings
+        .iter()
+        .zip(ranks)
+        .enumerate()
+        .map(|(at, (finding, rank))| (rank, finding.region.start_line, finding.region.start_column, at))
+        .collect();
+    keys.par_sort_unstable_by(|a, b| {
+        (a.0, a.1, a.2)
+            .cmp(&(b.0, b.1, b.2))
+            .then_with(|| {
+                let (x, y) = (&findings[a.3], &findings[b.3]);
+                (x.rule.id, &x.message).cmp(&(y.rule.id, &y.message))
+            })
+            .then(a.3.cmp(&b.3))
     });
+    let mut order: Vec<usize> = keys.into_iter().map(|(.., at)| at).collect();
+    // `order[k]` is where the finding for place `k` is now; each cycle of places is followed
+    // once, and a place that holds its finding is marked by pointing at itself.
+    for start in 0..order.len() {
+        let mut place = start;
+        loop {
+            let from = order[place];
+            order[place] = place;
+            if from == start {
+                break;
+            }
+            findings.swap(place, from);
+            place = from;
+        }
+    }
+}
+
+/// The rank of each finding's path among the findings' paths in order; equal paths share one.
+fn path_ranks(findings: &[Finding]) -> Vec<u32> {
+    // Findings of one file share its path, and mostly lie side by side.
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut places: foldhash::HashMap<*const u8, u32> = foldhash::HashMap::default();
+    let mut last: Option<(*const u8, u32)> = None;
+    let mut places_of_findings = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let pointer = Arc::as_ptr(&finding.path).cast::<u8>();
+        let place = match last {
+            Some((seen, place)) if seen == pointer => place,
+            _ => *places.entry(pointer).or_insert_with(|| {
+                distinct.push(&finding.path);
+                (distinct.len() - 1) as u32
+            }),
+        };
+        last = Some((pointer, place));
+        places_of_findings.push(place);
+    }
+    let mut by_path: Vec<u32> = (0..distinct.len() as u32).collect();
+    by_path.sort_unstable_by_key(|&place| distinct[place as usize]);
+    let mut rank_of_place = vec![0u32; distinct.len()];
+    let mut previous: Option<&str> = None;
+    let mut rank = 0;
+    for place in by_path {
+        let path = distinct[place as usize];
+        if previous.is_some_and(|before| before != path) {
+            rank += 1;
+        }
+        previous = Some(path);
+        rank_of_place[place as usize] = rank;
+    }
+    places_of_findings
+        .into_iter()
+        .map(|place| rank_of_place[place as usize])
+        .collect()
 }
 
 /// A hash of what the finding is about, never of its line or its wording: the rule, the file,
@@ -212,24 +273,37 @@ fn fingerprint(rule: &str, path: &str, object: Option<&ObjectRef>, text: &str) -
     hash.end();
     hash.words(text, 200);
     hash.end();
-    format!("{:016x}", hash.0)
+    // Sixteen hexadecimal digits, with room for the occurrence number appended later (`:1`).
+    let mut text = String::with_capacity(24);
+    for digit in (0..16).rev() {
+        text.push(char::from(
+            b"0123456789abcdef"[(hash.0 >> (digit * 4)) as usize & 0xf],
+        ));
+    }
+    text
 }
 
 /// Appends `:n` so that identical fingerprints (the same text twice in a file) stay distinct.
+/// A fingerprint hashes its path, so only findings of one file can share one: the files, each
+/// a run of the sorted findings, are numbered apart and in parallel.
 fn number_occurrences(findings: &mut [Finding]) {
-    let mut seen: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
-    let occurrences: Vec<u32> = findings
-        .iter()
-        .map(|finding| {
-            let occurrence = seen.entry(finding.fingerprint.as_str()).or_insert(0);
-            *occurrence += 1;
-            *occurrence
-        })
-        .collect();
-    for (finding, occurrence) in findings.iter_mut().zip(occurrences) {
-        use std::fmt::Write;
-        let _ = write!(finding.fingerprint, ":{occurrence}");
-    }
+    findings
+        .par_chunk_by_mut(|a, b| a.path == b.path)
+        .for_each(|file| {
+            let mut seen: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
+            let occurrences: Vec<u32> = file
+                .iter()
+                .map(|finding| {
+                    let occurrence = seen.entry(finding.fingerprint.as_str()).or_insert(0);
+                    *occurrence += 1;
+                    *occurrence
+                })
+                .collect();
+            for (finding, occurrence) in file.iter_mut().zip(occurrences) {
+                use std::fmt::Write;
+                let _ = write!(finding.fingerprint, ":{occurrence}");
+            }
+        });
 }
 
 /// 64-bit FNV-1a over the parts of a fingerprint, each ended by a zero byte, fed as they are
@@ -442,5 +516,55 @@ mod tests {
         assert!(kept.ends_with("éé` runs as root; add USER"), "{kept}");
         assert!(kept.contains(" … (4131 characters left out) … "), "{kept}");
         assert!(kept.chars().count() < MAX_MESSAGE_CHARS);
+    }
+
+    #[test]
+    fn findings_sort_by_path_line_column_rule_and_message_and_number_their_repeats_per_file() {
+        // Two files whose texts repeat, read under paths out of order; `b.yaml` twice, as two
+        // sources, so that equal paths are not always one allocation.
+        let text = "kind: Service\nkind: Service\n";
+        let sources = [
+            Arc::new(SourceFile::new("b.yaml", text.to_owned())),
+            Arc::new(SourceFile::new("a.yaml", text.to_owned())),
+            Arc::new(SourceFile::new("b.yaml", text.to_owned())),
+        ];
+        let mut raw = Vec::new();
+        for (file, at, message) in [
+            (0, 14, "second line"),
+            (2, 0, "z: first line, later message"),
+            (1, 14, "second line"),
+            (0, 0, "a: first line"),
+            (1, 0, "first line"),
+            (2, 0, "a: first line"),
+        ] {
+            let mut out = Findings::new(registry::parse_error(), FileId(file));
+            out.report(Span::new(at, at + 4), message);
+            raw.extend(out.into_vec());
+        }
+        let resolved = resolve(raw, &sources);
+        let seen: Vec<(&str, u32, &str)> = resolved
+            .iter()
+            .map(|f| (&*f.path, f.region.start_line, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("a.yaml", 1, "first line"),
+                ("a.yaml", 2, "second line"),
+                ("b.yaml", 1, "a: first line"),
+                ("b.yaml", 1, "z: first line, later message"),
+                ("b.yaml", 2, "second line"),
+            ],
+            "the second `a: first line` of b.yaml is the same finding, kept once"
+        );
+        // The text under each span is `kind`, so a file's findings on its two lines share a
+        // fingerprint, numbered in order within the file and afresh in the next.
+        let occurrences: Vec<&str> = resolved
+            .iter()
+            .map(|f| f.fingerprint.rsplit(':').next().unwrap_or_default())
+            .collect();
+        assert_eq!(occurrences, ["1", "2", "1", "2", "3"]);
+        assert_eq!(resolved[0].fingerprint.len(), "0123456789abcdef:1".len());
+        assert_ne!(resolved[0].fingerprint, resolved[2].fingerprint);
     }
 }
