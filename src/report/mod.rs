@@ -141,10 +141,7 @@ fn write_json_with_list<'a, T: Sync>(
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
     let (before, after) = skeleton.split_at(at + empty_list.len() - 1);
     buffered.write_all(before.as_bytes())?;
-    // The buffers are kept from batch to batch: fresh ones that large would be mapped anew and
-    // fault their pages in every time.
-    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); RENDERED_AT_ONCE.div_ceil(ITEMS_A_BUFFER)];
-    for (batch_number, batch) in items.chunks(RENDERED_AT_ONCE).enumerate() {
+    let render = |batch_number: usize, batch: &'a [T], buffers: &mut [Vec<u8>]| {
         buffers
             .par_iter_mut()
             .zip(batch.par_chunks(ITEMS_A_BUFFER))
@@ -159,12 +156,45 @@ fn write_json_with_list<'a, T: Sync>(
                 }
                 crate::source::escape::escape_json_bytes(text);
                 Ok::<_, serde_json::Error>(())
-            })?;
-        let filled = batch.len().div_ceil(ITEMS_A_BUFFER);
-        for text in buffers.iter().take(filled) {
-            buffered.write_all(text)?;
+            })
+    };
+    // One batch is written while the next is rendered: writing a large report costs the system
+    // about as much as rendering it. The two sets of buffers go back and forth, kept from batch
+    // to batch: fresh ones that large would be mapped anew and fault their pages in every time.
+    let buffers_a_batch = RENDERED_AT_ONCE.div_ceil(ITEMS_A_BUFFER);
+    std::thread::scope(|scope| -> std::io::Result<()> {
+        let (rendered, to_write) = std::sync::mpsc::sync_channel::<(Vec<Vec<u8>>, usize)>(1);
+        let (written, to_fill) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
+        for _ in 0..2 {
+            let _ = written.send(vec![Vec::new(); buffers_a_batch]);
         }
-    }
+        let renderer = scope.spawn(move || {
+            for (batch_number, batch) in items.chunks(RENDERED_AT_ONCE).enumerate() {
+                // Either end closed: the writer stopped on an error of its own.
+                let Ok(mut buffers) = to_fill.recv() else {
+                    return Ok(());
+                };
+                render(batch_number, batch, &mut buffers)?;
+                if rendered
+                    .send((buffers, batch.len().div_ceil(ITEMS_A_BUFFER)))
+                    .is_err()
+                {
+                    return Ok(());
+                }
+            }
+            Ok::<_, serde_json::Error>(())
+        });
+        for (buffers, filled) in to_write {
+            for text in buffers.iter().take(filled) {
+                buffered.write_all(text)?;
+            }
+            let _ = written.send(buffers);
+        }
+        renderer
+            .join()
+            .map_err(|_| std::io::Error::other("rendering the report failed"))??;
+        Ok(())
+    })?;
     if !items.is_empty() {
         buffered.write_all(format!("\n{}", indent(depth - 1)).as_bytes())?;
     }
