@@ -75,19 +75,38 @@ fn kept_in_lines(text: &str, at: usize, c: char) -> bool {
 /// reads the same data, and a terminal or CI log that shows the text gets no raw control. They can
 /// only stand inside strings, where the escape means the same character.
 pub fn escape_json(json: &str) -> Cow<'_, str> {
-    let raw = |c: char| unsafe_char(c) && (c == '\u{7f}' || !c.is_ascii_control());
-    if below_del(json.as_bytes()) || !json.chars().any(raw) {
+    if below_del(json.as_bytes()) || !holds_raw_in_json(json) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if raw(c) {
+        if raw_in_json(c) {
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
         } else {
             out.push(c);
         }
     }
     Cow::Owned(out)
+}
+
+/// A character [`escape_json`] escapes: one JSON's own escapes leave raw.
+fn raw_in_json(c: char) -> bool {
+    unsafe_char(c) && (c == '\u{7f}' || !c.is_ascii_control())
+}
+
+/// True when the text holds a character [`raw_in_json`]. In UTF-8 each starts with one of three
+/// bytes (DEL itself, 0xC2 for the C1 controls, 0xE2 for the bidirectional characters), so only
+/// the places of those are read: a report's rule descriptions hold other non-ASCII text (dashes,
+/// arrows) that would otherwise be decoded character by character.
+fn holds_raw_in_json(json: &str) -> bool {
+    let bytes = json.as_bytes();
+    let byte = |at: usize| bytes.get(at).copied().unwrap_or(0);
+    memchr::memchr3_iter(0x7f, 0xc2, 0xe2, bytes).any(|at| {
+        matches!(
+            (byte(at), byte(at + 1), byte(at + 2)),
+            (0x7f, ..) | (0xc2, 0x80..=0x9f, _) | (0xe2, 0x80, 0xaa..=0xae) | (0xe2, 0x81, 0xa6..=0xa9)
+        )
+    })
 }
 
 /// [`escape_json`] of JSON text held as bytes, in place (the buffer keeps its capacity).
@@ -160,6 +179,15 @@ pub fn blank_controls(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bytes_searched_for_find_every_character_json_leaves_raw() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert_eq!(holds_raw_in_json(&text), raw_in_json(c), "U+{:04X}", u32::from(c));
+        }
+        assert!(raw_in_json('\u{9b}') && raw_in_json('\u{202e}') && !raw_in_json('\u{2014}'));
+    }
 
     #[test]
     fn escapes_and_blanks_keep_what_they_must() {
