@@ -182,78 +182,91 @@ impl FixedTextSeen {
 /// Sorts findings by path, line, column, rule id and message, as every report shows them;
 /// findings that compare equal keep their order.
 ///
-/// A finding is a few hundred bytes, and comparing two reads their paths: small keys (the
-/// path's rank, the line, the column, the place) are sorted instead, the findings read only
-/// where those tie, and each finding is then moved into its place once.
+/// A finding is a few hundred bytes, and comparing two reads their paths: small keys are
+/// sorted instead, the findings read only where those tie, and each finding is then swapped
+/// into its place, where a merge sort of the findings moves every one at each of its levels.
 pub fn sort(findings: &mut [Finding]) {
     let ranks = path_ranks(findings);
-    let mut keys: Vec<(u32, u32, u32, usize)> = findings
+    let mut keys: Vec<SortKey> = findings
         .iter()
         .zip(ranks)
         .enumerate()
-        .map(|(at, (finding, rank))| (rank, finding.region.start_line, finding.region.start_column, at))
+        .map(|(at, (finding, path_rank))| SortKey {
+            path_rank,
+            line: finding.region.start_line,
+            column: finding.region.start_column,
+            at,
+        })
         .collect();
     keys.par_sort_unstable_by(|a, b| {
-        (a.0, a.1, a.2)
-            .cmp(&(b.0, b.1, b.2))
+        (a.path_rank, a.line, a.column)
+            .cmp(&(b.path_rank, b.line, b.column))
             .then_with(|| {
-                let (x, y) = (&findings[a.3], &findings[b.3]);
+                let (x, y) = (&findings[a.at], &findings[b.at]);
                 (x.rule.id, &x.message).cmp(&(y.rule.id, &y.message))
             })
-            .then(a.3.cmp(&b.3))
+            .then(a.at.cmp(&b.at))
     });
-    let mut order: Vec<usize> = keys.into_iter().map(|(.., at)| at).collect();
-    // `order[k]` is where the finding for place `k` is now; each cycle of places is followed
-    // once, and a place that holds its finding is marked by pointing at itself.
-    for start in 0..order.len() {
-        let mut place = start;
+    let mut source_of: Vec<usize> = keys.into_iter().map(|key| key.at).collect();
+    // `source_of[k]` is where the finding that belongs at `k` is now. Each cycle is followed
+    // once from its first index; an index that holds its finding points at itself.
+    for start in 0..source_of.len() {
+        let mut target = start;
         loop {
-            let from = order[place];
-            order[place] = place;
-            if from == start {
+            let source = source_of[target];
+            source_of[target] = target;
+            if source == start {
                 break;
             }
-            findings.swap(place, from);
-            place = from;
+            findings.swap(target, source);
+            target = source;
         }
     }
 }
 
+/// What [`sort`] sorts for a finding: its path's rank, its line and column, and where it is.
+struct SortKey {
+    path_rank: u32,
+    line: u32,
+    column: u32,
+    at: usize,
+}
+
 /// The rank of each finding's path among the findings' paths in order; equal paths share one.
 fn path_ranks(findings: &[Finding]) -> Vec<u32> {
-    // Findings of one file share its path, and mostly lie side by side.
+    // Findings of one file share its path (one allocation, mostly), and mostly lie side by side.
     let mut distinct: Vec<&str> = Vec::new();
-    let mut places: foldhash::HashMap<*const u8, u32> = foldhash::HashMap::default();
+    let mut distinct_by_pointer: foldhash::HashMap<*const u8, u32> = foldhash::HashMap::default();
     let mut last: Option<(*const u8, u32)> = None;
-    let mut places_of_findings = Vec::with_capacity(findings.len());
+    let mut distinct_of_findings = Vec::with_capacity(findings.len());
     for finding in findings {
         let pointer = Arc::as_ptr(&finding.path).cast::<u8>();
-        let place = match last {
-            Some((seen, place)) if seen == pointer => place,
-            _ => *places.entry(pointer).or_insert_with(|| {
+        let number = match last {
+            Some((seen, number)) if seen == pointer => number,
+            _ => *distinct_by_pointer.entry(pointer).or_insert_with(|| {
                 distinct.push(&finding.path);
                 (distinct.len() - 1) as u32
             }),
         };
-        last = Some((pointer, place));
-        places_of_findings.push(place);
+        last = Some((pointer, number));
+        distinct_of_findings.push(number);
     }
-    let mut by_path: Vec<u32> = (0..distinct.len() as u32).collect();
-    by_path.sort_unstable_by_key(|&place| distinct[place as usize]);
-    let mut rank_of_place = vec![0u32; distinct.len()];
+    let mut in_path_order: Vec<u32> = (0..distinct.len() as u32).collect();
+    in_path_order.sort_unstable_by_key(|&number| distinct[number as usize]);
+    let mut rank_of_distinct = vec![0u32; distinct.len()];
     let mut previous: Option<&str> = None;
     let mut rank = 0;
-    for place in by_path {
-        let path = distinct[place as usize];
+    for number in in_path_order {
+        let path = distinct[number as usize];
         if previous.is_some_and(|before| before != path) {
             rank += 1;
         }
         previous = Some(path);
-        rank_of_place[place as usize] = rank;
+        rank_of_distinct[number as usize] = rank;
     }
-    places_of_findings
+    distinct_of_findings
         .into_iter()
-        .map(|place| rank_of_place[place as usize])
+        .map(|number| rank_of_distinct[number as usize])
         .collect()
 }
 
@@ -273,7 +286,8 @@ fn fingerprint(rule: &str, path: &str, object: Option<&ObjectRef>, text: &str) -
     hash.end();
     hash.words(text, 200);
     hash.end();
-    // Sixteen hexadecimal digits, with room for the occurrence number appended later (`:1`).
+    // Sixteen hexadecimal digits, written by hand (the formatting machinery cost more than the
+    // hash), with room for the occurrence number appended later (`:1`).
     let mut text = String::with_capacity(24);
     for digit in (0..16).rev() {
         text.push(char::from(
@@ -284,8 +298,9 @@ fn fingerprint(rule: &str, path: &str, object: Option<&ObjectRef>, text: &str) -
 }
 
 /// Appends `:n` so that identical fingerprints (the same text twice in a file) stay distinct.
-/// A fingerprint hashes its path, so only findings of one file can share one: the files, each
-/// a run of the sorted findings, are numbered apart and in parallel.
+/// A fingerprint hashes its path, so findings of two files share one only when their 64-bit
+/// hashes collide (odds of about n²/2⁶⁵): the files, each a run of the sorted findings, are
+/// numbered apart and in parallel.
 fn number_occurrences(findings: &mut [Finding]) {
     findings
         .par_chunk_by_mut(|a, b| a.path == b.path)

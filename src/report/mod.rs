@@ -117,6 +117,10 @@ const ITEMS_A_BUFFER: usize = 64;
 /// writes it, compact JSON, one item a line: a report of many findings stays a third smaller,
 /// and each finding is one line to grep or diff. The items are rendered in parallel a batch at a
 /// time, each worker into buffers of whole lines, and written in order.
+///
+/// The calling thread writes while rayon's global pool renders: it must not be one of that
+/// pool's workers, whose work it would then wait for (the reports are written once a scan is
+/// over).
 fn write_json_with_list<'a, T: Sync>(
     document: &impl serde::Serialize,
     key: &str,
@@ -163,7 +167,7 @@ fn write_json_with_list<'a, T: Sync>(
     // to batch: fresh ones that large would be mapped anew and fault their pages in every time.
     let buffers_a_batch = RENDERED_AT_ONCE.div_ceil(ITEMS_A_BUFFER);
     std::thread::scope(|scope| -> std::io::Result<()> {
-        let (rendered, to_write) = std::sync::mpsc::sync_channel::<(Vec<Vec<u8>>, usize)>(1);
+        let (rendered, to_write) = std::sync::mpsc::channel::<(Vec<Vec<u8>>, usize)>();
         let (written, to_fill) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
         for _ in 0..2 {
             let _ = written.send(vec![Vec::new(); buffers_a_batch]);
@@ -190,10 +194,10 @@ fn write_json_with_list<'a, T: Sync>(
             }
             let _ = written.send(buffers);
         }
-        renderer
-            .join()
-            .map_err(|_| std::io::Error::other("rendering the report failed"))??;
-        Ok(())
+        match renderer.join() {
+            Ok(rendered) => Ok(rendered?),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     })?;
     if !items.is_empty() {
         buffered.write_all(format!("\n{}", indent(depth - 1)).as_bytes())?;
@@ -277,7 +281,14 @@ mod tests {
             runs: [Inner { items, tail: None }],
             after: vec![1, 2],
         };
-        for count in [0, 1, 2, ITEMS_A_BUFFER + 1, RENDERED_AT_ONCE + 1] {
+        for count in [
+            0,
+            1,
+            2,
+            ITEMS_A_BUFFER + 1,
+            RENDERED_AT_ONCE + 1,
+            3 * RENDERED_AT_ONCE + 1,
+        ] {
             let items: Vec<serde_json::Value> = (0..count)
                 .map(|n| serde_json::json!({ "n": n, "nested": { "list": [n, [], {}] } }))
                 .collect();
@@ -302,5 +313,49 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_failing_write_or_item_ends_the_list_with_its_error() {
+        /// Takes `room` bytes, then fails every write.
+        struct Full {
+            room: usize,
+        }
+        impl std::io::Write for Full {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                if self.room == 0 {
+                    return Err(std::io::Error::other("no room left"));
+                }
+                let taken = bytes.len().min(self.room);
+                self.room -= taken;
+                Ok(taken)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let document = serde_json::json!({ "items": [] });
+        let items: Vec<usize> = (0..5 * RENDERED_AT_ONCE).collect();
+        let write_number = |n: &usize, out: &mut Vec<u8>| serde_json::to_writer(out, n);
+        for room in [0, 10, 40_000] {
+            let failed = write_json_with_list(&document, "items", &items, write_number, &mut Full { room });
+            assert_eq!(failed.map_err(|e| e.to_string()), Err("no room left".to_owned()));
+        }
+        // An item that cannot be written, in the third batch.
+        let unwritable = 2 * RENDERED_AT_ONCE + 5;
+        let write_item = |n: &usize, out: &mut Vec<u8>| {
+            if *n == unwritable {
+                return Err(serde::ser::Error::custom("not this one"));
+            }
+            serde_json::to_writer(out, n)
+        };
+        let mut written = Vec::new();
+        let failed = write_json_with_list(&document, "items", &items, write_item, &mut written);
+        assert_eq!(failed.map_err(|e| e.to_string()), Err("not this one".to_owned()));
+        let text = String::from_utf8(written).expect("UTF-8");
+        assert!(
+            text.ends_with(&format!(" {}", 2 * RENDERED_AT_ONCE - 1)),
+            "the two batches before it are written, and nothing after them"
+        );
     }
 }

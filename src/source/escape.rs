@@ -75,7 +75,7 @@ fn kept_in_lines(text: &str, at: usize, c: char) -> bool {
 /// reads the same data, and a terminal or CI log that shows the text gets no raw control. They can
 /// only stand inside strings, where the escape means the same character.
 pub fn escape_json(json: &str) -> Cow<'_, str> {
-    if below_del(json.as_bytes()) || !holds_raw_in_json(json) {
+    if !holds_raw_in_json(json) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -89,7 +89,7 @@ pub fn escape_json(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A character [`escape_json`] escapes: one JSON's own escapes leave raw.
+/// A character [`escape_json`] escapes: one that JSON's own escaping leaves raw.
 fn raw_in_json(c: char) -> bool {
     unsafe_char(c) && (c == '\u{7f}' || !c.is_ascii_control())
 }
