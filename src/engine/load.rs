@@ -297,7 +297,7 @@ fn parse_yaml<'s>(
     }
     // kubectl skips a document that is `null` (`~`, `null`): its stream visitor drops empty
     // and null documents.
-    for other in others.iter().filter(|other| other.type_name() != "null") {
+    for other in others.iter().filter(|other| !other.is_null()) {
         let what = match other.type_name() {
             "mapping" => match (other.str_at("apiVersion"), other.str_at("kind")) {
                 (None, Some(_)) => "a mapping without `apiVersion`",

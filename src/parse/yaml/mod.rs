@@ -205,6 +205,8 @@ fn read_json<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Option<S
                 line: line + 1,
                 document: 1,
             };
+            // No line is re-indented, but with pads the builder maps the parser's positions by
+            // line and column, which hold in the rest; its character indices count from there.
             let pads = vec![0; lines.line_count() + 1];
             let (rest, failure) = run(arena, text, lines, &text[rest_of_line..], &pads, from, |event| {
                 event
