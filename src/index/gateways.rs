@@ -354,7 +354,7 @@ impl<'o, 's> Index<'o, 's> {
         if texts.iter().any(|t| names_gateway(t)) {
             return true;
         }
-        let runs_gateway = |workload: Workload<'_, '_>| {
+        let runs_gateway = |workload: Workload<'o, 's>| {
             workload.pod.app_containers().any(|container| {
                 container
                     .image()
@@ -364,8 +364,8 @@ impl<'o, 's> Index<'o, 's> {
         };
         // What the Services of the scan select is known; an ExternalName Service's selector,
         // or every selector past the cap, is matched here.
-        if let Some(selection) = self.service_selection(object) {
-            return selection.workloads().any(runs_gateway);
+        if let Some(runs) = self.service_selection_runs_gateway(object, runs_gateway) {
+            return runs;
         }
         let Some(selector) = LabelSelector::from_equality_map(selector_node) else {
             return false;
@@ -412,6 +412,54 @@ fn names_gateway(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::names_gateway;
+    use crate::index::Index;
+    use crate::model::object::parse_objects;
+
+    #[test]
+    fn services_sharing_a_selection_identify_a_gateway_by_the_images_it_selects() {
+        let text = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: edge }
+spec:
+  template:
+    metadata: { labels: { app: edge } }
+    spec: { containers: [{ name: proxy, image: docker.io/library/kong:3.6 }] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop }
+spec:
+  template:
+    metadata: { labels: { app: shop } }
+    spec: { containers: [{ name: shop, image: registry.example/shop:1.0 }] }
+---
+{ apiVersion: v1, kind: Service, metadata: { name: edge-a }, spec: { selector: { app: edge } } }
+---
+{ apiVersion: v1, kind: Service, metadata: { name: edge-b }, spec: { selector: { app: edge } } }
+---
+{ apiVersion: v1, kind: Service, metadata: { name: shop-a }, spec: { selector: { app: shop } } }
+---
+{ apiVersion: v1, kind: Service, metadata: { name: shop-b }, spec: { selector: { app: shop } } }
+";
+        let objects = parse_objects(text);
+        let index = Index::new(&objects, vec!["all.yaml"], "default");
+        index.select_workloads_now();
+        let identified: Vec<(&str, bool)> = objects
+            .iter()
+            .filter(|o| o.kind() == "Service")
+            .map(|o| (o.name().unwrap_or(""), index.service_identifies_gateway(o)))
+            .collect();
+        assert_eq!(
+            identified,
+            [
+                ("edge-a", true),
+                ("edge-b", true),
+                ("shop-a", false),
+                ("shop-b", false)
+            ]
+        );
+    }
 
     #[test]
     fn a_gateway_is_named_by_a_whole_product_word_or_a_word_holding_gateway_or_ingress() {

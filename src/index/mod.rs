@@ -120,6 +120,9 @@ struct Selections {
 struct ServiceSelection {
     selections: Selections,
     selected_by: Vec<(usize, Vec<usize>)>,
+    /// Whether each selection selects a gateway's pods, worked out when first asked: a scan of
+    /// many copies of a project holds each Service as often as the workloads it selects.
+    runs_gateway: Vec<std::sync::OnceLock<bool>>,
 }
 
 /// The workloads a PodDisruptionBudget or a Service selects (see [`Index::budget_selection`]
@@ -840,6 +843,19 @@ impl<'o, 's> Index<'o, 's> {
         self.selection_of(&self.service_selections().selections, service)
     }
 
+    /// Whether a Service's selection selects a gateway's pods, by `runs_gateway` on its
+    /// workloads, worked out once for every Service sharing it; `None` as for
+    /// [`Index::service_selection`].
+    fn service_selection_runs_gateway(
+        &self,
+        service: &Object<'_>,
+        runs_gateway: impl Fn(Workload<'o, 's>) -> bool,
+    ) -> Option<bool> {
+        let selection = self.service_selection(service)?;
+        let memo = self.service_selections().runs_gateway.get(selection.id)?;
+        Some(*memo.get_or_init(|| selection.workloads().any(runs_gateway)))
+    }
+
     /// Works out what the Services and the budgets select now, both at once, rather than when
     /// a rule first asks: the time is the index's, and no rule waits on another's.
     pub fn select_workloads_now(&self) {
@@ -894,6 +910,7 @@ impl<'o, 's> Index<'o, 's> {
             })
             .collect();
         ServiceSelection {
+            runs_gateway: selections.selections.iter().map(|_| Default::default()).collect(),
             selections,
             selected_by,
         }
