@@ -326,6 +326,30 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         parse_only: args.parse_only,
         contents: Default::default(),
     };
+    let rules: Vec<&'static mslint::RuleMeta> = docs::all_rules()
+        .into_iter()
+        .chain(policy_rules.iter().copied())
+        .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
+        .filter(|m| !settings.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
+        // Reports describe the rules that ran: with `--parse-only`, MS000 alone.
+        .filter(|m| !args.parse_only || m.id == mslint::rules::registry::parse_error().id)
+        .collect();
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Github => Format::Github,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Junit => Format::Junit,
+        FormatArg::Markdown => Format::Markdown,
+        FormatArg::Html => Format::Html,
+    };
+    // The SARIF log around the results depends on the rules alone: it is rendered while the
+    // scan runs, on a core a small scan leaves idle.
+    let sarif_log = (format == Format::Sarif && !args.statistics && !args.diff).then(|| {
+        let rules = rules.clone();
+        std::thread::spawn(move || mslint::report::sarif::log_without_results(&rules))
+    });
     let changed = match &args.diff_base {
         Some(base) => match mslint::engine::diff_base::ChangedLines::since(base, &config.root) {
             Ok(changed) => Some(changed),
@@ -403,29 +427,17 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
             outcome.findings.len()
         );
     }
-    let rules: Vec<&'static mslint::RuleMeta> = docs::all_rules()
-        .into_iter()
-        .chain(policy_rules.iter().copied())
-        .filter(|m| args.select.is_empty() || args.select.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
-        .filter(|m| !settings.ignore.iter().any(|id| id.eq_ignore_ascii_case(m.id)))
-        // Reports describe the rules that ran: with `--parse-only`, MS000 alone.
-        .filter(|m| !args.parse_only || m.id == mslint::rules::registry::parse_error().id)
-        .collect();
-    let format = match args.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-        FormatArg::Github => Format::Github,
-        FormatArg::Gitlab => Format::Gitlab,
-        FormatArg::Junit => Format::Junit,
-        FormatArg::Markdown => Format::Markdown,
-        FormatArg::Html => Format::Html,
-    };
     let suppressed = outcome.findings.iter().filter(|f| f.suppressed.is_some()).count();
     let show_suppressed = args.show_suppressed || (format == Format::Sarif && args.sarif_suppressed);
     if !show_suppressed {
         outcome.findings.retain(|f| f.suppressed.is_none());
     }
+    // Were it to fail, writing the report renders it again and says why.
+    let sarif_log = match sarif_log.map(std::thread::JoinHandle::join) {
+        Some(Ok(log)) => log.ok(),
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => None,
+    };
     let report = Report {
         findings: &outcome.findings,
         rules: &rules,
@@ -435,6 +447,7 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
         context_files: outcome.context_files,
         inventory: &outcome.inventory,
         suppressed,
+        sarif_log: sarif_log.as_deref(),
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {

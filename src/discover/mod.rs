@@ -252,7 +252,7 @@ fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
                     .is_some_and(|n| SKIPPED_DIRS.contains(&n));
             !skipped && !filter.ignores(entry.path(), is_dir)
         })
-        .threads(rayon::current_num_threads())
+        .threads(walk_threads(dir))
         .build_parallel();
     let walked = std::sync::Mutex::new(Vec::new());
     walker.run(|| {
@@ -279,6 +279,22 @@ fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
                 outside: None,
             }),
     );
+}
+
+/// How many threads walk `dir`. The walk shares out directories: a folder with none to
+/// descend into is read by one thread, as a second would only sleep out its millisecond's
+/// wait for work before it sees that the walk is over.
+fn walk_threads(dir: &Path) -> usize {
+    let descends = std::fs::read_dir(dir).map_or(true, |entries| {
+        entries.flatten().any(|entry| {
+            entry.file_type().is_ok_and(|t| t.is_dir())
+                && !entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| SKIPPED_DIRS.contains(&n))
+        })
+    });
+    if descends { rayon::current_num_threads() } else { 1 }
 }
 
 /// The candidate a walked entry is: a file to check, or the error that kept the walk out.
@@ -369,6 +385,27 @@ pub fn display(path: &Path, root: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_is_walked_by_every_thread_only_when_it_has_folders_to_descend_into() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("deploy.yaml"), "kind: Service\n").unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::create_dir(dir.path().join("node_modules")).unwrap();
+        let walked = || {
+            let mut found = Vec::new();
+            walk(dir.path(), dir.path(), true, &mut found);
+            let mut shown: Vec<String> = found.into_iter().map(|c| c.display).collect();
+            shown.sort();
+            shown
+        };
+        assert_eq!(walk_threads(dir.path()), 1);
+        assert_eq!(walked(), ["deploy.yaml"]);
+        std::fs::create_dir(dir.path().join("k8s")).unwrap();
+        std::fs::write(dir.path().join("k8s/app.yaml"), "kind: Service\n").unwrap();
+        assert_eq!(walk_threads(dir.path()), rayon::current_num_threads());
+        assert_eq!(walked(), ["deploy.yaml", "k8s/app.yaml"]);
+    }
 
     #[test]
     fn dockerfile_names_are_recognised() {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::finding::{Finding, counts};
-use super::{Report, write_json_with_list};
+use super::{Report, json_skeleton, write_json_with_list};
 
 #[derive(Serialize)]
 struct JsonReport<F> {
@@ -40,5 +40,11 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
     let finding = |finding: &'r Finding, out: &mut Vec<u8>| {
         serde_json::to_writer(out, &finding.to_json(report.fix_source(finding)))
     };
-    write_json_with_list(&document, "findings", report.findings, finding, out)
+    write_json_with_list(
+        &json_skeleton(&document)?,
+        "findings",
+        report.findings,
+        finding,
+        out,
+    )
 }

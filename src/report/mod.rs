@@ -61,6 +61,10 @@ pub struct Report<'a> {
     pub inventory: &'a compliance::Inventory,
     /// Findings suppressed by comments or annotations (left out of `findings` unless asked for).
     pub suppressed: usize,
+    /// The SARIF log around its results, when it was rendered beforehand by
+    /// [`sarif::log_without_results`] for these rules (it depends on nothing else): a run can
+    /// render it while it scans. Rendered when the report is written otherwise.
+    pub sarif_log: Option<&'a str>,
 }
 
 impl Report<'_> {
@@ -112,24 +116,33 @@ const RENDERED_AT_ONCE: usize = 2048;
 /// How many items one worker renders into one buffer: a buffer is written as it is, not copied.
 const ITEMS_A_BUFFER: usize = 64;
 
-/// Writes `document` as pretty JSON and a final line break, with the list under `key` (empty in
-/// `document`, and the first key of that name in it) holding each of `items` as `write_item`
-/// writes it, compact JSON, one item a line: a report of many findings stays a third smaller,
-/// and each finding is one line to grep or diff. The items are rendered in parallel a batch at a
-/// time, each worker into buffers of whole lines, and written in order.
+/// `document` as [`write_json_with_list`] writes it around its list: pretty JSON with the
+/// characters JSON leaves raw escaped.
+fn json_skeleton(document: &impl serde::Serialize) -> serde_json::Result<String> {
+    let skeleton = serde_json::to_string_pretty(document)?;
+    let escaped = match crate::source::escape::escape_json(&skeleton) {
+        std::borrow::Cow::Owned(escaped) => Some(escaped),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    Ok(escaped.unwrap_or(skeleton))
+}
+
+/// Writes `skeleton` (a document as [`json_skeleton`] renders it) and a final line break, with
+/// the list under `key` (empty in it, and the first key of that name in it) holding each of
+/// `items` as `write_item` writes it, compact JSON, one item a line: a report of many findings
+/// stays a third smaller, and each finding is one line to grep or diff. The items are rendered
+/// in parallel a batch at a time, each worker into buffers of whole lines, and written in order.
 ///
 /// The calling thread writes while rayon's global pool renders: it must not be one of that
 /// pool's workers, whose work it would then wait for (the reports are written once a scan is
 /// over).
 fn write_json_with_list<'a, T: Sync>(
-    document: &impl serde::Serialize,
+    skeleton: &str,
     key: &str,
     items: &'a [T],
     write_item: impl Fn(&'a T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let skeleton = serde_json::to_string_pretty(document)?;
-    let skeleton = crate::source::escape::escape_json(&skeleton);
     // The first such text is the key: text inside a string has its quotes escaped.
     let empty_list = format!("\"{key}\": []");
     let Some(at) = skeleton.find(&empty_list) else {
@@ -253,7 +266,7 @@ pub fn escape_markup(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{ITEMS_A_BUFFER, RENDERED_AT_ONCE, escape_markup, write_json_with_list};
+    use super::{ITEMS_A_BUFFER, RENDERED_AT_ONCE, escape_markup, json_skeleton, write_json_with_list};
 
     #[test]
     fn markup_and_forbidden_characters_are_escaped() {
@@ -294,8 +307,14 @@ mod tests {
                 .collect();
             let mut written = Vec::new();
             let write_item = |item, out: &mut Vec<u8>| serde_json::to_writer(out, item);
-            write_json_with_list(&document(Vec::new()), "items", &items, write_item, &mut written)
-                .expect("written");
+            write_json_with_list(
+                &json_skeleton(&document(Vec::new())).unwrap(),
+                "items",
+                &items,
+                write_item,
+                &mut written,
+            )
+            .expect("written");
             let text = String::from_utf8(written).expect("UTF-8");
             let read: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
             let whole = serde_json::to_value(document(items.clone())).expect("serialized");
@@ -338,7 +357,13 @@ mod tests {
         let items: Vec<usize> = (0..5 * RENDERED_AT_ONCE).collect();
         let write_number = |n: &usize, out: &mut Vec<u8>| serde_json::to_writer(out, n);
         for room in [0, 10, 40_000] {
-            let failed = write_json_with_list(&document, "items", &items, write_number, &mut Full { room });
+            let failed = write_json_with_list(
+                &json_skeleton(&document).unwrap(),
+                "items",
+                &items,
+                write_number,
+                &mut Full { room },
+            );
             assert_eq!(failed.map_err(|e| e.to_string()), Err("no room left".to_owned()));
         }
         // An item that cannot be written, in the third batch.
@@ -350,7 +375,13 @@ mod tests {
             serde_json::to_writer(out, n)
         };
         let mut written = Vec::new();
-        let failed = write_json_with_list(&document, "items", &items, write_item, &mut written);
+        let failed = write_json_with_list(
+            &json_skeleton(&document).unwrap(),
+            "items",
+            &items,
+            write_item,
+            &mut written,
+        );
         assert_eq!(failed.map_err(|e| e.to_string()), Err("not this one".to_owned()));
         let text = String::from_utf8(written).expect("UTF-8");
         assert!(

@@ -3,12 +3,11 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::finding::Finding;
 use super::json_out::Object;
-use super::{Report, write_json_with_list};
+use super::{Report, json_skeleton, write_json_with_list};
 use crate::fix::Fix;
 use crate::rules::{RuleMeta, Severity};
 use crate::source::{Region, SourceFile};
@@ -20,7 +19,6 @@ const MAX_DESCRIPTION: usize = 1024;
 
 /// Renders the SARIF log.
 pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let rules: Vec<Descriptor> = report.rules.par_iter().map(|meta| descriptor(meta)).collect();
     let rule_indices: HashMap<&str, usize> = report
         .rules
         .iter()
@@ -34,6 +32,17 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
         object.end();
         Ok(())
     };
+    let log = match report.sarif_log {
+        Some(log) => Cow::Borrowed(log),
+        None => Cow::Owned(log_without_results(report.rules)?),
+    };
+    write_json_with_list(&log, "results", report.findings, result, out)
+}
+
+/// The SARIF log of a run of `rules` with an empty `results` list, as [`write`] fills it: it
+/// depends on the rules alone, so a run can render it while it scans. The rules are described
+/// one after the other, on the calling thread.
+pub fn log_without_results(rules: &[&RuleMeta]) -> serde_json::Result<String> {
     // Keys in alphabetical order throughout the log.
     let log = Log {
         schema: SCHEMA,
@@ -50,7 +59,7 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
             tool: Tool {
                 driver: Driver {
                     name: "mslint",
-                    rules,
+                    rules: rules.iter().map(|meta| descriptor(meta)).collect(),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     version: env!("CARGO_PKG_VERSION"),
                 },
@@ -58,7 +67,7 @@ pub fn write<'r>(report: &Report<'r>, out: &mut dyn std::io::Write) -> std::io::
         }],
         version: "2.1.0",
     };
-    write_json_with_list(&log, "results", report.findings, result, out)
+    json_skeleton(&log)
 }
 
 /// The SARIF log around the results, which are written one by one.
