@@ -46,10 +46,11 @@ enum Open {
 pub struct NotJson;
 
 /// Where a text stopped being a stream of JSON objects: after how many values (objects and
-/// skipped `null`s), the byte offset where the last of them ends, and the offset of the token
-/// that is not JSON.
+/// skipped `null`s, as kubectl counts what it read) and how many of them objects, the byte
+/// offset where the last value ends, and the offset of the token that is not JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stopped {
+    pub values: usize,
     pub objects: usize,
     pub after_last: usize,
     pub at: usize,
@@ -82,10 +83,11 @@ pub fn read<'s, E>(
         },
     };
     let here = reader.at;
-    let (mut objects, mut after_last) = (0, 0);
+    let (mut values, mut objects, mut after_last) = (0, 0, 0);
     macro_rules! stop {
         () => {
             Stopped {
+                values,
                 objects,
                 after_last,
                 at: reader.at.byte,
@@ -125,7 +127,7 @@ pub fn read<'s, E>(
                     .filter(|word| *word == "null")
                     .ok_or(stop!())?;
                 // kubectl's decoder counts it as a value read; its visitor then skips it.
-                objects += 1;
+                values += 1;
                 after_last = reader.at.byte;
                 continue;
             }
@@ -186,6 +188,7 @@ pub fn read<'s, E>(
                 return Ok(Err(error));
             }
             if open.is_empty() {
+                values += 1;
                 objects += 1;
                 after_last = reader.at.byte;
             }
@@ -601,6 +604,10 @@ mod tests {
         assert_eq!(
             stream.errors[0].span.start as usize,
             text.find("---").unwrap_or(0)
+        );
+        assert_eq!(
+            stream.errors[0].message,
+            "invalid JSON after 1 object, where kubectl stops reading"
         );
         // A comment may end the object's line; what follows is YAML, with the indentation
         // Kubernetes forgives.

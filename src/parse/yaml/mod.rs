@@ -187,7 +187,7 @@ fn read_json<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Option<S
         Err(stopped) => stopped,
     };
     let mut stream = builder.stream;
-    match stopped.objects {
+    match stopped.values {
         0 => None,
         1 => {
             let line = lines.line_column(text, stopped.after_last).0 as usize;
@@ -214,11 +214,15 @@ fn read_json<'s>(arena: &'s Arena, text: &'s str, lines: &LineIndex) -> Option<S
             stream.resume_with(rest_of_line, 1, rest);
             Some(with_repairs(arena, text, lines, from, stream, failure))
         }
-        objects => {
+        _ => {
             let at = stopped.at.min(text.len());
             let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let objects = match stopped.objects {
+                1 => "1 object".to_owned(),
+                objects => format!("{objects} objects"),
+            };
             stream.errors.push(YamlError::limit(
-                format!("invalid JSON after {objects} objects, where kubectl stops reading"),
+                format!("invalid JSON after {objects}, where kubectl stops reading"),
                 Span::new(at, end),
             ));
             Some(stream)
