@@ -115,6 +115,8 @@ impl Report<'_> {
 const RENDERED_AT_ONCE: usize = 2048;
 /// How many items one worker renders into one buffer: a buffer is written as it is, not copied.
 const ITEMS_A_BUFFER: usize = 64;
+/// The buffers of one batch.
+const BUFFERS_A_BATCH: usize = RENDERED_AT_ONCE.div_ceil(ITEMS_A_BUFFER);
 
 /// `document` as [`write_json_with_list`] writes it around its list: pretty JSON with the
 /// characters JSON leaves raw escaped.
@@ -133,9 +135,8 @@ fn json_skeleton(document: &impl serde::Serialize) -> serde_json::Result<String>
 /// stays a third smaller, and each finding is one line to grep or diff. The items are rendered
 /// in parallel a batch at a time, each worker into buffers of whole lines, and written in order.
 ///
-/// The calling thread writes while rayon's global pool renders: it must not be one of that
-/// pool's workers, whose work it would then wait for (the reports are written once a scan is
-/// over).
+/// The calling thread writes while rayon's global pool renders the next batch; a worker of a
+/// pool renders and writes in turn.
 fn write_json_with_list<'a, T: Sync>(
     skeleton: &str,
     key: &str,
@@ -175,15 +176,44 @@ fn write_json_with_list<'a, T: Sync>(
                 Ok::<_, serde_json::Error>(())
             })
     };
-    // One batch is written while the next is rendered: writing a large report costs the system
-    // about as much as rendering it. The two sets of buffers go back and forth, kept from batch
-    // to batch: fresh ones that large would be mapped anew and fault their pages in every time.
-    let buffers_a_batch = RENDERED_AT_ONCE.div_ceil(ITEMS_A_BUFFER);
+    if rayon::current_thread_index().is_some() {
+        // A worker of a pool must not wait on a thread that may wait on its pool: it renders
+        // and writes in turn.
+        let mut buffers = vec![Vec::new(); BUFFERS_A_BATCH];
+        for (batch_number, batch) in items.chunks(RENDERED_AT_ONCE).enumerate() {
+            render(batch_number, batch, &mut buffers)?;
+            for text in buffers.iter().take(batch.len().div_ceil(ITEMS_A_BUFFER)) {
+                buffered.write_all(text)?;
+            }
+        }
+    } else {
+        write_while_rendering(items, &render, &mut buffered)?;
+    }
+    if !items.is_empty() {
+        buffered.write_all(format!("\n{}", indent(depth - 1)).as_bytes())?;
+    }
+    buffered.write_all(after.as_bytes())?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
+}
+
+/// Writes each batch of `items` as `render` fills a set of buffers with it, while the next
+/// batch is rendered: writing a large report costs the system about as much as rendering it.
+/// The two sets of buffers go back and forth, kept from batch to batch: fresh ones that large
+/// would be mapped anew and fault their pages in every time.
+fn write_while_rendering<'a, T: Sync, R>(
+    items: &'a [T],
+    render: &R,
+    out: &mut dyn Write,
+) -> std::io::Result<()>
+where
+    R: Fn(usize, &'a [T], &mut [Vec<u8>]) -> serde_json::Result<()> + Sync,
+{
     std::thread::scope(|scope| -> std::io::Result<()> {
         let (rendered, to_write) = std::sync::mpsc::channel::<(Vec<Vec<u8>>, usize)>();
         let (written, to_fill) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
         for _ in 0..2 {
-            let _ = written.send(vec![Vec::new(); buffers_a_batch]);
+            let _ = written.send(vec![Vec::new(); BUFFERS_A_BATCH]);
         }
         let renderer = scope.spawn(move || {
             for (batch_number, batch) in items.chunks(RENDERED_AT_ONCE).enumerate() {
@@ -203,7 +233,7 @@ fn write_json_with_list<'a, T: Sync>(
         });
         for (buffers, filled) in to_write {
             for text in buffers.iter().take(filled) {
-                buffered.write_all(text)?;
+                out.write_all(text)?;
             }
             let _ = written.send(buffers);
         }
@@ -211,13 +241,7 @@ fn write_json_with_list<'a, T: Sync>(
             Ok(rendered) => Ok(rendered?),
             Err(panic) => std::panic::resume_unwind(panic),
         }
-    })?;
-    if !items.is_empty() {
-        buffered.write_all(format!("\n{}", indent(depth - 1)).as_bytes())?;
-    }
-    buffered.write_all(after.as_bytes())?;
-    buffered.write_all(b"\n")?;
-    buffered.flush()
+    })
 }
 
 /// Findings counted per rule, most frequent first (then by id): one line each with the count,
@@ -305,16 +329,27 @@ mod tests {
             let items: Vec<serde_json::Value> = (0..count)
                 .map(|n| serde_json::json!({ "n": n, "nested": { "list": [n, [], {}] } }))
                 .collect();
-            let mut written = Vec::new();
-            let write_item = |item, out: &mut Vec<u8>| serde_json::to_writer(out, item);
-            write_json_with_list(
-                &json_skeleton(&document(Vec::new())).unwrap(),
-                "items",
-                &items,
-                write_item,
-                &mut written,
-            )
-            .expect("written");
+            let write = || {
+                let mut written = Vec::new();
+                let write_item = |item, out: &mut Vec<u8>| serde_json::to_writer(out, item);
+                write_json_with_list(
+                    &json_skeleton(&document(Vec::new())).unwrap(),
+                    "items",
+                    &items,
+                    write_item,
+                    &mut written,
+                )
+                .expect("written");
+                written
+            };
+            let written = write();
+            // A worker of a pool renders and writes in turn, to the same text.
+            let one_worker = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+            assert_eq!(
+                one_worker.expect("a pool").install(write),
+                written,
+                "{count} items"
+            );
             let text = String::from_utf8(written).expect("UTF-8");
             let read: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
             let whole = serde_json::to_value(document(items.clone())).expect("serialized");
