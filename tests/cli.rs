@@ -1038,6 +1038,29 @@ fn rego_policies_report_at_their_paths_and_their_tests_run() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("policies/p.rego:"));
+    // A function that calls itself would overflow the stack: it is refused before it runs.
+    write(
+        dir.path(),
+        "policies/p.rego",
+        "package main
+import rego.v1
+g(x) := h(x)
+h(x) := g(x)
+deny contains msg if { msg := g(1) }
+",
+    );
+    for args in [
+        &["--policy", "policies", "deploy.yaml"][..],
+        &["policy", "test", "policies"],
+    ] {
+        mslint(dir.path())
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "policies/p.rego: a function calls itself (data.main.g -> data.main.h -> data.main.g)",
+            ));
+    }
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 
 mod dockerfile;
+mod recursion;
 
 use crate::discover::boundary;
 use crate::model::Object;
@@ -142,6 +143,20 @@ fn read_policy(path: &Path) -> Result<String, PolicyError> {
 
 /// Adds one policy file to an engine, in Rego v1 or, failing that, v0 (conftest's older
 /// syntax); returns its package (`data.main`) and its text.
+/// Refuses policies with a function that calls itself (see [`recursion`]): evaluating one would
+/// overflow the stack.
+fn refuse_recursion(engine: &regorus::Engine) -> Result<(), PolicyError> {
+    let ast = engine
+        .get_ast_as_json()
+        .map_err(|e| PolicyError(format!("policy error: {e}")))?;
+    match recursion::recursive_call(&ast) {
+        Some((file, chain)) => Err(PolicyError(format!(
+            "policy error: {file}: a function calls itself ({chain}); Rego does not allow recursion"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn add_file(engine: &mut regorus::Engine, path: &Path) -> Result<(String, String), PolicyError> {
     let text = read_policy(path)?;
     let name = path.display().to_string();
@@ -175,6 +190,7 @@ impl Policies {
                 None => packages.push((package, text)),
             }
         }
+        refuse_recursion(&engine)?;
         let mut decisions = Vec::new();
         for (package, text) in &packages {
             let mut metadata = metadata(&mut engine, package);
@@ -674,6 +690,7 @@ pub fn run_tests(dirs: &[PathBuf]) -> Result<Vec<(String, bool)>, PolicyError> {
             }
         }
     }
+    refuse_recursion(&engine)?;
     engine.set_input(regorus::Value::new_object());
     Ok(tests
         .into_iter()
