@@ -105,7 +105,7 @@ impl Excerpt {
 /// A part of the text as a snippet shows it.
 fn shown<'t>(text: &'t str, range: Range<usize>, secrets: &[Span]) -> Cow<'t, str> {
     let part = text.get(range.clone()).unwrap_or("");
-    let blanked = blank_controls(part);
+    let blanked = blank_controls(part, range.start == 0);
     let secret = |offset: usize| {
         secrets
             .iter()
@@ -131,7 +131,7 @@ fn shown<'t>(text: &'t str, range: Range<usize>, secrets: &[Span]) -> Cow<'t, st
 fn shown_break(line_break: &str) -> Cow<'_, str> {
     match line_break {
         "\r" => Cow::Borrowed("\n"),
-        other => blank_controls(other),
+        other => blank_controls(other, false),
     }
 }
 

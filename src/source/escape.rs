@@ -1,13 +1,38 @@
 //! Text from scanned files made safe to print: a name holding an escape sequence, a carriage
-//! return or a bidirectional override must not recolour a terminal, rewrite a CI log line or
-//! reorder what a reviewer reads.
+//! return, a bidirectional override or an invisible character must not recolour a terminal,
+//! rewrite a CI log line, or reorder or hide what a reviewer reads.
 
 use std::borrow::Cow;
 
-/// True for a character that must not reach a terminal raw: C0 and C1 controls, DEL, and the
-/// bidirectional embedding, override and isolate characters.
+/// True for a character that must not reach a terminal raw: C0 and C1 controls, DEL, Unicode's
+/// format characters (category Cf: the bidirectional marks, embeddings, overrides and isolates,
+/// zero-width and other invisible characters, tags) and the line and paragraph separators.
 fn unsafe_char(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{600}'..='\u{605}'
+                | '\u{61c}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8e2}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0001}'
+                | '\u{e0020}'..='\u{e007f}'
+        )
 }
 
 /// `text` with each unsafe character written as a `\u{1b}` escape; line breaks are kept when
@@ -71,9 +96,10 @@ fn kept_in_lines(text: &str, at: usize, c: char) -> bool {
 }
 
 /// JSON text with every character [`escape_controls`] escapes that JSON's own escapes leave raw
-/// (DEL, the C1 controls, the bidirectional characters) written as a `\u` escape: a JSON reader
-/// reads the same data, and a terminal or CI log that shows the text gets no raw control. They can
-/// only stand inside strings, where the escape means the same character.
+/// (DEL, the C1 controls, the format characters and separators) written as a `\u` escape (a pair
+/// of them past U+FFFF): a JSON reader reads the same data, and a terminal or CI log that shows
+/// the text gets no raw control. They can only stand inside strings, where the escape means the
+/// same character.
 pub fn escape_json(json: &str) -> Cow<'_, str> {
     if !holds_raw_in_json(json) {
         return Cow::Borrowed(json);
@@ -81,7 +107,9 @@ pub fn escape_json(json: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
         if raw_in_json(c) {
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -94,19 +122,22 @@ fn raw_in_json(c: char) -> bool {
     unsafe_char(c) && (c == '\u{7f}' || !c.is_ascii_control())
 }
 
-/// True when the text holds a character [`raw_in_json`]. In UTF-8 each starts with one of three
-/// bytes (DEL itself, 0xC2 for the C1 controls, 0xE2 for the bidirectional characters), so only
-/// the places of those are read: a report's rule descriptions hold other non-ASCII text (dashes,
-/// arrows) that would otherwise be decoded character by character.
+/// True when the text holds a character [`raw_in_json`]. In UTF-8 each starts with one of a few
+/// bytes (DEL itself, 0xC2 for the C1 controls, 0xE2 for the bidirectional characters…), so only
+/// the characters starting there are read: a report's rule descriptions hold other non-ASCII
+/// text (dashes, arrows) that would otherwise be decoded character by character.
 fn holds_raw_in_json(json: &str) -> bool {
     let bytes = json.as_bytes();
-    let byte = |at: usize| bytes.get(at).copied().unwrap_or(0);
-    memchr::memchr3_iter(0x7f, 0xc2, 0xe2, bytes).any(|at| {
-        matches!(
-            (byte(at), byte(at + 1), byte(at + 2)),
-            (0x7f, ..) | (0xc2, 0x80..=0x9f, _) | (0xe2, 0x80, 0xaa..=0xae) | (0xe2, 0x81, 0xa6..=0xa9)
-        )
-    })
+    // A byte that starts a character is never inside another's UTF-8.
+    let raw_at = |at: usize| {
+        json.get(at..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(raw_in_json)
+    };
+    memchr::memchr3_iter(0x7f, 0xc2, 0xe2, bytes).any(raw_at)
+        || memchr::memchr3_iter(0xd8, 0xdb, 0xdc, bytes).any(raw_at)
+        || memchr::memchr3_iter(0xe0, 0xe1, 0xef, bytes).any(raw_at)
+        || memchr::memchr2_iter(0xf0, 0xf3, bytes).any(raw_at)
 }
 
 /// [`escape_json`] of JSON text held as bytes, in place (the buffer keeps its capacity).
@@ -158,10 +189,13 @@ pub fn escape_controls_owned(text: String, keep_newlines: bool) -> String {
 }
 
 /// Source text for a snippet, each unsafe character replaced by as many `?` as it has bytes, so
-/// that byte spans into the text still point at the same places. Line breaks, tabs and the
-/// carriage return of a CRLF line end are kept.
-pub fn blank_controls(text: &str) -> Cow<'_, str> {
-    let blanked = |(at, c): (usize, char)| unsafe_char(c) && !kept_in_lines(text, at, c);
+/// that byte spans into the text still point at the same places. Line breaks, tabs, the
+/// carriage return of a CRLF line end and, in a text that starts the file, the byte order mark
+/// that starts it are kept.
+pub fn blank_controls(text: &str, starts_file: bool) -> Cow<'_, str> {
+    let order_mark = |at: usize, c: char| starts_file && at == 0 && c == '\u{feff}';
+    let blanked =
+        |(at, c): (usize, char)| unsafe_char(c) && !kept_in_lines(text, at, c) && !order_mark(at, c);
     if !text.char_indices().any(blanked) {
         return Cow::Borrowed(text);
     }
@@ -187,6 +221,7 @@ mod tests {
             assert_eq!(holds_raw_in_json(&text), raw_in_json(c), "U+{:04X}", u32::from(c));
         }
         assert!(raw_in_json('\u{9b}') && raw_in_json('\u{202e}') && !raw_in_json('\u{2014}'));
+        assert!(raw_in_json('\u{200f}') && raw_in_json('\u{2028}') && raw_in_json('\u{e0041}'));
     }
 
     #[test]
@@ -200,9 +235,18 @@ mod tests {
         assert_eq!(escape_controls("::x", false), "::x");
         assert_eq!(escape_controls("a\nb", true), "a\nb");
         assert_eq!(escape_controls("x\u{202e}y", false), "x\\u{202e}y");
+        assert_eq!(
+            escape_controls("a\u{200f}b\u{2028}c\u{feff}d\u{e0041}", true),
+            "a\\u{200f}b\\u{2028}c\\u{feff}d\\u{e0041}"
+        );
+        assert_eq!(
+            blank_controls("\u{feff}a: \u{feff}b\u{200b}", true),
+            "\u{feff}a: ???b???"
+        );
+        assert_eq!(blank_controls("\u{feff}a", false), "???a");
         assert!(matches!(escape_controls("plain", false), Cow::Borrowed(_)));
         let text = "name: web\u{1b}[31m\r\nnext: \u{85}x\rz\n";
-        let blanked = blank_controls(text);
+        let blanked = blank_controls(text, false);
         assert_eq!(blanked, "name: web?[31m\r\nnext: ??x?z\n");
         assert_eq!(blanked.len(), text.len());
     }
@@ -221,12 +265,12 @@ mod tests {
 
     #[test]
     fn json_escapes_what_its_own_escapes_leave_raw_and_reads_the_same() {
-        let value = "web\u{1b}[31m \u{7f}\u{9b}2J \u{202e}txt.yaml café 日本 🦀";
+        let value = "web\u{1b}[31m \u{7f}\u{9b}2J \u{202e}txt.yaml café 日本 🦀 a\u{200f}b\u{2028}c\u{e0041}";
         let json = serde_json::to_string(&value).unwrap();
         let escaped = escape_json(&json);
         assert!(!escaped.chars().any(unsafe_char), "{escaped}");
         assert!(
-            escaped.contains("\\u007f\\u009b2J \\u202etxt.yaml café 日本 🦀"),
+            escaped.contains("\\u007f\\u009b2J \\u202etxt.yaml café 日本 🦀 a\\u200fb\\u2028c\\udb40\\udc41"),
             "{escaped}"
         );
         assert_eq!(serde_json::from_str::<String>(&escaped).unwrap(), value);
