@@ -106,10 +106,17 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
     }
     let probe = &bytes[..bytes.len().min(8192)];
     if probe.contains(&0) {
-        return unreadable(
-            display,
-            "binary file: it holds NUL bytes, so it is no YAML or Dockerfile".to_owned(),
-        );
+        // The text is kept, so that the report points at the first NUL and shows its line.
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let at = text.find('\0').unwrap_or(0);
+        return Loaded {
+            source: SourceFile::new(display, text),
+            problem: Some((
+                Span::new(at, at + 1),
+                "binary file: it holds NUL bytes (the first here), so it is no YAML or Dockerfile".to_owned(),
+            )),
+            ..unreadable(display, String::new())
+        };
     }
     match String::from_utf8(bytes) {
         Ok(text) => Loaded {
@@ -371,6 +378,15 @@ mod tests {
         assert!(problem(&[0xFF, 0xFE, 0, 0, b'k', 0, 0, 0]).starts_with("file is UTF-32 text"));
         assert!(problem(&[0, 0, 0xFE, 0xFF, 0, 0, 0, b'k']).starts_with("file is UTF-32 text"));
         assert!(problem(b"\x7fELF\x00\x01").starts_with("binary file"));
+        let binary = from_bytes(
+            "f.yaml",
+            Some(FileKind::Yaml),
+            b"kind: Pod\n\xff# \x00\n".to_vec(),
+        );
+        assert_eq!(binary.kind, None);
+        let (span, _) = binary.problem.expect("a problem");
+        assert_eq!(&binary.source.text[span.range()], "\0");
+        assert_eq!(binary.source.text.find('#'), Some(span.start as usize - 2));
         let utf8 = from_bytes(
             "f.yaml",
             Some(FileKind::Yaml),
