@@ -1806,6 +1806,49 @@ fn findings_in_files_fixes_may_not_edit_offer_no_fix() {
     );
 }
 
+/// A file whose name reports cannot show as it is (not UTF-8, or holding a control character)
+/// cannot be fixed by that name: its findings offer no fix, and `--fix` fixes the other files.
+#[cfg(unix)]
+#[test]
+fn findings_in_files_named_otherwise_than_shown_offer_no_fix() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pod = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n    - name: app\n      \
+             image: shop/app:1.0.0\n"
+        )
+    };
+    let not_utf8 = std::ffi::OsStr::from_bytes(b"bad\xff.yaml");
+    std::fs::write(dir.path().join(not_utf8), pod("bad")).unwrap();
+    write(dir.path(), "esc\u{1b}.yaml", pod("esc"));
+    write(dir.path(), "plain.yaml", pod("plain"));
+    let report = mslint(dir.path())
+        .args(["--select", "K8S011", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = json(&report.stdout);
+    assert_eq!(
+        fix_offered(&report, "path"),
+        [
+            ("bad\u{fffd}.yaml", false),
+            ("esc\\u{1b}.yaml", false),
+            ("plain.yaml", true)
+        ]
+    );
+    mslint(dir.path())
+        .args(["--select", "K8S011", "--fix"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("fixed 1 finding in 1 file"));
+    let fixed = std::fs::read_to_string(dir.path().join("plain.yaml")).unwrap();
+    assert_ne!(fixed, pod("plain"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(not_utf8)).unwrap(),
+        pod("bad")
+    );
+}
+
 #[test]
 fn a_file_with_old_mac_line_ends_is_located_by_its_own_lines() {
     let dir = tempfile::tempdir().unwrap();

@@ -30,6 +30,9 @@ pub struct Loaded {
     pub reported: bool,
     /// Why the file was left unread on purpose, which makes its finding a note.
     pub set_aside: Option<SetAside>,
+    /// False when the name reports show for it is not its name (one that is not UTF-8, or that
+    /// holds a control character, is shown escaped): a fix could not be written back by it.
+    pub shown_by_name: bool,
 }
 
 /// Files left unread on purpose.
@@ -78,6 +81,7 @@ pub fn read(candidate: &Candidate, text: Option<&String>) -> Loaded {
         loaded.context = Some(context::inspect(&candidate.path));
     }
     loaded.reported = candidate.reported;
+    loaded.shown_by_name = candidate.path.ends_with(display);
     loaded
 }
 
@@ -90,6 +94,7 @@ pub fn unreadable(display: &str, message: String) -> Loaded {
         context: None,
         reported: true,
         set_aside: None,
+        shown_by_name: true,
     }
 }
 
@@ -126,6 +131,7 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
             context: (kind == Some(FileKind::Dockerfile)).then(BuildContext::default),
             reported: true,
             set_aside: None,
+            shown_by_name: true,
         },
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
@@ -142,6 +148,7 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
                 context: None,
                 reported: true,
                 set_aside: None,
+                shown_by_name: true,
             }
         }
     }

@@ -224,6 +224,7 @@ fn scan(
     // Freeing every file's objects and tree is real work: spread it over the pool too.
     parsed.into_par_iter().for_each(drop);
     arenas.into_par_iter().for_each(drop);
+    let shown_by_name: Vec<bool> = loaded.iter().map(|l| l.shown_by_name).collect();
     let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
     // A finding a rule lowered to a note keeps it (see `RawFinding::as_note`).
     for finding in raw.iter_mut().filter(|f| f.severity.is_none()) {
@@ -231,7 +232,8 @@ fn scan(
             finding.severity = Some(*severity);
         }
     }
-    // A fix is offered only where `--fix` would apply it.
+    // A fix is offered only where `--fix` would apply it: in a file it can write back by the
+    // name reports show.
     let fix_target = |finding: &RawFinding| {
         let fix = finding.fix.as_ref()?;
         Some(fix.file.unwrap_or(finding.file))
@@ -242,9 +244,11 @@ fn scan(
     let editable: HashSet<FileId> = targets
         .into_par_iter()
         .filter(|target| {
-            sources
-                .get(target.0 as usize)
-                .is_some_and(|source| crate::fix::editable(&source.path, &source.text))
+            let file = target.0 as usize;
+            shown_by_name.get(file).copied().unwrap_or(false)
+                && sources
+                    .get(file)
+                    .is_some_and(|source| crate::fix::editable(&source.path, &source.text))
         })
         .collect();
     for finding in raw.iter_mut() {
