@@ -346,10 +346,15 @@ fn check(args: CheckArgs, matches: &ArgMatches) -> ExitCode {
     };
     // The SARIF log around the results depends on the rules alone: it is rendered while the
     // scan runs, on a core a small scan leaves idle.
-    let sarif_log = (format == Format::Sarif && !args.statistics && !args.diff).then(|| {
-        let rules = rules.clone();
-        std::thread::spawn(move || mslint::report::sarif::log_without_results(&rules))
-    });
+    // A thread that cannot start leaves the log to the writer.
+    let sarif_log = (format == Format::Sarif && !args.statistics && !args.diff)
+        .then(|| {
+            let rules = rules.clone();
+            std::thread::Builder::new()
+                .spawn(move || mslint::report::sarif::log_without_results(&rules))
+                .ok()
+        })
+        .flatten();
     let changed = match &args.diff_base {
         Some(base) => match mslint::engine::diff_base::ChangedLines::since(base, &config.root) {
             Ok(changed) => Some(changed),

@@ -222,8 +222,8 @@ pub fn work_tree_holding(folder: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Walks `dir` on every core: the directories are read side by side (the order found is
-/// sorted afterwards).
+/// Walks `dir`, on every core when it has folders to descend into (see [`walk_threads`]): the
+/// directories are read side by side (the order found is sorted afterwards).
 fn walk(dir: &Path, root: &Path, reported: bool, found: &mut Vec<Candidate>) {
     let boundary = boundary::boundary_of(dir);
     // A folder named on the command line may itself be a link out of its repository.

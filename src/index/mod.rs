@@ -845,7 +845,8 @@ impl<'o, 's> Index<'o, 's> {
 
     /// Whether a Service's selection selects a gateway's pods, by `runs_gateway` on its
     /// workloads, worked out once for every Service sharing it; `None` as for
-    /// [`Index::service_selection`].
+    /// [`Index::service_selection`]. The answer is kept by selection alone: `runs_gateway` must
+    /// be the same test on every call (its one caller is [`Index::service_identifies_gateway`]).
     fn service_selection_runs_gateway(
         &self,
         service: &Object<'_>,

@@ -141,14 +141,13 @@ fn read_policy(path: &Path) -> Result<String, PolicyError> {
         .map_err(|why| PolicyError(format!("cannot read the policy `{}`: {why}", path.display())))
 }
 
-/// Adds one policy file to an engine, in Rego v1 or, failing that, v0 (conftest's older
-/// syntax); returns its package (`data.main`) and its text.
 /// Refuses policies with a function that calls itself (see [`recursion`]): evaluating one would
-/// overflow the stack.
+/// overflow the stack. Policies whose syntax tree regorus cannot write out are let through
+/// unchecked, as before.
 fn refuse_recursion(engine: &regorus::Engine) -> Result<(), PolicyError> {
-    let ast = engine
-        .get_ast_as_json()
-        .map_err(|e| PolicyError(format!("policy error: {e}")))?;
+    let Ok(ast) = engine.get_ast_as_json() else {
+        return Ok(());
+    };
     match recursion::recursive_call(&ast) {
         Some((file, chain)) => Err(PolicyError(format!(
             "policy error: {file}: a function calls itself ({chain}); Rego does not allow recursion"
@@ -157,6 +156,8 @@ fn refuse_recursion(engine: &regorus::Engine) -> Result<(), PolicyError> {
     }
 }
 
+/// Adds one policy file to an engine, in Rego v1 or, failing that, v0 (conftest's older
+/// syntax); returns its package (`data.main`) and its text.
 fn add_file(engine: &mut regorus::Engine, path: &Path) -> Result<(String, String), PolicyError> {
     let text = read_policy(path)?;
     let name = path.display().to_string();

@@ -191,6 +191,12 @@ mod tests {
                 "data.main.g -> data.main.h -> data.main.g".to_owned()
             ))
         );
+        let through_else =
+            "package main\nimport rego.v1\nf(x) := 1 if { x > 1 } else := g(x)\ng(x) := f(x)\n";
+        assert_eq!(
+            cycle(&[("p.rego", through_else)]).map(|(_, chain)| chain),
+            Some("data.main.f -> data.main.g -> data.main.f".to_owned())
+        );
         let imported = [
             (
                 "a.rego",

@@ -1,12 +1,12 @@
 //! Text from scanned files made safe to print: a name holding an escape sequence, a carriage
-//! return, a bidirectional override or an invisible character must not recolour a terminal,
+//! return, a bidirectional override or a zero-width character must not recolour a terminal,
 //! rewrite a CI log line, or reorder or hide what a reviewer reads.
 
 use std::borrow::Cow;
 
 /// True for a character that must not reach a terminal raw: C0 and C1 controls, DEL, Unicode's
 /// format characters (category Cf: the bidirectional marks, embeddings, overrides and isolates,
-/// zero-width and other invisible characters, tags) and the line and paragraph separators.
+/// the zero-width characters, tags) and the line and paragraph separators.
 fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -59,10 +59,17 @@ impl std::fmt::Display for OneLine<'_> {
 }
 
 /// A unified diff made safe to print, escaped as [`escape_controls`] escapes a multi-line text
-/// except that tabs and the carriage return of a CRLF line end are kept too: a patch of lines
+/// except that tabs, the carriage return of a CRLF line end and a byte order mark that starts a
+/// line's text (the first line of a file that starts with one) are kept too: a patch of lines
 /// that hold no other control character still applies byte for byte.
 pub fn escape_patch(text: &str) -> Cow<'_, str> {
-    escape_unsafe(text, true, |at, c| kept_in_lines(text, at, c))
+    let bytes = text.as_bytes();
+    let starts_line_text = |at: usize| {
+        at >= 1 && matches!(bytes[at - 1], b' ' | b'-' | b'+') && (at == 1 || bytes[at - 2] == b'\n')
+    };
+    escape_unsafe(text, true, |at, c| {
+        kept_in_lines(text, at, c) || (c == '\u{feff}' && starts_line_text(at))
+    })
 }
 
 /// `text` with every unsafe character that `kept` does not keep written as a `\u{1b}` escape,
@@ -289,5 +296,11 @@ mod tests {
         );
         let clean = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a:\tb\r\n+a: c\r\n";
         assert!(matches!(escape_patch(clean), Cow::Borrowed(_)));
+        let order_mark =
+            "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-\u{feff}FROM a\n+\u{feff}FROM b\n \u{feff}x\u{feff}\n";
+        assert_eq!(
+            escape_patch(order_mark),
+            "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-\u{feff}FROM a\n+\u{feff}FROM b\n \u{feff}x\\u{feff}\n"
+        );
     }
 }
