@@ -1806,6 +1806,34 @@ fn findings_in_files_fixes_may_not_edit_offer_no_fix() {
     );
 }
 
+#[test]
+fn a_kustomization_that_does_not_parse_is_reported_and_one_that_does_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy.yaml", PROD_DEPLOYMENT);
+    // kustomize needs no `apiVersion`: the file is known by its name.
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        "resources: [deploy.yaml]\nnamespace: \"prod\n",
+    );
+    let report = mslint(dir.path())
+        .args(["--select", "MS000", "--format", "json"])
+        .output()
+        .unwrap();
+    let found = rule_lines(&json(&report.stdout));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1.as_str()),
+        ("MS000", "kustomization.yaml")
+    );
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        "resources: [deploy.yaml]\nnamespace: prod\n",
+    );
+    mslint(dir.path()).args(["--select", "MS000"]).assert().code(0);
+}
+
 /// A file whose name reports cannot show as it is (not UTF-8, or holding a control character)
 /// cannot be fixed by that name: its findings offer no fix, and `--fix` fixes the other files.
 #[cfg(unix)]

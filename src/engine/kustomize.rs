@@ -35,7 +35,8 @@ pub(super) fn read(path: &str, documents: &[Document<'_>]) -> Option<Kustomizati
     })
 }
 
-fn is_kustomization(path: &str) -> bool {
+/// True for a file kustomize reads as a kustomization, by its name.
+pub(super) fn is_kustomization(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
 }

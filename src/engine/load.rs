@@ -291,7 +291,11 @@ fn parse_yaml<'s>(
     let stream = yaml::parse_stream_indexed(arena, text, &source.lines);
     let kustomization = kustomize::read(&source.path, &stream.documents);
     let Recognised { objects, others } = objects_of(file, text, stream.documents);
-    let platform = !objects.is_empty() || (!stream.errors.is_empty() && looks_like_platform_config(text));
+    // A kustomization need not say `apiVersion`, yet one that does not parse changes what the
+    // files it builds are read as (their namespace).
+    let kustomization_file = kustomize::is_kustomization(&source.path);
+    let platform = !objects.is_empty()
+        || (!stream.errors.is_empty() && looks_like_platform_config(text, kustomization_file));
     if !platform {
         return Parsed {
             file,
@@ -310,8 +314,11 @@ fn parse_yaml<'s>(
         problems.push(parse_error(file, error.span, message));
     }
     // kubectl skips a document that is `null` (`~`, `null`): its stream visitor drops empty
-    // and null documents.
-    for other in others.iter().filter(|other| !other.is_null()) {
+    // and null documents. A kustomization is read by kustomize, not applied.
+    for other in others
+        .iter()
+        .filter(|other| !other.is_null() && !kustomization_file)
+    {
         let what = match other.type_name() {
             "mapping" => match (other.str_at("apiVersion"), other.str_at("kind")) {
                 (None, Some(_)) => "a mapping without `apiVersion`",
@@ -338,10 +345,11 @@ fn parse_yaml<'s>(
     }
 }
 
-/// A file that failed to parse is reported only if it was meant as platform configuration:
-/// templates (`{{ }}`) and unrelated YAML are left alone.
-fn looks_like_platform_config(text: &str) -> bool {
-    !text.contains("{{") && (text.contains("apiVersion") || text.contains("_format_version"))
+/// A file that failed to parse is reported only if it was meant as platform configuration (a
+/// kustomization among it): templates (`{{ }}`) and unrelated YAML are left alone.
+fn looks_like_platform_config(text: &str, kustomization_file: bool) -> bool {
+    !text.contains("{{")
+        && (kustomization_file || text.contains("apiVersion") || text.contains("_format_version"))
 }
 
 fn parse_error(file: FileId, span: Span, message: String) -> RawFinding {
