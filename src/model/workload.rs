@@ -339,6 +339,8 @@ impl<'o, 's> PodSpec<'o, 's> {
                 .map(Node::items)
                 .unwrap_or_default()
                 .iter()
+                // An item that is no mapping is no container: Kubernetes refuses the object.
+                .filter(|container| container.is_mapping())
                 .map(move |container| {
                     let role = match role {
                         ContainerRole::Init if container.str_at("restartPolicy") == Some("Always") => {
@@ -657,6 +659,15 @@ mod pod_label_tests {
             assert!(matches(&w, "{statefulset.kubernetes.io/pod-name: db-0}"));
             assert!(!matches(&w, "{statefulset.kubernetes.io/pod-name: db-x}"));
             assert!(!matches(&w, "{job-name: db}"));
+        });
+    }
+
+    #[test]
+    fn only_mappings_in_a_container_list_are_containers() {
+        let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      initContainers: [~]\n      containers: [null, 42, [], {name: app}]\n";
+        with_workload(deploy, |w| {
+            let names: Vec<&str> = w.pod.containers().map(|c| c.name()).collect();
+            assert_eq!(names, ["app"]);
         });
     }
 
