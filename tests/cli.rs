@@ -1762,15 +1762,18 @@ fn a_fix_that_edits_another_file_names_it_in_json_and_is_applied_there() {
     );
 }
 
+/// A Pod named `name` whose container K8S011 has a fix for, with `extra` lines of metadata.
+fn fixable_pod(name: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n{extra}spec:\n  containers:\n    - name: app\n      \
+         image: shop/app:1.0.0\n"
+    )
+}
+
 #[test]
 fn findings_in_files_fixes_may_not_edit_offer_no_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let pod = |name: &str, extra: &str| {
-        format!(
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n{extra}spec:\n  containers:\n    - name: app\n      \
-             image: shop/app:1.0.0\n"
-        )
-    };
+    let pod = fixable_pod;
     write(
         dir.path(),
         "anchored.yaml",
@@ -1841,12 +1844,7 @@ fn a_kustomization_that_does_not_parse_is_reported_and_one_that_does_is_not() {
 fn findings_in_files_named_otherwise_than_shown_offer_no_fix() {
     use std::os::unix::ffi::OsStrExt;
     let dir = tempfile::tempdir().unwrap();
-    let pod = |name: &str| {
-        format!(
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n    - name: app\n      \
-             image: shop/app:1.0.0\n"
-        )
-    };
+    let pod = |name: &str| fixable_pod(name, "");
     let not_utf8 = std::ffi::OsStr::from_bytes(b"bad\xff.yaml");
     std::fs::write(dir.path().join(not_utf8), pod("bad")).unwrap();
     write(dir.path(), "esc\u{1b}.yaml", pod("esc"));

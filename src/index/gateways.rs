@@ -354,24 +354,33 @@ impl<'o, 's> Index<'o, 's> {
         if texts.iter().any(|t| names_gateway(t)) {
             return true;
         }
-        let runs_gateway = |workload: Workload<'o, 's>| {
-            workload.pod.app_containers().any(|container| {
-                container
-                    .image()
-                    .and_then(|i| i.as_text())
-                    .is_some_and(|image| names_gateway(ImageRef::parse(image).path()))
-            })
-        };
-        // What the Services of the scan select is known; an ExternalName Service's selector,
-        // or every selector past the cap, is matched here.
-        if let Some(runs) = self.service_selection_runs_gateway(object, runs_gateway) {
-            return runs;
+        // What the Services of the scan select is known, and whether it runs a gateway is
+        // worked out once for every Service sharing the selection: a scan of many copies of a
+        // project holds each Service as often as the workloads it selects. An ExternalName
+        // Service's selector, or every selector past the cap, is matched here.
+        if let Some(selection) = self.service_selection(object) {
+            let runs = || selection.workloads().any(runs_gateway);
+            return match self.service_selections().runs_gateway.get(selection.id) {
+                Some(known) => *known.get_or_init(runs),
+                None => runs(),
+            };
         }
         let Some(selector) = LabelSelector::from_equality_map(selector_node) else {
             return false;
         };
         self.selected_by(namespace, &selector).any(runs_gateway)
     }
+}
+
+/// True when an app container of the workload runs an image whose repository (registry host
+/// left out) names a gateway (see [`names_gateway`]).
+fn runs_gateway(workload: Workload<'_, '_>) -> bool {
+    workload.pod.app_containers().any(|container| {
+        container
+            .image()
+            .and_then(|i| i.as_text())
+            .is_some_and(|image| names_gateway(ImageRef::parse(image).path()))
+    })
 }
 
 /// Words that name a gateway or ingress controller product.

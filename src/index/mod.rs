@@ -120,8 +120,8 @@ struct Selections {
 struct ServiceSelection {
     selections: Selections,
     selected_by: Vec<(usize, Vec<usize>)>,
-    /// Whether each selection selects a gateway's pods, worked out when first asked: a scan of
-    /// many copies of a project holds each Service as often as the workloads it selects.
+    /// Whether each selection selects a gateway's pods, worked out when first asked (see
+    /// [`Index::service_identifies_gateway`]).
     runs_gateway: Vec<std::sync::OnceLock<bool>>,
 }
 
@@ -841,20 +841,6 @@ impl<'o, 's> Index<'o, 's> {
     /// selector, and for every Service past [`MAX_SELECTED_PAIRS`].
     pub fn service_selection(&self, service: &Object<'_>) -> Option<Selection<'_, 'o, 's>> {
         self.selection_of(&self.service_selections().selections, service)
-    }
-
-    /// Whether a Service's selection selects a gateway's pods, by `runs_gateway` on its
-    /// workloads, worked out once for every Service sharing it; `None` as for
-    /// [`Index::service_selection`]. The answer is kept by selection alone: `runs_gateway` must
-    /// be the same test on every call (its one caller is [`Index::service_identifies_gateway`]).
-    fn service_selection_runs_gateway(
-        &self,
-        service: &Object<'_>,
-        runs_gateway: impl Fn(Workload<'o, 's>) -> bool,
-    ) -> Option<bool> {
-        let selection = self.service_selection(service)?;
-        let memo = self.service_selections().runs_gateway.get(selection.id)?;
-        Some(*memo.get_or_init(|| selection.workloads().any(runs_gateway)))
     }
 
     /// Works out what the Services and the budgets select now, both at once, rather than when
