@@ -259,8 +259,13 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded, arena: &'s yaml::Arena) -> Pa
             for error in &parsed.errors {
                 report(error.span, error.message.clone());
             }
-            if parsed.stages.is_empty() && parsed.errors.is_empty() && !text.trim().is_empty() {
-                report(Span::default(), "Dockerfile has no FROM instruction".to_owned());
+            if parsed.stages.is_empty() && parsed.errors.is_empty() {
+                let message = if text.is_empty() {
+                    "Dockerfile is empty: the build refuses it; give it a FROM instruction or delete it"
+                } else {
+                    "Dockerfile has no FROM instruction"
+                };
+                report(Span::default(), message.to_owned());
             }
             Parsed {
                 file,
@@ -408,5 +413,26 @@ mod tests {
             b"\xEF\xBB\xBFkind: Pod\n".to_vec(),
         );
         assert!(utf8.problem.is_none());
+    }
+
+    #[test]
+    fn a_dockerfile_with_nothing_to_build_is_one_error_at_its_start() {
+        for (text, message) in [
+            (
+                "",
+                "Dockerfile is empty: the build refuses it; give it a FROM instruction or delete it",
+            ),
+            ("\n  \n", "expected at least one FROM instruction"),
+        ] {
+            let loaded = from_bytes("Dockerfile", Some(FileKind::Dockerfile), text.as_bytes().to_vec());
+            let arena = yaml::Arena::new();
+            let parsed = parse(FileId(0), &loaded, &arena);
+            let messages: Vec<_> = parsed
+                .problems
+                .iter()
+                .map(|p| (p.span.start, p.message.as_str()))
+                .collect();
+            assert_eq!(messages, [(0, message)], "{text:?}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! instructions after a typo are still checked and each error is reported where it is.
 
 mod heredoc;
+mod refused;
 mod words;
 
 use parse_dockerfile::{Command, HealthcheckArguments, Instruction as Parsed, Source};
@@ -242,7 +243,7 @@ fn parse_text(text: &str) -> Dockerfile {
         }
     }
     file.errors.extend(duplicate_stage_names(&file));
-    file.errors.extend(refused_triggers(&file));
+    file.errors.extend(refused::refused(&file));
     file.errors.extend(repeated_directives(text));
     file.errors.sort_by_key(|e| e.span);
     file
@@ -535,12 +536,13 @@ impl Shift<'_> {
             span: self.span(&s.span),
         }
     }
-    fn pairs(&self, s: &parse_dockerfile::UnescapedString<'_>) -> Vec<Pair> {
+    fn pairs(&self, s: &parse_dockerfile::UnescapedString<'_>, legacy_form: bool) -> Vec<Pair> {
         let span = self.span(&s.span);
         split_pairs(
             self.text.get(span.range()).unwrap_or(""),
             span.start as usize,
             self.escape,
+            legacy_form,
         )
     }
 }
@@ -621,19 +623,19 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
             "ENV",
             &i.env.span,
             vec![],
-            Arguments::Pairs(shift.pairs(&i.arguments)),
+            Arguments::Pairs(shift.pairs(&i.arguments, true)),
         ),
         Parsed::Arg(i) => (
             "ARG",
             &i.arg.span,
             vec![],
-            Arguments::Pairs(shift.pairs(&i.arguments)),
+            Arguments::Pairs(shift.pairs(&i.arguments, false)),
         ),
         Parsed::Label(i) => (
             "LABEL",
             &i.label.span,
             vec![],
-            Arguments::Pairs(shift.pairs(&i.arguments)),
+            Arguments::Pairs(shift.pairs(&i.arguments, true)),
         ),
         Parsed::User(i) => (
             "USER",
@@ -790,25 +792,6 @@ fn duplicate_stage_names(file: &Dockerfile) -> Vec<DockerfileError> {
         }
     }
     errors
-}
-
-/// `ONBUILD` triggers the parser reads but the builder refuses.
-fn refused_triggers(file: &Dockerfile) -> Vec<DockerfileError> {
-    file.instructions
-        .iter()
-        .filter_map(|instruction| match &instruction.arguments {
-            Arguments::Onbuild(trigger) if matches!(trigger.keyword, "FROM" | "MAINTAINER") => {
-                Some(DockerfileError {
-                    message: format!(
-                        "{} cannot be an ONBUILD trigger; the build fails",
-                        trigger.keyword
-                    ),
-                    span: trigger.keyword_span,
-                })
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]

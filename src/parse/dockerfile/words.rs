@@ -14,8 +14,10 @@ pub struct Pair {
 
 /// Splits the raw source of `ENV`/`ARG`/`LABEL` arguments, which starts at byte `base`.
 ///
-/// Handles quotes, the escape character, line continuations and the legacy `ENV KEY value…` form.
-pub fn split_pairs(raw: &str, base: usize, escape: char) -> Vec<Pair> {
+/// Handles quotes, the escape character and line continuations; with `legacy_form` (`ENV`,
+/// `LABEL`), also `KEY value…`, where one word without `=` names the rest of the line. `ARG`
+/// has no such form: each of its words is a name or a `name=default`.
+pub fn split_pairs(raw: &str, base: usize, escape: char, legacy_form: bool) -> Vec<Pair> {
     let tokens = tokens(raw, escape);
     let word = |range: std::ops::Range<usize>| Word {
         text: unquote(raw.get(range.clone()).unwrap_or(""), escape),
@@ -25,7 +27,7 @@ pub fn split_pairs(raw: &str, base: usize, escape: char) -> Vec<Pair> {
         return Vec::new();
     };
     let first_raw = raw.get(first.clone()).unwrap_or("");
-    if !first_raw.contains('=') && tokens.len() > 1 {
+    if legacy_form && !first_raw.contains('=') && tokens.len() > 1 {
         // Legacy form: the first word is the key, everything after it is the value.
         let value_start = tokens.get(1).map_or(first.end, |t| t.start);
         let value_end = tokens.last().map_or(first.end, |t| t.end);
@@ -140,7 +142,7 @@ mod tests {
     use super::*;
 
     fn texts(raw: &str) -> Vec<(String, Option<String>)> {
-        split_pairs(raw, 0, '\\')
+        split_pairs(raw, 0, '\\', true)
             .into_iter()
             .map(|p| (p.key.text, p.value.map(|v| v.text)))
             .collect()
@@ -170,12 +172,25 @@ mod tests {
     #[test]
     fn bare_arg_names_have_no_value() {
         assert_eq!(texts("VERSION"), [("VERSION".into(), None)]);
+        // `ARG` has no legacy form: each word is a name of its own.
+        let names: Vec<_> = split_pairs("PASSWORD secret V=1", 0, '\\', false)
+            .into_iter()
+            .map(|p| (p.key.text, p.value.map(|v| v.text)))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("PASSWORD".into(), None),
+                ("secret".into(), None),
+                ("V".into(), Some("1".into()))
+            ]
+        );
     }
 
     #[test]
     fn spans_point_into_the_source_across_continuations() {
         let raw = "A=1 \\\n    TOKEN=\"abc\"";
-        let pairs = split_pairs(raw, 10, '\\');
+        let pairs = split_pairs(raw, 10, '\\', true);
         assert_eq!(pairs.len(), 2);
         let token = &pairs[1];
         assert_eq!(
