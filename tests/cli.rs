@@ -1408,7 +1408,8 @@ fn control_characters_from_the_files_never_reach_a_report_raw() {
         "pod.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: \"ns\\e[31m\\u202e\\u009b\\n::injected\"\n  \
          annotations:\n    ignore-check.mslint.io/K8S011: \"why\\e[31m\\r\\n::injected\\u202e\"\nspec:\n  containers:\n  \
-         - name: c\n    image: nginx:1.25\n    securityContext:\n      privileged: true # x\u{1b}[32m\u{202e}\u{9b}y\n",
+         - name: c\n    image: nginx:1.25\n    securityContext:\n      privileged: true # x\u{202e}y\n\
+         ---\n# raw x\u{1b}[32m\u{202e}\u{9b}y, a document kubectl refuses and MS000 quotes\n",
     );
     // A help text that quotes a value holding a line break (IST007's example subset).
     write(
@@ -1569,7 +1570,8 @@ fn parse_only_reports_what_cannot_be_parsed_and_runs_no_rule() {
 fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
     let dir = tempfile::tempdir().unwrap();
     // A comment in the diff's context clears a terminal unless escaped.
-    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web # the app\n      image: web:1.0.0 # pinned\u{1b}[2J\u{202e}\u{9b}\n      securityContext:\n        privileged: false\n";
+    // (kubectl refuses a document holding a control character: this one is the next.)
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web # the app\n      image: web:1.0.0\n      securityContext:\n        privileged: false\n---\n# pinned\u{1b}[2J\u{202e}\u{9b}\n";
     write(dir.path(), "pod.yaml", manifest);
     let diff = mslint(dir.path())
         .args(["--select", "K8S011", "--diff"])
@@ -1582,7 +1584,10 @@ fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
         shown.contains("+        allowPrivilegeEscalation: false\n"),
         "{shown}"
     );
-    assert!(shown.contains(" # pinned\\u{1b}[2J\\u{202e}\\u{9b}\n"), "{shown}");
+    assert!(
+        shown.contains("\n # pinned\\u{1b}[2J\\u{202e}\\u{9b}\n"),
+        "{shown}"
+    );
     assert!(!shown.contains(['\u{1b}', '\u{202e}', '\u{9b}']), "{shown}");
     let as_json = mslint(dir.path())
         .args(["--select", "K8S011", "--diff", "--format", "json"])
@@ -1630,7 +1635,10 @@ fn diff_shows_what_fix_writes_and_fix_leaves_only_what_it_cannot_fix() {
     let fixed = std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap();
     assert_eq!(
         fixed,
-        format!("{manifest}        allowPrivilegeEscalation: false\n")
+        manifest.replace(
+            "privileged: false\n",
+            "privileged: false\n        allowPrivilegeEscalation: false\n"
+        )
     );
 
     let again = mslint(dir.path())

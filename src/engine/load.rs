@@ -33,6 +33,17 @@ pub struct Loaded {
     /// False when the name reports show for it is not its name (one that is not UTF-8, or that
     /// holds a control character, is shown escaped): a fix could not be written back by it.
     pub shown_by_name: bool,
+    /// For YAML: the documents the cluster's reader refuses for what they hold.
+    pub refused: Option<RefusedDocuments>,
+}
+
+/// YAML documents kubectl refuses before it parses them (a control character, bytes that are
+/// not UTF-8), and the text the parser reads instead: the file with those documents blanked.
+pub struct RefusedDocuments {
+    /// Where each refused document is refused (its first such character), and why.
+    pub reasons: Vec<(Span, String)>,
+    /// The text with the refused documents blanked, positions kept.
+    pub readable: String,
 }
 
 /// Files left unread on purpose.
@@ -95,6 +106,7 @@ pub fn unreadable(display: &str, message: String) -> Loaded {
         reported: true,
         set_aside: None,
         shown_by_name: true,
+        refused: None,
     }
 }
 
@@ -123,8 +135,10 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
             ..unreadable(display, String::new())
         };
     }
+    let yaml = kind == Some(FileKind::Yaml);
     match String::from_utf8(bytes) {
         Ok(text) => Loaded {
+            refused: yaml.then(|| refused_documents(&text, &[])).flatten(),
             source: SourceFile::new(display, text),
             kind,
             problem: None,
@@ -133,6 +147,20 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
             set_aside: None,
             shown_by_name: true,
         },
+        // kubectl reads each document on its own: the bad bytes cost the documents holding them.
+        Err(error) if yaml => {
+            let (text, invalid) = lossy_with_replacements(error.as_bytes());
+            Loaded {
+                refused: refused_documents(&text, &invalid),
+                source: SourceFile::new(display, text),
+                kind,
+                problem: None,
+                context: None,
+                reported: true,
+                set_aside: None,
+                shown_by_name: true,
+            }
+        }
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
@@ -149,9 +177,58 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
                 reported: true,
                 set_aside: None,
                 shown_by_name: true,
+                refused: None,
             }
         }
     }
+}
+
+/// `bytes` as text, each run of bytes that are not UTF-8 replaced by U+FFFD (as
+/// [`String::from_utf8_lossy`] does), with where each replacement is.
+fn lossy_with_replacements(bytes: &[u8]) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(bytes.len());
+    let mut replacements = Vec::new();
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            replacements.push(text.len());
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    (text, replacements)
+}
+
+/// The documents of YAML `text` kubectl refuses: those holding a replaced byte (at the sorted
+/// `invalid_utf8` offsets) or a character its reader does not allow.
+fn refused_documents(text: &str, invalid_utf8: &[usize]) -> Option<RefusedDocuments> {
+    let json = yaml::looks_like_json(text);
+    let forbidden = yaml::refused::forbidden_characters(text, json);
+    if forbidden.is_empty() && invalid_utf8.is_empty() {
+        return None;
+    }
+    let mut offsets = [invalid_utf8, &forbidden].concat();
+    offsets.sort_unstable();
+    let (readable, first_in_each) = yaml::refused::blank_documents(text, &offsets);
+    let language = if json { "JSON" } else { "YAML" };
+    let reasons = first_in_each
+        .into_iter()
+        .map(|at| {
+            let character = text[at..].chars().next().unwrap_or_default();
+            let message = if invalid_utf8.binary_search(&at).is_ok() {
+                "file is not valid UTF-8 (invalid byte here); kubectl refuses the document that \
+                 holds it (the others are checked); save it as UTF-8"
+                    .to_owned()
+            } else {
+                format!(
+                    "character U+{:04X} is not allowed in {language}; kubectl refuses the document \
+                     that holds it (the others are checked)",
+                    character as u32
+                )
+            };
+            (Span::new(at, at + character.len_utf8()), message)
+        })
+        .collect();
+    Some(RefusedDocuments { reasons, readable })
 }
 
 /// Reads a stream up to [`MAX_FILE_BYTES`], or says why not.
@@ -275,7 +352,7 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded, arena: &'s yaml::Arena) -> Pa
                 kustomization: None,
             }
         }
-        Some(FileKind::Yaml) => parse_yaml(file, &loaded.source, arena, problems),
+        Some(FileKind::Yaml) => parse_yaml(file, loaded, arena, problems),
         None => Parsed {
             file,
             content: Content::Nothing,
@@ -288,19 +365,24 @@ pub fn parse<'s>(file: FileId, loaded: &'s Loaded, arena: &'s yaml::Arena) -> Pa
 
 fn parse_yaml<'s>(
     file: FileId,
-    source: &'s SourceFile,
+    loaded: &'s Loaded,
     arena: &'s yaml::Arena,
     mut problems: Vec<RawFinding>,
 ) -> Parsed<'s> {
+    let source = &loaded.source;
     let text = source.text.as_str();
-    let stream = yaml::parse_stream_indexed(arena, text, &source.lines);
+    // The blanked text holds what the source holds everywhere but in the refused documents.
+    let readable = loaded.refused.as_ref().map_or(text, |r| r.readable.as_str());
+    let stream = yaml::parse_stream_indexed(arena, readable, &source.lines);
     let kustomization = kustomize::read(&source.path, &stream.documents);
     let Recognised { objects, others } = objects_of(file, text, stream.documents);
     // A kustomization need not say `apiVersion`, yet one that does not parse changes what the
     // files it builds are read as (their namespace).
     let kustomization_file = kustomize::is_kustomization(&source.path);
+    let refused = loaded.refused.as_ref().map_or(&[][..], |r| &r.reasons[..]);
     let platform = !objects.is_empty()
-        || (!stream.errors.is_empty() && looks_like_platform_config(text, kustomization_file));
+        || ((!stream.errors.is_empty() || !refused.is_empty())
+            && looks_like_platform_config(text, kustomization_file));
     if !platform {
         return Parsed {
             file,
@@ -309,6 +391,9 @@ fn parse_yaml<'s>(
             checked: false,
             kustomization,
         };
+    }
+    for (span, reason) in refused {
+        problems.push(parse_error(file, *span, reason.clone()));
     }
     for error in stream.errors {
         let message = if error.limit {
@@ -434,5 +519,50 @@ mod tests {
                 .collect();
             assert_eq!(messages, [(0, message)], "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_document_kubectl_refuses_costs_only_itself() {
+        let pod = |name: &str| format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n");
+        let mut bytes = pod("first").into_bytes();
+        bytes.extend(b"---\n");
+        // Latin-1, as an old editor saves it.
+        bytes.extend(b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\xe9\n");
+        bytes.extend(
+            format!(
+                "---\n{}...\n# \u{1b}[2J\n---\n{}",
+                pod("third"),
+                pod("fourth\u{7f}")
+            )
+            .into_bytes(),
+        );
+        let loaded = from_bytes("f.yaml", Some(FileKind::Yaml), bytes);
+        assert!(loaded.problem.is_none());
+        let arena = yaml::Arena::new();
+        let parsed = parse(FileId(0), &loaded, &arena);
+        let Content::Objects(objects) = &parsed.content else {
+            panic!("objects expected");
+        };
+        let names: Vec<_> = objects.iter().filter_map(|o| o.name()).collect();
+        assert_eq!(names, ["first", "third"]);
+        let text = &loaded.source.text;
+        let problems: Vec<_> = parsed
+            .problems
+            .iter()
+            .map(|p| {
+                (
+                    &text[p.span.range()],
+                    p.message.split(';').next().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                ("\u{fffd}", "file is not valid UTF-8 (invalid byte here)"),
+                ("\u{1b}", "character U+001B is not allowed in YAML"),
+                ("\u{7f}", "character U+007F is not allowed in YAML"),
+            ]
+        );
     }
 }

@@ -8,6 +8,7 @@ mod json;
 mod leniency;
 mod packed;
 mod positions;
+pub mod refused;
 mod tree;
 
 use std::borrow::Cow;
@@ -18,6 +19,7 @@ pub use bumpalo::Bump as Arena;
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span as SaphyrSpan};
 
 use crate::source::{LineIndex, Span, starts_char};
+pub use json::looks_like_json;
 pub use positions::ScalarMap;
 pub use tree::{Entry, Node, Scalar, ScalarStyle, StringTag, Value, same_text};
 

@@ -10,7 +10,8 @@ declare_rule! {
     /// document is skipped, as kubectl skips it), a stream of JSON objects that stops being JSON
     /// after two of them (where kubectl stops reading), nesting deeper than 256 levels, alias expansion beyond 100,000 nodes, Dockerfile syntax errors (an unknown
     /// instruction, a duplicate stage name, an empty Dockerfile) and what BuildKit refuses though it
-    /// parses (`ENV` with no value, a `HEALTHCHECK` interval that is no duration), binary or non-UTF-8 files, files too large to
+    /// parses (`ENV` with no value, a `HEALTHCHECK` interval that is no duration), binary files, a document holding a byte that is not UTF-8 or a control
+    /// character (the other documents are checked), files too large to
     /// check, and files that cannot be read (permissions, symlink loops). The rest of the scan
     /// goes on, and the readable part of the file is still checked.
     ///
