@@ -2,10 +2,12 @@
 //!
 //! A run allocates millions of small blocks (the parser's scalars, facts, findings) from every
 //! worker at once; mimalloc serves them from per-thread pages, about a sixth less CPU time than
-//! glibc's malloc on 50,000 documents. Its default keeps freed memory committed for a while and
-//! commits its first arena up front, which cost a run a third more peak memory; set as the
-//! program loads, it returns memory as soon as it is free and commits it as it is used, for peak
-//! memory near glibc's at the same speed (`bench/` measures both).
+//! glibc's malloc on 50,000 documents. Its default commits its first arena up front, which cost a
+//! run a third more peak memory; set as the program loads, it commits memory as it is used, and
+//! returns freed memory after 10 ms. Returning it at once cost the 10× corpus a tenth more
+//! time (each return interrupts the other core to flush its address cache, and the memory is
+//! faulted in again); 10 ms costs 50,000 documents about 15 MB more peak memory, 100 ms about
+//! 25 MB for no more speed (`bench/` measures both).
 #![allow(unsafe_code)]
 
 #[global_allocator]
@@ -18,7 +20,7 @@ mod settings {
     /// `mi_option_purge_delay`, milliseconds before freed memory goes back to the system.
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-    /// Sets the allocator to commit memory as it is used and to return it as soon as it is free.
+    /// Sets the allocator to commit memory as it is used and to return it 10 ms after it is free.
     ///
     /// mimalloc reserves its first arena at the first allocation, which Rust's runtime makes before
     /// `main`, and whether an arena is committed up front is fixed when it is reserved: so this runs
@@ -32,7 +34,7 @@ mod settings {
         // SAFETY: `mi_option_set` stores an option value; both ids are options of the linked mimalloc.
         unsafe {
             libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-            libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+            libmimalloc_sys::mi_option_set(PURGE_DELAY, 10);
         }
     }
 }
