@@ -4,10 +4,10 @@
 //! worker at once; mimalloc serves them from per-thread pages, about a sixth less CPU time than
 //! glibc's malloc on 50,000 documents. Its default commits its first arena up front, which cost a
 //! run a third more peak memory; set as the program loads, it commits memory as it is used, and
-//! returns freed memory after 10 ms. Returning it at once cost the 10× corpus a tenth more
-//! time (each return interrupts the other core to flush its address cache, and the memory is
-//! faulted in again); 10 ms costs 50,000 documents about 15 MB more peak memory, 100 ms about
-//! 25 MB for no more speed (`bench/` measures both).
+//! returns freed pages after 10 ms (its default; whole arenas wait ten times that). Returning
+//! them at once cost the 10× corpus a tenth more time (each return interrupts the other core to
+//! flush its address cache, and the memory is faulted in again); 10 ms costs 50,000 documents
+//! about 15 MB more peak memory, 100 ms about 25 MB for no more speed (`bench/` measures both).
 #![allow(unsafe_code)]
 
 #[global_allocator]

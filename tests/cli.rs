@@ -1857,6 +1857,9 @@ fn findings_in_files_named_otherwise_than_shown_offer_no_fix() {
     std::fs::write(dir.path().join(not_utf8), pod("bad")).unwrap();
     write(dir.path(), "esc\u{1b}.yaml", pod("esc"));
     write(dir.path(), "plain.yaml", pod("plain"));
+    // Nor in a file whose text is not its bytes (a Latin-1 comment in another document).
+    let latin1 = [pod("latin").as_bytes(), b"---\n# caf\xe9\n"].concat();
+    std::fs::write(dir.path().join("latin1.yaml"), &latin1).unwrap();
     let report = mslint(dir.path())
         .args(["--select", "K8S011", "--format", "json"])
         .output()
@@ -1867,6 +1870,7 @@ fn findings_in_files_named_otherwise_than_shown_offer_no_fix() {
         [
             ("bad\u{fffd}.yaml", false),
             ("esc\\u{1b}.yaml", false),
+            ("latin1.yaml", false),
             ("plain.yaml", true)
         ]
     );
@@ -1881,6 +1885,7 @@ fn findings_in_files_named_otherwise_than_shown_offer_no_fix() {
         std::fs::read_to_string(dir.path().join(not_utf8)).unwrap(),
         pod("bad")
     );
+    assert_eq!(std::fs::read(dir.path().join("latin1.yaml")).unwrap(), latin1);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::model::{Object, objects_of};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::yaml;
 use crate::rules::{RawFinding, registry};
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{FileId, LineIndex, SourceFile, Span};
 
 /// Largest file read; bigger ones are reported, not parsed.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -30,9 +30,10 @@ pub struct Loaded {
     pub reported: bool,
     /// Why the file was left unread on purpose, which makes its finding a note.
     pub set_aside: Option<SetAside>,
-    /// False when the name reports show for it is not its name (one that is not UTF-8, or that
-    /// holds a control character, is shown escaped): a fix could not be written back by it.
-    pub shown_by_name: bool,
+    /// False when a fix could not be written back: the name reports show for it is not its name
+    /// (one that is not UTF-8, or that holds a control character, is shown escaped), or the text
+    /// is not the file's bytes (bytes that are not UTF-8 were replaced).
+    pub fixable: bool,
     /// For YAML: the documents the cluster's reader refuses for what they hold.
     pub refused: Option<RefusedDocuments>,
 }
@@ -44,6 +45,8 @@ pub struct RefusedDocuments {
     pub reasons: Vec<(Span, String)>,
     /// The text with the refused documents blanked, positions kept.
     pub readable: String,
+    /// The lines of `readable`: the same lines as the file's, with other characters in them.
+    pub readable_lines: LineIndex,
 }
 
 /// Files left unread on purpose.
@@ -92,7 +95,7 @@ pub fn read(candidate: &Candidate, text: Option<&String>) -> Loaded {
         loaded.context = Some(context::inspect(&candidate.path));
     }
     loaded.reported = candidate.reported;
-    loaded.shown_by_name = candidate.path.ends_with(display);
+    loaded.fixable &= candidate.path.ends_with(display);
     loaded
 }
 
@@ -105,7 +108,7 @@ pub fn unreadable(display: &str, message: String) -> Loaded {
         context: None,
         reported: true,
         set_aside: None,
-        shown_by_name: true,
+        fixable: true,
         refused: None,
     }
 }
@@ -145,7 +148,7 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
             context: (kind == Some(FileKind::Dockerfile)).then(BuildContext::default),
             reported: true,
             set_aside: None,
-            shown_by_name: true,
+            fixable: true,
         },
         // kubectl reads each document on its own: the bad bytes cost the documents holding them.
         Err(error) if yaml => {
@@ -158,7 +161,7 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
                 context: None,
                 reported: true,
                 set_aside: None,
-                shown_by_name: true,
+                fixable: false,
             }
         }
         Err(error) => {
@@ -176,7 +179,7 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
                 context: None,
                 reported: true,
                 set_aside: None,
-                shown_by_name: true,
+                fixable: true,
                 refused: None,
             }
         }
@@ -228,7 +231,11 @@ fn refused_documents(text: &str, invalid_utf8: &[usize]) -> Option<RefusedDocume
             (Span::new(at, at + character.len_utf8()), message)
         })
         .collect();
-    Some(RefusedDocuments { reasons, readable })
+    Some(RefusedDocuments {
+        reasons,
+        readable_lines: LineIndex::of_text(&readable),
+        readable,
+    })
 }
 
 /// Reads a stream up to [`MAX_FILE_BYTES`], or says why not.
@@ -372,8 +379,10 @@ fn parse_yaml<'s>(
     let source = &loaded.source;
     let text = source.text.as_str();
     // The blanked text holds what the source holds everywhere but in the refused documents.
-    let readable = loaded.refused.as_ref().map_or(text, |r| r.readable.as_str());
-    let stream = yaml::parse_stream_indexed(arena, readable, &source.lines);
+    let (readable, lines) = loaded.refused.as_ref().map_or((text, &source.lines), |r| {
+        (r.readable.as_str(), &r.readable_lines)
+    });
+    let stream = yaml::parse_stream_indexed(arena, readable, lines);
     let kustomization = kustomize::read(&source.path, &stream.documents);
     let Recognised { objects, others } = objects_of(file, text, stream.documents);
     // A kustomization need not say `apiVersion`, yet one that does not parse changes what the
@@ -530,7 +539,7 @@ mod tests {
         bytes.extend(b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\xe9\n");
         bytes.extend(
             format!(
-                "---\n{}...\n# \u{1b}[2J\n---\n{}",
+                "---\n{}---\n# \u{1b}[2J\n---\n{}",
                 pod("third"),
                 pod("fourth\u{7f}")
             )

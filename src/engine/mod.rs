@@ -224,7 +224,7 @@ fn scan(
     // Freeing every file's objects and tree is real work: spread it over the pool too.
     parsed.into_par_iter().for_each(drop);
     arenas.into_par_iter().for_each(drop);
-    let shown_by_name: Vec<bool> = loaded.iter().map(|l| l.shown_by_name).collect();
+    let fixable: Vec<bool> = loaded.iter().map(|l| l.fixable).collect();
     let sources: Vec<Arc<SourceFile>> = loaded.into_iter().map(|l| Arc::new(l.source)).collect();
     // A finding a rule lowered to a note keeps it (see `RawFinding::as_note`).
     for finding in raw.iter_mut().filter(|f| f.severity.is_none()) {
@@ -233,7 +233,7 @@ fn scan(
         }
     }
     // A fix is offered only where `--fix` would apply it: in a file it can write back by the
-    // name reports show.
+    // name reports show, whose text is its bytes.
     let fix_target = |finding: &RawFinding| {
         let fix = finding.fix.as_ref()?;
         Some(fix.file.unwrap_or(finding.file))
@@ -245,7 +245,7 @@ fn scan(
         .into_par_iter()
         .filter(|target| {
             let file = target.0 as usize;
-            shown_by_name.get(file).copied().unwrap_or(false)
+            fixable.get(file).copied().unwrap_or(false)
                 && sources
                     .get(file)
                     .is_some_and(|source| crate::fix::editable(&source.path, &source.text))

@@ -243,7 +243,7 @@ fn parse_text(text: &str) -> Dockerfile {
         }
     }
     file.errors.extend(duplicate_stage_names(&file));
-    file.errors.extend(refused::refused(&file));
+    file.errors.extend(refused::refused(&file, text));
     file.errors.extend(repeated_directives(text));
     file.errors.sort_by_key(|e| e.span);
     file

@@ -5,13 +5,18 @@
 use super::{Arguments, CommandForm, Dockerfile, DockerfileError, Flag, Instruction, Pair};
 use crate::source::Span;
 
-/// Every refused form in `file`, in no particular order.
-pub(super) fn refused(file: &Dockerfile) -> Vec<DockerfileError> {
+/// Every refused form in `file`, read from `text`, in no particular order.
+pub(super) fn refused(file: &Dockerfile, text: &str) -> Vec<DockerfileError> {
     let mut errors = Vec::new();
     for instruction in &file.instructions {
+        // Words of continued lines are split here otherwise than BuildKit joins them (comment
+        // lines between, blanks after the escape, no separator at the join): one line only.
+        let one_line = text
+            .get(instruction.span.range())
+            .is_some_and(|written| !written.contains(['\n', '\r']));
         match (instruction.keyword, &instruction.arguments) {
             ("ONBUILD", Arguments::Onbuild(trigger)) => refused_trigger(trigger, &mut errors),
-            ("ENV" | "LABEL", Arguments::Pairs(pairs)) => {
+            ("ENV" | "LABEL", Arguments::Pairs(pairs)) if one_line => {
                 refused_pairs(instruction.keyword, pairs, &mut errors)
             }
             ("HEALTHCHECK", Arguments::Command(command)) => {
@@ -89,7 +94,8 @@ fn refused_healthcheck(instruction: &Instruction, command: &CommandForm, errors:
 }
 
 /// What the builder says of one `HEALTHCHECK` option it cannot read. Options it does not know
-/// are left alone (new ones come with new builders), and so are values holding a variable.
+/// are left alone (new ones come with new builders), and so are values holding a variable, a
+/// quote or an escape (the builder reads them after taking those out).
 fn refused_healthcheck_flag(flag: &Flag) -> Option<String> {
     let name = flag.name.text.as_str();
     let is_duration = matches!(name, "interval" | "timeout" | "start-period" | "start-interval");
@@ -102,7 +108,7 @@ fn refused_healthcheck_flag(flag: &Flag) -> Option<String> {
         ));
     };
     let value = value.text.as_str();
-    if value.is_empty() || value.contains('$') {
+    if value.is_empty() || value.contains(['$', '"', '\'', '\\', '`']) {
         return None;
     }
     if is_duration {
@@ -171,7 +177,8 @@ fn go_duration_nanos(text: &str) -> Option<f64> {
         } else {
             number.trim_end_matches('.').parse().ok()?
         };
-        total += value * nanos_per_unit;
+        // Go keeps whole nanoseconds of each part: `0.5ns` is no time.
+        total += (value * nanos_per_unit).floor();
     }
     Some(if negative { -total } else { total })
 }
@@ -184,7 +191,7 @@ mod tests {
     /// Each error as (the text it covers, message).
     fn refusals(text: &str) -> Vec<(&str, String)> {
         let file = parse(text);
-        refused(&file)
+        refused(&file, text)
             .into_iter()
             .map(|e| (&text[e.span.range()], e.message))
             .collect()
@@ -201,6 +208,8 @@ mod tests {
             (".5s", 0.5e9),
             ("5.s", 5e9),
             ("2ms", 2e6),
+            ("0.5ns", 0.0),
+            ("1h2m3.5s", 3723.5e9),
             ("10us", 10e3),
             ("10\u{b5}s", 10e3),
             ("-2s", -2e9),
@@ -214,8 +223,8 @@ mod tests {
 
     #[test]
     fn env_and_label_words_the_builder_refuses_are_errors_at_the_word() {
-        let text =
-            "FROM a\nENV a\nENV =b\nLABEL =\nENV x=1 y\nLABEL k v w\nENV p=1 q=\"2 3\"\nARG n\nARG m=\n";
+        let text = "FROM a\nENV a\nENV =b\nLABEL =\nENV x=1 y\nLABEL k v w\nENV p=1 q=\"2 3\"\nARG n\nARG m=\n\
+            LABEL a=\"1\" \\\n  # b=\"2\" \\\n  c=\"3\"\nENV A=1 \\ \n  B=2\nENV PATH=/a:\\\n/b\n";
         assert_eq!(
             refusals(text),
             [
@@ -233,6 +242,7 @@ mod tests {
             HEALTHCHECK --interval=abc --timeout=500us --start-period=0 CMD true\n\
             HEALTHCHECK --retries=-1 --start-interval=1m30s --unknown=x CMD true\n\
             HEALTHCHECK --retries=x --interval=$I --timeout CMD true\n\
+            HEALTHCHECK --interval=\"30s\" --retries='3' --timeout=0.5ns CMD true\n\
             HEALTHCHECK CMD\n\
             HEALTHCHECK --interval=30s --retries=3 CMD [\"true\"]\n";
         assert_eq!(

@@ -5,7 +5,8 @@
 
 /// Offsets of the characters the reader refuses in `text`: C0 controls but tab and line ends,
 /// DEL, C1 controls but NEL, U+FFFE and U+FFFF. A stream of JSON objects is read by a JSON
-/// decoder, which refuses only the C0 controls (raw in a string, or outside one).
+/// decoder, which allows DEL and C1 controls in strings: there, only the C0 controls but tab
+/// and line ends are looked for (those three raw in a string are errors too, left unreported).
 pub fn forbidden_characters(text: &str, json: bool) -> Vec<usize> {
     const CHUNK: usize = 64;
     // Lead bytes of the forbidden characters; text is UTF-8, so 0xC2 and 0xEF always lead one.
@@ -49,8 +50,12 @@ pub fn forbidden_characters(text: &str, json: bool) -> Vec<usize> {
 /// but line ends becomes a space, so positions, lines and the other documents stay as they
 /// are, and a blanked document reads as empty. A document's `---` is kept. Also returns the
 /// first offset in each blanked document, where it is reported.
+///
+/// The documents are split as kubectl splits a stream before it reads one: at lines that start
+/// with `---` and hold nothing else but blanks or a comment; not at `...`, nor at lines that
+/// start with `--- ` and go on (kubectl's reader leaves those inside the document).
 pub fn blank_documents(text: &str, offsets: &[usize]) -> (String, Vec<usize>) {
-    let markers = markers(text);
+    let separators = separators(text);
     let mut bytes = text.as_bytes().to_vec();
     let mut first_in_document = Vec::new();
     let mut blanked_to = 0;
@@ -58,7 +63,11 @@ pub fn blank_documents(text: &str, offsets: &[usize]) -> (String, Vec<usize>) {
         if offset < blanked_to {
             continue;
         }
-        let (start, end) = document_around(&markers, text.len(), offset);
+        let after = separators.partition_point(|&line_start| line_start <= offset);
+        let start = after
+            .checked_sub(1)
+            .map_or(0, |before| (separators[before] + 3).min(offset));
+        let end = separators.get(after).copied().unwrap_or(text.len());
         for byte in &mut bytes[start..end] {
             if !matches!(*byte, b'\n' | b'\r') {
                 *byte = b' ';
@@ -73,59 +82,18 @@ pub fn blank_documents(text: &str, offsets: &[usize]) -> (String, Vec<usize>) {
     (blanked, first_in_document)
 }
 
-/// A line that starts with a document marker.
-struct Marker {
-    line_start: usize,
-    line_end: usize,
-    /// `---` (a document starts) rather than `...` (one ends).
-    starts_document: bool,
-}
-
-/// The marker lines of `text`, in order.
-fn markers(text: &str) -> Vec<Marker> {
-    line_starts(text)
-        .filter_map(|line_start| {
-            let line = &text[line_start..];
-            let starts_document = is_marker(line, "---");
-            (starts_document || is_marker(line, "...")).then(|| Marker {
-                line_start,
-                line_end: line.find(['\n', '\r']).map_or(text.len(), |n| line_start + n),
-                starts_document,
+/// Where the lines that separate documents start, in order.
+fn separators(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', bytes).map(|at| at + 1))
+        .filter(|&line_start| {
+            text[line_start..].strip_prefix("---").is_some_and(|rest| {
+                let line = rest.split('\n').next().unwrap_or_default().trim();
+                line.is_empty() || line.starts_with('#')
             })
         })
         .collect()
-}
-
-/// The byte range of the document around `offset`, as kubectl's reader splits a stream of
-/// `len` bytes with these `markers`: from after the marker that starts it (`---`, kept) or the
-/// `...` that ends the one before, to the next marker line.
-fn document_around(markers: &[Marker], len: usize, offset: usize) -> (usize, usize) {
-    let after = markers.partition_point(|m| m.line_start <= offset);
-    let start = match after.checked_sub(1).map(|before| &markers[before]) {
-        None => 0,
-        // The character may be on the marker's line itself, after the marker.
-        Some(m) if m.starts_document || offset < m.line_end => m.line_start + 3,
-        Some(m) => m.line_end,
-    };
-    let end = markers.get(after).map_or(len, |m| m.line_start);
-    (start.min(offset), end)
-}
-
-/// A document marker (`---` or `...`) at the start of `line`, ending it or followed by a blank.
-fn is_marker(line: &str, marker: &str) -> bool {
-    line.strip_prefix(marker)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\n', '\r']))
-}
-
-/// Where each line starts: after `\n`, or after a `\r` that no `\n` follows.
-fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
-    let bytes = text.as_bytes();
-    std::iter::once(0).chain(
-        memchr::memchr2_iter(b'\n', b'\r', bytes)
-            .filter(move |&at| bytes[at] == b'\n' || bytes.get(at + 1) != Some(&b'\n'))
-            .map(|at| at + 1)
-            .filter(move |&start| start < bytes.len()),
-    )
 }
 
 #[cfg(test)]
@@ -160,20 +128,21 @@ mod tests {
 
     #[test]
     fn only_the_documents_holding_a_refused_character_are_blanked() {
-        let text = "a: 1\n---\nb: \u{1}\nc: 2\n--- # x\nd: 3\n...\ne: \u{2}\n---\nf: \u{3}\u{4}\n";
+        let text = "a: 1\n---\nb: \u{1}\nc: 2\n--- # x\nd: 3\n---\ne: 5\n...\n# \u{2}\n--- {f: 1}\n---\ng: \u{3}\u{4}\n";
         let offsets = forbidden_characters(text, false);
         let (blanked, first) = blank_documents(text, &offsets);
         assert_eq!(blanked.len(), text.len());
+        // `...` does not end what kubectl reads as one document, nor does `--- {f: 1}`.
         assert_eq!(
             blanked,
-            "a: 1\n---\n    \n    \n--- # x\nd: 3\n...\n    \n---\n     \n"
+            "a: 1\n---\n    \n    \n--- # x\nd: 3\n---\n    \n   \n   \n          \n---\n     \n"
         );
         assert_eq!(first, [offsets[0], offsets[1], offsets[2]]);
-        // A document with no marker before it starts the stream; one that is only a marker line.
-        let text = "\u{5}: x\r\n--- \u{6}\r\ng: 1\r\n";
+        // A document with no separator before it starts the stream; CRLF line ends.
+        let text = "\u{5}: x\r\n--- \r\ng: \u{6}\r\n";
         let (blanked, first) = blank_documents(text, &forbidden_characters(text, false));
-        assert_eq!(blanked, "    \r\n---  \r\n    \r\n");
-        assert_eq!(first, [0, 10]);
+        assert_eq!(blanked, "    \r\n--- \r\n    \r\n");
+        assert_eq!(first, [0, 15]);
     }
 
     #[test]
