@@ -139,35 +139,14 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
         };
     }
     let yaml = kind == Some(FileKind::Yaml);
-    match String::from_utf8(bytes) {
-        Ok(text) => Loaded {
-            refused: yaml.then(|| refused_documents(&text, &[])).flatten(),
-            source: SourceFile::new(display, text),
-            kind,
-            problem: None,
-            context: (kind == Some(FileKind::Dockerfile)).then(BuildContext::default),
-            reported: true,
-            set_aside: None,
-            fixable: true,
-        },
+    let (text, invalid_utf8) = match String::from_utf8(bytes) {
+        Ok(text) => (text, Vec::new()),
         // kubectl reads each document on its own: the bad bytes cost the documents holding them.
-        Err(error) if yaml => {
-            let (text, invalid) = lossy_with_replacements(error.as_bytes());
-            Loaded {
-                refused: refused_documents(&text, &invalid),
-                source: SourceFile::new(display, text),
-                kind,
-                problem: None,
-                context: None,
-                reported: true,
-                set_aside: None,
-                fixable: false,
-            }
-        }
+        Err(error) if yaml => lossy_with_replacements(error.as_bytes()),
         Err(error) => {
             let at = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            Loaded {
+            return Loaded {
                 source: SourceFile::new(display, text),
                 kind: None,
                 // The text holds U+FFFD where the first invalid bytes were: the span covers it,
@@ -181,8 +160,31 @@ pub fn from_bytes(display: &str, kind: Option<FileKind>, bytes: Vec<u8>) -> Load
                 set_aside: None,
                 fixable: true,
                 refused: None,
-            }
+            };
         }
+    };
+    Loaded {
+        refused: yaml.then(|| refused_documents(&text, &invalid_utf8)).flatten(),
+        source: SourceFile::new(display, text),
+        kind,
+        problem: None,
+        context: (kind == Some(FileKind::Dockerfile)).then(BuildContext::default),
+        reported: true,
+        set_aside: None,
+        // Replaced bytes are not in the text a fix would write back.
+        fixable: invalid_utf8.is_empty(),
+    }
+}
+
+impl Loaded {
+    /// The text a YAML parser reads, with its lines: the file's, or its readable part when
+    /// kubectl refuses documents of it.
+    pub fn readable(&self) -> (&str, &LineIndex) {
+        self.refused
+            .as_ref()
+            .map_or((self.source.text.as_str(), &self.source.lines), |r| {
+                (r.readable.as_str(), &r.readable_lines)
+            })
     }
 }
 
@@ -379,9 +381,7 @@ fn parse_yaml<'s>(
     let source = &loaded.source;
     let text = source.text.as_str();
     // The blanked text holds what the source holds everywhere but in the refused documents.
-    let (readable, lines) = loaded.refused.as_ref().map_or((text, &source.lines), |r| {
-        (r.readable.as_str(), &r.readable_lines)
-    });
+    let (readable, lines) = loaded.readable();
     let stream = yaml::parse_stream_indexed(arena, readable, lines);
     let kustomization = kustomize::read(&source.path, &stream.documents);
     let Recognised { objects, others } = objects_of(file, text, stream.documents);

@@ -82,10 +82,7 @@ fn file_suppressions(loaded: &[Loaded], file: &Parsed<'_>) -> Vec<Suppression> {
     if let Some(kind) = source.kind {
         // A document kubectl refuses is not checked: its comments suppress nothing, and are not
         // reported unused.
-        let text = source
-            .refused
-            .as_ref()
-            .map_or(&source.source.text, |r| &r.readable);
+        let (text, _) = source.readable();
         found.extend(comments(
             file.file,
             &source.source.path,

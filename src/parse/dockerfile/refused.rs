@@ -2,21 +2,22 @@
 //! checks these forms when it turns the parsed lines into build instructions, so the build
 //! fails at them as surely as at a syntax error.
 
-use super::{Arguments, CommandForm, Dockerfile, DockerfileError, Flag, Instruction, Pair};
+use super::{Arguments, CommandForm, Dockerfile, DockerfileError, Flag, Instruction, Pair, Word};
 use crate::source::Span;
 
 /// Every refused form in `file`, read from `text`, in no particular order.
 pub(super) fn refused(file: &Dockerfile, text: &str) -> Vec<DockerfileError> {
     let mut errors = Vec::new();
+    // Words of continued lines are split here otherwise than BuildKit joins them (comment
+    // lines between, blanks after the escape, no separator at the join): one line only.
+    let one_line = |instruction: &Instruction| {
+        text.get(instruction.span.range())
+            .is_some_and(|written| !written.contains(['\n', '\r']))
+    };
     for instruction in &file.instructions {
-        // Words of continued lines are split here otherwise than BuildKit joins them (comment
-        // lines between, blanks after the escape, no separator at the join): one line only.
-        let one_line = text
-            .get(instruction.span.range())
-            .is_some_and(|written| !written.contains(['\n', '\r']));
         match (instruction.keyword, &instruction.arguments) {
             ("ONBUILD", Arguments::Onbuild(trigger)) => refused_trigger(trigger, &mut errors),
-            ("ENV" | "LABEL", Arguments::Pairs(pairs)) if one_line => {
+            ("ENV" | "LABEL", Arguments::Pairs(pairs)) if one_line(instruction) => {
                 refused_pairs(instruction.keyword, pairs, &mut errors)
             }
             ("HEALTHCHECK", Arguments::Command(command)) => {
@@ -43,10 +44,7 @@ fn refused_trigger(trigger: &Instruction, errors: &mut Vec<DockerfileError>) {
 /// `ENV` and `LABEL` take `name=value` words, or one name and the rest of the line as its value.
 fn refused_pairs(keyword: &str, pairs: &[Pair], errors: &mut Vec<DockerfileError>) {
     for (index, pair) in pairs.iter().enumerate() {
-        let span = pair
-            .value
-            .as_ref()
-            .map_or(pair.key.span, |value| pair.key.span.cover(value.span));
+        let span = written(&pair.key, pair.value.as_ref());
         let message = match &pair.value {
             _ if pair.key.span.start == pair.key.span.end => {
                 format!("{keyword} names can not be blank: write a name before `=`; the build fails")
@@ -81,16 +79,17 @@ fn refused_healthcheck(instruction: &Instruction, command: &CommandForm, errors:
                 start: flag.name.span.start.saturating_sub(2),
                 end: flag.name.span.start,
             };
-            let span = flag
-                .value
-                .as_ref()
-                .map_or(flag.name.span, |value| flag.name.span.cover(value.span));
             errors.push(DockerfileError {
                 message,
-                span: dashes.cover(span),
+                span: dashes.cover(written(&flag.name, flag.value.as_ref())),
             });
         }
     }
+}
+
+/// Where a name and its value, if it has one, are written.
+fn written(name: &Word, value: Option<&Word>) -> Span {
+    value.map_or(name.span, |value| name.span.cover(value.span))
 }
 
 /// What the builder says of one `HEALTHCHECK` option it cannot read. Options it does not know
@@ -172,11 +171,7 @@ fn go_duration_nanos(text: &str) -> Option<f64> {
             _ => return None,
         };
         rest = &rest[unit_len..];
-        let value: f64 = if number.starts_with('.') {
-            format!("0{number}").parse().ok()?
-        } else {
-            number.trim_end_matches('.').parse().ok()?
-        };
+        let value: f64 = number.parse().ok()?;
         // Go keeps whole nanoseconds of each part: `0.5ns` is no time.
         total += (value * nanos_per_unit).floor();
     }
