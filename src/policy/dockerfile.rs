@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::parse::dockerfile::{Arguments, CommandForm, Dockerfile, Instruction, raw_words};
+use crate::parse::dockerfile::{Arguments, CommandForm, Dockerfile, Instruction, LogicalLine, raw_words};
 use crate::source::{SourceFile, Span};
 
 /// One command of the input with the place a result about it lands on.
@@ -134,7 +134,7 @@ fn value_of(instruction: &Instruction, escape: char, text: &str) -> (Vec<String>
         .get(after_flags as usize..instruction.span.end as usize)
         .unwrap_or_default();
     let exec = |words: &[crate::parse::dockerfile::Word]| words.iter().map(|w| w.text.clone()).collect();
-    let rest = logical_line(raw, escape);
+    let rest = LogicalLine::read(raw, escape).text;
     let rest = rest.trim();
     let owned = |words: Vec<&str>| words.into_iter().map(str::to_owned).collect();
     match (instruction.keyword, &instruction.arguments) {
@@ -181,26 +181,6 @@ fn name_values(rest: &str, escape: char) -> Vec<String> {
             })
             .collect(),
     }
-}
-
-/// The instruction's lines joined as the frontend joins them: each continuation (the escape
-/// character at a line's end) removed, comment and blank lines inside it skipped, and nothing
-/// after its last line (a here-document's body is not part of the command).
-fn logical_line(raw: &str, escape: char) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for (n, line) in raw.lines().enumerate() {
-        if n > 0 && (line.trim().is_empty() || line.trim_start().starts_with('#')) {
-            continue;
-        }
-        match line.trim_end_matches([' ', '\t']).strip_suffix(escape) {
-            Some(joined) => out.push_str(joined),
-            None => {
-                out.push_str(line);
-                break;
-            }
-        }
-    }
-    out
 }
 
 fn strings(values: Vec<String>) -> regorus::Value {

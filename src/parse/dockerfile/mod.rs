@@ -10,7 +10,7 @@ mod words;
 use parse_dockerfile::{Command, HealthcheckArguments, Instruction as Parsed, Source};
 
 use crate::source::{LineIndex, Span};
-pub use words::{Pair, raw_words, split_pairs};
+pub use words::{LogicalLine, Pair, raw_words, split_pairs};
 
 /// Most syntax errors collected from one file before giving up on the rest.
 const MAX_ERRORS: usize = 50;
@@ -243,7 +243,7 @@ fn parse_text(text: &str) -> Dockerfile {
         }
     }
     file.errors.extend(duplicate_stage_names(&file));
-    file.errors.extend(refused::refused(&file, text));
+    file.errors.extend(refused::refused(&file));
     file.errors.extend(repeated_directives(text));
     file.errors.sort_by_key(|e| e.span);
     file

@@ -5,19 +5,13 @@
 use super::{Arguments, CommandForm, Dockerfile, DockerfileError, Flag, Instruction, Pair, Word};
 use crate::source::Span;
 
-/// Every refused form in `file`, read from `text`, in no particular order.
-pub(super) fn refused(file: &Dockerfile, text: &str) -> Vec<DockerfileError> {
+/// Every refused form in `file`, in no particular order.
+pub(super) fn refused(file: &Dockerfile) -> Vec<DockerfileError> {
     let mut errors = Vec::new();
-    // Words of continued lines are split here otherwise than BuildKit joins them (comment
-    // lines between, blanks after the escape, no separator at the join): one line only.
-    let one_line = |instruction: &Instruction| {
-        text.get(instruction.span.range())
-            .is_some_and(|written| !written.contains(['\n', '\r']))
-    };
     for instruction in &file.instructions {
         match (instruction.keyword, &instruction.arguments) {
             ("ONBUILD", Arguments::Onbuild(trigger)) => refused_trigger(trigger, &mut errors),
-            ("ENV" | "LABEL", Arguments::Pairs(pairs)) if one_line(instruction) => {
+            ("ENV" | "LABEL", Arguments::Pairs(pairs)) => {
                 refused_pairs(instruction.keyword, pairs, &mut errors)
             }
             ("HEALTHCHECK", Arguments::Command(command)) => {
@@ -186,7 +180,7 @@ mod tests {
     /// Each error as (the text it covers, message).
     fn refusals(text: &str) -> Vec<(&str, String)> {
         let file = parse(text);
-        refused(&file, text)
+        refused(&file)
             .into_iter()
             .map(|e| (&text[e.span.range()], e.message))
             .collect()
