@@ -8,14 +8,26 @@ use crate::parse::yaml::Node;
 /// The name Istio reserves for the sidecars of the mesh in a VirtualService's `gateways`.
 pub const MESH_GATEWAY: &str = "mesh";
 
-/// A `gateways` entry of a VirtualService, resolved: `ns/name`, or a bare name in the
-/// VirtualService's own namespace. `None` for `mesh` and for the internal references Istio
-/// generates for Gateway API gateways (names holding `~`).
+/// A `gateways` entry of a VirtualService, resolved as Istio resolves it: `ns/name`, `./name`
+/// and a bare name in the VirtualService's own namespace, and the older `name.ns` or
+/// `name.ns.svc.cluster.local` as `ns/name`. `None` for `mesh` and for the internal references
+/// Istio generates for Gateway API gateways (names holding `~`).
 pub fn gateway_reference<'n>(entry: &'n str, namespace: &'n str) -> Option<(&'n str, &'n str)> {
     if entry == MESH_GATEWAY || entry.contains('~') {
         return None;
     }
-    Some(entry.split_once('/').unwrap_or((namespace, entry)))
+    Some(match entry.split_once('/') {
+        Some((".", name)) => (namespace, name),
+        Some(reference) => reference,
+        None => match entry.split_once('.') {
+            Some((name, rest)) => (
+                rest.split_once('.')
+                    .map_or(rest, |(gateway_namespace, _)| gateway_namespace),
+                name,
+            ),
+            None => (namespace, entry),
+        },
+    })
 }
 
 /// A `networking.istio.io` Gateway.
@@ -157,6 +169,12 @@ mod tests {
         assert_eq!(
             gateway_reference("istio-system/web", "shop"),
             Some(("istio-system", "web"))
+        );
+        assert_eq!(gateway_reference("./web", "shop"), Some(("shop", "web")));
+        assert_eq!(gateway_reference("web.edge", "shop"), Some(("edge", "web")));
+        assert_eq!(
+            gateway_reference("web.edge.svc.cluster.local", "shop"),
+            Some(("edge", "web"))
         );
         assert_eq!(gateway_reference("mesh", "shop"), None);
         assert_eq!(

@@ -5,10 +5,11 @@ use crate::rules::prelude::*;
 declare_rule! {
     /// ## What it does
     /// Flags a VirtualService `gateways` entry that names no Gateway of the scan: neither an
-    /// Istio Gateway nor a Gateway API Gateway of that namespace and name. A bare name is looked
-    /// up in the VirtualService's namespace, `ns/name` in `ns`; `mesh` and the internal names
-    /// Istio generates for Gateway API gateways (holding `~`) are skipped. The finding points at
-    /// the entry.
+    /// Istio Gateway nor a Gateway API Gateway of that namespace and name. A bare name and
+    /// `./name` are looked up in the VirtualService's namespace, `ns/name` in `ns`, and the
+    /// older `name.ns` and `name.ns.svc.cluster.local` in `ns`, as Istio resolves them; `mesh`
+    /// and the internal names Istio generates for Gateway API gateways (holding `~`) are
+    /// skipped. The finding points at the entry.
     ///
     /// Gateways are often installed by the platform, outside the repository: the rule judges a
     /// reference only when the scan holds an Istio Gateway in the referenced namespace, or one

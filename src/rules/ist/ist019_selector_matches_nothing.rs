@@ -1,7 +1,9 @@
 //! IST019 selector-matches-nothing.
 use super::{ClosestLabels, names_custom_resource, selector_keys_carried};
 use crate::index::NearFolders;
-use crate::model::mesh::{WorkloadSelector, requires_locality_label, runs_istio_gateway};
+use crate::model::mesh::{
+    WorkloadSelector, requires_locality_label, runs_istio_gateway, selects_istio_component,
+};
 use crate::rules::prelude::*;
 use crate::source::escape::OneLine;
 
@@ -24,7 +26,9 @@ declare_rule! {
     /// most three folders below the folder they share). For a Gateway, whose pods usually come
     /// from a Helm chart or an IstioOperator outside the repository, it is a workload near the
     /// Gateway that runs an Istio gateway: labelled `istio: ingressgateway` or
-    /// `istio: egressgateway`, or with an `istio-proxy` container or a `proxyv2` image.
+    /// `istio: egressgateway`, or with an `istio-proxy` container or a `proxyv2` image. The
+    /// same holds for a policy whose selector asks for the labels of Istio's own pods (an
+    /// `istio` key, or `app: istio-…` or `app: istiod`), such as a policy on the ingress gateway.
     ///
     /// Left alone: objects without a selector or with an empty one (they apply to the whole
     /// namespace, or to every gateway). `istioctl analyze` also reports a selector-less
@@ -119,12 +123,14 @@ impl Rule for SelectorMatchesNothing {
             };
             let namespace = index.scan_namespace_of(object);
             let folder = index.folder_of(object.file);
-            let (anywhere, evidence) = match object.kind() {
-                "Gateway" => (true, gateway_folders.near(folder)),
-                kind => (
-                    namespace == root && !matches!(kind, "Sidecar" | "Telemetry"),
-                    templates.pods_near(namespace, folder),
-                ),
+            let anywhere = match object.kind() {
+                "Gateway" => true,
+                kind => namespace == root && !matches!(kind, "Sidecar" | "Telemetry"),
+            };
+            let evidence = if object.kind() == "Gateway" || selects_istio_component(&labels) {
+                gateway_folders.near(folder)
+            } else {
+                templates.pods_near(namespace, folder)
             };
             let scope = (!anywhere).then_some(namespace);
             let matched = match scope {
