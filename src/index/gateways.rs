@@ -29,10 +29,14 @@ pub struct EntryRoutes<'o, 's> {
 
 impl<'o, 's> Index<'o, 's> {
     /// The plugin a `konghq.com/plugins` name resolves to for an object of `namespace`: the
-    /// KongPlugin of that namespace, else the cluster-scoped KongClusterPlugin.
+    /// KongPlugin of that namespace, else the cluster-scoped KongClusterPlugin; `ns:name`, the
+    /// KongPlugin of namespace `ns`.
     pub fn kong_plugin(&self, namespace: &str, name: &str) -> Option<KongPluginResource<'o, 's>> {
-        self.find(namespace, "KongPlugin", name)
-            .or_else(|| self.find("", "KongClusterPlugin", name))
+        let (plugin_namespace, plugin_name) = kong_k8s::plugin_reference(name, namespace);
+        self.find(plugin_namespace, "KongPlugin", plugin_name)
+            .or_else(|| {
+                (plugin_namespace == namespace).then(|| self.find("", "KongClusterPlugin", plugin_name))?
+            })
             .and_then(KongPluginResource::of)
     }
 
@@ -43,12 +47,19 @@ impl<'o, 's> Index<'o, 's> {
             .filter_map(KongPluginResource::of)
     }
 
-    /// The enabled plugins an object's `konghq.com/plugins` annotation attaches.
+    /// The enabled plugins an object's `konghq.com/plugins` annotation attaches, and a route's
+    /// `ExtensionRef` filters (on any of its rules).
     pub fn attached_kong_plugins(&self, object: &Object<'_>) -> Vec<KongPluginResource<'o, 's>> {
         let namespace = self.namespace_of(object);
-        kong_k8s::attached_plugins(object)
+        let annotated = kong_k8s::attached_plugins(object)
             .into_iter()
-            .filter_map(|(name, _)| self.kong_plugin(namespace, name))
+            .map(|(name, _)| name);
+        let filters = Route::of(object)
+            .map(|route| kong_k8s::extension_plugins(&route))
+            .unwrap_or_default();
+        annotated
+            .chain(filters.into_iter().map(|(name, _)| name))
+            .filter_map(|name| self.kong_plugin(namespace, name))
             .filter(KongPluginResource::enabled)
             .collect()
     }

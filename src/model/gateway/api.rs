@@ -260,11 +260,13 @@ impl<'o, 's> Route<'o, 's> {
             .collect()
     }
 
-    /// Every rule's `filters` of one `type`, with the filter's settings (`requestRedirect`, `cors`).
+    /// Every rule's `filters` of one `type`, with the filter's settings (`requestRedirect`,
+    /// `cors`, `extensionRef`).
     pub fn filters(&self, filter_type: &str) -> Vec<&'o Node<'s>> {
         let key = match filter_type {
             "RequestRedirect" => "requestRedirect",
             "CORS" => "cors",
+            "ExtensionRef" => "extensionRef",
             _ => return Vec::new(),
         };
         self.rules()

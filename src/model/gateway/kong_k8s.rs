@@ -1,6 +1,7 @@
 //! Kong for Kubernetes: `KongPlugin` and `KongClusterPlugin` resources and the
 //! `konghq.com/plugins` annotation that attaches them.
 
+use super::api::Route;
 use super::{PluginClass, comma_items, truthy};
 use crate::model::object::Object;
 use crate::parse::yaml::Node;
@@ -72,6 +73,26 @@ pub fn attached_plugins<'o>(object: &'o Object<'_>) -> Vec<(&'o str, Span)> {
         .path(&["metadata", "annotations", PLUGINS_ANNOTATION])
         .map(comma_items)
         .unwrap_or_default()
+}
+
+/// The KongPlugins a Gateway API route's rules attach as `ExtensionRef` filters, each name
+/// with its node.
+pub fn extension_plugins<'o, 's>(route: &Route<'o, 's>) -> Vec<(&'o str, &'o Node<'s>)> {
+    route
+        .filters("ExtensionRef")
+        .into_iter()
+        .filter(|reference| {
+            reference.str_at("group") == Some("configuration.konghq.com")
+                && reference.str_at("kind") == Some("KongPlugin")
+        })
+        .filter_map(|reference| Some((reference.str_at("name")?, reference)))
+        .collect()
+}
+
+/// Where a `konghq.com/plugins` name of an object of `namespace` points, as (namespace, name):
+/// `ns:name` names a KongPlugin of another namespace, which a ReferenceGrant there admits.
+pub fn plugin_reference<'n>(name: &'n str, namespace: &'n str) -> (&'n str, &'n str) {
+    name.split_once(':').unwrap_or((namespace, name))
 }
 
 /// True when an object carries an annotation of the Kong ingress controller (`konghq.com/…`).

@@ -18,11 +18,11 @@ declare_rule! {
     ///   consumer is identified. The finding points at the route's `name` entry;
     /// - an Ingress, HTTPRoute or GRPCRoute served by the Kong ingress controller (a Kong
     ///   IngressClass or GatewayClass, or `konghq.com/` annotations) with no authentication
-    ///   KongPlugin attached through `konghq.com/plugins` on it or on a backend Service, and no
-    ///   global KongClusterPlugin (label `global: "true"`) doing it. Only when the scan holds an
-    ///   authentication KongPlugin of its namespace or such a KongClusterPlugin, in a file of
-    ///   its directory or one above or below it: that is the evidence authentication is done
-    ///   at the gateway;
+    ///   KongPlugin attached through `konghq.com/plugins` on it or on a backend Service, or
+    ///   through an `ExtensionRef` filter of one of its rules, and no global KongClusterPlugin
+    ///   (label `global: "true"`) doing it. Only when the scan holds an authentication
+    ///   KongPlugin of its namespace or such a KongClusterPlugin, in a file of its directory
+    ///   or one above or below it: that is the evidence authentication is done at the gateway;
     /// - an ingress-nginx Ingress without `auth-url`, `auth-type`, `auth-tls-secret` or
     ///   `auth-signin` when another ingress-nginx Ingress of its namespace has one;
     /// - an Emissary `Mapping` with `bypass_auth: true`, at that value, and, when the scan

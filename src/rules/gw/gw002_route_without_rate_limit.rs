@@ -14,9 +14,10 @@ declare_rule! {
     ///   limited to a consumer does not count: anonymous or other consumers' requests are not
     ///   limited. The finding points at the route's `name` entry;
     /// - an Ingress, HTTPRoute or GRPCRoute served by the Kong ingress controller with no
-    ///   rate-limiting KongPlugin on it, on a backend Service, or as a global KongClusterPlugin,
-    ///   only when the scan holds a rate-limiting KongPlugin of its namespace or such a
-    ///   KongClusterPlugin, in a file of its directory or one above or below it;
+    ///   rate-limiting KongPlugin on it (by annotation or `ExtensionRef` filter), on a backend
+    ///   Service, or as a global KongClusterPlugin, only when the scan holds a rate-limiting
+    ///   KongPlugin of its namespace or such a KongClusterPlugin, in a file of its directory or
+    ///   one above or below it;
     /// - an ingress-nginx Ingress without `limit-rps`, `limit-rpm`, `limit-connections` or
     ///   `global-rate-limit` when another ingress-nginx Ingress of its namespace has one;
     /// - an Emissary `Mapping` without rate-limit `labels` (`rate_limits` in v1) when the scan

@@ -2,7 +2,7 @@
 use std::collections::HashSet;
 
 use crate::model::gateway::kong::{KongConfig, Reference};
-use crate::model::gateway::kong_k8s::{ANNOTATED_KINDS, attached_plugins};
+use crate::model::gateway::kong_k8s::{ANNOTATED_KINDS, attached_plugins, plugin_reference};
 use crate::rules::prelude::*;
 use crate::source::escape::OneLine;
 
@@ -12,9 +12,10 @@ declare_rule! {
     ///
     /// - a name in the `konghq.com/plugins` annotation of an Ingress, Service, Gateway API
     ///   route, KongConsumer or KongConsumerGroup with no KongPlugin of that name in the
-    ///   object's namespace and no KongClusterPlugin of that name. The finding points at the
-    ///   name inside the annotation's value; a KongPlugin of that name in another namespace is
-    ///   shown as a related location (a KongPlugin is only visible in its own namespace). Only
+    ///   object's namespace and no KongClusterPlugin of that name (for `ns:name`, no KongPlugin
+    ///   `name` in namespace `ns`). The finding points at the name inside the annotation's
+    ///   value; a KongPlugin of that name in another namespace is shown as a related location
+    ///   (a KongPlugin is only visible in its own namespace, or through `ns:name`). Only
     ///   when the scan holds some KongPlugin or KongClusterPlugin: otherwise the plugins are
     ///   likely applied from elsewhere;
     /// - in a Kong declarative file, a plugin's `service:`, `route:` or `consumer:` field, or a
@@ -79,17 +80,23 @@ fn annotations(cx: &Context<'_, '_>, out: &mut Findings) {
         if object.is_controlled() {
             continue;
         }
-        let namespace = index.namespace_of(object);
+        let own_namespace = index.namespace_of(object);
         for (name, span) in attached_plugins(object) {
-            if name.contains("{{") || index.kong_plugin(namespace, name).is_some() {
+            if name.contains("{{") || index.kong_plugin(own_namespace, name).is_some() {
                 continue;
             }
+            let (namespace, name) = plugin_reference(name, own_namespace);
+            let lacking = if namespace == own_namespace {
+                "has no KongPlugin and the scan no KongClusterPlugin of that name"
+            } else {
+                "has no KongPlugin of that name"
+            };
             let finding = out
                 .report_in(
                     object.file,
                     span,
                     format!(
-                        "{} `{}` names plugin `{name}`, but namespace `{namespace}` has no KongPlugin and the scan no KongClusterPlugin of that name",
+                        "{} `{}` names plugin `{name}`, but namespace `{namespace}` {lacking}",
                         object.kind(),
                         object.qualified_name()
                     ),
