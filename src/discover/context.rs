@@ -53,6 +53,8 @@ impl DockerIgnore {
     pub fn parse(text: &str) -> Option<Self> {
         let mut patterns = GlobSetBuilder::new();
         let mut exceptions = Vec::new();
+        // Docker drops a byte order mark that opens the file.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for line in text.lines().map(str::trim) {
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -285,6 +287,12 @@ mod tests {
         assert!(rules.excludes("x9999y/z/secret.pem"));
         assert!(!rules.excludes("y/secret.pem"));
         assert!(DockerIgnore::parse(&format!("{many}one-more\n")).is_none());
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_hide_the_first_pattern() {
+        let rules = DockerIgnore::parse("\u{feff}.env\n").unwrap();
+        assert!(rules.excludes(".env"));
     }
 
     #[test]

@@ -377,7 +377,8 @@ impl<'d> Image<'d> {
 
     /// The `ENTRYPOINT` and `CMD` in effect for a stage, inherited through `FROM <earlier stage>`.
     ///
-    /// Setting `ENTRYPOINT` resets an inherited `CMD`, as Docker does.
+    /// Setting `ENTRYPOINT` resets an inherited `CMD`, as Docker does; `ENTRYPOINT []` clears
+    /// the entrypoint.
     pub fn effective_commands(
         &self,
         stage: &StageView<'d>,
@@ -385,7 +386,8 @@ impl<'d> Image<'d> {
         let lineage = self.lineage(stage);
         let entrypoint = lineage
             .iter()
-            .find_map(|s| s.instructions_named("ENTRYPOINT").last());
+            .find_map(|s| s.instructions_named("ENTRYPOINT").last())
+            .filter(|e| !matches!(&e.arguments, Arguments::Command(CommandForm::Exec(words, _)) if words.is_empty()));
         let mut cmd = None;
         for current in &lineage {
             if let Some(found) = current.instructions_named("CMD").last() {

@@ -77,6 +77,17 @@ pub fn url_logins(value: &str) -> Vec<UrlLogin> {
         .captures_iter(value)
         .filter_map(|c| {
             let (url, user, password, host) = (c.get(0)?, c.get(1)?, c.get(2)?, c.get(3)?);
+            // After a login comes a host and a numeric port: `image:tag@sha256:…` is an image
+            // reference (`docker://alpine:3.20@sha256:…`), not a login.
+            let port = host.as_str().strip_prefix('[').map_or(host.as_str(), |v6| {
+                v6.split_once(']').map_or("", |(_, after)| after)
+            });
+            if port
+                .split_once(':')
+                .is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return None;
+            }
             let secret = if password.as_str() == "x-oauth-basic" {
                 user
             } else {
@@ -179,6 +190,13 @@ mod tests {
         );
         assert!(url_credentials("https://user:${PASS}@host/").is_empty());
         assert!(url_credentials("https://example.com/a:b@c").is_empty());
+        assert!(
+            url_credentials(
+                "docker://alpine:3.20@sha256:1e42bbe2508154c9126d48c2b8a75420c3544343bf86fd041fb7527e017a4b4a"
+            )
+            .is_empty()
+        );
+        assert_eq!(url_credentials("http://u:pw9x@[::1]:8080/").len(), 1);
     }
 
     #[test]

@@ -117,7 +117,7 @@ struct Closers<'t> {
 
 impl<'t> Closers<'t> {
     fn of(lines: &[(usize, &'t str)]) -> Self {
-        let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let word = |s: &str| !s.is_empty() && s.chars().all(in_delimiter);
         let mut closers = Closers {
             exact: Default::default(),
             tab_stripped: Default::default(),
@@ -265,15 +265,21 @@ fn delimiter(after: &str) -> Option<(String, bool, usize)> {
         rest = &rest[1..];
         rest = &rest[..rest.find(q)?];
     }
-    let name: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    // BuildKit's name is the rest of the shell word; where the shell would end the word at
+    // an operator (`<<EOF>/etc/motd`), the name ends too, so a body is never thought longer
+    // than the build reads it.
+    let name: String = rest.chars().take_while(|c| in_delimiter(*c)).collect();
     if name.is_empty() {
         return None;
     }
     let length = usize::from(strip_tabs) + 2 * usize::from(quote.is_some()) + name.len();
     Some((name, strip_tabs, length))
+}
+
+/// True for a character an unquoted delimiter name holds: anything up to the end of the word or
+/// a shell operator.
+fn in_delimiter(c: char) -> bool {
+    !c.is_whitespace() && !matches!(c, '<' | '>' | '|' | ';' | '&' | '(' | ')')
 }
 
 #[cfg(test)]
@@ -292,6 +298,15 @@ mod tests {
         assert_eq!(masked.bodies.len(), 1);
         assert_eq!(masked.bodies[0].1.text, "hello\n");
         assert_eq!(&text[masked.bodies[0].1.span.range()], "hello\n");
+    }
+
+    #[test]
+    fn a_delimiter_is_the_rest_of_its_word_up_to_a_shell_operator() {
+        let text = "FROM a\nRUN cat <<END-OF-FILE > /etc/motd && cat <<x.txt>/tmp/x\nhi\nEND-OF-FILE\nyo\nx.txt\nUSER app\n";
+        let masked = mask_inline(text, '\\').expect("two heredocs");
+        let bodies: Vec<&str> = masked.bodies.iter().map(|(_, body)| body.text.as_str()).collect();
+        assert_eq!(bodies, ["hi\n", "yo\n"]);
+        assert!(masked.text.ends_with("USER app\n"));
     }
 
     #[test]

@@ -314,12 +314,37 @@ fn parse_from(text: &str, start: usize, in_stage: bool, file: &mut Dockerfile) -
             }
             Err(e) => {
                 let at = locate(&e);
-                file.errors.push(error_at(text, at, e.to_string()));
+                match cleared_entrypoint(text, at) {
+                    Some(instruction) => file.instructions.push(instruction),
+                    None => file.errors.push(error_at(text, at, e.to_string())),
+                }
                 return Some(at);
             }
         }
     }
     None
+}
+
+/// `ENTRYPOINT []` at `at`, which the parser refuses for want of an argument: BuildKit takes it,
+/// and it clears the entrypoint an image inherits.
+fn cleared_entrypoint(text: &str, at: usize) -> Option<Instruction> {
+    let line = text.get(at..)?.split(['\n', '\r']).next()?;
+    let keyword = line.get(..10).filter(|k| k.eq_ignore_ascii_case("ENTRYPOINT"))?;
+    let arguments = line[keyword.len()..].trim_matches([' ', '\t']);
+    let inside = arguments.strip_prefix('[')?.strip_suffix(']')?;
+    if !line[keyword.len()..].starts_with([' ', '\t']) || !inside.trim_matches([' ', '\t']).is_empty() {
+        return None;
+    }
+    let brackets_start = at + line.find('[')?;
+    let end = brackets_start + arguments.len();
+    Some(Instruction {
+        keyword: "ENTRYPOINT",
+        keyword_span: Span::new(at, at + keyword.len()),
+        span: Span::new(at, end),
+        flags: Vec::new(),
+        arguments: Arguments::Command(CommandForm::Exec(Vec::new(), Span::new(brackets_start, end))),
+        inline_heredocs: Vec::new(),
+    })
 }
 
 fn error_at(text: &str, offset: usize, message: String) -> DockerfileError {
@@ -986,6 +1011,21 @@ mod tests {
         let file = parse(text);
         assert_eq!(file.errors.len(), 1);
         assert_eq!(&text[file.errors[0].span.range()], "<<EOF > /x");
+    }
+
+    #[test]
+    fn an_empty_entrypoint_clears_it_and_is_no_error() {
+        let text = "FROM node:22\nENTRYPOINT [ ]\nCMD node server.js\n";
+        let file = parse(text);
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        let entrypoint = &file.instructions[1];
+        assert_eq!(&text[entrypoint.span.range()], "ENTRYPOINT [ ]");
+        assert!(
+            matches!(&entrypoint.arguments, Arguments::Command(CommandForm::Exec(words, span))
+            if words.is_empty() && &text[span.range()] == "[ ]")
+        );
+        assert_eq!(file.instructions[2].keyword, "CMD");
+        assert_eq!(errors("FROM node:22\nENTRYPOINT\n").len(), 1);
     }
 
     #[test]
