@@ -16,6 +16,9 @@ pub struct Kustomization {
     pub resources: Vec<String>,
     /// The files it applies as patches, relative to its directory.
     pub patches: Vec<String>,
+    /// It may change a replica count: it has `replicas:` entries, or an inline patch that
+    /// mentions `replicas`.
+    pub rescales: bool,
 }
 
 /// Reads a kustomization file's settings; `None` for any other file.
@@ -28,11 +31,28 @@ pub(super) fn read(path: &str, documents: &[Document<'_>]) -> Option<Kustomizati
         .iter()
         .flat_map(|d| kustomize_patches(&d.root))
         .collect();
+    let rescales = documents.iter().any(|d| rescales(&d.root));
     Some(Kustomization {
         namespace,
         resources,
         patches,
+        rescales,
     })
+}
+
+/// True when a kustomization's own text may change a replica count: `replicas:` entries or an
+/// inline patch that mentions `replicas`.
+fn rescales(root: &Node<'_>) -> bool {
+    let inline_patch = |item: &Node<'_>| {
+        item.as_text()
+            .or_else(|| item.str_at("patch"))
+            .is_some_and(|patch| patch.contains("replicas"))
+    };
+    root.get("replicas").is_some_and(|r| !r.items().is_empty())
+        || ["patchesStrategicMerge", "patches", "patchesJson6902"]
+            .iter()
+            .flat_map(|key| root.get(key).map(Node::items).unwrap_or_default())
+            .any(inline_patch)
 }
 
 /// True for a file kustomize reads as a kustomization, by its name.
@@ -105,12 +125,18 @@ pub(super) fn set_aside_patches(parsed: &mut [Parsed<'_>], paths: &[&str]) {
     }
 }
 
-/// The namespace the kustomizations of the scan set on each file's objects. Walking down from
-/// every kustomization that no other one includes, through the files and directories in its
+/// What the kustomizations of the scan do to each file's objects. Walking down from every
+/// kustomization that no other one includes, through the files and directories in its
 /// `resources`, the outermost `namespace:` wins, as kustomize applies it last. A build that
 /// sets none says nothing (its objects go wherever `kubectl` is pointed). A file built into
-/// different namespaces (a base shared by a `staging` and a `prod` overlay) gets none.
-pub(super) fn namespaces<'p>(parsed: &'p [Parsed<'_>], paths: &[&str]) -> HashMap<FileId, &'p str> {
+/// different namespaces (a base shared by a `staging` and a `prod` overlay) is in
+/// [`Builds::shared`] instead. `text_of` gives a patch file's text, to tell whether the patch
+/// mentions `replicas`.
+pub(super) fn builds<'p, 't>(
+    parsed: &'p [Parsed<'_>],
+    paths: &[&str],
+    text_of: impl Fn(FileId) -> &'t str,
+) -> Builds<'p> {
     let path_of = |file: FileId| paths.get(file.0 as usize).copied().unwrap_or("");
     fn directory_of(path: &str) -> &str {
         path.rsplit_once('/').map_or("", |(dir, _)| dir)
@@ -119,8 +145,11 @@ pub(super) fn namespaces<'p>(parsed: &'p [Parsed<'_>], paths: &[&str]) -> HashMa
         .iter()
         .filter_map(|p| Some((p.file, p.kustomization.as_ref()?)))
         .collect();
-    if kustomizations.values().all(|k| k.namespace.is_none()) {
-        return HashMap::new();
+    if kustomizations
+        .values()
+        .all(|k| k.namespace.is_none() && !k.rescales && k.patches.is_empty())
+    {
+        return Builds::default();
     }
     let files: HashMap<&str, FileId> = paths
         .iter()
@@ -145,32 +174,48 @@ pub(super) fn namespaces<'p>(parsed: &'p [Parsed<'_>], paths: &[&str]) -> HashMa
         .flat_map(|(&file, k)| k.resources.iter().filter_map(move |r| resolve(file, r)))
         .filter(|target| kustomizations.contains_key(target))
         .collect();
+    let rescales = |file: FileId, kustomization: &Kustomization| {
+        let directory = directory_of(path_of(file));
+        kustomization.rescales
+            || kustomization.patches.iter().any(|patch| {
+                files
+                    .get(normalize(directory, patch).as_str())
+                    .is_some_and(|&patch| text_of(patch).contains("replicas"))
+            })
+    };
     let mut seen: HashMap<FileId, HashSet<&'p str>> = HashMap::new();
+    let mut rescaled: HashSet<FileId> = HashSet::new();
     let mut roots: Vec<FileId> = kustomizations
         .keys()
         .copied()
         .filter(|file| !included.contains(file))
         .collect();
     roots.sort_unstable_by_key(|file| file.0);
-    // A kustomization reached again with the same namespace from above adds nothing new: each
-    // is followed once, which also ends cycles (`resources: [".", "."]`).
-    let mut followed: HashSet<(FileId, Option<&'p str>)> = HashSet::new();
+    // A kustomization reached again with the same namespace and rescaling from above adds
+    // nothing new: each is followed once, which also ends cycles (`resources: [".", "."]`).
+    let mut followed: HashSet<(FileId, Option<&'p str>, bool)> = HashSet::new();
     for root in roots {
-        let mut stack = vec![(root, None::<&'p str>)];
-        while let Some((file, above)) = stack.pop() {
+        let mut stack = vec![(root, None::<&'p str>, false)];
+        while let Some((file, above, rescaled_above)) = stack.pop() {
             let Some(kustomization) = kustomizations.get(&file) else {
                 continue;
             };
-            if !followed.insert((file, above)) {
+            if !followed.insert((file, above, rescaled_above)) {
                 continue;
             }
             let namespace = above.or(kustomization.namespace.as_deref());
+            let rescaling = rescaled_above || rescales(file, kustomization);
             for resource in &kustomization.resources {
                 match resolve(file, resource) {
-                    Some(target) if kustomizations.contains_key(&target) => stack.push((target, namespace)),
+                    Some(target) if kustomizations.contains_key(&target) => {
+                        stack.push((target, namespace, rescaling))
+                    }
                     Some(target) => {
                         if let Some(namespace) = namespace {
                             seen.entry(target).or_default().insert(namespace);
+                        }
+                        if rescaling {
+                            rescaled.insert(target);
                         }
                     }
                     None => {}
@@ -178,14 +223,35 @@ pub(super) fn namespaces<'p>(parsed: &'p [Parsed<'_>], paths: &[&str]) -> HashMa
             }
         }
     }
-    seen.into_iter()
-        .filter_map(
-            |(file, namespaces)| match namespaces.into_iter().collect::<Vec<_>>()[..] {
-                [namespace] => Some((file, namespace)),
-                _ => None,
-            },
-        )
-        .collect()
+    let mut built = Builds {
+        rescaled,
+        ..Builds::default()
+    };
+    for (file, namespaces) in seen {
+        let mut namespaces: Vec<&'p str> = namespaces.into_iter().collect();
+        match namespaces[..] {
+            [namespace] => {
+                built.single.insert(file, namespace);
+            }
+            _ => {
+                namespaces.sort_unstable();
+                built.shared.insert(file, namespaces);
+            }
+        }
+    }
+    built
+}
+
+/// What the kustomizations of the scan do to each file's objects.
+#[derive(Debug, Default)]
+pub(super) struct Builds<'p> {
+    /// Files built into one namespace, with it.
+    pub single: HashMap<FileId, &'p str>,
+    /// Files built into several namespaces, each with them in order.
+    pub shared: HashMap<FileId, Vec<&'p str>>,
+    /// Files built by a kustomization that may change their replica counts (see
+    /// [`Kustomization::rescales`]; a patch file that mentions `replicas` counts too).
+    pub rescaled: HashSet<FileId>,
 }
 
 /// Joins a relative reference to a directory and resolves `.` and `..`. An absolute directory

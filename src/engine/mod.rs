@@ -298,7 +298,9 @@ fn check_all(
     let paths: Vec<&str> = loaded.iter().map(|l| &*l.source.path).collect();
     kustomize::set_aside_patches(parsed, &paths);
     let parsed: &[Parsed<'_>] = parsed;
-    let file_namespaces = kustomize::namespaces(parsed, &paths);
+    let builds = kustomize::builds(parsed, &paths, |file| {
+        loaded.get(file.0 as usize).map_or("", |l| l.source.text.as_str())
+    });
     let index = Index::with_file_namespaces(
         parsed.iter().flat_map(|p| match &p.content {
             Content::Objects(objects) => objects.as_slice(),
@@ -306,8 +308,9 @@ fn check_all(
         }),
         paths,
         config.namespace.as_deref().unwrap_or("default"),
-        file_namespaces,
+        builds.single,
     )
+    .with_kustomize_builds(builds.shared, builds.rescaled)
     .with_mesh_settings(&config.mesh);
     let cx = Context {
         index: &index,

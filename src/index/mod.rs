@@ -434,6 +434,10 @@ pub struct Index<'o, 's> {
     default_namespace: &'o str,
     /// The namespace a kustomization sets on the objects of a file that name none.
     file_namespaces: HashMap<FileId, &'o str>,
+    /// Files that kustomizations build into several namespaces, with those namespaces.
+    shared_files: HashMap<FileId, Vec<&'o str>>,
+    /// Files whose replica counts a kustomization may change.
+    rescaled_files: HashSet<FileId>,
     by_namespace_kind: HashMap<&'o str, HashMap<&'o str, Vec<usize>>>,
     /// The workloads of each namespace with their template labels, in scan order.
     templates: PodTemplates<'o, 's>,
@@ -593,6 +597,8 @@ impl<'o, 's> Index<'o, 's> {
             folders,
             default_namespace,
             file_namespaces,
+            shared_files: HashMap::new(),
+            rescaled_files: HashSet::new(),
             by_namespace_kind,
             templates,
             by_identity,
@@ -609,6 +615,50 @@ impl<'o, 's> Index<'o, 's> {
             service_selection: std::sync::OnceLock::new(),
             budget_selection: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Records the files that kustomizations build into several namespaces (a base that a
+    /// `staging` and a `prod` overlay share: its objects are indexed in one namespace only, so
+    /// [`Index::built_into`] answers for the others), and the files whose replica counts a
+    /// kustomization may change (see [`Index::replicas_set_by_build`]).
+    pub fn with_kustomize_builds(
+        mut self,
+        shared_files: impl IntoIterator<Item = (FileId, Vec<&'o str>)>,
+        rescaled_files: impl IntoIterator<Item = FileId>,
+    ) -> Self {
+        self.shared_files = shared_files.into_iter().collect();
+        self.rescaled_files = rescaled_files.into_iter().collect();
+        self
+    }
+
+    /// True when kustomizations build the object into several namespaces (it names none, and
+    /// its file is a base that overlays of different namespaces share): what its namespace
+    /// holds is then what each overlay adds, which lookups by one namespace do not see.
+    pub fn in_shared_build(&self, object: &Object<'_>) -> bool {
+        object.namespace().is_none() && self.shared_files.contains_key(&object.file)
+    }
+
+    /// True when a kustomization that builds the object's file may set its replica count: it
+    /// has `replicas:` entries, or a patch that mentions `replicas`. The count written in the
+    /// file is then not the one that runs.
+    pub fn replicas_set_by_build(&self, object: &Object<'_>) -> bool {
+        self.rescaled_files.contains(&object.file)
+    }
+
+    /// True when a file built into several namespaces holds a `kind` named `name`, without a
+    /// namespace of its own, that kustomize builds into `namespace`: the object exists there,
+    /// though lookups by namespace do not find it. Rules that report an object as missing ask
+    /// this before they do.
+    pub fn built_into(&self, namespace: &str, kind: &str, name: &str) -> bool {
+        !self.shared_files.is_empty()
+            && self.named(name).any(|object| {
+                object.kind() == kind
+                    && object.namespace().is_none()
+                    && self
+                        .shared_files
+                        .get(&object.file)
+                        .is_some_and(|namespaces| namespaces.contains(&namespace))
+            })
     }
 
     /// Builds the mesh lookups for how the user set the mesh up.

@@ -167,6 +167,9 @@ fn check(
     let subject = format!("{} `{}`", referrer.kind(), referrer.qualified_name());
     let services = index.all_of(namespace, "Service", name, referrer);
     let Some(service) = services.first().copied() else {
+        if index.built_into(namespace, "Service", name) {
+            return;
+        }
         out.report_in(
             referrer.file,
             name_node.span,

@@ -155,8 +155,7 @@ fn unresolved_host(host: &str, viewer: &str, cx: &Context<'_, '_>) -> Option<Str
         return hidden.then(|| format!("whose Service is not exported to namespace `{viewer}`"));
     }
     if let Some((name, namespace)) = service_of(host) {
-        return mesh
-            .has_services_in(namespace)
+        return (mesh.has_services_in(namespace) && !cx.index.built_into(namespace, "Service", name))
             .then(|| format!("but the scan holds no Service `{name}` in namespace `{namespace}`"));
     }
     if let Some((name, namespace)) = host.split_once('.')

@@ -28,7 +28,9 @@ declare_rule! {
     ///   image names a `controller`, `operator` or `manager`: each replica would reconcile the
     ///   same objects; and kube-state-metrics, which shards instead of replicating;
     /// - a Deployment that an Argo Rollout runs through `workloadRef` (the Rollout is what gets
-    ///   scaled), and objects a controller owns (`ownerReferences`).
+    ///   scaled), and objects a controller owns (`ownerReferences`);
+    /// - a kustomize base that overlays of different namespaces share, whose autoscalers the
+    ///   overlays add.
     ///
     /// ## Why is this bad?
     /// A fixed replica count is either too many pods most of the day or too few at the peak.
@@ -77,6 +79,7 @@ impl Rule for StatelessWithoutHpa {
     fn check_project(&self, cx: &Context<'_, '_>, out: &mut Findings) {
         for object in cx.index.objects().filter(|o| is_scalable(o)) {
             if object.is_controlled()
+                || cx.index.in_shared_build(object)
                 || object.root.get("metadata").is_some_and(is_templated)
                 || !cx.index.scalers_targeting(object).is_empty()
                 || cx.index.rollout_referencing(object).is_some()

@@ -14,6 +14,10 @@ declare_rule! {
     /// `workloadRef` (the Rollout owns the replica count), a templated count, and a Deployment
     /// mounting a PersistentVolumeClaim not known to be shared: a second replica could not attach
     /// a `ReadWriteOnce` claim on another node, and K8S007 already asks to move it to a StatefulSet.
+    /// Also left alone: a workload whose file a kustomization builds with `replicas:` entries or
+    /// with a patch that mentions `replicas`, as the count that runs is then not the one written,
+    /// and a kustomize base that overlays of different namespaces share (they add its
+    /// autoscalers).
     ///
     /// ## Why is this bad?
     /// One pod is one point of failure. A node drain, an eviction, a rollout of a StatefulSet or
@@ -69,6 +73,8 @@ impl Rule for SingleReplica {
             workload.kind,
             WorkloadKind::Deployment | WorkloadKind::StatefulSet
         ) || workload.replicas().is_none_or(|n| n == 0 || n >= minimum)
+            || cx.index.replicas_set_by_build(object)
+            || cx.index.in_shared_build(object)
             || !cx.index.scalers_of(&workload).is_empty()
             || cx.index.rollout_referencing(object).is_some()
             || (workload.kind == WorkloadKind::Deployment && !cx.index.unshared_claims(&workload).is_empty())

@@ -94,7 +94,11 @@ fn network_namespaces<'o, 's>(cx: &Context<'o, 's>) -> Vec<Namespace<'o, 's>> {
             let workloads: Vec<Workload<'o, 's>> = cx
                 .index
                 .workloads_in(name)
-                .filter(|w| !w.object.is_controlled() && !w.pod.uses_host_network())
+                .filter(|w| {
+                    !w.object.is_controlled()
+                        && !w.pod.uses_host_network()
+                        && !cx.index.in_shared_build(w.object)
+                })
                 .collect();
             if workloads.is_empty() {
                 return None;

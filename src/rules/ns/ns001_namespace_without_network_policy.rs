@@ -5,7 +5,8 @@ declare_rule! {
     /// ## What it does
     /// Flags a namespace that holds workloads but no NetworkPolicy at all. The finding points at
     /// the scanned `Namespace` object's `metadata.name`, else at the namespace's first workload
-    /// in scan order.
+    /// in scan order. A workload of a kustomize base that overlays of different namespaces
+    /// share counts in none of them: each overlay adds what its namespace holds.
     ///
     /// ## Why is this bad?
     /// Without a NetworkPolicy every pod accepts connections from every other pod of the

@@ -11,6 +11,10 @@ declare_rule! {
     /// (HorizontalPodAutoscaler, KEDA ScaledObject) scales, when no PodDisruptionBudget of its
     /// namespace selects its pod template labels. A `policy/v1` budget with `selector: {}`
     /// selects every pod of its namespace; in `policy/v1beta1` an empty selector selects none.
+    /// A count that a kustomization may change (its `replicas:` entries, or a patch that
+    /// mentions `replicas`) is not taken as more than one, and a workload of a kustomize base
+    /// that overlays of different namespaces share is left to the overlays, which add its
+    /// budgets.
     ///
     /// ## Why is this bad?
     /// Node drains for upgrades, autoscaler scale-downs and maintenance evict pods without
@@ -85,12 +89,15 @@ impl Rule for WorkloadWithoutPdb {
                 workload.kind,
                 WorkloadKind::Deployment | WorkloadKind::StatefulSet
             ) || workload.object.is_controlled()
+                || cx.index.in_shared_build(workload.object)
                 || super::has_templated_labels(&workload)
             {
                 continue;
             }
             let scalers = cx.index.scalers_of(&workload);
-            let replicas = workload.replicas();
+            let replicas = workload
+                .replicas()
+                .filter(|_| !cx.index.replicas_set_by_build(workload.object));
             if scalers.is_empty() && replicas.is_none_or(|r| r <= 1) {
                 continue;
             }

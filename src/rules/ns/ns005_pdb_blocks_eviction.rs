@@ -17,7 +17,8 @@ declare_rule! {
     /// `minReplicas`, default 1; KEDA `minReplicaCount`): the disruption controller reads the
     /// current replica count, and an autoscaler rests at its minimum whenever load is low,
     /// which is when drains and upgrades usually run. A minimum of 0 (scale to zero) leaves
-    /// the count unknown.
+    /// the count unknown, as does a kustomization that builds the workload's file with
+    /// `replicas:` entries or a patch that mentions `replicas`.
     ///
     /// ## Why is this bad?
     /// `kubectl drain`, cluster upgrades and the cluster autoscaler evict pods through the
@@ -215,7 +216,9 @@ fn expected_pods<'o, 's>(
             return None;
         }
         total += match cx.index.scalers_of(workload).as_slice() {
-            [] => workload.replicas()?,
+            [] => workload
+                .replicas()
+                .filter(|_| !cx.index.replicas_set_by_build(workload.object))?,
             [only] => {
                 let scaler = Scaler::of(only)?;
                 let floor = scaler.min_replicas().filter(|&min| min > 0)?;
