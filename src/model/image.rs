@@ -401,18 +401,10 @@ impl<'d> Image<'d> {
         (entrypoint, cmd)
     }
 
-    /// Expands `$VAR`s in an argument of `instruction` with the `ARG` and `ENV` values set
-    /// before it in its stage (a bare `ARG NAME` takes the global default); `None` when a
-    /// variable has no value.
+    /// Expands `$VAR`s in an argument of `instruction` with the values
+    /// [`Image::variable_before`] finds; `None` when a variable has no value.
     pub fn expand(&self, stage: &StageView<'d>, instruction: &Instruction, text: &str) -> Option<String> {
-        let before = self.before(stage, instruction);
-        substitute(text, |name| {
-            let (_, pair) = self.last_setting(name, before.clone(), &["ARG", "ENV"])?;
-            match &pair.value {
-                Some(value) => Some(value.text.clone()),
-                None => self.global_default(name),
-            }
-        })
+        substitute(text, |name| self.variable_before(stage, instruction, name))
     }
 
     /// Whether a `SHELL` instruction changes the shell that runs shell-form commands.

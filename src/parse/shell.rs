@@ -39,9 +39,9 @@ pub struct ShellCommand {
 }
 
 impl ShellCommand {
-    /// The words after leading variable assignments, a leading `sudo`, `exec` or `env`, and the
-    /// shell keywords that may open a command (`if`, `then`, `else`, `elif`, `do`, `while`,
-    /// `until`, `!`, `time`), so `if …; then apt-get install …` runs `apt-get`.
+    /// The words after leading variable assignments, here-documents, a leading `sudo`, `exec`
+    /// or `env`, and the shell keywords that may open a command (`if`, `then`, `else`, `elif`,
+    /// `do`, `while`, `until`, `!`, `time`), so `if …; then apt-get install …` runs `apt-get`.
     pub fn argv(&self) -> &[ShellWord] {
         let mut rest = self.words.as_slice();
         while let Some((first, tail)) = rest.split_first() {
@@ -52,8 +52,11 @@ impl ShellCommand {
                 first.text.as_str(),
                 "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "time"
             );
+            // A here-document written before its command (`<<EOF cat > /etc/motd`) is its input.
+            let heredoc = first.text.starts_with("<<");
             if assignment
                 || keyword
+                || heredoc
                 || matches!(first.text.as_str(), "sudo" | "exec" | "env" | "command" | "nohup")
             {
                 rest = tail;

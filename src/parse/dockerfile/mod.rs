@@ -573,6 +573,7 @@ impl Shift<'_> {
 }
 
 fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
+    let mut stdin_bodies = Vec::new();
     let flag = |f: &parse_dockerfile::Flag<'_>| Flag {
         name: shift.word(&f.name),
         value: f.value.as_ref().map(|v| shift.word(v)),
@@ -588,18 +589,23 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
             },
         ),
         Parsed::Run(i) => {
-            let form = if i.here_docs.is_empty() {
-                command(&i.arguments, shift)
-            } else {
-                CommandForm::HereDocs(
-                    i.here_docs
-                        .iter()
-                        .map(|d| Word {
-                            text: d.value.to_string(),
-                            span: shift.span(&d.span),
-                        })
-                        .collect(),
-                )
+            let bodies: Vec<Word> = i
+                .here_docs
+                .iter()
+                .map(|d| Word {
+                    text: d.value.to_string(),
+                    span: shift.span(&d.span),
+                })
+                .collect();
+            let form = match command(&i.arguments, shift) {
+                form if bodies.is_empty() => form,
+                // `RUN <<EOF cat > /etc/motd`: as BuildKit runs it, the line is the command and
+                // the body its input, not a script.
+                CommandForm::Shell(line) if !line.text.trim().is_empty() => {
+                    stdin_bodies = bodies;
+                    CommandForm::Shell(line)
+                }
+                _ => CommandForm::HereDocs(bodies),
             };
             (
                 "RUN",
@@ -718,7 +724,12 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
         _ => ("UNKNOWN", &(0..0), vec![], Arguments::Words(vec![])),
     };
     let keyword_span = shift.span(keyword_span);
-    let end = argument_end(&arguments).max(keyword_span.end);
+    let bodies_end = stdin_bodies
+        .iter()
+        .map(|body: &Word| body.span.end)
+        .max()
+        .unwrap_or(0);
+    let end = argument_end(&arguments).max(keyword_span.end).max(bodies_end);
     Instruction {
         keyword,
         keyword_span,
@@ -728,7 +739,7 @@ fn convert(parsed: &Parsed<'_>, shift: &Shift<'_>) -> Instruction {
         },
         flags,
         arguments,
-        inline_heredocs: Vec::new(),
+        inline_heredocs: stdin_bodies,
     }
 }
 
@@ -890,13 +901,27 @@ mod tests {
         let keywords: Vec<_> = file.instructions.iter().map(|i| i.keyword).collect();
         assert_eq!(keywords, ["FROM", "RUN", "USER"]);
         let run = &file.instructions[1];
-        let Arguments::Command(CommandForm::HereDocs(docs)) = &run.arguments else {
-            panic!("a leading heredoc")
+        // The command is the line, `cat` reads the bodies: they are its input, not scripts.
+        let Arguments::Command(CommandForm::Shell(line)) = &run.arguments else {
+            panic!("a shell command")
         };
-        assert_eq!(docs.len(), 1);
-        assert_eq!(&text[docs[0].span.range()], "I am\nfirst\n");
-        assert_eq!(run.inline_heredocs.len(), 1);
-        assert_eq!(&text[run.inline_heredocs[0].span.range()], "I am\nsecond\n");
+        assert_eq!(line.text.trim(), "cat > file1 && <<FILE2 cat > file2");
+        let bodies: Vec<&str> = run
+            .inline_heredocs
+            .iter()
+            .map(|b| &text[b.span.range()])
+            .collect();
+        assert_eq!(bodies, ["I am\nfirst\n", "I am\nsecond\n"]);
+        assert_eq!(
+            &text[run.span.range()],
+            "RUN <<FILE1 cat > file1 && <<FILE2 cat > file2\nI am\nfirst\n"
+        );
+        // Alone on its line, the heredoc is the script.
+        let script = parse("FROM alpine:3.20\nRUN <<EOF\napk add curl\nEOF\n");
+        assert!(
+            matches!(&script.instructions[1].arguments, Arguments::Command(CommandForm::HereDocs(docs))
+            if docs.len() == 1 && docs[0].text == "apk add curl\n")
+        );
     }
 
     #[test]
