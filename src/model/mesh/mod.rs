@@ -12,4 +12,4 @@ pub use routing::{
     Destination, DestinationRule, Place, Protocol, Route, VirtualService, is_istio, is_istio_kind,
 };
 pub use security::{AuthorizationPolicy, Injection, MtlsMode, PeerAuthentication};
-pub use workloads::{WorkloadSelector, requires_locality_label, runs_istio_gateway, selects_istio_component};
+pub use workloads::{WorkloadSelector, requires_locality_label, runs_istio_gateway, selects_istio_gateway};

@@ -27,13 +27,14 @@ pub fn requires_locality_label(selector: &LabelSelector<'_>) -> bool {
         .any(|r| LOCALITY_LABELS.contains(&r.key) && r.values.iter().any(|v| !v.is_empty()))
 }
 
-/// True for a selector that asks for the labels Istio's own pods carry (`istio: ingressgateway`,
-/// `app: istio-ingressgateway`, `istio: pilot`): pods an installer (istioctl, the Helm charts,
-/// an IstioOperator) deploys, seldom from the scanned repository.
-pub fn selects_istio_component(selector: &LabelSelector<'_>) -> bool {
+/// True for a selector that asks for the labels of Istio's gateway pods (`istio: ingressgateway`,
+/// `app: istio-ingressgateway`, `istio: eastwestgateway`): pods an installer (istioctl, the Helm
+/// charts, an IstioOperator) deploys, seldom from the scanned repository.
+pub fn selects_istio_gateway(selector: &LabelSelector<'_>) -> bool {
     selector.requirements.iter().any(|r| {
-        r.key == "istio"
-            || (r.key == "app" && r.values.iter().any(|v| v.starts_with("istio-") || *v == "istiod"))
+        r.values.iter().any(|v| {
+            v.contains("gateway") && (r.key == "istio" || (r.key == "app" && v.starts_with("istio-")))
+        })
     })
 }
 

@@ -77,15 +77,9 @@ pub fn url_logins(value: &str) -> Vec<UrlLogin> {
         .captures_iter(value)
         .filter_map(|c| {
             let (url, user, password, host) = (c.get(0)?, c.get(1)?, c.get(2)?, c.get(3)?);
-            // After a login comes a host and a numeric port: `image:tag@sha256:…` is an image
-            // reference (`docker://alpine:3.20@sha256:…`), not a login.
-            let port = host.as_str().strip_prefix('[').map_or(host.as_str(), |v6| {
-                v6.split_once(']').map_or("", |(_, after)| after)
-            });
-            if port
-                .split_once(':')
-                .is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()))
-            {
+            // `image:tag@sha256:…` is an image reference with a digest
+            // (`docker://alpine:3.20@sha256:…`), not a login.
+            if is_digest(host.as_str()) {
                 return None;
             }
             let secret = if password.as_str() == "x-oauth-basic" {
@@ -102,6 +96,14 @@ pub fn url_logins(value: &str) -> Vec<UrlLogin> {
             })
         })
         .collect()
+}
+
+/// True for an image digest: `sha256:`, `sha384:` or `sha512:` and hex digits.
+fn is_digest(text: &str) -> bool {
+    ["sha256:", "sha384:", "sha512:"].iter().any(|algorithm| {
+        text.strip_prefix(algorithm)
+            .is_some_and(|hex| hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
 }
 
 /// `user:password@` credentials inside URLs: the range of the secret part in `value` (see
@@ -197,6 +199,10 @@ mod tests {
             .is_empty()
         );
         assert_eq!(url_credentials("http://u:pw9x@[::1]:8080/").len(), 1);
+        assert_eq!(
+            url_credentials("postgres://app:Xk92hQz7pL@db:${DB_PORT}/shop").len(),
+            1
+        );
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub(super) fn mask_inline(text: &str, escape: char) -> Option<Masked> {
     })
 }
 
-/// The lines that could close a heredoc (a delimiter is a word of letters, digits and `_`),
+/// The lines that could close a heredoc (a delimiter is one word, see [`in_delimiter`]),
 /// by their text, so that finding the end of each heredoc does not walk the rest of the file:
 /// a file of many `RUN cat <<EOF` lines that never end stays linear.
 struct Closers<'t> {
@@ -265,14 +265,21 @@ fn delimiter(after: &str) -> Option<(String, bool, usize)> {
         rest = &rest[1..];
         rest = &rest[..rest.find(q)?];
     }
-    // BuildKit's name is the rest of the shell word; where the shell would end the word at
-    // an operator (`<<EOF>/etc/motd`), the name ends too, so a body is never thought longer
-    // than the build reads it.
-    let name: String = rest.chars().take_while(|c| in_delimiter(*c)).collect();
+    // BuildKit's name is the rest of the shell word, unquoted (`<<\EOF` is `EOF`). A word
+    // that runs into a shell operator (`<<EOF>/etc/motd`) is cut there: read that way, a body
+    // is never reported unterminated where a shell would find its end.
+    let written: &str = rest
+        .char_indices()
+        .find(|&(_, c)| !in_delimiter(c))
+        .map_or(rest, |(end, _)| &rest[..end]);
+    let name: String = written
+        .chars()
+        .filter(|c| !matches!(c, '\\' | '"' | '\''))
+        .collect();
     if name.is_empty() {
         return None;
     }
-    let length = usize::from(strip_tabs) + 2 * usize::from(quote.is_some()) + name.len();
+    let length = usize::from(strip_tabs) + 2 * usize::from(quote.is_some()) + written.len();
     Some((name, strip_tabs, length))
 }
 
@@ -307,6 +314,9 @@ mod tests {
         let bodies: Vec<&str> = masked.bodies.iter().map(|(_, body)| body.text.as_str()).collect();
         assert_eq!(bodies, ["hi\n", "yo\n"]);
         assert!(masked.text.ends_with("USER app\n"));
+        let escaped =
+            mask_inline("FROM a\nRUN cat <<\\EOF > /etc/motd\nhi\nEOF\nUSER app\n", '\\').expect("one");
+        assert_eq!(escaped.bodies[0].1.text, "hi\n");
     }
 
     #[test]

@@ -314,7 +314,8 @@ fn parse_from(text: &str, start: usize, in_stage: bool, file: &mut Dockerfile) -
             }
             Err(e) => {
                 let at = locate(&e);
-                match cleared_entrypoint(text, at) {
+                let staged = in_stage || file.instructions.iter().any(|i| i.keyword == "FROM");
+                match cleared_entrypoint(text, at).filter(|_| staged) {
                     Some(instruction) => file.instructions.push(instruction),
                     None => file.errors.push(error_at(text, at, e.to_string())),
                 }
@@ -328,6 +329,15 @@ fn parse_from(text: &str, start: usize, in_stage: bool, file: &mut Dockerfile) -
 /// `ENTRYPOINT []` at `at`, which the parser refuses for want of an argument: BuildKit takes it,
 /// and it clears the entrypoint an image inherits.
 fn cleared_entrypoint(text: &str, at: usize) -> Option<Instruction> {
+    let line_start = text.get(..at)?.rfind('\n').map_or(0, |n| n + 1);
+    if !text[line_start..at]
+        .trim_start_matches(UTF8_BOM)
+        .trim_matches([' ', '\t'])
+        .is_empty()
+    {
+        // Not the line's instruction: an `ONBUILD ENTRYPOINT []` is refused as written.
+        return None;
+    }
     let line = text.get(at..)?.split(['\n', '\r']).next()?;
     let keyword = line.get(..10).filter(|k| k.eq_ignore_ascii_case("ENTRYPOINT"))?;
     let arguments = line[keyword.len()..].trim_matches([' ', '\t']);
@@ -1051,6 +1061,16 @@ mod tests {
         );
         assert_eq!(file.instructions[2].keyword, "CMD");
         assert_eq!(errors("FROM node:22\nENTRYPOINT\n").len(), 1);
+        assert_eq!(
+            errors("ENTRYPOINT []\nFROM node:22\n").len(),
+            1,
+            "before any FROM"
+        );
+        assert_eq!(
+            errors("FROM node:22\nONBUILD ENTRYPOINT []\n").len(),
+            1,
+            "as a trigger"
+        );
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn annotations(cx: &Context<'_, '_>, out: &mut Findings) {
                     ),
                 )
                 .help(format!(
-                    "create the KongPlugin in the object's namespace, or fix the name:\n\
+                    "create the KongPlugin in the namespace it is looked up in, or fix the name:\n\
                      apiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata:\n  \
                      name: {name}\n  namespace: {namespace}\nplugin: jwt",
                     name = OneLine(name),

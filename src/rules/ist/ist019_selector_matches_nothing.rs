@@ -2,7 +2,7 @@
 use super::{ClosestLabels, names_custom_resource, selector_keys_carried};
 use crate::index::NearFolders;
 use crate::model::mesh::{
-    WorkloadSelector, requires_locality_label, runs_istio_gateway, selects_istio_component,
+    WorkloadSelector, requires_locality_label, runs_istio_gateway, selects_istio_gateway,
 };
 use crate::rules::prelude::*;
 use crate::source::escape::OneLine;
@@ -27,8 +27,8 @@ declare_rule! {
     /// from a Helm chart or an IstioOperator outside the repository, it is a workload near the
     /// Gateway that runs an Istio gateway: labelled `istio: ingressgateway` or
     /// `istio: egressgateway`, or with an `istio-proxy` container or a `proxyv2` image. The
-    /// same holds for a policy whose selector asks for the labels of Istio's own pods (an
-    /// `istio` key, or `app: istio-…` or `app: istiod`), such as a policy on the ingress gateway.
+    /// same holds for a policy whose selector asks for the labels of Istio's gateway pods
+    /// (`istio: ingressgateway`, `app: istio-ingressgateway`, any such value naming a gateway).
     ///
     /// Left alone: objects without a selector or with an empty one (they apply to the whole
     /// namespace, or to every gateway). `istioctl analyze` also reports a selector-less
@@ -127,7 +127,7 @@ impl Rule for SelectorMatchesNothing {
                 "Gateway" => true,
                 kind => namespace == root && !matches!(kind, "Sidecar" | "Telemetry"),
             };
-            let evidence = if object.kind() == "Gateway" || selects_istio_component(&labels) {
+            let evidence = if object.kind() == "Gateway" || selects_istio_gateway(&labels) {
                 gateway_folders.near(folder)
             } else {
                 templates.pods_near(namespace, folder)
