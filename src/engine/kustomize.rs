@@ -174,15 +174,20 @@ pub(super) fn builds<'p, 't>(
         .flat_map(|(&file, k)| k.resources.iter().filter_map(move |r| resolve(file, r)))
         .filter(|target| kustomizations.contains_key(target))
         .collect();
-    let rescales = |file: FileId, kustomization: &Kustomization| {
-        let directory = directory_of(path_of(file));
-        kustomization.rescales
-            || kustomization.patches.iter().any(|patch| {
-                files
-                    .get(normalize(directory, patch).as_str())
-                    .is_some_and(|&patch| text_of(patch).contains("replicas"))
-            })
-    };
+    // Each kustomization's patch files are read once, however often the walk reaches it.
+    let rescaling: HashSet<FileId> = kustomizations
+        .iter()
+        .filter(|&(&file, kustomization)| {
+            let directory = directory_of(path_of(file));
+            kustomization.rescales
+                || kustomization.patches.iter().any(|patch| {
+                    files
+                        .get(normalize(directory, patch).as_str())
+                        .is_some_and(|&patch| text_of(patch).contains("replicas"))
+                })
+        })
+        .map(|(&file, _)| file)
+        .collect();
     let mut seen: HashMap<FileId, HashSet<&'p str>> = HashMap::new();
     let mut rescaled: HashSet<FileId> = HashSet::new();
     let mut roots: Vec<FileId> = kustomizations
@@ -204,7 +209,7 @@ pub(super) fn builds<'p, 't>(
                 continue;
             }
             let namespace = above.or(kustomization.namespace.as_deref());
-            let rescaling = rescaled_above || rescales(file, kustomization);
+            let rescaling = rescaled_above || rescaling.contains(&file);
             for resource in &kustomization.resources {
                 match resolve(file, resource) {
                     Some(target) if kustomizations.contains_key(&target) => {
